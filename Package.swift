@@ -1,0 +1,65 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One library module per stage; imports run one way:
+// PaktCore ← PaktExtract, PaktMap, PaktLink, PaktLoad, PaktReport ← PaktPipeline ← pakt.
+let package = Package(
+  name: "pakt",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "pakt", targets: ["pakt"]),
+    .library(name: "PaktPipeline", targets: ["PaktPipeline"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CLibXML2",
+      pkgConfig: "libxml-2.0",
+      providers: [.apt(["libxml2-dev"])]
+    ),
+    .target(
+      name: "PaktCore",
+      dependencies: [.product(name: "Yams", package: "Yams")]
+    ),
+    .target(name: "PaktExtract", dependencies: ["PaktCore", "CLibXML2"]),
+    .target(
+      name: "PaktMap",
+      dependencies: ["PaktCore", "PaktExtract", .product(name: "Yams", package: "Yams")]
+    ),
+    .target(name: "PaktLink", dependencies: ["PaktCore"]),
+    .target(
+      name: "PaktLoad",
+      dependencies: ["PaktCore", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
+    .target(name: "PaktReport", dependencies: ["PaktCore"]),
+    .target(
+      name: "PaktPipeline",
+      dependencies: [
+        "PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktLoad", "PaktReport",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
+    .executableTarget(
+      name: "pakt",
+      dependencies: [
+        "PaktPipeline",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "PaktTests",
+      dependencies: [
+        "PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktLoad", "PaktReport", "PaktPipeline",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,173 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The parsed `pipeline.yml`: which sources to read, with which mapping, into which warehouse.
+///
+/// Every relative path is resolved against the folder of `pipeline.yml`, so a pipeline runs the
+/// same from any working directory. Loading validates everything (keys, types, files, globs)
+/// before anything is written.
+///
+/// ```swift
+/// let config = try PipelineConfig.load(path: "pipeline.yml")
+/// for source in config.sources { print(source.name, source.files) }
+/// ```
+public struct PipelineConfig: Sendable {
+  public struct Source: Sendable {
+    /// Short name used in the warehouse and reports (e.g. "freiburg").
+    public var name: String
+    /// The files matched by the source's paths and globs, sorted.
+    public var files: [String]
+    /// The mapping file (absolute path).
+    public var mapping: String
+    /// A format hint ("csv", "xml"); nil means detect from the content.
+    public var format: String?
+    /// Line of the source entry in pipeline.yml, for messages.
+    public var line: Int?
+  }
+
+  public struct Linkage: Sendable {
+    /// Match probability at or above which two records are joined.
+    public var threshold: Double = 0.5
+  }
+
+  public struct Mapping: Sendable {
+    /// A suggested catalogue code is applied without a steward only at or above this score (0…1).
+    public var autoApplyThreshold: Double = 0.9
+  }
+
+  /// The pipeline file itself (absolute path).
+  public var file: String
+  public var sources: [Source]
+  /// The catalogue file (absolute path).
+  public var catalogue: String
+  /// The SQLite warehouse file (absolute path).
+  public var warehouse: String
+  /// The folder reports are written to (absolute path).
+  public var reports: String
+  public var linkage = Linkage()
+  public var mapping = Mapping()
+
+  static let topKeys: Set<String> = ["sources", "catalogue", "warehouse", "reports", "linkage", "mapping"]
+  static let sourceKeys: Set<String> = ["name", "files", "mapping", "format", "optional"]
+
+  /// Reads and validates a pipeline file. Throws `PaktError` (kind `.configuration`) naming file and line.
+  public static func load(path: String) throws -> PipelineConfig {
+    let absolute = absolutePath(path, relativeTo: FileManager.default.currentDirectoryPath)
+    let root = try YAMLNode.load(file: absolute)
+    return try parse(root, file: absolute)
+  }
+
+  /// Validates an already parsed pipeline file.
+  public static func parse(_ root: YAMLNode, file: String) throws -> PipelineConfig {
+    let base = (file as NSString).deletingLastPathComponent
+    let top = try root.mapping(allowed: topKeys, what: "pipeline.yml")
+    let catalogue = absolutePath(try top.string("catalogue"), relativeTo: base)
+    try requireFile(catalogue, node: top.require("catalogue"), what: "the catalogue")
+    let warehouse = absolutePath(try top.optionalString("warehouse") ?? "out/warehouse.sqlite", relativeTo: base)
+    if warehouse.hasPrefix("postgres") {
+      throw try top.require("warehouse").error(
+        "a PostgreSQL warehouse is not supported by this version of pakt",
+        fix: "use a SQLite file path such as out/warehouse.sqlite")
+    }
+    let reports = absolutePath(try top.optionalString("reports") ?? "out/reports", relativeTo: base)
+
+    var config = PipelineConfig(file: file, sources: [], catalogue: catalogue, warehouse: warehouse, reports: reports)
+    if let linkage = top["linkage"] {
+      let m = try linkage.mapping(allowed: ["threshold"], what: "linkage")
+      if let t = try m.optionalDouble("threshold") {
+        guard t > 0, t < 1 else {
+          throw try m.require("threshold").error("linkage threshold must lie between 0 and 1, found \(t)")
+        }
+        config.linkage.threshold = t
+      }
+    }
+    if let mapping = top["mapping"] {
+      let m = try mapping.mapping(allowed: ["auto_apply_threshold"], what: "mapping")
+      if let t = try m.optionalDouble("auto_apply_threshold") {
+        guard t > 0, t <= 1 else {
+          throw try m.require("auto_apply_threshold").error("auto_apply_threshold must lie in (0, 1], found \(t)")
+        }
+        config.mapping.autoApplyThreshold = t
+      }
+    }
+
+    let sourceNodes = try top.require("sources").sequence(what: "'sources'")
+    if sourceNodes.isEmpty { throw try top.require("sources").error("no sources listed", fix: "add a source") }
+    var names: Set<String> = []
+    for node in sourceNodes {
+      let s = try node.mapping(allowed: sourceKeys, what: "a source")
+      let name = try s.string("name")
+      guard name.range(of: "^[A-Za-z0-9_-]+$", options: .regularExpression) != nil else {
+        throw try s.require("name").error(
+          "source name '\(name)' may hold only letters, digits, '-' and '_'", fix: "rename the source")
+      }
+      guard names.insert(name).inserted else {
+        throw try s.require("name").error("source name '\(name)' is used twice", fix: "give each source its own name")
+      }
+      let mapping = absolutePath(try s.string("mapping"), relativeTo: base)
+      try requireFile(mapping, node: s.require("mapping"), what: "the mapping file of source '\(name)'")
+      let optional = try s.optionalBool("optional") ?? false
+      var files: [String] = []
+      let patterns = try s.strings("files")
+      if patterns.isEmpty {
+        throw try s.require("files").error("source '\(name)' lists no files", fix: "add `files: path/or/*.glob`")
+      }
+      for pattern in patterns {
+        let absolute = absolutePath(pattern, relativeTo: base)
+        let matched = expandGlob(absolute)
+        if matched.isEmpty && !optional {
+          throw try s.require("files").error(
+            "no file matches '\(pattern)' for source '\(name)'",
+            fix: "check the path, or set `optional: true` on the source if a night without a delivery is normal")
+        }
+        files.append(contentsOf: matched)
+      }
+      var format = try s.optionalString("format")?.lowercased()
+      if let f = format, !["csv", "xml", "auto"].contains(f) {
+        throw try s.require("format").error("unknown format '\(f)'", fix: "use csv, xml or auto (detect)")
+      }
+      if format == "auto" { format = nil }
+      config.sources.append(
+        Source(
+          name: name, files: Array(Set(files)).sorted(), mapping: mapping, format: format, line: node.line))
+    }
+    return config
+  }
+
+  static func requireFile(_ path: String, node: YAMLNode, what: String) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+      throw node.error("\(what) '\(path)' does not exist", fix: "correct the path (relative to pipeline.yml)")
+    }
+  }
+}
+
+/// `path` made absolute against `base` and standardised.
+public func absolutePath(_ path: String, relativeTo base: String) -> String {
+  let expanded = (path as NSString).expandingTildeInPath
+  if expanded.hasPrefix("/") { return (expanded as NSString).standardizingPath }
+  return ((base as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
+}
+
+/// The regular files matching a shell glob (`*`, `?`, `[…]`), sorted. A path without
+/// wildcards matches itself if it exists.
+public func expandGlob(_ pattern: String) -> [String] {
+  var result = glob_t()
+  defer { globfree(&result) }
+  guard glob(pattern, 0, nil, &result) == 0 else { return [] }
+  var paths: [String] = []
+  for i in 0..<Int(result.gl_pathc) {
+    if let p = result.gl_pathv[i], let s = String(validatingCString: p) {
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: s, isDirectory: &isDirectory), !isDirectory.boolValue {
+        paths.append(s)
+      }
+    }
+  }
+  return paths.sorted()
+}

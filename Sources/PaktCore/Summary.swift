@@ -1,0 +1,146 @@
+/// What one run did, per file and in total: printed for people, and as JSON for monitoring.
+public struct RunSummary: Sendable, Codable {
+  public struct File: Sendable, Codable {
+    public var source: String
+    public var name: String
+    public var path: String
+    public var format: String
+    public var encoding: String
+    /// CSV delimiter or XML record element(s), for the human summary.
+    public var layout: String
+    public var sha256: String
+    /// "loaded", "unchanged" (same content already in the warehouse) or "unreadable".
+    public var status: String
+    public var read: Int
+    public var loaded: Int
+    public var rejected: Int
+    /// Why an unreadable file could not be read.
+    public var problem: String?
+
+    public init(
+      source: String, name: String, path: String, format: String, encoding: String, layout: String,
+      sha256: String, status: String, read: Int = 0, loaded: Int = 0, rejected: Int = 0, problem: String? = nil
+    ) {
+      self.source = source
+      self.name = name
+      self.path = path
+      self.format = format
+      self.encoding = encoding
+      self.layout = layout
+      self.sha256 = sha256
+      self.status = status
+      self.read = read
+      self.loaded = loaded
+      self.rejected = rejected
+      self.problem = problem
+    }
+  }
+
+  public struct Totals: Sendable, Codable {
+    public var files = 0
+    public var read = 0
+    public var loaded = 0
+    public var rejected = 0
+    public init() {}
+  }
+
+  public struct ReasonCount: Sendable, Codable {
+    public var kind: String
+    public var count: Int
+    public init(kind: String, count: Int) {
+      self.kind = kind
+      self.count = count
+    }
+  }
+
+  public struct Suggestion: Sendable, Codable, Hashable {
+    public var code: String
+    public var name: String
+    public var score: Double
+    public init(code: String, name: String, score: Double) {
+      self.code = code
+      self.name = name
+      self.score = score
+    }
+  }
+
+  public struct ProgramName: Sendable, Codable {
+    public var source: String
+    public var name: String
+    public var count: Int
+    /// The code applied (for automatic mappings), nil when unmapped.
+    public var code: String?
+    public var suggestions: [Suggestion]
+    public init(source: String, name: String, count: Int, code: String? = nil, suggestions: [Suggestion]) {
+      self.source = source
+      self.name = name
+      self.count = count
+      self.code = code
+      self.suggestions = suggestions
+    }
+  }
+
+  public struct Coverage: Sendable, Codable {
+    public var source: String
+    public var participations: Int
+    public var mapped: Int
+    public var share: Double { participations == 0 ? 1 : Double(mapped) / Double(participations) }
+    public init(source: String, participations: Int, mapped: Int) {
+      self.source = source
+      self.participations = participations
+      self.mapped = mapped
+    }
+    enum CodingKeys: String, CodingKey { case source, participations, mapped }
+  }
+
+  public struct MissCount: Sendable, Codable {
+    public var source: String
+    public var field: String
+    public var column: String
+    public var value: String
+    public var count: Int
+    public var exampleLines: [Int]
+    public init(source: String, field: String, column: String, value: String, count: Int, exampleLines: [Int]) {
+      self.source = source
+      self.field = field
+      self.column = column
+      self.value = value
+      self.count = count
+      self.exampleLines = exampleLines
+    }
+  }
+
+  public struct Linkage: Sendable, Codable {
+    public var sourcePersonRecords = 0
+    public var persons = 0
+    /// Persons formed from more than one source record.
+    public var linkedPersons = 0
+    public var candidatePairs = 0
+    public var newPersonIDs = 0
+    public var mergedPersonIDs = 0
+    public init() {}
+  }
+
+  /// "committed", or "unchanged" when every file was already loaded with the same mappings.
+  public var status: String
+  public var runID: Int64?
+  public var pipeline: String
+  public var warehouse: String
+  public var files: [File] = []
+  public var totals = Totals()
+  public var rejectsByReason: [ReasonCount] = []
+  public var unmapped: [ProgramName] = []
+  public var automaticMappings: [ProgramName] = []
+  public var coverage: [Coverage] = []
+  public var normalizationMisses: [MissCount] = []
+  public var linkage = Linkage()
+  public var participations = 0
+  public var reports: [String: String] = [:]
+  public var seconds: Double = 0
+
+  public init(status: String, pipeline: String, warehouse: String) {
+    self.status = status
+    self.pipeline = pipeline
+    self.warehouse = warehouse
+  }
+}

@@ -1,0 +1,148 @@
+import PaktCore
+
+/// How a CSV file is written: encoding, delimiter, quote, and where the header is.
+///
+/// ```swift
+/// let dialect = try CSVDialect.sniff(path: "export.csv")
+/// dialect.delimiter  // UInt8(ascii: ";")
+/// ```
+public struct CSVDialect: Sendable, Equatable {
+  public var encoding: TextEncoding
+  public var delimiter: UInt8
+  public var quote: UInt8
+  /// 1-based physical line of the header row; 0 means the file has no header.
+  public var headerLine: Int
+  public var lineEnding: String
+
+  public init(
+    encoding: TextEncoding, delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\""),
+    headerLine: Int = 1, lineEnding: String = "LF"
+  ) {
+    self.encoding = encoding
+    self.delimiter = delimiter
+    self.quote = quote
+    self.headerLine = headerLine
+    self.lineEnding = lineEnding
+  }
+
+  /// Per-source overrides from the mapping file; nil fields are detected.
+  public struct Overrides: Sendable, Equatable {
+    public var encoding: TextEncoding?
+    public var delimiter: UInt8?
+    public var quote: UInt8?
+    public var headerLine: Int?
+    public init(encoding: TextEncoding? = nil, delimiter: UInt8? = nil, quote: UInt8? = nil, headerLine: Int? = nil) {
+      self.encoding = encoding
+      self.delimiter = delimiter
+      self.quote = quote
+      self.headerLine = headerLine
+    }
+  }
+
+  static let candidates: [UInt8] = [UInt8(ascii: ";"), UInt8(ascii: ","), UInt8(ascii: "\t"), UInt8(ascii: "|")]
+
+  /// Detects the dialect from the first 64 KiB of the file.
+  public static func sniff(path: String, overrides: Overrides = Overrides()) throws -> CSVDialect {
+    let head = try ChunkedFile.head(path: path)
+    return sniff(head: head, overrides: overrides)
+  }
+
+  /// Detects the dialect from the first bytes of a file.
+  ///
+  /// The delimiter is the candidate whose count per line is most consistent (and non-zero);
+  /// title or blank lines before the header ("Export Stadt X, Stand 31.01.2024") are those
+  /// whose count differs from the rest.
+  public static func sniff(head: [UInt8], overrides: Overrides = Overrides()) -> CSVDialect {
+    let encoding = overrides.encoding ?? TextEncoding.detect(head)
+    var transcoder = Transcoder(encoding: encoding)
+    var text: [UInt8] = []
+    let body = Array(head.dropFirst(head.starts(with: encoding.bom) ? encoding.bom.count : 0))
+    body.withUnsafeBufferPointer { transcoder.transcode($0, into: &text) }
+    let quote = overrides.quote ?? UInt8(ascii: "\"")
+    let lines = logicalLines(text, quote: quote, limit: 200)
+    let complete = head.count < (64 << 10) ? lines : Array(lines.dropLast())
+
+    var best: (delimiter: UInt8, consistent: Int, mode: Int) = (UInt8(ascii: ","), -1, 0)
+    for candidate in overrides.delimiter.map({ [$0] }) ?? candidates {
+      var histogram: [Int: Int] = [:]
+      for line in complete where !line.blank { histogram[line.counts[candidate] ?? 0, default: 0] += 1 }
+      let mode = histogram.filter { $0.key > 0 }.max { ($0.value, $0.key) < ($1.value, $1.key) }
+      let consistent = mode?.value ?? 0
+      if consistent > best.consistent || (consistent == best.consistent && (mode?.key ?? 0) > best.mode) {
+        best = (candidate, consistent, mode?.key ?? 0)
+      }
+    }
+    var headerLine = 1
+    if let fixed = overrides.headerLine {
+      headerLine = fixed
+    } else if best.mode > 0,
+      let first = complete.first(where: { !$0.blank && ($0.counts[best.delimiter] ?? 0) >= best.mode })
+    {
+      headerLine = first.line
+    } else if let first = complete.first(where: { !$0.blank }) {
+      headerLine = first.line
+    }
+    var ending = "LF"
+    if let cr = text.firstIndex(of: 13) {
+      ending = cr + 1 < text.count && text[cr + 1] == 10 ? "CRLF" : "CR"
+    }
+    return CSVDialect(
+      encoding: encoding, delimiter: best.delimiter, quote: quote, headerLine: headerLine, lineEnding: ending)
+  }
+
+  struct LogicalLine {
+    var line: Int
+    /// Delimiters before the line's last content: trailing empty fields (Excel's ";;") do not count.
+    var counts: [UInt8: Int]
+    var pending: [UInt8: Int] = [:]
+    var blank: Bool
+
+    init(line: Int, counts: [UInt8: Int], blank: Bool) {
+      self.line = line
+      self.counts = counts
+      self.blank = blank
+    }
+
+    /// Delimiters seen since the last content count once more content follows them.
+    mutating func commitPending() {
+      guard !pending.isEmpty else { return }
+      for (k, v) in pending { counts[k, default: 0] += v }
+      pending = [:]
+    }
+  }
+
+  /// Splits text into records (quotes respected) and counts candidate delimiters outside quotes.
+  static func logicalLines(_ text: [UInt8], quote: UInt8, limit: Int) -> [LogicalLine] {
+    var result: [LogicalLine] = []
+    var line = 1
+    var current = LogicalLine(line: 1, counts: [:], blank: true)
+    var inQuotes = false
+    var i = 0
+    while i < text.count && result.count < limit {
+      let b = text[i]
+      if b == quote {
+        inQuotes.toggle()
+        current.blank = false
+        current.commitPending()
+      } else if b == 10 || b == 13 {
+        if b == 13 && i + 1 < text.count && text[i + 1] == 10 { i += 1 }
+        line += 1
+        if !inQuotes {
+          result.append(current)
+          current = LogicalLine(line: line, counts: [:], blank: true)
+        }
+      } else if !inQuotes && candidates.contains(b) {
+        current.pending[b, default: 0] += 1
+      } else if b != 32 {
+        current.blank = false
+        current.commitPending()
+      }
+      i += 1
+    }
+    if !current.blank && result.count < limit { result.append(current) }
+    return result
+  }
+
+  /// The delimiter as text, for people.
+  public var delimiterText: String { String(UnicodeScalar(delimiter)) }
+}

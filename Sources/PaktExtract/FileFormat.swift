@@ -1,0 +1,25 @@
+/// The kind of a file, judged from its first bytes, not its name.
+public enum FileFormat: String, Sendable, Codable {
+  case csv, xml, xlsx, empty, binary
+
+  /// Detects the format from the first bytes (after any byte order mark).
+  ///
+  /// ```swift
+  /// FileFormat.detect(Array("<?xml version=\"1.0\"?>".utf8))  // .xml
+  /// ```
+  public static func detect(_ head: [UInt8]) -> FileFormat {
+    if head.isEmpty { return .empty }
+    if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .xlsx }
+    let encoding = TextEncoding.detect(head)
+    var transcoder = Transcoder(encoding: encoding)
+    var text: [UInt8] = []
+    let body = Array(head.dropFirst(head.starts(with: encoding.bom) ? encoding.bom.count : 0).prefix(4096))
+    body.withUnsafeBufferPointer { transcoder.transcode($0, into: &text) }
+    guard let first = text.first(where: { $0 != 32 && $0 != 9 && $0 != 10 && $0 != 13 }) else { return .empty }
+    if first == UInt8(ascii: "<") { return .xml }
+    // Control bytes other than tab and line breaks mean this is not text.
+    let controls = text.prefix(4096).filter { $0 < 32 && $0 != 9 && $0 != 10 && $0 != 13 }.count
+    if controls > 0 { return .binary }
+    return .csv
+  }
+}

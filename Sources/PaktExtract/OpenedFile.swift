@@ -1,0 +1,90 @@
+import Foundation
+import PaktCore
+
+/// How to read a file: format and dialect hints from pipeline.yml and the mapping file.
+public struct ReadOptions: Sendable {
+  /// nil: detect from the content.
+  public var format: FileFormat?
+  public var csv: CSVDialect.Overrides
+  /// Record elements for XML; empty: detect with `XMLShape`.
+  public var xmlRecords: [XMLPath]
+
+  public init(format: FileFormat? = nil, csv: CSVDialect.Overrides = .init(), xmlRecords: [XMLPath] = []) {
+    self.format = format
+    self.csv = csv
+    self.xmlRecords = xmlRecords
+  }
+}
+
+/// Any supported file opened for streaming: one cursor over its records whatever the format.
+///
+/// ```swift
+/// let file = try OpenedFile(path: "samples/stuttgart.csv")
+/// print(file.layout.summary)            // "csv, utf-8, ','"
+/// while let record = try file.next() { … }
+/// ```
+public final class OpenedFile: PaktCursor {
+  public let path: String
+  public let layout: FileLayout
+  private var csv: CSVReader?
+  private let xml: XMLReader?
+
+  public init(path: String, options: ReadOptions = .init()) throws {
+    self.path = path
+    let head = try ChunkedFile.head(path: path)
+    let format = options.format ?? FileFormat.detect(head)
+    switch format {
+    case .csv:
+      let dialect = CSVDialect.sniff(head: head, overrides: options.csv)
+      let reader = try CSVReader(path: path, dialect: dialect)
+      if reader.header.isEmpty && dialect.headerLine > 0 {
+        throw ExtractError.unreadable("the file has no header row", fix: "check that the export is complete")
+      }
+      csv = reader
+      xml = nil
+      layout = reader.layout
+    case .xml:
+      let shape = try XMLShape.detect(path: path)
+      let records = options.xmlRecords.isEmpty ? shape.recordElements.map { XMLPath($0) } : options.xmlRecords
+      if records.isEmpty {
+        throw ExtractError.unreadable(
+          "no repeating record element found", fix: "name it under `xml: records:` in the mapping")
+      }
+      xml = try XMLReader(path: path, records: records)
+      csv = nil
+      var l = FileLayout(format: "xml", encoding: Self.xmlEncoding(head))
+      l.rootElement = shape.rootElement
+      l.recordElements = records.map(\.description)
+      l.namespaces = shape.namespaces.isEmpty ? nil : shape.namespaces
+      layout = l
+    case .xlsx:
+      throw ExtractError.unreadable(
+        "this is an Excel workbook (.xlsx), which this version of pakt does not read yet",
+        fix: "save the sheet as 'Unicode Text' or CSV in Excel and deliver that")
+    case .empty:
+      throw ExtractError.unreadable("the file is empty", fix: "ask the municipality to export again")
+    case .binary:
+      throw ExtractError.unreadable(
+        "the file is neither CSV nor XML text (binary content)", fix: "check that the right file was delivered")
+    }
+  }
+
+  public func next() throws -> ExtractedRecord? {
+    if xml != nil { return try xml!.next() }
+    return try csv!.next()
+  }
+
+  /// The encoding an XML file declares (or implies by its byte order mark).
+  static func xmlEncoding(_ head: [UInt8]) -> String {
+    let detected = TextEncoding.detect(head)
+    if detected == .utf16LE || detected == .utf16BE { return detected.rawValue }
+    let prolog = String(decoding: head.prefix(200), as: UTF8.self)
+    if let range = prolog.range(of: #"encoding\s*=\s*["']([^"']+)["']"#, options: .regularExpression) {
+      let decl = prolog[range]
+      if let q = decl.firstIndex(where: { $0 == "\"" || $0 == "'" }) {
+        return String(decl[decl.index(after: q)...].dropLast()).lowercased()
+      }
+    }
+    return "utf-8"
+  }
+}

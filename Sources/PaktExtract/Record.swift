@@ -1,0 +1,87 @@
+import PaktCore
+
+/// One record as read from a file, before mapping.
+///
+/// CSV: one data row with its header's column names. XML: one record element with its subtree.
+/// A record that could not be read (a ragged row, an unclosed quote, bytes that are not
+/// valid in the file's encoding) arrives as `.malformed` with its raw text and a reason, so
+/// it can go to the reject store: nothing is lost.
+public enum ExtractedRecord: Sendable {
+  case row(CSVRow)
+  case element(XMLRecord)
+  case malformed(MalformedRecord)
+
+  /// The line the record starts on (1-based).
+  public var line: Int {
+    switch self {
+    case .row(let r): return r.line
+    case .element(let e): return e.line
+    case .malformed(let m): return m.line
+    }
+  }
+}
+
+/// A CSV data row.
+public struct CSVRow: Sendable {
+  public var line: Int
+  public var fields: [String]
+  public init(line: Int, fields: [String]) {
+    self.line = line
+    self.fields = fields
+  }
+}
+
+/// A record that cannot be read, with a reason a steward understands.
+public struct MalformedRecord: Sendable {
+  public var line: Int
+  public var raw: String
+  /// Short label for grouping ("ragged row", "unclosed quote", "invalid encoding").
+  public var kind: String
+  public var reason: String
+  public init(line: Int, raw: String, kind: String, reason: String) {
+    self.line = line
+    self.raw = raw
+    self.kind = kind
+    self.reason = reason
+  }
+}
+
+/// What a reader found out about a file: shown by `pakt inspect` and stored in the run ledger.
+public struct FileLayout: Sendable, Codable, Equatable {
+  /// "csv" or "xml".
+  public var format: String
+  public var encoding: String
+  /// CSV: the delimiter as text ("," ";" "\t" "|").
+  public var delimiter: String?
+  public var quote: String?
+  /// CSV: "LF", "CRLF" or "CR".
+  public var lineEnding: String?
+  /// CSV: line of the header row (1-based); lines before it are a preamble.
+  public var headerLine: Int?
+  public var header: [String]?
+  /// XML: the record element(s) and the root element.
+  public var recordElements: [String]?
+  public var rootElement: String?
+  /// XML: namespace URIs by prefix as declared on the root element.
+  public var namespaces: [String: String]?
+
+  public init(format: String, encoding: String) {
+    self.format = format
+    self.encoding = encoding
+  }
+
+  /// A one-line description: "csv, windows-1252, ';'" or "xml, utf-8, <Person>".
+  public var summary: String {
+    if format == "csv" {
+      let d = delimiter == "\t" ? "tab" : "'\(delimiter ?? ",")'"
+      return "csv, \(encoding), \(d)"
+    }
+    return "xml, \(encoding), " + (recordElements ?? []).map { "<\($0)>" }.joined(separator: " ")
+  }
+}
+
+/// Lossy UTF-8 text for showing raw bytes in a reject (undecodable bytes shown as U+FFFD).
+func rawText<C: Collection>(_ bytes: C, limit: Int = 2000) -> String where C.Element == UInt8 {
+  let text = String(decoding: bytes.prefix(limit * 4), as: UTF8.self)
+  return text.count > limit ? String(text.prefix(limit)) + "…" : text
+}

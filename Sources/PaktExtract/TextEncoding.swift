@@ -1,0 +1,202 @@
+import PaktCore
+
+/// The text encodings pakt reads, detected from the bytes or set per source.
+public enum TextEncoding: String, Sendable, Codable, CaseIterable {
+  case utf8 = "utf-8"
+  case utf8BOM = "utf-8-bom"
+  case utf16LE = "utf-16le"
+  case utf16BE = "utf-16be"
+  case windows1252 = "windows-1252"
+  case latin1 = "iso-8859-1"
+
+  /// Reads a spelling from a mapping file ("UTF-8", "cp1252", "latin1", "UTF-16", …).
+  public init?(name: String) {
+    switch TextFold.compact(name) {
+    case "utf8": self = .utf8
+    case "utf8bom", "utf8sig": self = .utf8BOM
+    case "utf16", "utf16le", "ucs2", "unicode": self = .utf16LE
+    case "utf16be": self = .utf16BE
+    case "windows1252", "cp1252", "win1252", "ansi": self = .windows1252
+    case "iso88591", "latin1", "l1": self = .latin1
+    default: return nil
+    }
+  }
+
+  /// Bytes of the byte order mark this encoding starts with in a file that has one.
+  var bom: [UInt8] {
+    switch self {
+    case .utf8BOM: return [0xEF, 0xBB, 0xBF]
+    case .utf16LE: return [0xFF, 0xFE]
+    case .utf16BE: return [0xFE, 0xFF]
+    default: return []
+    }
+  }
+
+  /// Detects the encoding from the first bytes of a file (64 KiB is plenty).
+  ///
+  /// Order: byte order mark; UTF-16 without BOM from the pattern of zero bytes; valid UTF-8;
+  /// Windows-1252 when a byte in 0x80–0x9F occurs (ISO-8859-1 has only control codes there);
+  /// ISO-8859-1 otherwise.
+  ///
+  /// ```swift
+  /// TextEncoding.detect(Array("Größe".utf8))  // .utf8
+  /// ```
+  public static func detect(_ sample: [UInt8]) -> TextEncoding {
+    if sample.starts(with: [0xEF, 0xBB, 0xBF]) { return .utf8BOM }
+    if sample.starts(with: [0xFF, 0xFE]) { return .utf16LE }
+    if sample.starts(with: [0xFE, 0xFF]) { return .utf16BE }
+    let pairs = min(sample.count / 2, 4096)
+    if pairs >= 2 {
+      var zeroEven = 0
+      var zeroOdd = 0
+      for i in 0..<pairs {
+        if sample[2 * i] == 0 { zeroEven += 1 }
+        if sample[2 * i + 1] == 0 { zeroOdd += 1 }
+      }
+      // ASCII-heavy UTF-16 text has a zero in every other byte.
+      if zeroOdd * 10 > pairs * 3 && zeroEven * 10 < pairs { return .utf16LE }
+      if zeroEven * 10 > pairs * 3 && zeroOdd * 10 < pairs { return .utf16BE }
+    }
+    if isValidUTF8(sample, allowTruncatedEnd: true) { return .utf8 }
+    if sample.contains(where: { $0 >= 0x80 && $0 <= 0x9F }) { return .windows1252 }
+    return .latin1
+  }
+}
+
+/// True when `bytes` are valid UTF-8; with `allowTruncatedEnd`, a sequence cut at the end passes.
+func isValidUTF8(_ bytes: [UInt8], allowTruncatedEnd: Bool) -> Bool {
+  var i = 0
+  let n = bytes.count
+  while i < n {
+    let b = bytes[i]
+    if b < 0x80 {
+      i += 1
+      continue
+    }
+    let length: Int
+    if b & 0xE0 == 0xC0 && b >= 0xC2 {
+      length = 2
+    } else if b & 0xF0 == 0xE0 {
+      length = 3
+    } else if b & 0xF8 == 0xF0 && b <= 0xF4 {
+      length = 4
+    } else {
+      return false
+    }
+    if i + length > n { return allowTruncatedEnd }
+    for k in 1..<length where bytes[i + k] & 0xC0 != 0x80 { return false }
+    i += length
+  }
+  return true
+}
+
+/// Turns a stream of bytes in some encoding into UTF-8, chunk by chunk.
+///
+/// A byte or unit that has no character in its encoding (one of the five undefined
+/// Windows-1252 bytes, a lone UTF-16 surrogate) becomes 0xFF, which is never valid UTF-8:
+/// the reader then rejects that record with its line instead of silently dropping the byte.
+struct Transcoder {
+  let encoding: TextEncoding
+  private var carry: [UInt8] = []
+  private var pendingHighSurrogate: UInt32? = nil
+
+  init(encoding: TextEncoding) { self.encoding = encoding }
+
+  /// Windows-1252 0x80–0x9F to Unicode; 0 marks the five undefined bytes.
+  static let cp1252High: [UInt32] = [
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+    0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E,
+    0x0178,
+  ]
+
+  /// UTF-8 bytes of each single-byte character, precomputed once: a 256-entry table is
+  /// ten times faster than Foundation's decoder here (platform notes).
+  static func singleByteTable(_ encoding: TextEncoding) -> [[UInt8]] {
+    (0..<256).map { b -> [UInt8] in
+      var scalar = UInt32(b)
+      if encoding == .windows1252 && b >= 0x80 && b <= 0x9F {
+        scalar = cp1252High[b - 0x80]
+        if scalar == 0 { return [0xFF] }
+      }
+      return Array(String(Unicode.Scalar(scalar)!).utf8)
+    }
+  }
+  private static let cp1252Table = singleByteTable(.windows1252)
+  private static let latin1Table = singleByteTable(.latin1)
+
+  /// Converts the next chunk; keeps a cut-off UTF-16 unit for the next call.
+  mutating func transcode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    switch encoding {
+    case .utf8, .utf8BOM:
+      out.append(contentsOf: input)
+    case .windows1252, .latin1:
+      let table = encoding == .windows1252 ? Self.cp1252Table : Self.latin1Table
+      out.reserveCapacity(out.count + input.count + input.count / 8)
+      for b in input {
+        if b < 0x80 { out.append(b) } else { out.append(contentsOf: table[Int(b)]) }
+      }
+    case .utf16LE, .utf16BE:
+      var bytes = carry
+      bytes.append(contentsOf: input)
+      let usable = bytes.count & ~1
+      carry = Array(bytes[usable...])
+      var i = 0
+      while i < usable {
+        let unit: UInt32 =
+          encoding == .utf16LE
+          ? UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 : UInt32(bytes[i]) << 8 | UInt32(bytes[i + 1])
+        i += 2
+        appendUTF16(unit, into: &out)
+      }
+    }
+  }
+
+  /// Flushes what is left at the end of the input.
+  mutating func finish(into out: inout [UInt8]) {
+    if pendingHighSurrogate != nil {
+      out.append(0xFF)
+      pendingHighSurrogate = nil
+    }
+    if !carry.isEmpty {
+      out.append(0xFF)
+      carry = []
+    }
+  }
+
+  private mutating func appendUTF16(_ unit: UInt32, into out: inout [UInt8]) {
+    if let high = pendingHighSurrogate {
+      pendingHighSurrogate = nil
+      if unit >= 0xDC00 && unit <= 0xDFFF {
+        appendScalar(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00), into: &out)
+        return
+      }
+      out.append(0xFF)
+    }
+    if unit >= 0xD800 && unit <= 0xDBFF {
+      pendingHighSurrogate = unit
+    } else if unit >= 0xDC00 && unit <= 0xDFFF {
+      out.append(0xFF)
+    } else {
+      appendScalar(unit, into: &out)
+    }
+  }
+
+  private func appendScalar(_ v: UInt32, into out: inout [UInt8]) {
+    switch v {
+    case 0..<0x80:
+      out.append(UInt8(v))
+    case 0x80..<0x800:
+      out.append(UInt8(0xC0 | (v >> 6)))
+      out.append(UInt8(0x80 | (v & 0x3F)))
+    case 0x800..<0x10000:
+      out.append(UInt8(0xE0 | (v >> 12)))
+      out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+      out.append(UInt8(0x80 | (v & 0x3F)))
+    default:
+      out.append(UInt8(0xF0 | (v >> 18)))
+      out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+      out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+      out.append(UInt8(0x80 | (v & 0x3F)))
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import PaktCore
+
+/// A transliteration-aware key for person names: the same for the spellings German records
+/// give one Arabic, Persian or Tigrinya name (Mohammed, Muhammad, Mohamad → "mhmd").
+///
+/// Per word: folded to ASCII; kh/ch → h, ph → f, ou → u, w → v, z → s, c/q → k, j → y;
+/// vowels after the first letter dropped and a first vowel unified; doubled letters
+/// collapsed; the article al-/el- (also when written together before a consonant) dropped.
+/// The words are sorted, so swapped given and family names give the same key.
+///
+/// ```swift
+/// NameKey.make(family: "Al-Hassan", given: "Mohammed")  // "ahsn mhmd"
+/// NameKey.make(family: "Muhammad", given: "Hassan")     // "ahsn mhmd"
+/// ```
+public enum NameKey {
+  static let articles: Set<String> = ["al", "el", "ul", "ad", "ar", "as", "at", "az", "an", "ash", "ed"]
+
+  public static func make(family: String?, given: String?) -> String {
+    let words = TextFold.tokens([family, given].compactMap { $0 }.joined(separator: " "))
+    return words.compactMap(skeleton).sorted().joined(separator: " ")
+  }
+
+  /// The skeleton of one word, nil for an article.
+  public static func skeleton(_ word: String) -> String? {
+    if articles.contains(word) { return nil }
+    var w = word
+    if w.count > 4, w.hasPrefix("al") || w.hasPrefix("el"), let third = w.dropFirst(2).first, !"aeiouy".contains(third)
+    {
+      w = String(w.dropFirst(2))
+    }
+    for (from, to) in [("sch", "sh"), ("kh", "h"), ("ch", "h"), ("ph", "f"), ("ou", "u"), ("dj", "y"), ("gh", "g")] {
+      w = w.replacingOccurrences(of: from, with: to)
+    }
+    var out: [Character] = []
+    for (i, ch) in w.enumerated() {
+      var c = ch
+      switch c {
+      case "w": c = "v"
+      case "z": c = "s"
+      case "c", "q": c = "k"
+      case "j": c = "y"
+      default: break
+      }
+      let vowel = "aeiouy".contains(c)
+      if i == 0 {
+        out.append(vowel ? "a" : c)
+        continue
+      }
+      if vowel { continue }
+      if out.last == c { continue }
+      out.append(c)
+    }
+    return out.isEmpty ? nil : String(out)
+  }
+}

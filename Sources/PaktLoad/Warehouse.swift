@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+import PaktCore
+
+/// The SQLite warehouse (through GRDB): opened, created or upgraded on `init`; written only
+/// inside `transaction`, so a failed or killed run leaves it exactly as it was.
+///
+/// ```swift
+/// let warehouse = try Warehouse(path: "out/warehouse.sqlite")
+/// try warehouse.transaction { load in
+///   try load.replaceSource("freiburg")
+///   try load.insert(person)
+/// }
+/// ```
+public final class Warehouse: Sendable {
+  public let path: String
+  let queue: DatabaseQueue
+
+  public init(path: String) throws {
+    self.path = path
+    try FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    var config = Configuration()
+    // A second run on the same warehouse waits for the first instead of failing at once.
+    config.busyMode = .timeout(30)
+    config.label = "pakt-warehouse"
+    do {
+      queue = try DatabaseQueue(path: path, configuration: config)
+      try migrate()
+    } catch let error as DatabaseError {
+      throw PaktError.failed(
+        file: path, "cannot open the warehouse: \(error.message ?? "\(error)")",
+        fix: "check that the path is a pakt warehouse (SQLite file) and writable")
+    }
+  }
+
+  private func migrate() throws {
+    try queue.write { db in
+      let hasSchema = try db.tableExists("schema_version")
+      let current = hasSchema ? (try Int.fetchOne(db, sql: "SELECT max(version) FROM schema_version") ?? 0) : 0
+      if current > Schema.version {
+        throw PaktError.failed(
+          file: path, "the warehouse has schema version \(current), newer than this pakt (\(Schema.version))",
+          fix: "run a newer pakt, or point pipeline.yml at another warehouse")
+      }
+      if current < 1 {
+        for sql in Schema.v1 { try db.execute(sql: sql) }
+        try db.execute(sql: "INSERT INTO schema_version(version) VALUES (1)")
+      }
+    }
+  }
+
+  /// Runs `body` in one immediate transaction: committed when it returns, rolled back when it throws.
+  public func transaction<T>(_ body: (LoadSession) throws -> T) throws -> T {
+    var result: T?
+    do {
+      try queue.inTransaction(.immediate) { db in
+        result = try body(LoadSession(db: db))
+        return .commit
+      }
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+      throw PaktError.failed(
+        file: path, "another pakt run holds the warehouse", fix: "wait for it to finish, then run again")
+    }
+    return result!
+  }
+
+  /// Read-only access for reports and tests.
+  public func read<T>(_ body: (LoadSession) throws -> T) throws -> T {
+    try queue.read { db in try body(LoadSession(db: db)) }
+  }
+
+  /// Row counts of every table (for tests and `pakt status`).
+  public func tableCounts() throws -> [String: Int] {
+    try queue.read { db in
+      let tables = try String.fetchAll(
+        db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      var counts: [String: Int] = [:]
+      for t in tables { counts[t] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(t)\"") ?? 0 }
+      return counts
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/// The fields of pakt's canonical model that a mapping can fill, by section.
+///
+/// The raw values are the names used in mapping files (`family_name`, `start`, …).
+public enum Section: String, Sendable, CaseIterable {
+  case person, participation, potential, residence
+
+  /// Every field name allowed in this section of a mapping file.
+  public var fields: [String] {
+    switch self {
+    case .person:
+      return [
+        "id", "family_name", "given_name", "full_name", "birth_name", "birth_date", "birth_year", "sex",
+        "nationality", "place_of_birth", "azr", "bamf",
+      ]
+    case .participation: return ["program", "provider", "start", "end", "status", "outcome", "cost"]
+    case .potential:
+      return ["language_level", "school_years", "qualification", "occupation", "work_experience", "assessed"]
+    case .residence: return ["municipality", "ags", "from", "to", "accommodation"]
+    }
+  }
+}
+
+/// A canonical field: section and name, e.g. person.birth_date.
+public struct FieldRef: Sendable, Hashable, CustomStringConvertible {
+  public var section: Section
+  public var name: String
+  public init(_ section: Section, _ name: String) {
+    self.section = section
+    self.name = name
+  }
+  public var description: String { "\(section.rawValue).\(name)" }
+}

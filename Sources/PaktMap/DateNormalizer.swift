@@ -1,0 +1,127 @@
+import PaktCore
+
+/// The result of normalising one value: nothing there, a value, or text that could not be read.
+public enum Normalized<Value: Sendable>: Sendable {
+  case empty
+  case value(Value)
+  case invalid
+}
+
+/// Reads dates as municipal exports write them.
+///
+/// Day-first by default (German): 07.03.1990, 7.3.90, 07/03/1990, 07-03-1990; ISO 1990-03-07
+/// (with or without a time); 19900307; 03.1990 and 1990-03 (month precision); 1990 (year
+/// only). Two-digit years use `pivot`. With `placeholders`, the known stand-ins for an
+/// unknown day of birth (01.01.YYYY, 00.00.YYYY, XX.XX.YYYY) become a year-only date marked
+/// as a placeholder, which linking treats as "day and month unknown".
+///
+/// ```swift
+/// let d = DateNormalizer()
+/// d.parse("01.01.1990", placeholders: true)  // .value(1990, placeholder)
+/// d.parse("31.02.1990")                      // .invalid
+/// ```
+public struct DateNormalizer: Sendable {
+  public enum Order: String, Sendable { case dmy, mdy, ymd }
+  public var order: Order
+  /// Two-digit years up to this value are 20xx, above it 19xx.
+  public var pivot: Int
+
+  public init(order: Order = .dmy, pivot: Int = 30) {
+    self.order = order
+    self.pivot = pivot
+  }
+
+  public func parse(_ raw: String, placeholders: Bool = false) -> Normalized<PartialDate> {
+    var text = raw.trimmingWhitespace()
+    if text.isEmpty { return .empty }
+    // Drop a time of day: "1990-03-07T00:00:00", "07.03.1990 00:00".
+    if let t = text.firstIndex(where: { $0 == "T" || $0 == " " }), text.distance(from: text.startIndex, to: t) >= 6 {
+      text = String(text[..<t])
+    }
+    let upper = text.uppercased()
+    // XX.XX.1990 and similar: only the year is known.
+    if upper.contains("X") || upper.contains("?") {
+      let digits = upper.split(whereSeparator: { !$0.isNumber })
+      if let y = digits.last, y.count == 4, let year = Int(y), plausible(year) {
+        return .value(PartialDate(year: year, placeholder: true))
+      }
+      return .invalid
+    }
+    guard text.allSatisfy({ $0.isASCII && ($0.isNumber || ".-/ ".contains($0)) }) else { return .invalid }
+    let groups = text.split(whereSeparator: { !$0.isNumber }).map(String.init)
+    var y: Int?
+    var m: Int?
+    var d: Int?
+    switch groups.count {
+    case 1:
+      let g = groups[0]
+      switch g.count {
+      case 4: y = Int(g)
+      case 8:
+        if g.hasPrefix("19") || g.hasPrefix("20") {
+          (y, m, d) = (Int(g.prefix(4)), Int(g.dropFirst(4).prefix(2)), Int(g.suffix(2)))
+        } else {
+          (d, m, y) = (Int(g.prefix(2)), Int(g.dropFirst(2).prefix(2)), Int(g.suffix(4)))
+        }
+      case 6: (d, m, y) = (Int(g.prefix(2)), Int(g.dropFirst(2).prefix(2)), expand(Int(g.suffix(2))!))
+      default: return .invalid
+      }
+    case 2:
+      if groups[0].count == 4 {
+        (y, m) = (Int(groups[0]), Int(groups[1]))
+      } else if groups[1].count == 4 {
+        (m, y) = (Int(groups[0]), Int(groups[1]))
+      } else {
+        return .invalid
+      }
+    case 3:
+      if groups[0].count == 4 {
+        (y, m, d) = (Int(groups[0]), Int(groups[1]), Int(groups[2]))
+      } else {
+        guard groups[2].count == 4 || groups[2].count == 2, groups[0].count <= 2, groups[1].count <= 2 else {
+          return .invalid
+        }
+        let year = groups[2].count == 2 ? expand(Int(groups[2])!) : Int(groups[2])!
+        switch order {
+        case .mdy: (m, d, y) = (Int(groups[0]), Int(groups[1]), year)
+        default: (d, m, y) = (Int(groups[0]), Int(groups[1]), year)
+        }
+      }
+    default:
+      return .invalid
+    }
+    guard let year = y, plausible(year) else { return .invalid }
+    // 00.00.1990 or 00.03.1990: parts written as zero are unknown.
+    if d == 0 && (m == 0 || m == nil) { return .value(PartialDate(year: year, placeholder: true)) }
+    guard let month = m else { return .value(PartialDate(year: year)) }
+    if month == 0 { return .value(PartialDate(year: year, placeholder: true)) }
+    guard (1...12).contains(month) else { return .invalid }
+    guard let day = d else { return .value(PartialDate(year: year, month: month)) }
+    if day == 0 { return .value(PartialDate(year: year, month: month)) }
+    guard day >= 1 && day <= Self.daysIn(month: month, year: year) else { return .invalid }
+    if placeholders && day == 1 && month == 1 { return .value(PartialDate(year: year, placeholder: true)) }
+    return .value(PartialDate(year: year, month: month, day: day))
+  }
+
+  func expand(_ twoDigits: Int) -> Int { twoDigits <= pivot ? 2000 + twoDigits : 1900 + twoDigits }
+
+  func plausible(_ year: Int) -> Bool { (1900...2100).contains(year) }
+
+  static func daysIn(month: Int, year: Int) -> Int {
+    switch month {
+    case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+    case 4, 6, 9, 11: return 30
+    default: return 31
+    }
+  }
+}
+
+extension String {
+  /// Without leading and trailing white space (including non-breaking spaces).
+  func trimmingWhitespace() -> String {
+    let scalars = unicodeScalars
+    guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+    let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+    return String(scalars[first...last])
+  }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import PaktCore
+
+/// Column headers pakt recognises without a mapping line, German and English, with
+/// abbreviations, umlaut spellings and their mojibake (Windows-1252 read as UTF-8 and back).
+///
+/// Matching folds case, umlauts and punctuation, so "Geb.-Datum", "geb datum" and
+/// "GEBDATUM" are one header.
+///
+/// ```swift
+/// HeaderSynonyms.field(for: "Staatsangehörigkeit")  // person.nationality
+/// HeaderSynonyms.field(for: "Geb.-Datum")           // person.birth_date
+/// ```
+public enum HeaderSynonyms {
+  static let table: [(FieldRef, [String])] = [
+    (
+      FieldRef(.person, "id"),
+      [
+        "id", "person id", "personid", "person nr", "personen nr", "personennummer", "klient", "klient nr",
+        "klienten nr", "klientennummer", "client id", "fall nr", "fallnummer", "case id", "lfd nr", "kennung", "pid",
+      ]
+    ),
+    (
+      FieldRef(.person, "family_name"),
+      ["nachname", "familienname", "name", "surname", "last name", "lastname", "family name", "zuname"]
+    ),
+    (
+      FieldRef(.person, "given_name"),
+      ["vorname", "vornamen", "given name", "first name", "firstname", "forename", "rufname"]
+    ),
+    (FieldRef(.person, "full_name"), ["vollstaendiger name", "full name", "name vorname", "name, vorname"]),
+    (FieldRef(.person, "birth_name"), ["geburtsname", "birth name", "maiden name", "geb name"]),
+    (
+      FieldRef(.person, "birth_date"),
+      [
+        "geburtsdatum", "geb datum", "gebdatum", "geb", "geboren", "geboren am", "geb am", "dob", "date of birth",
+        "birth date", "birthdate", "birthday", "geburtstag",
+      ]
+    ),
+    (FieldRef(.person, "birth_year"), ["geburtsjahr", "birth year", "year of birth", "jahrgang"]),
+    (FieldRef(.person, "sex"), ["geschlecht", "sex", "gender", "geschl", "m w"]),
+    (
+      FieldRef(.person, "nationality"),
+      [
+        "staatsangehoerigkeit", "staatsangehorigkeit", "staatsangeh", "nationalitaet", "nationalitat",
+        "nationality", "citizenship", "herkunftsland", "land", "country", "stag",
+      ]
+    ),
+    (FieldRef(.person, "place_of_birth"), ["geburtsort", "place of birth", "birth place", "birthplace"]),
+    (FieldRef(.person, "azr"), ["azr", "azr nr", "azr nummer", "azrnummer", "azr number"]),
+    (
+      FieldRef(.person, "bamf"),
+      ["bamf", "bamf az", "bamf aktenzeichen", "aktenzeichen bamf", "bamf nr", "bamf file number", "az bamf"]
+    ),
+    (
+      FieldRef(.participation, "program"),
+      [
+        "massnahme", "massnahmen", "mabnahme", "programm", "program", "programme", "kurs", "angebot",
+        "measure", "massnahmebezeichnung", "bezeichnung massnahme", "course", "foerdermassnahme",
+      ]
+    ),
+    (FieldRef(.participation, "provider"), ["traeger", "trager", "anbieter", "provider", "kurstraeger"]),
+    (
+      FieldRef(.participation, "start"),
+      ["beginn", "start", "von", "start date", "begin", "eintritt", "massnahmebeginn", "kursbeginn"]
+    ),
+    (
+      FieldRef(.participation, "end"),
+      ["ende", "end", "bis", "end date", "austritt", "massnahmeende", "kursende"]
+    ),
+    (FieldRef(.participation, "status"), ["status", "teilnahmestatus", "state"]),
+    (FieldRef(.participation, "outcome"), ["ergebnis", "outcome", "result", "abschluss", "erfolg"]),
+    (FieldRef(.participation, "cost"), ["kosten", "cost", "costs", "betrag", "amount", "kosten eur", "kosten euro"]),
+    (
+      FieldRef(.potential, "language_level"),
+      [
+        "sprachniveau", "deutschniveau", "deutschkenntnisse", "sprachstand", "language level", "german level",
+        "cefr", "ger niveau",
+      ]
+    ),
+    (FieldRef(.potential, "school_years"), ["schuljahre", "schulbesuch jahre", "school years", "years of school"]),
+    (
+      FieldRef(.potential, "qualification"),
+      ["berufsabschluss", "qualifikation", "qualification", "abschluss beruf", "ausbildung", "bildungsabschluss"]
+    ),
+    (FieldRef(.potential, "occupation"), ["beruf", "taetigkeit", "occupation", "profession", "job"]),
+    (
+      FieldRef(.potential, "work_experience"),
+      ["berufserfahrung", "work experience", "berufserfahrung jahre", "arbeitserfahrung"]
+    ),
+    (FieldRef(.residence, "municipality"), ["gemeinde", "kommune", "wohnort", "municipality", "stadt", "ort"]),
+    (FieldRef(.residence, "ags"), ["ags", "gemeindeschluessel", "gemeindeschlussel", "amtlicher gemeindeschluessel"]),
+    (FieldRef(.residence, "from"), ["zuzug", "einzug", "wohnhaft seit", "moved in", "zuzugsdatum"]),
+    (FieldRef(.residence, "to"), ["wegzug", "auszug", "moved out", "wegzugsdatum"]),
+    (
+      FieldRef(.residence, "accommodation"),
+      ["unterbringung", "unterkunft", "wohnform", "accommodation", "housing", "unterbringungsart"]
+    ),
+  ]
+
+  /// Folded spelling → field. Mojibake spellings (Ã¤ for ä, Ã¶ for ö, Ã¼ for ü, ÃŸ for ß) fold to
+  /// "a", "o", "u" and "ss" variants, which the table lists where they matter.
+  static let lookup: [String: FieldRef] = {
+    var map: [String: FieldRef] = [:]
+    for (field, names) in table {
+      for name in names { map[TextFold.compact(name)] = map[TextFold.compact(name)] ?? field }
+    }
+    return map
+  }()
+
+  /// The canonical field a header names, or nil.
+  public static func field(for header: String) -> FieldRef? {
+    let key = TextFold.compact(repairMojibake(header))
+    if let f = lookup[key] { return f }
+    // Units and notes in brackets: "Kosten (EUR)", "Beginn [TT.MM.JJJJ]".
+    if let cut = header.firstIndex(where: { $0 == "(" || $0 == "[" }) {
+      let stem = TextFold.compact(repairMojibake(String(header[..<cut])))
+      return stem.isEmpty ? nil : lookup[stem]
+    }
+    return nil
+  }
+
+  /// Undoes the commonest mojibake: UTF-8 umlauts read as Windows-1252 ("StaatsangehÃ¶rigkeit").
+  public static func repairMojibake(_ text: String) -> String {
+    guard text.contains("Ã") else { return text }
+    let pairs = [
+      ("Ã¤", "ä"), ("Ã¶", "ö"), ("Ã¼", "ü"), ("ÃŸ", "ß"), ("Ã„", "Ä"), ("Ã–", "Ö"), ("Ãœ", "Ü"), ("Ã©", "é"),
+    ]
+    var out = text
+    for (bad, good) in pairs { out = out.replacingOccurrences(of: bad, with: good) }
+    return out
+  }
+}

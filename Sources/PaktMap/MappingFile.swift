@@ -1,0 +1,192 @@
+import Foundation
+import PaktCore
+import PaktExtract
+
+/// A source's mapping file (`mappings/<source>.yml`): how its columns or XML paths, values
+/// and program names become pakt's canonical model. Everything is data a steward edits.
+///
+/// ```yaml
+/// municipality: Freiburg im Breisgau
+/// ags: "08311000"
+/// read: { encoding: windows-1252, delimiter: ";" }   # optional: detected otherwise
+/// person: { id: Klienten-Nr. }                       # obvious headers need no line
+/// values: { sex: { "1": male, "2": female } }
+/// programs: { "IK Alpha Caritas": SPR-IK-ALPHA }
+/// ```
+///
+/// XML exports list their record elements, each with its own sections:
+///
+/// ```yaml
+/// xml:
+///   namespaces: { k: "urn:example:karlsruhe" }
+///   records:
+///     - element: k:Person
+///       person: { id: "@id", family_name: k:Name/k:Familienname }
+///       participation: { each: k:Massnahmen/k:Massnahme, program: k:Bezeichnung }
+///     - element: k:Teilnahme
+///       person_ref: "@person"
+///       participation: { program: k:Programm }
+/// ```
+public struct MappingFile: Sendable {
+  /// A column name or XML path that feeds a canonical field, with the line that says so.
+  public struct Binding: Sendable {
+    public var field: FieldRef
+    public var column: String
+    public var line: Int?
+  }
+
+  /// One kind of record and what it holds.
+  public struct RecordMapping: Sendable {
+    /// XML: the record element; nil for CSV (every row).
+    public var element: String?
+    /// XML: a path holding the id of a person listed elsewhere in the delivery.
+    public var personRef: String?
+    public var personRefLine: Int?
+    public var bindings: [Binding] = []
+    /// XML: a repeating group inside the record, per section (e.g. participation → Massnahmen/Massnahme).
+    public var each: [Section: String] = [:]
+    public var line: Int?
+
+    public func bindings(in section: Section) -> [Binding] { bindings.filter { $0.field.section == section } }
+    public func binding(_ section: Section, _ name: String) -> Binding? {
+      bindings.first { $0.field.section == section && $0.field.name == name }
+    }
+  }
+
+  public var file: String
+  public var municipality: String?
+  public var ags: String?
+  public var read: ReadOptions
+  public var dateOrder: DateNormalizer.Order = .dmy
+  public var records: [RecordMapping]
+  public var namespaces: [String: String] = [:]
+  /// value maps per canonical value kind: sex, status, nationality, accommodation, language_level.
+  public var values: [String: [String: String]] = [:]
+  /// local program name (folded) → catalogue code, with the line.
+  public var programs: [String: (code: String, name: String, line: Int?)] = [:]
+  /// True when the mapping has its own `records:` (XML); false for the implicit CSV record.
+  public var isXML: Bool
+
+  static let topKeys: Set<String> = [
+    "source", "municipality", "ags", "read", "dates", "person", "participation", "potential", "residence",
+    "xml", "values", "programs",
+  ]
+  static let valueKinds: Set<String> = ["sex", "status", "nationality", "accommodation", "language_level"]
+
+  /// Loads and validates a mapping file against the catalogue.
+  public static func load(file: String, catalogue: Catalogue) throws -> MappingFile {
+    let root = try YAMLNode.load(file: file)
+    let top = try root.mapping(allowed: topKeys, what: "the mapping file")
+    var read = ReadOptions()
+    if let r = top["read"] {
+      let m = try r.mapping(allowed: ["format", "encoding", "delimiter", "quote", "header_line"], what: "'read'")
+      if let f = try m.optionalString("format") {
+        guard let format = FileFormat(rawValue: f.lowercased()), format == .csv || format == .xml else {
+          throw try m.require("format").error("unknown format '\(f)'", fix: "use csv or xml")
+        }
+        read.format = format
+      }
+      if let e = try m.optionalString("encoding") {
+        guard let enc = TextEncoding(name: e) else {
+          throw try m.require("encoding").error(
+            "unknown encoding '\(e)'",
+            fix: "use one of: \(TextEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        read.csv.encoding = enc
+      }
+      if let d = try m.optionalString("delimiter") {
+        let text = d == "\\t" || d.lowercased() == "tab" ? "\t" : d
+        guard text.utf8.count == 1 else {
+          throw try m.require("delimiter").error(
+            "the delimiter must be one character, found '\(d)'", fix: "e.g. \";\" or tab")
+        }
+        read.csv.delimiter = text.utf8.first
+      }
+      if let q = try m.optionalString("quote") {
+        guard q.utf8.count == 1 else { throw try m.require("quote").error("the quote must be one character") }
+        read.csv.quote = q.utf8.first
+      }
+      if let h = try m.optionalString("header_line") {
+        guard let n = Int(h), n >= 0 else {
+          throw try m.require("header_line").error("header_line must be a line number (0: no header)")
+        }
+        read.csv.headerLine = n
+      }
+    }
+    var mapping = MappingFile(
+      file: file, municipality: try top.optionalString("municipality"), ags: try top.optionalString("ags"), read: read,
+      records: [], isXML: top["xml"] != nil)
+    if let dates = top["dates"] {
+      let text = try dates.string(what: "'dates'").lowercased()
+      guard let order = DateNormalizer.Order(rawValue: text) else {
+        throw dates.error("dates must be dmy, mdy or ymd (the order of day, month and year), found '\(text)'")
+      }
+      mapping.dateOrder = order
+    }
+    if let xml = top["xml"] {
+      let x = try xml.mapping(allowed: ["namespaces", "records"], what: "'xml'")
+      for entry in try x.stringMap("namespaces") { mapping.namespaces[entry.key] = entry.value }
+      for node in try x.require("records").sequence(what: "'records'") {
+        let r = try node.mapping(
+          allowed: Set(["element", "person_ref"] + Section.allCases.map(\.rawValue)), what: "a record")
+        var record = RecordMapping(element: try r.string("element"), line: node.line)
+        record.personRef = try r.optionalString("person_ref")
+        record.personRefLine = r.entries.first { $0.key == "person_ref" }?.keyLine
+        try parseSections(r, into: &record, allowEach: true)
+        mapping.records.append(record)
+      }
+      for section in Section.allCases where top[section.rawValue] != nil {
+        throw try top.require(section.rawValue).error(
+          "with `xml:`, '\(section.rawValue)' belongs inside a record under `xml: records:`")
+      }
+      mapping.read.format = .xml
+      mapping.read.xmlRecords = mapping.records.compactMap {
+        $0.element.map { XMLPath($0, namespaces: mapping.namespaces) }
+      }
+    } else {
+      var record = RecordMapping(element: nil, line: 1)
+      try parseSections(top, into: &record, allowEach: false)
+      mapping.records = [record]
+    }
+    if let v = top["values"] {
+      let m = try v.mapping(allowed: valueKinds, what: "'values'")
+      for entry in m.entries {
+        var map: [String: String] = [:]
+        for pair in try m.stringMap(entry.key) { map[TextFold.fold(pair.key)] = pair.value }
+        mapping.values[entry.key] = map
+      }
+    }
+    for entry in try top.stringMap("programs") {
+      guard catalogue[entry.value] != nil else {
+        let hint =
+          ProgramMatcher(catalogue: catalogue).suggest(entry.value, limit: 1).first.map { " (closest: \($0.code))" }
+          ?? ""
+        throw PaktError.config(
+          file: file, line: entry.line,
+          "'\(entry.key)' is mapped to '\(entry.value)', which is not a catalogue code\(hint)",
+          fix: "use a code from mappings/catalogue.yml, e.g. `pakt mappings suggest` lists candidates")
+      }
+      mapping.programs[TextFold.fold(entry.key)] = (entry.value, entry.key, entry.line)
+    }
+    return mapping
+  }
+
+  static func parseSections(_ m: YAMLMapping, into record: inout RecordMapping, allowEach: Bool) throws {
+    for section in Section.allCases {
+      guard let node = m[section.rawValue] else { continue }
+      let allowed = Set(section.fields + (allowEach ? ["each"] : []))
+      let s = try node.mapping(allowed: allowed, what: "'\(section.rawValue)'")
+      for entry in s.entries {
+        let column = try entry.value.string(what: "'\(section.rawValue).\(entry.key)'")
+        if entry.key == "each" {
+          record.each[section] = column
+        } else {
+          record.bindings.append(Binding(field: FieldRef(section, entry.key), column: column, line: entry.keyLine))
+        }
+      }
+    }
+  }
+
+  /// The code a steward mapped this local name to.
+  public func explicitCode(for name: String) -> String? { programs[TextFold.fold(name)]?.code }
+}

@@ -1,0 +1,108 @@
+import PaktCore
+
+/// Reads a nationality into ISO 3166-1 alpha-3: German and English country names, German
+/// and English adjectives ("syrisch", "Syrian"), alpha-2 and alpha-3 codes; "staatenlos" /
+/// "stateless" become XXA and "ungeklärt" / "unknown" XXX (ICAO 9303 codes).
+///
+/// ```swift
+/// NationalityNormalizer.parse("syrisch")   // .value("SYR")
+/// NationalityNormalizer.parse("AF")        // .value("AFG")
+/// ```
+public enum NationalityNormalizer {
+  /// alpha-3, alpha-2, then names and adjectives (German and English), all folded when looked up.
+  static let countries: [(String, String, [String])] = [
+    ("SYR", "SY", ["Syrien", "Syrisch", "Syria", "Syrian", "Arabische Republik Syrien"]),
+    ("AFG", "AF", ["Afghanistan", "Afghanisch", "Afghan"]),
+    ("IRQ", "IQ", ["Irak", "Irakisch", "Iraq", "Iraqi"]),
+    ("IRN", "IR", ["Iran", "Iranisch", "Iranian", "Islamische Republik Iran", "Persisch"]),
+    ("ERI", "ER", ["Eritrea", "Eritreisch", "Eritrean"]),
+    ("SOM", "SO", ["Somalia", "Somalisch", "Somali", "Somalian"]),
+    ("NGA", "NG", ["Nigeria", "Nigerianisch", "Nigerian"]),
+    ("TUR", "TR", ["Türkei", "Türkisch", "Turkey", "Türkiye", "Turkish"]),
+    ("UKR", "UA", ["Ukraine", "Ukrainisch", "Ukrainian"]),
+    ("GMB", "GM", ["Gambia", "Gambisch", "Gambian"]),
+    ("PAK", "PK", ["Pakistan", "Pakistanisch", "Pakistani"]),
+    ("GEO", "GE", ["Georgien", "Georgisch", "Georgia", "Georgian"]),
+    ("RUS", "RU", ["Russland", "Russische Föderation", "Russisch", "Russia", "Russian Federation", "Russian"]),
+    ("ALB", "AL", ["Albanien", "Albanisch", "Albania", "Albanian"]),
+    ("XKX", "XK", ["Kosovo", "Kosovarisch", "Kosovar"]),
+    ("SRB", "RS", ["Serbien", "Serbisch", "Serbia", "Serbian"]),
+    ("MKD", "MK", ["Nordmazedonien", "Mazedonien", "Mazedonisch", "North Macedonia", "Macedonian"]),
+    ("BIH", "BA", ["Bosnien und Herzegowina", "Bosnien", "Bosnisch", "Bosnia and Herzegovina", "Bosnian"]),
+    ("ETH", "ET", ["Äthiopien", "Äthiopisch", "Ethiopia", "Ethiopian"]),
+    ("GIN", "GN", ["Guinea", "Guineisch", "Guinean"]),
+    ("CMR", "CM", ["Kamerun", "Kamerunisch", "Cameroon", "Cameroonian"]),
+    ("DZA", "DZ", ["Algerien", "Algerisch", "Algeria", "Algerian"]),
+    ("MAR", "MA", ["Marokko", "Marokkanisch", "Morocco", "Moroccan"]),
+    ("TUN", "TN", ["Tunesien", "Tunesisch", "Tunisia", "Tunisian"]),
+    ("EGY", "EG", ["Ägypten", "Ägyptisch", "Egypt", "Egyptian"]),
+    ("LBY", "LY", ["Libyen", "Libysch", "Libya", "Libyan"]),
+    ("LBN", "LB", ["Libanon", "Libanesisch", "Lebanon", "Lebanese"]),
+    ("PSE", "PS", ["Palästina", "Palästinensisch", "Palestine", "Palestinian", "Palästinensische Gebiete"]),
+    ("JOR", "JO", ["Jordanien", "Jordanisch", "Jordan", "Jordanian"]),
+    ("YEM", "YE", ["Jemen", "Jemenitisch", "Yemen", "Yemeni"]),
+    ("SDN", "SD", ["Sudan", "Sudanesisch", "Sudanese"]),
+    ("SSD", "SS", ["Südsudan", "Südsudanesisch", "South Sudan", "South Sudanese"]),
+    ("SAU", "SA", ["Saudi-Arabien", "Saudi-arabisch", "Saudi Arabia", "Saudi"]),
+    ("KWT", "KW", ["Kuwait", "Kuwaitisch", "Kuwaiti"]),
+    ("VEN", "VE", ["Venezuela", "Venezolanisch", "Venezuelan"]),
+    ("COL", "CO", ["Kolumbien", "Kolumbianisch", "Colombia", "Colombian"]),
+    ("LKA", "LK", ["Sri Lanka", "Sri-lankisch", "Sri Lankan"]),
+    ("IND", "IN", ["Indien", "Indisch", "India", "Indian"]),
+    ("BGD", "BD", ["Bangladesch", "Bangladeschisch", "Bangladesh", "Bangladeshi"]),
+    ("AZE", "AZ", ["Aserbaidschan", "Aserbaidschanisch", "Azerbaijan", "Azerbaijani"]),
+    ("ARM", "AM", ["Armenien", "Armenisch", "Armenia", "Armenian"]),
+    ("MDA", "MD", ["Moldau", "Moldawien", "Moldauisch", "Moldova", "Moldovan"]),
+    ("BLR", "BY", ["Belarus", "Weißrussland", "Belarussisch", "Belarusian"]),
+    ("VNM", "VN", ["Vietnam", "Vietnamesisch", "Viet Nam", "Vietnamese"]),
+    ("CHN", "CN", ["China", "Chinesisch", "Chinese"]),
+    ("GHA", "GH", ["Ghana", "Ghanaisch", "Ghanaian"]),
+    ("SEN", "SN", ["Senegal", "Senegalesisch", "Senegalese"]),
+    ("MLI", "ML", ["Mali", "Malisch", "Malian"]),
+    ("CIV", "CI", ["Elfenbeinküste", "Côte d'Ivoire", "Ivorisch", "Ivory Coast", "Ivorian"]),
+    (
+      "COD", "CD",
+      ["Kongo, Demokratische Republik", "DR Kongo", "Demokratische Republik Kongo", "DR Congo", "Congolese"]
+    ),
+    ("COG", "CG", ["Kongo", "Republik Kongo", "Congo", "Republic of the Congo"]),
+    ("BFA", "BF", ["Burkina Faso", "Burkinisch", "Burkinabe"]),
+    ("SLE", "SL", ["Sierra Leone", "Sierra-leonisch", "Sierra Leonean"]),
+    ("KEN", "KE", ["Kenia", "Kenianisch", "Kenya", "Kenyan"]),
+    ("DEU", "DE", ["Deutschland", "Deutsch", "Germany", "German", "BRD", "Bundesrepublik Deutschland"]),
+    ("AUT", "AT", ["Österreich", "Österreichisch", "Austria", "Austrian"]),
+    ("ITA", "IT", ["Italien", "Italienisch", "Italy", "Italian"]),
+    ("FRA", "FR", ["Frankreich", "Französisch", "France", "French"]),
+    ("GRC", "GR", ["Griechenland", "Griechisch", "Greece", "Greek"]),
+    ("POL", "PL", ["Polen", "Polnisch", "Poland", "Polish"]),
+    ("ROU", "RO", ["Rumänien", "Rumänisch", "Romania", "Romanian"]),
+    ("BGR", "BG", ["Bulgarien", "Bulgarisch", "Bulgaria", "Bulgarian"]),
+    ("HRV", "HR", ["Kroatien", "Kroatisch", "Croatia", "Croatian"]),
+    ("MNE", "ME", ["Montenegro", "Montenegrinisch", "Montenegrin"]),
+    ("XXA", "", ["staatenlos", "stateless", "ohne Staatsangehörigkeit"]),
+    (
+      "XXX", "",
+      ["ungeklärt", "unbekannt", "unknown", "ungeklaert", "ungeklärte Staatsangehörigkeit", "k.A.", "keine Angabe"]
+    ),
+  ]
+
+  static let lookup: [String: String] = {
+    var map: [String: String] = [:]
+    for (alpha3, alpha2, names) in countries {
+      map[alpha3.lowercased()] = alpha3
+      if !alpha2.isEmpty { map[alpha2.lowercased()] = alpha3 }
+      for name in names { map[TextFold.fold(name)] = alpha3 }
+    }
+    return map
+  }()
+
+  public static func parse(_ raw: String) -> Normalized<String> {
+    let key = TextFold.fold(raw)
+    if key.isEmpty { return .empty }
+    if let code = lookup[key] { return .value(code) }
+    // German adjective endings: "syrische", "afghanischer", "irakischen".
+    for ending in ["en", "er", "es", "e"] where key.hasSuffix(ending) {
+      if let code = lookup[String(key.dropLast(ending.count))] { return .value(code) }
+    }
+    return .invalid
+  }
+}

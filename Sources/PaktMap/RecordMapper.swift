@@ -1,0 +1,403 @@
+import Foundation
+import PaktCore
+import PaktExtract
+
+/// What one extracted record became: canonical rows, values that could not be read, or a reject.
+public struct MappedRecord: Sendable {
+  public var person: SourcePersonRecord?
+  public var participations: [Participation] = []
+  public var potentials: [Potential] = []
+  public var residences: [Residence] = []
+  public var misses: [NormalizationMiss] = []
+  public var reject: Reject?
+  /// Set when the record's rows refer to a person listed elsewhere (XML `person_ref`):
+  /// the reference is checked once the whole delivery is read.
+  public var personRef: String?
+  /// The raw text of the record, kept only for records with a person reference.
+  public var raw: String?
+}
+
+/// How a program name was resolved, cached per distinct name.
+struct ProgramResolution: Sendable {
+  var code: String?
+  var method: MappingMethod
+}
+
+/// Maps the records of one file through a mapping file onto the canonical model.
+///
+/// Created per file: it resolves the mapping's columns against the file's header once (and
+/// fills unmapped fields from the header synonyms), so a mapping that names a missing column
+/// fails here, before anything is loaded.
+///
+/// ```swift
+/// var mapper = try RecordMapper(source: "freiburg", fileName: "freiburg.csv", mapping: mapping,
+///                               layout: file.layout, matcher: matcher, autoApplyThreshold: 0.9)
+/// while let record = try file.next() { let mapped = mapper.map(record) … }
+/// ```
+public struct RecordMapper: Sendable {
+  public let source: String
+  public let fileName: String
+  public let mapping: MappingFile
+  let matcher: ProgramMatcher
+  let autoApplyThreshold: Double
+  let dates: DateNormalizer
+  /// CSV: column index per canonical field.
+  var columns: [FieldRef: (index: Int, name: String)] = [:]
+  /// XML: compiled paths per record element.
+  var xmlRecords:
+    [(element: XMLPath, record: MappingFile.RecordMapping, paths: [FieldRef: XMLPath], each: [Section: XMLPath])] = []
+  var programCache: [String: ProgramResolution] = [:]
+  /// Fields that the header synonyms filled (for `pakt mappings init` and reports).
+  public private(set) var recognized: [FieldRef: String] = [:]
+
+  public init(
+    source: String, fileName: String, mapping: MappingFile, layout: FileLayout, matcher: ProgramMatcher,
+    autoApplyThreshold: Double
+  ) throws {
+    self.source = source
+    self.fileName = fileName
+    self.mapping = mapping
+    self.matcher = matcher
+    self.autoApplyThreshold = autoApplyThreshold
+    self.dates = DateNormalizer(order: mapping.dateOrder)
+    if layout.format == "csv" {
+      guard !mapping.isXML else {
+        throw PaktError.config(
+          file: mapping.file, line: 1, "the mapping describes XML records but \(fileName) is a CSV file",
+          fix: "give this file its own source with a CSV mapping")
+      }
+      try resolveColumns(header: layout.header ?? [])
+    } else {
+      guard mapping.isXML else {
+        throw PaktError.config(
+          file: mapping.file, line: 1, "\(fileName) is XML, but the mapping has no `xml: records:` section",
+          fix: "add `xml: records:` naming the record element(s); `pakt inspect \(fileName)` shows them")
+      }
+      for record in mapping.records {
+        guard let element = record.element else { continue }
+        var paths: [FieldRef: XMLPath] = [:]
+        for b in record.bindings { paths[b.field] = XMLPath(b.column, namespaces: mapping.namespaces) }
+        var each: [Section: XMLPath] = [:]
+        for (section, path) in record.each { each[section] = XMLPath(path, namespaces: mapping.namespaces) }
+        xmlRecords.append((XMLPath(element, namespaces: mapping.namespaces), record, paths, each))
+      }
+    }
+  }
+
+  private mutating func resolveColumns(header: [String]) throws {
+    let record = mapping.records[0]
+    var byName: [String: Int] = [:]
+    var byFolded: [String: Int] = [:]
+    for (i, h) in header.enumerated() {
+      byName[h] = byName[h] ?? i
+      byFolded[TextFold.compact(h)] = byFolded[TextFold.compact(h)] ?? i
+    }
+    for b in record.bindings {
+      guard let index = byName[b.column] ?? byFolded[TextFold.compact(b.column)] else {
+        throw PaktError.config(
+          file: mapping.file, line: b.line,
+          "\(b.field) is mapped to column '\(b.column)', which \(fileName) does not have",
+          fix: "use one of its columns: \(header.map { "'\($0)'" }.joined(separator: ", "))")
+      }
+      columns[b.field] = (index, header[index])
+    }
+    let taken = Set(columns.values.map(\.index))
+    for (i, h) in header.enumerated() where !taken.contains(i) {
+      if let field = HeaderSynonyms.field(for: h), columns[field] == nil {
+        columns[field] = (i, h)
+        recognized[field] = h
+      }
+    }
+    let identifying: [FieldRef] = ["id", "family_name", "given_name", "full_name"].map { FieldRef(.person, $0) }
+    if !identifying.contains(where: { columns[$0] != nil }) && record.personRef == nil {
+      throw PaktError.config(
+        file: mapping.file, line: 1, "no column of \(fileName) identifies the person (an id or a name)",
+        fix: "map one under `person:`, e.g. `id: <column>`; its columns are: \(header.joined(separator: ", "))")
+    }
+  }
+
+  /// Maps one record.
+  public mutating func map(_ record: ExtractedRecord) -> MappedRecord {
+    var out = MappedRecord()
+    switch record {
+    case .malformed(let m):
+      out.reject = Reject(source: source, file: fileName, line: m.line, raw: m.raw, kind: m.kind, reason: m.reason)
+    case .row(let row):
+      let lineage = Lineage(file: fileName, line: row.line)
+      let get: (FieldRef) -> String? = { [columns] field in
+        guard let c = columns[field], c.index < row.fields.count else { return nil }
+        let v = row.fields[c.index].trimmingWhitespace()
+        return v.isEmpty ? nil : v
+      }
+      let column: (FieldRef) -> String = { [columns] in columns[$0]?.name ?? $0.description }
+      mapFlat(get: get, groups: [:], column: column, lineage: lineage, personRef: nil, raw: row.fields, into: &out)
+    case .element(let e):
+      let lineage = Lineage(file: fileName, line: e.line, path: e.path)
+      guard
+        let spec = xmlRecords.first(where: {
+          $0.element.matchesElement(name: e.element.name, namespaceURI: e.element.namespaceURI)
+        })
+      else {
+        out.reject = Reject(
+          source: source, file: fileName, line: e.line, raw: e.element.render(), kind: "unmapped element",
+          reason: "no record mapping for <\(e.element.name)>")
+        return out
+      }
+      let get: (FieldRef) -> String? = { field in
+        guard let v = spec.paths[field]?.value(in: e.element)?.trimmingWhitespace(), !v.isEmpty else { return nil }
+        return v
+      }
+      let column: (FieldRef) -> String = { spec.paths[$0]?.description ?? $0.description }
+      var groups: [Section: [XMLElementNode]] = [:]
+      for (section, path) in spec.each { groups[section] = path.elements(in: e.element) }
+      var ref: String? = nil
+      if let refPath = spec.record.personRef {
+        ref = XMLPath(refPath, namespaces: mapping.namespaces).value(in: e.element)?.trimmingWhitespace()
+        if ref?.isEmpty ?? true {
+          out.reject = Reject(
+            source: source, file: fileName, line: e.line, raw: e.element.render(), kind: "missing person reference",
+            reason: "<\(e.element.name)> has no value at '\(refPath)', so it belongs to no person")
+          return out
+        }
+        out.raw = e.element.render()
+      }
+      mapFlat(
+        get: get, groups: groups, column: column, lineage: lineage, personRef: ref, raw: nil, into: &out,
+        groupValue: { field, node in
+          guard let v = spec.paths[field]?.value(in: node)?.trimmingWhitespace(), !v.isEmpty else { return nil }
+          return v
+        }, element: e.element)
+    }
+    return out
+  }
+
+  private mutating func mapFlat(
+    get: (FieldRef) -> String?, groups: [Section: [XMLElementNode]], column: (FieldRef) -> String,
+    lineage: Lineage, personRef: String?, raw: [String]?, into out: inout MappedRecord,
+    groupValue: ((FieldRef, XMLElementNode) -> String?)? = nil, element: XMLElementNode? = nil
+  ) {
+    let rawText: () -> String = {
+      if let raw { return raw.joined(separator: " | ") }
+      return element?.render() ?? ""
+    }
+    var misses: [NormalizationMiss] = []
+    func miss(_ field: FieldRef, _ value: String) {
+      misses.append(
+        NormalizationMiss(
+          source: source, field: field.description, column: column(field), value: value, lineage: lineage))
+    }
+
+    // Person
+    let personID: String
+    if let ref = personRef {
+      personID = ref
+      out.personRef = ref
+    } else {
+      var family = get(FieldRef(.person, "family_name"))
+      var given = get(FieldRef(.person, "given_name"))
+      if family == nil && given == nil, let full = get(FieldRef(.person, "full_name")) {
+        (family, given) = Self.splitFullName(full)
+      }
+      let id = get(FieldRef(.person, "id"))
+      guard id != nil || family != nil || given != nil else {
+        out.reject = Reject(
+          source: source, file: fileName, line: lineage.line, raw: rawText(), kind: "no person",
+          reason: "the record has neither a person id nor a name, so it cannot be given to a person")
+        return
+      }
+      personID = id ?? "#\(lineage.line)"
+      var person = SourcePersonRecord(
+        source: source, localID: personID, familyName: family, givenName: given, municipality: mapping.municipality,
+        lineage: lineage)
+      person.birthName = get(FieldRef(.person, "birth_name"))
+      person.placeOfBirth = get(FieldRef(.person, "place_of_birth"))
+      person.azrNumber = get(FieldRef(.person, "azr")).map(Self.identifier)
+      person.bamfNumber = get(FieldRef(.person, "bamf")).map(Self.identifier)
+      if let raw = get(FieldRef(.person, "birth_date")) {
+        switch dates.parse(raw, placeholders: true) {
+        case .value(let d): person.birthDate = d
+        case .invalid: miss(FieldRef(.person, "birth_date"), raw)
+        case .empty: break
+        }
+      }
+      if person.birthDate == nil, let raw = get(FieldRef(.person, "birth_year")) {
+        if let y = Int(raw), (1900...2100).contains(y) {
+          person.birthDate = PartialDate(year: y)
+        } else {
+          miss(FieldRef(.person, "birth_year"), raw)
+        }
+      }
+      if let raw = get(FieldRef(.person, "sex")) {
+        switch SexNormalizer.parse(mapped("sex", raw)) {
+        case .value(let s): person.sex = s
+        case .invalid: miss(FieldRef(.person, "sex"), raw)
+        case .empty: break
+        }
+      }
+      if let raw = get(FieldRef(.person, "nationality")) {
+        switch NationalityNormalizer.parse(mapped("nationality", raw)) {
+        case .value(let code): person.nationality = code
+        case .invalid: miss(FieldRef(.person, "nationality"), raw)
+        case .empty: break
+        }
+      }
+      out.person = person
+      // Residence: the exporting municipality, with the period where the export has one.
+      if let municipality = get(FieldRef(.residence, "municipality")) ?? mapping.municipality {
+        var residence = Residence(
+          source: source, personLocalID: personID, municipality: municipality,
+          ags: get(FieldRef(.residence, "ags")) ?? (municipality == mapping.municipality ? mapping.ags : nil),
+          lineage: lineage)
+        residence.from = date(get(FieldRef(.residence, "from")), FieldRef(.residence, "from"), &misses, column, lineage)
+        residence.to = date(get(FieldRef(.residence, "to")), FieldRef(.residence, "to"), &misses, column, lineage)
+        residence.accommodation = get(FieldRef(.residence, "accommodation")).map { mapped("accommodation", $0) }
+        out.residences.append(residence)
+      }
+      // Potentials
+      for field in Section.potential.fields where field != "assessed" {
+        guard let raw = get(FieldRef(.potential, field)), let kind = Potential.Kind(rawValue: field) else { continue }
+        var value = raw
+        if kind == .languageLevel {
+          switch LanguageLevelNormalizer.parse(mapped("language_level", raw)) {
+          case .value(let level): value = level
+          default:
+            miss(FieldRef(.potential, field), raw)
+            continue
+          }
+        } else if kind == .schoolYears || kind == .workExperience {
+          guard let n = Int(raw.replacingOccurrences(of: ",", with: ".").split(separator: ".").first ?? ""), n >= 0,
+            n < 60
+          else {
+            miss(FieldRef(.potential, field), raw)
+            continue
+          }
+          value = String(n)
+        }
+        out.potentials.append(
+          Potential(
+            source: source, personLocalID: personID, kind: kind, value: value,
+            assessed: date(
+              get(FieldRef(.potential, "assessed")), FieldRef(.potential, "assessed"), &misses, column, lineage),
+            lineage: lineage))
+      }
+    }
+
+    // Participations: one per record, or one per element of a repeating group.
+    if let group = groups[.participation], let groupValue {
+      for (i, node) in group.enumerated() {
+        // Same line and record path as the record (that is how records are counted), "#…" for the group.
+        let nodeLineage = Lineage(
+          file: lineage.file, line: lineage.line, path: "\(lineage.path ?? "")#\(node.name)[\(i + 1)]")
+        if let p = participation(personID, { groupValue($0, node) }, column, nodeLineage, &misses) {
+          out.participations.append(p)
+        }
+      }
+    } else if let p = participation(personID, get, column, lineage, &misses) {
+      out.participations.append(p)
+    }
+    if personRef != nil && out.participations.isEmpty {
+      out.reject = Reject(
+        source: source, file: fileName, line: lineage.line, raw: rawText(), kind: "no program",
+        reason: "the participation names no program")
+      return
+    }
+    out.misses = misses
+  }
+
+  private mutating func participation(
+    _ personID: String, _ get: (FieldRef) -> String?, _ column: (FieldRef) -> String, _ lineage: Lineage,
+    _ misses: inout [NormalizationMiss]
+  ) -> Participation? {
+    guard let name = get(FieldRef(.participation, "program")) else { return nil }
+    let resolution = resolve(name)
+    var p = Participation(
+      source: source, personLocalID: personID, programName: name, catalogueCode: resolution.code,
+      mappingMethod: resolution.method, provider: get(FieldRef(.participation, "provider")), lineage: lineage)
+    p.start = date(get(FieldRef(.participation, "start")), FieldRef(.participation, "start"), &misses, column, lineage)
+    p.end = date(get(FieldRef(.participation, "end")), FieldRef(.participation, "end"), &misses, column, lineage)
+    if let raw = get(FieldRef(.participation, "status")) {
+      switch StatusNormalizer.parse(mapped("status", raw)) {
+      case .value(let s): p.status = s
+      case .invalid:
+        misses.append(
+          NormalizationMiss(
+            source: source, field: "participation.status", column: column(FieldRef(.participation, "status")),
+            value: raw, lineage: lineage))
+      case .empty: break
+      }
+    }
+    p.outcome = get(FieldRef(.participation, "outcome"))
+    if let raw = get(FieldRef(.participation, "cost")) {
+      switch MoneyNormalizer.parse(raw) {
+      case .value(let cents): p.costCents = cents
+      case .invalid:
+        misses.append(
+          NormalizationMiss(
+            source: source, field: "participation.cost", column: column(FieldRef(.participation, "cost")), value: raw,
+            lineage: lineage))
+      case .empty: break
+      }
+    }
+    return p
+  }
+
+  /// Explicit mapping line, then catalogue name or synonym, then an automatic suggestion above the threshold.
+  mutating func resolve(_ name: String) -> ProgramResolution {
+    let key = TextFold.fold(name)
+    if let cached = programCache[key] { return cached }
+    let result: ProgramResolution
+    if let code = mapping.explicitCode(for: name) {
+      result = ProgramResolution(code: code, method: .explicit)
+    } else if let code = matcher.exact(name) {
+      result = ProgramResolution(code: code, method: .catalogue)
+    } else if let best = matcher.suggest(name, limit: 1).first, best.score >= autoApplyThreshold {
+      result = ProgramResolution(code: best.code, method: .automatic)
+    } else {
+      result = ProgramResolution(code: nil, method: .unmapped)
+    }
+    programCache[key] = result
+    return result
+  }
+
+  private func date(
+    _ raw: String?, _ field: FieldRef, _ misses: inout [NormalizationMiss], _ column: (FieldRef) -> String,
+    _ lineage: Lineage
+  ) -> PartialDate? {
+    guard let raw else { return nil }
+    switch dates.parse(raw) {
+    case .value(let d): return d
+    case .invalid:
+      misses.append(
+        NormalizationMiss(source: source, field: field.description, column: column(field), value: raw, lineage: lineage)
+      )
+      return nil
+    case .empty: return nil
+    }
+  }
+
+  /// A value passed through the mapping's value map for `kind`, if it has an entry.
+  func mapped(_ kind: String, _ raw: String) -> String {
+    mapping.values[kind]?[TextFold.fold(raw)] ?? raw
+  }
+
+  /// "Haddad, Amina" → ("Haddad", "Amina"); "Amina Haddad" → ("Haddad", "Amina").
+  static func splitFullName(_ full: String) -> (String?, String?) {
+    if let comma = full.firstIndex(of: ",") {
+      let family = full[..<comma].trimmingWhitespace()
+      let given = full[full.index(after: comma)...].trimmingWhitespace()
+      return (family.isEmpty ? nil : family, given.isEmpty ? nil : given)
+    }
+    let parts = full.split(separator: " ")
+    guard parts.count > 1 else { return (full, nil) }
+    return (String(parts.last!), parts.dropLast().joined(separator: " "))
+  }
+
+  /// Identifiers without spaces, dashes and slashes, upper-cased: "123 456-78" → "12345678".
+  static func identifier(_ raw: String) -> String {
+    String(raw.uppercased().filter { $0.isLetter || $0.isNumber })
+  }
+}
+
+extension Substring {
+  func trimmingWhitespace() -> String { String(self).trimmingWhitespace() }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import PaktCore
+
+/// Reads the sex as recorded ("m", "männlich", "Herr", "F", "weiblich", "divers", …).
+///
+/// ```swift
+/// SexNormalizer.parse("weibl.")  // .value(.female)
+/// ```
+public enum SexNormalizer {
+  static let words: [String: Sex] = [
+    "m": .male, "male": .male, "mann": .male, "maennlich": .male, "maenlich": .male, "mannlich": .male,
+    "maennl": .male, "mannl": .male, "herr": .male, "man": .male, "masculin": .male, "boy": .male, "junge": .male,
+    "w": .female, "f": .female, "female": .female, "frau": .female, "weiblich": .female, "weibl": .female,
+    "woman": .female, "mädchen": .female, "maedchen": .female, "girl": .female, "feminin": .female,
+    "d": .diverse, "divers": .diverse, "diverse": .diverse, "x": .diverse, "non binary": .diverse,
+    "u": .unknown, "unbekannt": .unknown, "unknown": .unknown, "k a": .unknown, "keine angabe": .unknown,
+    "ohne angabe": .unknown, "n a": .unknown,
+  ]
+
+  public static func parse(_ raw: String) -> Normalized<Sex> {
+    let key = TextFold.fold(raw)
+    if key.isEmpty { return .empty }
+    if let sex = words[key] { return .value(sex) }
+    return .invalid
+  }
+}
+
+/// Reads a participation status ("läuft", "abgeschlossen", "abgebr.", "completed", …).
+///
+/// ```swift
+/// StatusNormalizer.parse("vorzeitig beendet")  // .value(.aborted)
+/// ```
+public enum StatusNormalizer {
+  // Checked in order: "vorzeitig beendet" must be read as aborted before "beendet" as completed.
+  static let stems: [(String, ParticipationStatus)] = [
+    ("abgebr", .aborted), ("abbruch", .aborted), ("vorzeitig", .aborted), ("abort", .aborted),
+    ("dropped", .aborted), ("cancel", .aborted), ("storn", .aborted), ("nicht angetreten", .aborted),
+    ("geplant", .planned), ("planned", .planned), ("angemeldet", .planned), ("warteliste", .planned),
+    ("vorgemerkt", .planned), ("zugewiesen", .planned), ("registered", .planned), ("waiting", .planned),
+    ("laeuft", .running), ("lauft", .running), ("laufend", .running), ("aktiv", .running), ("running", .running),
+    ("ongoing", .running), ("in teilnahme", .running), ("begonnen", .running), ("active", .running),
+    ("in progress", .running), ("abgeschlossen", .completed), ("beendet", .completed), ("erfolgreich", .completed),
+    ("completed", .completed), ("finished", .completed), ("done", .completed), ("bestanden", .completed),
+    ("teilgenommen", .completed), ("absolviert", .completed),
+  ]
+
+  public static func parse(_ raw: String) -> Normalized<ParticipationStatus> {
+    let key = TextFold.fold(raw)
+    if key.isEmpty { return .empty }
+    for (stem, status) in stems where key.contains(stem) { return .value(status) }
+    return .invalid
+  }
+}
+
+/// Reads money as euro cents: "1.234,50 €", "1234.5", "1,234.50", "EUR 300", "300,-".
+///
+/// ```swift
+/// MoneyNormalizer.parse("1.234,50 €")  // .value(123450)
+/// ```
+public enum MoneyNormalizer {
+  public static func parse(_ raw: String) -> Normalized<Int64> {
+    var text = raw.trimmingWhitespace()
+    if text.isEmpty { return .empty }
+    for unit in ["EUR", "Euro", "euro", "€"] { text = text.replacingOccurrences(of: unit, with: "") }
+    text = text.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\u{00A0}", with: "")
+    if text.hasSuffix(",-") || text.hasSuffix(".-") { text = String(text.dropLast(2)) }
+    var negative = false
+    if text.hasPrefix("-") {
+      negative = true
+      text.removeFirst()
+    }
+    guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == ",") }) else {
+      return .invalid
+    }
+    // The last separator followed by one or two digits is the decimal mark; any other is grouping.
+    var integer = text
+    var fraction = ""
+    if let last = text.lastIndex(where: { $0 == "." || $0 == "," }) {
+      let after = text[text.index(after: last)...]
+      let sameMarks = text.filter { $0 == text[last] }.count
+      if (after.count == 1 || after.count == 2) || (after.count != 3 && sameMarks == 1) {
+        integer = String(text[..<last])
+        fraction = String(after)
+      }
+    }
+    let groups = integer.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == "," })
+    let groupsOK = groups.dropFirst().allSatisfy { $0.count == 3 }
+    guard groupsOK else { return .invalid }
+    integer.removeAll { $0 == "." || $0 == "," }
+    guard fraction.count <= 2, let whole = Int64(integer.isEmpty ? "0" : integer) else { return .invalid }
+    let cents = whole * 100 + (Int64(fraction.padding(toLength: 2, withPad: "0", startingAt: 0)) ?? 0)
+    return .value(negative ? -cents : cents)
+  }
+}
+
+/// Reads a CEFR language level: "A2.1", "Niveau B1", "B1 (DTZ)", "b2", "C1 Hochschule".
+///
+/// ```swift
+/// LanguageLevelNormalizer.parse("A2.1")  // .value("A2")
+/// ```
+public enum LanguageLevelNormalizer {
+  public static func parse(_ raw: String) -> Normalized<String> {
+    let text = raw.uppercased()
+    if text.trimmingWhitespace().isEmpty { return .empty }
+    let chars = Array(text)
+    for i in 0..<chars.count - 1 where "ABC".contains(chars[i]) && "12".contains(chars[i + 1]) {
+      let before = i == 0 || !chars[i - 1].isLetter
+      let after = i + 2 >= chars.count || !chars[i + 2].isNumber
+      if before && after { return .value(String(chars[i...i + 1])) }
+    }
+    let folded = TextFold.fold(raw)
+    if ["keine", "keine kenntnisse", "none", "kein deutsch", "ohne", "0"].contains(folded) { return .value("none") }
+    return .invalid
+  }
+}

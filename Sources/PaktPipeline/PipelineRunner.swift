@@ -1,0 +1,366 @@
+import Foundation
+import Logging
+import PaktCore
+import PaktExtract
+import PaktLink
+import PaktLoad
+import PaktMap
+import PaktReport
+
+/// Runs every stage: extract → map → link → load → report, as one warehouse transaction.
+///
+/// Before anything is written, every mapping is checked against its files (a missing column
+/// or an unknown catalogue code stops the run with a configuration error). Sources whose
+/// files and mapping are unchanged since the last run are not read again; if nothing changed,
+/// nothing is written. A file that cannot be read at all is rejected as a whole and the run
+/// goes on; for every file, records read must equal loaded plus rejected, or nothing commits.
+///
+/// ```swift
+/// let config = try PipelineConfig.load(path: "pipeline.yml")
+/// let summary = try PipelineRunner(config: config).run()
+/// print(summary.totals.loaded)
+/// ```
+public struct PipelineRunner: Sendable {
+  public let config: PipelineConfig
+  let logger: Logger
+  /// Bumped when a change to pakt itself must make every source load again.
+  static let loaderVersion = "pakt-load-1"
+
+  public init(config: PipelineConfig, logger: Logger = Logger(label: "pakt")) {
+    self.config = config
+    self.logger = logger
+  }
+
+  /// A file ready to load: checked, fingerprinted, mapper prepared (or why it cannot be read).
+  struct PreparedFile {
+    var path: String
+    var name: String
+    var sha256: String
+    var layout: FileLayout?
+    var mapper: RecordMapper?
+    var problem: String?
+  }
+
+  struct PreparedSource {
+    var source: PipelineConfig.Source
+    var mapping: MappingFile
+    var files: [PreparedFile]
+    var fingerprint: String
+  }
+
+  public func run() throws -> RunSummary {
+    let started = Date()
+    let catalogue = try Catalogue.load(file: config.catalogue)
+    let matcher = ProgramMatcher(catalogue: catalogue)
+    let prepared = try prepare(catalogue: catalogue, matcher: matcher)
+    let warehouse = try Warehouse(path: config.warehouse)
+    let ledger = try warehouse.read { try $0.deliveries() }
+    let changed = prepared.filter { source in
+      let before = ledger.filter { $0.source == source.source.name }
+      return before.map(\.fingerprint) != Array(repeating: source.fingerprint, count: source.files.count)
+        || Set(before.map(\.path)) != Set(source.files.map(\.path))
+    }
+    let configuredNames = Set(config.sources.map(\.name))
+    let staleSources = Set(ledger.map(\.source)).subtracting(configuredNames)
+
+    var summary = RunSummary(status: "unchanged", pipeline: config.file, warehouse: config.warehouse)
+    var fileSummaries: [String: RunSummary.File] = [:]
+    for record in ledger where configuredNames.contains(record.source) {
+      var f = record.file
+      f.status = f.status == "unreadable" ? "unreadable" : "unchanged"
+      fileSummaries["\(record.source)|\(record.path)"] = f
+    }
+
+    if !changed.isEmpty || !staleSources.isEmpty {
+      logger.info("loading \(changed.count) changed source(s) of \(prepared.count)")
+      let (files, linkage) = try warehouse.transaction { load -> ([RunSummary.File], RunSummary.Linkage) in
+        let runID = try load.startRun(pipeline: config.file, startedAt: started)
+        try load.replaceCatalogue(catalogue)
+        for stale in staleSources { try load.replaceSource(stale) }
+        var files: [RunSummary.File] = []
+        for source in changed {
+          try load.replaceSource(source.source.name)
+          var sourceFiles: [RunSummary.File] = []
+          for file in source.files {
+            sourceFiles.append(try loadFile(file, source: source, load: load, runID: runID))
+          }
+          try rejectOrphans(source: source.source.name, files: &sourceFiles, load: load, runID: runID)
+          for f in sourceFiles {
+            try reconcile(f, load: load)
+            try load.recordDelivery(f, fingerprint: source.fingerprint, runID: runID)
+          }
+          files += sourceFiles
+        }
+        let linkage = try link(load: load, runID: runID)
+        var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
+        partial.linkage = linkage
+        partial.totals = Self.totals(files)
+        try load.finishRun(runID, summary: partial)
+        return (files, linkage)
+      }
+      for f in files { fileSummaries["\(f.source)|\(f.path)"] = f }
+      summary.status = "committed"
+      summary.linkage = linkage
+    }
+
+    // The summary describes the warehouse as it now stands, in pipeline order.
+    for source in prepared {
+      for file in source.files {
+        if let f = fileSummaries["\(source.source.name)|\(file.path)"] { summary.files.append(f) }
+      }
+    }
+    summary.totals = Self.totals(summary.files)
+    try describe(into: &summary, warehouse: warehouse, matcher: matcher)
+    let rejects = try warehouse.read { load in
+      try load.rows("SELECT source, file, line, kind, reason FROM reject ORDER BY source, file, line").map {
+        RejectLine(
+          source: $0["source"] ?? "", file: $0["file"] ?? "", line: Int($0["line"] ?? "0") ?? 0, kind: $0["kind"] ?? "",
+          reason: $0["reason"] ?? "")
+      }
+    }
+    summary.seconds = Date().timeIntervalSince(started)
+    summary.reports = try ReportWriter(folder: config.reports).write(summary: summary, rejects: rejects)
+    summary.reports["json"] = (config.reports as NSString).appendingPathComponent("run-summary.json")
+    logger.info(
+      "run \(summary.status): \(summary.totals.files) files, \(summary.totals.read) records read, \(summary.totals.loaded) loaded, \(summary.totals.rejected) rejected"
+    )
+    return summary
+  }
+
+  static func totals(_ files: [RunSummary.File]) -> RunSummary.Totals {
+    var t = RunSummary.Totals()
+    t.files = files.count
+    for f in files {
+      t.read += f.read
+      t.loaded += f.loaded
+      t.rejected += f.rejected
+    }
+    return t
+  }
+
+  /// Checks every source before anything is written: mappings parse, columns exist.
+  func prepare(catalogue: Catalogue, matcher: ProgramMatcher) throws -> [PreparedSource] {
+    let base = Fingerprint.of([
+      Self.loaderVersion, (try? String(contentsOfFile: config.catalogue, encoding: .utf8)) ?? "",
+      "auto=\(config.mapping.autoApplyThreshold)",
+    ])
+    return try config.sources.map { source in
+      let mapping = try MappingFile.load(file: source.mapping, catalogue: catalogue)
+      var options = mapping.read
+      if let hint = source.format { options.format = FileFormat(rawValue: hint) }
+      var files: [PreparedFile] = []
+      for path in source.files {
+        var file = PreparedFile(path: path, name: displayName(path), sha256: try Fingerprint.file(path))
+        do {
+          let opened = try OpenedFile(path: path, options: options)
+          file.layout = opened.layout
+          file.mapper = try RecordMapper(
+            source: source.name, fileName: file.name, mapping: mapping, layout: opened.layout, matcher: matcher,
+            autoApplyThreshold: config.mapping.autoApplyThreshold)
+        } catch let error as ExtractError {
+          file.problem = error.description
+        }
+        files.append(file)
+      }
+      let mappingText = (try? String(contentsOfFile: source.mapping, encoding: .utf8)) ?? ""
+      let fingerprint = Fingerprint.of(
+        [base, mappingText, source.format ?? "auto"] + files.map { "\($0.name)=\($0.sha256)" })
+      return PreparedSource(source: source, mapping: mapping, files: files, fingerprint: fingerprint)
+    }
+  }
+
+  /// A path as shown in reports and lineage: relative to the pipeline's folder where possible.
+  func displayName(_ path: String) -> String {
+    let base = (config.file as NSString).deletingLastPathComponent + "/"
+    return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
+  }
+
+  /// Streams one file into the warehouse inside a savepoint.
+  func loadFile(_ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64) throws
+    -> RunSummary.File
+  {
+    var summary = RunSummary.File(
+      source: source.source.name, name: file.name, path: file.path, format: file.layout?.format ?? "unknown",
+      encoding: file.layout?.encoding ?? "unknown", layout: file.layout?.summary ?? "unreadable",
+      sha256: file.sha256, status: "loaded")
+    var problem = file.problem
+    if problem == nil, var mapper = file.mapper {
+      var read = 0
+      var rejected = 0
+      try load.savepoint {
+        do {
+          let opened = try OpenedFile(path: file.path, options: optionsFor(source))
+          while let record = try opened.next() {
+            read += 1
+            let mapped = mapper.map(record)
+            if let reject = mapped.reject {
+              try load.insert(reject, runID: runID)
+              rejected += 1
+              continue
+            }
+            if let person = mapped.person { try load.insert(person) }
+            for p in mapped.participations {
+              let id = try load.insert(p)
+              if let raw = mapped.raw { try load.notePersonReference(participationID: id, raw: raw) }
+            }
+            for r in mapped.residences { try load.insert(r) }
+            for p in mapped.potentials { try load.insert(p) }
+            for m in mapped.misses { try load.insert(m) }
+          }
+          return true
+        } catch let error as ExtractError {
+          problem = error.description
+          return false
+        }
+      }
+      summary.read = read
+      summary.rejected = rejected
+      summary.loaded = read - rejected
+    }
+    if let problem {
+      // Rejected as a whole: nothing of it stays in the warehouse; the run goes on.
+      summary = RunSummary.File(
+        source: summary.source, name: summary.name, path: summary.path, format: summary.format,
+        encoding: summary.encoding, layout: summary.layout, sha256: summary.sha256, status: "unreadable",
+        problem: problem)
+      try load.insert(
+        Reject(source: source.source.name, file: file.name, line: 0, raw: "", kind: "unreadable file", reason: problem),
+        runID: runID)
+      logger.warning("file rejected as a whole: \(file.name): \(problem)")
+    }
+    return summary
+  }
+
+  func optionsFor(_ source: PreparedSource) -> ReadOptions {
+    var options = source.mapping.read
+    if let hint = source.source.format { options.format = FileFormat(rawValue: hint) }
+    return options
+  }
+
+  /// Participations that name a person the source's delivery does not contain become rejects.
+  func rejectOrphans(source: String, files: inout [RunSummary.File], load: LoadSession, runID: Int64) throws {
+    for orphan in try load.removeOrphanParticipations(source: source) {
+      try load.insert(
+        Reject(
+          source: source, file: orphan.file, line: orphan.line, raw: orphan.raw, kind: "unknown person reference",
+          reason: "refers to person id '\(orphan.personLocalID)', which this delivery does not contain"),
+        runID: runID)
+      if let i = files.firstIndex(where: { $0.name == orphan.file }) {
+        files[i].loaded -= 1
+        files[i].rejected += 1
+      }
+    }
+  }
+
+  /// Records read = loaded + rejected, checked against what the warehouse holds, before commit.
+  func reconcile(_ f: RunSummary.File, load: LoadSession) throws {
+    guard f.status == "loaded" else { return }
+    let stored = try load.storedRecordCount(source: f.source, file: f.name)
+    let rejected = try load.rejectCount(source: f.source, file: f.name)
+    // A record that only repeats an earlier one (the same person row twice) adds no row.
+    guard f.read == f.loaded + f.rejected, rejected == f.rejected, stored <= f.loaded else {
+      throw PaktError.failed(
+        file: f.path,
+        "record counts do not reconcile: read \(f.read), loaded \(f.loaded) (\(stored) distinct in the warehouse), rejected \(f.rejected) (\(rejected) in the reject store)",
+        fix: "nothing was written; please report this as a bug in pakt with the file's layout (`pakt inspect`)")
+    }
+  }
+
+  /// Links every source person record in the warehouse and writes stable person ids.
+  func link(load: LoadSession, runID: Int64) throws -> RunSummary.Linkage {
+    let stored = try load.storedPersons()
+    let previous = try load.personIDs()
+    let records = stored.map {
+      LinkRecord(
+        key: $0.key, familyName: $0.familyName, givenName: $0.givenName, birthDate: $0.birthDate, sex: $0.sex,
+        azrNumber: $0.azrNumber, bamfNumber: $0.bamfNumber)
+    }
+    let result = DeterministicLinker().link(records)
+    let nextID = Int64(try load.meta("next_person_id") ?? "1") ?? 1
+    let clusters = result.clusters.map { $0.map { stored[$0].key } }
+    let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
+    var rules: [String: String] = [:]
+    for (i, reason) in result.reasons { rules[stored[i].key] = reason }
+    var persons: [(id: Int64, sex: Sex, birthYear: Int?, nationality: String?, records: Int)] = []
+    for cluster in result.clusters {
+      let members = cluster.map { stored[$0] }
+      let id = ids.assignment[members[0].key]!
+      let knownSexes: [Sex] = members.map(\.sex).filter { $0 != .unknown }
+      let sex: Sex = Self.mostCommon(knownSexes.map(\.rawValue)).flatMap { Sex(rawValue: $0) } ?? .unknown
+      let years: [Int] = members.compactMap { $0.birthDate?.year }
+      let nationalities: [String] = members.compactMap(\.nationality)
+      persons.append((id, sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
+    }
+    try load.writePersons(
+      assignment: ids.assignment, rules: rules, persons: persons,
+      events: ids.events.map { ($0.kind.rawValue, $0.old, $0.new) }, runID: runID)
+    try load.setMeta("next_person_id", String(ids.nextID))
+    var linkage = RunSummary.Linkage()
+    linkage.sourcePersonRecords = stored.count
+    linkage.persons = persons.count
+    linkage.linkedPersons = persons.filter { $0.records > 1 }.count
+    linkage.candidatePairs = result.candidatePairs
+    linkage.newPersonIDs = ids.newIDs
+    linkage.mergedPersonIDs = ids.events.filter { $0.kind == .merged }.count
+    try load.setMeta("last_candidate_pairs", String(result.candidatePairs))
+    return linkage
+  }
+
+  /// The most frequent value (ties: the smallest), nil for none.
+  static func mostCommon<T: Hashable & Comparable>(_ values: [T]) -> T? {
+    var counts: [T: Int] = [:]
+    for v in values { counts[v, default: 0] += 1 }
+    return counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+  }
+
+  /// Fills the parts of the summary that describe the warehouse as it stands.
+  func describe(into summary: inout RunSummary, warehouse: Warehouse, matcher: ProgramMatcher) throws {
+    try warehouse.read { load in
+      summary.rejectsByReason = try load.rows(
+        "SELECT kind, count(*) AS n FROM reject GROUP BY kind ORDER BY n DESC, kind"
+      )
+      .map { RunSummary.ReasonCount(kind: $0["kind"] ?? "", count: Int($0["n"] ?? "0") ?? 0) }
+      let names = try load.rows(
+        """
+        SELECT source, program_name, catalogue_code, mapping_method, count(*) AS n FROM participation
+        WHERE mapping_method IN ('unmapped', 'automatic')
+        GROUP BY source, program_name, catalogue_code, mapping_method ORDER BY source, n DESC, program_name
+        """)
+      for row in names {
+        let name = row["program_name"] ?? ""
+        let entry = RunSummary.ProgramName(
+          source: row["source"] ?? "", name: name, count: Int(row["n"] ?? "0") ?? 0, code: row["catalogue_code"],
+          suggestions: matcher.suggest(name))
+        if row["mapping_method"] == "automatic" {
+          summary.automaticMappings.append(entry)
+        } else {
+          summary.unmapped.append(entry)
+        }
+      }
+      summary.coverage = try load.rows(
+        """
+        SELECT source, count(*) AS n, count(catalogue_code) AS mapped FROM participation GROUP BY source ORDER BY source
+        """
+      ).map {
+        RunSummary.Coverage(
+          source: $0["source"] ?? "", participations: Int($0["n"] ?? "0") ?? 0, mapped: Int($0["mapped"] ?? "0") ?? 0)
+      }
+      summary.normalizationMisses = try load.rows(
+        """
+        SELECT source, field, column_name, value, count(*) AS n, group_concat(line, ' ') AS lines
+        FROM normalization_miss GROUP BY source, field, column_name, value ORDER BY source, n DESC, field
+        """
+      ).map {
+        RunSummary.MissCount(
+          source: $0["source"] ?? "", field: $0["field"] ?? "", column: $0["column_name"] ?? "",
+          value: $0["value"] ?? "", count: Int($0["n"] ?? "0") ?? 0,
+          exampleLines: ($0["lines"] ?? "").split(separator: " ").prefix(5).compactMap { Int($0) })
+      }
+      summary.participations = try load.count("SELECT count(*) FROM participation")
+      summary.linkage.sourcePersonRecords = try load.count("SELECT count(*) FROM source_person")
+      summary.linkage.persons = try load.count("SELECT count(*) FROM person")
+      summary.linkage.linkedPersons = try load.count("SELECT count(*) FROM person WHERE records > 1")
+      summary.linkage.candidatePairs = Int(try load.meta("last_candidate_pairs") ?? "0") ?? 0
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Escaping for everything a report shows: data from municipal exports is never trusted.
+public enum Escape {
+  /// Text safe inside HTML elements and quoted attributes.
+  ///
+  /// ```swift
+  /// Escape.html("<b>\"x\" & y</b>")  // "&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;"
+  /// ```
+  public static func html(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for ch in text.unicodeScalars {
+      switch ch {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&#39;"
+      default: out.unicodeScalars.append(ch)
+      }
+    }
+    return out
+  }
+
+  /// One CSV cell: quoted where needed, and defused where a spreadsheet would run it as a
+  /// formula (a leading `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`).
+  ///
+  /// ```swift
+  /// Escape.csvCell("=HYPERLINK(\"http://x\")")  // "\"'=HYPERLINK(\"\"http://x\"\")\""
+  /// ```
+  public static func csvCell(_ text: String, delimiter: Character = ",") -> String {
+    var value = text
+    if let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+      value = "'" + value
+    }
+    if value.contains(where: { $0 == delimiter || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "'" }) {
+      return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+    return value
+  }
+
+  /// A CSV line from cells.
+  public static func csvLine(_ cells: [String]) -> String {
+    cells.map { csvCell($0) }.joined(separator: ",") + "\r\n"
+  }
+}

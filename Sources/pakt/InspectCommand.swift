@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import PaktExtract
+import PaktReport
+
+/// `pakt inspect`: what pakt sees in a file.
+struct InspectCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "inspect",
+    abstract: "Show what pakt sees in files: format, encoding, delimiter or record element, records.",
+    discussion: "Reads each file completely (streaming) to count its records; writes nothing.")
+
+  @Argument(help: "The files to inspect.")
+  var files: [String]
+
+  @Flag(help: "Print JSON instead of text.")
+  var json = false
+
+  @Option(help: "How many records to show per file.")
+  var records = 3
+
+  func run() throws {
+    let results = files.map { Inspection.inspect(path: $0, sampleCount: records) }
+    if json {
+      print(String(decoding: try ReportWriter.json(results.count == 1 ? [results[0]] : results), as: UTF8.self))
+    } else {
+      for r in results { print(render(r)) }
+    }
+    if results.contains(where: { $0.problem != nil }) { throw ExitCode(3) }
+  }
+
+  func render(_ r: Inspection) -> String {
+    var out = ["\(r.file)"]
+    guard let l = r.layout else {
+      out.append("  cannot be read: \(r.problem ?? "unknown problem")")
+      return out.joined(separator: "\n")
+    }
+    out.append("  format:    \(l.format)")
+    out.append("  encoding:  \(l.encoding)")
+    if l.format == "csv" {
+      out.append(
+        "  delimiter: \(l.delimiter == "\t" ? "tab" : "'\(l.delimiter ?? "")'")  quote: \(l.quote ?? "")  line ending: \(l.lineEnding ?? "")"
+      )
+      out.append("  header:    line \(l.headerLine ?? 1): \((l.header ?? []).joined(separator: " | "))")
+    } else {
+      out.append("  root:      <\(l.rootElement ?? "")>")
+      out.append("  records:   \((l.recordElements ?? []).map { "<\($0)>" }.joined(separator: " "))")
+      if let ns = l.namespaces {
+        out.append(
+          "  namespaces: \(ns.map { "\($0.key.isEmpty ? "(default)" : $0.key)=\($0.value)" }.sorted().joined(separator: " "))"
+        )
+      }
+    }
+    out.append("  records:   \(r.records) (\(r.malformed) malformed)")
+    if let problem = r.problem { out.append("  stopped:   \(problem)") }
+    for s in r.samples {
+      if let p = s.problem {
+        out.append("  line \(s.line): \(p)")
+      } else {
+        let fields = (s.fields ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        out.append("  line \(s.line): \(fields.joined(separator: "; "))")
+      }
+    }
+    return out.joined(separator: "\n")
+  }
+}

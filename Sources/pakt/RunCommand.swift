@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PaktCore
+import PaktPipeline
+import PaktReport
+
+/// `pakt run`: the nightly job.
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run every stage (extract, map, link, load, report) for a pipeline.",
+    discussion: """
+      Reads every source named in the pipeline file, maps it onto the catalogue, links persons \
+      and commits everything to the warehouse in one transaction. Sources whose files and \
+      mapping are unchanged since the last run are skipped; if nothing changed, nothing is \
+      written. Reports go to the pipeline's `reports` folder.
+      """)
+
+  @Argument(help: "The pipeline file.")
+  var pipeline = "pipeline.yml"
+
+  @Flag(help: "Print the run summary as JSON on standard output.")
+  var json = false
+
+  @Flag(help: "Exit with code 1 when the run committed but had rejects or unmapped program names.")
+  var strict = false
+
+  @OptionGroup var log: LogOptions
+
+  func run() throws {
+    log.bootstrap()
+    let config = try PipelineConfig.load(path: pipeline)
+    let summary = try PipelineRunner(config: config, logger: Logger(label: "pakt.run")).run()
+    if json {
+      print(String(decoding: try ReportWriter.json(summary), as: UTF8.self))
+    } else {
+      print(SummaryText.render(summary))
+    }
+    if strict && (summary.totals.rejected > 0 || !summary.unmapped.isEmpty) { throw ExitCode(1) }
+  }
+}
+
+/// The human summary of a run.
+enum SummaryText {
+  static func render(_ s: RunSummary) -> String {
+    var out: [String] = []
+    let what = s.status == "unchanged" ? "nothing changed since the last run; warehouse untouched" : "committed"
+    out.append("pakt run: \(what) (\(String(format: "%.1f", s.seconds)) s) → \(s.warehouse)")
+    out.append("")
+    out.append("files (\(s.files.count)):")
+    let nameWidth = min(48, s.files.map(\.name.count).max() ?? 10)
+    let layoutWidth = s.files.map(\.layout.count).max() ?? 10
+    for f in s.files {
+      let name = f.name.padding(toLength: max(nameWidth, f.name.count), withPad: " ", startingAt: 0)
+      let layout = f.layout.padding(toLength: layoutWidth, withPad: " ", startingAt: 0)
+      if f.status == "unreadable" {
+        out.append("  \(name)  \(layout)  REJECTED AS A WHOLE: \(f.problem ?? "")")
+      } else {
+        let note = f.status == "unchanged" ? "  (unchanged)" : ""
+        out.append("  \(name)  \(layout)  read \(f.read), loaded \(f.loaded), rejected \(f.rejected)\(note)")
+      }
+    }
+    out.append("")
+    out.append("records: \(s.totals.read) read, \(s.totals.loaded) loaded, \(s.totals.rejected) rejected")
+    if !s.rejectsByReason.isEmpty {
+      out.append("rejects by reason: " + s.rejectsByReason.map { "\($0.kind) \($0.count)" }.joined(separator: ", "))
+    }
+    let mapped = s.coverage.reduce(0) { $0 + $1.mapped }
+    out.append("participations: \(s.participations), \(mapped) with a catalogue code")
+    if !s.automaticMappings.isEmpty {
+      out.append("automatic mappings (\(s.automaticMappings.count)), listed in the report:")
+      for p in s.automaticMappings.prefix(10) {
+        out.append("  \(p.source): \"\(p.name)\" ×\(p.count) → \(p.code ?? "")")
+      }
+    }
+    out.append("unmapped program names: \(s.unmapped.count)")
+    for p in s.unmapped.prefix(20) {
+      let sug = p.suggestions.map { "\($0.code) (\(String(format: "%.2f", $0.score)))" }.joined(separator: ", ")
+      out.append("  \(p.source): \"\(p.name)\" ×\(p.count); suggestions: \(sug)")
+    }
+    if s.unmapped.count > 20 { out.append("  … \(s.unmapped.count - 20) more in the report") }
+    if !s.normalizationMisses.isEmpty {
+      let total = s.normalizationMisses.reduce(0) { $0 + $1.count }
+      out.append("values that could not be read: \(total) (loaded as empty; listed in the report)")
+    }
+    out.append(
+      "persons: \(s.linkage.persons) from \(s.linkage.sourcePersonRecords) source person records "
+        + "(\(s.linkage.linkedPersons) linked from more than one record)")
+    if let html = s.reports["html"] { out.append("report: \(html)") }
+    return out.joined(separator: "\n")
+  }
+}

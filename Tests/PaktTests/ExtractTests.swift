@@ -1,0 +1,293 @@
+import Foundation
+import PaktCore
+import Testing
+
+@testable import PaktExtract
+
+@Suite("Extract: encodings")
+struct EncodingTests {
+  static let le: [UInt8] = "a;b\n1;2\n".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+  static let be: [UInt8] = "a;b\n1;2\n".utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+  static let cases: [([UInt8], TextEncoding)] = [
+    ([0xEF, 0xBB, 0xBF, 0x61], .utf8BOM),
+    ([0xFF, 0xFE, 0x61, 0x00], .utf16LE),
+    ([0xFE, 0xFF, 0x00, 0x61], .utf16BE),
+    (le, .utf16LE),
+    (be, .utf16BE),
+    (Array("Größe;Maß\n".utf8), .utf8),
+    ([0x47, 0x72, 0xF6, 0xDF, 0x65, 0x80], .windows1252),  // "Größe€" in Windows-1252
+    ([0x47, 0x72, 0xF6, 0xDF, 0x65], .latin1),
+  ]
+
+  @Test("detects the encoding from the bytes", arguments: cases)
+  func detect(bytes: [UInt8], expected: TextEncoding) {
+    #expect(TextEncoding.detect(bytes) == expected)
+  }
+
+  @Test("Windows-1252 maps 0x80 to the euro sign; undefined bytes are marked, not dropped")
+  func windows1252() {
+    var t = Transcoder(encoding: .windows1252)
+    var out: [UInt8] = []
+    [0x80, 0x41, 0x81].withUnsafeBufferPointer { t.transcode($0, into: &out) }
+    #expect(Array(out.prefix(4)) == Array("€A".utf8))
+    #expect(out.last == 0xFF)
+    #expect(String(validating: out, as: UTF8.self) == nil)
+  }
+
+  @Test("UTF-16 split across chunks, with a surrogate pair, decodes whole")
+  func utf16Chunks() {
+    let text = "Ağa 😀 Ende"
+    let bytes = Array(text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+    var t = Transcoder(encoding: .utf16LE)
+    var out: [UInt8] = []
+    for chunk in stride(from: 0, to: bytes.count, by: 3) {
+      Array(bytes[chunk..<min(chunk + 3, bytes.count)]).withUnsafeBufferPointer { t.transcode($0, into: &out) }
+    }
+    t.finish(into: &out)
+    #expect(String(decoding: out, as: UTF8.self) == text)
+  }
+}
+
+@Suite("Extract: CSV")
+struct CSVTests {
+  func rows(_ text: String, encoding: [UInt8]? = nil) throws -> (CSVReader, [ExtractedRecord]) {
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(encoding ?? Array(text.utf8), to: "f.csv", in: dir)
+    var reader = try CSVReader(path: path)
+    let records = try reader.collect()
+    return (reader, records)
+  }
+
+  func fields(_ r: ExtractedRecord) -> [String]? {
+    if case .row(let row) = r { return row.fields }
+    return nil
+  }
+
+  @Test("quoted fields hold delimiters, doubled quotes and line breaks; lines are counted")
+  func quoting() throws {
+    let (reader, records) = try rows(
+      "id,name,note\n1,\"Haddad, Amina\",\"sagt \"\"hallo\"\"\"\n2,Ali,\"zwei\nZeilen\"\n3,Omar,x\n")
+    #expect(reader.header == ["id", "name", "note"])
+    #expect(records.count == 3)
+    #expect(fields(records[0]) == ["1", "Haddad, Amina", "sagt \"hallo\""])
+    #expect(fields(records[1]) == ["2", "Ali", "zwei\nZeilen"])
+    #expect(records[2].line == 5)
+  }
+
+  @Test("line endings LF, CRLF and CR", arguments: ["\n", "\r\n", "\r"])
+  func lineEndings(ending: String) throws {
+    let (_, records) = try rows(["a;b", "1;2", "3;4"].joined(separator: ending) + ending)
+    #expect(records.compactMap(fields) == [["1", "2"], ["3", "4"]])
+    #expect(records.map(\.line) == [2, 3])
+  }
+
+  @Test("a title line and a blank line before the header are skipped")
+  func preamble() throws {
+    let (reader, records) = try rows(
+      "Export Stadt X, Stand 31.01.2024\n\nName;Vorname;Geburtsdatum\nHaddad;Amina;01.01.1990\n")
+    #expect(reader.dialect.delimiter == UInt8(ascii: ";"))
+    #expect(reader.dialect.headerLine == 3)
+    #expect(reader.header == ["Name", "Vorname", "Geburtsdatum"])
+    #expect(records.count == 1)
+    #expect(records[0].line == 4)
+  }
+
+  @Test("ragged rows, stray quotes and unclosed quotes are malformed records with reasons")
+  func malformed() throws {
+    let (_, records) = try rows("a,b\n1,2,3\n\"x\"y,2\n4,5\n\"open,6\n7,8\n")
+    let kinds = records.map { r -> String in
+      if case .malformed(let m) = r { return m.kind }
+      return "ok"
+    }
+    #expect(kinds == ["ragged row", "stray quote", "ok", "unclosed quote", "ok"])
+    #expect(records[3].line == 5)
+  }
+
+  @Test("a quote inside an unquoted value is kept as text")
+  func innerQuote() throws {
+    let (_, records) = try rows("name,x\nAhmad \"Abu\" Ali,1\n")
+    #expect(fields(records[0]) == ["Ahmad \"Abu\" Ali", "1"])
+  }
+
+  @Test("Excel's trailing empty fields beyond the header are accepted")
+  func trailingEmpty() throws {
+    let (_, records) = try rows("a;b\n1;2;;\n")
+    #expect(fields(records[0]) == ["1", "2"])
+  }
+
+  @Test("invalid UTF-8 in a UTF-8 file rejects that row with its line")
+  func invalidUTF8() throws {
+    let bytes = Array("a,b\n1,ok\n".utf8) + [0x32, 0x2C, 0xC3, 0x28, 0x0A] + Array("3,ok\n".utf8)
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(bytes, to: "f.csv", in: dir)
+    var reader = try CSVReader(path: path, dialect: CSVDialect(encoding: .utf8))
+    let records = try reader.collect()
+    guard case .malformed(let m) = records[1] else {
+      Issue.record("expected a malformed record")
+      return
+    }
+    #expect(m.kind == "invalid encoding")
+    #expect(m.line == 3)
+    #expect(fields(records[2]) == ["3", "ok"])
+  }
+
+  @Test("records spanning chunk boundaries are read whole")
+  func chunkBoundaries() throws {
+    var text = "id;text\n"
+    for i in 0..<5000 { text += "\(i);\"Wert \(i)\nmit Umbruch; und ÄÖÜ\"\r\n" }
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(text, to: "big.csv", in: dir)
+    var reader = try CSVReader(path: path)
+    reader.chunkSizeForTesting = 7
+    var count = 0
+    while let r = try reader.next() {
+      #expect(fields(r) == ["\(count)", "Wert \(count)\nmit Umbruch; und ÄÖÜ"])
+      count += 1
+    }
+    #expect(count == 5000)
+  }
+
+  @Test("UTF-16LE tab-separated Excel text with BOM")
+  func excelUnicodeText() throws {
+    let text = "Name\tStaatsangehörigkeit\r\nHaddad\tsyrisch\r\n"
+    let bytes: [UInt8] = [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+    let (reader, records) = try rows("", encoding: bytes)
+    #expect(reader.dialect.encoding == .utf16LE)
+    #expect(reader.dialect.delimiter == UInt8(ascii: "\t"))
+    #expect(reader.header == ["Name", "Staatsangehörigkeit"])
+    #expect(fields(records[0]) == ["Haddad", "syrisch"])
+  }
+}
+
+@Suite("Extract: XML")
+struct XMLTests {
+  func read(_ xml: String, records: [XMLPath]) throws -> [ExtractedRecord] {
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(xml, to: "f.xml", in: dir)
+    var reader = try XMLReader(path: path, records: records)
+    return try reader.collect()
+  }
+
+  @Test("record elements with attributes, children, nested groups and paths")
+  func records() throws {
+    let xml = """
+      <?xml version="1.0"?>
+      <Export><Personen>
+        <Person id="1"><Name><Familienname>Haddad</Familienname></Name>
+          <Massnahmen><Massnahme status="running"><Bezeichnung>IK</Bezeichnung></Massnahme>
+          <Massnahme><Bezeichnung>EOK</Bezeichnung></Massnahme></Massnahmen></Person>
+        <Person id="2"/>
+      </Personen></Export>
+      """
+    let records = try read(xml, records: [XMLPath("Person")])
+    #expect(records.count == 2)
+    guard case .element(let first) = records[0] else { return }
+    #expect(first.path == "/Export/Personen/Person[1]")
+    #expect(first.line == 3)
+    #expect(XMLPath("@id").value(in: first.element) == "1")
+    #expect(XMLPath("Name/Familienname").value(in: first.element) == "Haddad")
+    let groups = XMLPath("Massnahmen/Massnahme").elements(in: first.element)
+    #expect(groups.map { XMLPath("Bezeichnung").value(in: $0) } == ["IK", "EOK"])
+    #expect(XMLPath("@status").value(in: groups[0]) == "running")
+    guard case .element(let second) = records[1] else { return }
+    #expect(second.path == "/Export/Personen/Person[2]")
+  }
+
+  @Test("namespaced elements and attributes match through the mapping's prefixes")
+  func namespaces() throws {
+    let xml = """
+      <k:Export xmlns:k="urn:x"><k:Person k:nr="7"><k:Name>Ali</k:Name></k:Person></k:Export>
+      """
+    let ns = ["p": "urn:x"]
+    let records = try read(xml, records: [XMLPath("p:Person", namespaces: ns)])
+    guard case .element(let e) = records.first else {
+      Issue.record("no record")
+      return
+    }
+    #expect(XMLPath("@p:nr", namespaces: ns).value(in: e.element) == "7")
+    #expect(XMLPath("p:Name", namespaces: ns).value(in: e.element) == "Ali")
+    #expect(XMLPath("p:Name", namespaces: ["p": "urn:other"]).value(in: e.element) == nil)
+  }
+
+  @Test("the record elements of an export are detected")
+  func shape() throws {
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(
+      "<R><Ps><P a='1'><x/></P><P a='2'/></Ps><Ts><T p='1'><y/></T><T p='2'><y/></T></Ts></R>", to: "f.xml", in: dir)
+    let shape = try XMLShape.detect(path: path)
+    #expect(shape.rootElement == "R")
+    #expect(shape.recordElements == ["P", "T"])
+  }
+
+  @Test("an entity-expansion bomb is refused with a clear message")
+  func billionLaughs() throws {
+    var dtd = "<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+    for i in 1...9 {
+      let prev = i == 1 ? "lol" : "lol\(i - 1)"
+      dtd += "<!ENTITY lol\(i) \"" + String(repeating: "&\(prev);", count: 10) + "\">"
+    }
+    dtd += "]>"
+    let xml = "<?xml version=\"1.0\"?>\(dtd)<R><P><x>&lol9;</x></P><P><x>1</x></P></R>"
+    #expect {
+      _ = try read(xml, records: [XMLPath("P")])
+    } throws: { error in
+      "\(error)".contains("refused") || "\(error)".contains("not well-formed")
+    }
+  }
+
+  @Test("an external entity is never read from disk")
+  func xxe() throws {
+    let dir = TestSupport.scratch()
+    let secret = TestSupport.write("TOPSECRET", to: "secret.txt", in: dir)
+    let xml = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file://\(secret)\">]><R><P><v>&x;</v></P></R>"
+    let path = TestSupport.write(xml, to: "f.xml", in: dir)
+    let reader = try XMLReader(path: path, records: [XMLPath("P")])
+    var seen = ""
+    do {
+      while let r = try reader.next() { if case .element(let e) = r { seen += e.element.render() } }
+    } catch {
+      seen += "\(error)"
+    }
+    #expect(!seen.contains("TOPSECRET"))
+  }
+
+  @Test("a truncated document is unreadable, with the place")
+  func truncated() throws {
+    #expect(throws: ExtractError.self) {
+      _ = try read("<R><P><x>1</x></P><P><x>2", records: [XMLPath("P")])
+    }
+  }
+
+  @Test("ISO-8859-1 declared encoding is honoured")
+  func latin1() throws {
+    let bytes: [UInt8] =
+      Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><R><P><n>M".utf8) + [0xFC] + Array("ller</n></P></R>".utf8)
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(bytes, to: "f.xml", in: dir)
+    var reader = try XMLReader(path: path, records: [XMLPath("P")])
+    let records = try reader.collect()
+    guard case .element(let e) = records.first else { return }
+    #expect(XMLPath("n").value(in: e.element) == "Müller")
+  }
+}
+
+@Suite("Extract: formats and inspection")
+struct FormatTests {
+  @Test("format from content, not name")
+  func format() {
+    #expect(FileFormat.detect(Array("\u{FEFF}<?xml?>".utf8)) == .xml)
+    #expect(FileFormat.detect(Array("a,b\n".utf8)) == .csv)
+    #expect(FileFormat.detect([0x50, 0x4B, 0x03, 0x04]) == .xlsx)
+    #expect(FileFormat.detect([]) == .empty)
+    #expect(FileFormat.detect([0x00, 0x01, 0x02, 0x03, 0x41]) == .binary)
+  }
+
+  @Test("empty and binary files are unreadable with a reason")
+  func unreadable() {
+    let dir = TestSupport.scratch()
+    let empty = TestSupport.write([], to: "e.csv", in: dir)
+    let binary = TestSupport.write([0x00, 0x01, 0x02, 0x03, 0x04, 0x05], to: "b.csv", in: dir)
+    #expect(Inspection.inspect(path: empty).problem?.contains("empty") == true)
+    #expect(Inspection.inspect(path: binary).problem?.contains("binary") == true)
+  }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Paths and scratch space for tests.
+enum TestSupport {
+  /// The repository root (…/Tests/PaktTests/Support.swift → …).
+  static let root: String = {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().path
+  }()
+
+  static func path(_ relative: String) -> String { (root as NSString).appendingPathComponent(relative) }
+
+  /// A new empty folder under the system's temporary folder.
+  static func scratch(_ name: String = "pakt-test") -> String {
+    let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(name)-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+  }
+
+  /// Writes bytes to a file in `dir` and returns its path.
+  @discardableResult
+  static func write(_ bytes: [UInt8], to name: String, in dir: String) -> String {
+    let path = (dir as NSString).appendingPathComponent(name)
+    try! FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    return path
+  }
+
+  @discardableResult
+  static func write(_ text: String, to name: String, in dir: String) -> String {
+    write(Array(text.utf8), to: name, in: dir)
+  }
+
+  /// The built `pakt` executable, beside the test bundle.
+  static var paktExecutable: String {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    if dir.lastPathComponent == "MacOS" { dir = dir.deletingLastPathComponent().deletingLastPathComponent() }
+    return dir.appendingPathComponent("pakt").path
+  }
+
+  /// Runs the pakt executable; returns exit code, standard output and standard error.
+  static func runPakt(_ arguments: [String], in directory: String? = nil) throws -> (
+    code: Int32, out: String, err: String
+  ) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: paktExecutable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (
+      process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)
+    )
+  }
+}
