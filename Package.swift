@@ -57,6 +57,8 @@ let package = Package(
       name: "PaktTests",
       dependencies: [
         "PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktLoad", "PaktReport", "PaktPipeline",
+        // The command-line tests run the built `pakt` executable.
+        "pakt",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]
     ),

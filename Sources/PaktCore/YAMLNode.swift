@@ -193,7 +193,11 @@ public struct YAMLMapping {
 }
 
 /// The allowed word closest to `word` (edit distance at most 3), for "did you mean" hints.
-func closest(_ word: String, in candidates: Set<String>) -> String? {
+///
+/// ```swift
+/// closest("sorces", in: ["sources", "warehouse"])  // "sources"
+/// ```
+public func closest(_ word: String, in candidates: Set<String>) -> String? {
   let scored = candidates.map { ($0, editDistance(Array(word.lowercased()), Array($0.lowercased()))) }
   guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }), best.1 <= 3 else {
     return nil

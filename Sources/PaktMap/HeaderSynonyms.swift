@@ -17,7 +17,8 @@ public enum HeaderSynonyms {
       FieldRef(.person, "id"),
       [
         "id", "person id", "personid", "person nr", "personen nr", "personennummer", "klient", "klient nr",
-        "klienten nr", "klientennummer", "client id", "fall nr", "fallnummer", "case id", "lfd nr", "kennung", "pid",
+        "klienten nr", "klientennummer", "nr", "nummer", "client id", "fall nr", "fallnummer", "case id", "lfd nr",
+        "kennung", "pid",
       ]
     ),
     (

@@ -158,9 +158,7 @@ public struct MappingFile: Sendable {
     }
     for entry in try top.stringMap("programs") {
       guard catalogue[entry.value] != nil else {
-        let hint =
-          ProgramMatcher(catalogue: catalogue).suggest(entry.value, limit: 1).first.map { " (closest: \($0.code))" }
-          ?? ""
+        let hint = closest(entry.value, in: Set(catalogue.measures.map(\.code))).map { " (did you mean \($0)?)" } ?? ""
         throw PaktError.config(
           file: file, line: entry.line,
           "'\(entry.key)' is mapped to '\(entry.value)', which is not a catalogue code\(hint)",

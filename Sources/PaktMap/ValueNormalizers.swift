@@ -79,6 +79,8 @@ public enum MoneyNormalizer {
       let after = text[text.index(after: last)...]
       let sameMarks = text.filter { $0 == text[last] }.count
       if (after.count == 1 || after.count == 2) || (after.count != 3 && sameMarks == 1) {
+        // A decimal mark occurs once: "12,345,6" is not a number.
+        guard sameMarks == 1 else { return .invalid }
         integer = String(text[..<last])
         fraction = String(after)
       }

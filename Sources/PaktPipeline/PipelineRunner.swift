@@ -74,6 +74,8 @@ public struct PipelineRunner: Sendable {
     if !changed.isEmpty || !staleSources.isEmpty {
       logger.info("loading \(changed.count) changed source(s) of \(prepared.count)")
       let (files, linkage) = try warehouse.transaction { load -> ([RunSummary.File], RunSummary.Linkage) in
+        // Read before any source is replaced: these are the ids the persons must keep.
+        let previousIDs = try load.personIDs()
         let runID = try load.startRun(pipeline: config.file, startedAt: started)
         try load.replaceCatalogue(catalogue)
         for stale in staleSources { try load.replaceSource(stale) }
@@ -91,7 +93,7 @@ public struct PipelineRunner: Sendable {
           }
           files += sourceFiles
         }
-        let linkage = try link(load: load, runID: runID)
+        let linkage = try link(load: load, previous: previousIDs, runID: runID)
         var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
         partial.linkage = linkage
         partial.totals = Self.totals(files)
@@ -267,9 +269,8 @@ public struct PipelineRunner: Sendable {
   }
 
   /// Links every source person record in the warehouse and writes stable person ids.
-  func link(load: LoadSession, runID: Int64) throws -> RunSummary.Linkage {
+  func link(load: LoadSession, previous: [String: Int64], runID: Int64) throws -> RunSummary.Linkage {
     let stored = try load.storedPersons()
-    let previous = try load.personIDs()
     let records = stored.map {
       LinkRecord(
         key: $0.key, familyName: $0.familyName, givenName: $0.givenName, birthDate: $0.birthDate, sex: $0.sex,

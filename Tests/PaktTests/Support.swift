@@ -23,7 +23,7 @@ enum TestSupport {
     let path = (dir as NSString).appendingPathComponent(name)
     try! FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     return path
   }
 

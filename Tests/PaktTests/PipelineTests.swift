@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+import PaktCore
+import PaktLoad
+import PaktPipeline
+import Testing
+
+/// A copy of the sample pipeline that writes into a scratch folder.
+struct SamplePipeline {
+  let dir: String
+  let file: String
+
+  init(extraSources: String = "", mappingsDir: String? = nil) {
+    dir = TestSupport.scratch("pakt-e2e")
+    let root = TestSupport.root
+    let mappings = mappingsDir ?? "\(root)/mappings"
+    let text = """
+      catalogue: \(root)/mappings/catalogue.yml
+      warehouse: \(dir)/warehouse.sqlite
+      reports: \(dir)/reports
+      mapping:
+        auto_apply_threshold: 0.9
+      sources:
+        - name: stuttgart
+          files: \(root)/samples/stuttgart/*.csv
+          mapping: \(mappings)/stuttgart.yml
+        - name: freiburg
+          files: \(root)/samples/freiburg/*.csv
+          mapping: \(mappings)/freiburg.yml
+        - name: mannheim
+          files: \(root)/samples/mannheim/*.txt
+          mapping: \(mappings)/mannheim.yml
+        - name: ulm
+          files: \(root)/samples/ulm/*.xml
+          mapping: \(mappings)/ulm.yml
+        - name: karlsruhe
+          files: \(root)/samples/karlsruhe/*.xml
+          mapping: \(mappings)/karlsruhe.yml
+      \(extraSources)
+      """
+    file = TestSupport.write(text, to: "pipeline.yml", in: dir)
+  }
+
+  func run() throws -> RunSummary {
+    try PipelineRunner(config: try PipelineConfig.load(path: file)).run()
+  }
+
+  var warehouse: String { "\(dir)/warehouse.sqlite" }
+
+  func personIDs() throws -> [String: Int64] {
+    try Warehouse(path: warehouse).read { try $0.personIDs() }
+  }
+}
+
+@Suite("End to end: the sample pipeline", .serialized)
+struct PipelineTests {
+  /// Facts of the committed samples (samples/tools/make-samples.py marks each bad record).
+  static let expected: [String: (read: Int, rejected: Int)] = [
+    "clients.csv": (95, 2), "klienten_2025-01.csv": (83, 1), "export_mannheim.txt": (78, 1),
+    "ulm_export.xml": (42, 1), "meldung_2025q1.xml": (116, 2),
+  ]
+
+  @Test("every file loads with the expected counts, rejects with reasons, links the movers")
+  func samples() throws {
+    let pipeline = SamplePipeline()
+    let s = try pipeline.run()
+    #expect(s.status == "committed")
+    #expect(s.files.count == 5)
+    for f in s.files {
+      let name = (f.name as NSString).lastPathComponent
+      guard let e = Self.expected[name] else {
+        Issue.record("unexpected file \(name)")
+        continue
+      }
+      #expect(f.read == e.read, "\(name) read")
+      #expect(f.rejected == e.rejected, "\(name) rejected")
+      #expect(f.read == f.loaded + f.rejected)
+    }
+    #expect(Set(s.files.map(\.encoding)) == ["utf-8", "windows-1252", "utf-16le", "iso-8859-1"])
+    #expect(
+      Set(s.rejectsByReason.map(\.kind)) == [
+        "no person", "ragged row", "stray quote", "unknown person reference", "missing person reference",
+      ])
+    // 20 persons appear in two municipalities under variant spellings or placeholder dates.
+    #expect(s.linkage.linkedPersons == 20)
+    #expect(s.linkage.persons == s.linkage.sourcePersonRecords - 20)
+    #expect(Set(s.unmapped.map(\.name)) == ["Nähcafé für Frauen", "Fahrradwerkstatt", "Lerncafé Weststadt"])
+    #expect(s.unmapped.allSatisfy { !$0.suggestions.isEmpty })
+    #expect(s.normalizationMisses.contains { $0.value == "1988-02-31" && $0.field == "person.birth_date" })
+    #expect(s.normalizationMisses.contains { $0.value == "Atlantis" })
+    #expect(s.normalizationMisses.contains { $0.value == "viel" && $0.field == "participation.cost" })
+    for key in ["html", "unmapped_csv", "rejects_csv", "json"] {
+      #expect(FileManager.default.fileExists(atPath: s.reports[key] ?? "/nonexistent"), "\(key) report")
+    }
+  }
+
+  @Test("a second run over the same files changes nothing and keeps every person id")
+  func idempotent() throws {
+    let pipeline = SamplePipeline()
+    _ = try pipeline.run()
+    let counts = try Warehouse(path: pipeline.warehouse).tableCounts()
+    let ids = try pipeline.personIDs()
+    let again = try pipeline.run()
+    #expect(again.status == "unchanged")
+    #expect(try Warehouse(path: pipeline.warehouse).tableCounts() == counts)
+    #expect(try pipeline.personIDs() == ids)
+    #expect(again.totals.read == 414)
+  }
+
+  @Test("a changed mapping reloads its source; person ids persist")
+  func reloadKeepsIDs() throws {
+    let mappings = TestSupport.scratch("pakt-mappings")
+    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe"] {
+      try FileManager.default.copyItem(
+        atPath: TestSupport.path("mappings/\(name).yml"), toPath: "\(mappings)/\(name).yml")
+    }
+    let pipeline = SamplePipeline(mappingsDir: mappings)
+    _ = try pipeline.run()
+    let ids = try pipeline.personIDs()
+    let handle = FileHandle(forWritingAtPath: "\(mappings)/ulm.yml")!
+    handle.seekToEndOfFile()
+    handle.write(Data("# a steward's comment\n".utf8))
+    try handle.close()
+    let second = try pipeline.run()
+    #expect(second.status == "committed")
+    #expect(try pipeline.personIDs() == ids)
+    let events = try Warehouse(path: pipeline.warehouse).read { try $0.count("SELECT count(*) FROM person_id_event") }
+    #expect(events == 0)
+  }
+
+  @Test("an unreadable file is rejected as a whole; the other files load")
+  func unreadableFile() throws {
+    let broken = TestSupport.scratch("pakt-broken")
+    TestSupport.write("<Export><Person id=\"1\"><Name><Familienname>X</Familienname>", to: "cut.xml", in: broken)
+    let pipeline = SamplePipeline(
+      extraSources: """
+          - name: broken
+            files: \(broken)/*.xml
+            mapping: \(TestSupport.root)/mappings/ulm.yml
+        """)
+    let s = try pipeline.run()
+    let cut = try #require(s.files.first { $0.source == "broken" })
+    #expect(cut.status == "unreadable")
+    #expect(cut.problem?.contains("ends inside") == true || cut.problem?.contains("not well-formed") == true)
+    #expect(s.files.filter { $0.status == "loaded" }.count == 5)
+    let stored = try Warehouse(path: pipeline.warehouse).read {
+      try $0.count("SELECT count(*) FROM source_person WHERE source = 'broken'")
+    }
+    #expect(stored == 0)
+    #expect(s.rejectsByReason.contains { $0.kind == "unreadable file" })
+  }
+
+  @Test("a mapping naming a missing column stops the run before anything is written")
+  func missingColumnStops() throws {
+    let mappings = TestSupport.scratch("pakt-mappings")
+    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe"] {
+      try FileManager.default.copyItem(
+        atPath: TestSupport.path("mappings/\(name).yml"), toPath: "\(mappings)/\(name).yml")
+    }
+    let text = try String(contentsOfFile: "\(mappings)/stuttgart.yml", encoding: .utf8)
+    try text.replacingOccurrences(of: "id: client_id", with: "id: kunden_id")
+      .write(toFile: "\(mappings)/stuttgart.yml", atomically: true, encoding: .utf8)
+    let pipeline = SamplePipeline(mappingsDir: mappings)
+    #expect {
+      _ = try pipeline.run()
+    } throws: { error in
+      guard let e = error as? PaktError else { return false }
+      return e.kind == .configuration && e.message.contains("kunden_id") && e.file?.hasSuffix("stuttgart.yml") == true
+    }
+    #expect(!FileManager.default.fileExists(atPath: pipeline.warehouse))
+  }
+}
+
+@Suite("Load: warehouse")
+struct WarehouseTests {
+  @Test("a transaction that throws leaves the warehouse as it was")
+  func rollback() throws {
+    let dir = TestSupport.scratch()
+    let w = try Warehouse(path: "\(dir)/w.sqlite")
+    let before = try w.tableCounts()
+    struct Boom: Error {}
+    #expect(throws: Boom.self) {
+      try w.transaction { load in
+        try load.insert(
+          SourcePersonRecord(source: "s", localID: "1", familyName: "X", lineage: Lineage(file: "f", line: 1)))
+        throw Boom()
+      }
+    }
+    #expect(try w.tableCounts() == before)
+  }
+
+  @Test("a warehouse from a newer pakt is refused with a clear message")
+  func newerSchema() throws {
+    let dir = TestSupport.scratch()
+    let path = "\(dir)/w.sqlite"
+    _ = try Warehouse(path: path)
+    let db = try DatabaseQueue(path: path)
+    try db.write { try $0.execute(sql: "INSERT INTO schema_version(version) VALUES (99)") }
+    #expect {
+      _ = try Warehouse(path: path)
+    } throws: { error in
+      "\(error)".contains("schema version 99")
+    }
+  }
+}
