@@ -7,10 +7,12 @@ public struct Measure: Sendable, Hashable, Codable {
   public var legalBasis: String
   public var funder: String
   public var synonyms: [String]
+  /// Word stems that point to this measure inside longer local names; they rank suggestions only.
+  public var keywords: [String]
 
   public init(
     code: String, category: String, nameDE: String, nameEN: String, legalBasis: String, funder: String,
-    synonyms: [String]
+    synonyms: [String], keywords: [String] = []
   ) {
     self.code = code
     self.category = category
@@ -19,6 +21,7 @@ public struct Measure: Sendable, Hashable, Codable {
     self.legalBasis = legalBasis
     self.funder = funder
     self.synonyms = synonyms
+    self.keywords = keywords
   }
 }
 
@@ -50,7 +53,9 @@ public struct Catalogue: Sendable {
     for entry in try root.stringMap("categories") { categories[entry.key] = entry.value }
     var measures: [Measure] = []
     var seen: Set<String> = []
-    let allowed: Set<String> = ["code", "category", "name_de", "name_en", "legal_basis", "funder", "synonyms"]
+    let allowed: Set<String> = [
+      "code", "category", "name_de", "name_en", "legal_basis", "funder", "synonyms", "keywords",
+    ]
     for node in try root.require("measures").sequence(what: "'measures'") {
       let m = try node.mapping(allowed: allowed, what: "a measure")
       let code = try m.string("code")
@@ -64,7 +69,8 @@ public struct Catalogue: Sendable {
         Measure(
           code: code, category: category, nameDE: try m.string("name_de"),
           nameEN: try m.optionalString("name_en") ?? "", legalBasis: try m.optionalString("legal_basis") ?? "",
-          funder: try m.optionalString("funder") ?? "", synonyms: try m.strings("synonyms")))
+          funder: try m.optionalString("funder") ?? "", synonyms: try m.strings("synonyms"),
+          keywords: try m.strings("keywords")))
     }
     if measures.isEmpty { throw root.owner.error("the catalogue lists no measures") }
     return Catalogue(categories: categories, measures: measures)

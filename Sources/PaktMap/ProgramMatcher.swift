@@ -24,6 +24,9 @@ public struct ProgramMatcher: Sendable {
   let catalogue: Catalogue
   let candidates: [Candidate]
   let exactKeys: [String: String]
+  /// Keyword stems (folded, without spaces) → the measures they point to, with a weight that
+  /// falls with the number of measures sharing the stem.
+  let keywords: [(stem: String, code: String, weight: Double)]
 
   static let abbreviations: [String: String] = [
     "ik": "integrationskurs", "bsk": "berufssprachkurs", "eok": "erstorientierungskurs",
@@ -71,6 +74,13 @@ public struct ProgramMatcher: Sendable {
     for key in ambiguous { exact.removeValue(forKey: key) }
     self.candidates = candidates
     self.exactKeys = exact
+    var owners: [String: Set<String>] = [:]
+    for m in catalogue.measures {
+      for k in m.keywords { owners[TextFold.compact(k), default: []].insert(m.code) }
+    }
+    self.keywords = owners.flatMap { stem, codes in
+      codes.map { (stem: stem, code: $0, weight: 1 / Double(codes.count)) }
+    }.filter { $0.stem.count >= 3 }.sorted { ($0.stem, $0.code) < ($1.stem, $1.code) }
   }
 
   /// The normalised form used for matching.
@@ -102,6 +112,19 @@ public struct ProgramMatcher: Sendable {
     return exactKeys[key]
   }
 
+  /// The codes a name most likely means, best first: an exact match first (score 1), then
+  /// the suggestions. This is what a steward sees and what `top-1` accuracy is measured on.
+  public func ranked(_ name: String, limit: Int = 3) -> [RunSummary.Suggestion] {
+    var out: [RunSummary.Suggestion] = []
+    if let code = exact(name), let m = catalogue[code] {
+      out.append(RunSummary.Suggestion(code: code, name: m.nameDE, score: 1))
+    }
+    for s in suggest(name, limit: limit + 1) where out.count < limit && !out.contains(where: { $0.code == s.code }) {
+      out.append(s)
+    }
+    return out
+  }
+
   /// Up to `limit` codes, best first, with scores in 0…1.
   public func suggest(_ name: String, limit: Int = 3) -> [RunSummary.Suggestion] {
     let key = Self.key(name)
@@ -113,6 +136,18 @@ public struct ProgramMatcher: Sendable {
       let s = Self.score(grams, tokens, c)
       if s > (best[c.code]?.0 ?? -1) { best[c.code] = (s, c.text) }
     }
+    // Keyword evidence lifts a measure part of the way from its name score towards 1: enough
+    // to rank "Mama lernt Deutsch" under the women's course, never enough on its own to reach
+    // an automatic-mapping threshold.
+    let compactName = TextFold.compact(name)
+    var evidence: [String: Double] = [:]
+    for k in keywords where compactName.contains(k.stem) {
+      evidence[k.code] = min(1, (evidence[k.code] ?? 0) + k.weight)
+    }
+    for (code, e) in evidence {
+      let base = best[code]?.0 ?? 0
+      best[code] = (base + Self.keywordLift * e * (1 - base), best[code]?.1 ?? code)
+    }
     return best.sorted { $0.value.0 > $1.value.0 || ($0.value.0 == $1.value.0 && $0.key < $1.key) }
       .prefix(limit)
       .map { entry in
@@ -121,6 +156,9 @@ public struct ProgramMatcher: Sendable {
           code: entry.key, name: measure?.nameDE ?? entry.value.1, score: (entry.value.0 * 1000).rounded() / 1000)
       }
   }
+
+  /// How far keyword evidence lifts a score towards 1 (0…1).
+  static let keywordLift = 0.35
 
   static func score(_ grams: [UInt32], _ tokens: Set<String>, _ c: Candidate) -> Double {
     let dice = diceCoefficient(grams, c.grams)
