@@ -56,7 +56,8 @@ public struct Inspection: Sendable, Codable {
     return result
   }
 
-  static func flatten(_ node: XMLElementNode, prefix: String, into out: inout [String: String]) {
+  /// Flattens a record into path → value pairs ("Name/Familienname", "@id", "Massnahmen/Massnahme[2]/Beginn").
+  public static func flatten(_ node: XMLElementNode, prefix: String, into out: inout [String: String]) {
     for a in node.attributes { out[prefix + "@" + a.name] = a.value }
     let text = node.text.trimmingWhitespace()
     if !text.isEmpty { out[prefix.isEmpty ? "." : String(prefix.dropLast())] = text }

@@ -187,6 +187,13 @@ public struct LoadSession {
     try count("SELECT count(*) FROM reject WHERE source = ? AND file = ?", [source, file])
   }
 
+  /// Records a steward's mapping decision (who, when), kept across reloads of the source.
+  public func recordDecision(source: String, localName: String, code: String, by: String, at: Date) throws {
+    try db.execute(
+      sql: "INSERT INTO mapping_decision(source, local_name, code, decided_by, decided_at) VALUES (?,?,?,?,?)",
+      arguments: [source, localName, code, by, ISO8601DateFormatter().string(from: at)])
+  }
+
   // MARK: Ledger and runs
 
   public func deliveries() throws -> [DeliveryRecord] {

@@ -3,7 +3,19 @@ import GRDB
 /// The warehouse schema, version by version. Each version is a list of statements applied in
 /// one transaction; `Warehouse` upgrades an older file in place and refuses a newer one.
 enum Schema {
-  static let version = 1
+  static let version = 2
+
+  /// Statements that take a warehouse from version n-1 to n.
+  static let migrations: [Int: [String]] = [1: v1, 2: v2]
+
+  /// Version 2: stewards' mapping decisions (who mapped which local name to which code, when).
+  static let v2: [String] = [
+    """
+    CREATE TABLE mapping_decision (
+      id INTEGER PRIMARY KEY, source TEXT NOT NULL, local_name TEXT NOT NULL, code TEXT NOT NULL,
+      decided_by TEXT NOT NULL, decided_at TEXT NOT NULL)
+    """
+  ]
 
   static let v1: [String] = [
     """

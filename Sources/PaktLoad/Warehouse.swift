@@ -43,9 +43,10 @@ public final class Warehouse: Sendable {
           file: path, "the warehouse has schema version \(current), newer than this pakt (\(Schema.version))",
           fix: "run a newer pakt, or point pipeline.yml at another warehouse")
       }
-      if current < 1 {
-        for sql in Schema.v1 { try db.execute(sql: sql) }
-        try db.execute(sql: "INSERT INTO schema_version(version) VALUES (1)")
+      // Upgrade in place, one version at a time, inside this one transaction.
+      for version in (current + 1)...max(current + 1, Schema.version) where version <= Schema.version {
+        for sql in Schema.migrations[version] ?? [] { try db.execute(sql: sql) }
+        try db.execute(sql: "INSERT INTO schema_version(version) VALUES (?)", arguments: [version])
       }
     }
   }
@@ -63,6 +64,11 @@ public final class Warehouse: Sendable {
         file: path, "another pakt run holds the warehouse", fix: "wait for it to finish, then run again")
     }
     return result!
+  }
+
+  /// The schema version of the open warehouse.
+  public func schemaVersion() throws -> Int {
+    try queue.read { try Int.fetchOne($0, sql: "SELECT max(version) FROM schema_version") ?? 0 }
   }
 
   /// Read-only access for reports and tests.

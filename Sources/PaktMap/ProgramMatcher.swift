@@ -148,7 +148,8 @@ public struct ProgramMatcher: Sendable {
       let base = best[code]?.0 ?? 0
       best[code] = (base + Self.keywordLift * e * (1 - base), best[code]?.1 ?? code)
     }
-    return best.sorted { $0.value.0 > $1.value.0 || ($0.value.0 == $1.value.0 && $0.key < $1.key) }
+    return best.filter { $0.value.0 >= Self.minimumScore }
+      .sorted { $0.value.0 > $1.value.0 || ($0.value.0 == $1.value.0 && $0.key < $1.key) }
       .prefix(limit)
       .map { entry in
         let measure = catalogue[entry.key]
@@ -156,6 +157,9 @@ public struct ProgramMatcher: Sendable {
           code: entry.key, name: measure?.nameDE ?? entry.value.1, score: (entry.value.0 * 1000).rounded() / 1000)
       }
   }
+
+  /// Below this a "suggestion" is noise and is not shown.
+  static let minimumScore = 0.1
 
   /// How far keyword evidence lifts a score towards 1 (0…1).
   static let keywordLift = 0.35

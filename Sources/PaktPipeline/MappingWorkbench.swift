@@ -1,0 +1,129 @@
+import Foundation
+import PaktCore
+import PaktExtract
+import PaktLoad
+import PaktMap
+
+/// The steward's side of mapping: unmapped names with suggestions, and decisions written back
+/// into the mapping files (and recorded in the warehouse) so that the next run applies them.
+///
+/// ```swift
+/// let bench = try MappingWorkbench(config: config)
+/// let open = try bench.unmapped(source: "freiburg")
+/// try bench.accept(source: "freiburg", name: "Nähcafé für Frauen", code: "SPR-NS", by: "steward")
+/// ```
+public struct MappingWorkbench: Sendable {
+  public let config: PipelineConfig
+  let catalogue: Catalogue
+  let matcher: ProgramMatcher
+
+  public init(config: PipelineConfig) throws {
+    self.config = config
+    catalogue = try Catalogue.load(file: config.catalogue)
+    matcher = ProgramMatcher(catalogue: catalogue)
+  }
+
+  /// Unmapped program names in the warehouse (after `pakt run`), most frequent first.
+  public func unmapped(source: String? = nil) throws -> [RunSummary.ProgramName] {
+    if let source { _ = try sourceConfig(source) }
+    guard FileManager.default.fileExists(atPath: config.warehouse) else {
+      throw PaktError.config(
+        file: config.warehouse, line: nil, "there is no warehouse yet", fix: "run `pakt run` first")
+    }
+    let rows = try Warehouse(path: config.warehouse).read { load in
+      try load.rows(
+        """
+        SELECT source, program_name, count(*) AS n FROM participation
+        WHERE catalogue_code IS NULL AND (?1 IS NULL OR source = ?1)
+        GROUP BY source, program_name ORDER BY n DESC, source, program_name
+        """, [source])
+    }
+    return rows.map {
+      let name = $0["program_name"] ?? ""
+      return RunSummary.ProgramName(
+        source: $0["source"] ?? "", name: name, count: Int($0["n"] ?? "0") ?? 0, suggestions: matcher.ranked(name))
+    }
+  }
+
+  func sourceConfig(_ name: String) throws -> PipelineConfig.Source {
+    guard let s = config.sources.first(where: { $0.name == name }) else {
+      throw PaktError.config(
+        file: config.file, line: nil, "there is no source '\(name)' in the pipeline",
+        fix: "use one of: \(config.sources.map(\.name).joined(separator: ", "))")
+    }
+    return s
+  }
+
+  /// Maps `name` to `code` for `source`: writes the mapping file (comments and order kept),
+  /// checks that it still loads, and records who decided when.
+  public func accept(source: String, name: String, code: String, by: String, at date: Date = Date()) throws {
+    try acceptAll([(source, name, code)], by: by, at: date)
+  }
+
+  /// Accepts several decisions at once; nothing is written unless every one is valid.
+  public func acceptAll(_ decisions: [(source: String, name: String, code: String)], by: String, at date: Date = Date())
+    throws
+  {
+    var edited: [String: String] = [:]
+    for d in decisions {
+      guard catalogue[d.code] != nil else {
+        let hint = closest(d.code, in: Set(catalogue.measures.map(\.code))).map { "did you mean \($0)? " } ?? ""
+        throw PaktError.config(
+          file: nil, line: nil, "'\(d.code)' (for '\(d.name)') is not a catalogue code",
+          fix: "\(hint)codes are listed in \(config.catalogue)")
+      }
+      let file = try sourceConfig(d.source).mapping
+      let text = try edited[file] ?? String(contentsOfFile: file, encoding: .utf8)
+      edited[file] = try MappingEditor.settingProgram(d.name, to: d.code, in: text, file: file)
+    }
+    // Check every edited file before writing any.
+    let scratch = NSTemporaryDirectory() + "pakt-accept-\(UUID().uuidString).yml"
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    for (file, text) in edited {
+      try text.write(toFile: scratch, atomically: true, encoding: .utf8)
+      do {
+        _ = try MappingFile.load(file: scratch, catalogue: catalogue)
+      } catch let e as PaktError {
+        throw PaktError.config(file: file, line: e.line, "the edited mapping would not load: \(e.message)", fix: e.fix)
+      }
+    }
+    for (file, text) in edited { try text.write(toFile: file, atomically: true, encoding: .utf8) }
+    try Warehouse(path: config.warehouse).transaction { load in
+      for d in decisions {
+        try load.recordDecision(source: d.source, localName: d.name, code: d.code, by: by, at: date)
+      }
+    }
+  }
+
+  /// Reads a steward's edited suggestions file (CSV in any dialect pakt reads, with columns
+  /// `source`, `local_name` and `code`); rows with an empty code are skipped.
+  public func decisions(fromCSV path: String) throws -> [(source: String, name: String, code: String)] {
+    let file: OpenedFile
+    do {
+      file = try OpenedFile(path: path, options: ReadOptions(format: .csv))
+    } catch let e as ExtractError {
+      throw PaktError.config(file: path, line: nil, "cannot read the decisions file: \(e)")
+    }
+    let header = (file.layout.header ?? []).map { TextFold.compact($0) }
+    guard let s = header.firstIndex(of: "source"), let n = header.firstIndex(of: "localname"),
+      let c = header.firstIndex(of: "code")
+    else {
+      throw PaktError.config(
+        file: path, line: file.layout.headerLine, "the decisions file needs columns source, local_name and code",
+        fix: "start from `pakt mappings suggest --format csv` and fill in the code column")
+    }
+    var out: [(String, String, String)] = []
+    while let record = try file.next() {
+      guard case .row(let row) = record else {
+        throw PaktError.config(file: path, line: record.line, "this line of the decisions file cannot be read")
+      }
+      let code = row.fields[c].trimmingCharacters(in: .whitespaces)
+      if code.isEmpty { continue }
+      // Undo the defusing that `suggest --format csv` applied to names a spreadsheet would run.
+      var name = row.fields[n]
+      if name.hasPrefix("'"), let next = name.dropFirst().first, "=+-@\t\r".contains(next) { name.removeFirst() }
+      out.append((row.fields[s], name, code))
+    }
+    return out
+  }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import PaktCore
+import PaktLoad
+import PaktPipeline
+import Testing
+
+@testable import PaktMap
+
+@Suite("Map: editing mapping files")
+struct MappingEditorTests {
+  @Test("a new name is added at the end of programs:, comments and order kept")
+  func add() throws {
+    let text = "# head\nmunicipality: X\nprograms:\n  # a comment\n  Alphakurs: SPR-IK-ALPHA\n\nvalues:\n  sex: {}\n"
+    let out = try MappingEditor.settingProgram("Nähcafé \"Nord\"", to: "SPR-NS", in: text, file: "m.yml")
+    #expect(
+      out
+        == "# head\nmunicipality: X\nprograms:\n  # a comment\n  Alphakurs: SPR-IK-ALPHA\n  \"Nähcafé \\\"Nord\\\"\": SPR-NS\n\nvalues:\n  sex: {}\n"
+    )
+  }
+
+  @Test("a name mapped already is changed in place (matched after folding)")
+  func replace() throws {
+    let text = "programs:\n  \"ALPHAKURS\": SPR-IK\n  EOK: SPR-EOK\n"
+    let out = try MappingEditor.settingProgram("alphakurs", to: "SPR-IK-ALPHA", in: text, file: "m.yml")
+    #expect(out == "programs:\n  \"alphakurs\": SPR-IK-ALPHA\n  EOK: SPR-EOK\n")
+  }
+
+  @Test("a file without programs: gets the section at its end")
+  func create() throws {
+    let out = try MappingEditor.settingProgram("EOK", to: "SPR-EOK", in: "municipality: X\n", file: "m.yml")
+    #expect(out.hasSuffix("programs:\n  \"EOK\": SPR-EOK\n"))
+    #expect(out.hasPrefix("municipality: X\n"))
+  }
+
+  @Test("flow style is refused with a fix")
+  func flow() {
+    #expect(throws: PaktError.self) {
+      _ = try MappingEditor.settingProgram("EOK", to: "SPR-EOK", in: "programs: { A: SPR-IK }\n", file: "m.yml")
+    }
+  }
+}
+
+@Suite("Map: a steward's workflow", .serialized)
+struct MappingWorkflowTests {
+  func copiedMappings() throws -> String {
+    let dir = TestSupport.scratch("pakt-mappings")
+    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe"] {
+      try FileManager.default.copyItem(atPath: TestSupport.path("mappings/\(name).yml"), toPath: "\(dir)/\(name).yml")
+    }
+    return dir
+  }
+
+  @Test("run, suggest, accept (one and from CSV), run: the names are mapped and the decisions recorded")
+  func workflow() throws {
+    let mappings = try copiedMappings()
+    let pipeline = SamplePipeline(mappingsDir: mappings)
+    let first = try pipeline.run()
+    #expect(first.unmapped.count == 3)
+    let config = try PipelineConfig.load(path: pipeline.file)
+    let bench = try MappingWorkbench(config: config)
+    let open = try bench.unmapped()
+    #expect(open.map(\.name).contains("Nähcafé für Frauen"))
+    // Names with a plausible code get suggestions; "Fahrradwerkstatt" (a bicycle workshop) has none.
+    #expect(open.filter { $0.name != "Fahrradwerkstatt" }.allSatisfy { !$0.suggestions.isEmpty })
+    #expect(open.first { $0.name == "Fahrradwerkstatt" }?.suggestions.isEmpty == true)
+
+    try bench.accept(source: "freiburg", name: "Nähcafé für Frauen", code: "SPR-NS", by: "steward-a")
+    let csv = TestSupport.write(
+      "source;local_name;count;code\nulm;Lerncafé Weststadt;9;SPR-NS\nmannheim;Fahrradwerkstatt;7;\n", to: "d.csv",
+      in: TestSupport.scratch())
+    let decisions = try bench.decisions(fromCSV: csv)
+    #expect(decisions.count == 1)
+    try bench.acceptAll(decisions, by: "steward-b")
+
+    let freiburg = try String(contentsOfFile: "\(mappings)/freiburg.yml", encoding: .utf8)
+    #expect(freiburg.hasPrefix("# Stadt Freiburg im Breisgau"))
+    #expect(freiburg.contains("  \"Nähcafé für Frauen\": SPR-NS"))
+
+    let second = try pipeline.run()
+    #expect(Set(second.unmapped.map(\.name)) == ["Fahrradwerkstatt"])
+    let recorded = try Warehouse(path: pipeline.warehouse).read {
+      try $0.rows("SELECT source, local_name, code, decided_by FROM mapping_decision ORDER BY id")
+    }
+    #expect(recorded.map { $0["decided_by"] } == ["steward-a", "steward-b"])
+    #expect(recorded.map { $0["code"] } == ["SPR-NS", "SPR-NS"])
+  }
+
+  @Test("an unknown code or source is refused and nothing is written")
+  func refused() throws {
+    let mappings = try copiedMappings()
+    let pipeline = SamplePipeline(mappingsDir: mappings)
+    let bench = try MappingWorkbench(config: try PipelineConfig.load(path: pipeline.file))
+    let before = try String(contentsOfFile: "\(mappings)/ulm.yml", encoding: .utf8)
+    #expect(throws: PaktError.self) { try bench.accept(source: "ulm", name: "X", code: "SPR-NOPE", by: "t") }
+    #expect(throws: PaktError.self) { try bench.accept(source: "atlantis", name: "X", code: "SPR-NS", by: "t") }
+    #expect(try String(contentsOfFile: "\(mappings)/ulm.yml", encoding: .utf8) == before)
+  }
+
+  @Test("pakt mappings init drafts a mapping that recognises obvious headers")
+  func initDraft() throws {
+    let dir = TestSupport.scratch()
+    let file = TestSupport.write(
+      "Fall-Nr.;Nachname;Vorname;Geb.-Datum;Staatsangehörigkeit;Kursname\n1;Haddad;Amina;01.02.1990;syrisch;IK\n",
+      to: "export.csv", in: dir)
+    let draft = try MappingDraft.make(path: file, municipality: "Heilbronn")
+    #expect(draft.unrecognised == ["Kursname"])
+    #expect(draft.recognised.map(\.column) == ["Fall-Nr.", "Nachname", "Vorname", "Geb.-Datum", "Staatsangehörigkeit"])
+    #expect(draft.yaml.contains("municipality: \"Heilbronn\""))
+    // The draft itself is a valid mapping once saved.
+    let saved = TestSupport.write(draft.yaml, to: "m.yml", in: dir)
+    let catalogue = try Catalogue.load(file: TestSupport.path("mappings/catalogue.yml"))
+    _ = try MappingFile.load(file: saved, catalogue: catalogue)
+  }
+
+  @Test("pakt mappings init drafts XML record elements and recognised paths")
+  func initXML() throws {
+    let draft = try MappingDraft.make(path: TestSupport.path("samples/ulm/ulm_export.xml"), municipality: "Ulm")
+    #expect(draft.yaml.contains("- element: Person"))
+    #expect(draft.yaml.contains("birth_date: \"Geburtsdatum\""))
+    #expect(draft.yaml.contains("given_name: \"Name/Vorname\""))
+  }
+}
