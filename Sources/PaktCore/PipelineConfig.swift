@@ -128,8 +128,8 @@ public struct PipelineConfig: Sendable {
         files.append(contentsOf: matched)
       }
       var format = try s.optionalString("format")?.lowercased()
-      if let f = format, !["csv", "xml", "auto"].contains(f) {
-        throw try s.require("format").error("unknown format '\(f)'", fix: "use csv, xml or auto (detect)")
+      if let f = format, !["csv", "xml", "xlsx", "auto"].contains(f) {
+        throw try s.require("format").error("unknown format '\(f)'", fix: "use csv, xml, xlsx or auto (detect)")
       }
       if format == "auto" { format = nil }
       config.sources.append(

@@ -8,11 +8,16 @@ public struct ReadOptions: Sendable {
   public var csv: CSVDialect.Overrides
   /// Record elements for XML; empty: detect with `XMLShape`.
   public var xmlRecords: [XMLPath]
+  /// The sheet of an Excel workbook; nil: the first.
+  public var sheet: String?
 
-  public init(format: FileFormat? = nil, csv: CSVDialect.Overrides = .init(), xmlRecords: [XMLPath] = []) {
+  public init(
+    format: FileFormat? = nil, csv: CSVDialect.Overrides = .init(), xmlRecords: [XMLPath] = [], sheet: String? = nil
+  ) {
     self.format = format
     self.csv = csv
     self.xmlRecords = xmlRecords
+    self.sheet = sheet
   }
 }
 
@@ -28,6 +33,7 @@ public final class OpenedFile: PaktCursor {
   public let layout: FileLayout
   private var csv: CSVReader?
   private let xml: XMLReader?
+  private var xlsx: XLSXReader?
 
   public init(path: String, options: ReadOptions = .init()) throws {
     self.path = path
@@ -58,9 +64,14 @@ public final class OpenedFile: PaktCursor {
       l.namespaces = shape.namespaces.isEmpty ? nil : shape.namespaces
       layout = l
     case .xlsx:
-      throw ExtractError.unreadable(
-        "this is an Excel workbook (.xlsx), which this version of pakt does not read yet",
-        fix: "save the sheet as 'Unicode Text' or CSV in Excel and deliver that")
+      let reader = try XLSXReader(path: path, sheet: options.sheet)
+      if reader.header.isEmpty {
+        throw ExtractError.unreadable("the sheet '\(reader.sheetName)' is empty", fix: "check the workbook")
+      }
+      xlsx = reader
+      csv = nil
+      xml = nil
+      layout = reader.layout
     case .empty:
       throw ExtractError.unreadable("the file is empty", fix: "ask the municipality to export again")
     case .binary:
@@ -70,7 +81,8 @@ public final class OpenedFile: PaktCursor {
   }
 
   public func next() throws -> ExtractedRecord? {
-    if xml != nil { return try xml!.next() }
+    if let xml { return try xml.next() }
+    if let xlsx { return try xlsx.next() }
     return try csv!.next()
   }
 

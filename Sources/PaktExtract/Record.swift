@@ -76,6 +76,7 @@ public struct FileLayout: Sendable, Codable, Equatable {
       let d = delimiter == "\t" ? "tab" : "'\(delimiter ?? ",")'"
       return "csv, \(encoding), \(d)"
     }
+    if format == "xlsx" { return "xlsx, " + (recordElements ?? []).joined(separator: " ") }
     return "xml, \(encoding), " + (recordElements ?? []).map { "<\($0)>" }.joined(separator: " ")
   }
 }

@@ -25,8 +25,10 @@ public struct MappingDraft: Sendable {
     ]
     var recognised: [(String, String)] = []
     var unrecognised: [String] = []
-    if layout.format == "csv" {
-      if layout.encoding != "utf-8" { lines.append("read:\n  encoding: \(layout.encoding)  # detected") }
+    if layout.format == "csv" || layout.format == "xlsx" {
+      if layout.format == "csv" && layout.encoding != "utf-8" {
+        lines.append("read:\n  encoding: \(layout.encoding)  # detected")
+      }
       lines.append("# Recognised columns (they need no line):")
       for column in layout.header ?? [] {
         if let field = HeaderSynonyms.field(for: column) {

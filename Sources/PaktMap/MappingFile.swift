@@ -79,13 +79,15 @@ public struct MappingFile: Sendable {
     let top = try root.mapping(allowed: topKeys, what: "the mapping file")
     var read = ReadOptions()
     if let r = top["read"] {
-      let m = try r.mapping(allowed: ["format", "encoding", "delimiter", "quote", "header_line"], what: "'read'")
+      let m = try r.mapping(
+        allowed: ["format", "encoding", "delimiter", "quote", "header_line", "sheet"], what: "'read'")
       if let f = try m.optionalString("format") {
-        guard let format = FileFormat(rawValue: f.lowercased()), format == .csv || format == .xml else {
-          throw try m.require("format").error("unknown format '\(f)'", fix: "use csv or xml")
+        guard let format = FileFormat(rawValue: f.lowercased()), [.csv, .xml, .xlsx].contains(format) else {
+          throw try m.require("format").error("unknown format '\(f)'", fix: "use csv, xml or xlsx")
         }
         read.format = format
       }
+      read.sheet = try m.optionalString("sheet")
       if let e = try m.optionalString("encoding") {
         guard let enc = TextEncoding(name: e) else {
           throw try m.require("encoding").error(

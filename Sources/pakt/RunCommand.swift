@@ -77,7 +77,7 @@ enum SummaryText {
     out.append("unmapped program names: \(s.unmapped.count)")
     for p in s.unmapped.prefix(20) {
       let sug = p.suggestions.map { "\($0.code) (\(String(format: "%.2f", $0.score)))" }.joined(separator: ", ")
-      out.append("  \(p.source): \"\(p.name)\" ×\(p.count); suggestions: \(sug)")
+      out.append("  \(p.source): \"\(p.name)\" ×\(p.count); suggestions: \(sug.isEmpty ? "none" : sug)")
     }
     if s.unmapped.count > 20 { out.append("  … \(s.unmapped.count - 20) more in the report") }
     if !s.normalizationMisses.isEmpty {

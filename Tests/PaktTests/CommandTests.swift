@@ -6,6 +6,7 @@ struct CommandTests {
   @Test("pakt inspect --json detects each sample's encoding and delimiter or record element")
   func inspect() throws {
     let samples: [(String, String, String?, String?)] = [
+      ("samples/heidelberg/teilnahmen_2024.xlsx", "utf-8", nil, "sheet 'Teilnahmen'"),
       ("samples/stuttgart/clients.csv", "utf-8", ",", nil),
       ("samples/freiburg/klienten_2025-01.csv", "windows-1252", ";", nil),
       ("samples/mannheim/export_mannheim.txt", "utf-16le", "\t", nil),
@@ -48,11 +49,11 @@ struct CommandTests {
     let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
     #expect(json["status"] as? String == "committed")
     let files = try #require(json["files"] as? [[String: Any]])
-    #expect(files.count == 5)
+    #expect(files.count == 6)
     #expect(
       files.allSatisfy { $0["read"] != nil && $0["loaded"] != nil && $0["rejected"] != nil && $0["encoding"] != nil })
     let totals = try #require(json["totals"] as? [String: Any])
-    #expect(totals["read"] as? Int == 414)
+    #expect(totals["read"] as? Int == 462)
     // --strict: committed but with rejects and unmapped names → exit 1.
     let strict = try TestSupport.runPakt(["run", "--strict", pipeline.file])
     #expect(strict.code == 1)

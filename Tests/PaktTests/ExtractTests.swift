@@ -291,3 +291,51 @@ struct FormatTests {
     #expect(Inspection.inspect(path: binary).problem?.contains("binary") == true)
   }
 }
+
+@Suite("Extract: Excel workbooks")
+struct XLSXTests {
+  @Test("the sample workbook: title row skipped, shared and inline strings, date cells as ISO dates")
+  func sample() throws {
+    let reader = try XLSXReader(path: TestSupport.path("samples/heidelberg/teilnahmen_2024.xlsx"))
+    #expect(reader.sheetName == "Teilnahmen")
+    #expect(reader.headerRow == 3)
+    #expect(reader.header.first == "Personen-ID")
+    #expect(reader.header.contains("Staatsangehörigkeit"))
+    var rows: [CSVRow] = []
+    var malformed = 0
+    while let r = try reader.next() {
+      switch r {
+      case .row(let row): rows.append(row)
+      default: malformed += 1
+      }
+    }
+    #expect(malformed == 0)
+    #expect(rows.first?.line == 4)
+    let birth = rows[0].fields[reader.header.firstIndex(of: "Geburtsdatum")!]
+    #expect(birth.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil)
+    let given = rows[0].fields[reader.header.firstIndex(of: "Vorname")!]
+    #expect(!given.isEmpty)
+  }
+
+  @Test("serial numbers of the 1900 date system")
+  func serials() {
+    #expect(XLSXReader.isoDate(serial: 1) == "1900-01-01")
+    #expect(XLSXReader.isoDate(serial: 61) == "1900-03-01")
+    #expect(XLSXReader.isoDate(serial: 45_000) == "2023-03-15")
+    #expect(XLSXReader.isoDate(serial: 32_939.5) == "1990-03-07")
+  }
+
+  @Test("column references")
+  func columns() {
+    #expect(XLSXReader.columnIndex("A1") == 0)
+    #expect(XLSXReader.columnIndex("Z9") == 25)
+    #expect(XLSXReader.columnIndex("AA10") == 26)
+  }
+
+  @Test("a zip that is no workbook is unreadable with a reason")
+  func notAWorkbook() {
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write([0x50, 0x4B, 0x03, 0x04, 0x00, 0x00], to: "x.xlsx", in: dir)
+    #expect(Inspection.inspect(path: path).problem?.contains("workbook") == true)
+  }
+}

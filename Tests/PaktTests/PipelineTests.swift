@@ -36,6 +36,9 @@ struct SamplePipeline {
         - name: karlsruhe
           files: \(root)/samples/karlsruhe/*.xml
           mapping: \(mappings)/karlsruhe.yml
+        - name: heidelberg
+          files: \(root)/samples/heidelberg/*.xlsx
+          mapping: \(mappings)/heidelberg.yml
       \(extraSources)
       """
     file = TestSupport.write(text, to: "pipeline.yml", in: dir)
@@ -57,7 +60,7 @@ struct PipelineTests {
   /// Facts of the committed samples (samples/tools/make-samples.py marks each bad record).
   static let expected: [String: (read: Int, rejected: Int)] = [
     "clients.csv": (95, 2), "klienten_2025-01.csv": (83, 1), "export_mannheim.txt": (78, 1),
-    "ulm_export.xml": (42, 1), "meldung_2025q1.xml": (116, 2),
+    "ulm_export.xml": (42, 1), "meldung_2025q1.xml": (116, 2), "teilnahmen_2024.xlsx": (48, 1),
   ]
 
   @Test("every file loads with the expected counts, rejects with reasons, links the movers")
@@ -65,7 +68,7 @@ struct PipelineTests {
     let pipeline = SamplePipeline()
     let s = try pipeline.run()
     #expect(s.status == "committed")
-    #expect(s.files.count == 5)
+    #expect(s.files.count == 6)
     for f in s.files {
       let name = (f.name as NSString).lastPathComponent
       guard let e = Self.expected[name] else {
@@ -81,10 +84,13 @@ struct PipelineTests {
       Set(s.rejectsByReason.map(\.kind)) == [
         "no person", "ragged row", "stray quote", "unknown person reference", "missing person reference",
       ])
-    // 20 persons appear in two municipalities under variant spellings or placeholder dates.
-    #expect(s.linkage.linkedPersons == 20)
-    #expect(s.linkage.persons == s.linkage.sourcePersonRecords - 20)
-    #expect(Set(s.unmapped.map(\.name)) == ["Nähcafé für Frauen", "Fahrradwerkstatt", "Lerncafé Weststadt"])
+    // 23 persons appear in two municipalities under variant spellings or placeholder dates.
+    #expect(s.linkage.linkedPersons == 23)
+    #expect(s.linkage.persons == s.linkage.sourcePersonRecords - 23)
+    #expect(
+      Set(s.unmapped.map(\.name)) == [
+        "Nähcafé für Frauen", "Fahrradwerkstatt", "Lerncafé Weststadt", "Repair-Café", "Bewerbungswerkstatt",
+      ])
     #expect(s.unmapped.filter { $0.name != "Fahrradwerkstatt" }.allSatisfy { !$0.suggestions.isEmpty })
     #expect(s.normalizationMisses.contains { $0.value == "1988-02-31" && $0.field == "person.birth_date" })
     #expect(s.normalizationMisses.contains { $0.value == "Atlantis" })
@@ -104,13 +110,13 @@ struct PipelineTests {
     #expect(again.status == "unchanged")
     #expect(try Warehouse(path: pipeline.warehouse).tableCounts() == counts)
     #expect(try pipeline.personIDs() == ids)
-    #expect(again.totals.read == 414)
+    #expect(again.totals.read == 462)
   }
 
   @Test("a changed mapping reloads its source; person ids persist")
   func reloadKeepsIDs() throws {
     let mappings = TestSupport.scratch("pakt-mappings")
-    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe"] {
+    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"] {
       try FileManager.default.copyItem(
         atPath: TestSupport.path("mappings/\(name).yml"), toPath: "\(mappings)/\(name).yml")
     }
@@ -142,7 +148,7 @@ struct PipelineTests {
     let cut = try #require(s.files.first { $0.source == "broken" })
     #expect(cut.status == "unreadable")
     #expect(cut.problem?.contains("ends inside") == true || cut.problem?.contains("not well-formed") == true)
-    #expect(s.files.filter { $0.status == "loaded" }.count == 5)
+    #expect(s.files.filter { $0.status == "loaded" }.count == 6)
     let stored = try Warehouse(path: pipeline.warehouse).read {
       try $0.count("SELECT count(*) FROM source_person WHERE source = 'broken'")
     }
@@ -153,7 +159,7 @@ struct PipelineTests {
   @Test("a mapping naming a missing column stops the run before anything is written")
   func missingColumnStops() throws {
     let mappings = TestSupport.scratch("pakt-mappings")
-    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe"] {
+    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"] {
       try FileManager.default.copyItem(
         atPath: TestSupport.path("mappings/\(name).yml"), toPath: "\(mappings)/\(name).yml")
     }

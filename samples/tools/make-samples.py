@@ -196,3 +196,87 @@ out.append("  </ka:Teilnahmen>")
 out.append("</ka:Meldung>")
 open("samples/karlsruhe/meldung_2025q1.xml", "w", encoding="latin-1").write("\n".join(out) + "\n")
 print("samples written")
+
+# 6. Heidelberg: an Excel workbook (.xlsx) as Excel writes it: a title row, shared strings,
+# dates stored as serial numbers with a date style, numbers, an inline string. Written with
+# the standard library's zipfile so that no extra package is needed. Its own random stream
+# keeps the five files above unchanged.
+import datetime
+import zipfile
+from xml.sax.saxutils import escape
+
+hd = random.Random(6221)
+# Three base persons who have not moved yet now appear in Heidelberg too, spelled differently.
+stayers = [p for p in base if sum(1 for c in cities for q in population[c] if q["i"] == p["i"]) == 1]
+heidelberg = [dict(person(1000 + i)) for i in range(30)]
+for p in stayers[:3]:
+    q = dict(p)
+    q["given"] = " ".join(VARIANTS.get(w, w) for w in p["given"].split())
+    q["family"] = VARIANTS.get(p["family"], p["family"]) if q["given"] != p["given"] else p["given"]
+    if q["given"] == p["given"]:
+        q["given"], q["family"] = p["family"], p["given"]  # swapped where no spelling variant exists
+    heidelberg.append(q)
+
+shared, shared_index = [], {}
+
+
+def sst(text):
+    if text not in shared_index:
+        shared_index[text] = len(shared)
+        shared.append(text)
+    return shared_index[text]
+
+
+def serial(y, m, d):
+    return (datetime.date(y, m, d) - datetime.date(1899, 12, 30)).days
+
+
+def col(i):
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i]
+
+
+HEID_PROGRAMS = ["Integrationskurs", "Sprachcafé", "Bewerbungswerkstatt", "Kindergarten", "Umschulung",
+                 "Anerkennungsberatung", "Sportverein", "Repair-Café"]
+header = ["Personen-ID", "Name", "Vorname", "Geburtsdatum", "Geschlecht", "Staatsangehörigkeit", "Maßnahme",
+          "Beginn", "Kosten"]
+rows_xml = []
+rown = 1
+rows_xml.append(f'<row r="{rown}"><c r="A1" t="s"><v>{sst("Stadt Heidelberg – Teilnahmen 2024")}</v></c></row>')
+rown = 3
+rows_xml.append(f'<row r="{rown}">' + "".join(f'<c r="{col(i)}{rown}" t="s"><v>{sst(h)}</v></c>' for i, h in enumerate(header)) + "</row>")
+for n, p in enumerate(heidelberg, 1):
+    for _ in range(hd.randint(1, 2)):
+        rown += 1
+        (sy, sm, sd), _e = dates()
+        cells = [
+            f'<c r="A{rown}" t="s"><v>{sst(f"HD-{700 + n}")}</v></c>',
+            f'<c r="B{rown}" t="s"><v>{sst(p["family"])}</v></c>',
+            f'<c r="C{rown}" t="inlineStr"><is><t>{escape(p["given"])}</t></is></c>',
+            f'<c r="D{rown}" s="1"><v>{serial(p["year"], p["month"], p["day"])}</v></c>',
+            f'<c r="E{rown}" t="s"><v>{sst("m" if p["sex"] == "M" else "w")}</v></c>',
+            f'<c r="F{rown}" t="s"><v>{sst(NAT_DE[p["nat"]])}</v></c>',
+            f'<c r="G{rown}" t="s"><v>{sst(hd.choice(HEID_PROGRAMS))}</v></c>',
+            f'<c r="H{rown}" s="1"><v>{serial(sy, sm, sd)}</v></c>',
+            f'<c r="I{rown}" s="2"><v>{hd.choice([0, 350, 1234.5, 89.9])}</v></c>',
+        ]
+        rows_xml.append(f'<row r="{rown}">' + "".join(cells) + "</row>")
+rown += 1  # bad: neither id nor name
+rows_xml.append(f'<row r="{rown}"><c r="D{rown}" s="1"><v>{serial(1990, 1, 1)}</v></c><c r="G{rown}" t="s"><v>{sst("Sprachcafé")}</v></c></row>')
+
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+RNS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+parts = {
+    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>',
+    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook {NS} {RNS}><sheets><sheet name="Teilnahmen" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>',
+    "xl/styles.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet {NS}><numFmts count="1"><numFmt numFmtId="164" formatCode="#,##0.00\\ &quot;€&quot;"/></numFmts><cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/><xf numFmtId="164" applyNumberFormat="1"/></cellXfs></styleSheet>',
+    "xl/worksheets/sheet1.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {NS} {RNS}><sheetData>' + "".join(rows_xml) + "</sheetData></worksheet>",
+    "xl/sharedStrings.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst {NS} count="{len(shared)}" uniqueCount="{len(shared)}">' + "".join(f"<si><t>{escape(t)}</t></si>" for t in shared) + "</sst>",
+}
+with zipfile.ZipFile("samples/heidelberg/teilnahmen_2024.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+    for name, text in parts.items():
+        info = zipfile.ZipInfo(name, date_time=(2025, 1, 31, 12, 0, 0))  # fixed: deterministic bytes
+        info.compress_type = zipfile.ZIP_DEFLATED
+        z.writestr(info, text)
+print("heidelberg written")

@@ -1,0 +1,302 @@
+import Foundation
+import PaktCore
+import ZIPFoundation
+
+/// Streams the rows of one sheet of an Excel workbook (.xlsx) as CSV-like rows, so that the
+/// same mappings apply: the first full row is the header (title rows above it are skipped),
+/// shared and inline strings are resolved, and numbers in date formats become ISO dates.
+///
+/// The sheet is unzipped (ZIPFoundation) to a temporary file and read through libxml2's
+/// streaming reader, so memory does not grow with the sheet; only the shared-string table is
+/// held. A part larger than `maxPartBytes` unpacked is refused (a zip bomb).
+///
+/// ```swift
+/// var reader = try XLSXReader(path: "export.xlsx", sheet: nil)
+/// print(reader.header)
+/// while let record = try reader.next() { … }
+/// ```
+public final class XLSXReader: PaktCursor {
+  public let path: String
+  public let sheetName: String
+  public private(set) var header: [String] = []
+  public private(set) var headerRow = 0
+  private let events: XMLEvents
+  private let sharedStrings: [String]
+  private let dateStyles: Set<Int>
+  private let scratch: String
+  private var pending: [(row: Int, cells: [String])] = []
+  private var finished = false
+
+  /// Parts of a workbook that unpack to more than this are refused.
+  static let maxPartBytes: Int64 = 2 << 30
+
+  public init(path: String, sheet: String? = nil) throws {
+    self.path = path
+    let archive: Archive
+    do {
+      archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+    } catch {
+      throw ExtractError.unreadable("the file is not a readable Excel workbook (zip)", fix: "save it again in Excel")
+    }
+    let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("pakt-xlsx-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    self.scratch = scratch
+    do {
+      let parts = try Self.open(archive: archive, scratch: scratch, sheet: sheet)
+      sheetName = parts.sheetName
+      sharedStrings = parts.sharedStrings
+      dateStyles = parts.dateStyles
+      events = parts.events
+    } catch {
+      try? FileManager.default.removeItem(atPath: scratch)
+      throw error
+    }
+    try readHeader()
+  }
+
+  /// Unpacks `part` into `scratch`; nil when the workbook lacks it.
+  static func unpack(_ part: String, from archive: Archive, into scratch: String) throws -> String? {
+    guard let entry = archive[part] else { return nil }
+    if Int64(entry.uncompressedSize) > maxPartBytes {
+      throw ExtractError.unreadable(
+        "\(part) unpacks to \(entry.uncompressedSize) bytes, more than pakt reads", fix: "split the workbook")
+    }
+    let target = (scratch as NSString).appendingPathComponent(part.replacingOccurrences(of: "/", with: "_"))
+    _ = try archive.extract(entry, to: URL(fileURLWithPath: target))
+    return target
+  }
+
+  static func open(archive: Archive, scratch: String, sheet: String?) throws -> (
+    sheetName: String, sharedStrings: [String], dateStyles: Set<Int>, events: XMLEvents
+  ) {
+    func unpack(_ part: String) throws -> String? { try Self.unpack(part, from: archive, into: scratch) }
+    guard let workbook = try unpack("xl/workbook.xml") else {
+      throw ExtractError.unreadable("the workbook has no xl/workbook.xml", fix: "save it again as .xlsx in Excel")
+    }
+    // Sheets in workbook order, with their relationship ids.
+    var sheets: [(name: String, rid: String)] = []
+    let wb = try XMLEvents(path: workbook)
+    while try wb.next() {
+      if wb.kind == .start && wb.name == "sheet" {
+        sheets.append((wb.attribute("name") ?? "", wb.attribute("id") ?? ""))
+      }
+    }
+    guard let first = sheets.first else { throw ExtractError.unreadable("the workbook has no sheet", fix: "check it") }
+    var chosen = first
+    if let sheet {
+      guard let s = sheets.first(where: { $0.name == sheet }) else {
+        throw ExtractError.unreadable(
+          "the workbook has no sheet '\(sheet)'",
+          fix: "its sheets are: \(sheets.map(\.name).joined(separator: ", ")); set `read: sheet:` in the mapping")
+      }
+      chosen = s
+    }
+    var target = "worksheets/sheet1.xml"
+    if let rels = try unpack("xl/_rels/workbook.xml.rels") {
+      let r = try XMLEvents(path: rels)
+      while try r.next() {
+        if r.kind == .start && r.name == "Relationship" && r.attribute("Id") == chosen.rid {
+          target = r.attribute("Target") ?? target
+        }
+      }
+    }
+    if target.hasPrefix("/") { target.removeFirst() } else { target = "xl/" + target }
+    let strings = try readSharedStrings(try unpack("xl/sharedStrings.xml"))
+    let styles = try readDateStyles(try unpack("xl/styles.xml"))
+    guard let sheetFile = try unpack(target) else {
+      throw ExtractError.unreadable("the sheet '\(chosen.name)' is missing from the workbook", fix: "save it again")
+    }
+    return (chosen.name, strings, styles, try XMLEvents(path: sheetFile))
+  }
+
+  deinit { try? FileManager.default.removeItem(atPath: scratch) }
+
+  public var layout: FileLayout {
+    var l = FileLayout(format: "xlsx", encoding: "utf-8")
+    l.header = header
+    l.headerLine = headerRow
+    l.recordElements = ["sheet '\(sheetName)'"]
+    return l
+  }
+
+  /// The header is the first row with the most filled cells among the first 20 rows.
+  private func readHeader() throws {
+    while pending.count < 20, let row = try readRow() { pending.append(row) }
+    let filled = pending.map { $0.cells.filter { !$0.isEmpty }.count }
+    guard let most = filled.max(), most > 0, let index = filled.firstIndex(of: most) else { return }
+    header = pending[index].cells.map { $0.trimmingCharacters(in: .whitespaces) }
+    while let last = header.last, last.isEmpty { header.removeLast() }
+    headerRow = pending[index].row
+    pending.removeFirst(index + 1)
+  }
+
+  public func next() throws -> ExtractedRecord? {
+    while true {
+      let row: (row: Int, cells: [String])
+      if !pending.isEmpty {
+        row = pending.removeFirst()
+      } else if let r = try readRow() {
+        row = r
+      } else {
+        return nil
+      }
+      var cells = row.cells
+      if cells.allSatisfy({ $0.isEmpty }) { continue }
+      if cells.count < header.count { cells += Array(repeating: "", count: header.count - cells.count) }
+      if cells.count > header.count {
+        if cells[header.count...].allSatisfy({ $0.isEmpty }) {
+          cells = Array(cells.prefix(header.count))
+        } else {
+          return .malformed(
+            MalformedRecord(
+              line: row.row, raw: cells.joined(separator: " | "), kind: "ragged row",
+              reason: "row \(row.row) has values beyond the \(header.count) columns of the header (row \(headerRow))"))
+        }
+      }
+      return .row(CSVRow(line: row.row, fields: cells))
+    }
+  }
+
+  /// The next `<row>` as cell texts by column position.
+  private func readRow() throws -> (row: Int, cells: [String])? {
+    if finished { return nil }
+    var rowNumber = 0
+    var cells: [String] = []
+    var inRow = false
+    var column = 0
+    var type = ""
+    var style = 0
+    var value = ""
+    var inValue = false
+    while try events.next() {
+      switch events.kind {
+      case .start:
+        switch events.name {
+        case "row":
+          inRow = true
+          rowNumber = Int(events.attribute("r") ?? "") ?? (rowNumber + 1)
+          if events.isEmpty { return (rowNumber, []) }
+        case "c" where inRow:
+          column = events.attribute("r").map(Self.columnIndex) ?? cells.count
+          type = events.attribute("t") ?? "n"
+          style = Int(events.attribute("s") ?? "0") ?? 0
+          value = ""
+          if events.isEmpty { Self.put("", at: column, in: &cells) }
+        case "v", "t":
+          inValue = true
+        default: break
+        }
+      case .text where inValue:
+        value += events.text
+      case .end:
+        switch events.name {
+        case "v", "t": inValue = false
+        case "c": Self.put(cellText(value, type: type, style: style), at: column, in: &cells)
+        case "row": return (rowNumber, cells)
+        default: break
+        }
+      default: break
+      }
+    }
+    finished = true
+    return nil
+  }
+
+  private func cellText(_ raw: String, type: String, style: Int) -> String {
+    switch type {
+    case "s": return Int(raw).flatMap { $0 < sharedStrings.count ? sharedStrings[$0] : nil } ?? ""
+    case "b": return raw == "1" ? "TRUE" : "FALSE"
+    case "inlineStr", "str", "e", "d": return raw
+    default:
+      guard let number = Double(raw) else { return raw }
+      if dateStyles.contains(style) { return Self.isoDate(serial: number) }
+      if number == number.rounded() && abs(number) < 1e15 { return String(Int64(number)) }
+      return String(number)
+    }
+  }
+
+  static func put(_ text: String, at column: Int, in cells: inout [String]) {
+    if column >= cells.count { cells += Array(repeating: "", count: column - cells.count + 1) }
+    cells[column] = text
+  }
+
+  /// "C12" → 2.
+  static func columnIndex(_ reference: String) -> Int {
+    var index = 0
+    for ch in reference.unicodeScalars {
+      guard ch.value >= 65 && ch.value <= 90 else { break }
+      index = index * 26 + Int(ch.value - 64)
+    }
+    return max(0, index - 1)
+  }
+
+  /// Excel's 1900 date system: serial 1 is 1900-01-01, with the fictitious 1900-02-29.
+  static func isoDate(serial: Double) -> String {
+    let days = Int(serial.rounded(.down))
+    // Before the fictitious 1900-02-29 (serial 60) the count starts a day later.
+    let base = DateComponents(
+      calendar: Calendar(identifier: .gregorian), year: 1899, month: 12, day: days < 61 ? 31 : 30)
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    guard let start = calendar.date(from: base), let date = calendar.date(byAdding: .day, value: days, to: start) else {
+      return String(serial)
+    }
+    let c = calendar.dateComponents([.year, .month, .day], from: date)
+    return "\(String(format4: c.year!))-\(String(format2: c.month!))-\(String(format2: c.day!))"
+  }
+
+  static func readSharedStrings(_ file: String?) throws -> [String] {
+    guard let file else { return [] }
+    let e = try XMLEvents(path: file)
+    var strings: [String] = []
+    var current = ""
+    var inText = false
+    var inPhonetic = false
+    while try e.next() {
+      switch e.kind {
+      case .start:
+        if e.name == "si" { current = "" }
+        if e.name == "rPh" { inPhonetic = true }
+        if e.name == "t" { inText = !inPhonetic }
+        if e.name == "si" && e.isEmpty { strings.append("") }
+      case .text where inText: current += e.text
+      case .end:
+        if e.name == "t" { inText = false }
+        if e.name == "rPh" { inPhonetic = false }
+        if e.name == "si" { strings.append(current) }
+      default: break
+      }
+    }
+    return strings
+  }
+
+  /// Cell styles whose number format is a date (built-in 14–22, 27–36, 45–47, 50–58, or a
+  /// custom format with day, month or year codes outside quotes).
+  static func readDateStyles(_ file: String?) throws -> Set<Int> {
+    guard let file else { return [] }
+    let e = try XMLEvents(path: file)
+    var customDate: Set<Int> = []
+    var styles: Set<Int> = []
+    var inCellXfs = false
+    var index = 0
+    let builtIn = Set(Array(14...22) + Array(27...36) + Array(45...47) + Array(50...58))
+    while try e.next() {
+      if e.kind == .start && e.name == "numFmt", let id = Int(e.attribute("numFmtId") ?? ""),
+        let code = e.attribute("formatCode")
+      {
+        let bare = code.replacingOccurrences(of: #""[^"]*""#, with: "", options: .regularExpression)
+          .replacingOccurrences(of: #"\[[^\]]*\]"#, with: "", options: .regularExpression).lowercased()
+        if bare.contains("d") || bare.contains("y") || (bare.contains("m") && !bare.contains("h")) {
+          customDate.insert(id)
+        }
+      }
+      if e.name == "cellXfs" { inCellXfs = e.kind == .start && !e.isEmpty }
+      if inCellXfs && e.kind == .start && e.name == "xf" {
+        let id = Int(e.attribute("numFmtId") ?? "0") ?? 0
+        if builtIn.contains(id) || customDate.contains(id) { styles.insert(index) }
+        index += 1
+      }
+    }
+    return styles
+  }
+}
