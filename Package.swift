@@ -9,6 +9,11 @@ let package = Package(
   products: [
     .executable(name: "pakt", targets: ["pakt"]),
     .library(name: "PaktPipeline", targets: ["PaktPipeline"]),
+    // The reader alone, for the libFuzzer targets in Fuzz/.
+    .library(name: "PaktExtract", targets: ["PaktExtract"]),
+    // The stages as libraries, for Benchmarks/ and for embedding pakt elsewhere.
+    .library(
+      name: "PaktStages", targets: ["PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktLoad", "PaktReport"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -16,6 +21,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
     .systemLibrary(
@@ -27,7 +33,10 @@ let package = Package(
       name: "PaktCore",
       dependencies: [.product(name: "Yams", package: "Yams")]
     ),
-    .target(name: "PaktExtract", dependencies: ["PaktCore", "CLibXML2"]),
+    .target(
+      name: "PaktExtract",
+      dependencies: ["PaktCore", "CLibXML2", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+    ),
     .target(
       name: "PaktMap",
       dependencies: ["PaktCore", "PaktExtract", .product(name: "Yams", package: "Yams")]

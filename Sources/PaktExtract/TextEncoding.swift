@@ -65,6 +65,11 @@ public enum TextEncoding: String, Sendable, Codable, CaseIterable {
 
 /// True when `bytes` are valid UTF-8; with `allowTruncatedEnd`, a sequence cut at the end passes.
 func isValidUTF8(_ bytes: [UInt8], allowTruncatedEnd: Bool) -> Bool {
+  bytes.withUnsafeBufferPointer { isValidUTF8($0, allowTruncatedEnd: allowTruncatedEnd) }
+}
+
+/// True when `bytes` are valid UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF).
+func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, allowTruncatedEnd: Bool = false) -> Bool {
   var i = 0
   let n = bytes.count
   while i < n {
@@ -85,6 +90,9 @@ func isValidUTF8(_ bytes: [UInt8], allowTruncatedEnd: Bool) -> Bool {
     }
     if i + length > n { return allowTruncatedEnd }
     for k in 1..<length where bytes[i + k] & 0xC0 != 0x80 { return false }
+    // Overlong three- and four-byte forms, UTF-16 surrogates, and code points past U+10FFFF.
+    if length == 3 && ((b == 0xE0 && bytes[i + 1] < 0xA0) || (b == 0xED && bytes[i + 1] >= 0xA0)) { return false }
+    if length == 4 && ((b == 0xF0 && bytes[i + 1] < 0x90) || (b == 0xF4 && bytes[i + 1] >= 0x90)) { return false }
     i += length
   }
   return true

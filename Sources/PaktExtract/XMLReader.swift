@@ -99,10 +99,20 @@ public final class XMLReader: PaktCursor {
     return Int(xmlGetLineNo(node))
   }
 
+  /// Names and namespace URIs are interned in the reader's dictionary: the same pointer
+  /// always means the same text, so each is turned into a Swift String once, not per element.
+  private var names: [UnsafePointer<xmlChar>: String] = [:]
+
+  private func interned(_ pointer: UnsafePointer<xmlChar>?) -> String? {
+    guard let pointer else { return nil }
+    if let known = names[pointer] { return known }
+    let text = String(cString: pointer)
+    names[pointer] = text
+    return text
+  }
+
   private func currentName() -> (String, String?) {
-    let name = xmlTextReaderConstLocalName(reader).map { String(cString: $0) } ?? "?"
-    let uri = xmlTextReaderConstNamespaceUri(reader).map { String(cString: $0) }
-    return (name, uri)
+    (interned(xmlTextReaderConstLocalName(reader)) ?? "?", interned(xmlTextReaderConstNamespaceUri(reader)))
   }
 
   private func readNamespaces() {
@@ -121,9 +131,9 @@ public final class XMLReader: PaktCursor {
   private func readAttributes(into node: inout XMLElementNode) {
     guard xmlTextReaderHasAttributes(reader) == 1 else { return }
     while xmlTextReaderMoveToNextAttribute(reader) == 1 {
-      let uri = xmlTextReaderConstNamespaceUri(reader).map { String(cString: $0) }
+      let uri = interned(xmlTextReaderConstNamespaceUri(reader))
       if uri == "http://www.w3.org/2000/xmlns/" { continue }
-      let name = xmlTextReaderConstLocalName(reader).map { String(cString: $0) } ?? ""
+      let name = interned(xmlTextReaderConstLocalName(reader)) ?? ""
       let value = xmlTextReaderConstValue(reader).map { String(cString: $0) } ?? ""
       node.attributes.append(.init(name: name, namespaceURI: uri, value: value))
     }

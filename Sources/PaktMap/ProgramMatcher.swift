@@ -16,17 +16,22 @@ import PaktCore
 public struct ProgramMatcher: Sendable {
   struct Candidate: Sendable {
     var code: String
+    var measure: Int
     var text: String
     var key: String
     var grams: [UInt32]
-    var tokens: Set<String>
+    /// Indices into `vocabulary`, distinct.
+    var tokens: [Int]
   }
   let catalogue: Catalogue
   let candidates: [Candidate]
   let exactKeys: [String: String]
   /// Keyword stems (folded, without spaces) → the measures they point to, with a weight that
   /// falls with the number of measures sharing the stem.
-  let keywords: [(stem: String, code: String, weight: Double)]
+  let keywords: [(stem: [UInt8], measure: Int, weight: Double)]
+  /// Every distinct word of every candidate name, as folded bytes: a query word is compared
+  /// with each once, not once per candidate (10,000 names in well under a second).
+  let vocabulary: [[UInt8]]
 
   static let abbreviations: [String: String] = [
     "ik": "integrationskurs", "bsk": "berufssprachkurs", "eok": "erstorientierungskurs",
@@ -57,14 +62,22 @@ public struct ProgramMatcher: Sendable {
     var candidates: [Candidate] = []
     var exact: [String: String] = [:]
     var ambiguous: Set<String> = []
-    for measure in catalogue.measures {
+    var vocabulary: [[UInt8]] = []
+    var vocabularyIndex: [String: Int] = [:]
+    for (index, measure) in catalogue.measures.enumerated() {
       for text in [measure.nameDE, measure.nameEN] + measure.synonyms where !text.isEmpty {
         let key = Self.key(text)
         guard !key.isEmpty else { continue }
+        var ids: [Int] = []
+        for word in Set(key.split(separator: " ").map(String.init)) {
+          if vocabularyIndex[word] == nil {
+            vocabularyIndex[word] = vocabulary.count
+            vocabulary.append(Array(word.utf8))
+          }
+          ids.append(vocabularyIndex[word]!)
+        }
         candidates.append(
-          Candidate(
-            code: measure.code, text: text, key: key, grams: Self.trigrams(key),
-            tokens: Set(key.split(separator: " ").map(String.init))))
+          Candidate(code: measure.code, measure: index, text: text, key: key, grams: Self.trigrams(key), tokens: ids))
         if let existing = exact[key], existing != measure.code { ambiguous.insert(key) }
         exact[key] = exact[key] ?? measure.code
       }
@@ -74,13 +87,14 @@ public struct ProgramMatcher: Sendable {
     for key in ambiguous { exact.removeValue(forKey: key) }
     self.candidates = candidates
     self.exactKeys = exact
-    var owners: [String: Set<String>] = [:]
-    for m in catalogue.measures {
-      for k in m.keywords { owners[TextFold.compact(k), default: []].insert(m.code) }
+    self.vocabulary = vocabulary
+    var owners: [String: Set<Int>] = [:]
+    for (index, m) in catalogue.measures.enumerated() {
+      for k in m.keywords { owners[TextFold.compact(k), default: []].insert(index) }
     }
-    self.keywords = owners.flatMap { stem, codes in
-      codes.map { (stem: stem, code: $0, weight: 1 / Double(codes.count)) }
-    }.filter { $0.stem.count >= 3 }.sorted { ($0.stem, $0.code) < ($1.stem, $1.code) }
+    self.keywords = owners.flatMap { stem, measures in
+      measures.map { (stem: Array(stem.utf8), measure: $0, weight: 1 / Double(measures.count)) }
+    }.filter { $0.stem.count >= 3 }.sorted { ($0.stem.lexicographicallyPrecedes($1.stem)) }
   }
 
   /// The normalised form used for matching.
@@ -130,32 +144,62 @@ public struct ProgramMatcher: Sendable {
     let key = Self.key(name)
     guard !key.isEmpty else { return [] }
     let grams = Self.trigrams(key)
-    let tokens = Set(key.split(separator: " ").map(String.init))
-    var best: [String: (Double, String)] = [:]
+    let words = Set(key.split(separator: " ").map { Array($0.utf8) })
+    // How well each query word matches each vocabulary word: equal 1, one containing the
+    // other (German compounds, 4 letters or more) 0.7.
+    let similarity: [[Double]] = words.map { w in
+      vocabulary.map { v in
+        if w == v { return 1 }
+        if w.count >= 4 && v.count >= 4 && (Self.contains(v, w) || Self.contains(w, v)) { return 0.7 }
+        return 0
+      }
+    }
+    var best = [(score: Double, text: String)](repeating: (-1, ""), count: catalogue.measures.count)
     for c in candidates {
-      let s = Self.score(grams, tokens, c)
-      if s > (best[c.code]?.0 ?? -1) { best[c.code] = (s, c.text) }
+      let dice = Self.diceCoefficient(grams, c.grams)
+      var matched = 0.0
+      for row in similarity {
+        var m = 0.0
+        for id in c.tokens where row[id] > m { m = row[id] }
+        matched += m
+      }
+      let union = Double(words.count + c.tokens.count) - matched
+      let score = 0.5 * dice + 0.5 * (union > 0 ? matched / union : 0)
+      if score > best[c.measure].score { best[c.measure] = (score, c.text) }
     }
     // Keyword evidence lifts a measure part of the way from its name score towards 1: enough
     // to rank "Mama lernt Deutsch" under the women's course, never enough on its own to reach
     // an automatic-mapping threshold.
-    let compactName = TextFold.compact(name)
-    var evidence: [String: Double] = [:]
-    for k in keywords where compactName.contains(k.stem) {
-      evidence[k.code] = min(1, (evidence[k.code] ?? 0) + k.weight)
+    let compactName = Array(TextFold.compact(name).utf8)
+    var evidence = [Double](repeating: 0, count: catalogue.measures.count)
+    for k in keywords where Self.contains(compactName, k.stem) {
+      evidence[k.measure] = min(1, evidence[k.measure] + k.weight)
     }
-    for (code, e) in evidence {
-      let base = best[code]?.0 ?? 0
-      best[code] = (base + Self.keywordLift * e * (1 - base), best[code]?.1 ?? code)
+    for (i, e) in evidence.enumerated() where e > 0 {
+      let base = max(0, best[i].score)
+      best[i] = (base + Self.keywordLift * e * (1 - base), best[i].text)
     }
-    return best.filter { $0.value.0 >= Self.minimumScore }
-      .sorted { $0.value.0 > $1.value.0 || ($0.value.0 == $1.value.0 && $0.key < $1.key) }
+    return best.indices.filter { best[$0].score >= Self.minimumScore }
+      .sorted { best[$0].score > best[$1].score || (best[$0].score == best[$1].score && $0 < $1) }
       .prefix(limit)
-      .map { entry in
-        let measure = catalogue[entry.key]
+      .map { i in
+        let measure = catalogue.measures[i]
         return RunSummary.Suggestion(
-          code: entry.key, name: measure?.nameDE ?? entry.value.1, score: (entry.value.0 * 1000).rounded() / 1000)
+          code: measure.code, name: measure.nameDE, score: (best[i].score * 1000).rounded() / 1000)
       }
+  }
+
+  /// True when `needle` occurs in `haystack` (bytes).
+  static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    let n = needle.count
+    guard n > 0, haystack.count >= n else { return n == 0 }
+    let first = needle[0]
+    for i in 0...(haystack.count - n) where haystack[i] == first {
+      var j = 1
+      while j < n && haystack[i + j] == needle[j] { j += 1 }
+      if j == n { return true }
+    }
+    return false
   }
 
   /// Below this a "suggestion" is noise and is not shown.
@@ -163,22 +207,6 @@ public struct ProgramMatcher: Sendable {
 
   /// How far keyword evidence lifts a score towards 1 (0…1).
   static let keywordLift = 0.35
-
-  static func score(_ grams: [UInt32], _ tokens: Set<String>, _ c: Candidate) -> Double {
-    let dice = diceCoefficient(grams, c.grams)
-    // A word matches when equal, or when one contains the other (German compounds).
-    var matched = 0.0
-    for t in tokens {
-      if c.tokens.contains(t) {
-        matched += 1
-      } else if t.count >= 4, c.tokens.contains(where: { $0.count >= 4 && ($0.contains(t) || t.contains($0)) }) {
-        matched += 0.7
-      }
-    }
-    let union = Double(tokens.count + c.tokens.count) - matched
-    let words = union > 0 ? matched / union : 0
-    return 0.5 * dice + 0.5 * words
-  }
 
   /// Sorted trigram hashes of " key " (padded so that word starts count).
   static func trigrams(_ key: String) -> [UInt32] {

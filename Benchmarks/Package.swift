@@ -1,0 +1,26 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// pakt's benchmarks: a package of their own so that `swift test` and CI do not build
+// ordo-one/benchmark (about 4.5 minutes). Run from this folder:
+//   swift package benchmark
+let package = Package(
+  name: "pakt-benchmarks",
+  platforms: [.macOS(.v14)],
+  dependencies: [
+    .package(name: "pakt", path: ".."),
+    .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+  ],
+  targets: [
+    .executableTarget(
+      name: "PaktBenchmarks",
+      dependencies: [
+        .product(name: "Benchmark", package: "benchmark"),
+        .product(name: "PaktStages", package: "pakt"),
+      ],
+      path: "Benchmarks/PaktBenchmarks",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+  ],
+  swiftLanguageModes: [.v6]
+)
