@@ -1,0 +1,94 @@
+import PaktCore
+
+/// Compares two prepared records field by field; each field gives a level (0 = a value is
+/// missing, then 1 = best agreement … last = disagreement), as listed in `Kind.levels`.
+struct Comparator: Sendable {
+  let records: PreparedRecords
+  let config: LinkageConfig
+  /// For each field, the index of the field it may be swapped with.
+  let swapPartner: [Int?]
+
+  init(records: PreparedRecords, config: LinkageConfig) {
+    self.records = records
+    self.config = config
+    swapPartner = config.fields.map { f in f.swapWith.flatMap { s in config.fields.firstIndex { $0.name == s } } }
+  }
+
+  /// The level vector of a pair, 4 bits per field (at most 16 fields).
+  @inline(__always)
+  func compare(_ a: Int, _ b: Int) -> UInt64 {
+    var pattern: UInt64 = 0
+    for f in 0..<records.fields.count {
+      pattern |= UInt64(level(f, a, b)) << (4 * UInt64(f))
+    }
+    return pattern
+  }
+
+  func level(_ f: Int, _ a: Int, _ b: Int) -> UInt8 {
+    let field = records.fields[f]
+    switch field.kind {
+    case .date:
+      guard let x = field.dates[a], let y = field.dates[b] else { return 0 }
+      return dateLevel(x, y)
+    default:
+      break
+    }
+    guard let x = field.values[a], let y = field.values[b] else { return 0 }
+    switch field.kind {
+    case .name:
+      if x == y { return 1 }
+      if let tx = field.translit[a], tx == field.translit[b] { return 2 }
+      if let partner = swapPartner[f] {
+        let other = records.fields[partner]
+        if let ox = other.values[a], let oy = other.values[b], ox == y && oy == x { return 3 }
+      }
+      let jw = StringMetrics.jaroWinkler(x, y)
+      if jw >= 0.92 { return 4 }
+      if jw >= 0.80 { return 5 }
+      return 6
+    case .identifier:
+      if x == y { return 1 }
+      if StringMetrics.isTransposition(x, y) || StringMetrics.levenshtein(x, y, limit: 1) <= 1 { return 2 }
+      return 3
+    case .postcode:
+      if x == y { return 1 }
+      if StringMetrics.levenshtein(x, y, limit: 1) <= 1 { return 2 }
+      return 3
+    case .category:
+      return x == y ? 1 : 2
+    case .text:
+      if x == y { return 1 }
+      let jw = StringMetrics.jaroWinkler(x, y)
+      if jw >= 0.90 { return 2 }
+      if jw >= 0.70 { return 3 }
+      return 4
+    case .date:
+      return 0
+    }
+  }
+
+  func dateLevel(_ x: PartialDate, _ y: PartialDate) -> UInt8 {
+    let fullX = x.precision == .day
+    let fullY = y.precision == .day
+    if fullX && fullY {
+      if x == y { return 1 }
+      if x.year == y.year && x.month == y.day && x.day == y.month { return 3 }
+      let dx = Array(x.iso.utf8)
+      let dy = Array(y.iso.utf8)
+      if StringMetrics.levenshtein(dx, dy, limit: 1) <= 1 || StringMetrics.isTransposition(dx, dy) { return 4 }
+      if abs(x.year - y.year) == 1 && x.month == y.month && x.day == y.day { return 5 }
+      return 6
+    }
+    // A placeholder or a year-only date: only the year carries information.
+    if x.year == y.year { return 2 }
+    if abs(x.year - y.year) == 1 { return 5 }
+    return 6
+  }
+
+  /// The term frequency of the value a pair agrees on exactly, or nil.
+  func exactFrequency(_ f: Int, _ a: Int) -> Double? {
+    let field = records.fields[f]
+    guard config.fields[f].termFrequency, !field.frequency.isEmpty else { return nil }
+    return field.frequency[a]
+  }
+}

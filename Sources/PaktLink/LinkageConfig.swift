@@ -1,0 +1,130 @@
+import Foundation
+import PaktCore
+
+/// The linkage model as data (after Splink): the fields to compare, how, and the blocking
+/// rules that choose which pairs are compared at all.
+///
+/// ```yaml
+/// id: rec_id
+/// fields:
+///   given_name: { kind: name, swap_with: surname }
+///   surname: { kind: name, swap_with: given_name }
+///   date_of_birth: { kind: date }
+///   soc_sec_id: { kind: identifier }
+/// blocking:
+///   - [surname.phonetic, date_of_birth.year]
+///   - [soc_sec_id]
+/// threshold: 0.5
+/// ```
+public struct LinkageConfig: Sendable {
+  public enum Kind: String, Sendable, CaseIterable {
+    /// Person names: exact, transliteration key, Jaro-Winkler bands, swapped with another name field.
+    case name
+    /// Dates: exact, year only or placeholder, day and month swapped, one typo, else.
+    case date
+    /// Identifiers: exact, one digit wrong or two swapped, else.
+    case identifier
+    /// Postal codes: exact, one digit off, else.
+    case postcode
+    /// Categories: exact, else.
+    case category
+    /// Free text: exact, Jaro-Winkler bands.
+    case text
+
+    /// Labels of the comparison levels, level 1 first (level 0 is "missing").
+    public var levels: [String] {
+      switch self {
+      case .name: return ["exact", "transliteration", "swapped", "jaro-winkler ≥ 0.92", "jaro-winkler ≥ 0.80", "else"]
+      case .date:
+        return ["exact", "same year, day unknown", "day and month swapped", "one typo", "year ±1", "else"]
+      case .identifier: return ["exact", "one digit wrong or swapped", "else"]
+      case .postcode: return ["exact", "one digit off", "else"]
+      case .category: return ["exact", "else"]
+      case .text: return ["exact", "jaro-winkler ≥ 0.90", "jaro-winkler ≥ 0.70", "else"]
+      }
+    }
+  }
+
+  public struct Field: Sendable {
+    public var name: String
+    public var column: String
+    public var kind: Kind
+    /// Name fields: the other name field a swapped record would hold this value in.
+    public var swapWith: String?
+    /// Term-frequency adjustment of exact matches (names and text; on by default).
+    public var termFrequency: Bool
+  }
+
+  /// A blocking key part: a field and how it is keyed.
+  public struct KeyPart: Sendable, Hashable {
+    public enum Transform: String, Sendable, CaseIterable {
+      case exact, phonetic, translit, prefix3, year, digits
+    }
+    public var field: Int
+    public var transform: Transform
+  }
+
+  public var idColumn: String?
+  public var fields: [Field]
+  public var blocking: [[KeyPart]]
+  public var threshold: Double
+  /// Blocks larger than this are skipped (reported): a key shared by that many records says nothing.
+  public var maxBlockSize: Int
+  /// A merge of two clusters that both already hold several records needs at least this probability.
+  public var chainGuard: Double
+
+  public static func load(file: String) throws -> LinkageConfig {
+    try parse(try YAMLNode.load(file: file))
+  }
+
+  public static func parse(_ root: YAMLNode) throws -> LinkageConfig {
+    let top = try root.mapping(
+      allowed: ["id", "fields", "blocking", "threshold", "max_block_size", "chain_guard"], what: "the linkage settings")
+    var fields: [Field] = []
+    let fieldMap = try top.require("fields").mapping(what: "'fields'")
+    for entry in fieldMap.entries {
+      let m = try entry.value.mapping(allowed: ["kind", "column", "swap_with", "term_frequency"], what: "a field")
+      let kindText = try m.string("kind")
+      guard let kind = Kind(rawValue: kindText) else {
+        throw try m.require("kind").error(
+          "unknown kind '\(kindText)'", fix: "use one of: \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      fields.append(
+        Field(
+          name: entry.key, column: try m.optionalString("column") ?? entry.key, kind: kind,
+          swapWith: try m.optionalString("swap_with"),
+          termFrequency: try m.optionalBool("term_frequency") ?? (kind == .name || kind == .text)))
+    }
+    guard fields.count <= 16 else { throw fieldMap.owner.error("at most 16 fields can be compared") }
+    for f in fields where f.swapWith != nil && !fields.contains(where: { $0.name == f.swapWith }) {
+      throw fieldMap.owner.error("'\(f.name)' swaps with '\(f.swapWith!)', which is not a field")
+    }
+    var rules: [[KeyPart]] = []
+    for ruleNode in try top.require("blocking").sequence(what: "'blocking'") {
+      var parts: [KeyPart] = []
+      for partNode in try ruleNode.sequence(what: "a blocking rule") {
+        let text = try partNode.string(what: "a blocking key")
+        let pieces = text.split(separator: ".", maxSplits: 1).map(String.init)
+        guard let index = fields.firstIndex(where: { $0.name == pieces[0] }) else {
+          throw partNode.error("blocking key '\(text)' names no field", fix: "use a field listed under 'fields'")
+        }
+        let transform = pieces.count > 1 ? KeyPart.Transform(rawValue: pieces[1]) : .exact
+        guard let transform else {
+          throw partNode.error(
+            "unknown key transform '\(pieces[1])'",
+            fix: "use one of: \(KeyPart.Transform.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        parts.append(KeyPart(field: index, transform: transform))
+      }
+      rules.append(parts)
+    }
+    let threshold = try top.optionalDouble("threshold") ?? 0.5
+    guard threshold > 0 && threshold < 1 else {
+      throw try top.require("threshold").error("threshold must lie between 0 and 1")
+    }
+    return LinkageConfig(
+      idColumn: try top.optionalString("id"), fields: fields, blocking: rules, threshold: threshold,
+      maxBlockSize: Int(try top.optionalDouble("max_block_size") ?? 5000),
+      chainGuard: try top.optionalDouble("chain_guard") ?? 0.95)
+  }
+}

@@ -1,0 +1,89 @@
+import PaktCore
+
+/// The values of one field for every record, prepared once for fast comparison.
+struct PreparedField: Sendable {
+  let kind: LinkageConfig.Kind
+  /// Folded value bytes (nil: missing).
+  var values: [[UInt8]?]
+  /// Name fields: transliteration-aware key; other kinds: empty.
+  var translit: [[UInt8]?] = []
+  /// Name fields: Kölner Phonetik code.
+  var phonetic: [[UInt8]?] = []
+  /// Date fields: the parsed date.
+  var dates: [PartialDate?] = []
+  /// Term frequency of each record's value (share of records holding it).
+  var frequency: [Double] = []
+}
+
+/// Records prepared for linking: every configured field, folded, keyed and counted.
+struct PreparedRecords: Sendable {
+  let count: Int
+  var fields: [PreparedField]
+
+  /// `columns[f][r]` is the raw text of field `f` for record `r` (nil or empty: missing).
+  init(columns: [[String?]], config: LinkageConfig) {
+    count = columns.first?.count ?? 0
+    var fields: [PreparedField] = []
+    for (f, spec) in config.fields.enumerated() {
+      let raw = columns[f]
+      var field = PreparedField(kind: spec.kind, values: [])
+      field.values = raw.map { text -> [UInt8]? in
+        guard let text else { return nil }
+        let folded: String
+        switch spec.kind {
+        case .identifier, .postcode: folded = String(text.uppercased().filter { $0.isLetter || $0.isNumber })
+        default: folded = TextFold.fold(text)
+        }
+        return folded.isEmpty ? nil : Array(folded.utf8)
+      }
+      if spec.kind == .name {
+        field.translit = raw.map { text in
+          guard let text else { return nil }
+          let key = NameKey.make(family: text, given: nil)
+          return key.isEmpty ? nil : Array(key.utf8)
+        }
+        field.phonetic = raw.map { text in
+          guard let text else { return nil }
+          let code = ColognePhonetics.code(text)
+          return code.isEmpty ? nil : Array(code.utf8)
+        }
+      }
+      if spec.kind == .date {
+        field.dates = raw.map { $0.flatMap(LinkDates.parse) }
+      }
+      if spec.termFrequency {
+        var counts: [[UInt8]: Int] = [:]
+        for v in field.values { if let v { counts[v, default: 0] += 1 } }
+        let n = Double(max(1, count))
+        field.frequency = field.values.map { v in v.map { Double(counts[$0] ?? 1) / n } ?? 0 }
+      }
+      fields.append(field)
+    }
+    self.fields = fields
+  }
+}
+
+/// Dates as person files write them, with the placeholders linking must recognise.
+enum LinkDates {
+  /// "19720812", "1972-08-12", "12.08.1972", "1972"; 01.01.YYYY and 00.00.YYYY → year only.
+  static func parse(_ text: String) -> PartialDate? {
+    let digits = text.filter(\.isNumber)
+    var y: Int?
+    var m: Int?
+    var d: Int?
+    if text.contains(".") || text.contains("/") {
+      let parts = text.split(whereSeparator: { $0 == "." || $0 == "/" || $0 == "-" }).compactMap { Int($0) }
+      if parts.count == 3 { (d, m, y) = (parts[0], parts[1], parts[2]) }
+    } else if digits.count == 8 {
+      (y, m, d) = (Int(digits.prefix(4)), Int(digits.dropFirst(4).prefix(2)), Int(digits.suffix(2)))
+    } else if digits.count == 4 {
+      y = Int(digits)
+    }
+    guard let year = y, (1850...2100).contains(year) else { return nil }
+    guard let month = m, let day = d, (1...12).contains(month), (1...31).contains(day) else {
+      return PartialDate(year: year, placeholder: m == 0 || d == 0)
+    }
+    if month == 1 && day == 1 { return PartialDate(year: year, placeholder: true) }
+    return PartialDate(year: year, month: month, day: day)
+  }
+}

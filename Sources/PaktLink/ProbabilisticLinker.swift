@@ -1,0 +1,287 @@
+import Dispatch
+import Foundation
+import PaktCore
+
+/// A scored candidate pair.
+public struct ScoredPair: Sendable, Hashable {
+  public var a: Int
+  public var b: Int
+  public var probability: Double
+}
+
+/// Why a pair scored as it did: each field's level and weight (log2 Bayes factor).
+public struct PairExplanation: Sendable, Codable {
+  public struct Part: Sendable, Codable {
+    public var field: String
+    public var level: String
+    public var weight: Double
+  }
+  public var probability: Double
+  public var parts: [Part]
+}
+
+/// The result of linking: clusters, the scored pairs, the estimated model and counts.
+public struct LinkOutput: Sendable {
+  public var clusters: [[Int]]
+  /// Candidate pairs with their match probability (all of them).
+  public var pairs: [ScoredPair]
+  public var model: LinkModel
+  public var candidatePairs: Int
+  /// Blocks skipped because more than `maxBlockSize` records shared the key.
+  public var skippedBlocks: Int
+  /// The probability that joined each record to its cluster (0 for singletons).
+  public var clusterProbability: [Double]
+}
+
+/// Probabilistic record linkage (Fellegi-Sunter), generic over the fields of a
+/// `LinkageConfig`: blocking → comparison levels → m and u by EM → term-frequency adjusted
+/// match probabilities → clusters with a guard against chains of weak links.
+///
+/// ```swift
+/// let linker = ProbabilisticLinker(config: try LinkageConfig.load(file: "link.yml"))
+/// let out = linker.link(columns: columns)   // columns[field][record]
+/// out.clusters
+/// ```
+public struct ProbabilisticLinker: Sendable {
+  public let config: LinkageConfig
+
+  public init(config: LinkageConfig) { self.config = config }
+
+  public func link(
+    columns: [[String?]], mustLink: [(Int, Int)] = [], cannotLink: [(Int, Int)] = [], randomPairs: Int = 500_000
+  ) -> LinkOutput {
+    let records = PreparedRecords(columns: columns, config: config)
+    let comparator = Comparator(records: records, config: config)
+    let (candidates, skipped) = blockedPairs(records)
+    let patterns = Self.compareAll(candidates, comparator)
+    var patternCounts: [UInt64: Int] = [:]
+    for p in patterns { patternCounts[p, default: 0] += 1 }
+    let randomSample = Self.randomPairs(count: records.count, limit: randomPairs)
+    var randomCounts: [UInt64: Int] = [:]
+    for p in Self.compareAll(randomSample, comparator) { randomCounts[p, default: 0] += 1 }
+    let levels = config.fields.map { $0.kind.levels.count }
+    let model = ExpectationMaximisation.estimate(
+      patterns: patternCounts, randomPatterns: randomCounts, levels: levels)
+    let tfAverage = Self.averageAgreeingFrequency(records)
+    var pairs: [ScoredPair] = []
+    pairs.reserveCapacity(candidates.count)
+    for (i, packed) in candidates.enumerated() {
+      let a = Int(packed >> 32)
+      let b = Int(packed & 0xFFFF_FFFF)
+      pairs.append(
+        ScoredPair(
+          a: a, b: b,
+          probability: probability(patterns[i], a, b, model: model, comparator: comparator, tfAverage: tfAverage)))
+    }
+    let (clusters, joined) = cluster(count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink)
+    return LinkOutput(
+      clusters: clusters, pairs: pairs, model: model, candidatePairs: candidates.count, skippedBlocks: skipped,
+      clusterProbability: joined)
+  }
+
+  // MARK: Blocking
+
+  /// The union of the blocking rules' pairs, each pair once, as `a << 32 | b` with a < b.
+  func blockedPairs(_ records: PreparedRecords) -> ([UInt64], Int) {
+    var pairs: [UInt64] = []
+    var skipped = 0
+    for rule in config.blocking {
+      var groups: [[UInt8]: [Int32]] = [:]
+      for r in 0..<records.count {
+        guard let key = blockingKey(rule, r, records) else { continue }
+        groups[key, default: []].append(Int32(r))
+      }
+      for members in groups.values where members.count > 1 {
+        if members.count > config.maxBlockSize {
+          skipped += 1
+          continue
+        }
+        for i in 0..<members.count {
+          for j in (i + 1)..<members.count {
+            let a = UInt64(min(members[i], members[j]))
+            let b = UInt64(max(members[i], members[j]))
+            pairs.append(a << 32 | b)
+          }
+        }
+      }
+    }
+    // Sorting and dropping repeats is cheaper than a hash set for millions of pairs.
+    pairs.sort()
+    var unique: [UInt64] = []
+    unique.reserveCapacity(pairs.count)
+    for p in pairs where unique.last != p { unique.append(p) }
+    return (unique, skipped)
+  }
+
+  func blockingKey(_ rule: [LinkageConfig.KeyPart], _ r: Int, _ records: PreparedRecords) -> [UInt8]? {
+    var key: [UInt8] = []
+    for part in rule {
+      let field = records.fields[part.field]
+      var bytes: [UInt8]?
+      switch part.transform {
+      case .exact: bytes = field.values[r]
+      case .phonetic: bytes = field.phonetic.isEmpty ? field.values[r] : field.phonetic[r]
+      case .translit: bytes = field.translit.isEmpty ? field.values[r] : field.translit[r]
+      case .prefix3: bytes = field.values[r].map { Array($0.prefix(3)) }
+      case .year:
+        if !field.dates.isEmpty {
+          bytes = field.dates[r].map { Array(String($0.year).utf8) }
+        } else {
+          bytes = field.values[r].map { Array($0.prefix(4)) }
+        }
+      case .digits: bytes = field.values[r].map { $0.filter { $0 >= 48 && $0 <= 57 } }
+      }
+      guard let b = bytes, !b.isEmpty else { return nil }
+      key += b
+      key.append(0x1F)
+    }
+    return key
+  }
+
+  // MARK: Comparing
+
+  /// Level patterns of every pair, computed on all cores.
+  static func compareAll(_ pairs: [UInt64], _ comparator: Comparator) -> [UInt64] {
+    var out = [UInt64](repeating: 0, count: pairs.count)
+    let chunk = 8192
+    let chunks = (pairs.count + chunk - 1) / chunk
+    pairs.withUnsafeBufferPointer { input in
+      out.withUnsafeMutableBufferPointer { output in
+        // Each chunk writes only its own slice of `output`.
+        nonisolated(unsafe) let target = output
+        nonisolated(unsafe) let source = input
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+          let start = c * chunk
+          let end = min(start + chunk, source.count)
+          for i in start..<end {
+            let p = source[i]
+            target[i] = comparator.compare(Int(p >> 32), Int(p & 0xFFFF_FFFF))
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  /// A deterministic uniform sample of distinct-record pairs (SplitMix64).
+  static func randomPairs(count: Int, limit: Int) -> [UInt64] {
+    guard count > 1 else { return [] }
+    let possible = count * (count - 1) / 2
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    var out: [UInt64] = []
+    let n = min(limit, possible)
+    out.reserveCapacity(n)
+    while out.count < n {
+      let a = UInt64(next() % UInt64(count))
+      let b = UInt64(next() % UInt64(count))
+      if a == b { continue }
+      out.append(min(a, b) << 32 | max(a, b))
+    }
+    return out
+  }
+
+  // MARK: Scoring
+
+  /// For term-frequency fields: the average frequency of the value two agreeing records share.
+  static func averageAgreeingFrequency(_ records: PreparedRecords) -> [Double] {
+    records.fields.map { field in
+      guard !field.frequency.isEmpty else { return 0 }
+      // Over records: Σ tf² / Σ tf equals Σ_v tf_v³ / Σ_v tf_v² over distinct values.
+      var num = 0.0
+      var den = 0.0
+      for (i, v) in field.values.enumerated() where v != nil {
+        num += field.frequency[i] * field.frequency[i]
+        den += field.frequency[i]
+      }
+      return den > 0 ? num / den : 0
+    }
+  }
+
+  func probability(
+    _ pattern: UInt64, _ a: Int, _ b: Int, model: LinkModel, comparator: Comparator, tfAverage: [Double]
+  ) -> Double {
+    var logOdds = log(model.lambda / (1 - model.lambda))
+    for f in 0..<config.fields.count {
+      let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
+      if l == 0 { continue }
+      var bf = model.m[f][l] / model.u[f][l]
+      // An exact match on a common value says less than one on a rare value.
+      if l == 1, let tf = comparator.exactFrequency(f, a), tf > 0, tfAverage[f] > 0 {
+        bf *= min(10, max(0.1, tfAverage[f] / tf))
+      }
+      logOdds += log(bf)
+    }
+    return 1 / (1 + exp(-logOdds))
+  }
+
+  /// Each field's level and weight for one pair: what a steward sees in the review report.
+  public func explain(
+    columns: [[String?]], _ a: Int, _ b: Int, model: LinkModel
+  ) -> PairExplanation {
+    let records = PreparedRecords(columns: columns, config: config)
+    let comparator = Comparator(records: records, config: config)
+    let pattern = comparator.compare(a, b)
+    var parts: [PairExplanation.Part] = []
+    for (f, field) in config.fields.enumerated() {
+      let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
+      let label = l == 0 ? "missing" : field.kind.levels[l - 1]
+      parts.append(.init(field: field.name, level: label, weight: l == 0 ? 0 : model.weight(f, l)))
+    }
+    let p = probability(
+      pattern, a, b, model: model, comparator: comparator, tfAverage: Self.averageAgreeingFrequency(records))
+    return PairExplanation(probability: p, parts: parts)
+  }
+
+  // MARK: Clustering
+
+  /// Joins pairs at or above the threshold, strongest first. Steward decisions come first
+  /// (must-link joins, cannot-link forbids); two clusters that each hold several records are
+  /// merged only by a pair at or above `chainGuard`, so a string of weak links cannot chain
+  /// unrelated people together.
+  func cluster(count: Int, pairs: [ScoredPair], mustLink: [(Int, Int)], cannotLink: [(Int, Int)]) -> (
+    [[Int]], [Double]
+  ) {
+    var uf = UnionFind(count)
+    var joined = [Double](repeating: 0, count: count)
+    func forbidden(_ x: Int, _ y: Int) -> Bool {
+      let rx = uf.find(x)
+      let ry = uf.find(y)
+      for (c, d) in cannotLink {
+        let rc = uf.find(c)
+        let rd = uf.find(d)
+        if (rc == rx && rd == ry) || (rc == ry && rd == rx) { return true }
+      }
+      return false
+    }
+    for (a, b) in mustLink where !forbidden(a, b) {
+      uf.union(a, b)
+      joined[a] = 1
+      joined[b] = 1
+    }
+    let strong = pairs.filter { $0.probability >= config.threshold }.sorted { $0.probability > $1.probability }
+    for p in strong {
+      let ra = uf.find(p.a)
+      let rb = uf.find(p.b)
+      if ra == rb {
+        joined[p.a] = max(joined[p.a], p.probability)
+        joined[p.b] = max(joined[p.b], p.probability)
+        continue
+      }
+      if uf.size[ra] > 1 && uf.size[rb] > 1 && p.probability < config.chainGuard { continue }
+      if !cannotLink.isEmpty && forbidden(p.a, p.b) { continue }
+      uf.union(p.a, p.b)
+      joined[p.a] = max(joined[p.a], p.probability)
+      joined[p.b] = max(joined[p.b], p.probability)
+    }
+    var groups: [Int: [Int]] = [:]
+    for i in 0..<count { groups[uf.find(i), default: []].append(i) }
+    return (groups.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }, joined)
+  }
+}

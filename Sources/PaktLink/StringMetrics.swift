@@ -1,0 +1,140 @@
+/// String similarity measures on folded bytes, written for the linker's inner loop.
+public enum StringMetrics {
+  /// Jaro-Winkler similarity in 0…1 (prefix scale 0.1, up to 4 characters).
+  ///
+  /// ```swift
+  /// StringMetrics.jaroWinkler(Array("martha".utf8), Array("marhta".utf8))  // ≈ 0.961
+  /// ```
+  public static func jaroWinkler(_ a: [UInt8], _ b: [UInt8]) -> Double {
+    if a == b { return a.isEmpty ? 0 : 1 }
+    let la = a.count
+    let lb = b.count
+    if la == 0 || lb == 0 { return 0 }
+    let window = max(0, max(la, lb) / 2 - 1)
+    // Small fixed-size flags on the stack would be faster; names are short, arrays suffice.
+    var aMatched = [Bool](repeating: false, count: la)
+    var bMatched = [Bool](repeating: false, count: lb)
+    var matches = 0
+    for i in 0..<la {
+      let lo = max(0, i - window)
+      let hi = min(lb - 1, i + window)
+      if lo > hi { continue }
+      for j in lo...hi where !bMatched[j] && a[i] == b[j] {
+        aMatched[i] = true
+        bMatched[j] = true
+        matches += 1
+        break
+      }
+    }
+    if matches == 0 { return 0 }
+    var transpositions = 0
+    var k = 0
+    for i in 0..<la where aMatched[i] {
+      while !bMatched[k] { k += 1 }
+      if a[i] != b[k] { transpositions += 1 }
+      k += 1
+    }
+    let m = Double(matches)
+    let jaro = (m / Double(la) + m / Double(lb) + (m - Double(transpositions) / 2) / m) / 3
+    var prefix = 0
+    while prefix < min(4, la, lb) && a[prefix] == b[prefix] { prefix += 1 }
+    return jaro + Double(prefix) * 0.1 * (1 - jaro)
+  }
+
+  /// Levenshtein distance, stopping early once it exceeds `limit` (then returns limit + 1).
+  public static func levenshtein(_ a: [UInt8], _ b: [UInt8], limit: Int = .max) -> Int {
+    if a == b { return 0 }
+    if abs(a.count - b.count) > limit { return limit + 1 }
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+      current[0] = i
+      var rowMin = i
+      for j in 1...b.count {
+        let cost = a[i - 1] == b[j - 1] ? 0 : 1
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+        rowMin = min(rowMin, current[j])
+      }
+      if rowMin > limit { return limit + 1 }
+      swap(&previous, &current)
+    }
+    return previous[b.count]
+  }
+
+  /// True when `a` and `b` differ by one adjacent transposition ("1234" / "1324").
+  public static func isTransposition(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count, a.count >= 2 else { return false }
+    var diffs: [Int] = []
+    for i in 0..<a.count where a[i] != b[i] {
+      diffs.append(i)
+      if diffs.count > 2 { return false }
+    }
+    return diffs.count == 2 && diffs[1] == diffs[0] + 1 && a[diffs[0]] == b[diffs[1]] && a[diffs[1]] == b[diffs[0]]
+  }
+}
+
+/// Kölner Phonetik (Cologne phonetics): a phonetic code for German-spelled names.
+///
+/// ```swift
+/// ColognePhonetics.code("Müller-Lüdenscheidt")  // "65752682"
+/// ColognePhonetics.code("Meier") == ColognePhonetics.code("Mayr")  // true
+/// ```
+public enum ColognePhonetics {
+  public static func code(_ text: String) -> String {
+    // Work on upper-case letters with umlauts spelled as their base vowel, ß as S.
+    var letters: [Character] = []
+    for ch in text.uppercased() {
+      switch ch {
+      case "Ä": letters.append("A")
+      case "Ö": letters.append("O")
+      case "Ü": letters.append("U")
+      case "ß": letters.append("S")
+      case "A"..."Z": letters.append(ch)
+      default: continue
+      }
+    }
+    var digits: [Character] = []
+    for (i, c) in letters.enumerated() {
+      let prev: Character? = i > 0 ? letters[i - 1] : nil
+      let next: Character? = i + 1 < letters.count ? letters[i + 1] : nil
+      var d: Character
+      switch c {
+      case "A", "E", "I", "J", "O", "U", "Y": d = "0"
+      case "H": continue
+      case "B": d = "1"
+      case "P": d = next == "H" ? "3" : "1"
+      case "D", "T": d = (next == "C" || next == "S" || next == "Z") ? "8" : "2"
+      case "F", "V", "W": d = "3"
+      case "G", "K", "Q": d = "4"
+      case "C":
+        if i == 0 {
+          d = ["A", "H", "K", "L", "O", "Q", "R", "U", "X"].contains(next ?? " ") ? "4" : "8"
+        } else if prev == "S" || prev == "Z" {
+          d = "8"
+        } else {
+          d = ["A", "H", "K", "O", "Q", "U", "X"].contains(next ?? " ") ? "4" : "8"
+        }
+      case "X":
+        if prev == "C" || prev == "K" || prev == "Q" {
+          d = "8"
+        } else {
+          digits.append("4")
+          d = "8"
+        }
+      case "L": d = "5"
+      case "M", "N": d = "6"
+      case "R": d = "7"
+      case "S", "Z": d = "8"
+      default: continue
+      }
+      digits.append(d)
+    }
+    // Collapse repeats, then drop zeros except at the start.
+    var out: [Character] = []
+    for d in digits where out.last != d { out.append(d) }
+    guard let first = out.first else { return "" }
+    return String(first) + String(out.dropFirst().filter { $0 != "0" })
+  }
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import PaktCore
+import PaktExtract
+import PaktLink
+import PaktReport
+
+/// `pakt link`: deduplicate any CSV of person records.
+struct LinkCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "link",
+    abstract: "Link the records of any person file (CSV) into clusters, probabilistically.",
+    discussion: """
+      The linkage settings (fields with comparator kinds, blocking rules, threshold) are data: \
+      see Benchmarks/febrl.yml. m and u are estimated from the file itself (EM), no labels needed. \
+      The output lists each record with its cluster and the probability that joined it. With \
+      --truth, pairwise precision, recall and F1 are printed (for benchmarking).
+      """)
+
+  @Argument(help: "The person file (CSV in any dialect pakt reads).")
+  var input: String
+
+  @Option(help: "The linkage settings (YAML).")
+  var config: String
+
+  @Option(help: "Where to write record_id,cluster_id,match_probability.")
+  var out: String
+
+  @Option(help: "A CSV of true pairs (two id columns) to score the result against.")
+  var truth: String?
+
+  @Flag(help: "Print the figures as JSON.")
+  var json = false
+
+  func run() throws {
+    let started = Date()
+    let settings = try LinkageConfig.load(file: config)
+    let table = try readTable(input)
+    let idIndex = settings.idColumn.flatMap { table.header.firstIndex(of: $0) } ?? 0
+    if let id = settings.idColumn, table.header.firstIndex(of: id) == nil {
+      throw PaktError.config(
+        file: config, line: nil, "the id column '\(id)' is not in \(input)",
+        fix: "its columns are: \(table.header.joined(separator: ", "))")
+    }
+    var columns: [[String?]] = []
+    for field in settings.fields {
+      guard let c = table.header.firstIndex(of: field.column) else {
+        throw PaktError.config(
+          file: config, line: nil, "field '\(field.name)' reads column '\(field.column)', which \(input) does not have",
+          fix: "its columns are: \(table.header.joined(separator: ", "))")
+      }
+      columns.append(table.rows.map { $0[c].isEmpty ? nil : $0[c] })
+    }
+    let ids = table.rows.map { $0[idIndex] }
+    let read = Date()
+    let result = ProbabilisticLinker(config: settings).link(columns: columns)
+    let linked = Date()
+
+    var csv = Escape.csvLine(["record_id", "cluster_id", "match_probability"])
+    for cluster in result.clusters {
+      let clusterID = cluster.map { ids[$0] }.min() ?? ""
+      for r in cluster {
+        csv += Escape.csvLine([ids[r], clusterID, String(format: "%.4f", result.clusterProbability[r])])
+      }
+    }
+    try csv.write(toFile: out, atomically: true, encoding: .utf8)
+
+    var figures: [String: Double] = [
+      "records": Double(ids.count), "candidate_pairs": Double(result.candidatePairs),
+      "clusters": Double(result.clusters.count), "seconds_read": read.timeIntervalSince(started),
+      "seconds_link": linked.timeIntervalSince(read), "em_iterations": Double(result.model.iterations),
+      "lambda": result.model.lambda, "skipped_blocks": Double(result.skippedBlocks),
+    ]
+    if let truth {
+      let truthTable = try readTable(truth)
+      let truePairs = truthTable.rows.map { ($0[0], $0[1]) }
+      let pairwise = LinkEvaluation(
+        predicted: result.pairs.filter { $0.probability >= 0.5 }.map { (ids[$0.a], ids[$0.b]) }, truth: truePairs)
+      var clusterPairs: [(String, String)] = []
+      for c in result.clusters where c.count > 1 {
+        for i in 0..<c.count { for j in (i + 1)..<c.count { clusterPairs.append((ids[c[i]], ids[c[j]])) } }
+      }
+      let clustered = LinkEvaluation(predicted: clusterPairs, truth: truePairs)
+      figures["pairwise_precision"] = pairwise.precision
+      figures["pairwise_recall"] = pairwise.recall
+      figures["pairwise_f1"] = pairwise.f1
+      figures["cluster_precision"] = clustered.precision
+      figures["cluster_recall"] = clustered.recall
+      figures["cluster_f1"] = clustered.f1
+    }
+    if json {
+      print(String(decoding: try ReportWriter.json(figures), as: UTF8.self))
+    } else {
+      print(
+        "linked \(ids.count) records into \(result.clusters.count) clusters; \(result.candidatePairs) candidate pairs; "
+          + "EM \(result.model.iterations) iterations; \(String(format: "%.2f", figures["seconds_link"]!)) s → \(out)")
+      if truth != nil {
+        for kind in ["pairwise", "cluster"] {
+          print(
+            "\(kind) (p ≥ 0.5): precision \(String(format: "%.4f", figures["\(kind)_precision"]!)), "
+              + "recall \(String(format: "%.4f", figures["\(kind)_recall"]!)), F1 \(String(format: "%.4f", figures["\(kind)_f1"]!))"
+          )
+        }
+      }
+    }
+  }
+
+  struct Table {
+    var header: [String]
+    var rows: [[String]]
+  }
+
+  func readTable(_ path: String) throws -> Table {
+    let file: OpenedFile
+    do {
+      file = try OpenedFile(path: path, options: ReadOptions(format: .csv))
+    } catch {
+      throw PaktError.config(
+        file: path, line: nil, "cannot read the file: \(error)", fix: "check it with `pakt inspect`")
+    }
+    var rows: [[String]] = []
+    while let record = try file.next() {
+      switch record {
+      case .row(let r): rows.append(r.fields)
+      case .malformed(let m):
+        FileHandle.standardError.write(Data("pakt: \(path):\(m.line): skipped, \(m.kind): \(m.reason)\n".utf8))
+      case .element: break
+      }
+    }
+    return Table(header: file.layout.header ?? [], rows: rows)
+  }
+}

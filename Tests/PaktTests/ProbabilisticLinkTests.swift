@@ -1,0 +1,135 @@
+import Foundation
+import PaktCore
+import PaktExtract
+import Testing
+
+@testable import PaktLink
+
+@Suite("Link: probabilistic engine")
+struct ProbabilisticLinkTests {
+  @Test("Jaro-Winkler and Levenshtein on textbook pairs")
+  func metrics() {
+    #expect(abs(StringMetrics.jaroWinkler(Array("martha".utf8), Array("marhta".utf8)) - 0.9611) < 0.001)
+    #expect(abs(StringMetrics.jaroWinkler(Array("dwayne".utf8), Array("duane".utf8)) - 0.84) < 0.001)
+    #expect(StringMetrics.levenshtein(Array("kitten".utf8), Array("sitting".utf8)) == 3)
+    #expect(StringMetrics.levenshtein(Array("kitten".utf8), Array("sitting".utf8), limit: 1) == 2)
+    #expect(StringMetrics.isTransposition(Array("8638391".utf8), Array("8368391".utf8)))
+  }
+
+  @Test("Kölner Phonetik", arguments: [("Müller-Lüdenscheidt", "65752682"), ("Wikipedia", "3412")])
+  func cologne(name: String, code: String) {
+    #expect(ColognePhonetics.code(name) == code)
+  }
+
+  @Test("Meier, Maier, Mayer and Meyer share a phonetic code")
+  func cologneVariants() {
+    let codes = Set(["Meier", "Maier", "Mayer", "Meyer"].map(ColognePhonetics.code))
+    #expect(codes.count == 1)
+  }
+
+  static let settings = """
+    id: rec_id
+    fields:
+      given_name: { kind: name, swap_with: surname }
+      surname: { kind: name, swap_with: given_name }
+      date_of_birth: { kind: date }
+      soc_sec_id: { kind: identifier }
+    blocking:
+      - [surname.phonetic]
+      - [date_of_birth]
+    threshold: 0.5
+    """
+
+  @Test("comparison levels: swapped names, placeholder dates, day and month swapped, one digit wrong")
+  func levels() throws {
+    let config = try LinkageConfig.parse(try YAMLNode.parse(Self.settings, file: "link.yml"))
+    let columns: [[String?]] = [
+      ["Amina", "Haddad", "Mohammed", "Muhammad"],
+      ["Haddad", "Amina", "Al-Hassan", "Alhassan"],
+      ["1990-03-07", "01.01.1990", "1985-04-12", "1985-12-04"],
+      ["12345", "12354", nil, "777"],
+    ]
+    let records = PreparedRecords(columns: columns, config: config)
+    let c = Comparator(records: records, config: config)
+    #expect(c.level(0, 0, 1) == 3)  // given/family swapped
+    #expect(c.level(2, 0, 1) == 2)  // placeholder: same year, day unknown
+    #expect(c.level(3, 0, 1) == 2)  // identifier with two digits swapped
+    #expect(c.level(0, 2, 3) == 2)  // Mohammed / Muhammad: transliteration
+    #expect(c.level(1, 2, 3) == 2)  // Al-Hassan / Alhassan
+    #expect(c.level(2, 2, 3) == 3)  // day and month swapped
+    #expect(c.level(3, 2, 3) == 0)  // missing
+  }
+
+  @Test("an unknown field in a blocking rule is a configuration error with the line")
+  func badConfig() {
+    let text = Self.settings.replacingOccurrences(of: "[date_of_birth]", with: "[birthday]")
+    #expect {
+      _ = try LinkageConfig.parse(try YAMLNode.parse(text, file: "link.yml"))
+    } throws: { error in
+      (error as? PaktError)?.line == 9
+    }
+  }
+
+  /// Reads a FEBRL file from ../shared/data/febrl (beside the repository, as in CI).
+  static func febrl(_ name: String) throws -> (ids: [String], columns: [[String?]], truth: [(String, String)])? {
+    let dir = (TestSupport.root as NSString).appendingPathComponent("../shared/data/febrl")
+    let path = "\(dir)/\(name).csv"
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    let config = try LinkageConfig.load(file: TestSupport.path("Benchmarks/febrl.yml"))
+    let file = try OpenedFile(path: path)
+    let header = file.layout.header ?? []
+    var rows: [[String]] = []
+    while let r = try file.next() { if case .row(let row) = r { rows.append(row.fields) } }
+    let columns = config.fields.map { f in
+      rows.map { row -> String? in
+        let v = row[header.firstIndex(of: f.column)!]
+        return v.isEmpty ? nil : v
+      }
+    }
+    let truthFile = try OpenedFile(path: "\(dir)/\(name)_truth.csv")
+    var truth: [(String, String)] = []
+    while let r = try truthFile.next() { if case .row(let row) = r { truth.append((row.fields[0], row.fields[1])) } }
+    return (rows.map { $0[0] }, columns, truth)
+  }
+
+  @Test("FEBRL1 and FEBRL2, unsupervised: pairwise F1 ≥ 0.999", arguments: ["febrl1", "febrl2"])
+  func febrlAccuracy(name: String) throws {
+    guard let data = try Self.febrl(name) else {
+      Issue.record("../shared/data/febrl/\(name).csv is missing")
+      return
+    }
+    let config = try LinkageConfig.load(file: TestSupport.path("Benchmarks/febrl.yml"))
+    let out = ProbabilisticLinker(config: config).link(columns: data.columns, randomPairs: 100_000)
+    let predicted = out.pairs.filter { $0.probability >= 0.5 }.map { (data.ids[$0.a], data.ids[$0.b]) }
+    let e = LinkEvaluation(predicted: predicted, truth: data.truth)
+    print("\(name): precision \(e.precision), recall \(e.recall), F1 \(e.f1)")
+    #expect(e.f1 >= 0.999)
+  }
+
+  @Test("steward decisions: must-link joins, cannot-link separates")
+  func decisions() throws {
+    let config = try LinkageConfig.parse(try YAMLNode.parse(Self.settings, file: "link.yml"))
+    var given: [String?] = []
+    var family: [String?] = []
+    var dob: [String?] = []
+    var ssn: [String?] = []
+    for i in 0..<200 {
+      given.append(["Amina", "Omar", "Selam", "Reza", "Layla"][i % 5] + String(repeating: "a", count: i / 5))
+      family.append("Name\(i)")
+      dob.append("19\(50 + i % 40)-0\(1 + i % 9)-1\(i % 9)")
+      ssn.append(String(100_000 + i))
+    }
+    // Record 200 repeats record 0; record 201 repeats record 1.
+    given += [given[0], given[1]]
+    family += [family[0], family[1]]
+    dob += [dob[0], dob[1]]
+    ssn += [ssn[0], ssn[1]]
+    let columns = [given, family, dob, ssn]
+    let linker = ProbabilisticLinker(config: config)
+    let plain = linker.link(columns: columns, randomPairs: 20_000)
+    #expect(plain.clusters.contains([0, 200]))
+    let decided = linker.link(columns: columns, mustLink: [(5, 7)], cannotLink: [(1, 201)], randomPairs: 20_000)
+    #expect(decided.clusters.contains([5, 7]))
+    #expect(!decided.clusters.contains([1, 201]))
+  }
+}
