@@ -49,10 +49,14 @@ public struct PipelineConfig: Sendable {
   public var warehouse: String
   /// The folder reports are written to (absolute path).
   public var reports: String
+  /// Municipality names → AGS (absolute path), optional.
+  public var municipalities: String?
   public var linkage = Linkage()
   public var mapping = Mapping()
 
-  static let topKeys: Set<String> = ["sources", "catalogue", "warehouse", "reports", "linkage", "mapping"]
+  static let topKeys: Set<String> = [
+    "sources", "catalogue", "warehouse", "reports", "linkage", "mapping", "municipalities",
+  ]
   static let sourceKeys: Set<String> = ["name", "files", "mapping", "format", "optional"]
 
   /// Reads and validates a pipeline file. Throws `PaktError` (kind `.configuration`) naming file and line.
@@ -77,6 +81,11 @@ public struct PipelineConfig: Sendable {
     let reports = absolutePath(try top.optionalString("reports") ?? "out/reports", relativeTo: base)
 
     var config = PipelineConfig(file: file, sources: [], catalogue: catalogue, warehouse: warehouse, reports: reports)
+    if let m = try top.optionalString("municipalities") {
+      let path = absolutePath(m, relativeTo: base)
+      try requireFile(path, node: top.require("municipalities"), what: "the municipality list")
+      config.municipalities = path
+    }
     if let linkage = top["linkage"] {
       let m = try linkage.mapping(allowed: ["threshold"], what: "linkage")
       if let t = try m.optionalDouble("threshold") {

@@ -59,6 +59,9 @@ public struct LinkageConfig: Sendable {
   public struct KeyPart: Sendable, Hashable {
     public enum Transform: String, Sendable, CaseIterable {
       case exact, phonetic, translit, prefix3, year, digits
+      /// A name field together with its `swap_with` partner, order ignored: swapped given and
+      /// family names share the key.
+      case nameset
     }
     public var field: Int
     public var transform: Transform

@@ -9,6 +9,8 @@ struct PreparedField: Sendable {
   var translit: [[UInt8]?] = []
   /// Name fields: Kölner Phonetik code.
   var phonetic: [[UInt8]?] = []
+  /// Name fields with a swap partner: transliteration key of both names, order ignored.
+  var nameset: [[UInt8]?] = []
   /// Date fields: the parsed date.
   var dates: [PartialDate?] = []
   /// Term frequency of each record's value (share of records holding it).
@@ -56,6 +58,14 @@ struct PreparedRecords: Sendable {
         for v in field.values { if let v { counts[v, default: 0] += 1 } }
         let n = Double(max(1, count))
         field.frequency = field.values.map { v in v.map { Double(counts[$0] ?? 1) / n } ?? 0 }
+      }
+      if spec.kind == .name, let partner = spec.swapWith,
+        let p = config.fields.firstIndex(where: { $0.name == partner })
+      {
+        field.nameset = (0..<count).map { r in
+          let key = NameKey.make(family: raw[r], given: columns[p][r])
+          return key.isEmpty ? nil : Array(key.utf8)
+        }
       }
       fields.append(field)
     }

@@ -130,6 +130,7 @@ public struct ProbabilisticLinker: Sendable {
           bytes = field.values[r].map { Array($0.prefix(4)) }
         }
       case .digits: bytes = field.values[r].map { $0.filter { $0 >= 48 && $0 <= 57 } }
+      case .nameset: bytes = field.nameset.isEmpty ? field.translit[r] : field.nameset[r]
       }
       guard let b = bytes, !b.isEmpty else { return nil }
       key += b

@@ -40,6 +40,7 @@ public struct RecordMapper: Sendable {
   public let mapping: MappingFile
   let matcher: ProgramMatcher
   let autoApplyThreshold: Double
+  let gazetteer: Gazetteer
   let dates: DateNormalizer
   /// CSV: column index per canonical field.
   var columns: [FieldRef: (index: Int, name: String)] = [:]
@@ -52,8 +53,9 @@ public struct RecordMapper: Sendable {
 
   public init(
     source: String, fileName: String, mapping: MappingFile, layout: FileLayout, matcher: ProgramMatcher,
-    autoApplyThreshold: Double
+    autoApplyThreshold: Double, gazetteer: Gazetteer = Gazetteer()
   ) throws {
+    self.gazetteer = gazetteer
     self.source = source
     self.fileName = fileName
     self.mapping = mapping
@@ -246,7 +248,8 @@ public struct RecordMapper: Sendable {
       if let municipality = get(FieldRef(.residence, "municipality")) ?? mapping.municipality {
         var residence = Residence(
           source: source, personLocalID: personID, municipality: municipality,
-          ags: get(FieldRef(.residence, "ags")) ?? (municipality == mapping.municipality ? mapping.ags : nil),
+          ags: get(FieldRef(.residence, "ags"))
+            ?? (municipality == mapping.municipality ? mapping.ags : nil) ?? gazetteer.ags(for: municipality),
           lineage: lineage)
         residence.from = date(get(FieldRef(.residence, "from")), FieldRef(.residence, "from"), &misses, column, lineage)
         residence.to = date(get(FieldRef(.residence, "to")), FieldRef(.residence, "to"), &misses, column, lineage)

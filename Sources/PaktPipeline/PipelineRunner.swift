@@ -52,7 +52,8 @@ public struct PipelineRunner: Sendable {
     let started = Date()
     let catalogue = try Catalogue.load(file: config.catalogue)
     let matcher = ProgramMatcher(catalogue: catalogue)
-    let prepared = try prepare(catalogue: catalogue, matcher: matcher)
+    let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
+    let prepared = try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer)
     let warehouse = try Warehouse(path: config.warehouse)
     let ledger = try warehouse.read { try $0.deliveries() }
     let changed = prepared.filter { source in
@@ -141,10 +142,11 @@ public struct PipelineRunner: Sendable {
   }
 
   /// Checks every source before anything is written: mappings parse, columns exist.
-  func prepare(catalogue: Catalogue, matcher: ProgramMatcher) throws -> [PreparedSource] {
+  func prepare(catalogue: Catalogue, matcher: ProgramMatcher, gazetteer: Gazetteer) throws -> [PreparedSource] {
     let base = Fingerprint.of([
       Self.loaderVersion, (try? String(contentsOfFile: config.catalogue, encoding: .utf8)) ?? "",
       "auto=\(config.mapping.autoApplyThreshold)",
+      config.municipalities.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "",
     ])
     return try config.sources.map { source in
       let mapping = try MappingFile.load(file: source.mapping, catalogue: catalogue)
@@ -158,7 +160,7 @@ public struct PipelineRunner: Sendable {
           file.layout = opened.layout
           file.mapper = try RecordMapper(
             source: source.name, fileName: file.name, mapping: mapping, layout: opened.layout, matcher: matcher,
-            autoApplyThreshold: config.mapping.autoApplyThreshold)
+            autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer)
         } catch let error as ExtractError {
           file.problem = error.description
         }

@@ -32,6 +32,9 @@ struct LinkCommand: ParsableCommand {
   @Flag(help: "Print the figures as JSON.")
   var json = false
 
+  @Flag(help: "Print the estimated model: m, u and weight of every field and level.")
+  var showModel = false
+
   func run() throws {
     let started = Date()
     let settings = try LinkageConfig.load(file: config)
@@ -87,6 +90,18 @@ struct LinkCommand: ParsableCommand {
       figures["cluster_precision"] = clustered.precision
       figures["cluster_recall"] = clustered.recall
       figures["cluster_f1"] = clustered.f1
+    }
+    if showModel {
+      print("λ (share of matches among candidate pairs) = \(String(format: "%.5f", result.model.lambda))")
+      for (f, field) in settings.fields.enumerated() {
+        for (i, label) in field.kind.levels.enumerated() {
+          let l = i + 1
+          print(
+            "  \(field.name) \(label): m \(String(format: "%.4f", result.model.m[f][l])), "
+              + "u \(String(format: "%.4f", result.model.u[f][l])), weight \(String(format: "%+.2f", result.model.weight(f, l)))"
+          )
+        }
+      }
     }
     if json {
       print(String(decoding: try ReportWriter.json(figures), as: UTF8.self))

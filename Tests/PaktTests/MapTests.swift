@@ -270,3 +270,25 @@ struct MappingFileTests {
     #expect(m.misses.first?.lineage.line == 2)
   }
 }
+
+@Suite("Map: municipalities")
+struct GazetteerTests {
+  @Test(
+    "municipality names to AGS, with prefixes and aliases",
+    arguments: [
+      ("Stadt Freiburg i. Br.", "08311000"), ("Freiburg im Breisgau", "08311000"), ("MANNHEIM", "08222000"),
+      ("Landeshauptstadt Stuttgart", "08111000"), ("Ulm", "08421000"),
+    ])
+  func lookup(name: String, ags: String) throws {
+    let g = try Gazetteer.load(file: TestSupport.path("mappings/municipalities.csv"))
+    #expect(g.ags(for: name) == ags)
+  }
+
+  @Test("an unknown place has no AGS; a malformed AGS is a configuration error")
+  func unknown() throws {
+    let g = try Gazetteer.load(file: TestSupport.path("mappings/municipalities.csv"))
+    #expect(g.ags(for: "Atlantis") == nil)
+    let bad = TestSupport.write("ags;name\n8311;Freiburg\n", to: "m.csv", in: TestSupport.scratch())
+    #expect(throws: PaktError.self) { _ = try Gazetteer.load(file: bad) }
+  }
+}

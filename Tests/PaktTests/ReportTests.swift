@@ -1,3 +1,5 @@
+import Foundation
+import PaktCore
 import Testing
 
 @testable import PaktReport
@@ -26,5 +28,28 @@ struct ReportTests {
     #expect(Escape.csvCell("say \"hi\"") == "\"say \"\"hi\"\"\"")
     #expect(Escape.csvCell("plain") == "plain")
     #expect(Escape.csvLine(["a", "b"]) == "a,b\r\n")
+  }
+}
+
+@Suite("Report: files")
+struct ReportFileTests {
+  @Test("what a municipality delivered is escaped in the HTML page and defused in the CSV files")
+  func escapedReports() throws {
+    var s = PaktCore.RunSummary(status: "committed", pipeline: "p.yml", warehouse: "w.sqlite")
+    s.unmapped = [
+      .init(source: "x", name: "<script>alert(1)</script>", count: 2, suggestions: []),
+      .init(source: "x", name: "=HYPERLINK(\"http://evil\")", count: 1, suggestions: []),
+    ]
+    let dir = TestSupport.scratch()
+    let paths = try ReportWriter(folder: dir).write(
+      summary: s, rejects: [RejectLine(source: "x", file: "f.csv", line: 3, kind: "k", reason: "<b>bad</b>")])
+    let html = try String(contentsOfFile: paths["html"]!, encoding: .utf8)
+    #expect(!html.contains("<script>alert"))
+    #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+    #expect(html.contains("&lt;b&gt;bad&lt;/b&gt;"))
+    #expect(!html.contains("http://") || html.contains("=HYPERLINK(&quot;http://evil&quot;)"))
+    let csv = try String(contentsOfFile: paths["unmapped_csv"]!, encoding: .utf8)
+    #expect(csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""))
+    #expect(!csv.contains(",=HYPERLINK"))
   }
 }
