@@ -86,6 +86,7 @@ public struct PipelineRunner: Sendable {
           var sourceFiles: [RunSummary.File] = []
           for file in source.files {
             sourceFiles.append(try loadFile(file, source: source, load: load, runID: runID))
+            FaultInjection.pause(at: "after-file")
           }
           try rejectOrphans(source: source.source.name, files: &sourceFiles, load: load, runID: runID)
           for f in sourceFiles {
@@ -94,11 +95,13 @@ public struct PipelineRunner: Sendable {
           }
           files += sourceFiles
         }
+        FaultInjection.pause(at: "before-link")
         let linkage = try link(load: load, previous: previousIDs, runID: runID)
         var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
         partial.linkage = linkage
         partial.totals = Self.totals(files)
         try load.finishRun(runID, summary: partial)
+        FaultInjection.pause(at: "before-commit")
         return (files, linkage)
       }
       for f in files { fileSummaries["\(f.source)|\(f.path)"] = f }
