@@ -9,6 +9,8 @@
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlerror.h>
+#include <libxml/SAX2.h>
+#include <libxml/parserInternals.h>
 
 // `xmlFree` is a global function pointer, which Swift 6 rejects as not concurrency-safe.
 static inline void pakt_xmlFree(void *p) { xmlFree(p); }

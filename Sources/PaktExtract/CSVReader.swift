@@ -208,10 +208,10 @@ public struct CSVReader: PaktCursor {
     // time looking up type metadata at run time (perf, 64 MB benchmark). Bytes that are not
     // ASCII are validated first, so an invalid sequence rejects the row instead of being
     // silently replaced.
-    func makeString(_ bytes: UnsafeBufferPointer<UInt8>.SubSequence) -> String? {
+    func makeString(_ bytes: UnsafeBufferPointer<UInt8>.SubSequence, high known: UInt8? = nil) -> String? {
       let base = UnsafeBufferPointer(rebasing: bytes)
-      var high: UInt8 = 0
-      for b in base { high |= b }
+      var high: UInt8 = known ?? 0
+      if known == nil { for b in base { high |= b } }
       if high >= 0x80 && !isValidUTF8(base) { return nil }
       return String(unsafeUninitializedCapacity: base.count) { target in
         _ = target.initialize(from: base)
@@ -260,13 +260,16 @@ public struct CSVReader: PaktCursor {
         }
       } else {
         let fieldStart = i
+        // One pass finds the field's end and whether it is plain ASCII.
+        var high: UInt8 = 0
         while i < n {
           let b = buf[i]
           if b == delimiter || b == 10 || b == 13 { break }
+          high |= b
           i += 1
         }
         if i >= n && !eof { return .needMore }
-        let value = makeString(buf[fieldStart..<i])
+        let value = makeString(buf[fieldStart..<i], high: high)
         if value == nil && problem == nil { problem = invalidEncoding(fieldIndex: fields.count) }
         fields.append(value ?? "")
       }
