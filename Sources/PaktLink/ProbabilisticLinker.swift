@@ -222,22 +222,22 @@ public struct ProbabilisticLinker: Sendable {
     return 1 / (1 + exp(-logOdds))
   }
 
-  /// Each field's level and weight for one pair: what a steward sees in the review report.
-  public func explain(
-    columns: [[String?]], _ a: Int, _ b: Int, model: LinkModel
-  ) -> PairExplanation {
+  /// Each field's level and weight for some pairs: what a steward sees in the review report.
+  public func explain(columns: [[String?]], pairs: [(Int, Int)], model: LinkModel) -> [PairExplanation] {
     let records = PreparedRecords(columns: columns, config: config)
     let comparator = Comparator(records: records, config: config)
-    let pattern = comparator.compare(a, b)
-    var parts: [PairExplanation.Part] = []
-    for (f, field) in config.fields.enumerated() {
-      let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
-      let label = l == 0 ? "missing" : field.kind.levels[l - 1]
-      parts.append(.init(field: field.name, level: label, weight: l == 0 ? 0 : model.weight(f, l)))
+    let tfAverage = Self.averageAgreeingFrequency(records)
+    return pairs.map { a, b in
+      let pattern = comparator.compare(a, b)
+      var parts: [PairExplanation.Part] = []
+      for (f, field) in config.fields.enumerated() {
+        let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
+        let label = l == 0 ? "missing" : field.kind.levels[l - 1]
+        parts.append(.init(field: field.name, level: label, weight: l == 0 ? 0 : model.weight(f, l)))
+      }
+      let p = probability(pattern, a, b, model: model, comparator: comparator, tfAverage: tfAverage)
+      return PairExplanation(probability: p, parts: parts)
     }
-    let p = probability(
-      pattern, a, b, model: model, comparator: comparator, tfAverage: Self.averageAgreeingFrequency(records))
-    return PairExplanation(probability: p, parts: parts)
   }
 
   // MARK: Clustering

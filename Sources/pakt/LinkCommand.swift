@@ -35,6 +35,12 @@ struct LinkCommand: ParsableCommand {
   @Flag(help: "Print the estimated model: m, u and weight of every field and level.")
   var showModel = false
 
+  @Option(help: "Write the duplicate review (HTML and CSV of uncertain pairs) into this folder.")
+  var review: String?
+
+  @Option(help: "A steward's decisions: CSV with record_a, record_b and decision (must-link or cannot-link).")
+  var decisions: String?
+
   func run() throws {
     let started = Date()
     let settings = try LinkageConfig.load(file: config)
@@ -55,9 +61,58 @@ struct LinkCommand: ParsableCommand {
       columns.append(table.rows.map { $0[c].isEmpty ? nil : $0[c] })
     }
     let ids = table.rows.map { $0[idIndex] }
+    var mustLink: [(Int, Int)] = []
+    var cannotLink: [(Int, Int)] = []
+    if let decisions {
+      let index = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+      let decided = try readTable(decisions)
+      let h = decided.header.map { TextFold.compact($0) }
+      guard let a = h.firstIndex(of: "recorda"), let b = h.firstIndex(of: "recordb"),
+        let d = h.firstIndex(of: "decision")
+      else {
+        throw PaktError.config(
+          file: decisions, line: 1, "the decisions file needs columns record_a, record_b and decision",
+          fix: "start from the duplicate-review.csv that --review writes")
+      }
+      for row in decided.rows where !row[d].isEmpty {
+        guard let x = index[row[a]], let y = index[row[b]] else {
+          throw PaktError.config(
+            file: decisions, line: nil, "'\(row[a])' or '\(row[b])' is not a record of \(input)",
+            fix: "check the ids")
+        }
+        switch TextFold.compact(row[d]) {
+        case "mustlink": mustLink.append((x, y))
+        case "cannotlink": cannotLink.append((x, y))
+        default:
+          throw PaktError.config(
+            file: decisions, line: nil, "unknown decision '\(row[d])'", fix: "write must-link or cannot-link")
+        }
+      }
+    }
     let read = Date()
-    let result = ProbabilisticLinker(config: settings).link(columns: columns)
+    let linker = ProbabilisticLinker(config: settings)
+    let result = linker.link(columns: columns, mustLink: mustLink, cannotLink: cannotLink)
     let linked = Date()
+    if let review {
+      // The most uncertain pairs: those whose probability is closest to the threshold.
+      let uncertain = result.pairs.filter { $0.probability >= 0.05 && $0.probability < 0.995 }
+        .sorted { abs($0.probability - settings.threshold) < abs($1.probability - settings.threshold) }
+        .prefix(500)
+      let explained = linker.explain(
+        columns: columns, pairs: uncertain.map { ($0.a, $0.b) }, model: result.model)
+      let pairs = zip(uncertain, explained).map { pair, explanation in
+        ReviewPair(
+          leftID: ids[pair.a], rightID: ids[pair.b], probability: explanation.probability,
+          fields: explanation.parts.enumerated().map { f, part in
+            ReviewPair.Field(
+              name: part.field, left: columns[f][pair.a] ?? "", right: columns[f][pair.b] ?? "", level: part.level,
+              weight: part.weight)
+          })
+      }
+      let paths = try DuplicateReview(folder: review).write(
+        pairs, threshold: settings.threshold, decisionsHint: "--decisions duplicate-review.csv")
+      print("duplicate review: \(pairs.count) pairs → \(paths["html"]!)")
+    }
 
     var csv = Escape.csvLine(["record_id", "cluster_id", "match_probability"])
     for cluster in result.clusters {

@@ -59,3 +59,69 @@ struct CommandTests {
     #expect(strict.code == 1)
   }
 }
+
+@Suite("Command line: pakt link", .serialized)
+struct LinkCommandTests {
+  /// 300 distinct synthetic people, three of them entered twice with variant spellings.
+  static func personFile(in dir: String) -> String {
+    let given = ["Amina", "Omar", "Selam", "Reza", "Layla", "Yusuf", "Zahra", "Dawit", "Hanan", "Tesfaye"]
+    let family = ["Haddad", "Rahimi", "Khalil", "Tesfamariam", "Nasser", "Karimi", "Osman", "Saleh", "Abdi", "Bakr"]
+    var rows = ["id,given,family,born"]
+    for i in 0..<300 {
+      rows.append(
+        "p\(i),\(given[i % 10]),\(family[(i / 10) % 10])\(i / 100 == 0 ? "" : String(i / 100)),19\(50 + i % 45)-0\(1 + i % 9)-1\(i % 9)"
+      )
+    }
+    rows.append("d1,Amina,Hadad,1950-01-10")  // p0, transliterated family name
+    rows.append("d2,Rahimi,Omar,1951-02-11")  // p11, swapped names
+    rows.append("d3,Selam,Khalil,1952-03-12")  // p22 exactly
+    return TestSupport.write(rows.joined(separator: "\n") + "\n", to: "people.csv", in: dir)
+  }
+
+  static let settings = """
+    id: id
+    fields:
+      given: { kind: name, swap_with: family }
+      family: { kind: name, swap_with: given }
+      born: { kind: date }
+    blocking:
+      - [family.nameset]
+      - [born]
+    """
+
+  func clusters(_ path: String) throws -> [String: String] {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    var out: [String: String] = [:]
+    for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+      let cells = line.split(separator: ",")
+      out[String(cells[0])] = String(cells[1])
+    }
+    return out
+  }
+
+  @Test("links the duplicates, writes the review, and respects a cannot-link decision")
+  func linkReviewDecide() throws {
+    let dir = TestSupport.scratch()
+    let input = Self.personFile(in: dir)
+    let config = TestSupport.write(Self.settings, to: "link.yml", in: dir)
+    let r = try TestSupport.runPakt([
+      "link", input, "--config", config, "--out", "\(dir)/out.csv", "--review", "\(dir)/review",
+    ])
+    #expect(r.code == 0, "\(r.err)")
+    let c = try clusters("\(dir)/out.csv")
+    #expect(c["d1"] == c["p0"])
+    #expect(c["d2"] == c["p11"])
+    #expect(c["d3"] == c["p22"])
+    #expect(c["p1"] != c["p2"])
+    #expect(FileManager.default.fileExists(atPath: "\(dir)/review/duplicate-review.html"))
+
+    let decisions = TestSupport.write("record_a,record_b,decision\nd3,p22,cannot-link\n", to: "d.csv", in: dir)
+    let again = try TestSupport.runPakt([
+      "link", input, "--config", config, "--out", "\(dir)/out2.csv", "--decisions", decisions,
+    ])
+    #expect(again.code == 0, "\(again.err)")
+    let c2 = try clusters("\(dir)/out2.csv")
+    #expect(c2["d3"] != c2["p22"])
+    #expect(c2["d1"] == c2["p0"])
+  }
+}
