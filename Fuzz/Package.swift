@@ -8,13 +8,14 @@ let package = Package(
   platforms: [.macOS(.v14)],
   dependencies: [.package(name: "pakt", path: "..")],
   targets: [
+    .target(name: "FuzzSupport"),
     .executableTarget(
       name: "FuzzCSV",
-      dependencies: [.product(name: "PaktExtract", package: "pakt")]
+      dependencies: ["FuzzSupport", .product(name: "PaktExtract", package: "pakt")]
     ),
     .executableTarget(
       name: "FuzzXML",
-      dependencies: [.product(name: "PaktExtract", package: "pakt")]
+      dependencies: ["FuzzSupport", .product(name: "PaktExtract", package: "pakt")]
     ),
   ],
   swiftLanguageModes: [.v6]

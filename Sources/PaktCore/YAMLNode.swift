@@ -205,22 +205,29 @@ public func closest(_ word: String, in candidates: Set<String>) -> String? {
   return best.0
 }
 
-/// Levenshtein distance between two sequences.
+/// Levenshtein distance between two sequences; with `limit`, it stops as soon as the distance
+/// must exceed it and returns `limit + 1` (the linker only asks "at most one edit?").
 ///
 /// ```swift
 /// editDistance(Array("kitten"), Array("sitting")) // 3
+/// editDistance(Array("kitten"), Array("sitting"), limit: 1) // 2
 /// ```
-public func editDistance<T: Equatable>(_ a: [T], _ b: [T]) -> Int {
+public func editDistance<T: Equatable>(_ a: [T], _ b: [T], limit: Int = .max) -> Int {
+  if a == b { return 0 }
+  if limit < .max && abs(a.count - b.count) > limit { return limit + 1 }
   if a.isEmpty { return b.count }
   if b.isEmpty { return a.count }
   var previous = Array(0...b.count)
   var current = [Int](repeating: 0, count: b.count + 1)
   for i in 1...a.count {
     current[0] = i
+    var rowMinimum = i
     for j in 1...b.count {
       let cost = a[i - 1] == b[j - 1] ? 0 : 1
       current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+      rowMinimum = Swift.min(rowMinimum, current[j])
     }
+    if rowMinimum > limit { return limit + 1 }
     swap(&previous, &current)
   }
   return previous[b.count]

@@ -1,3 +1,5 @@
+import PaktCore
+
 /// String similarity measures on folded bytes, written for the linker's inner loop.
 public enum StringMetrics {
   /// Jaro-Winkler similarity in 0…1 (prefix scale 0.1, up to 4 characters).
@@ -42,25 +44,9 @@ public enum StringMetrics {
   }
 
   /// Levenshtein distance, stopping early once it exceeds `limit` (then returns limit + 1).
+  @inline(__always)
   public static func levenshtein(_ a: [UInt8], _ b: [UInt8], limit: Int = .max) -> Int {
-    if a == b { return 0 }
-    if abs(a.count - b.count) > limit { return limit + 1 }
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-      current[0] = i
-      var rowMin = i
-      for j in 1...b.count {
-        let cost = a[i - 1] == b[j - 1] ? 0 : 1
-        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-        rowMin = min(rowMin, current[j])
-      }
-      if rowMin > limit { return limit + 1 }
-      swap(&previous, &current)
-    }
-    return previous[b.count]
+    editDistance(a, b, limit: limit)
   }
 
   /// True when `a` and `b` differ by one adjacent transposition ("1234" / "1324").
