@@ -346,8 +346,8 @@ public struct RecordMapper: Sendable {
 
   /// Explicit mapping line, then catalogue name or synonym, then an automatic suggestion above the threshold.
   mutating func resolve(_ name: String) -> ProgramResolution {
-    let key = TextFold.fold(name)
-    if let cached = programCache[key] { return cached }
+    // Cached by the name as written, so a repeated name is not even folded again.
+    if let cached = programCache[name] { return cached }
     let result: ProgramResolution
     if let code = mapping.explicitCode(for: name) {
       result = ProgramResolution(code: code, method: .explicit)
@@ -358,7 +358,7 @@ public struct RecordMapper: Sendable {
     } else {
       result = ProgramResolution(code: nil, method: .unmapped)
     }
-    programCache[key] = result
+    programCache[name] = result
     return result
   }
 

@@ -61,9 +61,13 @@ public enum MoneyNormalizer {
   public static func parse(_ raw: String) -> Normalized<Int64> {
     var text = raw.trimmingWhitespace()
     if text.isEmpty { return .empty }
-    for unit in ["EUR", "Euro", "euro", "€"] { text = text.replacingOccurrences(of: unit, with: "") }
-    text = text.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\u{00A0}", with: "")
-    if text.hasSuffix(",-") || text.hasSuffix(".-") { text = String(text.dropLast(2)) }
+    // Plain digits and separators (most cells) need none of this clean-up; Foundation's
+    // replacing was a tenth of a 100,000-row run.
+    if !text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 44 }) {
+      for unit in ["EUR", "Euro", "euro", "€"] { text = text.replacingOccurrences(of: unit, with: "") }
+      text = text.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\u{00A0}", with: "")
+      if text.hasSuffix(",-") || text.hasSuffix(".-") { text = String(text.dropLast(2)) }
+    }
     var negative = false
     if text.hasPrefix("-") {
       negative = true
@@ -90,7 +94,7 @@ public enum MoneyNormalizer {
     guard groupsOK else { return .invalid }
     integer.removeAll { $0 == "." || $0 == "," }
     guard fraction.count <= 2, let whole = Int64(integer.isEmpty ? "0" : integer) else { return .invalid }
-    let cents = whole * 100 + (Int64(fraction.padding(toLength: 2, withPad: "0", startingAt: 0)) ?? 0)
+    let cents = whole * 100 + (Int64(fraction.count == 1 ? fraction + "0" : fraction) ?? 0)
     return .value(negative ? -cents : cents)
   }
 }
