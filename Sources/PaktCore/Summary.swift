@@ -14,6 +14,9 @@ public struct RunSummary: Sendable, Codable {
     public var read: Int
     public var loaded: Int
     public var rejected: Int
+    /// Loaded records that only repeated an earlier record of the delivery (the same person
+    /// row twice): counted as loaded, they add no row.
+    public var repeated: Int = 0
     /// Why an unreadable file could not be read.
     public var problem: String?
 

@@ -194,6 +194,7 @@ public struct PipelineRunner: Sendable {
     if problem == nil, var mapper = file.mapper {
       var read = 0
       var rejected = 0
+      var repeated = 0
       try load.savepoint {
         do {
           let opened = try OpenedFile(path: file.path, options: optionsFor(source))
@@ -205,14 +206,28 @@ public struct PipelineRunner: Sendable {
               rejected += 1
               continue
             }
-            if let person = mapped.person { try load.insert(person) }
+            // A record that yields no canonical row at all must not count as loaded.
+            if mapped.person == nil && mapped.participations.isEmpty && mapped.residences.isEmpty
+              && mapped.potentials.isEmpty
+            {
+              try load.insert(
+                Reject(
+                  source: source.source.name, file: file.name, line: record.line, raw: "", kind: "empty record",
+                  reason: "the record holds no value that the mapping loads"), runID: runID)
+              rejected += 1
+              continue
+            }
+            var wrote = false
+            if let person = mapped.person { wrote = try load.insert(person) || wrote }
             for p in mapped.participations {
               let id = try load.insert(p)
+              wrote = true
               if let raw = mapped.raw { try load.notePersonReference(participationID: id, raw: raw) }
             }
-            for r in mapped.residences { try load.insert(r) }
-            for p in mapped.potentials { try load.insert(p) }
+            for r in mapped.residences { wrote = try load.insert(r) || wrote }
+            for p in mapped.potentials { wrote = try load.insert(p) || wrote }
             for m in mapped.misses { try load.insert(m) }
+            if !wrote { repeated += 1 }
           }
           return true
         } catch let error as ExtractError {
@@ -223,6 +238,7 @@ public struct PipelineRunner: Sendable {
       summary.read = read
       summary.rejected = rejected
       summary.loaded = read - rejected
+      summary.repeated = repeated
     }
     if let problem {
       // Rejected as a whole: nothing of it stays in the warehouse; the run goes on.
@@ -264,11 +280,12 @@ public struct PipelineRunner: Sendable {
     guard f.status == "loaded" else { return }
     let stored = try load.storedRecordCount(source: f.source, file: f.name)
     let rejected = try load.rejectCount(source: f.source, file: f.name)
-    // A record that only repeats an earlier one (the same person row twice) adds no row.
-    guard f.read == f.loaded + f.rejected, rejected == f.rejected, stored <= f.loaded else {
+    // Every loaded record has rows in the warehouse, except those that only repeated an
+    // earlier record (the same person row twice), which are counted as they happen.
+    guard f.read == f.loaded + f.rejected, rejected == f.rejected, stored + f.repeated == f.loaded else {
       throw PaktError.failed(
         file: f.path,
-        "record counts do not reconcile: read \(f.read), loaded \(f.loaded) (\(stored) distinct in the warehouse), rejected \(f.rejected) (\(rejected) in the reject store)",
+        "record counts do not reconcile: read \(f.read), loaded \(f.loaded) (\(stored) distinct in the warehouse, \(f.repeated) repeats), rejected \(f.rejected) (\(rejected) in the reject store)",
         fix: "nothing was written; please report this as a bug in pakt with the file's layout (`pakt inspect`)")
     }
   }

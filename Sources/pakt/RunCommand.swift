@@ -58,7 +58,8 @@ enum SummaryText {
         out.append("  \(name)  \(layout)  REJECTED AS A WHOLE: \(f.problem ?? "")")
       } else {
         let note = f.status == "unchanged" ? "  (unchanged)" : ""
-        out.append("  \(name)  \(layout)  read \(f.read), loaded \(f.loaded), rejected \(f.rejected)\(note)")
+        let repeats = f.repeated > 0 ? " (\(f.repeated) only repeating an earlier record)" : ""
+        out.append("  \(name)  \(layout)  read \(f.read), loaded \(f.loaded)\(repeats), rejected \(f.rejected)\(note)")
       }
     }
     out.append("")

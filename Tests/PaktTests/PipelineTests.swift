@@ -225,3 +225,31 @@ struct WarehouseTests {
     }
   }
 }
+
+@Suite("End to end: counting", .serialized)
+struct CountingTests {
+  @Test("a repeated row is loaded once and counted as a repeat; an empty record is a reject")
+  func repeats() throws {
+    let dir = TestSupport.scratch("pakt-repeat")
+    TestSupport.write(
+      "Nr;Name;Vorname;Maßnahme\n1;Haddad;Amina;\n1;Haddad;Amina;\n2;Karimi;Reza;EOK\n", to: "data/a.csv", in: dir)
+    TestSupport.write("municipality: Ulm\nperson:\n  id: Nr\n", to: "m.yml", in: dir)
+    let pipeline = TestSupport.write(
+      """
+      catalogue: \(TestSupport.root)/mappings/catalogue.yml
+      warehouse: w.sqlite
+      reports: reports
+      sources:
+        - name: a
+          files: data/a.csv
+          mapping: m.yml
+      """, to: "pipeline.yml", in: dir)
+    let s = try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
+    let f = try #require(s.files.first)
+    #expect(f.read == 3)
+    #expect(f.loaded == 3)
+    #expect(f.repeated == 1)
+    #expect(f.rejected == 0)
+    #expect(s.linkage.sourcePersonRecords == 2)
+  }
+}
