@@ -51,11 +51,13 @@ public struct PipelineConfig: Sendable {
   public var reports: String
   /// Municipality names → AGS (absolute path), optional.
   public var municipalities: String?
+  /// The file holding the pseudonym key (absolute path); `PAKT_PSEUDONYM_KEY` overrides it.
+  public var pseudonymKey: String
   public var linkage = Linkage()
   public var mapping = Mapping()
 
   static let topKeys: Set<String> = [
-    "sources", "catalogue", "warehouse", "reports", "linkage", "mapping", "municipalities",
+    "sources", "catalogue", "warehouse", "reports", "linkage", "mapping", "municipalities", "pseudonym_key",
   ]
   static let sourceKeys: Set<String> = ["name", "files", "mapping", "format", "optional"]
 
@@ -80,7 +82,13 @@ public struct PipelineConfig: Sendable {
     }
     let reports = absolutePath(try top.optionalString("reports") ?? "out/reports", relativeTo: base)
 
-    var config = PipelineConfig(file: file, sources: [], catalogue: catalogue, warehouse: warehouse, reports: reports)
+    // Beside the warehouse by default, never inside it.
+    let keyFile = absolutePath(
+      try top.optionalString("pseudonym_key")
+        ?? ((warehouse as NSString).deletingLastPathComponent as NSString).appendingPathComponent("pseudonym.key"),
+      relativeTo: base)
+    var config = PipelineConfig(
+      file: file, sources: [], catalogue: catalogue, warehouse: warehouse, reports: reports, pseudonymKey: keyFile)
     if let m = try top.optionalString("municipalities") {
       let path = absolutePath(m, relativeTo: base)
       try requireFile(path, node: top.require("municipalities"), what: "the municipality list")

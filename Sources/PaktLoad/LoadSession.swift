@@ -287,7 +287,7 @@ public struct LoadSession {
   /// dimension rebuilt, id events recorded.
   public func writePersons(
     assignment: [String: Int64], rules: [String: String],
-    persons: [(id: Int64, sex: Sex, birthYear: Int?, nationality: String?, records: Int)],
+    persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)],
     events: [(kind: String, old: Int64, new: Int64)], runID: Int64
   ) throws {
     let update = try db.cachedStatement(
@@ -300,9 +300,9 @@ public struct LoadSession {
     }
     try db.execute(sql: "DELETE FROM person")
     let insert = try db.cachedStatement(
-      sql: "INSERT INTO person(person_id, sex, birth_year, nationality, records) VALUES (?,?,?,?,?)")
+      sql: "INSERT INTO person(person_id, person_key, sex, birth_year, nationality, records) VALUES (?,?,?,?,?,?)")
     for p in persons {
-      try insert.execute(arguments: [p.id, p.sex.rawValue, p.birthYear, p.nationality, p.records])
+      try insert.execute(arguments: [p.id, p.key, p.sex.rawValue, p.birthYear, p.nationality, p.records])
     }
     let event = try db.cachedStatement(
       sql: "INSERT INTO person_id_event(run_id, kind, old_person_id, new_person_id) VALUES (?,?,?,?)")

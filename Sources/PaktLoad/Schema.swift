@@ -3,10 +3,37 @@ import GRDB
 /// The warehouse schema, version by version. Each version is a list of statements applied in
 /// one transaction; `Warehouse` upgrades an older file in place and refuses a newer one.
 enum Schema {
-  static let version = 2
+  static let version = 3
 
   /// Statements that take a warehouse from version n-1 to n.
-  static let migrations: [Int: [String]] = [1: v1, 2: v2]
+  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3]
+
+  /// Version 3: a pseudonymous person key (HMAC-SHA256 of the person id under a key that is
+  /// never stored in the warehouse); the analysis views show it instead of the person id.
+  static let v3: [String] = [
+    "ALTER TABLE person ADD COLUMN person_key TEXT",
+    "CREATE UNIQUE INDEX person_key ON person(person_key)",
+    "DROP VIEW participation_by_person",
+    "DROP VIEW participation_per_measure_municipality",
+    """
+    CREATE VIEW participation_by_person AS
+      SELECT pe.person_key, p.source, p.catalogue_code, m.category, p.program_name, p.start_date, p.end_date,
+             p.status, p.cost_cents
+      FROM participation p
+      JOIN source_person sp ON sp.source = p.source AND sp.local_id = p.person_local_id
+      JOIN person pe ON pe.person_id = sp.person_id
+      LEFT JOIN measure m ON m.code = p.catalogue_code
+    """,
+    """
+    CREATE VIEW participation_per_measure_municipality AS
+      SELECT r.municipality, p.catalogue_code, count(*) AS participations, count(DISTINCT sp.person_id) AS persons,
+             sum(p.cost_cents) AS cost_cents
+      FROM participation p
+      JOIN source_person sp ON sp.source = p.source AND sp.local_id = p.person_local_id
+      LEFT JOIN residence r ON r.source = p.source AND r.person_local_id = p.person_local_id
+      GROUP BY r.municipality, p.catalogue_code
+    """,
+  ]
 
   /// Version 2: stewards' mapping decisions (who mapped which local name to which code, when).
   static let v2: [String] = [

@@ -55,6 +55,14 @@ public struct PipelineRunner: Sendable {
     let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
     let prepared = try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer)
     let warehouse = try Warehouse(path: config.warehouse)
+    let pseudonyms = try Pseudonymizer.load(config: config)
+    let knownKey = try warehouse.read { try $0.meta("pseudonym_key_fingerprint") }
+    if let knownKey, knownKey != pseudonyms.fingerprint {
+      throw PaktError.config(
+        file: config.pseudonymKey, line: nil,
+        "this pseudonym key is not the one the warehouse was built with; every person key would change",
+        fix: "use the original key file (pipeline.yml `pseudonym_key`) or PAKT_PSEUDONYM_KEY")
+    }
     let ledger = try warehouse.read { try $0.deliveries() }
     let changed = prepared.filter { source in
       let before = ledger.filter { $0.source == source.source.name }
@@ -96,7 +104,8 @@ public struct PipelineRunner: Sendable {
           files += sourceFiles
         }
         FaultInjection.pause(at: "before-link")
-        let linkage = try link(load: load, previous: previousIDs, runID: runID)
+        let linkage = try link(load: load, previous: previousIDs, runID: runID, pseudonyms: pseudonyms)
+        try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)
         var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
         partial.linkage = linkage
         partial.totals = Self.totals(files)
@@ -291,7 +300,9 @@ public struct PipelineRunner: Sendable {
   }
 
   /// Links every source person record in the warehouse and writes stable person ids.
-  func link(load: LoadSession, previous: [String: Int64], runID: Int64) throws -> RunSummary.Linkage {
+  func link(load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer) throws
+    -> RunSummary.Linkage
+  {
     let stored = try load.storedPersons()
     let records = stored.map {
       LinkRecord(
@@ -304,7 +315,7 @@ public struct PipelineRunner: Sendable {
     let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
     var rules: [String: String] = [:]
     for (i, reason) in result.reasons { rules[stored[i].key] = reason }
-    var persons: [(id: Int64, sex: Sex, birthYear: Int?, nationality: String?, records: Int)] = []
+    var persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)] = []
     for cluster in result.clusters {
       let members = cluster.map { stored[$0] }
       let id = ids.assignment[members[0].key]!
@@ -312,7 +323,8 @@ public struct PipelineRunner: Sendable {
       let sex: Sex = Self.mostCommon(knownSexes.map(\.rawValue)).flatMap { Sex(rawValue: $0) } ?? .unknown
       let years: [Int] = members.compactMap { $0.birthDate?.year }
       let nationalities: [String] = members.compactMap(\.nationality)
-      persons.append((id, sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
+      persons.append(
+        (id, pseudonyms.key(for: id), sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
     }
     try load.writePersons(
       assignment: ids.assignment, rules: rules, persons: persons,

@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
 import PaktCore
-import PaktLoad
 import PaktPipeline
 import Testing
+
+@testable import PaktLoad
 
 /// A copy of the sample pipeline that writes into a scratch folder.
 struct SamplePipeline {
@@ -113,6 +114,29 @@ struct PipelineTests {
     #expect(again.totals.read == 462)
   }
 
+  @Test("analysis views carry a pseudonymous key; the secret stays outside the warehouse; another key is refused")
+  func pseudonyms() throws {
+    let pipeline = SamplePipeline()
+    _ = try pipeline.run()
+    let keyFile = "\(pipeline.dir)/pseudonym.key"
+    let secret = try #require(FileManager.default.contents(atPath: keyFile))
+    #expect(secret.count == 32)
+    let warehouseBytes = try #require(FileManager.default.contents(atPath: pipeline.warehouse))
+    #expect(warehouseBytes.range(of: secret) == nil)
+    let rows = try Warehouse(path: pipeline.warehouse).read {
+      try $0.rows("SELECT person_key FROM participation_by_person")
+    }
+    #expect(!rows.isEmpty)
+    #expect(
+      rows.allSatisfy { ($0["person_key"] ?? "").range(of: "^[0-9a-f]{64}$", options: .regularExpression) != nil })
+    try Data(repeating: 7, count: 32).write(to: URL(fileURLWithPath: keyFile))
+    #expect {
+      _ = try pipeline.run()
+    } throws: { error in
+      (error as? PaktError)?.kind == .configuration && "\(error)".contains("pseudonym key")
+    }
+  }
+
   @Test("a changed mapping reloads its source; person ids persist")
   func reloadKeepsIDs() throws {
     let mappings = TestSupport.scratch("pakt-mappings")
@@ -199,16 +223,19 @@ struct WarehouseTests {
   func upgrade() throws {
     let dir = TestSupport.scratch()
     let path = "\(dir)/w.sqlite"
-    _ = try Warehouse(path: path)
-    // Turn it back into a version-1 warehouse.
+    // A version-1 warehouse, as the first pakt wrote it.
     let db = try DatabaseQueue(path: path)
-    try db.write {
-      try $0.execute(sql: "DROP TABLE mapping_decision")
-      try $0.execute(sql: "DELETE FROM schema_version WHERE version > 1")
+    try db.write { db in
+      for sql in Schema.v1 { try db.execute(sql: sql) }
+      try db.execute(sql: "INSERT INTO schema_version(version) VALUES (1)")
+      try db.execute(sql: "INSERT INTO person(person_id, sex, records) VALUES (7, 'female', 1)")
     }
     let upgraded = try Warehouse(path: path)
-    #expect(try upgraded.schemaVersion() == 2)
+    #expect(try upgraded.schemaVersion() == 3)
     #expect(try upgraded.tableCounts()["mapping_decision"] == 0)
+    #expect(try upgraded.tableCounts()["person"] == 1)
+    let columns = try db.read { try $0.columns(in: "person").map(\.name) }
+    #expect(columns.contains("person_key"))
   }
 
   @Test("a warehouse from a newer pakt is refused with a clear message")

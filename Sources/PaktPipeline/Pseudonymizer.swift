@@ -1,0 +1,60 @@
+import Crypto
+import Foundation
+import PaktCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Turns person ids into pseudonymous person keys: HMAC-SHA256 under a secret key that lives
+/// in a file (or `PAKT_PSEUDONYM_KEY`) and never in the warehouse, so an analyst who sees the
+/// warehouse cannot recompute or reverse a key.
+///
+/// ```swift
+/// let p = try Pseudonymizer.load(config: config)
+/// p.key(for: 42)  // 64 hex digits, the same every run with the same key
+/// ```
+public struct Pseudonymizer {
+  let secret: SymmetricKey
+
+  public init(secret: SymmetricKey) { self.secret = secret }
+
+  /// The key from `PAKT_PSEUDONYM_KEY` (at least 32 characters), else from the configured
+  /// file, which is created with 256 random bits (mode 0600) when it does not exist yet.
+  public static func load(config: PipelineConfig) throws -> Pseudonymizer {
+    if let text = ProcessInfo.processInfo.environment["PAKT_PSEUDONYM_KEY"] {
+      guard text.utf8.count >= 32 else {
+        throw PaktError.config(
+          file: nil, line: nil, "PAKT_PSEUDONYM_KEY is shorter than 32 characters",
+          fix: "use a long random secret, e.g. `openssl rand -hex 32`")
+      }
+      return Pseudonymizer(secret: SymmetricKey(data: Data(text.utf8)))
+    }
+    let path = config.pseudonymKey
+    if let data = FileManager.default.contents(atPath: path) {
+      guard data.count >= 32 else {
+        throw PaktError.config(file: path, line: nil, "the pseudonym key file holds fewer than 32 bytes")
+      }
+      return Pseudonymizer(secret: SymmetricKey(data: data))
+    }
+    let secret = SymmetricKey(size: .bits256)
+    let bytes = secret.withUnsafeBytes { Data($0) }
+    try FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    guard FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
+      throw PaktError.config(file: path, line: nil, "cannot create the pseudonym key file", fix: "check the folder")
+    }
+    return Pseudonymizer(secret: secret)
+  }
+
+  /// The pseudonymous key of a person id.
+  public func key(for personID: Int64) -> String {
+    Fingerprint.hex(HMAC<SHA256>.authenticationCode(for: Data("pakt-person:\(personID)".utf8), using: secret))
+  }
+
+  /// Identifies the secret without revealing it: stored in the warehouse to refuse a run with
+  /// a different key, which would silently change every person key.
+  public var fingerprint: String {
+    Fingerprint.hex(HMAC<SHA256>.authenticationCode(for: Data("pakt-key-fingerprint".utf8), using: secret))
+  }
+}
