@@ -3,10 +3,18 @@ import GRDB
 /// The warehouse schema, version by version. Each version is a list of statements applied in
 /// one transaction; `Warehouse` upgrades an older file in place and refuses a newer one.
 enum Schema {
-  static let version = 3
+  static let version = 4
 
   /// Statements that take a warehouse from version n-1 to n.
-  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3]
+  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3, 4: v4]
+
+  /// Version 4: erasure on request. `erasure` records that an erasure happened (when, how many
+  /// records), not what was erased; `erased_record` holds keyed hashes of the erased source
+  /// records so that a later delivery does not load them again.
+  static let v4: [String] = [
+    "CREATE TABLE erasure (id INTEGER PRIMARY KEY, erased_at TEXT NOT NULL, records INTEGER NOT NULL)",
+    "CREATE TABLE erased_record (tombstone TEXT PRIMARY KEY)",
+  ]
 
   /// Version 3: a pseudonymous person key (HMAC-SHA256 of the person id under a key that is
   /// never stored in the warehouse); the analysis views show it instead of the person id.

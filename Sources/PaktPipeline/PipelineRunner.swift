@@ -86,6 +86,7 @@ public struct PipelineRunner: Sendable {
         // Read before any source is replaced: these are the ids the persons must keep.
         let previousIDs = try load.personIDs()
         let runID = try load.startRun(pipeline: config.file, startedAt: started)
+        let erased = try load.tombstones()
         try load.replaceCatalogue(catalogue)
         for stale in staleSources { try load.replaceSource(stale) }
         var files: [RunSummary.File] = []
@@ -93,7 +94,10 @@ public struct PipelineRunner: Sendable {
           try load.replaceSource(source.source.name)
           var sourceFiles: [RunSummary.File] = []
           for file in source.files {
-            sourceFiles.append(try loadFile(file, source: source, load: load, runID: runID))
+            sourceFiles.append(
+              try loadFile(
+                file, source: source, load: load, runID: runID,
+                erased: { erased.isEmpty ? false : erased.contains(pseudonyms.tombstone(source: $0, localID: $1)) }))
             FaultInjection.pause(at: "after-file")
           }
           try rejectOrphans(source: source.source.name, files: &sourceFiles, load: load, runID: runID)
@@ -192,9 +196,10 @@ public struct PipelineRunner: Sendable {
   }
 
   /// Streams one file into the warehouse inside a savepoint.
-  func loadFile(_ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64) throws
-    -> RunSummary.File
-  {
+  func loadFile(
+    _ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64,
+    erased: (String, String) -> Bool = { _, _ in false }
+  ) throws -> RunSummary.File {
     var summary = RunSummary.File(
       source: source.source.name, name: file.name, path: file.path, format: file.layout?.format ?? "unknown",
       encoding: file.layout?.encoding ?? "unknown", layout: file.layout?.summary ?? "unreadable",
@@ -212,6 +217,16 @@ public struct PipelineRunner: Sendable {
             let mapped = mapper.map(record)
             if let reject = mapped.reject {
               try load.insert(reject, runID: runID)
+              rejected += 1
+              continue
+            }
+            // A person erased on request is not loaded again; the reject keeps no raw text.
+            let owner = mapped.person?.localID ?? mapped.personRef ?? mapped.participations.first?.personLocalID
+            if let owner, erased(source.source.name, owner) {
+              try load.insert(
+                Reject(
+                  source: source.source.name, file: file.name, line: record.line, raw: "", kind: "erased",
+                  reason: "the person was erased on request (pakt erase); the record is not loaded"), runID: runID)
               rejected += 1
               continue
             }

@@ -52,6 +52,11 @@ public struct Pseudonymizer {
     Fingerprint.hex(HMAC<SHA256>.authenticationCode(for: Data("pakt-person:\(personID)".utf8), using: secret))
   }
 
+  /// The tombstone of an erased source record: unlinkable to the person without the secret.
+  public func tombstone(source: String, localID: String) -> String {
+    Fingerprint.hex(HMAC<SHA256>.authenticationCode(for: Data("pakt-erased:\(source)/\(localID)".utf8), using: secret))
+  }
+
   /// Identifies the secret without revealing it: stored in the warehouse to refuse a run with
   /// a different key, which would silently change every person key.
   public var fingerprint: String {

@@ -231,7 +231,7 @@ struct WarehouseTests {
       try db.execute(sql: "INSERT INTO person(person_id, sex, records) VALUES (7, 'female', 1)")
     }
     let upgraded = try Warehouse(path: path)
-    #expect(try upgraded.schemaVersion() == 3)
+    #expect(try upgraded.schemaVersion() == 4)
     #expect(try upgraded.tableCounts()["mapping_decision"] == 0)
     #expect(try upgraded.tableCounts()["person"] == 1)
     let columns = try db.read { try $0.columns(in: "person").map(\.name) }
@@ -278,5 +278,76 @@ struct CountingTests {
     #expect(f.repeated == 1)
     #expect(f.rejected == 0)
     #expect(s.linkage.sourcePersonRecords == 2)
+  }
+}
+
+@Suite("Load: erasure", .serialized)
+struct ErasureTests {
+  @Test("pakt erase removes a person everywhere, records only that it happened, and keeps them out later")
+  func erase() throws {
+    let mappings = TestSupport.scratch("pakt-mappings")
+    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"] {
+      try FileManager.default.copyItem(
+        atPath: TestSupport.path("mappings/\(name).yml"), toPath: "\(mappings)/\(name).yml")
+    }
+    let pipeline = SamplePipeline(mappingsDir: mappings)
+    _ = try pipeline.run()
+    let warehouse = try Warehouse(path: pipeline.warehouse)
+    // A person formed from two municipalities' records.
+    let person = try #require(
+      try warehouse.read {
+        try $0.rows("SELECT person_id, person_key FROM person WHERE records = 2 ORDER BY person_id LIMIT 1")
+      }
+      .first)
+    let records = try warehouse.read {
+      try $0.rows("SELECT source, local_id FROM source_person WHERE person_id = ?", [Int64(person["person_id"]!)!])
+    }
+    #expect(records.count == 2)
+    let before = try warehouse.tableCounts()
+
+    let config = try PipelineConfig.load(path: pipeline.file)
+    let counts = try Erasure.erase(config: config, person: person["person_key"]!)
+    #expect(counts.sourceRecords == 2)
+    #expect(counts.participations > 0)
+    let after = try warehouse.tableCounts()
+    #expect(after["person"] == before["person"]! - 1)
+    #expect(after["source_person"] == before["source_person"]! - 2)
+    #expect(after["participation"] == before["participation"]! - counts.participations)
+    #expect(after["erasure"] == 1)
+    #expect(after["erased_record"] == 2)
+    for r in records {
+      let left = try warehouse.read {
+        try $0.count(
+          "SELECT (SELECT count(*) FROM source_person WHERE source = ?1 AND local_id = ?2)"
+            + " + (SELECT count(*) FROM participation WHERE source = ?1 AND person_local_id = ?2)"
+            + " + (SELECT count(*) FROM residence WHERE source = ?1 AND person_local_id = ?2)",
+          [r["source"]!, r["local_id"]!])
+      }
+      #expect(left == 0)
+    }
+    // Unknown keys are refused.
+    #expect(throws: PaktError.self) { _ = try Erasure.erase(config: config, person: "nobody") }
+
+    // A re-delivery of every source must not bring the person back.
+    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"] {
+      let h = FileHandle(forWritingAtPath: "\(mappings)/\(name).yml")!
+      h.seekToEndOfFile()
+      h.write(Data("# reload\n".utf8))
+      try h.close()
+    }
+    let again = try pipeline.run()
+    #expect(again.status == "committed")
+    #expect(again.rejectsByReason.contains { $0.kind == "erased" })
+    for r in records {
+      let back = try warehouse.read {
+        try $0.count(
+          "SELECT count(*) FROM source_person WHERE source = ? AND local_id = ?", [r["source"]!, r["local_id"]!])
+      }
+      #expect(back == 0)
+    }
+    let erasedRaw = try warehouse.read {
+      try $0.count("SELECT count(*) FROM reject WHERE kind = 'erased' AND raw <> ''")
+    }
+    #expect(erasedRaw == 0)
   }
 }
