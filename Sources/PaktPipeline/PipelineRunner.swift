@@ -212,6 +212,13 @@ public struct PipelineRunner: Sendable {
       try load.savepoint {
         do {
           let opened = try OpenedFile(path: file.path, options: optionsFor(source))
+          /// A reject the loader itself decides (no raw text is kept for these).
+          func reject(_ line: Int, _ kind: String, _ reason: String) throws {
+            try load.insert(
+              Reject(source: source.source.name, file: file.name, line: line, raw: "", kind: kind, reason: reason),
+              runID: runID)
+            rejected += 1
+          }
           while let record = try opened.next() {
             read += 1
             let mapped = mapper.map(record)
@@ -223,22 +230,15 @@ public struct PipelineRunner: Sendable {
             // A person erased on request is not loaded again; the reject keeps no raw text.
             let owner = mapped.person?.localID ?? mapped.personRef ?? mapped.participations.first?.personLocalID
             if let owner, erased(source.source.name, owner) {
-              try load.insert(
-                Reject(
-                  source: source.source.name, file: file.name, line: record.line, raw: "", kind: "erased",
-                  reason: "the person was erased on request (pakt erase); the record is not loaded"), runID: runID)
-              rejected += 1
+              try reject(
+                record.line, "erased", "the person was erased on request (pakt erase); the record is not loaded")
               continue
             }
             // A record that yields no canonical row at all must not count as loaded.
             if mapped.person == nil && mapped.participations.isEmpty && mapped.residences.isEmpty
               && mapped.potentials.isEmpty
             {
-              try load.insert(
-                Reject(
-                  source: source.source.name, file: file.name, line: record.line, raw: "", kind: "empty record",
-                  reason: "the record holds no value that the mapping loads"), runID: runID)
-              rejected += 1
+              try reject(record.line, "empty record", "the record holds no value that the mapping loads")
               continue
             }
             var wrote = false

@@ -13,11 +13,7 @@ import Testing
 struct CrashTests {
   @Test("kill -9 at each point of a run", arguments: ["after-file", "before-link", "before-commit"])
   func killed(point: String) throws {
-    let mappings = TestSupport.scratch("pakt-mappings")
-    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"] {
-      try FileManager.default.copyItem(
-        atPath: TestSupport.path("mappings/\(name).yml"), toPath: "\(mappings)/\(name).yml")
-    }
+    let mappings = try TestSupport.copiedMappings()
     let pipeline = SamplePipeline(mappingsDir: mappings)
     let first = try TestSupport.runPakt(["run", pipeline.file])
     #expect(first.code == 0, "\(first.err)")

@@ -42,13 +42,7 @@ struct MappingEditorTests {
 
 @Suite("Map: a steward's workflow", .serialized)
 struct MappingWorkflowTests {
-  func copiedMappings() throws -> String {
-    let dir = TestSupport.scratch("pakt-mappings")
-    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"] {
-      try FileManager.default.copyItem(atPath: TestSupport.path("mappings/\(name).yml"), toPath: "\(dir)/\(name).yml")
-    }
-    return dir
-  }
+  func copiedMappings() throws -> String { try TestSupport.copiedMappings() }
 
   @Test("run, suggest, accept (one and from CSV), run: the names are mapped and the decisions recorded")
   func workflow() throws {

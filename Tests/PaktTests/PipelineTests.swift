@@ -139,11 +139,7 @@ struct PipelineTests {
 
   @Test("a changed mapping reloads its source; person ids persist")
   func reloadKeepsIDs() throws {
-    let mappings = TestSupport.scratch("pakt-mappings")
-    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"] {
-      try FileManager.default.copyItem(
-        atPath: TestSupport.path("mappings/\(name).yml"), toPath: "\(mappings)/\(name).yml")
-    }
+    let mappings = try TestSupport.copiedMappings()
     let pipeline = SamplePipeline(mappingsDir: mappings)
     _ = try pipeline.run()
     let ids = try pipeline.personIDs()
@@ -182,11 +178,7 @@ struct PipelineTests {
 
   @Test("a mapping naming a missing column stops the run before anything is written")
   func missingColumnStops() throws {
-    let mappings = TestSupport.scratch("pakt-mappings")
-    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"] {
-      try FileManager.default.copyItem(
-        atPath: TestSupport.path("mappings/\(name).yml"), toPath: "\(mappings)/\(name).yml")
-    }
+    let mappings = try TestSupport.copiedMappings()
     let text = try String(contentsOfFile: "\(mappings)/stuttgart.yml", encoding: .utf8)
     try text.replacingOccurrences(of: "id: client_id", with: "id: kunden_id")
       .write(toFile: "\(mappings)/stuttgart.yml", atomically: true, encoding: .utf8)
@@ -285,11 +277,7 @@ struct CountingTests {
 struct ErasureTests {
   @Test("pakt erase removes a person everywhere, records only that it happened, and keeps them out later")
   func erase() throws {
-    let mappings = TestSupport.scratch("pakt-mappings")
-    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"] {
-      try FileManager.default.copyItem(
-        atPath: TestSupport.path("mappings/\(name).yml"), toPath: "\(mappings)/\(name).yml")
-    }
+    let mappings = try TestSupport.copiedMappings()
     let pipeline = SamplePipeline(mappingsDir: mappings)
     _ = try pipeline.run()
     let warehouse = try Warehouse(path: pipeline.warehouse)
@@ -329,7 +317,7 @@ struct ErasureTests {
     #expect(throws: PaktError.self) { _ = try Erasure.erase(config: config, person: "nobody") }
 
     // A re-delivery of every source must not bring the person back.
-    for name in ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"] {
+    for name in TestSupport.sampleSources {
       let h = FileHandle(forWritingAtPath: "\(mappings)/\(name).yml")!
       h.seekToEndOfFile()
       h.write(Data("# reload\n".utf8))

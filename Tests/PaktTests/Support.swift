@@ -32,6 +32,18 @@ enum TestSupport {
     write(Array(text.utf8), to: name, in: dir)
   }
 
+  /// The sample sources' names, as pipeline.yml lists them.
+  static let sampleSources = ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"]
+
+  /// A scratch copy of the sample mapping files, for tests that edit them.
+  static func copiedMappings() throws -> String {
+    let dir = scratch("pakt-mappings")
+    for name in sampleSources {
+      try FileManager.default.copyItem(atPath: path("mappings/\(name).yml"), toPath: "\(dir)/\(name).yml")
+    }
+    return dir
+  }
+
   /// The built `pakt` executable, beside the test bundle.
   static var paktExecutable: String {
     var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
