@@ -22,7 +22,6 @@ enum Schema {
     "ALTER TABLE person ADD COLUMN person_key TEXT",
     "CREATE UNIQUE INDEX person_key ON person(person_key)",
     "DROP VIEW participation_by_person",
-    "DROP VIEW participation_per_measure_municipality",
     """
     CREATE VIEW participation_by_person AS
       SELECT pe.person_key, p.source, p.catalogue_code, m.category, p.program_name, p.start_date, p.end_date,
@@ -31,15 +30,6 @@ enum Schema {
       JOIN source_person sp ON sp.source = p.source AND sp.local_id = p.person_local_id
       JOIN person pe ON pe.person_id = sp.person_id
       LEFT JOIN measure m ON m.code = p.catalogue_code
-    """,
-    """
-    CREATE VIEW participation_per_measure_municipality AS
-      SELECT r.municipality, p.catalogue_code, count(*) AS participations, count(DISTINCT sp.person_id) AS persons,
-             sum(p.cost_cents) AS cost_cents
-      FROM participation p
-      JOIN source_person sp ON sp.source = p.source AND sp.local_id = p.person_local_id
-      LEFT JOIN residence r ON r.source = p.source AND r.person_local_id = p.person_local_id
-      GROUP BY r.municipality, p.catalogue_code
     """,
   ]
 

@@ -48,14 +48,9 @@ public struct DuplicateReview: Sendable {
     for p in pairs { c += Escape.csvLine([p.leftID, p.rightID, String(format: "%.4f", p.probability), ""]) }
     try c.write(toFile: csv, atomically: true, encoding: .utf8)
     let e = Escape.html
-    var h = """
-      <!doctype html>
-      <html lang="de"><head><meta charset="utf-8"><title>pakt duplicate review</title>
-      <style>
-      body{font-family:system-ui,sans-serif;margin:2em;max-width:75em;color:#222}
-      table{border-collapse:collapse;margin:.5em 0 2em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}
-      th{background:#f3f3f3}.pos{color:#1d6b3a}.neg{color:#a33}.num{text-align:right}code{background:#f5f5f5}
-      </style></head><body>
+    var h = HTMLPage.start(
+      title: "pakt duplicate review", extraStyle: "table{margin:.5em 0 2em}.pos{color:#1d6b3a}.neg{color:#a33}")
+    h += """
       <h1>Duplicate review</h1>
       <p>\(pairs.count) pairs near the threshold (\(String(format: "%.2f", threshold))), most uncertain first.
       Record a decision in <code>\(e((csv as NSString).lastPathComponent))</code> (column <code>decision</code>:

@@ -45,3 +45,25 @@ public enum Escape {
     cells.map { csvCell($0) }.joined(separator: ",") + "\r\n"
   }
 }
+
+/// The start of every self-contained report page: one look, no network access needed.
+enum HTMLPage {
+  static let style = """
+    body{font-family:system-ui,sans-serif;margin:2em;max-width:75em;color:#222}
+    table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
+    th{background:#f3f3f3}.num{text-align:right}code{background:#f5f5f5;padding:0 .2em}
+    """
+
+  /// Doctype, head with the shared style plus `extraStyle`, and the opening of the body.
+  static func start(title: String, extraStyle: String = "") -> String {
+    """
+    <!doctype html>
+    <html lang="de"><head><meta charset="utf-8"><title>\(Escape.html(title))</title>
+    <style>
+    \(style)
+    \(extraStyle)
+    </style></head><body>
+
+    """
+  }
+}

@@ -94,15 +94,10 @@ public struct ReportWriter: Sendable {
 
   func html(summary s: RunSummary, rejects: [RejectLine]) -> String {
     let e = Escape.html
-    var h = """
-      <!doctype html>
-      <html lang="de"><head><meta charset="utf-8"><title>pakt mapping report</title>
-      <style>
-      body{font-family:system-ui,sans-serif;margin:2em;max-width:75em;color:#222}
-      table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
-      th{background:#f3f3f3}.num{text-align:right}.bar{background:#e8e8e8;width:12em;height:1em}
-      .fill{background:#2a7d4f;height:1em}.warn{color:#a33}code{background:#f5f5f5;padding:0 .2em}
-      </style></head><body>
+    var h = HTMLPage.start(
+      title: "pakt mapping report",
+      extraStyle: ".bar{background:#e8e8e8;width:12em;height:1em}.fill{background:#2a7d4f;height:1em}.warn{color:#a33}")
+    h += """
       <h1>pakt mapping report</h1>
       <p>Run status: <b>\(e(s.status))</b>. Files: \(s.totals.files); records read \(s.totals.read),
       loaded \(s.totals.loaded), rejected \(s.totals.rejected). Persons: \(s.linkage.persons) from
