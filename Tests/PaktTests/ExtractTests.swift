@@ -34,6 +34,43 @@ struct EncodingTests {
     #expect(String(validating: out, as: UTF8.self) == nil)
   }
 
+  @Test("UTF-8 split at every point keeps characters whole and marks each bad byte")
+  func utf8Chunks() {
+    // Valid characters of 2, 3 and 4 bytes, then a lone continuation byte, an overlong form,
+    // a surrogate and a sequence cut off at the very end.
+    let good = Array("Zoë € 😀 Öl".utf8)
+    let bytes = good + [0x80] + [0xC0, 0xAF] + [0xED, 0xA0, 0x80] + Array("x".utf8) + [0xE2, 0x82]
+    let expected = String(decoding: good, as: UTF8.self)
+    for split in 0...bytes.count {
+      var t = Transcoder(encoding: .utf8)
+      var out: [UInt8] = []
+      bytes[..<split].withUnsafeBufferPointer { t.transcode($0, into: &out) }
+      bytes[split...].withUnsafeBufferPointer { t.transcode($0, into: &out) }
+      t.finish(into: &out)
+      #expect(Array(out.prefix(good.count)) == good, "split at \(split)")
+      #expect(String(decoding: out.prefix(good.count), as: UTF8.self) == expected)
+      // Every byte of the bad sequences is marked; nothing is dropped or passed on unchecked.
+      let tail = Array(out.dropFirst(good.count))
+      #expect(tail == [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x78, 0xFF], "split at \(split)")
+    }
+  }
+
+  @Test("short strings built inline equal the standard library's, byte for byte")
+  func smallStrings() {
+    #expect(SmallString.isAvailable)
+    for text in ["", "a", "FR100234", "12.03.1987", "123456789012345", "Zoë", "Müller", "€ 1,50", "Öztürk-Ağa"] {
+      var bytes = Array(text.utf8)
+      guard bytes.count <= 15 else { continue }
+      let ascii = bytes.allSatisfy { $0 < 0x80 }
+      bytes += Array(repeating: 0x7A, count: 16)
+      let made = bytes.withUnsafeBytes { SmallString.make($0.baseAddress!, count: text.utf8.count, ascii: ascii) }
+      #expect(made == text)
+      #expect(Array(made.utf8) == Array(text.utf8))
+      #expect(made.hashValue == text.hashValue)
+      #expect(made.count == text.count)
+    }
+  }
+
   @Test("UTF-16 split across chunks, with a surrogate pair, decodes whole")
   func utf16Chunks() {
     let text = "Ağa 😀 Ende"
