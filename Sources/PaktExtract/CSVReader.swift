@@ -270,7 +270,8 @@ public struct CSVReader: PaktCursor {
           let raw = UnsafeRawPointer(base)
           while i + 8 <= n {
             let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let stops = Self.bytesEqual(word, delimiterWord) | Self.bytesEqual(word, lfWord) | Self.bytesEqual(word, crWord)
+            let stops =
+              Self.bytesEqual(word, delimiterWord) | Self.bytesEqual(word, lfWord) | Self.bytesEqual(word, crWord)
             if stops != 0 {
               // The lowest flagged byte is exact; only bytes before it belong to the field.
               let before = stops.trailingZeroBitCount / 8

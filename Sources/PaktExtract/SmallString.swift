@@ -47,4 +47,22 @@ enum SmallString {
     high |= UInt64((ascii ? 0xE0 : 0xA0) | count) << 56
     return unsafeBitCast((low, high), to: String.self)
   }
+
+  /// The string of `bytes` (valid UTF-8, as libxml2 hands it over) when it is short enough to
+  /// be built inline, else nil. Copies byte by byte, so nothing past `bytes` is read.
+  @inline(__always)
+  static func make(copying bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    let count = bytes.count
+    guard count <= 15, isAvailable else { return nil }
+    var words: (UInt64, UInt64) = (0, 0)
+    var high: UInt8 = 0
+    withUnsafeMutableBytes(of: &words) { target in
+      for i in 0..<count {
+        target[i] = bytes[i]
+        high |= bytes[i]
+      }
+    }
+    words.1 |= UInt64((high < 0x80 ? 0xE0 : 0xA0) | count) << 56
+    return unsafeBitCast(words, to: String.self)
+  }
 }

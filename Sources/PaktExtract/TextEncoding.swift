@@ -78,7 +78,9 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, allowTruncatedEnd: Bool = 
       continue
     }
     let length = utf8SequenceLength(UnsafeBufferPointer(rebasing: bytes[i...]))
-    if length == 0 { return allowTruncatedEnd && n - i < 4 && isTruncatedUTF8(UnsafeBufferPointer(rebasing: bytes[i...])) }
+    if length == 0 {
+      return allowTruncatedEnd && n - i < 4 && isTruncatedUTF8(UnsafeBufferPointer(rebasing: bytes[i...]))
+    }
     i += length
   }
   return true

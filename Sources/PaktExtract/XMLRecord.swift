@@ -1,4 +1,35 @@
-/// An XML element with its attributes, text and children: the subtree of one record.
+/// The elements of one record, stored flat: one array of elements in document order and one
+/// of attributes, linked by index.
+///
+/// Why flat: a nested tree of structs cost an array per element with children or attributes
+/// and a copy of each subtree as it was closed; flat storage is two arrays per record
+/// (callgrind, 64 MB benchmark: a third fewer instructions for the whole reader).
+public final class XMLTree: Sendable {
+  struct Element: Sendable {
+    var name: String
+    var namespaceURI: String?
+    var text: String = ""
+    var line: Int
+    var firstAttribute: Int32
+    var attributeCount: Int32 = 0
+    var firstChild: Int32 = -1
+    var lastChild: Int32 = -1
+    var nextSibling: Int32 = -1
+  }
+  let elements: [Element]
+  let attributes: [XMLElementNode.Attribute]
+
+  init(elements: [Element], attributes: [XMLElementNode.Attribute]) {
+    self.elements = elements
+    self.attributes = attributes
+  }
+
+  /// The record's own element.
+  public var root: XMLElementNode { XMLElementNode(tree: self, index: 0) }
+}
+
+/// An XML element with its attributes, text and children: a view into one record's
+/// `XMLTree`.
 ///
 /// Only one record's subtree is held at a time, so memory is bounded by the largest record,
 /// not by the file.
@@ -8,17 +39,37 @@ public struct XMLElementNode: Sendable {
     public var namespaceURI: String?
     public var value: String
   }
-  public var name: String
-  public var namespaceURI: String?
-  public var attributes: [Attribute] = []
-  public var text: String = ""
-  public var children: [XMLElementNode] = []
-  public var line: Int
+  let tree: XMLTree
+  let index: Int32
 
-  public init(name: String, namespaceURI: String?, line: Int) {
-    self.name = name
-    self.namespaceURI = namespaceURI
-    self.line = line
+  private var element: XMLTree.Element { tree.elements[Int(index)] }
+  public var name: String { element.name }
+  public var namespaceURI: String? { element.namespaceURI }
+  public var line: Int { element.line }
+  /// The element's own text (not its children's), untrimmed.
+  public var text: String { element.text }
+  public var attributes: ArraySlice<Attribute> {
+    let e = element
+    return tree.attributes[Int(e.firstAttribute)..<Int(e.firstAttribute + e.attributeCount)]
+  }
+  /// The child elements in document order.
+  public var children: [XMLElementNode] {
+    var out: [XMLElementNode] = []
+    var child = element.firstChild
+    while child >= 0 {
+      out.append(XMLElementNode(tree: tree, index: child))
+      child = tree.elements[Int(child)].nextSibling
+    }
+    return out
+  }
+
+  /// Calls `body` with each child element; no array is built.
+  public func forEachChild(_ body: (XMLElementNode) -> Void) {
+    var child = element.firstChild
+    while child >= 0 {
+      body(XMLElementNode(tree: tree, index: child))
+      child = tree.elements[Int(child)].nextSibling
+    }
   }
 
   /// A compact rendering for the reject store and for `pakt inspect`.
@@ -34,8 +85,74 @@ public struct XMLElementNode: Sendable {
     for a in attributes { out += " \(a.name)=\"\(a.value)\"" }
     out += ">"
     out += text.trimmingWhitespace()
-    for c in children { c.render(into: &out, limit: limit) }
+    forEachChild { $0.render(into: &out, limit: limit) }
     out += "</\(name)>"
+  }
+}
+
+/// Builds the flat tree of one record from start, text and end events.
+struct XMLTreeBuilder {
+  private(set) var elements: [XMLTree.Element] = []
+  private var attributes: [XMLElementNode.Attribute] = []
+  /// Indices of the open elements, innermost last.
+  private var open: [Int32] = []
+  private var sizeHint = (elements: 16, attributes: 8)
+
+  var isEmpty: Bool { open.isEmpty }
+  var depth: Int { open.count }
+
+  mutating func start(name: String, namespaceURI: String?, line: Int) {
+    if elements.isEmpty {
+      // Sized like the last record: no regrowth for records of one shape.
+      elements.reserveCapacity(sizeHint.elements)
+      attributes.reserveCapacity(sizeHint.attributes)
+    }
+    let index = Int32(elements.count)
+    elements.append(
+      XMLTree.Element(name: name, namespaceURI: namespaceURI, line: line, firstAttribute: Int32(attributes.count)))
+    if let parent = open.last {
+      let p = Int(parent)
+      if elements[p].lastChild >= 0 {
+        elements[Int(elements[p].lastChild)].nextSibling = index
+      } else {
+        elements[p].firstChild = index
+      }
+      elements[p].lastChild = index
+    }
+    open.append(index)
+  }
+
+  mutating func addAttribute(_ attribute: XMLElementNode.Attribute) {
+    attributes.append(attribute)
+    elements[elements.count - 1].attributeCount += 1
+  }
+
+  mutating func text(_ chunk: UnsafeBufferPointer<UInt8>) {
+    guard let current = open.last else { return }
+    let i = Int(current)
+    if elements[i].text.isEmpty {
+      // Indentation before a child element would be trimmed away anyway: no String for it.
+      if chunk.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) { return }
+      elements[i].text = SmallString.make(copying: chunk) ?? String(decoding: chunk, as: UTF8.self)
+    } else {
+      elements[i].text += String(decoding: chunk, as: UTF8.self)
+    }
+  }
+
+  mutating func appendText(_ text: String) {
+    guard let current = open.last else { return }
+    elements[Int(current)].text += text
+  }
+
+  /// Closes the current element; returns the finished tree when it was the record's own.
+  mutating func end() -> XMLTree? {
+    _ = open.popLast()
+    guard open.isEmpty else { return nil }
+    sizeHint = (max(elements.count, 1), max(attributes.count, 1))
+    let tree = XMLTree(elements: elements, attributes: attributes)
+    elements = []
+    attributes = []
+    return tree
   }
 }
 
@@ -43,14 +160,23 @@ public struct XMLElementNode: Sendable {
 public struct XMLRecord: Sendable {
   /// Line of the record's start tag.
   public var line: Int
-  /// Element path with position, e.g. "/Export/Personen/Person[17]".
-  public var path: String
-  public var element: XMLElementNode
+  /// Element path without position, e.g. "/Export/Personen/Person".
+  public var elementPath: String
+  /// Position among the records with the same element path (1-based).
+  public var position: Int
+  public var tree: XMLTree
+  /// The record element.
+  public var element: XMLElementNode { tree.root }
 
-  public init(line: Int, path: String, element: XMLElementNode) {
+  /// Element path with position, e.g. "/Export/Personen/Person[17]"; built when asked for, as
+  /// most records never need it spelled out.
+  public var path: String { elementPath + "[" + String(position) + "]" }
+
+  public init(line: Int, elementPath: String, position: Int, tree: XMLTree) {
     self.line = line
-    self.path = path
-    self.element = element
+    self.elementPath = elementPath
+    self.position = position
+    self.tree = tree
   }
 }
 
@@ -96,11 +222,15 @@ public struct XMLPath: Sendable, Hashable, CustomStringConvertible {
   public func elements(in root: XMLElementNode) -> [XMLElementNode] {
     var current = [root]
     for step in steps {
-      current = current.flatMap { node in
-        node.children.filter {
-          $0.name == step.name && (step.namespaceURI == nil || $0.namespaceURI == step.namespaceURI)
+      var next: [XMLElementNode] = []
+      for node in current {
+        node.forEachChild {
+          if $0.name == step.name && (step.namespaceURI == nil || $0.namespaceURI == step.namespaceURI) {
+            next.append($0)
+          }
         }
       }
+      current = next
       if current.isEmpty { break }
     }
     return current
