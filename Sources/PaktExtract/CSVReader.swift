@@ -241,9 +241,9 @@ public struct CSVReader: PaktCursor {
             scratch.append(buf[k])
             k += buf[k] == quote ? 2 : 1
           }
-          value = scratch.withUnsafeBufferPointer { makeField($0, ascii: high < 0x80) }
+          value = scratch.withUnsafeBufferPointer { Self.makeField($0, ascii: high < 0x80) }
         } else {
-          value = makeField(buf, contentStart, i, ascii: high < 0x80, fast: fast)
+          value = Self.makeField(buf, contentStart, i, ascii: high < 0x80, fast: fast)
         }
         i += 1
         if value == nil && problem == nil { problem = invalidEncoding(fieldIndex: fields.count) }
@@ -291,7 +291,7 @@ public struct CSVReader: PaktCursor {
           i += 1
         }
         if i >= n && !eof { return .needMore }
-        let value = makeField(buf, fieldStart, i, ascii: high < 0x80, fast: fast)
+        let value = Self.makeField(buf, fieldStart, i, ascii: high < 0x80, fast: fast)
         if value == nil && problem == nil { problem = invalidEncoding(fieldIndex: fields.count) }
         fields.append(value ?? "")
       }
@@ -340,14 +340,14 @@ public struct CSVReader: PaktCursor {
   /// 6M short fields). It would repair silently, so fields that are not ASCII are checked
   /// first: a bad byte rejects the row instead of becoming U+FFFD.
   @inline(__always)
-  private func makeField(_ bytes: UnsafeBufferPointer<UInt8>, ascii: Bool) -> String? {
+  private static func makeField(_ bytes: UnsafeBufferPointer<UInt8>, ascii: Bool) -> String? {
     if !ascii && !Self.isDecoded(bytes) { return nil }
     return String(decoding: bytes, as: UTF8.self)
   }
 
   /// `makeField` for the field `start..<end` of `buf`, with the short-ASCII fast path.
   @inline(__always)
-  private func makeField(
+  private static func makeField(
     _ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, ascii: Bool, fast: Bool
   ) -> String? {
     if fast && end - start <= 15 && start + 16 <= buf.count {

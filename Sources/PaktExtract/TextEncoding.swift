@@ -242,10 +242,15 @@ struct Transcoder {
     out.withUnsafeMutableBufferPointer { target in
       var i = 0
       while i < n {
-        // Eight ASCII bytes at a time: nearly all of a municipal export.
-        if i + 8 <= n && UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-          i += 8
-          continue
+        // Eight bytes at a time: ASCII words are skipped whole, otherwise straight to the
+        // first byte that is not ASCII.
+        if i + 8 <= n {
+          let high = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080
+          if high == 0 {
+            i += 8
+            continue
+          }
+          i += high.trailingZeroBitCount >> 3
         }
         if input[i] < 0x80 {
           i += 1
