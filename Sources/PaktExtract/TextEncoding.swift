@@ -140,6 +140,8 @@ func isTruncatedUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
 struct Transcoder {
   let encoding: TextEncoding
   private var carry: [UInt8] = []
+  /// Room for one chunk's single-byte transcoding, allocated once.
+  private var scratch: [UInt8] = []
   private var pendingHighSurrogate: UInt32? = nil
 
   init(encoding: TextEncoding) { self.encoding = encoding }
@@ -178,15 +180,30 @@ struct Transcoder {
     case .utf8, .utf8BOM:
       appendValidatedUTF8(input, into: &out)
     case .windows1252, .latin1:
-      // Written through a pointer into room for the worst case (3 bytes per input byte) and
-      // trimmed after: per-byte `append` ran at a third of this speed (64 MB benchmark).
+      // Written through a pointer into a scratch buffer sized once for the worst case (3
+      // bytes per input byte), eight ASCII bytes at a time, then appended in one copy:
+      // per-byte `append` ran at a third of this speed (64 MB benchmark).
       let table = encoding == .windows1252 ? Self.cp1252Packed : Self.latin1Packed
-      let start = out.count
-      out.append(contentsOf: repeatElement(0, count: input.count * 3))
-      let written = out.withUnsafeMutableBufferPointer { target -> Int in
+      if scratch.count < input.count * 3 { scratch = [UInt8](repeating: 0, count: input.count * 3) }
+      guard let source = input.baseAddress else { return }
+      let n = input.count
+      let written = scratch.withUnsafeMutableBufferPointer { target -> Int in
         table.withUnsafeBufferPointer { table in
-          var o = start
-          for b in input {
+          let raw = UnsafeMutableRawPointer(target.baseAddress!)
+          var i = 0
+          var o = 0
+          while i < n {
+            if i + 8 <= n {
+              let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
+              if word & 0x8080_8080_8080_8080 == 0 {
+                raw.storeBytes(of: word, toByteOffset: o, as: UInt64.self)
+                i += 8
+                o += 8
+                continue
+              }
+            }
+            let b = source[i]
+            i += 1
             if b < 0x80 {
               target[o] = b
               o += 1
@@ -202,7 +219,7 @@ struct Transcoder {
           return o
         }
       }
-      out.removeLast(out.count - written)
+      scratch.withUnsafeBufferPointer { out.append(contentsOf: $0[0..<written]) }
     case .utf16LE, .utf16BE:
       var bytes = carry
       bytes.append(contentsOf: input)
