@@ -101,6 +101,37 @@ struct PipelineTests {
     }
   }
 
+  @Test("persons in the warehouse match the samples' ground truth, pair for pair")
+  func linkageAgainstTruth() throws {
+    let pipeline = SamplePipeline()
+    _ = try pipeline.run()
+    // samples/tools/truth.csv: which invented person each source record is (written by
+    // make-samples.py). Records it does not list (the bad ones) are persons of their own.
+    let text = try String(contentsOfFile: TestSupport.path("samples/tools/truth.csv"), encoding: .utf8)
+    var truth: [String: String] = [:]
+    for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+      let cells = line.split(separator: ",").map(String.init)
+      truth["\(cells[0])/\(cells[1])"] = cells[2]
+    }
+    let assigned = try pipeline.personIDs()
+    #expect(assigned.count == 236)
+    func pairs<K: Hashable>(_ groupOf: [String: K]) -> Set<String> {
+      var groups: [K: [String]] = [:]
+      for (record, group) in groupOf { groups[group, default: []].append(record) }
+      var out: Set<String> = []
+      for members in groups.values where members.count > 1 {
+        let sorted = members.sorted()
+        for i in 0..<sorted.count { for j in (i + 1)..<sorted.count { out.insert(sorted[i] + " ~ " + sorted[j]) } }
+      }
+      return out
+    }
+    let predicted = pairs(assigned)
+    let actual = pairs(Dictionary(uniqueKeysWithValues: assigned.keys.map { ($0, truth[$0] ?? $0) }))
+    #expect(actual.count == 23)
+    #expect(predicted.subtracting(actual).isEmpty, "records linked that are different people")
+    #expect(actual.subtracting(predicted).isEmpty, "records of one person left apart")
+  }
+
   @Test("a second run over the same files changes nothing and keeps every person id")
   func idempotent() throws {
     let pipeline = SamplePipeline()

@@ -280,3 +280,17 @@ with zipfile.ZipFile("samples/heidelberg/teilnahmen_2024.xlsx", "w", zipfile.ZIP
         info.compress_type = zipfile.ZIP_DEFLATED
         z.writestr(info, text)
 print("heidelberg written")
+
+# Ground truth for the linkage tests: which invented person each source record is.
+# (Written last and without random draws, so the exports above stay byte for byte the same.)
+prefixes = {"stuttgart": ("S-", 1000), "freiburg": ("FR", 2000), "mannheim": ("MA-", 300), "ulm": ("U", 4000),
+            "karlsruhe": ("KA", 5000)}
+truth = ["source,local_id,true_person"]
+for city in cities:
+    prefix, offset = prefixes[city]
+    for n, p in enumerate(population[city], 1):
+        truth.append(f"{city},{prefix}{offset + n},P{p['i']}")
+for n, p in enumerate(heidelberg, 1):
+    truth.append(f"heidelberg,HD-{700 + n},P{p['i']}")
+open("samples/tools/truth.csv", "w", encoding="utf-8").write("\n".join(truth) + "\n")
+print("truth written")
