@@ -47,6 +47,8 @@ let package = Package(
       dependencies: ["PaktCore", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     .target(name: "PaktReport", dependencies: ["PaktCore"]),
+    // Synthetic corpora with ground truth, for benchmarks and tests (not a pipeline stage).
+    .target(name: "PaktSamples", dependencies: ["PaktCore"]),
     .target(
       name: "PaktPipeline",
       dependencies: [
@@ -58,14 +60,14 @@ let package = Package(
     .executableTarget(
       name: "pakt",
       dependencies: [
-        "PaktPipeline",
+        "PaktPipeline", "PaktSamples",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(
       name: "PaktTests",
       dependencies: [
-        "PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktLoad", "PaktReport", "PaktPipeline",
+        "PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktLoad", "PaktReport", "PaktPipeline", "PaktSamples",
         // The command-line tests run the built `pakt` executable.
         "pakt",
         .product(name: "GRDB", package: "GRDB.swift"),

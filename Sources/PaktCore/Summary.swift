@@ -140,6 +140,20 @@ public struct RunSummary: Sendable, Codable {
   public var participations = 0
   public var reports: [String: String] = [:]
   public var seconds: Double = 0
+  /// Wall time of each stage of this run, in order (for operators and the end-to-end benchmark).
+  public var stages: [Stage] = []
+
+  /// One stage's wall time and the rows it handled.
+  public struct Stage: Sendable, Codable, Equatable {
+    public var name: String
+    public var seconds: Double
+    public var rows: Int
+    public init(name: String, seconds: Double, rows: Int) {
+      self.name = name
+      self.seconds = seconds
+      self.rows = rows
+    }
+  }
 
   public init(status: String, pipeline: String, warehouse: String) {
     self.status = status

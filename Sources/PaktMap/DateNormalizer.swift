@@ -32,6 +32,7 @@ public struct DateNormalizer: Sendable {
   }
 
   public func parse(_ raw: String, placeholders: Bool = false) -> Normalized<PartialDate> {
+    if let common = parseCommon(raw, placeholders: placeholders) { return common }
     var text = raw.trimmingWhitespace()
     if text.isEmpty { return .empty }
     // Drop a time of day: "1990-03-07T00:00:00", "07.03.1990 00:00".
@@ -40,7 +41,7 @@ public struct DateNormalizer: Sendable {
     }
     let upper = text.uppercased()
     // XX.XX.1990 and similar: only the year is known.
-    if upper.contains("X") || upper.contains("?") {
+    if upper.utf8.contains(UInt8(ascii: "X")) || upper.utf8.contains(UInt8(ascii: "?")) {
       let digits = upper.split(whereSeparator: { !$0.isNumber })
       if let y = digits.last, y.count == 4, let year = Int(y), plausible(year) {
         return .value(PartialDate(year: year, placeholder: true))
@@ -101,6 +102,47 @@ public struct DateNormalizer: Sendable {
     guard day >= 1 && day <= Self.daysIn(month: month, year: year) else { return .invalid }
     if placeholders && day == 1 && month == 1 { return .value(PartialDate(year: year, placeholder: true)) }
     return .value(PartialDate(year: year, month: month, day: day))
+  }
+
+  /// The two layouts nearly every export uses, "2024-03-07" and "07.03.2024", read straight
+  /// from the bytes; nil for anything else (and for zero parts), which the general parser
+  /// then reads. Why: the general path was a tenth of a whole run (perf, 20,000 persons).
+  func parseCommon(_ raw: String, placeholders: Bool) -> Normalized<PartialDate>? {
+    let utf8 = raw.utf8
+    guard utf8.count == 10 else { return nil }
+    let parsed = utf8.withContiguousStorageIfAvailable { b -> Normalized<PartialDate>? in
+      func digit(_ i: Int) -> Int? {
+        let c = b[i]
+        return c >= 48 && c <= 57 ? Int(c - 48) : nil
+      }
+      func number(_ from: Int, _ count: Int) -> Int? {
+        var n = 0
+        for i in from..<(from + count) {
+          guard let d = digit(i) else { return nil }
+          n = n * 10 + d
+        }
+        return n
+      }
+      let year: Int
+      let month: Int
+      let day: Int
+      if b[4] == UInt8(ascii: "-") && b[7] == UInt8(ascii: "-"), let y = number(0, 4), let m = number(5, 2),
+        let d = number(8, 2)
+      {
+        (year, month, day) = (y, m, d)
+      } else if order != .mdy && b[2] == UInt8(ascii: ".") && b[5] == UInt8(ascii: "."), let d = number(0, 2),
+        let m = number(3, 2), let y = number(6, 4)
+      {
+        (year, month, day) = (y, m, d)
+      } else {
+        return nil
+      }
+      guard plausible(year), (1...12).contains(month), day >= 1 else { return day == 0 || month == 0 ? nil : .invalid }
+      guard day <= Self.daysIn(month: month, year: year) else { return .invalid }
+      if placeholders && day == 1 && month == 1 { return .value(PartialDate(year: year, placeholder: true)) }
+      return .value(PartialDate(year: year, month: month, day: day))
+    }
+    return parsed ?? nil
   }
 
   func expand(_ twoDigits: Int) -> Int { twoDigits <= pivot ? 2000 + twoDigits : 1900 + twoDigits }

@@ -50,6 +50,13 @@ public struct PipelineRunner: Sendable {
 
   public func run() throws -> RunSummary {
     let started = Date()
+    var stages: [RunSummary.Stage] = []
+    var lapStart = started
+    func lap(_ name: String, rows: Int = 0) {
+      let now = Date()
+      stages.append(.init(name: name, seconds: now.timeIntervalSince(lapStart), rows: rows))
+      lapStart = now
+    }
     let catalogue = try Catalogue.load(file: config.catalogue)
     let matcher = ProgramMatcher(catalogue: catalogue)
     let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
@@ -70,6 +77,7 @@ public struct PipelineRunner: Sendable {
         || Set(before.map(\.path)) != Set(source.files.map(\.path))
     }
     let configuredNames = Set(config.sources.map(\.name))
+    lap("prepare", rows: prepared.reduce(0) { $0 + $1.files.count })
     let staleSources = Set(ledger.map(\.source)).subtracting(configuredNames)
 
     var summary = RunSummary(status: "unchanged", pipeline: config.file, warehouse: config.warehouse)
@@ -107,16 +115,20 @@ public struct PipelineRunner: Sendable {
           }
           files += sourceFiles
         }
+        lap("extract/map/load", rows: files.reduce(0) { $0 + $1.read })
         FaultInjection.pause(at: "before-link")
         let linkage = try link(load: load, previous: previousIDs, runID: runID, pseudonyms: pseudonyms)
+        lap("link", rows: linkage.sourcePersonRecords)
         try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)
         var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
         partial.linkage = linkage
         partial.totals = Self.totals(files)
         try load.finishRun(runID, summary: partial)
         FaultInjection.pause(at: "before-commit")
+        lapStart = Date()
         return (files, linkage)
       }
+      lap("commit")
       for f in files { fileSummaries["\(f.source)|\(f.path)"] = f }
       summary.status = "committed"
       summary.linkage = linkage
@@ -137,9 +149,14 @@ public struct PipelineRunner: Sendable {
           reason: $0["reason"] ?? "")
       }
     }
+    lap("describe", rows: summary.participations)
     summary.seconds = Date().timeIntervalSince(started)
+    summary.stages = stages
     summary.reports = try ReportWriter(folder: config.reports).write(summary: summary, rejects: rejects)
     summary.reports["json"] = (config.reports as NSString).appendingPathComponent("run-summary.json")
+    lap("reports")
+    summary.stages = stages
+    summary.seconds = Date().timeIntervalSince(started)
     logger.info(
       "run \(summary.status): \(summary.totals.files) files, \(summary.totals.read) records read, \(summary.totals.loaded) loaded, \(summary.totals.rejected) rejected"
     )

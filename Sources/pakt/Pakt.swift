@@ -18,7 +18,10 @@ struct Pakt: ParsableCommand {
       were rejects or unmapped program names; 2 usage or configuration error, nothing written; \
       3 the run failed, the warehouse is unchanged.
       """,
-    subcommands: [RunCommand.self, InspectCommand.self, MappingsCommand.self, LinkCommand.self, EraseCommand.self],
+    subcommands: [
+      RunCommand.self, InspectCommand.self, MappingsCommand.self, LinkCommand.self, EraseCommand.self,
+      SamplesCommand.self,
+    ],
     defaultSubcommand: nil
   )
 

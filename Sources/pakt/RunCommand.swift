@@ -88,6 +88,11 @@ enum SummaryText {
     out.append(
       "persons: \(s.linkage.persons) from \(s.linkage.sourcePersonRecords) source person records "
         + "(\(s.linkage.linkedPersons) linked from more than one record)")
+    if !s.stages.isEmpty {
+      out.append(
+        "time: "
+          + s.stages.map { "\($0.name) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", "))
+    }
     if let html = s.reports["html"] { out.append("report: \(html)") }
     return out.joined(separator: "\n")
   }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: generate a corpus, run the whole pipeline on it (release build) into a
+# fresh SQLite warehouse, print per-stage wall time and rows/s, peak RSS, and the linkage and
+# mapping scores against the corpus's ground truth.
+#   bash Benchmarks/scripts/end-to-end.sh [PERSONS] [MUNICIPALITIES]    (default 300000 40)
+# The corpus goes to a temporary folder that is deleted afterwards (never committed); set
+# KEEP=1 to keep it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+persons="${1:-300000}"
+municipalities="${2:-40}"
+work="$(mktemp -d)"
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+
+swift build -c release --product pakt >/dev/null 2>&1
+pakt=".build/release/pakt"
+
+echo "== generating $persons persons in $municipalities municipalities"
+"$pakt" samples generate --persons "$persons" --municipalities "$municipalities" --seed 1 \
+  --out "$work" --gazetteer mappings/municipalities.csv
+
+echo "== pakt run (release, fresh warehouse)"
+/usr/bin/time -f "%e %M" -o "$work/time" "$pakt" run "$work/pipeline.yml" --json >"$work/summary.json" || {
+  echo "pakt run failed (exit $?)"; exit 1; }
+read -r secs kb <"$work/time"
+python3 - "$work/summary.json" "$secs" "$kb" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+secs, kb = float(sys.argv[2]), int(sys.argv[3])
+t = s["totals"]
+print(f"files {t['files']}, records read {t['read']}, loaded {t['loaded']}, rejected {t['rejected']}; "
+      f"participations {s['participations']}; persons {s['linkage']['persons']} "
+      f"from {s['linkage']['source_person_records']} source person records")
+print(f"{'stage':<18} {'wall s':>8} {'rows':>10} {'rows/s':>10}")
+for st in s["stages"]:
+    rate = f"{st['rows'] / st['seconds']:,.0f}" if st["rows"] and st["seconds"] > 0 else ""
+    print(f"{st['name']:<18} {st['seconds']:>8.2f} {st['rows']:>10} {rate:>10}")
+print(f"{'total (process)':<18} {secs:>8.2f}   peak RSS {kb // 1024} MB")
+PY
+python3 Benchmarks/scripts/score.py "$work"

@@ -1,0 +1,207 @@
+import PaktCore
+
+/// Writes one municipality's export in its format.
+struct ExportWriter {
+  let municipality: GeneratedMunicipality
+  let catalogue: Catalogue
+
+  struct Written {
+    var personRecords = 0
+    var participations = 0
+    var bad = 0
+    var bytes = 0
+    /// Local id → true person, for every record that is not malformed.
+    var truth: [(String, Int)] = []
+  }
+
+  struct Part {
+    var code: String
+    var start: (Int, Int, Int)
+    var end: (Int, Int, Int)
+    var status: Int
+    var costCents: Int
+  }
+
+  static let statusEnglish = ["completed", "ongoing", "planned", "dropped out"]
+  static let statusGerman = ["abgeschlossen", "läuft", "geplant", "abgebrochen"]
+  static let statusExcel = ["beendet", "aktiv", "angemeldet", "Abbruch"]
+  static let statusXML = ["completed", "running", "planned", "aborted"]
+  static let costs = [0, 35_000, 123_450, 289_000, 41_575, 8_990]
+
+  func parts(rng: inout SeededRandom) -> [Part] {
+    let language = catalogue.measures.filter { $0.category == "SPR" }
+    return (0..<Int.random(in: 1...6, using: &rng)).map { _ in
+      let measure = rng.chance(0.4) && !language.isEmpty ? rng.pick(language) : rng.pick(catalogue.measures)
+      let year = Int.random(in: 2023...2025, using: &rng)
+      let month = Int.random(in: 1...12, using: &rng)
+      let months = Int.random(in: 1...9, using: &rng)
+      let endMonth = (month - 1 + months) % 12 + 1
+      let endYear = year + (month - 1 + months) / 12
+      return Part(
+        code: measure.code, start: (year, month, Int.random(in: 1...28, using: &rng)),
+        end: (endYear, endMonth, Int.random(in: 1...28, using: &rng)), status: Int.random(in: 0..<4, using: &rng),
+        costCents: rng.pick(Self.costs))
+    }
+  }
+
+  static func iso(_ d: (Int, Int, Int)) -> String { "\(d.0)-\(two(d.1))-\(two(d.2))" }
+  static func german(_ d: (Int, Int, Int)) -> String { "\(two(d.2)).\(two(d.1)).\(d.0)" }
+  static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+  static func euros(_ cents: Int, comma: Bool, thousands: Bool = false) -> String {
+    var whole = String(cents / 100)
+    if thousands && whole.count > 3 { whole.insert(".", at: whole.index(whole.endIndex, offsetBy: -3)) }
+    return whole + (comma ? "," : ".") + two(cents % 100)
+  }
+  static func quoted(_ text: String, delimiter: Character) -> String {
+    text.contains(delimiter) || text.contains("\"")
+      ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+  }
+
+  func write(
+    path: String, appearances: [(person: Int, variant: Variant)], persons: [TruePerson],
+    options: SampleGenerator.Options, rng: inout SeededRandom
+  ) throws -> Written {
+    let m = municipality
+    var w = Written()
+    let encoding: OutputEncoding
+    switch m.format {
+    case .csvEnglish, .xmlNested: encoding = .utf8
+    case .csvGerman: encoding = .windows1252
+    case .excelText: encoding = .utf16LE
+    case .xmlReferences: encoding = .latin1
+    }
+    let file = try EncodedFile(path: path, encoding: encoding)
+    let code = "G" + GeneratedMunicipality.format2(m.index + 1)
+    var referenced: [(String, [Part])] = []
+
+    switch m.format {
+    case .csvEnglish:
+      try file.write(
+        "client_id,first_name,last_name,date_of_birth,gender,nationality,azr_number,german_level,programme,provider,start_date,end_date,status,cost_eur\n"
+      )
+    case .csvGerman:
+      try file.write(
+        "Export \(m.name), Integrationsmanagement, Stand 31.01.2025\r\n\r\n"
+          + "Klienten-Nr.;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehörigkeit;Maßnahme;Träger;Beginn;Ende;Status;Kosten (EUR);Sprachniveau;Schuljahre\r\n"
+      )
+    case .excelText:
+      try file.write(
+        "Kennung\tFamilienname\tVorname\tGeb.-Datum\tGeschlecht\tNationalität\tAZR-Nr\tMaßnahme\tBeginn\tEnde\tStatus\tKosten\r\n")
+    case .xmlNested:
+      try file.write(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Export gemeinde=\"\(xmlEscaped(m.name))\">\n  <Personen>\n")
+    case .xmlReferences:
+      try file.write(
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<g:Meldung xmlns:g=\"urn:example:pakt:generated:1\">\n  <g:Personen>\n"
+      )
+    }
+
+    for (n, appearance) in appearances.enumerated() {
+      let p = persons[appearance.person].written(appearance.variant, rng: &rng)
+      let localID = "\(code)-\(100_000 + n)"
+      let ps = parts(rng: &rng)
+      w.personRecords += 1
+      w.participations += ps.count
+      w.truth.append((localID, p.id))
+      let name = { (part: Part) in m.localNames[part.code]! }
+      let born = (p.year, p.month, p.day)
+      switch m.format {
+      case .csvEnglish:
+        for part in ps {
+          try file.write(
+            [
+              localID, p.given, p.family, Self.iso(born), p.male ? "M" : "F", Names.nationalityEN[p.nationality]!, p.azr,
+              p.language, "\"\(name(part))\"", "\"\(m.name)\"", Self.iso(part.start), Self.iso(part.end),
+              Self.statusEnglish[part.status], Self.euros(part.costCents, comma: false),
+            ].joined(separator: ",") + "\n")
+        }
+        if rng.chance(options.bad) {
+          try file.write("\(code)-X\(n),\(p.given)\n")  // malformed: the row is cut short
+          w.bad += 1
+        }
+      case .csvGerman:
+        for part in ps {
+          try file.write(
+            [
+              localID, p.family, p.given, Self.german(born), p.male ? "männlich" : "weiblich",
+              Names.nationalityDE[p.nationality]!, Self.quoted(name(part), delimiter: ";"), "Träger \(m.index % 7 + 1)",
+              Self.german(part.start), Self.german(part.end), Self.statusGerman[part.status],
+              Self.euros(part.costCents, comma: true, thousands: true) + " €", p.language, String(p.schoolYears),
+            ].joined(separator: ";") + "\r\n")
+        }
+        if rng.chance(options.bad) {
+          // malformed: text after a closing quote
+          try file.write("\(code)-X\(n);\(p.family);\(p.given);\"Kurs\" Abend;;;;;;;;;;\r\n")
+          w.bad += 1
+        }
+      case .excelText:
+        for part in ps {
+          try file.write(
+            [
+              localID, p.family, p.given, Self.german(born), p.male ? "1" : "2", p.nationality, p.azr, name(part),
+              Self.german(part.start), Self.german(part.end), Self.statusExcel[part.status],
+              Self.euros(part.costCents, comma: true),
+            ].joined(separator: "\t") + "\r\n")
+        }
+        if rng.chance(options.bad) {
+          try file.write("\(code)-X\(n)\t\(p.family)\r\n")  // malformed: the row is cut short
+          w.bad += 1
+        }
+      case .xmlNested:
+        var out = "    <Person id=\"\(localID)\">\n"
+        out += "      <Name><Familienname>\(xmlEscaped(p.family))</Familienname>"
+        out += "<Vorname>\(xmlEscaped(p.given))</Vorname></Name>\n"
+        out += "      <Geburtsdatum>\(Self.iso(born))</Geburtsdatum><Geschlecht>\(p.male ? "m" : "w")</Geschlecht>"
+        out += "<Staatsangehoerigkeit>\(p.nationality)</Staatsangehoerigkeit>"
+        if !p.azr.isEmpty { out += "<AZR>\(p.azr)</AZR>" }
+        out += "\n      <Potenzial><Sprache>\(xmlEscaped(p.language))</Sprache>"
+        out += "<Schuljahre>\(p.schoolYears)</Schuljahre></Potenzial>\n      <Massnahmen>\n"
+        for part in ps {
+          out += "        <Massnahme status=\"\(Self.statusXML[part.status])\"><Bezeichnung>\(xmlEscaped(name(part)))"
+          out += "</Bezeichnung><Beginn>\(Self.iso(part.start))</Beginn><Ende>\(Self.iso(part.end))</Ende>"
+          out += "<Kosten>\(Self.euros(part.costCents, comma: false))</Kosten></Massnahme>\n"
+        }
+        out += "      </Massnahmen>\n    </Person>\n"
+        if rng.chance(options.bad) {
+          // malformed: a person without id or name
+          out += "    <Person><Geschlecht>w</Geschlecht><Massnahmen><Massnahme status=\"running\">"
+          out += "<Bezeichnung>\(xmlEscaped(name(ps[0])))</Bezeichnung></Massnahme></Massnahmen></Person>\n"
+          w.bad += 1
+        }
+        try file.write(out)
+      case .xmlReferences:
+        try file.write(
+          "    <g:Person g:nr=\"\(localID)\" geschlecht=\"\(p.male ? "m" : "f")\" staat=\"\(p.nationality)\">"
+            + "<g:Nachname>\(xmlEscaped(p.family, latin1: true))</g:Nachname>"
+            + "<g:Vornamen>\(xmlEscaped(p.given, latin1: true))</g:Vornamen>"
+            + "<g:GebDatum>\(Self.german(born))</g:GebDatum></g:Person>\n")
+        referenced.append((localID, ps))
+      }
+    }
+    switch m.format {
+    case .xmlNested:
+      try file.write("  </Personen>\n</Export>\n")
+    case .xmlReferences:
+      try file.write("  </g:Personen>\n  <g:Teilnahmen>\n")
+      for (localID, ps) in referenced {
+        for part in ps {
+          try file.write(
+            "    <g:Teilnahme person=\"\(localID)\"><g:Programm>\(xmlEscaped(m.localNames[part.code]!, latin1: true))"
+              + "</g:Programm><g:Von>\(Self.german(part.start))</g:Von><g:Bis>\(Self.german(part.end))</g:Bis>"
+              + "<g:Stand>\(Self.statusXML[part.status])</g:Stand></g:Teilnahme>\n")
+        }
+        if rng.chance(options.bad) {
+          // malformed: a participation of a person the export does not list
+          try file.write(
+            "    <g:Teilnahme person=\"\(code)-UNBEKANNT\"><g:Programm>Praktikum</g:Programm></g:Teilnahme>\n")
+          w.bad += 1
+        }
+      }
+      try file.write("  </g:Teilnahmen>\n</g:Meldung>\n")
+    default: break
+    }
+    try file.close()
+    w.bytes = file.bytesWritten
+    return w
+  }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// The text encodings municipal exports come in, as bytes.
+enum OutputEncoding: String, Sendable {
+  case utf8 = "utf-8"
+  case windows1252 = "windows-1252"
+  case latin1 = "iso-8859-1"
+  case utf16LE = "utf-16le"
+
+  /// Windows-1252's characters at 0x80–0x9F.
+  private static let cp1252: [UInt32: UInt8] = {
+    let high: [UInt32] = [
+      0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,
+      0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+      0x0153, 0, 0x017E, 0x0178,
+    ]
+    var out: [UInt32: UInt8] = [:]
+    for (i, scalar) in high.enumerated() where scalar != 0 { out[scalar] = UInt8(0x80 + i) }
+    return out
+  }()
+
+  func bytes(_ text: String) -> [UInt8] {
+    switch self {
+    case .utf8: return Array(text.utf8)
+    case .utf16LE: return text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+    case .windows1252, .latin1:
+      return text.unicodeScalars.map { s -> UInt8 in
+        let v = s.value
+        if v < 0x80 || (v >= 0xA0 && v <= 0xFF) { return UInt8(v) }
+        if self == .windows1252, let b = Self.cp1252[v] { return b }
+        return 0x3F  // "?", as export tools write a character their code page lacks
+      }
+    }
+  }
+
+  var byteOrderMark: [UInt8] { self == .utf16LE ? [0xFF, 0xFE] : [] }
+}
+
+/// Writes one generated file in its encoding, buffering about a megabyte at a time.
+final class EncodedFile {
+  private let handle: FileHandle
+  private let encoding: OutputEncoding
+  private var pending = ""
+  private(set) var bytesWritten = 0
+
+  init(path: String, encoding: OutputEncoding) throws {
+    guard FileManager.default.createFile(atPath: path, contents: Data(encoding.byteOrderMark)) else {
+      throw GeneratorError("cannot create \(path)")
+    }
+    handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    handle.seekToEndOfFile()
+    self.encoding = encoding
+    pending.reserveCapacity(1 << 20)
+  }
+
+  func write(_ text: String) throws {
+    pending += text
+    if pending.utf8.count >= 1 << 20 { try flush() }
+  }
+
+  func close() throws {
+    try flush()
+    try handle.close()
+  }
+
+  private func flush() throws {
+    let data = Data(encoding.bytes(pending))
+    bytesWritten += data.count
+    try handle.write(contentsOf: data)
+    pending.removeAll(keepingCapacity: true)
+  }
+}
+
+struct GeneratorError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// XML text with the five special characters escaped; characters the encoding lacks become
+/// character references.
+func xmlEscaped(_ text: String, latin1: Bool = false) -> String {
+  var out = ""
+  out.reserveCapacity(text.utf8.count)
+  for s in text.unicodeScalars {
+    switch s {
+    case "&": out += "&amp;"
+    case "<": out += "&lt;"
+    case ">": out += "&gt;"
+    case "\"": out += "&quot;"
+    case "'": out += "&apos;"
+    default:
+      if latin1 && s.value > 0xFF { out += "&#\(s.value);" } else { out.unicodeScalars.append(s) }
+    }
+  }
+  return out
+}
