@@ -86,7 +86,8 @@ struct ExportWriter {
       )
     case .excelText:
       try file.write(
-        "Kennung\tFamilienname\tVorname\tGeb.-Datum\tGeschlecht\tNationalität\tAZR-Nr\tMaßnahme\tBeginn\tEnde\tStatus\tKosten\r\n")
+        "Kennung\tFamilienname\tVorname\tGeb.-Datum\tGeschlecht\tNationalität\tAZR-Nr\tMaßnahme\tBeginn\tEnde\tStatus\tKosten\r\n"
+      )
     case .xmlNested:
       try file.write(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Export gemeinde=\"\(xmlEscaped(m.name))\">\n  <Personen>\n")
@@ -110,7 +111,8 @@ struct ExportWriter {
         for part in ps {
           try file.write(
             [
-              localID, p.given, p.family, Self.iso(born), p.male ? "M" : "F", Names.nationalityEN[p.nationality]!, p.azr,
+              localID, p.given, p.family, Self.iso(born), p.male ? "M" : "F", Names.nationalityEN[p.nationality]!,
+              p.azr,
               p.language, "\"\(name(part))\"", "\"\(m.name)\"", Self.iso(part.start), Self.iso(part.end),
               Self.statusEnglish[part.status], Self.euros(part.costCents, comma: false),
             ].joined(separator: ",") + "\n")

@@ -52,8 +52,10 @@ enum Names {
     "Yousef": "Yusuf", "Hosseini": "Husseini", "El-Amin": "Elamin", "Qasim": "Kasim", "Rahimi": "Rahimy",
     "Hassan": "Hasan", "Mahmoud": "Mahmud", "Abdulrahman": "Abd al-Rahman", "Mehdi": "Mahdi", "Javad": "Jawad",
     "Sayed": "Sayyid", "Maryam": "Mariam", "Fatemeh": "Fatima", "Khadija": "Chadija", "Al-Khatib": "Alkhatib",
-    "Suleiman": "Sulaiman", "Abdullahi": "Abdullah", "Rezaei": "Rezai", "Jafari": "Dschafari", "Oleksandr":
-      "Aleksandr", "Andrii": "Andrej", "Serhii": "Sergej", "Tetiana": "Tatjana", "Ayse": "Aysche", "Shevchenko":
+    "Suleiman": "Sulaiman", "Abdullahi": "Abdullah", "Rezaei": "Rezai", "Jafari": "Dschafari",
+    "Oleksandr":
+      "Aleksandr", "Andrii": "Andrej", "Serhii": "Sergej", "Tetiana": "Tatjana", "Ayse": "Aysche",
+    "Shevchenko":
       "Schewtschenko", "Kovalenko": "Kowalenko", "Tkachenko": "Tkatschenko",
   ]
   static let nationalities = ["SYR", "AFG", "IRQ", "ERI", "IRN", "SOM", "NGA", "TUR", "UKR", "GMB"]

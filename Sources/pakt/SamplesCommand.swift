@@ -49,7 +49,8 @@ struct SamplesCommand: ParsableCommand {
       guard persons >= 1 else { throw ValidationError("--persons must be at least 1") }
       guard municipalities >= 1 else { throw ValidationError("--municipalities must be at least 1") }
       guard FileManager.default.fileExists(atPath: catalogue) else {
-        throw ValidationError("the catalogue \(catalogue) does not exist; run from the project folder or pass --catalogue")
+        throw ValidationError(
+          "the catalogue \(catalogue) does not exist; run from the project folder or pass --catalogue")
       }
     }
 
