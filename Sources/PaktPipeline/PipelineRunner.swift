@@ -222,13 +222,15 @@ public struct PipelineRunner: Sendable {
       encoding: file.layout?.encoding ?? "unknown", layout: file.layout?.summary ?? "unreadable",
       sha256: file.sha256, status: "loaded")
     var problem = file.problem
-    if problem == nil, var mapper = file.mapper {
+    if problem == nil, let mapper = file.mapper {
       var read = 0
       var rejected = 0
       var repeated = 0
       try load.savepoint {
+        // Extraction and mapping run on a second thread; this one writes.
+        let stream = MappedStream(path: file.path, options: optionsFor(source), mapper: mapper)
+        defer { stream.close() }
         do {
-          let opened = try OpenedFile(path: file.path, options: optionsFor(source))
           /// A reject the loader itself decides (no raw text is kept for these).
           func reject(_ line: Int, _ kind: String, _ reason: String) throws {
             try load.insert(
@@ -236,39 +238,40 @@ public struct PipelineRunner: Sendable {
               runID: runID)
             rejected += 1
           }
-          while let record = try opened.next() {
-            read += 1
-            let mapped = mapper.map(record)
-            if let reject = mapped.reject {
-              try load.insert(reject, runID: runID)
-              rejected += 1
-              continue
+          while let batch = try stream.next() {
+            for (line, mapped) in batch {
+              read += 1
+              if let reject = mapped.reject {
+                try load.insert(reject, runID: runID)
+                rejected += 1
+                continue
+              }
+              // A person erased on request is not loaded again; the reject keeps no raw text.
+              let owner = mapped.person?.localID ?? mapped.personRef ?? mapped.participations.first?.personLocalID
+              if let owner, erased(source.source.name, owner) {
+                try reject(
+                  line, "erased", "the person was erased on request (pakt erase); the record is not loaded")
+                continue
+              }
+              // A record that yields no canonical row at all must not count as loaded.
+              if mapped.person == nil && mapped.participations.isEmpty && mapped.residences.isEmpty
+                && mapped.potentials.isEmpty
+              {
+                try reject(line, "empty record", "the record holds no value that the mapping loads")
+                continue
+              }
+              var wrote = false
+              if let person = mapped.person { wrote = try load.insert(person) || wrote }
+              for p in mapped.participations {
+                let id = try load.insert(p)
+                wrote = true
+                if let raw = mapped.raw { try load.notePersonReference(participationID: id, raw: raw) }
+              }
+              for r in mapped.residences { wrote = try load.insert(r) || wrote }
+              for p in mapped.potentials { wrote = try load.insert(p) || wrote }
+              for m in mapped.misses { try load.insert(m) }
+              if !wrote { repeated += 1 }
             }
-            // A person erased on request is not loaded again; the reject keeps no raw text.
-            let owner = mapped.person?.localID ?? mapped.personRef ?? mapped.participations.first?.personLocalID
-            if let owner, erased(source.source.name, owner) {
-              try reject(
-                record.line, "erased", "the person was erased on request (pakt erase); the record is not loaded")
-              continue
-            }
-            // A record that yields no canonical row at all must not count as loaded.
-            if mapped.person == nil && mapped.participations.isEmpty && mapped.residences.isEmpty
-              && mapped.potentials.isEmpty
-            {
-              try reject(record.line, "empty record", "the record holds no value that the mapping loads")
-              continue
-            }
-            var wrote = false
-            if let person = mapped.person { wrote = try load.insert(person) || wrote }
-            for p in mapped.participations {
-              let id = try load.insert(p)
-              wrote = true
-              if let raw = mapped.raw { try load.notePersonReference(participationID: id, raw: raw) }
-            }
-            for r in mapped.residences { wrote = try load.insert(r) || wrote }
-            for p in mapped.potentials { wrote = try load.insert(p) || wrote }
-            for m in mapped.misses { try load.insert(m) }
-            if !wrote { repeated += 1 }
           }
           return true
         } catch let error as ExtractError {
