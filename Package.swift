@@ -44,7 +44,11 @@ let package = Package(
     .target(name: "PaktLink", dependencies: ["PaktCore"]),
     .target(
       name: "PaktLoad",
-      dependencies: ["PaktCore", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: [
+        "PaktCore", .product(name: "GRDB", package: "GRDB.swift"),
+        // SQLite's C API for the hottest inserts (see RawInsert.swift).
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
+      ]
     ),
     .target(name: "PaktReport", dependencies: ["PaktCore"]),
     // Synthetic corpora with ground truth, for benchmarks and tests (not a pipeline stage).

@@ -242,6 +242,48 @@ struct WarehouseTests {
     #expect(try w.tableCounts() == before)
   }
 
+  @Test("rows bound through SQLite's C API keep empty text, NULL, numbers and any script apart")
+  func rawBinding() throws {
+    let dir = TestSupport.scratch()
+    let w = try Warehouse(path: "\(dir)/w.sqlite")
+    let long = String(repeating: "Ağa Müller-ʿAbd al-Raḥmān € ", count: 40)
+    try w.transaction { load in
+      let fresh = try load.insert(
+        SourcePersonRecord(
+          source: "s", localID: "1", familyName: long, givenName: "",
+          birthDate: PartialDate(year: 1990, placeholder: true),
+          lineage: Lineage(file: "f.csv", line: 7)))
+      #expect(fresh)
+      let again = try load.insert(
+        SourcePersonRecord(source: "s", localID: "1", lineage: Lineage(file: "f.csv", line: 8)))
+      #expect(!again)
+      let id = try load.insert(
+        Participation(
+          source: "s", personLocalID: "1", programName: "Sprachcafé", mappingMethod: .unmapped, costCents: 123_450,
+          lineage: Lineage(file: "f.csv", line: 7, path: "/x[1]")))
+      #expect(id > 0)
+    }
+    let rows = try w.read { load in
+      try load.rows(
+        """
+        SELECT family_name, given_name, typeof(given_name) AS t, birth_date, birth_date_placeholder AS ph,
+               birth_name IS NULL AS no_birth_name, line FROM source_person
+        """)
+    }
+    #expect(rows.count == 1)
+    #expect(rows.first?["family_name"] == long)
+    #expect(rows.first?["t"] == "text")
+    #expect(rows.first?["given_name"] == "")
+    #expect(rows.first?["ph"] == "1")
+    #expect(rows.first?["no_birth_name"] == "1")
+    #expect(rows.first?["line"] == "7")
+    let parts = try w.read { try $0.rows("SELECT program_name, cost_cents, path, catalogue_code FROM participation") }
+    #expect(parts.first?["program_name"] == "Sprachcafé")
+    #expect(parts.first?["cost_cents"] == "123450")
+    #expect(parts.first?["path"] == "/x[1]")
+    #expect(parts.first?["catalogue_code"] == nil)
+  }
+
   @Test("an older warehouse is upgraded in place")
   func upgrade() throws {
     let dir = TestSupport.scratch()
