@@ -92,44 +92,42 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, allowTruncatedEnd: Bool = 
 func utf8SequenceLength(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
   let b = bytes[0]
   if b < 0x80 { return 1 }
-  let length: Int
-  if b & 0xE0 == 0xC0 && b >= 0xC2 {
-    length = 2
-  } else if b & 0xF0 == 0xE0 {
-    length = 3
-  } else if b & 0xF8 == 0xF0 && b <= 0xF4 {
-    length = 4
-  } else {
-    return 0
-  }
-  if length > bytes.count { return 0 }
+  let length = utf8LeadLength(b)
+  if length == 0 || length > bytes.count { return 0 }
   for k in 1..<length where bytes[k] & 0xC0 != 0x80 { return 0 }
-  // Overlong three- and four-byte forms, UTF-16 surrogates, and code points past U+10FFFF.
-  if length == 3 && ((b == 0xE0 && bytes[1] < 0xA0) || (b == 0xED && bytes[1] >= 0xA0)) { return 0 }
-  if length == 4 && ((b == 0xF0 && bytes[1] < 0x90) || (b == 0xF4 && bytes[1] >= 0x90)) { return 0 }
-  return length
+  return utf8SecondByteAllowed(lead: b, bytes[1]) ? length : 0
 }
 
 /// True when `bytes` (fewer than four) are the valid start of a sequence cut off early.
 func isTruncatedUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
   guard let b = bytes.first else { return false }
-  let length: Int
-  if b & 0xE0 == 0xC0 && b >= 0xC2 {
-    length = 2
-  } else if b & 0xF0 == 0xE0 {
-    length = 3
-  } else if b & 0xF8 == 0xF0 && b <= 0xF4 {
-    length = 4
-  } else {
-    return false
-  }
-  guard bytes.count < length else { return false }
+  let length = utf8LeadLength(b)
+  guard length > 0, bytes.count < length else { return false }
   for k in 1..<bytes.count where bytes[k] & 0xC0 != 0x80 { return false }
-  if bytes.count >= 2 {
-    if length == 3 && ((b == 0xE0 && bytes[1] < 0xA0) || (b == 0xED && bytes[1] >= 0xA0)) { return false }
-    if length == 4 && ((b == 0xF0 && bytes[1] < 0x90) || (b == 0xF4 && bytes[1] >= 0x90)) { return false }
+  return bytes.count < 2 || utf8SecondByteAllowed(lead: b, bytes[1])
+}
+
+/// How long a sequence that starts with `lead` (not ASCII) is, or 0 for a byte that cannot
+/// start one (a continuation byte, an overlong two-byte lead, a lead past U+10FFFF).
+@inline(__always)
+func utf8LeadLength(_ lead: UInt8) -> Int {
+  if lead & 0xE0 == 0xC0 && lead >= 0xC2 { return 2 }
+  if lead & 0xF0 == 0xE0 { return 3 }
+  if lead & 0xF8 == 0xF0 && lead <= 0xF4 { return 4 }
+  return 0
+}
+
+/// False where the second byte makes an overlong three- or four-byte form, a UTF-16
+/// surrogate, or a code point past U+10FFFF.
+@inline(__always)
+func utf8SecondByteAllowed(lead: UInt8, _ second: UInt8) -> Bool {
+  switch lead {
+  case 0xE0: return second >= 0xA0
+  case 0xED: return second < 0xA0
+  case 0xF0: return second >= 0x90
+  case 0xF4: return second < 0x90
+  default: return true
   }
-  return true
 }
 
 /// Turns a stream of bytes in some encoding into UTF-8, chunk by chunk.

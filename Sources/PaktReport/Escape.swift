@@ -7,7 +7,15 @@ public enum Escape {
   /// ```swift
   /// Escape.html("<b>\"x\" & y</b>")  // "&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;"
   /// ```
-  public static func html(_ text: String) -> String {
+  public static func html(_ text: String) -> String { xml(text, referencesAbove: 0x10FFFF) }
+
+  /// The same escaping for XML text and attributes, with characters above `limit` as numeric
+  /// references (`&#351;`), for XML written in a single-byte encoding.
+  ///
+  /// ```swift
+  /// Escape.xml("Ayşe & Co", referencesAbove: 0xFF)  // "Ay&#351;e &amp; Co"
+  /// ```
+  public static func xml(_ text: String, referencesAbove limit: UInt32) -> String {
     var out = ""
     out.reserveCapacity(text.utf8.count)
     for ch in text.unicodeScalars {
@@ -17,7 +25,8 @@ public enum Escape {
       case ">": out += "&gt;"
       case "\"": out += "&quot;"
       case "'": out += "&#39;"
-      default: out.unicodeScalars.append(ch)
+      default:
+        if ch.value > limit { out += "&#\(ch.value);" } else { out.unicodeScalars.append(ch) }
       }
     }
     return out

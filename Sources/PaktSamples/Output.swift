@@ -1,4 +1,5 @@
 import Foundation
+import PaktReport
 
 /// The text encodings municipal exports come in, as bytes.
 enum OutputEncoding: String, Sendable {
@@ -76,21 +77,8 @@ struct GeneratorError: Error, CustomStringConvertible {
   init(_ description: String) { self.description = description }
 }
 
-/// XML text with the five special characters escaped; characters the encoding lacks become
-/// character references.
+/// XML text with the special characters escaped; in ISO-8859-1 files, characters the
+/// encoding lacks become character references.
 func xmlEscaped(_ text: String, latin1: Bool = false) -> String {
-  var out = ""
-  out.reserveCapacity(text.utf8.count)
-  for s in text.unicodeScalars {
-    switch s {
-    case "&": out += "&amp;"
-    case "<": out += "&lt;"
-    case ">": out += "&gt;"
-    case "\"": out += "&quot;"
-    case "'": out += "&apos;"
-    default:
-      if latin1 && s.value > 0xFF { out += "&#\(s.value);" } else { out.unicodeScalars.append(s) }
-    }
-  }
-  return out
+  Escape.xml(text, referencesAbove: latin1 ? 0xFF : 0x10FFFF)
 }

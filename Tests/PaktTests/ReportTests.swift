@@ -11,6 +11,9 @@ struct ReportTests {
     #expect(
       Escape.html("<script>alert('x') & \"y\"</script>")
         == "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;")
+    #expect(Escape.html("Ayşe €") == "Ayşe €")
+    // For XML in ISO-8859-1: what the encoding lacks becomes a character reference.
+    #expect(Escape.xml("Ayşe <Müller> €", referencesAbove: 0xFF) == "Ay&#351;e &lt;Müller&gt; &#8364;")
   }
 
   @Test(
