@@ -358,21 +358,24 @@ public struct LoadSession {
 
   /// Every source person record, for linking, with the person id it had before this run.
   public func storedPersons() throws -> [StoredPerson] {
-    try Row.fetchAll(
-      db,
+    // Read through SQLite's C API: decoding 300,000 GRDB rows took 3 s of the link stage.
+    let statement = try db.makeStatement(
       sql: """
         SELECT source, local_id, family_name, given_name, birth_date, birth_date_placeholder, sex, nationality,
                azr_number, bamf_number, person_id
         FROM source_person ORDER BY source, local_id
-        """
-    ).map { row in
-      StoredPerson(
-        key: "\(row["source"] as String)/\(row["local_id"] as String)", familyName: row["family_name"],
-        givenName: row["given_name"],
-        birthDate: PartialDate(iso: row["birth_date"], placeholder: row["birth_date_placeholder"]),
-        sex: Sex(rawValue: row["sex"]) ?? .unknown, nationality: row["nationality"], azrNumber: row["azr_number"],
-        bamfNumber: row["bamf_number"], personID: row["person_id"])
+        """)
+    var rows = RawRows(statement)
+    var out: [StoredPerson] = []
+    while try rows.next(db) {
+      out.append(
+        StoredPerson(
+          key: (rows.text(0) ?? "") + "/" + (rows.text(1) ?? ""), familyName: rows.text(2), givenName: rows.text(3),
+          birthDate: PartialDate(iso: rows.text(4), placeholder: rows.int64(5) == 1),
+          sex: rows.text(6).flatMap { Sex(rawValue: $0) } ?? .unknown, nationality: rows.text(7),
+          azrNumber: rows.text(8), bamfNumber: rows.text(9), personID: rows.int64(10)))
     }
+    return out
   }
 
   /// Person ids by source record key, as the warehouse holds them now.
@@ -399,15 +402,25 @@ public struct LoadSession {
     // landed on another page (link stage at 300,000 persons: 23-30 s before, 18 s after).
     for (key, id) in assignment.sorted(by: { $0.key < $1.key }) {
       guard let slash = key.firstIndex(of: "/") else { continue }
-      try update.execute(arguments: [
-        id, rules[key], String(key[..<slash]), String(key[key.index(after: slash)...]),
-      ])
+      var row = RawInsert(update)
+      row.bind(id)
+      row.bind(rules[key])
+      row.bind(String(key[..<slash]))
+      row.bind(String(key[key.index(after: slash)...]))
+      try row.run(db)
     }
     try db.execute(sql: "DELETE FROM person")
     let insert = try db.cachedStatement(
       sql: "INSERT INTO person(person_id, person_key, sex, birth_year, nationality, records) VALUES (?,?,?,?,?,?)")
     for p in persons {
-      try insert.execute(arguments: [p.id, p.key, p.sex.rawValue, p.birthYear, p.nationality, p.records])
+      var row = RawInsert(insert)
+      row.bind(p.id)
+      row.bind(p.key)
+      row.bind(p.sex.rawValue)
+      row.bind(p.birthYear)
+      row.bind(p.nationality)
+      row.bind(p.records)
+      try row.run(db)
     }
     let event = try db.cachedStatement(
       sql: "INSERT INTO person_id_event(run_id, kind, old_person_id, new_person_id) VALUES (?,?,?,?)")
