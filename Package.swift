@@ -52,7 +52,7 @@ let package = Package(
     ),
     .target(name: "PaktReport", dependencies: ["PaktCore"]),
     // Synthetic corpora with ground truth, for benchmarks and tests (not a pipeline stage).
-    .target(name: "PaktSamples", dependencies: ["PaktCore", "PaktReport"]),
+    .target(name: "PaktSamples", dependencies: ["PaktCore", "PaktExtract", "PaktReport"]),
     .target(
       name: "PaktPipeline",
       dependencies: [

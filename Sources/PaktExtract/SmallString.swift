@@ -4,9 +4,9 @@
 /// field (callgrind, 64 MB benchmark), a third of the whole reader. A String of at most 15
 /// UTF-8 bytes is stored inline in its two words (bytes, then the count and flags in the top
 /// byte). This type writes those two words directly, but only after `isAvailable` has
-/// checked, for every length 0...15 and for ASCII and non-ASCII text, that the result is bit for bit what the standard
-/// library itself builds for the same bytes; on any other layout it stays off and callers
-/// use the standard initialiser. The result is then an ordinary String value.
+/// checked, for every length 0...15 and for ASCII and non-ASCII text, that the result is bit
+/// for bit what the standard library itself builds for the same bytes; on any other layout it
+/// stays off and callers use the standard initialiser. The result is then an ordinary String.
 enum SmallString {
   /// True when the inline layout was verified on this platform and standard library.
   static let isAvailable: Bool = {
@@ -62,7 +62,6 @@ enum SmallString {
         high |= bytes[i]
       }
     }
-    words.1 |= UInt64((high < 0x80 ? 0xE0 : 0xA0) | count) << 56
-    return unsafeBitCast(words, to: String.self)
+    return withUnsafeBytes(of: words) { make($0.baseAddress!, count: count, ascii: high < 0x80) }
   }
 }

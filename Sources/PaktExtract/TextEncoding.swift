@@ -2,6 +2,13 @@ import PaktCore
 
 /// The text encodings pakt reads, detected from the bytes or set per source.
 public enum TextEncoding: String, Sendable, Codable, CaseIterable {
+  /// Windows-1252 0x80–0x9F to Unicode; 0 marks the five undefined bytes.
+  public static let windows1252High: [UInt32] = [
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+    0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E,
+    0x0178,
+  ]
+
   case utf8 = "utf-8"
   case utf8BOM = "utf-8-bom"
   case utf16LE = "utf-16le"
@@ -144,20 +151,13 @@ struct Transcoder {
 
   init(encoding: TextEncoding) { self.encoding = encoding }
 
-  /// Windows-1252 0x80–0x9F to Unicode; 0 marks the five undefined bytes.
-  static let cp1252High: [UInt32] = [
-    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
-    0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E,
-    0x0178,
-  ]
-
   /// UTF-8 bytes of each single-byte character, precomputed once: a 256-entry table is
   /// ten times faster than Foundation's decoder here (platform notes).
   static func singleByteTable(_ encoding: TextEncoding) -> [[UInt8]] {
     (0..<256).map { b -> [UInt8] in
       var scalar = UInt32(b)
       if encoding == .windows1252 && b >= 0x80 && b <= 0x9F {
-        scalar = cp1252High[b - 0x80]
+        scalar = TextEncoding.windows1252High[b - 0x80]
         if scalar == 0 { return [0xFF] }
       }
       return Array(String(Unicode.Scalar(scalar)!).utf8)

@@ -55,11 +55,7 @@ public struct XMLElementNode: Sendable {
   /// The child elements in document order.
   public var children: [XMLElementNode] {
     var out: [XMLElementNode] = []
-    var child = element.firstChild
-    while child >= 0 {
-      out.append(XMLElementNode(tree: tree, index: child))
-      child = tree.elements[Int(child)].nextSibling
-    }
+    forEachChild { out.append($0) }
     return out
   }
 

@@ -5,9 +5,10 @@ import GRDBSQLite
 /// runs it.
 ///
 /// Why: on the nightly load's hottest statements (one insert per participation and per source
-/// person record, one person-id update per source person record), building `StatementArguments` boxed every value in an existential and converted it
-/// again; the platform notes measure GRDB's argument path at 620k rows/s against 890k for the
-/// C API. Used only for plain INSERTs and UPDATEs inside the session's transaction.
+/// person record, one person-id update per source person record), building
+/// `StatementArguments` boxed every value in an existential and converted it again; the
+/// platform notes measure GRDB's argument path at 620k rows/s against 890k for the C API.
+/// Used only for plain INSERTs and UPDATEs inside the session's transaction.
 ///
 /// ```swift
 /// var insert = RawInsert(statement)
@@ -55,11 +56,7 @@ struct RawInsert {
   func run(_ db: Database) throws {
     let code = sqlite3_step(statement)
     sqlite3_reset(statement)
-    guard code == SQLITE_DONE else {
-      throw DatabaseError(
-        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-        sql: String(cString: sqlite3_sql(statement)))
-    }
+    guard code == SQLITE_DONE else { throw sqliteError(code, statement, db) }
   }
 }
 
@@ -84,9 +81,7 @@ struct RawRows {
     if code == SQLITE_ROW { return true }
     sqlite3_reset(statement)
     if code == SQLITE_DONE { return false }
-    throw DatabaseError(
-      resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-      sql: String(cString: sqlite3_sql(statement)))
+    throw sqliteError(code, statement, db)
   }
 
   /// Column `i` as text, nil for NULL.
@@ -100,4 +95,11 @@ struct RawRows {
   func int64(_ i: Int32) -> Int64? {
     sqlite3_column_type(statement, i) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, i)
   }
+}
+
+/// SQLite's error for a failed step, as GRDB reports its own.
+private func sqliteError(_ code: Int32, _ statement: OpaquePointer, _ db: Database) -> DatabaseError {
+  DatabaseError(
+    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+    sql: String(cString: sqlite3_sql(statement)))
 }

@@ -49,20 +49,13 @@ public enum StatusNormalizer {
     if key.isEmpty { return .empty }
     // By bytes: Foundation's `String.contains` was 3% of a whole run (perf).
     let bytes = Array(key.utf8)
-    for (stem, status) in stemBytes where contains(bytes, stem) { return .value(status) }
+    for (stem, status) in stemBytes where bytes.indices.contains(where: { bytes.has(stem, at: $0) }) {
+      return .value(status)
+    }
     return .invalid
   }
 
   private static let stemBytes: [([UInt8], ParticipationStatus)] = stems.map { (Array($0.0.utf8), $0.1) }
-
-  private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-    guard needle.count <= haystack.count else { return false }
-    for start in 0...(haystack.count - needle.count)
-    where haystack[start] == needle[0] && haystack[start..<(start + needle.count)].elementsEqual(needle) {
-      return true
-    }
-    return false
-  }
 }
 
 /// Reads money as euro cents: "1.234,50 €", "1234.5", "1,234.50", "EUR 300", "300,-".
@@ -83,7 +76,7 @@ public enum MoneyNormalizer {
     out.reserveCapacity(bytes.count)
     var i = 0
     outer: while i < bytes.count {
-      for unit in units where i + unit.count <= bytes.count && bytes[i..<(i + unit.count)].elementsEqual(unit) {
+      for unit in units where bytes.has(unit, at: i) {
         i += unit.count
         continue outer
       }
@@ -151,5 +144,14 @@ public enum LanguageLevelNormalizer {
     let folded = TextFold.fold(raw)
     if ["keine", "keine kenntnisse", "none", "kein deutsch", "ohne", "0"].contains(folded) { return .value("none") }
     return .invalid
+  }
+}
+
+extension [UInt8] {
+  /// True when `needle` occurs here starting at `index`: the byte-level matching the
+  /// normalizers use instead of Foundation's string search.
+  func has(_ needle: [UInt8], at index: Int) -> Bool {
+    index + needle.count <= count && self[index] == needle[0]
+      && self[index..<(index + needle.count)].elementsEqual(needle)
   }
 }

@@ -28,13 +28,14 @@ enum Fingerprint {
   /// Lower-case hex. By table: `String(format: "%02x")` per byte was 13% of a whole run
   /// (perf, 20,000-person corpus), as every person key is hex.
   static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-    let digits = Array("0123456789abcdef".utf8)
     var out: [UInt8] = []
     out.reserveCapacity(64)
     for byte in digest {
-      out.append(digits[Int(byte >> 4)])
-      out.append(digits[Int(byte & 0x0F)])
+      out.append(hexDigits[Int(byte >> 4)])
+      out.append(hexDigits[Int(byte & 0x0F)])
     }
     return String(decoding: out, as: UTF8.self)
   }
+
+  private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -150,6 +150,8 @@ public struct PipelineRunner: Sendable {
       }
     }
     lap("describe", rows: summary.participations)
+    // Set twice: run-summary.json is written by the reports stage itself and so carries the
+    // figures up to it; what `run` returns (and `--json` prints) includes that stage too.
     summary.seconds = Date().timeIntervalSince(started)
     summary.stages = stages
     summary.reports = try ReportWriter(folder: config.reports).write(summary: summary, rejects: rejects)

@@ -44,13 +44,12 @@ struct ExportWriter {
     }
   }
 
-  static func iso(_ d: (Int, Int, Int)) -> String { "\(d.0)-\(two(d.1))-\(two(d.2))" }
-  static func german(_ d: (Int, Int, Int)) -> String { "\(two(d.2)).\(two(d.1)).\(d.0)" }
-  static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+  static func iso(_ d: (Int, Int, Int)) -> String { "\(d.0)-\(twoDigits(d.1))-\(twoDigits(d.2))" }
+  static func german(_ d: (Int, Int, Int)) -> String { "\(twoDigits(d.2)).\(twoDigits(d.1)).\(d.0)" }
   static func euros(_ cents: Int, comma: Bool, thousands: Bool = false) -> String {
     var whole = String(cents / 100)
     if thousands && whole.count > 3 { whole.insert(".", at: whole.index(whole.endIndex, offsetBy: -3)) }
-    return whole + (comma ? "," : ".") + two(cents % 100)
+    return whole + (comma ? "," : ".") + twoDigits(cents % 100)
   }
   static func quoted(_ text: String, delimiter: Character) -> String {
     text.contains(delimiter) || text.contains("\"")
@@ -71,7 +70,7 @@ struct ExportWriter {
     case .xmlReferences: encoding = .latin1
     }
     let file = try EncodedFile(path: path, encoding: encoding)
-    let code = "G" + GeneratedMunicipality.format2(m.index + 1)
+    let code = "G" + twoDigits(m.index + 1)
     var referenced: [(String, [Part])] = []
 
     switch m.format {

@@ -135,9 +135,7 @@ struct GeneratedMunicipality: Sendable {
     var stem = rng.pick(nameStems)
     if prefix.isEmpty || prefix.hasSuffix(" ") { stem = stem.prefix(1).uppercased() + stem.dropFirst() }
     let name = prefix + stem + rng.pick(nameSuffixes)
-    let slug = String(format2(index)) + "-" + name.lowercased().filter { $0.isLetter && $0.isASCII }
+    let slug = twoDigits(index) + "-" + name.lowercased().filter { $0.isLetter && $0.isASCII }
     return (name, slug)
   }
-
-  static func format2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PaktExtract
 import PaktReport
 
 /// The text encodings municipal exports come in, as bytes.
@@ -8,15 +9,10 @@ enum OutputEncoding: String, Sendable {
   case latin1 = "iso-8859-1"
   case utf16LE = "utf-16le"
 
-  /// Windows-1252's characters at 0x80–0x9F.
+  /// Windows-1252's characters at 0x80–0x9F, by code point (the reader's table, reversed).
   private static let cp1252: [UInt32: UInt8] = {
-    let high: [UInt32] = [
-      0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,
-      0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
-      0x0153, 0, 0x017E, 0x0178,
-    ]
     var out: [UInt32: UInt8] = [:]
-    for (i, scalar) in high.enumerated() where scalar != 0 { out[scalar] = UInt8(0x80 + i) }
+    for (i, scalar) in TextEncoding.windows1252High.enumerated() where scalar != 0 { out[scalar] = UInt8(0x80 + i) }
     return out
   }()
 
@@ -82,3 +78,6 @@ struct GeneratorError: Error, CustomStringConvertible {
 func xmlEscaped(_ text: String, latin1: Bool = false) -> String {
   Escape.xml(text, referencesAbove: latin1 ? 0xFF : 0x10FFFF)
 }
+
+/// A number of at least two digits ("07", "12", "2024").
+func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }

@@ -126,7 +126,9 @@ public enum SampleGenerator {
       result.badRecords += written.bad
       result.bytes += written.bytes
       for (localID, person) in written.truth { personTruth += "\(m.slug),\(localID),P\(person)\n" }
-      for code in m.localNames.keys.sorted() { programTruth += "\(m.slug),\(csvCell(m.localNames[code]!)),\(code)\n" }
+      for code in m.localNames.keys.sorted() {
+        programTruth += "\(m.slug),\(ExportWriter.quoted(m.localNames[code]!, delimiter: ",")),\(code)\n"
+      }
       try m.mappingYAML.write(toFile: "\(options.out)/mappings/\(m.slug).yml", atomically: true, encoding: .utf8)
       sources += "  - name: \(m.slug)\n    files: \(file)\n    mapping: mappings/\(m.slug).yml\n"
     }
@@ -158,9 +160,5 @@ public enum SampleGenerator {
     case 4: return rng.pick(["Träger ", "Projekt ", "Angebot "]) + base
     default: return base.lowercased()
     }
-  }
-
-  static func csvCell(_ text: String) -> String {
-    text.contains(",") || text.contains("\"") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
   }
 }
