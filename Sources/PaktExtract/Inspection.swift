@@ -59,7 +59,7 @@ public struct Inspection: Sendable, Codable {
   /// Flattens a record into path → value pairs ("Name/Familienname", "@id", "Massnahmen/Massnahme[2]/Beginn").
   public static func flatten(_ node: XMLElementNode, prefix: String, into out: inout [String: String]) {
     for a in node.attributes { out[prefix + "@" + a.name] = a.value }
-    let text = node.text.trimmingWhitespace()
+    let text = node.trimmedText
     if !text.isEmpty { out[prefix.isEmpty ? "." : String(prefix.dropLast())] = text }
     var seen: [String: Int] = [:]
     for c in node.children {

@@ -46,13 +46,14 @@ public final class XMLReader: PaktCursor {
     // element, text and error callbacks.
     xmlSAXVersion(&handler, 2)
     handler.startElementNs = { ctx, localname, _, uri, nbNamespaces, namespaces, nbAttributes, _, attributes in
-      guard let state = SAXState.from(ctx) else { return }
-      state.start(
-        ctx: ctx, localname: localname, uri: uri, nbNamespaces: Int(nbNamespaces), namespaces: namespaces,
-        nbAttributes: Int(nbAttributes), attributes: attributes)
+      SAXState.with(ctx) {
+        $0.start(
+          ctx: ctx, localname: localname, uri: uri, nbNamespaces: Int(nbNamespaces), namespaces: namespaces,
+          nbAttributes: Int(nbAttributes), attributes: attributes)
+      }
     }
-    handler.endElementNs = { ctx, _, _, _ in SAXState.from(ctx)?.end() }
-    handler.characters = { ctx, text, length in SAXState.from(ctx)?.text(text, Int(length)) }
+    handler.endElementNs = { ctx, _, _, _ in SAXState.with(ctx) { $0.end() } }
+    handler.characters = { ctx, text, length in SAXState.with(ctx) { $0.text(text, Int(length)) } }
     handler.cdataBlock = handler.characters
     handler.ignorableWhitespace = nil
     handler.comment = nil
@@ -106,6 +107,10 @@ public final class XMLReader: PaktCursor {
       if !more {
         status = xmlParseChunk(context, nil, 0, 1)
         finished = true
+      }
+      if let message = state.fatalMessage {
+        finished = true
+        throw ExtractError.unreadable(message, fix: "split the export into smaller records")
       }
       if status != 0 || state.errorMessage != nil && context.pointee.wellFormed == 0 { throw fatal() }
       if finished && state.rootElement == nil {
@@ -167,14 +172,34 @@ final class SAXState {
   @exclusivity(unchecked) private var pathVersion = 0
   @exclusivity(unchecked) private var recordLine = 0
   @exclusivity(unchecked) private var counters: [String: Int] = [:]
-  /// Names are interned in the parser's dictionary: one Swift String per distinct pointer.
-  @exclusivity(unchecked) private var names: [UnsafePointer<xmlChar>: String] = [:]
-  /// A direct-mapped cache in front of `names`: most lookups end here without hashing.
-  @exclusivity(unchecked) private var recentNames = [(UnsafePointer<xmlChar>?, String)](repeating: (nil, ""), count: 64)
+  /// Every distinct element and attribute name seen so far; trees refer to them by index.
+  /// Records share the array (copied only when a new name appears while records hold it).
+  @exclusivity(unchecked) private var nameTable: [XMLName] = []
+  /// Names are interned in the parser's dictionary, so a (name, URI) pointer pair identifies
+  /// a name: an open-addressing table from pointer pairs to `nameTable` indices.
+  ///
+  /// Why not a Dictionary: hashing a key per element was 7% of the reader's instructions,
+  /// and a direct-mapped cache in front of it missed whenever two names of a record collided.
+  @exclusivity(unchecked) private var slots = [NameSlot](repeating: NameSlot(), count: 64)
+
+  struct NameSlot {
+    var name: UnsafePointer<xmlChar>? = nil
+    var uri: UnsafePointer<xmlChar>? = nil
+    var index: Int32 = -1
+  }
 
   var depth: Int { path.count + builder.depth }
 
   init(records: [XMLPath]) { self.records = records }
+
+  /// Calls `body` with the state of the parser context `ctx`, without retaining it: the
+  /// reader holds the state for as long as its parser lives (the retain and release per
+  /// callback were 6% of the reader's instructions).
+  @inline(__always)
+  static func with(_ ctx: UnsafeMutableRawPointer?, _ body: (SAXState) -> Void) {
+    guard let ctx, let state = ctx.assumingMemoryBound(to: xmlParserCtxt.self).pointee._private else { return }
+    Unmanaged<SAXState>.fromOpaque(state)._withUnsafeGuaranteedRef(body)
+  }
 
   static func from(_ ctx: UnsafeMutableRawPointer?) -> SAXState? {
     guard let ctx else { return nil }
@@ -183,28 +208,63 @@ final class SAXState {
     return Unmanaged<SAXState>.fromOpaque(state).takeUnretainedValue()
   }
 
-  private func interned(_ pointer: UnsafePointer<xmlChar>?) -> String? {
-    guard let pointer else { return nil }
-    let slot = (Int(bitPattern: pointer) >> 3) & 63
-    if recentNames[slot].0 == pointer { return recentNames[slot].1 }
-    let text: String
-    if let known = names[pointer] {
-      text = known
-    } else {
-      text = String(cString: pointer)
-      names[pointer] = text
+  /// The index in `nameTable` of a name as libxml2 hands it over.
+  private func interned(_ name: UnsafePointer<xmlChar>?, _ uri: UnsafePointer<xmlChar>?) -> Int32 {
+    guard let name else {
+      // libxml2 always names elements; an unnamed one would be shown as "?".
+      nameTable.append(XMLName(name: "?", namespaceURI: nil))
+      return Int32(nameTable.count - 1)
     }
-    recentNames[slot] = (pointer, text)
-    return text
+    let mask = slots.count - 1
+    var slot = Self.home(name, uri, mask: mask)
+    while slots[slot].index >= 0 {
+      if slots[slot].name == name && slots[slot].uri == uri { return slots[slot].index }
+      slot = (slot + 1) & mask
+    }
+    let index = Int32(nameTable.count)
+    nameTable.append(XMLName(name: String(cString: name), namespaceURI: uri.map { String(cString: $0) }))
+    slots[slot] = NameSlot(name: name, uri: uri, index: index)
+    if nameTable.count * 2 > slots.count { rehash() }
+    return index
   }
+
+  /// The first slot to try for a name: Fibonacci hashing, as the pointers' low bits are alike
+  /// (allocation alignment).
+  @inline(__always)
+  private static func home(_ name: UnsafePointer<xmlChar>?, _ uri: UnsafePointer<xmlChar>?, mask: Int) -> Int {
+    let mixed = (UInt(bitPattern: name) &+ UInt(bitPattern: uri) &* 31) &* 0x9E37_79B9_7F4A_7C15
+    return Int(truncatingIfNeeded: mixed >> 40) & mask
+  }
+
+  /// Doubles the name table's slots, keeping at most half of them in use.
+  private func rehash() {
+    let old = slots
+    slots = [NameSlot](repeating: NameSlot(), count: old.count * 2)
+    let mask = slots.count - 1
+    for entry in old where entry.index >= 0 {
+      var slot = Self.home(entry.name, entry.uri, mask: mask)
+      while slots[slot].index >= 0 { slot = (slot + 1) & mask }
+      slots[slot] = entry
+    }
+  }
+
+  /// Set when a record is too large to hold; the reader then stops with this message.
+  var fatalMessage: String?
 
   func start(
     ctx: UnsafeMutableRawPointer?, localname: UnsafePointer<xmlChar>?, uri: UnsafePointer<xmlChar>?,
     nbNamespaces: Int, namespaces ns: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, nbAttributes: Int,
     attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
   ) {
-    let name = interned(localname) ?? "?"
-    let namespaceURI = interned(uri)
+    let nameID = interned(localname, uri)
+    let inRecord = !builder.isEmpty
+    if inRecord {
+      builder.start(name: nameID, line: Int(xmlSAX2GetLineNumber(ctx)))
+      addAttributes(nbAttributes, attributes)
+      return
+    }
+    let qualified = nameTable[Int(nameID)]
+    let name = qualified.name
     if rootElement == nil {
       rootElement = name
       if let ns {
@@ -214,34 +274,34 @@ final class SAXState {
         }
       }
     }
-    let inRecord = !builder.isEmpty
-    guard inRecord || records.contains(where: { $0.matchesElement(name: name, namespaceURI: namespaceURI) }) else {
+    guard records.contains(where: { $0.matchesElement(name: name, namespaceURI: qualified.namespaceURI) }) else {
       path.append(name)
       pathVersion += 1
       return
     }
     let line = Int(xmlSAX2GetLineNumber(ctx))
-    builder.start(name: name, namespaceURI: namespaceURI, line: line)
-    if let attributes, nbAttributes > 0 {
-      for i in 0..<nbAttributes {
-        let base = 5 * i
-        guard let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
-        let bytes = UnsafeBufferPointer(start: start, count: end - start)
-        let value = SmallString.make(copying: bytes) ?? String(decoding: bytes, as: UTF8.self)
-        builder.addAttribute(
-          .init(name: interned(attributes[base]) ?? "", namespaceURI: interned(attributes[base + 2]), value: value))
-      }
+    builder.start(name: nameID, line: line)
+    addAttributes(nbAttributes, attributes)
+    if let last = lastRecordParent, last.version == pathVersion, last.name == name {
+      recordPosition += 1
+    } else {
+      counters[recordBase] = recordPosition
+      recordBase = "/" + (path + [name]).joined(separator: "/")
+      recordPosition = counters[recordBase, default: 0] + 1
+      lastRecordParent = (pathVersion, name)
     }
-    if !inRecord {
-      if let last = lastRecordParent, last.version == pathVersion, last.name == name {
-        recordPosition += 1
-      } else {
-        counters[recordBase] = recordPosition
-        recordBase = "/" + (path + [name]).joined(separator: "/")
-        recordPosition = counters[recordBase, default: 0] + 1
-        lastRecordParent = (pathVersion, name)
-      }
-      recordLine = line
+    recordLine = line
+  }
+
+  /// SAX2 attributes come as five pointers each: name, prefix, URI, value start, value end.
+  private func addAttributes(_ count: Int, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+    guard let attributes, count > 0 else { return }
+    for i in 0..<count {
+      let base = 5 * i
+      guard let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
+      builder.addAttribute(
+        name: interned(attributes[base], attributes[base + 2]),
+        value: UnsafeBufferPointer(start: start, count: end - start))
     }
   }
 
@@ -251,7 +311,11 @@ final class SAXState {
       pathVersion += 1
       return
     }
-    if let tree = builder.end() {
+    if builder.overflowed && fatalMessage == nil {
+      fatalMessage = "a record element starting at line \(recordLine) holds more than 1 GiB of text"
+    }
+    if builder.end() {
+      let tree = builder.finish(names: nameTable)
       ready.append(XMLRecord(line: recordLine, elementPath: recordBase, position: recordPosition, tree: tree))
     }
   }

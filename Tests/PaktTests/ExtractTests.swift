@@ -230,6 +230,33 @@ struct XMLTests {
     #expect(second.path == "/Export/Personen/Person[2]")
   }
 
+  @Test("text around children, entities, Unicode spaces and attribute values survive the flat record")
+  func textRuns() throws {
+    let xml = """
+      <E><R a="x &amp; y" b="Zoë" c="" d="a &lt; b &#60; c &amp;#38;"> Kopf <K>Kind</K> Ende&#160;<K>zwei</K>\u{2003}Schluss\u{2003}</R>
+      <R><L>  Mohammed   Al-Hassan  </L><L>\u{00A0}</L></R></E>
+      """
+    let records = try read(xml, records: [XMLPath("R")])
+    guard records.count == 2, case .element(let r) = records[0], case .element(let s) = records[1] else {
+      Issue.record("expected two records, got \(records.count)")
+      return
+    }
+    let root = r.element
+    #expect(root.text == " Kopf  Ende\u{00A0}\u{2003}Schluss\u{2003}")
+    #expect(root.trimmedText == "Kopf  Ende\u{00A0}\u{2003}Schluss")
+    #expect(root.children.map(\.text) == ["Kind", "zwei"])
+    #expect(root.attribute("a") == "x & y")
+    #expect(root.attribute("b") == "Zoë")
+    #expect(root.attribute("c") == "")
+    #expect(root.attribute("d") == "a < b < c &#38;")
+    #expect(root.attribute("e") == nil)
+    #expect(root.attributes.map(\.name) == ["a", "b", "c", "d"])
+    #expect(XMLPath("L").values(in: s.element) == ["Mohammed   Al-Hassan", ""])
+    #expect(
+      root.render().hasSuffix(
+        "c=\"\" d=\"a < b < c &#38;\">Kopf  Ende\u{00A0}\u{2003}Schluss<K>Kind</K><K>zwei</K></R>"))
+  }
+
   @Test("namespaced elements and attributes match through the mapping's prefixes")
   func namespaces() throws {
     let xml = """
