@@ -9,7 +9,9 @@ public struct RunSummary: Sendable, Codable {
     /// CSV delimiter or XML record element(s), for the human summary.
     public var layout: String
     public var sha256: String
-    /// "loaded", "unchanged" (same content already in the warehouse) or "unreadable".
+    /// "loaded", "unchanged" (same content already in the warehouse, perhaps under another
+    /// name), "duplicate" (same content as another file of the delivery; not read) or
+    /// "unreadable".
     public var status: String
     public var read: Int
     public var loaded: Int
@@ -19,6 +21,8 @@ public struct RunSummary: Sendable, Codable {
     public var repeated: Int = 0
     /// Why an unreadable file could not be read.
     public var problem: String?
+    /// For operators: which file an unchanged or duplicate one has the same content as.
+    public var note: String?
 
     public init(
       source: String, name: String, path: String, format: String, encoding: String, layout: String,
@@ -138,6 +142,11 @@ public struct RunSummary: Sendable, Codable {
   public var normalizationMisses: [MissCount] = []
   public var linkage = Linkage()
   public var participations = 0
+  /// Source person records this run retired: their source's new delivery no longer contains
+  /// them (kept with their facts as history, not in the current caseload).
+  public var retired = 0
+  /// Retired source person records in the warehouse, from every run.
+  public var retiredTotal = 0
   public var reports: [String: String] = [:]
   public var seconds: Double = 0
   /// Wall time of each stage of this run, in order (for operators and the end-to-end benchmark).

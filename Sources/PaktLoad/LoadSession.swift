@@ -49,6 +49,51 @@ public struct LoadSession {
     }
   }
 
+  /// The tables that hold a source's records, person first.
+  static let recordTables = ["source_person", "participation", "residence", "potential"]
+
+  /// Keeps a copy of what a source holds now, before `replaceSource`, so that
+  /// `retireMissing` can keep the records its new delivery no longer contains.
+  public func setAside(source: String) throws {
+    for table in Self.recordTables {
+      try db.execute(sql: "DROP TABLE IF EXISTS temp.prior_\(table)")
+      try db.execute(
+        sql: "CREATE TEMP TABLE prior_\(table) AS SELECT * FROM main.\(table) WHERE source = ?", arguments: [source])
+    }
+  }
+
+  /// Puts back, as retired, the set-aside person records of `source` that its new delivery
+  /// no longer contains, with their facts: a person who left a municipality's caseload keeps
+  /// the measures they received there. Returns how many records were retired by this run.
+  public func retireMissing(source: String, runID: Int64) throws -> Int {
+    try db.execute(sql: "DROP TABLE IF EXISTS temp.retiring")
+    try db.execute(
+      sql: """
+        CREATE TEMP TABLE retiring AS SELECT local_id, retired_run FROM temp.prior_source_person p
+        WHERE NOT EXISTS (SELECT 1 FROM main.source_person s WHERE s.source = ?1 AND s.local_id = p.local_id)
+        """, arguments: [source])
+    let newlyRetired = try count("SELECT count(*) FROM temp.retiring WHERE retired_run IS NULL")
+    for table in Self.recordTables {
+      let owner = table == "source_person" ? "local_id" : "person_local_id"
+      // Facts get new row ids: the reload may have reused the old ones.
+      let columns = try Row.fetchAll(db, sql: "PRAGMA main.table_info(\(table))")
+        .map { $0["name"] as String }.filter { $0 != "id" }.joined(separator: ", ")
+      try db.execute(
+        sql: """
+          INSERT INTO main.\(table)(\(columns)) SELECT \(columns) FROM temp.prior_\(table)
+          WHERE \(owner) IN (SELECT local_id FROM temp.retiring)
+          """)
+      try db.execute(
+        sql: """
+          UPDATE main.\(table) SET retired_run = ?2
+          WHERE source = ?1 AND retired_run IS NULL AND \(owner) IN (SELECT local_id FROM temp.retiring)
+          """, arguments: [source, runID])
+      try db.execute(sql: "DROP TABLE temp.prior_\(table)")
+    }
+    try db.execute(sql: "DROP TABLE temp.retiring")
+    return newlyRetired
+  }
+
   public func replaceCatalogue(_ catalogue: Catalogue) throws {
     try db.execute(sql: "DELETE FROM measure")
     let statement = try db.cachedStatement(
@@ -208,13 +253,13 @@ public struct LoadSession {
       """
       SELECT count(*) FROM (
         SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM source_person
-          WHERE source = ?1 AND file = ?2
+          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
         UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM participation
-          WHERE source = ?1 AND file = ?2
+          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
         UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM residence
-          WHERE source = ?1 AND file = ?2
+          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
         UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM potential
-          WHERE source = ?1 AND file = ?2)
+          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL)
       """, [source, file])
   }
 
@@ -317,12 +362,18 @@ public struct LoadSession {
 
   public func deliveries() throws -> [DeliveryRecord] {
     try Row.fetchAll(db, sql: "SELECT * FROM delivery ORDER BY source, path").map { row in
-      DeliveryRecord(
+      var record = DeliveryRecord(
         source: row["source"], path: row["path"], sha256: row["sha256"], fingerprint: row["fingerprint"],
         file: RunSummary.File(
           source: row["source"], name: row["name"], path: row["path"], format: row["format"],
           encoding: row["encoding"], layout: row["layout"], sha256: row["sha256"], status: row["status"],
           read: row["records_read"], loaded: row["loaded"], rejected: row["rejected"], problem: row["problem"]))
+      // The `problem` column holds an unreadable file's problem or another file's note.
+      if record.file.status != "unreadable" {
+        record.file.note = record.file.problem
+        record.file.problem = nil
+      }
+      return record
     }
   }
 
@@ -334,7 +385,8 @@ public struct LoadSession {
         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
         """,
       arguments: [
-        f.source, f.path, f.name, f.sha256, fingerprint, f.format, f.encoding, f.layout, f.status, f.problem, f.read,
+        f.source, f.path, f.name, f.sha256, fingerprint, f.format, f.encoding, f.layout, f.status, f.problem ?? f.note,
+        f.read,
         f.loaded, f.rejected, runID,
       ])
   }

@@ -3,10 +3,27 @@ import GRDB
 /// The warehouse schema, version by version. Each version is a list of statements applied in
 /// one transaction; `Warehouse` upgrades an older file in place and refuses a newer one.
 enum Schema {
-  static let version = 4
+  static let version = 5
 
   /// Statements that take a warehouse from version n-1 to n.
-  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3, 4: v4]
+  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3, 4: v4, 5: v5]
+
+  /// Version 5: records a full export no longer contains are retired, not deleted: they keep
+  /// their facts and person as history, with the run that retired them; current ones have
+  /// NULL. `current_caseload` counts only current records.
+  static let v5: [String] = [
+    "ALTER TABLE source_person ADD COLUMN retired_run INTEGER",
+    "ALTER TABLE participation ADD COLUMN retired_run INTEGER",
+    "ALTER TABLE residence ADD COLUMN retired_run INTEGER",
+    "ALTER TABLE potential ADD COLUMN retired_run INTEGER",
+    """
+    CREATE VIEW current_caseload AS
+      SELECT sp.source, sp.municipality, count(*) AS source_records, count(DISTINCT pe.person_key) AS persons
+      FROM source_person sp LEFT JOIN person pe ON pe.person_id = sp.person_id
+      WHERE sp.retired_run IS NULL
+      GROUP BY sp.source, sp.municipality
+    """,
+  ]
 
   /// Version 4: erasure on request. `erasure` records that an erasure happened (when, how many
   /// records), not what was erased; `erased_record` holds keyed hashes of the erased source

@@ -22,16 +22,30 @@ public final class Warehouse: Sendable {
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     var config = Configuration()
     // A second run on the same warehouse waits for the first instead of failing at once.
-    config.busyMode = .timeout(30)
+    config.busyMode = .timeout(Self.lockWait)
     config.label = "pakt-warehouse"
     do {
       queue = try DatabaseQueue(path: path, configuration: config)
       try migrate()
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+      throw Self.busy(path)
     } catch let error as DatabaseError {
       throw PaktError.failed(
         file: path, "cannot open the warehouse: \(error.message ?? "\(error)")",
         fix: "check that the path is a pakt warehouse (SQLite file) and writable")
     }
+  }
+
+  /// Seconds a run waits for another run on the same warehouse to finish before it gives up:
+  /// `PAKT_LOCK_WAIT`, 30 by default.
+  static var lockWait: TimeInterval {
+    ProcessInfo.processInfo.environment["PAKT_LOCK_WAIT"].flatMap(TimeInterval.init).map { max(0, $0) } ?? 30
+  }
+
+  static func busy(_ path: String) -> PaktError {
+    PaktError.failed(
+      file: path, "another pakt run holds the warehouse (waited \(Int(lockWait)) s)",
+      fix: "wait for it to finish, then run again; PAKT_LOCK_WAIT sets how many seconds a run waits")
   }
 
   private func migrate() throws {
@@ -60,8 +74,7 @@ public final class Warehouse: Sendable {
         return .commit
       }
     } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-      throw PaktError.failed(
-        file: path, "another pakt run holds the warehouse", fix: "wait for it to finish, then run again")
+      throw Self.busy(path)
     }
     return result!
   }
@@ -73,7 +86,11 @@ public final class Warehouse: Sendable {
 
   /// Read-only access for reports and tests.
   public func read<T>(_ body: (LoadSession) throws -> T) throws -> T {
-    try queue.read { db in try body(LoadSession(db: db)) }
+    do {
+      return try queue.read { db in try body(LoadSession(db: db)) }
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+      throw Self.busy(path)
+    }
   }
 
   /// Row counts of every table (for tests and `pakt status`).

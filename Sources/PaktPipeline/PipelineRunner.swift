@@ -24,7 +24,7 @@ public struct PipelineRunner: Sendable {
   public let config: PipelineConfig
   let logger: Logger
   /// Bumped when a change to pakt itself must make every source load again.
-  static let loaderVersion = "pakt-load-1"
+  static let loaderVersion = "pakt-load-2"
 
   public init(config: PipelineConfig, logger: Logger = Logger(label: "pakt")) {
     self.config = config
@@ -71,10 +71,10 @@ public struct PipelineRunner: Sendable {
         fix: "use the original key file (pipeline.yml `pseudonym_key`) or PAKT_PSEUDONYM_KEY")
     }
     let ledger = try warehouse.read { try $0.deliveries() }
+    // By content: the same files again, also under other names, change nothing.
     let changed = prepared.filter { source in
       let before = ledger.filter { $0.source == source.source.name }
-      return before.map(\.fingerprint) != Array(repeating: source.fingerprint, count: source.files.count)
-        || Set(before.map(\.path)) != Set(source.files.map(\.path))
+      return before.count != source.files.count || before.contains { $0.fingerprint != source.fingerprint }
     }
     let configuredNames = Set(config.sources.map(\.name))
     lap("prepare", rows: prepared.reduce(0) { $0 + $1.files.count })
@@ -82,15 +82,11 @@ public struct PipelineRunner: Sendable {
 
     var summary = RunSummary(status: "unchanged", pipeline: config.file, warehouse: config.warehouse)
     var fileSummaries: [String: RunSummary.File] = [:]
-    for record in ledger where configuredNames.contains(record.source) {
-      var f = record.file
-      f.status = f.status == "unreadable" ? "unreadable" : "unchanged"
-      fileSummaries["\(record.source)|\(record.path)"] = f
-    }
 
     if !changed.isEmpty || !staleSources.isEmpty {
       logger.info("loading \(changed.count) changed source(s) of \(prepared.count)")
-      let (files, linkage) = try warehouse.transaction { load -> ([RunSummary.File], RunSummary.Linkage) in
+      let (files, linkage, retired) = try warehouse.transaction {
+        load -> ([RunSummary.File], RunSummary.Linkage, Int) in
         // Read before any source is replaced: these are the ids the persons must keep.
         let previousIDs = try load.personIDs()
         let runID = try load.startRun(pipeline: config.file, startedAt: started)
@@ -98,10 +94,18 @@ public struct PipelineRunner: Sendable {
         try load.replaceCatalogue(catalogue)
         for stale in staleSources { try load.replaceSource(stale) }
         var files: [RunSummary.File] = []
+        var retired = 0
         for source in changed {
+          try load.setAside(source: source.source.name)
           try load.replaceSource(source.source.name)
           var sourceFiles: [RunSummary.File] = []
+          var firstWithContent: [String: String] = [:]
           for file in source.files {
+            if let first = firstWithContent[file.sha256] {
+              sourceFiles.append(Self.duplicate(file, of: first, source: source.source.name))
+              continue
+            }
+            firstWithContent[file.sha256] = file.name
             sourceFiles.append(
               try loadFile(
                 file, source: source, load: load, runID: runID,
@@ -109,6 +113,8 @@ public struct PipelineRunner: Sendable {
             FaultInjection.pause(at: "after-file")
           }
           try rejectOrphans(source: source.source.name, files: &sourceFiles, load: load, runID: runID)
+          // After the orphans: a fact naming a person the delivery lacks stays a reject.
+          retired += try load.retireMissing(source: source.source.name, runID: runID)
           for f in sourceFiles {
             try reconcile(f, load: load)
             try load.recordDelivery(f, fingerprint: source.fingerprint, runID: runID)
@@ -126,18 +132,24 @@ public struct PipelineRunner: Sendable {
         try load.finishRun(runID, summary: partial)
         FaultInjection.pause(at: "before-commit")
         lapStart = Date()
-        return (files, linkage)
+        return (files, linkage, retired)
       }
       lap("commit")
       for f in files { fileSummaries["\(f.source)|\(f.path)"] = f }
       summary.status = "committed"
       summary.linkage = linkage
+      summary.retired = retired
     }
 
     // The summary describes the warehouse as it now stands, in pipeline order.
     for source in prepared {
+      var earlier = ledger.filter { $0.source == source.source.name }.map(\.file)
       for file in source.files {
-        if let f = fileSummaries["\(source.source.name)|\(file.path)"] { summary.files.append(f) }
+        if let f = fileSummaries["\(source.source.name)|\(file.path)"] {
+          summary.files.append(f)
+        } else if let f = Self.unchanged(file, earlier: &earlier) {
+          summary.files.append(f)
+        }
       }
     }
     summary.totals = Self.totals(summary.files)
@@ -163,6 +175,33 @@ public struct PipelineRunner: Sendable {
       "run \(summary.status): \(summary.totals.files) files, \(summary.totals.read) records read, \(summary.totals.loaded) loaded, \(summary.totals.rejected) rejected"
     )
     return summary
+  }
+
+  /// A file whose content another file of the same delivery already has: not read again.
+  static func duplicate(_ file: PreparedFile, of first: String, source: String) -> RunSummary.File {
+    var f = RunSummary.File(
+      source: source, name: file.name, path: file.path, format: file.layout?.format ?? "unknown",
+      encoding: file.layout?.encoding ?? "unknown", layout: file.layout?.summary ?? "unknown", sha256: file.sha256,
+      status: "duplicate")
+    f.note = "same content as '\(first)' of this delivery; not read"
+    return f
+  }
+
+  /// The ledger's entry for a file of an unchanged source: found by path, else by content (the
+  /// same file delivered again under another name). Each entry is used once.
+  static func unchanged(_ file: PreparedFile, earlier: inout [RunSummary.File]) -> RunSummary.File? {
+    guard
+      let i = earlier.firstIndex(where: { $0.path == file.path })
+        ?? earlier.firstIndex(where: { $0.sha256 == file.sha256 })
+    else { return nil }
+    var f = earlier.remove(at: i)
+    if f.status != "unreadable" && f.status != "duplicate" { f.status = "unchanged" }
+    if f.path != file.path {
+      f.note = "same content as '\(f.name)', loaded earlier; not read again"
+      f.name = file.name
+      f.path = file.path
+    }
+    return f
   }
 
   static func totals(_ files: [RunSummary.File]) -> RunSummary.Totals {
@@ -202,8 +241,8 @@ public struct PipelineRunner: Sendable {
         files.append(file)
       }
       let mappingText = (try? String(contentsOfFile: source.mapping, encoding: .utf8)) ?? ""
-      let fingerprint = Fingerprint.of(
-        [base, mappingText, source.format ?? "auto"] + files.map { "\($0.name)=\($0.sha256)" })
+      // Content, not names: a file delivered again under another name is the same delivery.
+      let fingerprint = Fingerprint.of([base, mappingText, source.format ?? "auto"] + files.map(\.sha256).sorted())
       return PreparedSource(source: source, mapping: mapping, files: files, fingerprint: fingerprint)
     }
   }
@@ -430,6 +469,7 @@ public struct PipelineRunner: Sendable {
       }
       summary.participations = try load.count("SELECT count(*) FROM participation")
       summary.linkage.sourcePersonRecords = try load.count("SELECT count(*) FROM source_person")
+      summary.retiredTotal = try load.count("SELECT count(*) FROM source_person WHERE retired_run IS NOT NULL")
       summary.linkage.persons = try load.count("SELECT count(*) FROM person")
       summary.linkage.linkedPersons = try load.count("SELECT count(*) FROM person WHERE records > 1")
       summary.linkage.candidatePairs = Int(try load.meta("last_candidate_pairs") ?? "0") ?? 0

@@ -57,7 +57,7 @@ enum SummaryText {
       if f.status == "unreadable" {
         out.append("  \(name)  \(layout)  REJECTED AS A WHOLE: \(f.problem ?? "")")
       } else {
-        let note = f.status == "unchanged" ? "  (unchanged)" : ""
+        let note = f.status == "loaded" ? "" : "  (\(f.status)\(f.note.map { ": " + $0 } ?? ""))"
         let repeats = f.repeated > 0 ? " (\(f.repeated) only repeating an earlier record)" : ""
         out.append("  \(name)  \(layout)  read \(f.read), loaded \(f.loaded)\(repeats), rejected \(f.rejected)\(note)")
       }
@@ -88,6 +88,11 @@ enum SummaryText {
     out.append(
       "persons: \(s.linkage.persons) from \(s.linkage.sourcePersonRecords) source person records "
         + "(\(s.linkage.linkedPersons) linked from more than one record)")
+    if s.retired > 0 || s.retiredTotal > 0 {
+      out.append(
+        "retired: \(s.retired) source person records this run, \(s.retiredTotal) in all "
+          + "(no longer in their source's export; kept with their measures as history)")
+    }
     if !s.stages.isEmpty {
       out.append(
         "time: "

@@ -58,3 +58,77 @@ struct CrashTests {
     #expect(try pipeline.personIDs() == ids)
   }
 }
+
+/// Two runs on one warehouse: the second waits for the first or gives up with a clear
+/// message; they never interleave.
+@Suite("Load: one run at a time", .serialized)
+struct LockTests {
+  /// Starts `pakt run` paused inside its transaction at `point`; returns once it is there.
+  func startPaused(_ pipeline: SamplePipeline, at point: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: TestSupport.paktExecutable)
+    process.arguments = ["run", pipeline.file]
+    var environment = ProcessInfo.processInfo.environment
+    environment["PAKT_FAULT_PAUSE"] = point
+    process.environment = environment
+    let err = Pipe()
+    process.standardError = err
+    process.standardOutput = Pipe()
+    try process.run()
+    var seen = ""
+    let deadline = Date().addingTimeInterval(60)
+    while !seen.contains("paused at \(point)") && Date() < deadline {
+      let chunk = err.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      seen += String(decoding: chunk, as: UTF8.self)
+    }
+    #expect(seen.contains("paused at \(point)"), "\(seen)")
+    return process
+  }
+
+  @Test("a second run gives up after PAKT_LOCK_WAIT with a clear message and exit code 3")
+  func givesUp() throws {
+    let pipeline = SamplePipeline()
+    let first = try startPaused(pipeline, at: "before-commit")
+    defer {
+      kill(first.processIdentifier, SIGKILL)
+      first.waitUntilExit()
+    }
+    let second = try TestSupport.runPakt(["run", pipeline.file], environment: ["PAKT_LOCK_WAIT": "1"])
+    #expect(second.code == 3)
+    #expect(second.err.contains("another pakt run holds the warehouse"), "\(second.err)")
+    #expect(second.err.contains("PAKT_LOCK_WAIT"))
+  }
+
+  @Test("a second run waits for the first and then loads on its own, not interleaved")
+  func waits() throws {
+    let pipeline = SamplePipeline()
+    let first = try startPaused(pipeline, at: "before-commit")
+    let second = Process()
+    second.executableURL = URL(fileURLWithPath: TestSupport.paktExecutable)
+    second.arguments = ["run", "--json", pipeline.file]
+    let out = Pipe()
+    second.standardOutput = out
+    second.standardError = Pipe()
+    try second.run()
+    // The second run is waiting on the lock while the first holds it.
+    Thread.sleep(forTimeInterval: 1.5)
+    #expect(second.isRunning)
+    kill(first.processIdentifier, SIGKILL)
+    first.waitUntilExit()
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    second.waitUntilExit()
+    #expect(second.terminationStatus == 0)
+    // The first run's work was rolled back whole; the second loaded every file once.
+    let summary = try JSONDecoder().decode(RunSummaryProbe.self, from: output)
+    #expect(summary.status == "committed")
+    let counts = try Warehouse(path: pipeline.warehouse).tableCounts()
+    #expect(counts["run"] == 1)
+    #expect(counts["delivery"] == PipelineTests.expected.count)
+  }
+}
+
+/// The fields of `pakt run --json` these tests read.
+struct RunSummaryProbe: Decodable {
+  var status: String
+}

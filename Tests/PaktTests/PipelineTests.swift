@@ -296,11 +296,12 @@ struct WarehouseTests {
       try db.execute(sql: "INSERT INTO person(person_id, sex, records) VALUES (7, 'female', 1)")
     }
     let upgraded = try Warehouse(path: path)
-    #expect(try upgraded.schemaVersion() == 4)
+    #expect(try upgraded.schemaVersion() == Schema.version)
     #expect(try upgraded.tableCounts()["mapping_decision"] == 0)
     #expect(try upgraded.tableCounts()["person"] == 1)
     let columns = try db.read { try $0.columns(in: "person").map(\.name) }
     #expect(columns.contains("person_key"))
+    #expect(try db.read { try $0.columns(in: "participation").map(\.name) }.contains("retired_run"))
   }
 
   @Test("a warehouse from a newer pakt is refused with a clear message")

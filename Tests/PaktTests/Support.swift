@@ -51,13 +51,17 @@ enum TestSupport {
     return dir.appendingPathComponent("pakt").path
   }
 
-  /// Runs the pakt executable; returns exit code, standard output and standard error.
-  static func runPakt(_ arguments: [String], in directory: String? = nil) throws -> (
-    code: Int32, out: String, err: String
-  ) {
+  /// Runs the pakt executable, with `environment` added to this process's; returns exit code,
+  /// standard output and standard error.
+  static func runPakt(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws
+    -> (code: Int32, out: String, err: String)
+  {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: paktExecutable)
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = Pipe()
     let err = Pipe()

@@ -1,0 +1,140 @@
+import Foundation
+import PaktCore
+import PaktPipeline
+import Testing
+
+@testable import PaktLoad
+
+/// A one-source pipeline whose export the test rewrites from night to night.
+struct NightlySource {
+  let dir: String
+  let file: String
+  static let header =
+    "client_id,first_name,last_name,date_of_birth,gender,nationality,azr_number,german_level,programme,provider,start_date,end_date,status,cost_eur"
+  /// Three synthetic clients, two participations each.
+  static let rows: [String: [String]] = [
+    "W-1": [
+      "W-1,Samira,Haddad,1990-03-07,F,Syrian,,A2,Integrationskurs,VHS,2024-01-08,2024-07-01,completed,100.00",
+      "W-1,Samira,Haddad,1990-03-07,F,Syrian,,A2,Sprachcafé,VHS,2024-02-01,,running,",
+    ],
+    "W-2": [
+      "W-2,Yonas,Tesfay,1985-11-30,M,Eritrean,,A1,Jobcoaching,IB,2024-03-04,2024-09-30,completed,250.00",
+      "W-2,Yonas,Tesfay,1985-11-30,M,Eritrean,,A1,Bewerbungstraining,IB,2024-05-06,,running,",
+    ],
+    "W-3": [
+      "W-3,Ahmad,Rahimi,2001-01-01,M,Afghan,,B1,Berufssprachkurs B2,Caritas,2024-04-02,,planned,",
+      "W-3,Ahmad,Rahimi,2001-01-01,M,Afghan,,B1,Kita,Caritas,2024-06-24,,planned,",
+    ],
+  ]
+
+  init() {
+    dir = TestSupport.scratch("pakt-nightly")
+    let root = TestSupport.root
+    let text = """
+      catalogue: \(root)/mappings/catalogue.yml
+      warehouse: \(dir)/warehouse.sqlite
+      reports: \(dir)/reports
+      sources:
+        - name: wangen
+          files: \(dir)/inbox/*.csv
+          mapping: \(root)/mappings/stuttgart.yml
+      """
+    file = TestSupport.write(text, to: "pipeline.yml", in: dir)
+  }
+
+  /// Writes tonight's export: the named clients' rows, in a file called `name`.
+  func deliver(_ clients: [String], as name: String = "export.csv") {
+    try? FileManager.default.removeItem(atPath: "\(dir)/inbox")
+    add(clients, as: name)
+  }
+
+  /// Adds a second file beside tonight's export.
+  func add(_ clients: [String], as name: String) {
+    let body = clients.flatMap { Self.rows[$0]! }
+    TestSupport.write(([Self.header] + body).joined(separator: "\n") + "\n", to: "inbox/\(name)", in: dir)
+  }
+
+  func run() throws -> RunSummary { try PipelineRunner(config: try PipelineConfig.load(path: file)).run() }
+
+  var warehouse: Warehouse { get throws { try Warehouse(path: "\(dir)/warehouse.sqlite") } }
+
+  func count(_ sql: String) throws -> Int { try warehouse.read { try $0.count(sql) } }
+}
+
+@Suite("Load: deliveries night after night", .serialized)
+struct DeliveryTests {
+  @Test("a full export that no longer holds a client retires them: kept with their measures, not current")
+  func retire() throws {
+    let night = NightlySource()
+    night.deliver(["W-1", "W-2", "W-3"])
+    let first = try night.run()
+    #expect(first.totals.loaded == 6)
+    let ids = try night.warehouse.read { try $0.personIDs() }
+
+    // W-2 moved away: tonight's full export lacks them.
+    night.deliver(["W-1", "W-3"])
+    let second = try night.run()
+    #expect(second.status == "committed")
+    #expect(second.retired == 1)
+    #expect(second.retiredTotal == 1)
+    #expect(second.totals.loaded == 4)
+    #expect(
+      try night.count("SELECT count(*) FROM source_person WHERE retired_run IS NOT NULL AND local_id = 'W-2'") == 1)
+    // The measures W-2 received stay, as history; every fact is kept exactly once.
+    #expect(try night.count("SELECT count(*) FROM participation WHERE person_local_id = 'W-2'") == 2)
+    #expect(try night.count("SELECT count(*) FROM participation WHERE retired_run IS NOT NULL") == 2)
+    #expect(try night.count("SELECT count(*) FROM participation") == 6)
+    #expect(try night.count("SELECT sum(source_records) FROM current_caseload") == 2)
+    #expect(try night.warehouse.read { try $0.personIDs() } == ids)
+
+    // Still missing the next night (a mapping change reloads the source): retired once, not again.
+    night.deliver(["W-1", "W-3"], as: "export-2.csv")
+    night.add(["W-1"], as: "late.csv")
+    let third = try night.run()
+    #expect(third.retired == 0)
+    #expect(third.retiredTotal == 1)
+    #expect(try night.count("SELECT count(*) FROM participation WHERE person_local_id = 'W-2'") == 2)
+
+    // Back in the caseload: current again, nothing doubled.
+    night.deliver(["W-1", "W-2", "W-3"])
+    let fourth = try night.run()
+    #expect(fourth.retiredTotal == 0)
+    #expect(try night.count("SELECT count(*) FROM participation") == 6)
+    #expect(try night.count("SELECT sum(source_records) FROM current_caseload") == 3)
+    #expect(try night.warehouse.read { try $0.personIDs() } == ids)
+  }
+}
+
+extension DeliveryTests {
+  @Test("the same file again under another name is skipped and reported; a copy beside it is not read twice")
+  func sameContent() throws {
+    let night = NightlySource()
+    night.deliver(["W-1", "W-2"], as: "export-2026-11-24.csv")
+    _ = try night.run()
+    let before = try night.count("SELECT count(*) FROM participation")
+
+    night.deliver(["W-1", "W-2"], as: "export-2026-11-25.csv")
+    let renamed = try night.run()
+    #expect(renamed.status == "unchanged")
+    let file = try #require(renamed.files.first)
+    #expect(file.name.hasSuffix("export-2026-11-25.csv"))
+    #expect(file.status == "unchanged")
+    #expect(file.note?.contains("export-2026-11-24.csv") == true)
+    #expect(file.loaded == 4)
+
+    // Tonight's export and a copy of it: the copy is a duplicate, nothing loads twice.
+    night.deliver(["W-1", "W-2", "W-3"], as: "export.csv")
+    night.add(["W-1", "W-2", "W-3"], as: "export (1).csv")
+    let copied = try night.run()
+    #expect(copied.status == "committed")
+    let duplicate = try #require(copied.files.first { $0.status == "duplicate" })
+    #expect(duplicate.note?.contains("export") == true)
+    #expect(duplicate.read == 0)
+    #expect(copied.totals.loaded == 6)
+    #expect(try night.count("SELECT count(*) FROM participation") == before + 2)
+    let again = try night.run()
+    #expect(again.status == "unchanged")
+    #expect(again.files.map(\.status).sorted() == ["duplicate", "unchanged"])
+    #expect(again.files.contains { $0.status == "duplicate" && $0.note != nil })
+  }
+}
