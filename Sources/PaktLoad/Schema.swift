@@ -3,10 +3,100 @@ import GRDB
 /// The warehouse schema, version by version. Each version is a list of statements applied in
 /// one transaction; `Warehouse` upgrades an older file in place and refuses a newer one.
 enum Schema {
-  static let version = 5
+  static let version = 6
 
   /// Statements that take a warehouse from version n-1 to n.
-  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3, 4: v4, 5: v5]
+  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6]
+
+  /// The quarter ("2024-Q3") of an ISO date column; NULL when the date has no month.
+  static func quarter(_ column: String) -> String {
+    """
+    CASE WHEN length(\(column)) >= 7 THEN substr(\(column), 1, 4) || '-Q'
+      || ((CAST(substr(\(column), 6, 2) AS INTEGER) + 2) / 3) END
+    """
+  }
+
+  /// Version 6: where each person lived when (`residence_period`, rebuilt by every run that
+  /// changes something, see `rebuildResidencePeriods`) and the reporting views for the
+  /// pact's questions. Every view shows the pseudonymous person key or counts, never names.
+  static let v6: [String] = [
+    """
+    CREATE TABLE residence_period (
+      person_id INTEGER NOT NULL, municipality TEXT NOT NULL, ags TEXT, from_date TEXT NOT NULL, to_date TEXT,
+      basis TEXT NOT NULL)
+    """,
+    "CREATE INDEX residence_period_person ON residence_period(person_id, from_date)",
+    // Each participation with the municipality the person lived in when it started (the
+    // reporting municipality where nothing better is known) and its quarter.
+    """
+    CREATE VIEW participation_located AS
+      SELECT p.id AS participation_id, pe.person_key, p.source, p.catalogue_code, m.category, p.program_name,
+             p.start_date, p.end_date, p.status, p.cost_cents, \(quarter("p.start_date")) AS quarter,
+             sp.municipality AS reported_by,
+             coalesce((
+               SELECT rp.municipality FROM residence_period rp
+               WHERE rp.person_id = sp.person_id AND rp.from_date <= p.start_date
+                 AND (rp.to_date IS NULL OR p.start_date <= rp.to_date)
+               ORDER BY rp.from_date DESC LIMIT 1), sp.municipality) AS municipality,
+             p.retired_run IS NULL AS current
+      FROM participation p
+      JOIN source_person sp ON sp.source = p.source AND sp.local_id = p.person_local_id
+      JOIN person pe ON pe.person_id = sp.person_id
+      LEFT JOIN measure m ON m.code = p.catalogue_code
+    """,
+    """
+    CREATE VIEW participations_by_category_municipality_quarter AS
+      SELECT category, municipality, quarter, count(*) AS participations, count(DISTINCT person_key) AS persons,
+             sum(cost_cents) AS cost_cents
+      FROM participation_located GROUP BY category, municipality, quarter
+    """,
+    // "Das Geld folgt dem Flüchtling": cost by the municipality where the person lived.
+    """
+    CREATE VIEW cost_following_person AS
+      SELECT municipality, quarter, count(*) AS participations, count(DISTINCT person_key) AS persons,
+             sum(cost_cents) AS cost_cents,
+             sum(reported_by IS NOT municipality) AS reported_elsewhere,
+             sum(CASE WHEN reported_by IS NOT municipality THEN cost_cents ELSE 0 END) AS cost_cents_reported_elsewhere
+      FROM participation_located GROUP BY municipality, quarter
+    """,
+    // Persons who lived in a municipality at some time in each quarter, from the first to the
+    // last quarter the warehouse knows of.
+    """
+    CREATE VIEW persons_per_municipality_quarter AS
+      WITH RECURSIVE span AS (
+        SELECT min(from_date) AS first,
+               max(max(from_date), coalesce(max(to_date), ''),
+                   (SELECT coalesce(max(start_date), '') FROM participation)) AS last
+        FROM residence_period
+      ), quarters(q) AS (
+        SELECT substr(first, 1, 4) || '-' || printf('%02d', ((CAST(substr(first, 6, 2) AS INTEGER) - 1) / 3) * 3 + 1)
+               || '-01'
+        FROM span WHERE length(first) >= 7
+        UNION ALL SELECT date(q, '+3 months') FROM quarters, span WHERE date(q, '+3 months') <= last
+      )
+      SELECT \(quarter("q")) AS quarter, rp.municipality, count(DISTINCT rp.person_id) AS persons
+      FROM quarters JOIN residence_period rp ON rp.from_date < date(q, '+3 months') AND (rp.to_date IS NULL OR rp.to_date >= q)
+      GROUP BY 1, 2
+    """,
+    // Every move (one stay followed by a stay elsewhere) with the measures the person started
+    // before and after it.
+    """
+    CREATE VIEW measures_around_move AS
+      SELECT pe.person_key, a.municipality AS moved_from, b.municipality AS moved_to, b.from_date AS moved_on,
+             b.basis,
+             (SELECT count(*) FROM participation p JOIN source_person sp
+                ON sp.source = p.source AND sp.local_id = p.person_local_id
+              WHERE sp.person_id = a.person_id AND p.start_date < b.from_date) AS measures_before,
+             (SELECT count(*) FROM participation p JOIN source_person sp
+                ON sp.source = p.source AND sp.local_id = p.person_local_id
+              WHERE sp.person_id = a.person_id AND p.start_date >= b.from_date) AS measures_after
+      FROM residence_period a
+      JOIN residence_period b ON b.person_id = a.person_id AND b.from_date = (
+        SELECT min(c.from_date) FROM residence_period c WHERE c.person_id = a.person_id AND c.from_date > a.from_date)
+      JOIN person pe ON pe.person_id = a.person_id
+      WHERE b.municipality <> a.municipality
+    """,
+  ]
 
   /// Version 5: records a full export no longer contains are retired, not deleted: they keep
   /// their facts and person as history, with the run that retired them; current ones have

@@ -125,6 +125,7 @@ public struct PipelineRunner: Sendable {
         FaultInjection.pause(at: "before-link")
         let linkage = try link(load: load, previous: previousIDs, runID: runID, pseudonyms: pseudonyms)
         lap("link", rows: linkage.sourcePersonRecords)
+        lap("residence periods", rows: try load.rebuildResidencePeriods())
         try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)
         var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
         partial.linkage = linkage

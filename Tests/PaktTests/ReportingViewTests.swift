@@ -1,0 +1,115 @@
+import Foundation
+import PaktCore
+import PaktPipeline
+import Testing
+
+@testable import PaktLoad
+
+@Suite("Load: where persons lived, and the pact's reporting views")
+struct ReportingViewTests {
+  typealias Stay = LoadSession.Stay
+
+  @Test("a timeline orders stays, ends each where the next begins, merges the same place")
+  func timeline() {
+    let inferred = "inferred from measures"
+    let stays = [
+      Stay(from: "2024-09-01", to: nil, municipality: "Isny", ags: nil, basis: inferred),
+      Stay(from: "2024-01-08", to: nil, municipality: "Wangen", ags: nil, basis: inferred),
+      Stay(from: "2024-03-01", to: "2024-05-31", municipality: "Wangen", ags: "08436081", basis: "delivered"),
+      Stay(from: "2025-02-01", to: "2025-06-30", municipality: "Ulm", ags: nil, basis: "delivered"),
+    ]
+    #expect(
+      LoadSession.timeline(stays) == [
+        Stay(from: "2024-01-08", to: "2024-09-01", municipality: "Wangen", ags: nil, basis: "delivered"),
+        Stay(from: "2024-09-01", to: "2025-02-01", municipality: "Isny", ags: nil, basis: inferred),
+        Stay(from: "2025-02-01", to: "2025-06-30", municipality: "Ulm", ags: nil, basis: "delivered"),
+      ])
+  }
+
+  @Test("a mover's cost follows them to the new municipality; measures are counted around the move")
+  func moverViews() throws {
+    let dir = TestSupport.scratch("pakt-views")
+    let root = TestSupport.root
+    let stuttgart = try String(contentsOfFile: "\(root)/mappings/stuttgart.yml", encoding: .utf8)
+    for (name, ags) in [("Wangen", "08436081"), ("Isny", "08436049")] {
+      let mapping = stuttgart.replacingOccurrences(of: "municipality: Stuttgart", with: "municipality: \(name)")
+        .replacingOccurrences(of: "ags: \"08111000\"", with: "ags: \"\(ags)\"")
+      TestSupport.write(mapping, to: "\(name).yml", in: dir)
+    }
+    let header = NightlySource.header
+    // Samira is kept by Wangen from January, then by Isny from September; Wangen still
+    // reports a course that started after she had moved.
+    TestSupport.write(
+      """
+      \(header)
+      W-1,Samira,Haddad,1990-03-07,F,Syrian,,A2,Integrationskurs,VHS,2024-01-08,2024-07-01,completed,100.00
+      W-1,Samira,Haddad,1990-03-07,F,Syrian,,A2,Sprachcafé,VHS,2024-02-01,,running,20.00
+      W-1,Samira,Haddad,1990-03-07,F,Syrian,,A2,Jobcoaching,IB,2024-10-01,,running,50.00
+      W-2,Yonas,Tesfay,1985-11-30,M,Eritrean,,A1,Jobcoaching,IB,2024-03-04,2024-09-30,completed,250.00
+
+      """, to: "wangen/export.csv", in: dir)
+    TestSupport.write(
+      """
+      \(header)
+      I-7,Samira,Haddad,1990-03-07,F,Syrian,,A2,Berufssprachkurs B2,Caritas,2024-09-01,,running,300.00
+
+      """, to: "isny/export.csv", in: dir)
+    let pipeline = TestSupport.write(
+      """
+      catalogue: \(root)/mappings/catalogue.yml
+      warehouse: \(dir)/warehouse.sqlite
+      reports: \(dir)/reports
+      sources:
+        - name: wangen
+          files: \(dir)/wangen/*.csv
+          mapping: \(dir)/Wangen.yml
+        - name: isny
+          files: \(dir)/isny/*.csv
+          mapping: \(dir)/Isny.yml
+      """, to: "pipeline.yml", in: dir)
+    let summary = try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
+    #expect(summary.linkage.linkedPersons == 1)
+    let warehouse = try Warehouse(path: "\(dir)/warehouse.sqlite")
+    func rows(_ sql: String) throws -> [[String: String]] { try warehouse.read { try $0.rows(sql) } }
+
+    let periods = try rows(
+      """
+      SELECT rp.municipality, rp.from_date, rp.to_date FROM residence_period rp
+      JOIN person pe ON pe.person_id = rp.person_id WHERE pe.records = 2 ORDER BY rp.from_date
+      """)
+    #expect(periods.map { $0["municipality"] } == ["Wangen", "Isny"])
+    #expect(periods.map { $0["from_date"] } == ["2024-01-08", "2024-09-01"])
+    #expect(periods[0]["to_date"] == "2024-09-01" && periods[1]["to_date"] == nil)
+
+    // 2024-Q4: Wangen reported the October course, but Samira lived in Isny by then.
+    let cost = try rows("SELECT * FROM cost_following_person WHERE quarter = '2024-Q4'")
+    #expect(cost.count == 1)
+    #expect(cost.first?["municipality"] == "Isny")
+    #expect(cost.first?["cost_cents"] == "5000")
+    #expect(cost.first?["reported_elsewhere"] == "1")
+    let wangenQ1 = try rows(
+      "SELECT cost_cents FROM cost_following_person WHERE municipality = 'Wangen' AND quarter = '2024-Q1'")
+    #expect(wangenQ1.first?["cost_cents"] == "37000")
+
+    let moves = try rows("SELECT * FROM measures_around_move")
+    #expect(moves.count == 1)
+    #expect(moves.first?["moved_from"] == "Wangen" && moves.first?["moved_to"] == "Isny")
+    #expect(moves.first?["moved_on"] == "2024-09-01")
+    #expect(moves.first?["measures_before"] == "2" && moves.first?["measures_after"] == "2")
+    #expect(moves.first?["person_key"]?.count == 64)
+
+    let persons = try rows(
+      "SELECT quarter, municipality, persons FROM persons_per_municipality_quarter ORDER BY quarter, municipality")
+    let q3 = persons.filter { $0["quarter"] == "2024-Q3" }
+    #expect(q3.map { $0["municipality"] } == ["Isny", "Wangen"])
+    #expect(q3.map { $0["persons"] } == ["1", "2"])
+    #expect(persons.last?["quarter"] == "2024-Q4")
+
+    let byCategory = try rows(
+      """
+      SELECT sum(participations) AS n, sum(cost_cents) AS cost FROM participations_by_category_municipality_quarter
+      """)
+    #expect(byCategory.first?["n"] == "5")
+    #expect(byCategory.first?["cost"] == "72000")
+  }
+}
