@@ -16,6 +16,8 @@ import GRDBSQLite
 /// try insert.run(db)
 /// ```
 struct RawInsert {
+  /// Held so that the statement outlives this value (GRDB finalizes it when released).
+  private let owner: Statement
   private let statement: OpaquePointer
   private var index: Int32 = 1
 
@@ -24,6 +26,7 @@ struct RawInsert {
   private static let empty: StaticString = ""
 
   init(_ statement: Statement) {
+    owner = statement
     self.statement = statement.sqliteStatement
     sqlite3_reset(self.statement)
   }
@@ -68,9 +71,12 @@ struct RawInsert {
 /// while try rows.next(db) { print(rows.text(0) ?? "NULL") }
 /// ```
 struct RawRows {
+  /// Held so that the statement outlives this value (GRDB finalizes it when released).
+  private let owner: Statement
   private let statement: OpaquePointer
 
   init(_ statement: Statement) {
+    owner = statement
     self.statement = statement.sqliteStatement
     sqlite3_reset(self.statement)
   }

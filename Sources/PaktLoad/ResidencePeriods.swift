@@ -26,52 +26,68 @@ extension LoadSession {
   }
 
   /// Rebuilds `residence_period` from residences and participations; returns its row count.
+  ///
+  /// Two plain scans joined in memory, read through SQLite's C API: one query joining
+  /// residences, persons and participations took 7.4 s at 300,000 persons, these take about 2.
   @discardableResult
   public func rebuildResidencePeriods() throws -> Int {
-    var stays: [Int64: [Stay]] = [:]
-    // Residences with a start date, as delivered.
-    let dated = try Row.fetchCursor(
-      db,
-      sql: """
-        SELECT sp.person_id, r.municipality, r.ags, r.from_date, r.to_date FROM residence r
-        JOIN source_person sp ON sp.source = r.source AND sp.local_id = r.person_local_id
-        WHERE sp.person_id IS NOT NULL AND r.from_date IS NOT NULL
-        """)
-    while let row = try dated.next() {
-      stays[row[0], default: []].append(
-        Stay(from: row[3], to: row[4], municipality: row[1], ags: row[2], basis: "delivered"))
-    }
-    // Undated: a source record's municipality from its first recorded measure on.
-    let inferred = try Row.fetchCursor(
-      db,
-      sql: """
-        SELECT sp.person_id, coalesce(r.municipality, sp.municipality) AS municipality, r.ags,
-               min(p.start_date) AS first
-        FROM source_person sp
-        JOIN participation p ON p.source = sp.source AND p.person_local_id = sp.local_id
-        LEFT JOIN residence r ON r.source = sp.source AND r.person_local_id = sp.local_id AND r.from_date IS NULL
-        WHERE sp.person_id IS NOT NULL AND p.start_date IS NOT NULL
-          AND coalesce(r.municipality, sp.municipality) IS NOT NULL
-          AND NOT EXISTS (
-            SELECT 1 FROM residence d WHERE d.source = sp.source AND d.person_local_id = sp.local_id
-              AND d.from_date IS NOT NULL)
-        GROUP BY sp.person_id, sp.source, sp.local_id
-        """)
-    while let row = try inferred.next() {
-      stays[row[0], default: []].append(
-        Stay(from: row[3], to: nil, municipality: row[1], ags: row[2], basis: "inferred from measures"))
-    }
-    try db.execute(sql: "DELETE FROM residence_period")
-    let insert = try db.cachedStatement(
-      sql: "INSERT INTO residence_period(person_id, municipality, ags, from_date, to_date, basis) VALUES (?,?,?,?,?,?)")
-    var rows = 0
-    for (person, list) in stays {
-      for stay in Self.timeline(list) {
-        try insert.execute(arguments: [person, stay.municipality, stay.ags, stay.from, stay.to, stay.basis])
-        rows += 1
+    // Residences by source record: dated ones are stays as delivered; an undated one names the
+    // place of the record's inferred stay.
+    var dated: [String: [Stay]] = [:]
+    var place: [String: (municipality: String, ags: String?)] = [:]
+    var rows = RawRows(
+      try db.makeStatement(
+        sql: "SELECT source, person_local_id, municipality, ags, from_date, to_date FROM residence"))
+    while try rows.next(db) {
+      let key = (rows.text(0) ?? "") + "/" + (rows.text(1) ?? "")
+      guard let municipality = rows.text(2) else { continue }
+      if let from = rows.text(4) {
+        dated[key, default: []].append(
+          Stay(from: from, to: rows.text(5), municipality: municipality, ags: rows.text(3), basis: "delivered"))
+      } else {
+        place[key] = (municipality, rows.text(3))
       }
     }
-    return rows
+    // Each linked source record with its first measure, in primary-key order (no sort).
+    var stays: [Int64: [Stay]] = [:]
+    rows = RawRows(
+      try db.makeStatement(
+        sql: """
+          SELECT sp.person_id, sp.source, sp.local_id, sp.municipality, min(p.start_date)
+          FROM source_person sp
+          LEFT JOIN participation p ON p.source = sp.source AND p.person_local_id = sp.local_id
+          WHERE sp.person_id IS NOT NULL
+          GROUP BY sp.source, sp.local_id
+          """))
+    while try rows.next(db) {
+      guard let person = rows.int64(0) else { continue }
+      let key = (rows.text(1) ?? "") + "/" + (rows.text(2) ?? "")
+      if let delivered = dated[key] {
+        stays[person, default: []] += delivered
+      } else if let first = rows.text(4), let municipality = place[key]?.municipality ?? rows.text(3) {
+        stays[person, default: []].append(
+          Stay(from: first, to: nil, municipality: municipality, ags: place[key]?.ags, basis: "inferred from measures"))
+      }
+    }
+    try db.execute(sql: "DELETE FROM residence_period")
+    let insert = try db.makeStatement(
+      sql: "INSERT INTO residence_period(person_id, municipality, ags, from_date, to_date, basis) VALUES (?,?,?,?,?,?)")
+    var count = 0
+    // In person order: the table then fills page by page.
+    for person in stays.keys.sorted() {
+      for stay in Self.timeline(stays[person]!) {
+        var row = RawInsert(insert)
+        row.bind(person)
+        row.bind(stay.municipality)
+        row.bind(stay.ags)
+        row.bind(stay.from)
+        row.bind(stay.to)
+        row.bind(stay.basis)
+        try row.run(db)
+        count += 1
+      }
+    }
+    return count
   }
 
   /// Orders one person's stays by start, merges a stay that only continues the same
