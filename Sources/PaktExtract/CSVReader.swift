@@ -51,6 +51,9 @@ public struct CSVReader: PaktCursor {
     try readHeader()
   }
 
+  /// Bytes of the file read so far (ahead of the records handed out by up to a chunk).
+  public var bytesRead: Int { file.bytesRead }
+
   public var layout: FileLayout {
     var l = FileLayout(format: "csv", encoding: dialect.encoding.rawValue)
     l.delimiter = dialect.delimiterText

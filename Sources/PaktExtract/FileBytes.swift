@@ -12,6 +12,8 @@ final class ChunkedFile {
   let path: String
   private let fd: Int32
   private var buffer: [UInt8]
+  /// Bytes read from the file so far (for progress).
+  private(set) var bytesRead = 0
   /// Bytes read per call; changing it takes effect at the next read.
   var chunkSize: Int {
     didSet { buffer = [UInt8](repeating: 0, count: chunkSize) }
@@ -42,6 +44,7 @@ final class ChunkedFile {
         "read error (\(String(cString: strerror(errno))))", fix: "check the disk and the file")
     }
     if count == 0 { return false }
+    bytesRead += count
     buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<count])) }
     return true
   }

@@ -82,6 +82,9 @@ public final class OpenedFile: PaktCursor {
     }
   }
 
+  /// Bytes of the file read so far, for progress; 0 for workbooks (read from their archive).
+  public var bytesRead: Int { xml?.bytesRead ?? csv?.bytesRead ?? 0 }
+
   public func next() throws -> ExtractedRecord? {
     if let xml { return try xml.next() }
     if let xlsx { return try xlsx.next() }

@@ -25,6 +25,8 @@ public final class XMLReader: PaktCursor {
   public var namespaces: [String: String] { state.namespaces }
 
   private let file: ChunkedFile
+  /// Bytes of the file read so far (ahead of the records handed out by up to a chunk).
+  public var bytesRead: Int { file.bytesRead }
   private let state: SAXState
   private var context: xmlParserCtxtPtr?
   private var handler = xmlSAXHandler()

@@ -65,13 +65,14 @@ public final class Warehouse: Sendable {
     }
   }
 
-  /// Runs `body` in one immediate transaction: committed when it returns, rolled back when it throws.
-  public func transaction<T>(_ body: (LoadSession) throws -> T) throws -> T {
+  /// Runs `body` in one immediate transaction: committed when it returns (rolled back instead
+  /// when `commit` is false, for a dry run), rolled back when it throws.
+  public func transaction<T>(commit: Bool = true, _ body: (LoadSession) throws -> T) throws -> T {
     var result: T?
     do {
       try queue.inTransaction(.immediate) { db in
         result = try body(LoadSession(db: db))
-        return .commit
+        return commit ? .commit : .rollback
       }
     } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
       throw Self.busy(path)

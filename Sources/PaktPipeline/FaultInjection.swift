@@ -2,13 +2,18 @@ import Foundation
 
 /// Pauses a run at a named point when `PAKT_FAULT_PAUSE=<point>` is set, so that tests can
 /// kill a real `pakt run` process there and check that the warehouse is exactly as before.
-/// Points: `after-file`, `before-link`, `before-commit` (all inside the run's transaction).
-/// Never set in operation; without the variable this costs one environment lookup.
+/// Points: `after-file`, `before-link`, `before-commit` (all inside the run's transaction),
+/// and `after-source` (after a source committed on its own, in `pakt migrate`); `NAME:N` pauses
+/// at the Nth time the point is reached. Never set in operation; without the variable this
+/// costs one environment lookup.
 enum FaultInjection {
   static let point = ProcessInfo.processInfo.environment["PAKT_FAULT_PAUSE"]
+  nonisolated(unsafe) static var reached: [String: Int] = [:]
 
   static func pause(at name: String) {
-    guard point == name else { return }
+    guard let point, point == name || point.hasPrefix(name + ":") else { return }
+    reached[name, default: 0] += 1
+    if let colon = point.firstIndex(of: ":"), Int(point[point.index(after: colon)...]) != reached[name] { return }
     FileHandle.standardError.write(Data("pakt: paused at \(name) for a fault-injection test\n".utf8))
     Thread.sleep(forTimeInterval: 60)
   }

@@ -26,6 +26,7 @@ final class MappedStream: @unchecked Sendable {
   private var failure: (any Error)?
   private var closed = false
   private var producerRunning = true
+  private var bytesReadByProducer = 0
 
   /// Batches held at most; with 256 records each, a few thousand records in flight.
   private let capacity = 8
@@ -49,12 +50,12 @@ final class MappedStream: @unchecked Sendable {
       while let record = try opened.next() {
         batch.append((record.line, mapper.map(record)))
         if batch.count == batchSize {
-          guard push(batch) else { break }
+          guard push(batch, bytesRead: opened.bytesRead) else { break }
           batch = []
           batch.reserveCapacity(batchSize)
         }
       }
-      if !batch.isEmpty { _ = push(batch) }
+      if !batch.isEmpty { _ = push(batch, bytesRead: opened.bytesRead) }
     } catch let thrown {
       error = thrown
     }
@@ -67,14 +68,22 @@ final class MappedStream: @unchecked Sendable {
   }
 
   /// Waits for room; false when the reader closed the stream.
-  private func push(_ batch: Batch) -> Bool {
+  private func push(_ batch: Batch, bytesRead: Int) -> Bool {
     condition.lock()
     defer { condition.unlock() }
     while queue.count >= capacity && !closed { condition.wait() }
     if closed { return false }
     queue.append(batch)
+    bytesReadByProducer = bytesRead
     condition.broadcast()
     return true
+  }
+
+  /// Bytes of the file the reader thread has read so far (for progress).
+  var bytesRead: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return bytesReadByProducer
   }
 
   /// The next batch in file order; nil at the end; throws what ended the file early.

@@ -26,9 +26,30 @@ public struct PipelineRunner: Sendable {
   /// Bumped when a change to pakt itself must make every source load again.
   static let loaderVersion = "pakt-load-2"
 
-  public init(config: PipelineConfig, logger: Logger = Logger(label: "pakt")) {
+  public let options: Options
+
+  /// How a run writes.
+  public struct Options: Sendable {
+    /// Do and check everything, then roll back: nothing is written, no reports.
+    public var dryRun = false
+    /// Commit each changed source on its own, then link (a bulk migration that resumes after
+    /// an interruption); by default the whole run is one transaction.
+    public var commitPerSource = false
+    /// Called after each batch of records (a few hundred) while files load.
+    public var progress: (@Sendable (LoadProgress) -> Void)?
+    public init(
+      dryRun: Bool = false, commitPerSource: Bool = false, progress: (@Sendable (LoadProgress) -> Void)? = nil
+    ) {
+      self.dryRun = dryRun
+      self.commitPerSource = commitPerSource
+      self.progress = progress
+    }
+  }
+
+  public init(config: PipelineConfig, logger: Logger = Logger(label: "pakt"), options: Options = Options()) {
     self.config = config
     self.logger = logger
+    self.options = options
   }
 
   /// A file ready to load: checked, fingerprinted, mapper prepared (or why it cannot be read).
@@ -61,8 +82,14 @@ public struct PipelineRunner: Sendable {
     let matcher = ProgramMatcher(catalogue: catalogue)
     let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
     let prepared = try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer)
-    let warehouse = try Warehouse(path: config.warehouse)
-    let pseudonyms = try Pseudonymizer.load(config: config)
+    // A dry run against a warehouse that does not exist yet works on a scratch one: it creates
+    // no file.
+    let scratch =
+      options.dryRun && !FileManager.default.fileExists(atPath: config.warehouse)
+      ? (NSTemporaryDirectory() as NSString).appendingPathComponent("pakt-dry-run-\(UUID().uuidString)") : nil
+    defer { if let scratch { try? FileManager.default.removeItem(atPath: scratch) } }
+    let warehouse = try Warehouse(path: scratch.map { "\($0)/warehouse.sqlite" } ?? config.warehouse)
+    let pseudonyms = try Pseudonymizer.load(config: config, create: !options.dryRun)
     let knownKey = try warehouse.read { try $0.meta("pseudonym_key_fingerprint") }
     if let knownKey, knownKey != pseudonyms.fingerprint {
       throw PaktError.config(
@@ -84,60 +111,82 @@ public struct PipelineRunner: Sendable {
     var fileSummaries: [String: RunSummary.File] = [:]
 
     if !changed.isEmpty || !staleSources.isEmpty {
-      logger.info("loading \(changed.count) changed source(s) of \(prepared.count)")
-      let (files, linkage, retired) = try warehouse.transaction {
-        load -> ([RunSummary.File], RunSummary.Linkage, Int) in
+      logger.info(
+        "loading \(changed.count) changed source(s) of \(prepared.count)\(options.dryRun ? " (dry run)" : "")")
+      let tracker = options.progress.map {
+        ProgressTracker(bytesTotal: changed.flatMap(\.files).reduce(0) { $0 + Self.size($1.path) }, report: $0)
+      }
+      /// What a run writes before its first source: the run's row, the catalogue, stale sources gone.
+      func begin(_ load: LoadSession) throws -> (runID: Int64, previous: [String: Int64], erased: Set<String>) {
         // Read before any source is replaced: these are the ids the persons must keep.
         let previousIDs = try load.personIDs()
         let runID = try load.startRun(pipeline: config.file, startedAt: started)
         let erased = try load.tombstones()
         try load.replaceCatalogue(catalogue)
         for stale in staleSources { try load.replaceSource(stale) }
+        return (runID, previousIDs, erased)
+      }
+      func loadSources(_ sources: [PreparedSource], _ load: LoadSession, _ run: (Int64, [String: Int64], Set<String>))
+        throws -> (files: [RunSummary.File], retired: Int)
+      {
         var files: [RunSummary.File] = []
         var retired = 0
-        for source in changed {
-          try load.setAside(source: source.source.name)
-          try load.replaceSource(source.source.name)
-          var sourceFiles: [RunSummary.File] = []
-          var firstWithContent: [String: String] = [:]
-          for file in source.files {
-            if let first = firstWithContent[file.sha256] {
-              sourceFiles.append(Self.duplicate(file, of: first, source: source.source.name))
-              continue
-            }
-            firstWithContent[file.sha256] = file.name
-            sourceFiles.append(
-              try loadFile(
-                file, source: source, load: load, runID: runID,
-                erased: { erased.isEmpty ? false : erased.contains(pseudonyms.tombstone(source: $0, localID: $1)) }))
-            FaultInjection.pause(at: "after-file")
-          }
-          try rejectOrphans(source: source.source.name, files: &sourceFiles, load: load, runID: runID)
-          // After the orphans: a fact naming a person the delivery lacks stays a reject.
-          retired += try load.retireMissing(source: source.source.name, runID: runID)
-          for f in sourceFiles {
-            try reconcile(f, load: load)
-            try load.recordDelivery(f, fingerprint: source.fingerprint, runID: runID)
-          }
-          files += sourceFiles
+        for source in sources {
+          let loaded = try loadSource(source, load: load, runID: run.0, erased: run.2, pseudonyms: pseudonyms, tracker)
+          files += loaded.files
+          retired += loaded.retired
         }
+        return (files, retired)
+      }
+      /// Links, places persons in time and closes the run's row.
+      func finish(_ load: LoadSession, _ run: (Int64, [String: Int64], Set<String>), files: [RunSummary.File]) throws
+        -> RunSummary.Linkage
+      {
         lap("extract/map/load", rows: files.reduce(0) { $0 + $1.read })
         FaultInjection.pause(at: "before-link")
-        let linkage = try link(load: load, previous: previousIDs, runID: runID, pseudonyms: pseudonyms)
+        let linkage = try link(load: load, previous: run.1, runID: run.0, pseudonyms: pseudonyms)
         lap("link", rows: linkage.sourcePersonRecords)
         lap("residence periods", rows: try load.rebuildResidencePeriods())
         try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)
         var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
         partial.linkage = linkage
         partial.totals = Self.totals(files)
-        try load.finishRun(runID, summary: partial)
+        try load.finishRun(run.0, summary: partial)
         FaultInjection.pause(at: "before-commit")
         lapStart = Date()
-        return (files, linkage, retired)
+        return linkage
       }
-      lap("commit")
+
+      var files: [RunSummary.File] = []
+      var retired = 0
+      let linkage: RunSummary.Linkage
+      if options.commitPerSource && !options.dryRun {
+        // A bulk load: each source commits on its own, so an interrupted load resumes with the
+        // sources it had not finished (the finished ones are unchanged in the ledger).
+        let run = try warehouse.transaction { try begin($0) }
+        for source in changed {
+          let loaded = try warehouse.transaction { try loadSources([source], $0, run) }
+          files += loaded.files
+          retired += loaded.retired
+          FaultInjection.pause(at: "after-source")
+        }
+        linkage = try warehouse.transaction { try finish($0, run, files: files) }
+      } else {
+        (files, retired, linkage) = try warehouse.transaction(commit: !options.dryRun) {
+          load -> ([RunSummary.File], Int, RunSummary.Linkage) in
+          let run = try begin(load)
+          let loaded = try loadSources(changed, load, run)
+          let linkage = try finish(load, run, files: loaded.files)
+          if options.dryRun {
+            // Described before the rollback: what the warehouse would hold.
+            try describe(into: &summary, load: load, matcher: matcher)
+          }
+          return (loaded.files, loaded.retired, linkage)
+        }
+      }
+      lap(options.dryRun ? "roll back (dry run)" : "commit")
       for f in files { fileSummaries["\(f.source)|\(f.path)"] = f }
-      summary.status = "committed"
+      summary.status = options.dryRun ? "dry run" : "committed"
       summary.linkage = linkage
       summary.retired = retired
     }
@@ -154,7 +203,14 @@ public struct PipelineRunner: Sendable {
       }
     }
     summary.totals = Self.totals(summary.files)
-    try describe(into: &summary, warehouse: warehouse, matcher: matcher)
+    if options.dryRun {
+      // Nothing was written: no reports either (they would describe the warehouse as it is).
+      summary.seconds = Date().timeIntervalSince(started)
+      summary.stages = stages
+      logger.info("dry run: \(summary.totals.read) records read, \(summary.totals.loaded) would load, nothing written")
+      return summary
+    }
+    try warehouse.read { try describe(into: &summary, load: $0, matcher: matcher) }
     let rejects = try warehouse.read { load in
       try load.rows("SELECT source, file, line, kind, reason FROM reject ORDER BY source, file, line").map {
         RejectLine(
@@ -254,9 +310,49 @@ public struct PipelineRunner: Sendable {
     return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
   }
 
+  /// Loads one changed source: its earlier delivery replaced, each file streamed in, facts
+  /// naming unknown persons rejected, records it no longer holds retired, counts reconciled.
+  func loadSource(
+    _ source: PreparedSource, load: LoadSession, runID: Int64, erased: Set<String>, pseudonyms: Pseudonymizer,
+    _ tracker: ProgressTracker?
+  ) throws -> (files: [RunSummary.File], retired: Int) {
+    try load.setAside(source: source.source.name)
+    try load.replaceSource(source.source.name)
+    var files: [RunSummary.File] = []
+    var firstWithContent: [String: String] = [:]
+    for file in source.files {
+      if let first = firstWithContent[file.sha256] {
+        files.append(Self.duplicate(file, of: first, source: source.source.name))
+        tracker?.finished(file: file.path)
+        continue
+      }
+      firstWithContent[file.sha256] = file.name
+      tracker?.started(file: file.name)
+      files.append(
+        try loadFile(
+          file, source: source, load: load, runID: runID, tracker: tracker,
+          erased: { erased.isEmpty ? false : erased.contains(pseudonyms.tombstone(source: $0, localID: $1)) }))
+      tracker?.finished(file: file.path)
+      FaultInjection.pause(at: "after-file")
+    }
+    try rejectOrphans(source: source.source.name, files: &files, load: load, runID: runID)
+    // After the orphans: a fact naming a person the delivery lacks stays a reject.
+    let retired = try load.retireMissing(source: source.source.name, runID: runID)
+    for f in files {
+      try reconcile(f, load: load)
+      try load.recordDelivery(f, fingerprint: source.fingerprint, runID: runID)
+    }
+    return (files, retired)
+  }
+
+  /// A file's size in bytes (0 when it cannot be read; it is then rejected as unreadable).
+  static func size(_ path: String) -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+  }
+
   /// Streams one file into the warehouse inside a savepoint.
   func loadFile(
-    _ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64,
+    _ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64, tracker: ProgressTracker? = nil,
     erased: (String, String) -> Bool = { _, _ in false }
   ) throws -> RunSummary.File {
     var summary = RunSummary.File(
@@ -281,6 +377,7 @@ public struct PipelineRunner: Sendable {
             rejected += 1
           }
           while let batch = try stream.next() {
+            tracker?.advanced(records: batch.count, fileBytes: stream.bytesRead)
             for (line, mapped) in batch {
               read += 1
               if let reject = mapped.reject {
@@ -426,8 +523,8 @@ public struct PipelineRunner: Sendable {
   }
 
   /// Fills the parts of the summary that describe the warehouse as it stands.
-  func describe(into summary: inout RunSummary, warehouse: Warehouse, matcher: ProgramMatcher) throws {
-    try warehouse.read { load in
+  func describe(into summary: inout RunSummary, load: LoadSession, matcher: ProgramMatcher) throws {
+    do {
       summary.rejectsByReason = try load.rows(
         "SELECT kind, count(*) AS n FROM reject GROUP BY kind ORDER BY n DESC, kind"
       )

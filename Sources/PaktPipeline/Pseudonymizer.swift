@@ -21,7 +21,9 @@ public struct Pseudonymizer {
 
   /// The key from `PAKT_PSEUDONYM_KEY` (at least 32 characters), else from the configured
   /// file, which is created with 256 random bits (mode 0600) when it does not exist yet.
-  public static func load(config: PipelineConfig) throws -> Pseudonymizer {
+  /// The configured secret; a new one is created (and saved, unless `create` is false: a dry
+  /// run writes nothing) when there is none yet.
+  public static func load(config: PipelineConfig, create: Bool = true) throws -> Pseudonymizer {
     if let text = ProcessInfo.processInfo.environment["PAKT_PSEUDONYM_KEY"] {
       guard text.utf8.count >= 32 else {
         throw PaktError.config(
@@ -38,6 +40,7 @@ public struct Pseudonymizer {
       return Pseudonymizer(secret: SymmetricKey(data: data))
     }
     let secret = SymmetricKey(size: .bits256)
+    if !create { return Pseudonymizer(secret: secret) }
     let bytes = secret.withUnsafeBytes { Data($0) }
     try FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

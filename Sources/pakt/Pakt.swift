@@ -19,8 +19,8 @@ struct Pakt: ParsableCommand {
       3 the run failed, the warehouse is unchanged.
       """,
     subcommands: [
-      RunCommand.self, InspectCommand.self, MappingsCommand.self, LinkCommand.self, EraseCommand.self,
-      SamplesCommand.self,
+      RunCommand.self, MigrateCommand.self, InspectCommand.self, MappingsCommand.self, LinkCommand.self,
+      EraseCommand.self, SamplesCommand.self,
     ],
     defaultSubcommand: nil
   )

@@ -26,12 +26,17 @@ struct RunCommand: ParsableCommand {
   @Flag(help: "Exit with code 1 when the run committed but had rejects or unmapped program names.")
   var strict = false
 
+  @Flag(help: "Do everything and report what would load, then roll back: nothing is written, no reports.")
+  var dryRun = false
+
   @OptionGroup var log: LogOptions
 
   func run() throws {
     log.bootstrap()
     let config = try PipelineConfig.load(path: pipeline)
-    let summary = try PipelineRunner(config: config, logger: Logger(label: "pakt.run")).run()
+    let summary = try PipelineRunner(
+      config: config, logger: Logger(label: "pakt.run"), options: .init(dryRun: dryRun)
+    ).run()
     if json {
       print(String(decoding: try ReportWriter.json(summary), as: UTF8.self))
     } else {
@@ -43,10 +48,15 @@ struct RunCommand: ParsableCommand {
 
 /// The human summary of a run.
 enum SummaryText {
-  static func render(_ s: RunSummary) -> String {
+  static func render(_ s: RunSummary, command: String = "pakt run") -> String {
     var out: [String] = []
-    let what = s.status == "unchanged" ? "nothing changed since the last run; warehouse untouched" : "committed"
-    out.append("pakt run: \(what) (\(String(format: "%.1f", s.seconds)) s) → \(s.warehouse)")
+    let what =
+      switch s.status {
+      case "unchanged": "nothing changed since the last run; warehouse untouched"
+      case "dry run": "dry run: what would load is below; nothing was written"
+      default: s.status
+      }
+    out.append("\(command): \(what) (\(String(format: "%.1f", s.seconds)) s) → \(s.warehouse)")
     out.append("")
     out.append("files (\(s.files.count)):")
     let nameWidth = min(48, s.files.map(\.name.count).max() ?? 10)
