@@ -70,6 +70,11 @@ public struct LinkageConfig: Sendable {
   public var idColumn: String?
   public var fields: [Field]
   public var blocking: [[KeyPart]]
+  /// The rules whose pairs train m, one EM session each, leaving out the fields a rule keys
+  /// on (Splink's training blocking rules). A rule should also key on the fields that go with
+  /// those (given name and sex, names and nationality), or they pass for evidence of a match.
+  /// Empty: the blocking rules.
+  public var training: [[KeyPart]]
   public var threshold: Double
   /// Blocks larger than this are skipped (reported): a key shared by that many records says nothing.
   public var maxBlockSize: Int
@@ -82,7 +87,8 @@ public struct LinkageConfig: Sendable {
 
   public static func parse(_ root: YAMLNode) throws -> LinkageConfig {
     let top = try root.mapping(
-      allowed: ["id", "fields", "blocking", "threshold", "max_block_size", "chain_guard"], what: "the linkage settings")
+      allowed: ["id", "fields", "blocking", "training", "threshold", "max_block_size", "chain_guard"],
+      what: "the linkage settings")
     var fields: [Field] = []
     let fieldMap = try top.require("fields").mapping(what: "'fields'")
     for entry in fieldMap.entries {
@@ -102,31 +108,37 @@ public struct LinkageConfig: Sendable {
     for f in fields where f.swapWith != nil && !fields.contains(where: { $0.name == f.swapWith }) {
       throw fieldMap.owner.error("'\(f.name)' swaps with '\(f.swapWith!)', which is not a field")
     }
-    var rules: [[KeyPart]] = []
-    for ruleNode in try top.require("blocking").sequence(what: "'blocking'") {
-      var parts: [KeyPart] = []
-      for partNode in try ruleNode.sequence(what: "a blocking rule") {
-        let text = try partNode.string(what: "a blocking key")
-        let pieces = text.split(separator: ".", maxSplits: 1).map(String.init)
-        guard let index = fields.firstIndex(where: { $0.name == pieces[0] }) else {
-          throw partNode.error("blocking key '\(text)' names no field", fix: "use a field listed under 'fields'")
+    func rules(_ node: YAMLNode, _ what: String) throws -> [[KeyPart]] {
+      var rules: [[KeyPart]] = []
+      for ruleNode in try node.sequence(what: what) {
+        var parts: [KeyPart] = []
+        for partNode in try ruleNode.sequence(what: "a blocking rule") {
+          let text = try partNode.string(what: "a blocking key")
+          let pieces = text.split(separator: ".", maxSplits: 1).map(String.init)
+          guard let index = fields.firstIndex(where: { $0.name == pieces[0] }) else {
+            throw partNode.error("blocking key '\(text)' names no field", fix: "use a field listed under 'fields'")
+          }
+          let transform = pieces.count > 1 ? KeyPart.Transform(rawValue: pieces[1]) : .exact
+          guard let transform else {
+            throw partNode.error(
+              "unknown key transform '\(pieces[1])'",
+              fix: "use one of: \(KeyPart.Transform.allCases.map(\.rawValue).joined(separator: ", "))")
+          }
+          parts.append(KeyPart(field: index, transform: transform))
         }
-        let transform = pieces.count > 1 ? KeyPart.Transform(rawValue: pieces[1]) : .exact
-        guard let transform else {
-          throw partNode.error(
-            "unknown key transform '\(pieces[1])'",
-            fix: "use one of: \(KeyPart.Transform.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        parts.append(KeyPart(field: index, transform: transform))
+        rules.append(parts)
       }
-      rules.append(parts)
+      return rules
     }
+    let blocking = try rules(try top.require("blocking"), "'blocking'")
+    let training = try top["training"].map { try rules($0, "'training'") } ?? []
     let threshold = try top.optionalDouble("threshold") ?? 0.5
     guard threshold > 0 && threshold < 1 else {
       throw try top.require("threshold").error("threshold must lie between 0 and 1")
     }
     return LinkageConfig(
-      idColumn: try top.optionalString("id"), fields: fields, blocking: rules, threshold: threshold,
+      idColumn: try top.optionalString("id"), fields: fields, blocking: blocking,
+      training: training.isEmpty ? blocking : training, threshold: threshold,
       maxBlockSize: Int(try top.optionalDouble("max_block_size") ?? 5000),
       chainGuard: try top.optionalDouble("chain_guard") ?? 0.95)
   }

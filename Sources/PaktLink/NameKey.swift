@@ -4,7 +4,8 @@ import PaktCore
 /// A transliteration-aware key for person names: the same for the spellings German records
 /// give one Arabic, Persian or Tigrinya name (Mohammed, Muhammad, Mohamad → "mhmd").
 ///
-/// Per word: folded to ASCII; kh/ch → h, ph → f, ou → u, w → v, z → s, c/q → k, j → y;
+/// Per word: folded to ASCII; abdul-/abdel- split off as "abd"; dsch/dzh → j; kh/ch → h,
+/// ph → f, ou → u, w → v, z → s, c/q → k, j → y, g → h;
 /// vowels after the first letter dropped and a first vowel unified; doubled letters
 /// collapsed; the article al-/el- (also when written together before a consonant) dropped.
 /// The words are sorted, so swapped given and family names give the same key.
@@ -18,7 +19,15 @@ public enum NameKey {
 
   public static func make(family: String?, given: String?) -> String {
     let words = TextFold.tokens([family, given].compactMap { $0 }.joined(separator: " "))
-    return words.compactMap(skeleton).sorted().joined(separator: " ")
+    return words.flatMap(splitAbd).compactMap(skeleton).sorted().joined(separator: " ")
+  }
+
+  /// "Abdulrahman", "Abdel Rahman" and "Abd al-Rahman" are one name: "abd" and the rest.
+  static func splitAbd(_ word: String) -> [String] {
+    for prefix in ["abdul", "abdel", "abdal", "abdur", "abdar", "abdol"] where word.count > prefix.count + 2 {
+      if word.hasPrefix(prefix) { return ["abd", String(word.dropFirst(prefix.count))] }
+    }
+    return [word]
   }
 
   /// The skeleton of one word, nil for an article.
@@ -38,6 +47,17 @@ public enum NameKey {
     while k < chars.count {
       let c = chars[k]
       let n: Character? = k + 1 < chars.count ? chars[k + 1] : nil
+      // German "dsch" and Russian "dzh" write the English "j" (Dschafari, Jafari).
+      if c == "d", k + 3 < chars.count, n == "s", chars[k + 2] == "c", chars[k + 3] == "h" {
+        folded.append("j")
+        k += 4
+        continue
+      }
+      if c == "d", k + 2 < chars.count, n == "z", chars[k + 2] == "h" {
+        folded.append("j")
+        k += 3
+        continue
+      }
       if c == "s", n == "c", k + 2 < chars.count, chars[k + 2] == "h" {
         folded += ["s", "h"]
         k += 3
@@ -64,6 +84,8 @@ public enum NameKey {
       case "z": c = "s"
       case "c", "q": c = "k"
       case "j": c = "y"
+      // Russian transliteration writes h as g (Gassan, Sergej / Ukrainian Serhii).
+      case "g": c = "h"
       default: break
       }
       let vowel = "aeiouy".contains(c)

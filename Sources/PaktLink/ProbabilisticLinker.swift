@@ -23,7 +23,8 @@ public struct PairExplanation: Sendable, Codable {
 /// The result of linking: clusters, the scored pairs, the estimated model and counts.
 public struct LinkOutput: Sendable {
   public var clusters: [[Int]]
-  /// Candidate pairs with their match probability (all of them).
+  /// Candidate pairs with their match probability, those of at least
+  /// `ProbabilisticLinker.keptProbability`.
   public var pairs: [ScoredPair]
   public var model: LinkModel
   public var candidatePairs: Int
@@ -44,6 +45,8 @@ public struct LinkOutput: Sendable {
 /// ```
 public struct ProbabilisticLinker: Sendable {
   public let config: LinkageConfig
+  /// Scored pairs below this match probability are not kept in `LinkOutput.pairs`.
+  public static let keptProbability = 0.01
 
   public init(config: LinkageConfig) { self.config = config }
 
@@ -54,24 +57,18 @@ public struct ProbabilisticLinker: Sendable {
     let comparator = Comparator(records: records, config: config)
     let (candidates, skipped) = blockedPairs(records)
     let patterns = Self.compareAll(candidates, comparator)
-    var patternCounts: [UInt64: Int] = [:]
-    for p in patterns { patternCounts[p, default: 0] += 1 }
-    let randomSample = Self.randomPairs(count: records.count, limit: randomPairs)
-    var randomCounts: [UInt64: Int] = [:]
-    for p in Self.compareAll(randomSample, comparator) { randomCounts[p, default: 0] += 1 }
-    let levels = config.fields.map { $0.kind.levels.count }
-    let model = ExpectationMaximisation.estimate(
-      patterns: patternCounts, randomPatterns: randomCounts, levels: levels)
+    let model = estimate(
+      records: records, comparator: comparator, candidates: candidates, patterns: patterns,
+      randomPairs: randomPairs)
     let tfAverage = Self.averageAgreeingFrequency(records)
+    // Only pairs that could matter are kept: at 327,000 person records most of the 60 million
+    // candidates score far below 1%, and keeping them all took 1.4 GB.
     var pairs: [ScoredPair] = []
-    pairs.reserveCapacity(candidates.count)
     for (i, packed) in candidates.enumerated() {
       let a = Int(packed >> 32)
       let b = Int(packed & 0xFFFF_FFFF)
-      pairs.append(
-        ScoredPair(
-          a: a, b: b,
-          probability: probability(patterns[i], a, b, model: model, comparator: comparator, tfAverage: tfAverage)))
+      let p = probability(patterns[i], a, b, model: model, comparator: comparator, tfAverage: tfAverage)
+      if p >= Self.keptProbability { pairs.append(ScoredPair(a: a, b: b, probability: p)) }
     }
     let (clusters, joined) = cluster(count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink)
     return LinkOutput(
@@ -79,13 +76,51 @@ public struct ProbabilisticLinker: Sendable {
       clusterProbability: joined)
   }
 
+  // MARK: Training
+
+  /// m, u and λ from the records themselves (see `Training`).
+  func estimate(
+    records: PreparedRecords, comparator: Comparator, candidates: [UInt64], patterns: [UInt64], randomPairs: Int
+  ) -> LinkModel {
+    let levels = config.fields.map { $0.kind.levels.count }
+    var randomCounts: [UInt64: Int] = [:]
+    for p in Self.compareAll(Self.randomPairs(count: records.count, limit: randomPairs), comparator) {
+      randomCounts[p, default: 0] += 1
+    }
+    let u = Training.u(random: randomCounts, levels: levels)
+    // One session per training rule, over the pairs that rule produces.
+    var sessions: [Training.Session] = []
+    for rule in config.training {
+      var excluded = Set(rule.map(\.field))
+      for part in rule where part.transform == .nameset {
+        if let partner = comparator.swapPartner[part.field] { excluded.insert(partner) }
+      }
+      var counts: [UInt64: Int] = [:]
+      for p in Self.compareAll(pairs(for: [rule], records).pairs, comparator) {
+        counts[Training.masked(p, excluded), default: 0] += 1
+      }
+      sessions.append(Training.Session(counts: counts, excluded: excluded))
+    }
+    let m = Training.m(sessions: sessions, u: u, levels: levels)
+    var all: [UInt64: Int] = [:]
+    for p in patterns { all[p, default: 0] += 1 }
+    let n = Double(records.count)
+    let lambda = Training.lambda(candidates: all, m: m, u: u, allPairs: n * (n - 1) / 2)
+    return LinkModel(lambda: lambda, m: m, u: u, iterations: sessions.count)
+  }
+
   // MARK: Blocking
 
   /// The union of the blocking rules' pairs, each pair once, as `a << 32 | b` with a < b.
   func blockedPairs(_ records: PreparedRecords) -> ([UInt64], Int) {
+    pairs(for: config.blocking, records)
+  }
+
+  /// The union of `rules`' pairs, each once, and the number of blocks skipped as too large.
+  func pairs(for rules: [[LinkageConfig.KeyPart]], _ records: PreparedRecords) -> (pairs: [UInt64], skipped: Int) {
     var pairs: [UInt64] = []
     var skipped = 0
-    for rule in config.blocking {
+    for rule in rules {
       var groups: [[UInt8]: [Int32]] = [:]
       for r in 0..<records.count {
         guard let key = blockingKey(rule, r, records) else { continue }
@@ -210,7 +245,7 @@ public struct ProbabilisticLinker: Sendable {
   ) -> Double {
     var logOdds = log(model.lambda / (1 - model.lambda))
     for f in 0..<config.fields.count {
-      let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
+      let l = scoredLevel(pattern, f)
       if l == 0 { continue }
       var bf = model.m[f][l] / model.u[f][l]
       // An exact match on a common value says less than one on a rare value.
@@ -221,6 +256,20 @@ public struct ProbabilisticLinker: Sendable {
     }
     return 1 / (1 + exp(-logOdds))
   }
+
+  /// The level a field is scored at. Names given and family names swapped are the same
+  /// names in the other order: they weigh as an exact agreement of each (with its term
+  /// frequency), not as the rare event random pairs make of them (that counted one
+  /// coincidence twice at +15 each and joined "Emre Abubakar" to "Abubakar Emre" born 15
+  /// years apart).
+  @inline(__always)
+  func scoredLevel(_ pattern: UInt64, _ f: Int) -> Int {
+    let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
+    return l == Self.swappedLevel && config.fields[f].kind == .name ? 1 : l
+  }
+
+  /// The name kind's "swapped" level (see `Kind.levels`).
+  static let swappedLevel = 3
 
   /// Each field's level and weight for some pairs: what a steward sees in the review report.
   public func explain(columns: [[String?]], pairs: [(Int, Int)], model: LinkModel) -> [PairExplanation] {
@@ -233,7 +282,8 @@ public struct ProbabilisticLinker: Sendable {
       for (f, field) in config.fields.enumerated() {
         let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
         let label = l == 0 ? "missing" : field.kind.levels[l - 1]
-        parts.append(.init(field: field.name, level: label, weight: l == 0 ? 0 : model.weight(f, l)))
+        let scored = scoredLevel(pattern, f)
+        parts.append(.init(field: field.name, level: label, weight: l == 0 ? 0 : model.weight(f, scored)))
       }
       let p = probability(pattern, a, b, model: model, comparator: comparator, tfAverage: tfAverage)
       return PairExplanation(probability: p, parts: parts)

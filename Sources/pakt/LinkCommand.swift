@@ -38,6 +38,10 @@ struct LinkCommand: ParsableCommand {
   @Option(help: "Write the duplicate review (HTML and CSV of uncertain pairs) into this folder.")
   var review: String?
 
+  @Option(
+    help: "Write every compared pair with a match probability of at least 0.01: record_a,record_b,match_probability.")
+  var pairs: String?
+
   @Option(help: "A steward's decisions: CSV with record_a, record_b and decision (must-link or cannot-link).")
   var decisions: String?
 
@@ -93,6 +97,13 @@ struct LinkCommand: ParsableCommand {
     let linker = ProbabilisticLinker(config: settings)
     let result = linker.link(columns: columns, mustLink: mustLink, cannotLink: cannotLink)
     let linked = Date()
+    if let pairs {
+      var text = Escape.csvLine(["record_a", "record_b", "match_probability"])
+      for p in result.pairs where p.probability >= 0.01 {
+        text += "\(Escape.csvLine([ids[p.a], ids[p.b], String(format: "%.6f", p.probability)]))"
+      }
+      try text.write(toFile: pairs, atomically: true, encoding: .utf8)
+    }
     if let review {
       // The most uncertain pairs: those whose probability is closest to the threshold.
       let uncertain = result.pairs.filter { $0.probability >= 0.05 && $0.probability < 0.995 }

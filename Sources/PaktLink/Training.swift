@@ -1,0 +1,134 @@
+import Foundation
+
+/// Estimates the Fellegi-Sunter model the way Splink does, without labels:
+///
+/// 1. u from random record pairs (nearly all non-matches), fixed from then on;
+/// 2. m by expectation maximisation once per blocking rule, over the pairs that rule
+///    produces, leaving out the fields the rule blocks on (they agree in every such pair and
+///    so say nothing there); each field's m is the average over the rules that estimated it;
+/// 3. λ, the chance that two random records match, as the fixed point of "expected matches
+///    among the candidate pairs / all pairs" with m and u held.
+///
+/// Why not one EM over all candidate pairs with m and u free: blocking makes the candidates
+/// agree on names far more often than random pairs do, and on person files with common names
+/// EM then settled on "same name" as the match class (pairwise precision 0.03 on a generated
+/// corpus of 21,844 records) instead of "same person".
+enum Training {
+  /// One EM session: the pattern counts of one blocking rule's pairs and the fields it blocks on.
+  struct Session {
+    var counts: [UInt64: Int]
+    var excluded: Set<Int>
+  }
+
+  static func level(_ p: UInt64, _ f: Int) -> Int { Int((p >> (4 * UInt64(f))) & 0xF) }
+
+  /// The pattern with the levels of `fields` cleared (treated as missing).
+  static func masked(_ p: UInt64, _ fields: Set<Int>) -> UInt64 {
+    var out = p
+    for f in fields { out &= ~(UInt64(0xF) << (4 * UInt64(f))) }
+    return out
+  }
+
+  /// u from random pairs, smoothed so that no level is impossible.
+  static func u(random: [UInt64: Int], levels: [Int]) -> [[Double]] {
+    (0..<levels.count).map { f in
+      var counts = [Double](repeating: 1, count: levels[f] + 1)
+      for (p, c) in random where level(p, f) > 0 { counts[level(p, f)] += Double(c) }
+      let total = counts.dropFirst().reduce(0, +)
+      var row = [Double](repeating: 1, count: levels[f] + 1)
+      for l in 1...levels[f] { row[l] = counts[l] / total }
+      return row
+    }
+  }
+
+  /// m starting values: matches mostly agree exactly.
+  static func initialM(levels: [Int]) -> [[Double]] {
+    (0..<levels.count).map { f -> [Double] in
+      var row = [Double](repeating: 1, count: levels[f] + 1)
+      let rest = 0.1 / Double(max(1, levels[f] - 1))
+      for l in 1...levels[f] { row[l] = l == 1 ? 0.9 : rest }
+      return row
+    }
+  }
+
+  /// m for every field: EM per session with u fixed, averaged over the sessions that
+  /// estimated each field (fields no session could estimate keep the starting values).
+  static func m(sessions: [Session], u: [[Double]], levels: [Int], maxIterations: Int = 200) -> [[Double]] {
+    let fields = levels.count
+    var sum = (0..<fields).map { [Double](repeating: 0, count: levels[$0] + 1) }
+    var estimated = [Int](repeating: 0, count: fields)
+    for session in sessions where !session.counts.isEmpty {
+      let free = (0..<fields).filter { !session.excluded.contains($0) }
+      var m = initialM(levels: levels)
+      var lambda = 0.1
+      let entries = session.counts.map { (pattern: $0.key, count: Double($0.value)) }
+      let total = entries.reduce(0) { $0 + $1.count }
+      for _ in 0..<maxIterations {
+        var mCounts = (0..<fields).map { [Double](repeating: 1e-6, count: levels[$0] + 1) }
+        var matchMass = 0.0
+        for e in entries {
+          var logM = log(lambda)
+          var logU = log(1 - lambda)
+          for f in free {
+            let l = level(e.pattern, f)
+            if l == 0 { continue }
+            logM += log(m[f][l])
+            logU += log(u[f][l])
+          }
+          let p = 1 / (1 + exp(logU - logM))
+          matchMass += e.count * p
+          for f in free {
+            let l = level(e.pattern, f)
+            if l > 0 { mCounts[f][l] += e.count * p }
+          }
+        }
+        let newLambda = min(max(matchMass / total, 1e-9), 1 - 1e-9)
+        var change = abs(newLambda - lambda)
+        for f in free {
+          let mt = mCounts[f].dropFirst().reduce(0, +)
+          for l in 1...levels[f] {
+            let nm = mCounts[f][l] / mt
+            change = max(change, abs(nm - m[f][l]))
+            m[f][l] = nm
+          }
+        }
+        lambda = newLambda
+        if change < 1e-7 { break }
+      }
+      for f in free {
+        estimated[f] += 1
+        for l in 1...levels[f] { sum[f][l] += m[f][l] }
+      }
+    }
+    var m = initialM(levels: levels)
+    for f in 0..<fields where estimated[f] > 0 {
+      for l in 1...levels[f] { m[f][l] = max(sum[f][l] / Double(estimated[f]), 1e-6) }
+    }
+    return m
+  }
+
+  /// λ for a random pair: expected matches among the candidates (each pattern's posterior
+  /// under λ) over all pairs, iterated to its fixed point; pairs never compared count as
+  /// non-matches.
+  static func lambda(candidates: [UInt64: Int], m: [[Double]], u: [[Double]], allPairs: Double) -> Double {
+    guard allPairs > 0 else { return 1e-9 }
+    let bayes = candidates.map { entry -> (logBF: Double, count: Double) in
+      var logBF = 0.0
+      for f in 0..<m.count {
+        let l = level(entry.key, f)
+        if l > 0 { logBF += log(m[f][l] / u[f][l]) }
+      }
+      return (logBF, Double(entry.value))
+    }
+    var lambda = min(0.5, Double(candidates.values.reduce(0, +)) / allPairs / 10)
+    for _ in 0..<200 {
+      let prior = log(lambda / (1 - lambda))
+      var expected = 0.0
+      for b in bayes { expected += b.count / (1 + exp(-(prior + b.logBF))) }
+      let next = min(max(expected / allPairs, 1e-12), 0.5)
+      if abs(next - lambda) <= 1e-4 * lambda { return next }
+      lambda = next
+    }
+    return lambda
+  }
+}
