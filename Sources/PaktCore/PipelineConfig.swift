@@ -33,6 +33,9 @@ public struct PipelineConfig: Sendable {
   public struct Linkage: Sendable {
     /// Match probability at or above which two records are joined.
     public var threshold: Double = 0.5
+    /// The probabilistic linkage settings (fields, blocking and training rules); nil: the
+    /// deterministic rules.
+    public var settings: String?
   }
 
   public struct Mapping: Sendable {
@@ -95,7 +98,12 @@ public struct PipelineConfig: Sendable {
       config.municipalities = path
     }
     if let linkage = top["linkage"] {
-      let m = try linkage.mapping(allowed: ["threshold"], what: "linkage")
+      let m = try linkage.mapping(allowed: ["threshold", "settings"], what: "linkage")
+      if let settings = try m.optionalString("settings") {
+        let path = absolutePath(settings, relativeTo: base)
+        try requireFile(path, node: m.require("settings"), what: "the linkage settings")
+        config.linkage.settings = path
+      }
       if let t = try m.optionalDouble("threshold") {
         guard t > 0, t < 1 else {
           throw try m.require("threshold").error("linkage threshold must lie between 0 and 1, found \(t)")

@@ -79,6 +79,7 @@ public struct PipelineRunner: Sendable {
       lapStart = now
     }
     let catalogue = try Catalogue.load(file: config.catalogue)
+    let linkageSettings = try config.linkage.settings.map(PersonLinkage.load)
     let matcher = ProgramMatcher(catalogue: catalogue)
     let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
     let prepared = try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer)
@@ -144,7 +145,8 @@ public struct PipelineRunner: Sendable {
       {
         lap("extract/map/load", rows: files.reduce(0) { $0 + $1.read })
         FaultInjection.pause(at: "before-link")
-        let linkage = try link(load: load, previous: run.1, runID: run.0, pseudonyms: pseudonyms)
+        let linkage = try link(
+          load: load, previous: run.1, runID: run.0, pseudonyms: pseudonyms, settings: linkageSettings)
         lap("link", rows: linkage.sourcePersonRecords)
         lap("residence periods", rows: try load.rebuildResidencePeriods())
         try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)
@@ -474,16 +476,24 @@ public struct PipelineRunner: Sendable {
   }
 
   /// Links every source person record in the warehouse and writes stable person ids.
-  func link(load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer) throws
+  func link(
+    load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer, settings: LinkageConfig?
+  ) throws
     -> RunSummary.Linkage
   {
     let stored = try load.storedPersons()
-    let records = stored.map {
-      LinkRecord(
-        key: $0.key, familyName: $0.familyName, givenName: $0.givenName, birthDate: $0.birthDate, sex: $0.sex,
-        azrNumber: $0.azrNumber, bamfNumber: $0.bamfNumber)
+    let result: (clusters: [[Int]], reasons: [Int: String], candidatePairs: Int)
+    if let settings {
+      result = try PersonLinkage.probabilistic(stored, settings: settings, threshold: config.linkage.threshold)
+    } else {
+      let records = stored.map {
+        LinkRecord(
+          key: $0.key, familyName: $0.familyName, givenName: $0.givenName, birthDate: $0.birthDate, sex: $0.sex,
+          azrNumber: $0.azrNumber, bamfNumber: $0.bamfNumber)
+      }
+      let rules = DeterministicLinker().link(records)
+      result = (rules.clusters, rules.reasons, rules.candidatePairs)
     }
-    let result = DeterministicLinker().link(records)
     let nextID = Int64(try load.meta("next_person_id") ?? "1") ?? 1
     let clusters = result.clusters.map { $0.map { stored[$0].key } }
     let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)

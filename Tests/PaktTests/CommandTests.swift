@@ -67,14 +67,17 @@ struct LinkCommandTests {
     let given = ["Amina", "Omar", "Selam", "Reza", "Layla", "Yusuf", "Zahra", "Dawit", "Hanan", "Tesfaye"]
     let family = ["Haddad", "Rahimi", "Khalil", "Tesfamariam", "Nasser", "Karimi", "Osman", "Saleh", "Abdi", "Bakr"]
     var rows = ["id,given,family,born"]
+    // Dates of birth nearly all different, as in a real list.
+    func born(_ i: Int) -> String {
+      "19\(50 + i % 45)-" + String(format: "%02d-%02d", 1 + (i * 7) % 12, 1 + (i * 13) % 28)
+    }
     for i in 0..<300 {
       rows.append(
-        "p\(i),\(given[i % 10]),\(family[(i / 10) % 10])\(i / 100 == 0 ? "" : String(i / 100)),19\(50 + i % 45)-0\(1 + i % 9)-1\(i % 9)"
-      )
+        "p\(i),\(given[i % 10]),\(family[(i / 10) % 10])\(i / 100 == 0 ? "" : String(i / 100)),\(born(i))")
     }
-    rows.append("d1,Amina,Hadad,1950-01-10")  // p0, transliterated family name
-    rows.append("d2,Rahimi,Omar,1951-02-11")  // p11, swapped names
-    rows.append("d3,Selam,Khalil,1952-03-12")  // p22 exactly
+    rows.append("d1,Amina,Hadad,\(born(0))")  // p0, transliterated family name
+    rows.append("d2,Rahimi,Omar,\(born(11))")  // p11, swapped names
+    rows.append("d3,Selam,Khalil,\(born(22))")  // p22 exactly
     return TestSupport.write(rows.joined(separator: "\n") + "\n", to: "people.csv", in: dir)
   }
 

@@ -21,6 +21,8 @@ struct SamplePipeline {
       reports: \(dir)/reports
       mapping:
         auto_apply_threshold: 0.9
+      linkage:
+        settings: \(root)/mappings/linkage.yml
       sources:
         - name: stuttgart
           files: \(root)/samples/stuttgart/*.csv
@@ -411,5 +413,28 @@ struct ErasureTests {
       try $0.count("SELECT count(*) FROM reject WHERE kind = 'erased' AND raw <> ''")
     }
     #expect(erasedRaw == 0)
+  }
+}
+
+@Suite("End to end: linkage settings")
+struct LinkageSettingsTests {
+  @Test("linkage settings naming a column person records lack stop the run with exit code 2, nothing written")
+  func unknownColumn() throws {
+    let pipeline = SamplePipeline()
+    let bad = TestSupport.write(
+      """
+      fields:
+        family_name: { kind: name }
+        passport: { kind: identifier }
+      blocking:
+        - [family_name]
+      """, to: "link.yml", in: pipeline.dir)
+    var text = try String(contentsOfFile: pipeline.file, encoding: .utf8)
+    text = text.replacingOccurrences(of: "\(TestSupport.root)/mappings/linkage.yml", with: bad)
+    try text.write(toFile: pipeline.file, atomically: true, encoding: .utf8)
+    let r = try TestSupport.runPakt(["run", pipeline.file])
+    #expect(r.code == 2)
+    #expect(r.err.contains("'passport'") && r.err.contains("azr_number"), "\(r.err)")
+    #expect(!FileManager.default.fileExists(atPath: pipeline.warehouse))
   }
 }
