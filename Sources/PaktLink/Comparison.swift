@@ -73,9 +73,7 @@ struct Comparator: Sendable {
     if fullX && fullY {
       if x == y { return 1 }
       if x.year == y.year && x.month == y.day && x.day == y.month { return 3 }
-      let dx = Array(x.iso.utf8)
-      let dy = Array(y.iso.utf8)
-      if StringMetrics.levenshtein(dx, dy, limit: 1) <= 1 || StringMetrics.isTransposition(dx, dy) { return 4 }
+      if Self.oneTypo(x, y) { return 4 }
       if abs(x.year - y.year) == 1 && x.month == y.month && x.day == y.day { return 5 }
       return 6
     }
@@ -83,6 +81,38 @@ struct Comparator: Sendable {
     if x.year == y.year { return 2 }
     if abs(x.year - y.year) == 1 { return 5 }
     return 6
+  }
+
+  /// One digit of the written date (YYYYMMDD) wrong, or two neighbouring digits swapped.
+  ///
+  /// On the digits themselves: building the ISO text of both dates for an edit distance was
+  /// 40% of linking 327,000 records (perf). Both dates have eight digits, so one edit is one
+  /// differing position (an insertion always comes with a deletion).
+  static func oneTypo(_ x: PartialDate, _ y: PartialDate) -> Bool {
+    var a = x.year * 10_000 + (x.month ?? 0) * 100 + (x.day ?? 0)
+    var b = y.year * 10_000 + (y.month ?? 0) * 100 + (y.day ?? 0)
+    var first = (position: -1, a: 0, b: 0)
+    var second = first
+    var count = 0
+    for position in 0..<8 {
+      let da = a % 10
+      let db = b % 10
+      if da != db {
+        count += 1
+        if count == 1 {
+          first = (position, da, db)
+        } else if count == 2 {
+          second = (position, da, db)
+        } else {
+          return false
+        }
+      }
+      a /= 10
+      b /= 10
+    }
+    if count <= 1 { return true }
+    // Two differences: neighbouring digits swapped.
+    return second.position == first.position + 1 && first.a == second.b && first.b == second.a
   }
 
   /// The term frequency of the value a pair agrees on exactly, or nil.

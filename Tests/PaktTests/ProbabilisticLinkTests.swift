@@ -185,3 +185,19 @@ struct ProbabilisticLinkTests {
     #expect(out.model.weight(date, 6) < -4)
   }
 }
+
+@Suite("Link: date typos")
+struct DateTypoTests {
+  @Test(
+    "one digit wrong or two neighbours swapped is a typo; more is not",
+    arguments: [
+      ("1990-03-07", "1990-03-08", true), ("1990-03-17", "1990-03-71", false), ("1990-03-17", "1909-03-17", true),
+      ("1990-03-07", "1991-03-08", false), ("1990-12-07", "1990-21-07", false), ("1985-04-12", "1985-04-21", true),
+      ("1990-03-07", "1990-03-07", true),
+    ])
+  func typo(a: String, b: String, expected: Bool) {
+    let x = LinkDates.parse(a)!
+    let y = LinkDates.parse(b)
+    if let y { #expect(Comparator.oneTypo(x, y) == expected) } else { #expect(!expected) }
+  }
+}
