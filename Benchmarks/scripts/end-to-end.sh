@@ -4,7 +4,8 @@
 # mapping scores against the corpus's ground truth.
 #   bash Benchmarks/scripts/end-to-end.sh [PERSONS] [MUNICIPALITIES]    (default 300000 40)
 # The corpus goes to a temporary folder that is deleted afterwards (never committed); set
-# KEEP=1 to keep it.
+# KEEP=1 to keep it. LINKAGE=mappings/linkage.yml links with the probabilistic engine instead of
+# the rules.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 persons="${1:-300000}"
@@ -17,7 +18,7 @@ pakt=".build/release/pakt"
 
 echo "== generating $persons persons in $municipalities municipalities"
 "$pakt" samples generate --persons "$persons" --municipalities "$municipalities" --seed 1 \
-  --out "$work" --gazetteer mappings/municipalities.csv
+  --out "$work" --gazetteer mappings/municipalities.csv ${LINKAGE:+--linkage "$LINKAGE"}
 
 echo "== pakt run (release, fresh warehouse)"
 /usr/bin/time -f "%e %M" -o "$work/time" "$pakt" run "$work/pipeline.yml" --json >"$work/summary.json" || {

@@ -19,6 +19,9 @@ public enum SampleGenerator {
     public var catalogue: String
     /// The gazetteer copied beside the catalogue.
     public var gazetteer: String?
+    /// Probabilistic linkage settings copied beside the catalogue and named in pipeline.yml
+    /// (nil: the corpus links by pakt's deterministic rules).
+    public var linkage: String?
     /// Share of persons who also appear in a second municipality (moved, or registered twice).
     public var movers = 0.08
     /// Share of persons entered twice in their own municipality's export.
@@ -28,7 +31,7 @@ public enum SampleGenerator {
 
     public init(
       persons: Int, municipalities: Int, seed: UInt64, out: String, catalogue: String = "mappings/catalogue.yml",
-      gazetteer: String? = nil
+      gazetteer: String? = nil, linkage: String? = nil
     ) {
       self.persons = persons
       self.municipalities = municipalities
@@ -36,6 +39,7 @@ public enum SampleGenerator {
       self.out = out
       self.catalogue = catalogue
       self.gazetteer = gazetteer
+      self.linkage = linkage
     }
   }
 
@@ -61,6 +65,10 @@ public enum SampleGenerator {
     if let gazetteer = options.gazetteer {
       try? fm.removeItem(atPath: "\(options.out)/mappings/municipalities.csv")
       try fm.copyItem(atPath: gazetteer, toPath: "\(options.out)/mappings/municipalities.csv")
+    }
+    if let linkage = options.linkage {
+      try? fm.removeItem(atPath: "\(options.out)/mappings/linkage.yml")
+      try fm.copyItem(atPath: linkage, toPath: "\(options.out)/mappings/linkage.yml")
     }
 
     let root = SeededRandom(seed: options.seed)
@@ -143,7 +151,9 @@ public enum SampleGenerator {
 
       """
     if options.gazetteer != nil { pipeline += "municipalities: mappings/municipalities.csv\n" }
-    pipeline += "linkage:\n  threshold: 0.5\nsources:\n" + sources
+    pipeline += "linkage:\n"
+    if options.linkage != nil { pipeline += "  settings: mappings/linkage.yml\n" }
+    pipeline += "  threshold: 0.5\nsources:\n" + sources
     try pipeline.write(toFile: "\(options.out)/pipeline.yml", atomically: true, encoding: .utf8)
     return result
   }

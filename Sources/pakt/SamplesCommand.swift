@@ -45,6 +45,12 @@ struct SamplesCommand: ParsableCommand {
     @Option(help: "A municipalities gazetteer to copy into the corpus (optional).")
     var gazetteer: String?
 
+    @Option(
+      help:
+        "Probabilistic linkage settings to copy into the corpus and name in its pipeline.yml (optional; without them the corpus links by rules)."
+    )
+    var linkage: String?
+
     func validate() throws {
       guard persons >= 1 else { throw ValidationError("--persons must be at least 1") }
       guard municipalities >= 1 else { throw ValidationError("--municipalities must be at least 1") }
@@ -59,7 +65,7 @@ struct SamplesCommand: ParsableCommand {
       let result = try SampleGenerator.generate(
         .init(
           persons: persons, municipalities: municipalities, seed: seed, out: out, catalogue: catalogue,
-          gazetteer: gazetteer))
+          gazetteer: gazetteer, linkage: linkage))
       let mb = Double(result.bytes) / 1_000_000
       print(
         "wrote \(result.files.count) exports (\(String(format: "%.1f", mb)) MB) into \(out): "

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""pakt and Splink 5 (DuckDB) link the same person file; prints time, peak memory and F1 of both.
+
+    pip install splink pandas     # Splink 5, with DuckDB
+    python3 Benchmarks/scripts/splink-compare.py CORPUS_DIR [PAKT_BINARY]
+
+CORPUS_DIR holds persons.csv and truth-pairs.csv (Benchmarks/scripts/persons-from-corpus.py
+writes them from a generated corpus). pakt links with mappings/linkage.yml through `pakt link`;
+Splink is set up as its documentation recommends for person data: ForenameSurnameComparison
+(names that may be swapped) and DateOfBirthComparison, exact matches for sex, nationality
+(with term frequencies) and the identifiers, blocking on exact and prefix names, birth year
+and date,
+u by random sampling, λ from a deterministic rule, m by EM on two training blocking rules.
+Each tool runs in its own process; peak memory is that process's maximum resident set.
+Scores are pairwise, from clusters at match probability 0.5.
+"""
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+corpus = sys.argv[1]
+pakt = sys.argv[2] if len(sys.argv) > 2 else ".build/release/pakt"
+persons = f"{corpus}/persons.csv"
+
+
+def truth_pairs():
+    pairs = set()
+    with open(f"{corpus}/truth-pairs.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            pairs.add(tuple(sorted((row["a"], row["b"]))))
+    return pairs
+
+
+def score(clusters):
+    """Pairwise precision, recall, F1 of {record: cluster} against the true pairs."""
+    groups = defaultdict(list)
+    for record, cluster in clusters.items():
+        groups[cluster].append(record)
+    predicted = set()
+    for members in groups.values():
+        members.sort()
+        for i in range(len(members)):
+            for j in range(i + 1, len(members)):
+                predicted.add((members[i], members[j]))
+    truth = truth_pairs()
+    correct = len(predicted & truth)
+    p = correct / len(predicted) if predicted else 1.0
+    r = correct / len(truth) if truth else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def run_splink():
+    """Runs in a child process (see __main__) so its peak memory is its own."""
+    import pandas as pd
+    import splink.comparison_library as cl
+    from splink import Linker, SettingsCreator, block_on
+    from splink.backends.duckdb import DuckDBAPI
+
+    started = time.time()
+    df = pd.read_csv(persons, dtype=str, keep_default_na=False)
+    df = df.rename(columns={"record_id": "unique_id"})
+    # Splink's date comparison reads ISO dates; a placeholder 01.01.YYYY becomes YYYY-01-01.
+    df["birth_date"] = df["birth_date"].map(lambda d: f"{d[6:10]}-01-01" if d.startswith("01.01.") else d)
+    df["birth_year"] = df["birth_date"].str[:4]
+    df["full_name"] = df["given_name"] + " " + df["family_name"]
+    for column in df.columns:
+        df[column] = df[column].replace("", None)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            # Splink's comparison for names that may be swapped, with the concatenated column
+            # its documentation recommends for term frequencies.
+            cl.ForenameSurnameComparison(
+                "given_name", "family_name", forename_surname_concat_col_name="full_name"),
+            cl.DateOfBirthComparison("birth_date", input_is_string=True),
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("nationality").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("azr_number"),
+            cl.ExactMatch("bamf_number"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("family_name", "given_name"),
+            block_on("birth_date", "sex"),
+            block_on("family_name", "birth_year"),
+            block_on("given_name", "birth_year"),
+            block_on("substr(given_name, 1, 3)", "substr(family_name, 1, 3)"),
+            block_on("azr_number"),
+            block_on("bamf_number"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    db = DuckDBAPI()
+    table = db.register(df)
+    linker = Linker(table, settings, log_level=40)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("family_name", "given_name", "birth_date")], recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=5e6)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date", "sex", "nationality"))
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("family_name", "given_name", "sex", "nationality"))
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.5)
+    result = clusters.as_pandas_dataframe()
+    seconds = time.time() - started
+    mapping = dict(zip(result["unique_id"].astype(str), result["cluster_id"].astype(str)))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"seconds": seconds, "peak": peak, "clusters": mapping}))
+
+
+def run_pakt():
+    out = f"{corpus}/pakt-clusters.csv"
+    started = time.time()
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", pakt, "link", persons, "--config", "mappings/linkage.yml", "--out", out],
+        capture_output=True, text=True)
+    seconds = time.time() - started
+    if proc.returncode != 0:
+        sys.exit(f"pakt link failed: {proc.stderr}")
+    peak = int(proc.stderr.strip().splitlines()[-1]) * 1024
+    clusters = {}
+    with open(out, newline="") as f:
+        for row in csv.DictReader(f):
+            clusters[row["record_id"]] = row["cluster_id"]
+    return seconds, peak, clusters
+
+
+if __name__ == "__main__":
+    if os.environ.get("SPLINK_CHILD"):
+        run_splink()
+        sys.exit(0)
+    records = sum(1 for _ in open(persons)) - 1
+    print(f"{records:,} person records, {len(truth_pairs()):,} true pairs")
+    pakt_seconds, pakt_peak, pakt_clusters = run_pakt()
+    child = subprocess.run([sys.executable, __file__, corpus], env={**os.environ, "SPLINK_CHILD": "1"},
+                           capture_output=True, text=True)
+    if child.returncode != 0:
+        sys.exit(f"Splink failed: {child.stderr[-2000:]}")
+    splink = json.loads(child.stdout.strip().splitlines()[-1])
+    rows = [("pakt", pakt_seconds, pakt_peak, score(pakt_clusters)),
+            ("Splink 5 (DuckDB)", splink["seconds"], splink["peak"], score(splink["clusters"]))]
+    print(f"{'tool':<20} {'seconds':>9} {'peak MB':>9} {'precision':>10} {'recall':>8} {'F1':>8}")
+    for name, seconds, peak, (p, r, f1) in rows:
+        print(f"{name:<20} {seconds:>9.1f} {peak / 1e6:>9.0f} {p:>10.4f} {r:>8.4f} {f1:>8.4f}")
+    print(f"pakt / Splink: {rows[1][1] / rows[0][1]:.1f}x faster, {rows[1][2] / rows[0][2]:.1f}x less memory, "
+          f"F1 {rows[0][3][2] - rows[1][3][2]:+.4f}")
