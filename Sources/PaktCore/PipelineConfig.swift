@@ -36,6 +36,9 @@ public struct PipelineConfig: Sendable {
     /// The probabilistic linkage settings (fields, blocking and training rules); nil: the
     /// deterministic rules.
     public var settings: String?
+    /// Stewards' link decisions (CSV: record_a, record_b, decision = must-link or
+    /// cannot-link; records as "source/local id"), respected by every run.
+    public var decisions: String?
   }
 
   public struct Mapping: Sendable {
@@ -98,7 +101,12 @@ public struct PipelineConfig: Sendable {
       config.municipalities = path
     }
     if let linkage = top["linkage"] {
-      let m = try linkage.mapping(allowed: ["threshold", "settings"], what: "linkage")
+      let m = try linkage.mapping(allowed: ["threshold", "settings", "decisions"], what: "linkage")
+      if let decisions = try m.optionalString("decisions") {
+        let path = absolutePath(decisions, relativeTo: base)
+        try requireFile(path, node: m.require("decisions"), what: "the link decisions")
+        config.linkage.decisions = path
+      }
       if let settings = try m.optionalString("settings") {
         let path = absolutePath(settings, relativeTo: base)
         try requireFile(path, node: m.require("settings"), what: "the linkage settings")

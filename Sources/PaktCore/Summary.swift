@@ -125,6 +125,8 @@ public struct RunSummary: Sendable, Codable {
     public var candidatePairs = 0
     public var newPersonIDs = 0
     public var mergedPersonIDs = 0
+    /// Steward decisions naming a record the warehouse does not hold (erased, or its source gone).
+    public var decisionsIgnored = 0
     public init() {}
   }
 

@@ -1,7 +1,9 @@
 import Foundation
 import PaktCore
+import PaktExtract
 import PaktLink
 import PaktLoad
+import PaktReport
 
 /// The nightly pipeline's probabilistic linkage: the warehouse's source person records, read
 /// as the columns a linkage settings file names, linked by `ProbabilisticLinker`.
@@ -41,18 +43,80 @@ enum PersonLinkage {
     return settings
   }
 
-  /// Clusters of `stored` (indices), each linked record's reason, and the candidate pairs compared.
-  static func probabilistic(_ stored: [StoredPerson], settings: LinkageConfig, threshold: Double) -> (
-    clusters: [[Int]], reasons: [Int: String], candidatePairs: Int
-  ) {
+  /// A steward's decision about two source records ("source/local id").
+  struct Decision: Sendable {
+    var a: String
+    var b: String
+    var mustLink: Bool
+  }
+
+  /// Reads the decisions file: record_a, record_b and decision columns (other columns, such
+  /// as the review's match probability, are ignored; rows without a decision too).
+  static func decisions(_ file: String) throws -> [Decision] {
+    let opened = try OpenedFile(path: file)
+    let header = (opened.layout.header ?? []).map { TextFold.compact($0) }
+    guard let a = header.firstIndex(of: "recorda"), let b = header.firstIndex(of: "recordb"),
+      let d = header.firstIndex(of: "decision")
+    else {
+      throw PaktError.config(
+        file: file, line: 1, "the link decisions need columns record_a, record_b and decision",
+        fix: "copy decided rows from the reports' duplicate-review.csv, which has these columns")
+    }
+    var out: [Decision] = []
+    while let record = try opened.next() {
+      guard case .row(let row) = record else { continue }
+      let decision = row.fields[d].trimmingCharacters(in: .whitespaces).lowercased()
+      if decision.isEmpty { continue }
+      guard decision == "must-link" || decision == "cannot-link" else {
+        throw PaktError.config(
+          file: file, line: row.line, "unknown decision '\(row.fields[d])'", fix: "write must-link or cannot-link")
+      }
+      out.append(Decision(a: row.fields[a], b: row.fields[b], mustLink: decision == "must-link"))
+    }
+    return out
+  }
+
+  struct Result {
+    var clusters: [[Int]]
+    var reasons: [Int: String]
+    var candidatePairs: Int
+    /// Decisions naming a record the warehouse does not hold (erased, or its source gone).
+    var unknownDecisions: Int
+    var review: [ReviewPair]
+  }
+
+  /// Clusters of `stored` (indices) with each linked record's reason, the pairs for the
+  /// duplicate review, and the decisions that named no stored record.
+  static func probabilistic(
+    _ stored: [StoredPerson], settings: LinkageConfig, threshold: Double, decisions: [Decision]
+  ) -> Result {
     var settings = settings
     settings.threshold = threshold
     let data = settings.fields.map { field in stored.map(columns[field.column]!) }
-    let out = ProbabilisticLinker(config: settings).link(columns: data)
+    let index = Dictionary(stored.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
+    var mustLink: [(Int, Int)] = []
+    var cannotLink: [(Int, Int)] = []
+    var unknown = 0
+    for d in decisions {
+      guard let a = index[d.a], let b = index[d.b] else {
+        unknown += 1
+        continue
+      }
+      if d.mustLink { mustLink.append((a, b)) } else { cannotLink.append((a, b)) }
+    }
+    let linker = ProbabilisticLinker(config: settings)
+    let out = linker.link(columns: data, mustLink: mustLink, cannotLink: cannotLink)
     var reasons: [Int: String] = [:]
     for (i, p) in out.clusterProbability.enumerated() where p > 0 {
       reasons[i] = "probabilistic, p = " + String(format: "%.3f", p)
     }
-    return (out.clusters, reasons, out.candidatePairs)
+    for (a, b) in mustLink {
+      reasons[a] = "steward: must-link"
+      reasons[b] = "steward: must-link"
+    }
+    let review = ReviewSelection.pairs(out, linker: linker, columns: data, ids: stored.map(\.key))
+    return Result(
+      clusters: out.clusters, reasons: reasons, candidatePairs: out.candidatePairs, unknownDecisions: unknown,
+      review: review)
   }
 }

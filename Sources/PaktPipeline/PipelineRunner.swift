@@ -80,6 +80,14 @@ public struct PipelineRunner: Sendable {
     }
     let catalogue = try Catalogue.load(file: config.catalogue)
     let linkageSettings = try config.linkage.settings.map(PersonLinkage.load)
+    let decisions = try config.linkage.decisions.map(PersonLinkage.decisions) ?? []
+    if config.linkage.decisions != nil && linkageSettings == nil {
+      throw PaktError.config(
+        file: config.file, line: nil, "link decisions need the probabilistic engine",
+        fix: "name its settings under `linkage: settings:` (e.g. mappings/linkage.yml)")
+    }
+    /// The duplicate review of this run's linkage (probabilistic engine only).
+    var review: [ReviewPair] = []
     let matcher = ProgramMatcher(catalogue: catalogue)
     let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
     let prepared = try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer)
@@ -111,7 +119,15 @@ public struct PipelineRunner: Sendable {
     var summary = RunSummary(status: "unchanged", pipeline: config.file, warehouse: config.warehouse)
     var fileSummaries: [String: RunSummary.File] = [:]
 
-    if !changed.isEmpty || !staleSources.isEmpty {
+    // Linkage settings or steward decisions that changed since the last run relink everyone,
+    // even when no source changed.
+    let linkageFingerprint = Fingerprint.of([
+      config.linkage.settings.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "rules",
+      config.linkage.decisions.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "",
+      "threshold=\(config.linkage.threshold)",
+    ])
+    let relink = try warehouse.read { try $0.meta("linkage_fingerprint") } != linkageFingerprint
+    if !changed.isEmpty || !staleSources.isEmpty || relink {
       logger.info(
         "loading \(changed.count) changed source(s) of \(prepared.count)\(options.dryRun ? " (dry run)" : "")")
       let tracker = options.progress.map {
@@ -146,10 +162,12 @@ public struct PipelineRunner: Sendable {
         lap("extract/map/load", rows: files.reduce(0) { $0 + $1.read })
         FaultInjection.pause(at: "before-link")
         let linkage = try link(
-          load: load, previous: run.1, runID: run.0, pseudonyms: pseudonyms, settings: linkageSettings)
+          load: load, previous: run.1, runID: run.0, pseudonyms: pseudonyms, settings: linkageSettings,
+          decisions: decisions, review: &review)
         lap("link", rows: linkage.sourcePersonRecords)
         lap("residence periods", rows: try load.rebuildResidencePeriods())
         try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)
+        try load.setMeta("linkage_fingerprint", linkageFingerprint)
         var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
         partial.linkage = linkage
         partial.totals = Self.totals(files)
@@ -226,6 +244,13 @@ public struct PipelineRunner: Sendable {
     summary.seconds = Date().timeIntervalSince(started)
     summary.stages = stages
     summary.reports = try ReportWriter(folder: config.reports).write(summary: summary, rejects: rejects)
+    if summary.status == "committed" && linkageSettings != nil {
+      let written = try DuplicateReview(folder: config.reports).write(
+        review, threshold: config.linkage.threshold,
+        decisionsHint: "the decided rows copied into the file pipeline.yml names under `linkage: decisions:`")
+      summary.reports["duplicate-review"] = written["html"]
+      summary.reports["duplicate-review-csv"] = written["csv"]
+    }
     summary.reports["json"] = (config.reports as NSString).appendingPathComponent("run-summary.json")
     lap("reports")
     summary.stages = stages
@@ -477,14 +502,20 @@ public struct PipelineRunner: Sendable {
 
   /// Links every source person record in the warehouse and writes stable person ids.
   func link(
-    load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer, settings: LinkageConfig?
+    load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer, settings: LinkageConfig?,
+    decisions: [PersonLinkage.Decision], review: inout [ReviewPair]
   ) throws
     -> RunSummary.Linkage
   {
     let stored = try load.storedPersons()
     let result: (clusters: [[Int]], reasons: [Int: String], candidatePairs: Int)
+    var ignoredDecisions = 0
     if let settings {
-      result = try PersonLinkage.probabilistic(stored, settings: settings, threshold: config.linkage.threshold)
+      let linked = PersonLinkage.probabilistic(
+        stored, settings: settings, threshold: config.linkage.threshold, decisions: decisions)
+      result = (linked.clusters, linked.reasons, linked.candidatePairs)
+      review = linked.review
+      ignoredDecisions = linked.unknownDecisions
     } else {
       let records = stored.map {
         LinkRecord(
@@ -521,6 +552,7 @@ public struct PipelineRunner: Sendable {
     linkage.candidatePairs = result.candidatePairs
     linkage.newPersonIDs = ids.newIDs
     linkage.mergedPersonIDs = ids.events.filter { $0.kind == .merged }.count
+    linkage.decisionsIgnored = ignoredDecisions
     try load.setMeta("last_candidate_pairs", String(result.candidatePairs))
     return linkage
   }

@@ -3,6 +3,7 @@ import Foundation
 import PaktCore
 import PaktExtract
 import PaktLink
+import PaktPipeline
 import PaktReport
 
 /// `pakt link`: deduplicate any CSV of person records.
@@ -105,21 +106,7 @@ struct LinkCommand: ParsableCommand {
       try text.write(toFile: pairs, atomically: true, encoding: .utf8)
     }
     if let review {
-      // The most uncertain pairs: those whose probability is closest to the threshold.
-      let uncertain = result.pairs.filter { $0.probability >= 0.05 && $0.probability < 0.995 }
-        .sorted { abs($0.probability - settings.threshold) < abs($1.probability - settings.threshold) }
-        .prefix(500)
-      let explained = linker.explain(
-        columns: columns, pairs: uncertain.map { ($0.a, $0.b) }, model: result.model)
-      let pairs = zip(uncertain, explained).map { pair, explanation in
-        ReviewPair(
-          leftID: ids[pair.a], rightID: ids[pair.b], probability: explanation.probability,
-          fields: explanation.parts.enumerated().map { f, part in
-            ReviewPair.Field(
-              name: part.field, left: columns[f][pair.a] ?? "", right: columns[f][pair.b] ?? "", level: part.level,
-              weight: part.weight)
-          })
-      }
+      let pairs = ReviewSelection.pairs(result, linker: linker, columns: columns, ids: ids)
       let paths = try DuplicateReview(folder: review).write(
         pairs, threshold: settings.threshold, decisionsHint: "--decisions duplicate-review.csv")
       print("duplicate review: \(pairs.count) pairs → \(paths["html"]!)")

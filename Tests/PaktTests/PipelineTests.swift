@@ -438,3 +438,79 @@ struct LinkageSettingsTests {
     #expect(!FileManager.default.fileExists(atPath: pipeline.warehouse))
   }
 }
+
+extension LinkageSettingsTests {
+  @Test("stewards' must-link and cannot-link decisions hold in every run; unknown records are counted, not fatal")
+  func decisions() throws {
+    let pipeline = SamplePipeline()
+    _ = try pipeline.run()
+    let warehouse = try Warehouse(path: pipeline.warehouse)
+    func key(_ row: [String: String]) -> String { row["source"]! + "/" + row["local_id"]! }
+    // Two records the engine joined, and two records of different persons.
+    let joined = try warehouse.read {
+      try $0.rows(
+        """
+        SELECT source, local_id FROM source_person WHERE person_id =
+          (SELECT person_id FROM person WHERE records = 2 ORDER BY person_id LIMIT 1) ORDER BY source, local_id
+        """)
+    }
+    let apart = try warehouse.read {
+      try $0.rows(
+        """
+        SELECT sp.source, sp.local_id, sp.person_id FROM source_person sp JOIN person p ON p.person_id = sp.person_id
+        WHERE p.records = 1 ORDER BY sp.source, sp.local_id LIMIT 2
+        """)
+    }
+    #expect(joined.count == 2 && apart[0]["person_id"] != apart[1]["person_id"], "\(joined) \(apart)")
+    let decisions = TestSupport.write(
+      """
+      record_a,record_b,match_probability,decision
+      \(key(joined[0])),\(key(joined[1])),0.99,cannot-link
+      \(key(apart[0])),\(key(apart[1])),,must-link
+      nowhere/1,nowhere/2,,must-link
+      stuttgart/S-1001,stuttgart/S-1002,0.2,
+
+      """, to: "decisions.csv", in: pipeline.dir)
+    var text = try String(contentsOfFile: pipeline.file, encoding: .utf8)
+    text = text.replacingOccurrences(
+      of: "linkage:\n", with: "linkage:\n  decisions: \(decisions)\n")
+    try text.write(toFile: pipeline.file, atomically: true, encoding: .utf8)
+    // A fresh warehouse: the decisions must hold from the first run on.
+    try FileManager.default.removeItem(atPath: pipeline.warehouse)
+    let summary = try pipeline.run()
+    #expect(summary.linkage.decisionsIgnored == 1)
+    let persons = try Warehouse(path: pipeline.warehouse).read {
+      try $0.rows("SELECT source, local_id, person_id, link_rule FROM source_person ORDER BY source, local_id")
+    }
+    func person(_ row: [String: String]) -> String? {
+      persons.first { $0["source"] == row["source"] && $0["local_id"] == row["local_id"] }?["person_id"]
+    }
+    #expect(person(joined[0]) != person(joined[1]))
+    #expect(person(apart[0]) == person(apart[1]))
+    #expect(persons.first { $0["local_id"] == apart[0]["local_id"] }?["link_rule"] == "steward: must-link")
+    #expect(summary.reports["duplicate-review-csv"] != nil)
+  }
+}
+
+extension LinkageSettingsTests {
+  @Test("a new steward decision relinks on the next run although no source changed")
+  func decisionRelinks() throws {
+    let pipeline = SamplePipeline()
+    let decisions = TestSupport.write("record_a,record_b,decision\n", to: "decisions.csv", in: pipeline.dir)
+    var text = try String(contentsOfFile: pipeline.file, encoding: .utf8)
+    text = text.replacingOccurrences(of: "linkage:\n", with: "linkage:\n  decisions: \(decisions)\n")
+    try text.write(toFile: pipeline.file, atomically: true, encoding: .utf8)
+    _ = try pipeline.run()
+    #expect(try pipeline.run().status == "unchanged")
+    let ids = try pipeline.personIDs()
+    #expect(ids["freiburg/FR2002"] != ids["freiburg/FR2003"])
+    TestSupport.write(
+      "record_a,record_b,decision\nfreiburg/FR2002,freiburg/FR2003,must-link\n", to: "decisions.csv", in: pipeline.dir)
+    let relinked = try pipeline.run()
+    #expect(relinked.status == "committed")
+    #expect(relinked.files.allSatisfy { $0.status == "unchanged" })
+    let after = try pipeline.personIDs()
+    #expect(after["freiburg/FR2002"] == after["freiburg/FR2003"])
+    #expect(try pipeline.run().status == "unchanged")
+  }
+}
