@@ -20,7 +20,13 @@ let package = Package(
       ],
       path: "Benchmarks/PaktBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-    )
+    ),
+    // The raw SQLite insert limit the end-to-end script compares the load stage with.
+    .executableTarget(
+      name: "RawInsertLimit",
+      dependencies: [.product(name: "PaktStages", package: "pakt")],
+      path: "Benchmarks/RawInsertLimit"
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -39,3 +39,16 @@ for st in s["stages"]:
 print(f"{'total (process)':<18} {secs:>8.2f}   peak RSS {kb // 1024} MB")
 PY
 python3 Benchmarks/scripts/score.py "$work"
+
+echo "== raw SQLite insert limit (the same rows, one prepared INSERT per table, one transaction)"
+swift build -c release --package-path Benchmarks --product RawInsertLimit >/dev/null 2>&1
+read -r rows rawsecs < <(Benchmarks/.build/release/RawInsertLimit "$work/out/warehouse.sqlite" "$work/raw.sqlite")
+python3 - "$work/summary.json" "$rows" "$rawsecs" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+rows, raw = int(sys.argv[2]), float(sys.argv[3])
+load = next(st["seconds"] for st in s["stages"] if st["name"] == "extract/map/load")
+print(f"raw loop: {rows} rows in {raw:.2f} s = {rows / raw:,.0f} rows/s")
+print(f"load stage (extract, map and load the same rows): {load:.2f} s = {rows / load:,.0f} rows/s "
+      f"= {raw / load:.0%} of the raw rate")
+PY
