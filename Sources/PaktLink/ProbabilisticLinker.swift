@@ -154,7 +154,13 @@ public struct ProbabilisticLinker: Sendable {
       let field = records.fields[part.field]
       var bytes: [UInt8]?
       switch part.transform {
-      case .exact: bytes = field.values[r]
+      case .exact:
+        if !field.dates.isEmpty {
+          // A placeholder date (01.01.YYYY) says only the year: as a block it would put
+          // everyone of that year together, which the year rules already do with a name.
+          guard let date = field.dates[r], date.precision == .day, !date.placeholder else { return nil }
+        }
+        bytes = field.values[r]
       case .phonetic: bytes = field.phonetic.isEmpty ? field.values[r] : field.phonetic[r]
       case .translit: bytes = field.translit.isEmpty ? field.values[r] : field.translit[r]
       case .prefix3: bytes = field.values[r].map { Array($0.prefix(3)) }

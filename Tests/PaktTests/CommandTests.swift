@@ -67,9 +67,9 @@ struct LinkCommandTests {
     let given = ["Amina", "Omar", "Selam", "Reza", "Layla", "Yusuf", "Zahra", "Dawit", "Hanan", "Tesfaye"]
     let family = ["Haddad", "Rahimi", "Khalil", "Tesfamariam", "Nasser", "Karimi", "Osman", "Saleh", "Abdi", "Bakr"]
     var rows = ["id,given,family,born"]
-    // Dates of birth nearly all different, as in a real list.
+    // Dates of birth nearly all different, as in a real list, and never 1 January (a placeholder).
     func born(_ i: Int) -> String {
-      "19\(50 + i % 45)-" + String(format: "%02d-%02d", 1 + (i * 7) % 12, 1 + (i * 13) % 28)
+      "19\(50 + i % 45)-" + String(format: "%02d-%02d", 1 + (i * 7) % 12, 2 + (i * 13) % 27)
     }
     for i in 0..<300 {
       rows.append(
