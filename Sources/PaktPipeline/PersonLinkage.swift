@@ -14,7 +14,7 @@ import PaktReport
 ///   settings: mappings/linkage.yml
 ///   threshold: 0.5
 /// ```
-enum PersonLinkage {
+public enum PersonLinkage {
   /// The canonical person columns a linkage settings file may compare.
   static let columns: [String: @Sendable (StoredPerson) -> String?] = [
     "family_name": { $0.familyName },
@@ -43,16 +43,22 @@ enum PersonLinkage {
     return settings
   }
 
-  /// A steward's decision about two source records ("source/local id").
-  struct Decision: Sendable {
-    var a: String
-    var b: String
-    var mustLink: Bool
+  /// A steward's decision about two records (in the pipeline: "source/local id").
+  public struct Decision: Sendable {
+    public var a: String
+    public var b: String
+    public var mustLink: Bool
+    /// The line of the decisions file it was read from.
+    public var line: Int
   }
 
   /// Reads the decisions file: record_a, record_b and decision columns (other columns, such
   /// as the review's match probability, are ignored; rows without a decision too).
-  static func decisions(_ file: String) throws -> [Decision] {
+  ///
+  /// ```swift
+  /// let decided = try PersonLinkage.decisions("mappings/link-decisions.csv")
+  /// ```
+  public static func decisions(_ file: String) throws -> [Decision] {
     let opened = try OpenedFile(path: file)
     let header = (opened.layout.header ?? []).map { TextFold.compact($0) }
     guard let a = header.firstIndex(of: "recorda"), let b = header.firstIndex(of: "recordb"),
@@ -65,13 +71,14 @@ enum PersonLinkage {
     var out: [Decision] = []
     while let record = try opened.next() {
       guard case .row(let row) = record else { continue }
-      let decision = row.fields[d].trimmingCharacters(in: .whitespaces).lowercased()
+      // "must-link", "Must link", "mustlink": one decision.
+      let decision = TextFold.compact(row.fields[d])
       if decision.isEmpty { continue }
-      guard decision == "must-link" || decision == "cannot-link" else {
+      guard decision == "mustlink" || decision == "cannotlink" else {
         throw PaktError.config(
           file: file, line: row.line, "unknown decision '\(row.fields[d])'", fix: "write must-link or cannot-link")
       }
-      out.append(Decision(a: row.fields[a], b: row.fields[b], mustLink: decision == "must-link"))
+      out.append(Decision(a: row.fields[a], b: row.fields[b], mustLink: decision == "mustlink", line: row.line))
     }
     return out
   }

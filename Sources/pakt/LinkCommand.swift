@@ -70,28 +70,13 @@ struct LinkCommand: ParsableCommand {
     var cannotLink: [(Int, Int)] = []
     if let decisions {
       let index = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-      let decided = try readTable(decisions)
-      let h = decided.header.map { TextFold.compact($0) }
-      guard let a = h.firstIndex(of: "recorda"), let b = h.firstIndex(of: "recordb"),
-        let d = h.firstIndex(of: "decision")
-      else {
-        throw PaktError.config(
-          file: decisions, line: 1, "the decisions file needs columns record_a, record_b and decision",
-          fix: "start from the duplicate-review.csv that --review writes")
-      }
-      for row in decided.rows where !row[d].isEmpty {
-        guard let x = index[row[a]], let y = index[row[b]] else {
+      for decision in try PersonLinkage.decisions(decisions) {
+        guard let x = index[decision.a], let y = index[decision.b] else {
           throw PaktError.config(
-            file: decisions, line: nil, "'\(row[a])' or '\(row[b])' is not a record of \(input)",
+            file: decisions, line: decision.line, "'\(decision.a)' or '\(decision.b)' is not a record of \(input)",
             fix: "check the ids")
         }
-        switch TextFold.compact(row[d]) {
-        case "mustlink": mustLink.append((x, y))
-        case "cannotlink": cannotLink.append((x, y))
-        default:
-          throw PaktError.config(
-            file: decisions, line: nil, "unknown decision '\(row[d])'", fix: "write must-link or cannot-link")
-        }
+        if decision.mustLink { mustLink.append((x, y)) } else { cannotLink.append((x, y)) }
       }
     }
     let read = Date()

@@ -25,25 +25,8 @@ struct CrashTests {
     handle.seekToEndOfFile()
     handle.write(Data("# changed\n".utf8))
     try handle.close()
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: TestSupport.paktExecutable)
-    process.arguments = ["run", pipeline.file]
-    var environment = ProcessInfo.processInfo.environment
-    environment["PAKT_FAULT_PAUSE"] = point
-    process.environment = environment
-    let err = Pipe()
-    process.standardError = err
-    process.standardOutput = Pipe()
-    try process.run()
-    // Wait until the run reports that it is paused inside its transaction.
-    var seen = ""
-    let deadline = Date().addingTimeInterval(60)
-    while !seen.contains("paused at \(point)") && Date() < deadline {
-      let chunk = err.fileHandleForReading.availableData
-      if chunk.isEmpty { break }
-      seen += String(decoding: chunk, as: UTF8.self)
-    }
-    #expect(seen.contains("paused at \(point)"), "\(seen)")
+    // Killed while paused inside its transaction.
+    let process = try TestSupport.startPaused(["run", pipeline.file], at: point)
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     #expect(process.terminationReason == .uncaughtSignal)
@@ -63,33 +46,10 @@ struct CrashTests {
 /// message; they never interleave.
 @Suite("Load: one run at a time", .serialized)
 struct LockTests {
-  /// Starts `pakt run` paused inside its transaction at `point`; returns once it is there.
-  func startPaused(_ pipeline: SamplePipeline, at point: String) throws -> Process {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: TestSupport.paktExecutable)
-    process.arguments = ["run", pipeline.file]
-    var environment = ProcessInfo.processInfo.environment
-    environment["PAKT_FAULT_PAUSE"] = point
-    process.environment = environment
-    let err = Pipe()
-    process.standardError = err
-    process.standardOutput = Pipe()
-    try process.run()
-    var seen = ""
-    let deadline = Date().addingTimeInterval(60)
-    while !seen.contains("paused at \(point)") && Date() < deadline {
-      let chunk = err.fileHandleForReading.availableData
-      if chunk.isEmpty { break }
-      seen += String(decoding: chunk, as: UTF8.self)
-    }
-    #expect(seen.contains("paused at \(point)"), "\(seen)")
-    return process
-  }
-
   @Test("a second run gives up after PAKT_LOCK_WAIT with a clear message and exit code 3")
   func givesUp() throws {
     let pipeline = SamplePipeline()
-    let first = try startPaused(pipeline, at: "before-commit")
+    let first = try TestSupport.startPaused(["run", pipeline.file], at: "before-commit")
     defer {
       kill(first.processIdentifier, SIGKILL)
       first.waitUntilExit()
@@ -103,7 +63,7 @@ struct LockTests {
   @Test("a second run waits for the first and then loads on its own, not interleaved")
   func waits() throws {
     let pipeline = SamplePipeline()
-    let first = try startPaused(pipeline, at: "before-commit")
+    let first = try TestSupport.startPaused(["run", pipeline.file], at: "before-commit")
     let second = Process()
     second.executableURL = URL(fileURLWithPath: TestSupport.paktExecutable)
     second.arguments = ["run", "--json", pipeline.file]

@@ -61,24 +61,7 @@ struct MigrationTests {
     let expected = try Warehouse(path: reference.warehouse).tableCounts()
 
     let pipeline = SamplePipeline()
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: TestSupport.paktExecutable)
-    process.arguments = ["migrate", pipeline.file]
-    var environment = ProcessInfo.processInfo.environment
-    environment["PAKT_FAULT_PAUSE"] = "after-source:2"
-    process.environment = environment
-    let err = Pipe()
-    process.standardError = err
-    process.standardOutput = Pipe()
-    try process.run()
-    var seen = ""
-    let deadline = Date().addingTimeInterval(60)
-    while !seen.contains("paused at after-source") && Date() < deadline {
-      let chunk = err.fileHandleForReading.availableData
-      if chunk.isEmpty { break }
-      seen += String(decoding: chunk, as: UTF8.self)
-    }
-    #expect(seen.contains("paused at after-source"), "\(seen)")
+    let process = try TestSupport.startPaused(["migrate", pipeline.file], at: "after-source:2")
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     // Two sources are in, committed; no person ids yet.

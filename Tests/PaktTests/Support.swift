@@ -75,4 +75,35 @@ enum TestSupport {
       process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)
     )
   }
+
+  /// Starts pakt with `PAKT_FAULT_PAUSE=point` and returns once it reports that it is paused
+  /// there (inside its transaction), for tests that kill it or hold its lock.
+  static func startPaused(_ arguments: [String], at point: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: paktExecutable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(["PAKT_FAULT_PAUSE": point]) { $1 }
+    let err = Pipe()
+    process.standardError = err
+    process.standardOutput = Pipe()
+    try process.run()
+    let name = point.split(separator: ":").first.map(String.init) ?? point
+    var seen = ""
+    let deadline = Date().addingTimeInterval(60)
+    while !seen.contains("paused at \(name)") && Date() < deadline {
+      let chunk = err.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      seen += String(decoding: chunk, as: UTF8.self)
+    }
+    guard seen.contains("paused at \(name)") else {
+      process.terminate()
+      throw TestFailure("pakt never paused at \(point): \(seen)")
+    }
+    return process
+  }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
 }
