@@ -21,10 +21,7 @@ struct CrashTests {
     let ids = try pipeline.personIDs()
 
     // Change a mapping so that the next run really rewrites a source, then kill it mid-run.
-    let handle = FileHandle(forWritingAtPath: "\(mappings)/ulm.yml")!
-    handle.seekToEndOfFile()
-    handle.write(Data("# changed\n".utf8))
-    try handle.close()
+    try TestSupport.append("# changed\n", to: "\(mappings)/ulm.yml")
     // Killed while paused inside its transaction.
     let process = try TestSupport.startPaused(["run", pipeline.file], at: point)
     kill(process.processIdentifier, SIGKILL)

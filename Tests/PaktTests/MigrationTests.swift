@@ -32,10 +32,7 @@ struct MigrationTests {
     // Against an existing warehouse: a changed mapping would reload its source; nothing changes.
     let before = try Warehouse(path: pipeline.warehouse).tableCounts()
     let ids = try pipeline.personIDs()
-    let handle = FileHandle(forWritingAtPath: "\(mappings)/ulm.yml")!
-    handle.seekToEndOfFile()
-    handle.write(Data("# changed\n".utf8))
-    try handle.close()
+    try TestSupport.append("# changed\n", to: "\(mappings)/ulm.yml")
     let config = try PipelineConfig.load(path: pipeline.file)
     let again = try PipelineRunner(config: config, options: .init(dryRun: true)).run()
     #expect(again.status == "dry run")

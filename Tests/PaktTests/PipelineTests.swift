@@ -176,10 +176,7 @@ struct PipelineTests {
     let pipeline = SamplePipeline(mappingsDir: mappings)
     _ = try pipeline.run()
     let ids = try pipeline.personIDs()
-    let handle = FileHandle(forWritingAtPath: "\(mappings)/ulm.yml")!
-    handle.seekToEndOfFile()
-    handle.write(Data("# a steward's comment\n".utf8))
-    try handle.close()
+    try TestSupport.append("# a steward's comment\n", to: "\(mappings)/ulm.yml")
     let second = try pipeline.run()
     #expect(second.status == "committed")
     #expect(try pipeline.personIDs() == ids)
@@ -394,10 +391,7 @@ struct ErasureTests {
 
     // A re-delivery of every source must not bring the person back.
     for name in TestSupport.sampleSources {
-      let h = FileHandle(forWritingAtPath: "\(mappings)/\(name).yml")!
-      h.seekToEndOfFile()
-      h.write(Data("# reload\n".utf8))
-      try h.close()
+      try TestSupport.append("# reload\n", to: "\(mappings)/\(name).yml")
     }
     let again = try pipeline.run()
     #expect(again.status == "committed")

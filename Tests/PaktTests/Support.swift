@@ -76,6 +76,14 @@ enum TestSupport {
     )
   }
 
+  /// Appends `text` to a file (a comment to a mapping file makes its source load again).
+  static func append(_ text: String, to path: String) throws {
+    guard let handle = FileHandle(forWritingAtPath: path) else { throw TestFailure("cannot open \(path)") }
+    handle.seekToEndOfFile()
+    handle.write(Data(text.utf8))
+    try handle.close()
+  }
+
   /// Starts pakt with `PAKT_FAULT_PAUSE=point` and returns once it reports that it is paused
   /// there (inside its transaction), for tests that kill it or hold its lock.
   static func startPaused(_ arguments: [String], at point: String) throws -> Process {
