@@ -1,0 +1,126 @@
+import Foundation
+import PaktCore
+import PaktExtract
+import PaktLink
+import PaktLoad
+import PaktMap
+import PaktReport
+
+/// The link stage of a run and the summary of the warehouse as it stands.
+extension PipelineRunner {
+  /// Links every source person record in the warehouse and writes stable person ids.
+  func link(
+    load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer, settings: LinkageConfig?,
+    decisions: [PersonLinkage.Decision], review: inout [ReviewPair]
+  ) throws
+    -> RunSummary.Linkage
+  {
+    let stored = try load.storedPersons()
+    let result: (clusters: [[Int]], reasons: [Int: String], candidatePairs: Int)
+    var ignoredDecisions = 0
+    if let settings {
+      let linked = PersonLinkage.probabilistic(
+        stored, settings: settings, threshold: config.linkage.threshold, decisions: decisions)
+      result = (linked.clusters, linked.reasons, linked.candidatePairs)
+      review = linked.review
+      ignoredDecisions = linked.unknownDecisions
+    } else {
+      let records = stored.map {
+        LinkRecord(
+          key: $0.key, familyName: $0.familyName, givenName: $0.givenName, birthDate: $0.birthDate, sex: $0.sex,
+          azrNumber: $0.azrNumber, bamfNumber: $0.bamfNumber)
+      }
+      let rules = DeterministicLinker().link(records)
+      result = (rules.clusters, rules.reasons, rules.candidatePairs)
+    }
+    let nextID = Int64(try load.meta("next_person_id") ?? "1") ?? 1
+    let clusters = result.clusters.map { $0.map { stored[$0].key } }
+    let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
+    var rules: [String: String] = [:]
+    for (i, reason) in result.reasons { rules[stored[i].key] = reason }
+    var persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)] = []
+    for cluster in result.clusters {
+      let members = cluster.map { stored[$0] }
+      let id = ids.assignment[members[0].key]!
+      let knownSexes: [Sex] = members.map(\.sex).filter { $0 != .unknown }
+      let sex: Sex = Self.mostCommon(knownSexes.map(\.rawValue)).flatMap { Sex(rawValue: $0) } ?? .unknown
+      let years: [Int] = members.compactMap { $0.birthDate?.year }
+      let nationalities: [String] = members.compactMap(\.nationality)
+      persons.append(
+        (id, pseudonyms.key(for: id), sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
+    }
+    try load.writePersons(
+      assignment: ids.assignment, rules: rules, persons: persons,
+      events: ids.events.map { ($0.kind.rawValue, $0.old, $0.new) }, runID: runID)
+    try load.setMeta("next_person_id", String(ids.nextID))
+    var linkage = RunSummary.Linkage()
+    linkage.sourcePersonRecords = stored.count
+    linkage.persons = persons.count
+    linkage.linkedPersons = persons.filter { $0.records > 1 }.count
+    linkage.candidatePairs = result.candidatePairs
+    linkage.newPersonIDs = ids.newIDs
+    linkage.mergedPersonIDs = ids.events.filter { $0.kind == .merged }.count
+    linkage.decisionsIgnored = ignoredDecisions
+    try load.setMeta("last_candidate_pairs", String(result.candidatePairs))
+    return linkage
+  }
+
+  /// The most frequent value (ties: the smallest), nil for none.
+  static func mostCommon<T: Hashable & Comparable>(_ values: [T]) -> T? {
+    var counts: [T: Int] = [:]
+    for v in values { counts[v, default: 0] += 1 }
+    return counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+  }
+
+  /// Fills the parts of the summary that describe the warehouse as it stands.
+  func describe(into summary: inout RunSummary, load: LoadSession, matcher: ProgramMatcher) throws {
+    do {
+      summary.rejectsByReason = try load.rows(
+        "SELECT kind, count(*) AS n FROM reject GROUP BY kind ORDER BY n DESC, kind"
+      )
+      .map { RunSummary.ReasonCount(kind: $0["kind"] ?? "", count: Int($0["n"] ?? "0") ?? 0) }
+      let names = try load.rows(
+        """
+        SELECT source, program_name, catalogue_code, mapping_method, count(*) AS n FROM participation
+        WHERE mapping_method IN ('unmapped', 'automatic')
+        GROUP BY source, program_name, catalogue_code, mapping_method ORDER BY source, n DESC, program_name
+        """)
+      for row in names {
+        let name = row["program_name"] ?? ""
+        let entry = RunSummary.ProgramName(
+          source: row["source"] ?? "", name: name, count: Int(row["n"] ?? "0") ?? 0, code: row["catalogue_code"],
+          suggestions: matcher.suggest(name))
+        if row["mapping_method"] == "automatic" {
+          summary.automaticMappings.append(entry)
+        } else {
+          summary.unmapped.append(entry)
+        }
+      }
+      summary.coverage = try load.rows(
+        """
+        SELECT source, count(*) AS n, count(catalogue_code) AS mapped FROM participation GROUP BY source ORDER BY source
+        """
+      ).map {
+        RunSummary.Coverage(
+          source: $0["source"] ?? "", participations: Int($0["n"] ?? "0") ?? 0, mapped: Int($0["mapped"] ?? "0") ?? 0)
+      }
+      summary.normalizationMisses = try load.rows(
+        """
+        SELECT source, field, column_name, value, count(*) AS n, group_concat(line, ' ') AS lines
+        FROM normalization_miss GROUP BY source, field, column_name, value ORDER BY source, n DESC, field
+        """
+      ).map {
+        RunSummary.MissCount(
+          source: $0["source"] ?? "", field: $0["field"] ?? "", column: $0["column_name"] ?? "",
+          value: $0["value"] ?? "", count: Int($0["n"] ?? "0") ?? 0,
+          exampleLines: ($0["lines"] ?? "").split(separator: " ").prefix(5).compactMap { Int($0) })
+      }
+      summary.participations = try load.count("SELECT count(*) FROM participation")
+      summary.linkage.sourcePersonRecords = try load.count("SELECT count(*) FROM source_person")
+      summary.retiredTotal = try load.count("SELECT count(*) FROM source_person WHERE retired_run IS NOT NULL")
+      summary.linkage.persons = try load.count("SELECT count(*) FROM person")
+      summary.linkage.linkedPersons = try load.count("SELECT count(*) FROM person WHERE records > 1")
+      summary.linkage.candidatePairs = Int(try load.meta("last_candidate_pairs") ?? "0") ?? 0
+    }
+  }
+}

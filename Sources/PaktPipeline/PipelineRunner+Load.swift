@@ -1,0 +1,173 @@
+import Foundation
+import PaktCore
+import PaktExtract
+import PaktLink
+import PaktLoad
+import PaktMap
+import PaktReport
+
+/// The load stage of a run: sources replaced, files streamed in, counts reconciled.
+extension PipelineRunner {
+  /// Loads one changed source: its earlier delivery replaced, each file streamed in, facts
+  /// naming unknown persons rejected, records it no longer holds retired, counts reconciled.
+  func loadSource(
+    _ source: PreparedSource, load: LoadSession, runID: Int64, erased: Set<String>, pseudonyms: Pseudonymizer,
+    _ tracker: ProgressTracker?
+  ) throws -> (files: [RunSummary.File], retired: Int) {
+    try load.setAside(source: source.source.name)
+    try load.replaceSource(source.source.name)
+    var files: [RunSummary.File] = []
+    var firstWithContent: [String: String] = [:]
+    for file in source.files {
+      if let first = firstWithContent[file.sha256] {
+        files.append(Self.duplicate(file, of: first, source: source.source.name))
+        tracker?.finished(file: file.path)
+        continue
+      }
+      firstWithContent[file.sha256] = file.name
+      tracker?.started(file: file.name)
+      files.append(
+        try loadFile(
+          file, source: source, load: load, runID: runID, tracker: tracker,
+          erased: { erased.isEmpty ? false : erased.contains(pseudonyms.tombstone(source: $0, localID: $1)) }))
+      tracker?.finished(file: file.path)
+      FaultInjection.pause(at: "after-file")
+    }
+    try rejectOrphans(source: source.source.name, files: &files, load: load, runID: runID)
+    // After the orphans: a fact naming a person the delivery lacks stays a reject.
+    let retired = try load.retireMissing(source: source.source.name, runID: runID)
+    for f in files {
+      try reconcile(f, load: load)
+      try load.recordDelivery(f, fingerprint: source.fingerprint, runID: runID)
+    }
+    return (files, retired)
+  }
+
+  /// A file's size in bytes (0 when it cannot be read; it is then rejected as unreadable).
+  static func size(_ path: String) -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+  }
+
+  /// Streams one file into the warehouse inside a savepoint.
+  func loadFile(
+    _ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64, tracker: ProgressTracker? = nil,
+    erased: (String, String) -> Bool = { _, _ in false }
+  ) throws -> RunSummary.File {
+    var summary = RunSummary.File(
+      source: source.source.name, name: file.name, path: file.path, format: file.layout?.format ?? "unknown",
+      encoding: file.layout?.encoding ?? "unknown", layout: file.layout?.summary ?? "unreadable",
+      sha256: file.sha256, status: "loaded")
+    var problem = file.problem
+    if problem == nil, let mapper = file.mapper {
+      var read = 0
+      var rejected = 0
+      var repeated = 0
+      try load.savepoint {
+        // Extraction and mapping run on a second thread; this one writes.
+        let stream = MappedStream(path: file.path, options: optionsFor(source), mapper: mapper)
+        defer { stream.close() }
+        do {
+          /// A reject the loader itself decides (no raw text is kept for these).
+          func reject(_ line: Int, _ kind: String, _ reason: String) throws {
+            try load.insert(
+              Reject(source: source.source.name, file: file.name, line: line, raw: "", kind: kind, reason: reason),
+              runID: runID)
+            rejected += 1
+          }
+          while let batch = try stream.next() {
+            tracker?.advanced(records: batch.count, fileBytes: stream.bytesRead)
+            for (line, mapped) in batch {
+              read += 1
+              if let reject = mapped.reject {
+                try load.insert(reject, runID: runID)
+                rejected += 1
+                continue
+              }
+              // A person erased on request is not loaded again; the reject keeps no raw text.
+              let owner = mapped.person?.localID ?? mapped.personRef ?? mapped.participations.first?.personLocalID
+              if let owner, erased(source.source.name, owner) {
+                try reject(
+                  line, "erased", "the person was erased on request (pakt erase); the record is not loaded")
+                continue
+              }
+              // A record that yields no canonical row at all must not count as loaded.
+              if mapped.person == nil && mapped.participations.isEmpty && mapped.residences.isEmpty
+                && mapped.potentials.isEmpty
+              {
+                try reject(line, "empty record", "the record holds no value that the mapping loads")
+                continue
+              }
+              var wrote = false
+              if let person = mapped.person { wrote = try load.insert(person) || wrote }
+              for p in mapped.participations {
+                let id = try load.insert(p)
+                wrote = true
+                if let raw = mapped.raw { try load.notePersonReference(participationID: id, raw: raw) }
+              }
+              for r in mapped.residences { wrote = try load.insert(r) || wrote }
+              for p in mapped.potentials { wrote = try load.insert(p) || wrote }
+              for m in mapped.misses { try load.insert(m) }
+              if !wrote { repeated += 1 }
+            }
+          }
+          return true
+        } catch let error as ExtractError {
+          problem = error.description
+          return false
+        }
+      }
+      summary.read = read
+      summary.rejected = rejected
+      summary.loaded = read - rejected
+      summary.repeated = repeated
+    }
+    if let problem {
+      // Rejected as a whole: nothing of it stays in the warehouse; the run goes on.
+      summary = RunSummary.File(
+        source: summary.source, name: summary.name, path: summary.path, format: summary.format,
+        encoding: summary.encoding, layout: summary.layout, sha256: summary.sha256, status: "unreadable",
+        problem: problem)
+      try load.insert(
+        Reject(source: source.source.name, file: file.name, line: 0, raw: "", kind: "unreadable file", reason: problem),
+        runID: runID)
+      logger.warning("file rejected as a whole: \(file.name): \(problem)")
+    }
+    return summary
+  }
+
+  func optionsFor(_ source: PreparedSource) -> ReadOptions {
+    var options = source.mapping.read
+    if let hint = source.source.format { options.format = FileFormat(rawValue: hint) }
+    return options
+  }
+
+  /// Participations that name a person the source's delivery does not contain become rejects.
+  func rejectOrphans(source: String, files: inout [RunSummary.File], load: LoadSession, runID: Int64) throws {
+    for orphan in try load.removeOrphanParticipations(source: source) {
+      try load.insert(
+        Reject(
+          source: source, file: orphan.file, line: orphan.line, raw: orphan.raw, kind: "unknown person reference",
+          reason: "refers to person id '\(orphan.personLocalID)', which this delivery does not contain"),
+        runID: runID)
+      if let i = files.firstIndex(where: { $0.name == orphan.file }) {
+        files[i].loaded -= 1
+        files[i].rejected += 1
+      }
+    }
+  }
+
+  /// Records read = loaded + rejected, checked against what the warehouse holds, before commit.
+  func reconcile(_ f: RunSummary.File, load: LoadSession) throws {
+    guard f.status == "loaded" else { return }
+    let stored = try load.storedRecordCount(source: f.source, file: f.name)
+    let rejected = try load.rejectCount(source: f.source, file: f.name)
+    // Every loaded record has rows in the warehouse, except those that only repeated an
+    // earlier record (the same person row twice), which are counted as they happen.
+    guard f.read == f.loaded + f.rejected, rejected == f.rejected, stored + f.repeated == f.loaded else {
+      throw PaktError.failed(
+        file: f.path,
+        "record counts do not reconcile: read \(f.read), loaded \(f.loaded) (\(stored) distinct in the warehouse, \(f.repeated) repeats), rejected \(f.rejected) (\(rejected) in the reject store)",
+        fix: "nothing was written; please report this as a bug in pakt with the file's layout (`pakt inspect`)")
+    }
+  }
+}
