@@ -2,7 +2,8 @@
 import PackageDescription
 
 // One library module per stage; imports run one way:
-// PaktCore ← PaktExtract, PaktMap, PaktLink, PaktLoad, PaktReport ← PaktPipeline ← pakt.
+// PaktCore ← PaktExtract, PaktMap, PaktLink, PaktLoad, PaktReport ← PaktPipeline ← pakt;
+// PaktLoad ← PaktPostgres ← PaktPipeline.
 let package = Package(
   name: "pakt",
   platforms: [.macOS(.v14)],
@@ -22,6 +23,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
     .systemLibrary(
@@ -51,12 +55,23 @@ let package = Package(
       ]
     ),
     .target(name: "PaktReport", dependencies: ["PaktCore"]),
+    // The PostgreSQL warehouse: a published copy of the SQLite working copy (see PostgresReplica.swift).
+    .target(
+      name: "PaktPostgres",
+      dependencies: [
+        "PaktCore", "PaktLoad", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     // Synthetic corpora with ground truth, for benchmarks and tests (not a pipeline stage).
     .target(name: "PaktSamples", dependencies: ["PaktCore", "PaktExtract", "PaktReport"]),
     .target(
       name: "PaktPipeline",
       dependencies: [
-        "PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktLoad", "PaktReport",
+        "PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktLoad", "PaktReport", "PaktPostgres",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]

@@ -51,8 +51,11 @@ public struct PipelineConfig: Sendable {
   public var sources: [Source]
   /// The catalogue file (absolute path).
   public var catalogue: String
-  /// The SQLite warehouse file (absolute path).
+  /// The SQLite warehouse file (absolute path). With a PostgreSQL warehouse, the local
+  /// working copy every run works on before it publishes to PostgreSQL.
   public var warehouse: String
+  /// The PostgreSQL warehouse (`warehouse: postgres://…`), nil for SQLite only.
+  public var postgres: PostgresTarget?
   /// The folder reports are written to (absolute path).
   public var reports: String
   /// Municipality names → AGS (absolute path), optional.
@@ -64,6 +67,7 @@ public struct PipelineConfig: Sendable {
 
   static let topKeys: Set<String> = [
     "sources", "catalogue", "warehouse", "reports", "linkage", "mapping", "municipalities", "pseudonym_key",
+    "postgres",
   ]
   static let sourceKeys: Set<String> = ["name", "files", "mapping", "format", "optional"]
 
@@ -80,11 +84,33 @@ public struct PipelineConfig: Sendable {
     let top = try root.mapping(allowed: topKeys, what: "pipeline.yml")
     let catalogue = absolutePath(try top.string("catalogue"), relativeTo: base)
     try requireFile(catalogue, node: top.require("catalogue"), what: "the catalogue")
-    let warehouse = absolutePath(try top.optionalString("warehouse") ?? "out/warehouse.sqlite", relativeTo: base)
-    if warehouse.hasPrefix("postgres") {
-      throw try top.require("warehouse").error(
-        "a PostgreSQL warehouse is not supported by this version of pakt",
-        fix: "use a SQLite file path such as out/warehouse.sqlite")
+    let warehouseSetting = try top.optionalString("warehouse") ?? "out/warehouse.sqlite"
+    var postgres: PostgresTarget?
+    var warehouse = absolutePath(warehouseSetting, relativeTo: base)
+    if warehouseSetting.hasPrefix("postgres:") || warehouseSetting.hasPrefix("postgresql:") {
+      do {
+        postgres = try PostgresTarget(url: warehouseSetting)
+      } catch let problem as PostgresTarget.Problem {
+        throw try top.require("warehouse").error(problem.message, fix: problem.fix)
+      }
+      let m = try top["postgres"]?.mapping(
+        allowed: ["local_copy", "password_env", "schema", "analyst_role"], what: "postgres")
+      warehouse = absolutePath(try m?.optionalString("local_copy") ?? "out/local-copy.sqlite", relativeTo: base)
+      if let variable = try m?.optionalString("password_env") { postgres?.passwordVariable = variable }
+      for (key, value) in [
+        ("schema", try m?.optionalString("schema")), ("analyst_role", try m?.optionalString("analyst_role")),
+      ] {
+        guard let value else { continue }
+        guard value.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil else {
+          throw try m!.require(key).error(
+            "\(key) '\(value)' is not a plain PostgreSQL name", fix: "use lower-case letters, digits and '_'")
+        }
+        if key == "schema" { postgres?.schema = value } else { postgres?.analystRole = value }
+      }
+    } else if let node = top["postgres"] {
+      throw node.error(
+        "`postgres:` settings given, but the warehouse is a SQLite file",
+        fix: "set `warehouse: postgres://user@host/database`, or remove the `postgres:` section")
     }
     let reports = absolutePath(try top.optionalString("reports") ?? "out/reports", relativeTo: base)
 
@@ -95,6 +121,7 @@ public struct PipelineConfig: Sendable {
       relativeTo: base)
     var config = PipelineConfig(
       file: file, sources: [], catalogue: catalogue, warehouse: warehouse, reports: reports, pseudonymKey: keyFile)
+    config.postgres = postgres
     if let m = try top.optionalString("municipalities") {
       let path = absolutePath(m, relativeTo: base)
       try requireFile(path, node: top.require("municipalities"), what: "the municipality list")

@@ -135,6 +135,11 @@ public struct RunSummary: Sendable, Codable {
   public var runID: Int64?
   public var pipeline: String
   public var warehouse: String
+  /// The PostgreSQL warehouse (URL without password) when `warehouse` is its working copy.
+  public var postgres: String?
+  /// What this run did to PostgreSQL: "published N rows", "rebuilt the working copy…"; nil
+  /// for a SQLite warehouse.
+  public var postgresSteps: [String] = []
   public var files: [File] = []
   public var totals = Totals()
   public var rejectsByReason: [ReasonCount] = []

@@ -1,6 +1,7 @@
 import Foundation
 import PaktCore
 import PaktLoad
+import PaktPostgres
 
 /// The right to erasure: removes one person everywhere in the warehouse, in one transaction,
 /// and keeps only the fact that an erasure happened (and tombstones that stop a later
@@ -12,6 +13,13 @@ import PaktLoad
 /// ```
 public enum Erasure {
   public static func erase(config: PipelineConfig, person: String) throws -> LoadSession.ErasureCounts {
+    // With PostgreSQL: erase in the working copy as it stands there, then publish, so the
+    // person is gone from PostgreSQL too.
+    let replica = config.postgres.map { PostgresReplica(target: $0, localCopy: config.warehouse) }
+    if let replica, try replica.synchronise() == .empty, try !replica.pending() {
+      throw PaktError.config(
+        file: config.postgres?.display, line: nil, "there is no warehouse yet", fix: "run `pakt run` first")
+    }
     guard FileManager.default.fileExists(atPath: config.warehouse) else {
       throw PaktError.config(
         file: config.warehouse, line: nil, "there is no warehouse yet", fix: "run `pakt run` first")
@@ -23,13 +31,16 @@ public enum Erasure {
         file: config.pseudonymKey, line: nil, "this pseudonym key is not the one the warehouse was built with",
         fix: "use the original key file or PAKT_PSEUDONYM_KEY")
     }
-    return try warehouse.transaction { load in
+    let counts = try warehouse.transaction { load in
       guard let id = try load.personID(forKey: person) else {
         throw PaktError.config(
           file: config.warehouse, line: nil, "no person with the key '\(person)'",
           fix: "use a person_key from the analysis views (or a person_id)")
       }
+      if replica != nil { try load.setMeta(PostgresReplica.pendingKey, "1") }
       return try load.erase(personID: id) { pseudonyms.tombstone(source: $0, localID: $1) }
     }
+    if let replica { _ = try replica.publish() }
+    return counts
   }
 }

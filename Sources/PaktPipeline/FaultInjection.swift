@@ -3,7 +3,8 @@ import Foundation
 /// Pauses a run at a named point when `PAKT_FAULT_PAUSE=<point>` is set, so that tests can
 /// kill a real `pakt run` process there and check that the warehouse is exactly as before.
 /// Points: `after-file`, `before-link`, `before-commit` (all inside the run's transaction),
-/// and `after-source` (after a source committed on its own, in `pakt migrate`); `NAME:N` pauses
+/// `after-source` (after a source committed on its own, in `pakt migrate`) and
+/// `publish-before-commit` (a PostgreSQL warehouse's publish, everything copied, not committed); `NAME:N` pauses
 /// at the Nth time the point is reached. Never set in operation; without the variable this
 /// costs one environment lookup.
 enum FaultInjection {

@@ -5,6 +5,7 @@ import PaktExtract
 import PaktLink
 import PaktLoad
 import PaktMap
+import PaktPostgres
 import PaktReport
 
 /// Runs every stage: extract → map → link → load → report, as one warehouse transaction.
@@ -91,6 +92,17 @@ public struct PipelineRunner: Sendable {
     let matcher = ProgramMatcher(catalogue: catalogue)
     let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
     let prepared = try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer)
+    // With PostgreSQL, the run works on a local copy that must first match what PostgreSQL holds.
+    let replica = config.postgres.map { PostgresReplica(target: $0, localCopy: config.warehouse, logger: logger) }
+    var postgresSteps: [String] = []
+    if let replica {
+      switch try replica.synchronise() {
+      case .empty: postgresSteps.append("no pakt warehouse there yet; this run's publish creates it")
+      case .upToDate: break
+      case .pulled(let rows): postgresSteps.append("working copy rebuilt from PostgreSQL (\(rows) rows)")
+      }
+      lap("synchronise with PostgreSQL")
+    }
     // A dry run against a warehouse that does not exist yet works on a scratch one: it creates
     // no file.
     let scratch =
@@ -117,6 +129,7 @@ public struct PipelineRunner: Sendable {
     let staleSources = Set(ledger.map(\.source)).subtracting(configuredNames)
 
     var summary = RunSummary(status: "unchanged", pipeline: config.file, warehouse: config.warehouse)
+    summary.postgres = config.postgres?.display
     var fileSummaries: [String: RunSummary.File] = [:]
 
     // Linkage settings or steward decisions that changed since the last run relink everyone,
@@ -168,6 +181,9 @@ public struct PipelineRunner: Sendable {
         lap("residence periods", rows: try load.rebuildResidencePeriods())
         try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)
         try load.setMeta("linkage_fingerprint", linkageFingerprint)
+        // Committed here, published to PostgreSQL after the commit (and by the next run if
+        // that publish fails).
+        if replica != nil { try load.setMeta(PostgresReplica.pendingKey, "1") }
         var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
         partial.linkage = linkage
         partial.totals = Self.totals(files)
@@ -224,12 +240,21 @@ public struct PipelineRunner: Sendable {
     }
     summary.totals = Self.totals(summary.files)
     if options.dryRun {
+      summary.postgresSteps = postgresSteps
       // Nothing was written: no reports either (they would describe the warehouse as it is).
       summary.seconds = Date().timeIntervalSince(started)
       summary.stages = stages
       logger.info("dry run: \(summary.totals.read) records read, \(summary.totals.loaded) would load, nothing written")
       return summary
     }
+    if let replica, try replica.pending() {
+      let published = try replica.publish(pause: { FaultInjection.pause(at: $0) })
+      postgresSteps.append(
+        "published \(published.rows) rows in \(published.tables) tables"
+          + (published.createdSchema ? " (schema \(replica.target.schema) created)" : ""))
+      lap("publish to PostgreSQL", rows: published.rows)
+    }
+    summary.postgresSteps = postgresSteps
     try warehouse.read { try describe(into: &summary, load: $0, matcher: matcher) }
     let rejects = try warehouse.read { load in
       try load.rows("SELECT source, file, line, kind, reason FROM reject ORDER BY source, file, line").map {

@@ -56,7 +56,10 @@ enum SummaryText {
       case "dry run": "dry run: what would load is below; nothing was written"
       default: s.status
       }
-    out.append("\(command): \(what) (\(String(format: "%.1f", s.seconds)) s) → \(s.warehouse)")
+    out.append(
+      "\(command): \(what) (\(String(format: "%.1f", s.seconds)) s) → "
+        + (s.postgres.map { "\($0) (working copy \(s.warehouse))" } ?? s.warehouse))
+    for step in s.postgresSteps { out.append("postgresql: \(step)") }
     out.append("")
     out.append("files (\(s.files.count)):")
     let nameWidth = min(48, s.files.map(\.name.count).max() ?? 10)

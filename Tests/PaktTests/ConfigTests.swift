@@ -33,6 +33,38 @@ struct ConfigTests {
     #expect(c.warehouse.hasSuffix("/out/warehouse.sqlite"))
   }
 
+  @Test("a PostgreSQL warehouse: URL parts, the working copy, and clear errors for what is wrong")
+  func postgres() throws {
+    let sources = "sources:\n  - name: a\n    files: data/*.csv\n    mapping: m.yml\n"
+    let c = try load(
+      "catalogue: catalogue.yml\nwarehouse: postgres://etl@db.example:6432/pakt?sslmode=require\n"
+        + "postgres:\n  local_copy: work/copy.sqlite\n  analyst_role: evaluators\n  password_env: PAKT_DB_PW\n"
+        + sources)
+    #expect(c.postgres?.user == "etl")
+    #expect(c.postgres?.host == "db.example")
+    #expect(c.postgres?.port == 6432)
+    #expect(c.postgres?.database == "pakt")
+    #expect(c.postgres?.tls == .require)
+    #expect(c.postgres?.schema == "pakt")
+    #expect(c.postgres?.analystRole == "evaluators")
+    #expect(c.postgres?.passwordVariable == "PAKT_DB_PW")
+    #expect(c.warehouse.hasSuffix("/work/copy.sqlite"))
+    let socket = try load("catalogue: catalogue.yml\nwarehouse: postgres://etl@/pakt?host=/run/pg\n" + sources)
+    #expect(socket.postgres?.socket == "/run/pg/.s.PGSQL.5432")
+    #expect(socket.postgres?.tls == .disable)
+    #expect(socket.warehouse.hasSuffix("/out/local-copy.sqlite"))
+    expectError(
+      "catalogue: catalogue.yml\nwarehouse: postgres://etl:secret@db/pakt\n" + sources, line: 2,
+      containing: "PAKT_POSTGRES_PASSWORD")
+    expectError("catalogue: catalogue.yml\nwarehouse: postgres://db/pakt\n" + sources, line: 2, containing: "no user")
+    expectError(
+      "catalogue: catalogue.yml\npostgres:\n  schema: x\n" + sources, line: 3,
+      containing: "the warehouse is a SQLite file")
+    expectError(
+      "catalogue: catalogue.yml\nwarehouse: postgres://etl@db/pakt\npostgres:\n  schema: Pakt-1\n" + sources,
+      line: 4, containing: "not a plain PostgreSQL name")
+  }
+
   @Test("an unknown key names the line and suggests the right one")
   func unknownKey() {
     expectError(

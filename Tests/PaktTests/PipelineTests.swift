@@ -11,13 +11,26 @@ struct SamplePipeline {
   let dir: String
   let file: String
 
-  init(extraSources: String = "", mappingsDir: String? = nil) {
-    dir = TestSupport.scratch("pakt-e2e")
+  /// `postgres`: a `warehouse: postgres://…` URL and PostgreSQL schema; the working copy is
+  /// then `warehouse`.
+  init(extraSources: String = "", mappingsDir: String? = nil, postgres: (url: String, schema: String)? = nil) {
+    let dir = TestSupport.scratch("pakt-e2e")
+    self.dir = dir
+    let warehouseLines =
+      postgres.map {
+        """
+        warehouse: \($0.url)
+        postgres:
+          local_copy: \(dir)/warehouse.sqlite
+          schema: \($0.schema)
+          analyst_role: pakt_analyst
+        """
+      } ?? "warehouse: \(dir)/warehouse.sqlite"
     let root = TestSupport.root
     let mappings = mappingsDir ?? "\(root)/mappings"
     let text = """
       catalogue: \(root)/mappings/catalogue.yml
-      warehouse: \(dir)/warehouse.sqlite
+      \(warehouseLines)
       reports: \(dir)/reports
       mapping:
         auto_apply_threshold: 0.9
