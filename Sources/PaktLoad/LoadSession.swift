@@ -43,14 +43,15 @@ public struct LoadSession {
   /// Deletes everything a source's earlier delivery loaded (rows, rejects, misses, ledger).
   public func replaceSource(_ source: String) throws {
     for table in [
-      "source_person", "participation", "residence", "potential", "reject", "normalization_miss", "delivery",
+      "source_person", "identity", "participation", "residence", "potential", "reject", "normalization_miss",
+      "delivery",
     ] {
       try db.execute(sql: "DELETE FROM \(table) WHERE source = ?", arguments: [source])
     }
   }
 
-  /// The tables that hold a source's records, person first.
-  static let recordTables = ["source_person", "participation", "residence", "potential"]
+  /// The tables that hold a source's records, person first (its identity beside it).
+  static let recordTables = ["source_person", "identity", "participation", "residence", "potential"]
 
   /// Keeps a copy of what a source holds now, before `replaceSource`, so that
   /// `retireMissing` can keep the records its new delivery no longer contains.
@@ -74,7 +75,7 @@ public struct LoadSession {
         """, arguments: [source])
     let newlyRetired = try count("SELECT count(*) FROM temp.retiring WHERE retired_run IS NULL")
     for table in Self.recordTables {
-      let owner = table == "source_person" ? "local_id" : "person_local_id"
+      let owner = table == "source_person" || table == "identity" ? "local_id" : "person_local_id"
       // Facts get new row ids: the reload may have reused the old ones.
       let columns = try Row.fetchAll(db, sql: "PRAGMA main.table_info(\(table))")
         .map { $0["name"] as String }.filter { $0 != "id" }.joined(separator: ", ")
@@ -83,11 +84,14 @@ public struct LoadSession {
           INSERT INTO main.\(table)(\(columns)) SELECT \(columns) FROM temp.prior_\(table)
           WHERE \(owner) IN (SELECT local_id FROM temp.retiring)
           """)
-      try db.execute(
-        sql: """
-          UPDATE main.\(table) SET retired_run = ?2
-          WHERE source = ?1 AND retired_run IS NULL AND \(owner) IN (SELECT local_id FROM temp.retiring)
-          """, arguments: [source, runID])
+      // An identity is retired with its source record.
+      if table != "identity" {
+        try db.execute(
+          sql: """
+            UPDATE main.\(table) SET retired_run = ?2
+            WHERE source = ?1 AND retired_run IS NULL AND \(owner) IN (SELECT local_id FROM temp.retiring)
+            """, arguments: [source, runID])
+      }
       try db.execute(sql: "DROP TABLE temp.prior_\(table)")
     }
     try db.execute(sql: "DROP TABLE temp.retiring")
@@ -115,32 +119,45 @@ public struct LoadSession {
     let statement = try prepared.statement(
       .sourcePerson, db,
       """
-      INSERT OR IGNORE INTO source_person(source, local_id, family_name, given_name, birth_name, birth_date,
-        birth_date_precision, birth_date_placeholder, sex, nationality, place_of_birth, azr_number, bamf_number,
-        municipality, file, line, path)
-      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+      INSERT OR IGNORE INTO source_person(source, local_id, birth_year, birth_date_precision, birth_date_placeholder,
+        sex, nationality, municipality, file, line, path)
+      VALUES (?,?,?,?,?,?,?,?,?,?,?)
       """)
     // One call per column: an array of the values would cost an allocation per row.
     var insert = RawInsert(statement)
     insert.bind(p.source)
     insert.bind(p.localID)
-    insert.bind(p.familyName)
-    insert.bind(p.givenName)
-    insert.bind(p.birthName)
-    insert.bind(p.birthDate?.iso)
+    insert.bind(p.birthDate.map { Int64($0.year) })
     insert.bind(p.birthDate?.precision.rawValue)
     insert.bind(p.birthDate?.placeholder ?? false)
     insert.bind(p.sex.rawValue)
     insert.bind(p.nationality)
-    insert.bind(p.placeOfBirth)
-    insert.bind(p.azrNumber)
-    insert.bind(p.bamfNumber)
     insert.bind(p.municipality)
     insert.bind(p.lineage.file)
     insert.bind(p.lineage.line)
     insert.bind(p.lineage.path)
     try insert.run(db)
-    return db.changesCount > 0
+    guard db.changesCount > 0 else { return false }
+    // Names, the full date of birth and identifiers: in the identity vault only.
+    let identity = try prepared.statement(
+      .identity, db,
+      """
+      INSERT INTO identity(source, local_id, family_name, given_name, birth_name, birth_date, place_of_birth,
+        azr_number, bamf_number)
+      VALUES (?,?,?,?,?,?,?,?,?)
+      """)
+    var vault = RawInsert(identity)
+    vault.bind(p.source)
+    vault.bind(p.localID)
+    vault.bind(p.familyName)
+    vault.bind(p.givenName)
+    vault.bind(p.birthName)
+    vault.bind(p.birthDate?.iso)
+    vault.bind(p.placeOfBirth)
+    vault.bind(p.azrNumber)
+    vault.bind(p.bamfNumber)
+    try vault.run(db)
+    return true
   }
 
   /// Inserts a participation; returns its row id.
@@ -302,7 +319,11 @@ public struct LoadSession {
   public func erase(personID: Int64, tombstone: (String, String) -> String) throws -> ErasureCounts {
     var counts = ErasureCounts()
     let records = try Row.fetchAll(
-      db, sql: "SELECT source, local_id, family_name, given_name FROM source_person WHERE person_id = ?",
+      db,
+      sql: """
+        SELECT sp.source, sp.local_id, i.family_name, i.given_name FROM source_person sp
+        LEFT JOIN identity i ON i.source = sp.source AND i.local_id = sp.local_id WHERE sp.person_id = ?
+        """,
       arguments: [personID])
     for r in records {
       let source: String = r["source"]
@@ -341,6 +362,7 @@ public struct LoadSession {
       }
       try db.execute(sql: "DELETE FROM source_person WHERE source = ? AND local_id = ?", arguments: [source, local])
       counts.sourceRecords += db.changesCount
+      try db.execute(sql: "DELETE FROM identity WHERE source = ? AND local_id = ?", arguments: [source, local])
       try db.execute(
         sql: "INSERT OR IGNORE INTO erased_record(tombstone) VALUES (?)", arguments: [tombstone(source, local)])
     }
@@ -429,9 +451,10 @@ public struct LoadSession {
     // Read through SQLite's C API: decoding 300,000 GRDB rows took 3 s of the link stage.
     let statement = try db.makeStatement(
       sql: """
-        SELECT source, local_id, family_name, given_name, birth_date, birth_date_placeholder, sex, nationality,
-               azr_number, bamf_number, person_id
-        FROM source_person ORDER BY source, local_id
+        SELECT sp.source, sp.local_id, i.family_name, i.given_name, i.birth_date, sp.birth_date_placeholder, sp.sex,
+               sp.nationality, i.azr_number, i.bamf_number, sp.person_id
+        FROM source_person sp LEFT JOIN identity i ON i.source = sp.source AND i.local_id = sp.local_id
+        ORDER BY sp.source, sp.local_id
         """)
     var rows = RawRows(statement)
     var out: [StoredPerson] = []
@@ -535,7 +558,7 @@ extension PartialDate {
 /// Statements prepared once per session and kept in one slot each.
 final class PreparedStatements {
   enum Slot: Int, CaseIterable {
-    case sourcePerson, participation, residence, potential
+    case sourcePerson, identity, participation, residence, potential
   }
   private var slots = [Statement?](repeating: nil, count: Slot.allCases.count)
 

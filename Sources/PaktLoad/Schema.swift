@@ -3,10 +3,36 @@ import GRDB
 /// The warehouse schema, version by version. Each version is a list of statements applied in
 /// one transaction; `Warehouse` upgrades an older file in place and refuses a newer one.
 enum Schema {
-  static let version = 6
+  static let version = 7
 
   /// Statements that take a warehouse from version n-1 to n.
-  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6]
+  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7]
+
+  /// The columns that identify a person directly: they live in `identity` only.
+  static let identityColumns = [
+    "family_name", "given_name", "birth_name", "birth_date", "place_of_birth", "azr_number", "bamf_number",
+  ]
+
+  /// Version 7: the identity vault. Names, full dates of birth, places of birth and
+  /// identifiers move from `source_person` to `identity` (one row per source record);
+  /// `source_person` keeps what analysis may see (sex, nationality, birth year, municipality,
+  /// lineage, the person it belongs to). On PostgreSQL the analyst role cannot read it.
+  static let v7: [String] =
+    [
+      """
+      CREATE TABLE identity (
+        source TEXT NOT NULL, local_id TEXT NOT NULL,
+        family_name TEXT, given_name TEXT, birth_name TEXT, birth_date TEXT, place_of_birth TEXT,
+        azr_number TEXT, bamf_number TEXT,
+        PRIMARY KEY (source, local_id))
+      """,
+      """
+      INSERT INTO identity(source, local_id, \(identityColumns.joined(separator: ", ")))
+        SELECT source, local_id, \(identityColumns.joined(separator: ", ")) FROM source_person
+      """,
+      "ALTER TABLE source_person ADD COLUMN birth_year INTEGER",
+      "UPDATE source_person SET birth_year = CAST(substr(birth_date, 1, 4) AS INTEGER) WHERE length(birth_date) >= 4",
+    ] + identityColumns.map { "ALTER TABLE source_person DROP COLUMN \($0)" }
 
   /// The quarter ("2024-Q3") of an ISO date column; NULL when the date has no month.
   static func quarter(_ column: String) -> String {

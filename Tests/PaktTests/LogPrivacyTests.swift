@@ -54,7 +54,7 @@ struct LogPrivacyTests {
 
     var secrets: Set<String> = ["Zyxwaldt", "Mariam", "1977-09-24", "24.09.1977"]
     let stored = try Warehouse(path: pipeline.warehouse).read {
-      try $0.rows("SELECT family_name, given_name, birth_date FROM source_person")
+      try $0.rows("SELECT family_name, given_name, birth_date FROM identity")
     }
     for row in stored {
       for key in ["family_name", "given_name", "birth_date"] {

@@ -278,8 +278,9 @@ struct WarehouseTests {
     let rows = try w.read { load in
       try load.rows(
         """
-        SELECT family_name, given_name, typeof(given_name) AS t, birth_date, birth_date_placeholder AS ph,
-               birth_name IS NULL AS no_birth_name, line FROM source_person
+        SELECT i.family_name, i.given_name, typeof(i.given_name) AS t, i.birth_date, sp.birth_date_placeholder AS ph,
+               i.birth_name IS NULL AS no_birth_name, sp.line, sp.birth_year
+        FROM source_person sp JOIN identity i USING (source, local_id)
         """)
     }
     #expect(rows.count == 1)
@@ -289,6 +290,7 @@ struct WarehouseTests {
     #expect(rows.first?["ph"] == "1")
     #expect(rows.first?["no_birth_name"] == "1")
     #expect(rows.first?["line"] == "7")
+    #expect(rows.first?["birth_year"] != nil)
     let parts = try w.read { try $0.rows("SELECT program_name, cost_cents, path, catalogue_code FROM participation") }
     #expect(parts.first?["program_name"] == "Sprachcafé")
     #expect(parts.first?["cost_cents"] == "123450")
@@ -306,6 +308,11 @@ struct WarehouseTests {
       for sql in Schema.v1 { try db.execute(sql: sql) }
       try db.execute(sql: "INSERT INTO schema_version(version) VALUES (1)")
       try db.execute(sql: "INSERT INTO person(person_id, sex, records) VALUES (7, 'female', 1)")
+      try db.execute(
+        sql: """
+          INSERT INTO source_person(source, local_id, family_name, given_name, birth_date, sex, azr_number, file, line,
+            person_id) VALUES ('ulm', 'K1', 'Haddad', 'Amal', '1990-04-02', 'female', '123456789', 'a.csv', 2, 7)
+          """)
     }
     let upgraded = try Warehouse(path: path)
     #expect(try upgraded.schemaVersion() == Schema.version)
@@ -314,6 +321,19 @@ struct WarehouseTests {
     let columns = try db.read { try $0.columns(in: "person").map(\.name) }
     #expect(columns.contains("person_key"))
     #expect(try db.read { try $0.columns(in: "participation").map(\.name) }.contains("retired_run"))
+    // Version 7 moved names, dates of birth and identifiers into the identity vault.
+    let personColumns = try db.read { try $0.columns(in: "source_person").map(\.name) }
+    #expect(!personColumns.contains("family_name") && !personColumns.contains("birth_date"))
+    #expect(!personColumns.contains("azr_number"))
+    let identity = try upgraded.read {
+      try $0.rows(
+        "SELECT i.family_name, i.birth_date, i.azr_number, sp.birth_year FROM identity i JOIN source_person sp USING (source, local_id)"
+      )
+    }
+    #expect(identity.first?["family_name"] == "Haddad")
+    #expect(identity.first?["birth_date"] == "1990-04-02")
+    #expect(identity.first?["azr_number"] == "123456789")
+    #expect(identity.first?["birth_year"] == "1990")
   }
 
   @Test("a warehouse from a newer pakt is refused with a clear message")

@@ -138,7 +138,9 @@ struct PostgresTests {
     let keys = try PostgresServer.psql(
       "SELECT count(DISTINCT person_key) FROM \(schema).participation_located", user: "analyst_alice")
     #expect(Int(keys.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > 100, "\(keys)")
-    for table in ["source_person", "person", "reject", "participation", "residence", "normalization_miss", "meta"] {
+    for table in [
+      "identity", "source_person", "person", "reject", "participation", "residence", "normalization_miss", "meta",
+    ] {
       let denied = try PostgresServer.psql("SELECT * FROM \(schema).\(table) LIMIT 1", user: "analyst_alice")
       #expect(denied.code != 0)
       #expect(denied.err.contains("permission denied"), "\(table): \(denied.err)")
