@@ -375,6 +375,20 @@ public struct LoadSession {
     return counts
   }
 
+  /// Records the stewards' link decisions this run applied (all of them, replacing the last
+  /// run's): records as "source/local id", decision "must-link" or "cannot-link".
+  public func replaceLinkDecisions(
+    _ decisions: [(a: String, b: String, decision: String, file: String, line: Int, applied: Bool)], runID: Int64
+  ) throws {
+    try db.execute(sql: "DELETE FROM link_decision")
+    let insert = try db.makeStatement(
+      sql: "INSERT INTO link_decision(record_a, record_b, decision, file, line, applied, run_id) VALUES (?,?,?,?,?,?,?)"
+    )
+    for d in decisions {
+      try insert.execute(arguments: [d.a, d.b, d.decision, d.file, d.line, d.applied, runID])
+    }
+  }
+
   /// Tombstones of erased source records, for the loader to skip them.
   public func tombstones() throws -> Set<String> {
     Set(try String.fetchAll(db, sql: "SELECT tombstone FROM erased_record"))

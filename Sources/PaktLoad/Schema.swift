@@ -13,7 +13,7 @@ enum Schema {
     "family_name", "given_name", "birth_name", "birth_date", "place_of_birth", "azr_number", "bamf_number",
   ]
 
-  /// Version 7: the identity vault. Names, full dates of birth, places of birth and
+  /// Version 7: the identity vault, and the stewards' link decisions in force. Names, full dates of birth, places of birth and
   /// identifiers move from `source_person` to `identity` (one row per source record);
   /// `source_person` keeps what analysis may see (sex, nationality, birth year, municipality,
   /// lineage, the person it belongs to). On PostgreSQL the analyst role cannot read it.
@@ -29,6 +29,13 @@ enum Schema {
       """
       INSERT INTO identity(source, local_id, \(identityColumns.joined(separator: ", ")))
         SELECT source, local_id, \(identityColumns.joined(separator: ", ")) FROM source_person
+      """,
+      // Stewards' link decisions as the last run applied them (the decisions file is the
+      // source; this is the record of what was in force): applied = both records were held.
+      """
+      CREATE TABLE link_decision (
+        record_a TEXT NOT NULL, record_b TEXT NOT NULL, decision TEXT NOT NULL, file TEXT NOT NULL,
+        line INTEGER NOT NULL, applied INTEGER NOT NULL, run_id INTEGER NOT NULL)
       """,
       "ALTER TABLE source_person ADD COLUMN birth_year INTEGER",
       "UPDATE source_person SET birth_year = CAST(substr(birth_date, 1, 4) AS INTEGER) WHERE length(birth_date) >= 4",

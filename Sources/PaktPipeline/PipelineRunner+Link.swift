@@ -33,6 +33,14 @@ extension PipelineRunner {
       let rules = DeterministicLinker().link(records)
       result = (rules.clusters, rules.reasons, rules.candidatePairs)
     }
+    let held = Set(stored.map(\.key))
+    try load.replaceLinkDecisions(
+      decisions.map {
+        (
+          $0.a, $0.b, $0.mustLink ? "must-link" : "cannot-link", displayName(config.linkage.decisions ?? ""), $0.line,
+          held.contains($0.a) && held.contains($0.b)
+        )
+      }, runID: runID)
     let nextID = Int64(try load.meta("next_person_id") ?? "1") ?? 1
     let clusters = result.clusters.map { $0.map { stored[$0].key } }
     let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)

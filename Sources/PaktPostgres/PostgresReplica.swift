@@ -96,7 +96,13 @@ public struct PostgresReplica: Sendable {
   func synchronise(_ session: PostgresSession) async throws -> Synchronised {
     let local = try Warehouse(path: localCopy)
     let localToken = try local.read { try $0.meta(Self.tokenKey) }
-    guard let remote = try await remoteState(session) else { return .empty }
+    guard let remote = try await remoteState(session) else {
+      // An existing SQLite warehouse moving to PostgreSQL: publish it as it stands.
+      if try local.read({ try $0.count("SELECT count(*) FROM run") }) > 0 {
+        try local.transaction { try $0.setMeta(Self.pendingKey, "1") }
+      }
+      return .empty
+    }
     if remote.token != nil && remote.token == localToken { return .upToDate }
     let version = try local.schemaVersion()
     guard remote.version == version else {

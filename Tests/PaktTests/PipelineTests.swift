@@ -516,6 +516,13 @@ extension LinkageSettingsTests {
     #expect(person(apart[0]) == person(apart[1]))
     #expect(persons.first { $0["local_id"] == apart[0]["local_id"] }?["link_rule"] == "steward: must-link")
     #expect(summary.reports["duplicate-review-csv"] != nil)
+    // The decisions in force are recorded in the warehouse, with where they came from.
+    let recorded = try Warehouse(path: pipeline.warehouse).read {
+      try $0.rows("SELECT record_a, decision, line, applied FROM link_decision ORDER BY line")
+    }
+    #expect(recorded.map { $0["decision"] } == ["cannot-link", "must-link", "must-link"])
+    #expect(recorded.map { $0["applied"] } == ["1", "1", "0"])
+    #expect(recorded.map { $0["line"] } == ["2", "3", "4"])
   }
 }
 
