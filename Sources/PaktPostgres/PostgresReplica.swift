@@ -122,7 +122,14 @@ public struct PostgresReplica: Sendable {
     let fresh = localCopy + ".pulling"
     for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: fresh + suffix) }
     _ = try Warehouse(path: fresh)  // the current schema, empty
-    let queue = try DatabaseQueue(path: fresh)
+    // No journal and no syncs while filling: the file is put in place only when complete
+    // (and synced then), so a crash leaves the old copy (rebuild of 3 M rows: 77 s before).
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA journal_mode = OFF")
+      try db.execute(sql: "PRAGMA synchronous = OFF")
+    }
+    let queue = try DatabaseQueue(path: fresh, configuration: configuration)
     let catalog = try await queue.read { try LocalCatalog($0) }
     var rows = 0
     for table in catalog.tables {
@@ -155,11 +162,15 @@ public struct PostgresReplica: Sendable {
         }
         batch.append(row)
         rows += 1
-        if batch.count >= 5_000 { try flush() }
+        if batch.count >= 20_000 { try flush() }
       }
       try flush()
     }
     try queue.close()
+    if let handle = FileHandle(forUpdatingAtPath: fresh) {
+      try handle.synchronize()
+      try handle.close()
+    }
     for suffix in ["-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: localCopy + suffix) }
     guard rename(fresh, localCopy) == 0 else {
       throw PaktError.failed(
