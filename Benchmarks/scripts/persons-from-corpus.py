@@ -21,7 +21,8 @@ groups = defaultdict(list)
 with open(f"{corpus}/persons.csv", "w", newline="", encoding="utf-8") as out:
     w = csv.writer(out)
     w.writerow(["record_id", "family_name", "given_name", "birth_date", "birth_date_placeholder", "sex", "nationality", "azr_number", "bamf_number", "municipality"])
-    for row in db.execute("SELECT source, local_id, family_name, given_name, birth_date, birth_date_placeholder, sex, nationality, azr_number, bamf_number, municipality FROM source_person ORDER BY source, local_id"):
+    # Names, dates of birth and identifiers live in the identity vault (schema 7).
+    for row in db.execute("SELECT sp.source, sp.local_id, i.family_name, i.given_name, i.birth_date, sp.birth_date_placeholder, sp.sex, sp.nationality, i.azr_number, i.bamf_number, sp.municipality FROM source_person sp JOIN identity i USING (source, local_id) ORDER BY sp.source, sp.local_id"):
         rid = row[0] + "/" + row[1]
         bd = row[4] or ""
         if row[5] == 1 and len(bd) >= 4: bd = "01.01." + bd[:4]

@@ -209,6 +209,31 @@ public struct Residence: Sendable, Hashable, Codable {
   }
 }
 
+/// Local case management (the pact's core promise): a person's case in a municipality, the
+/// case manager as delivered (the loader stores only a keyed pseudonym of it), opened, closed.
+public struct CaseRecord: Sendable, Hashable, Codable {
+  public var source: String
+  public var personLocalID: String
+  public var municipality: String
+  public var manager: String?
+  public var opened: PartialDate?
+  public var closed: PartialDate?
+  public var lineage: Lineage
+
+  public init(
+    source: String, personLocalID: String, municipality: String, manager: String? = nil, opened: PartialDate? = nil,
+    closed: PartialDate? = nil, lineage: Lineage
+  ) {
+    self.source = source
+    self.personLocalID = personLocalID
+    self.municipality = municipality
+    self.manager = manager
+    self.opened = opened
+    self.closed = closed
+    self.lineage = lineage
+  }
+}
+
 /// What a person brings: language level, schooling, qualification, occupation.
 public struct Potential: Sendable, Hashable, Codable {
   public enum Kind: String, Sendable, Codable, CaseIterable {

@@ -43,15 +43,15 @@ public struct LoadSession {
   /// Deletes everything a source's earlier delivery loaded (rows, rejects, misses, ledger).
   public func replaceSource(_ source: String) throws {
     for table in [
-      "source_person", "identity", "participation", "residence", "potential", "reject", "normalization_miss",
-      "delivery",
+      "source_person", "identity", "participation", "residence", "potential", "case_fact", "reject",
+      "normalization_miss", "delivery",
     ] {
       try db.execute(sql: "DELETE FROM \(table) WHERE source = ?", arguments: [source])
     }
   }
 
   /// The tables that hold a source's records, person first (its identity beside it).
-  static let recordTables = ["source_person", "identity", "participation", "residence", "potential"]
+  static let recordTables = ["source_person", "identity", "participation", "residence", "potential", "case_fact"]
 
   /// Keeps a copy of what a source holds now, before `replaceSource`, so that
   /// `retireMissing` can keep the records its new delivery no longer contains.
@@ -205,6 +205,37 @@ public struct LoadSession {
     return db.changesCount > 0
   }
 
+  /// Inserts a case; `managerKey` is the keyed pseudonym of its manager (never the name).
+  @discardableResult
+  public func insert(_ c: CaseRecord, managerKey: String?) throws -> Bool {
+    let statement = try prepared.statement(
+      .caseFact, db,
+      """
+      INSERT OR IGNORE INTO case_fact(source, person_local_id, municipality, manager_key, opened, closed, file, line,
+        path)
+      VALUES (?,?,?,?,?,?,?,?,?)
+      """)
+    try statement.execute(arguments: [
+      c.source, c.personLocalID, c.municipality, managerKey, c.opened?.iso, c.closed?.iso, c.lineage.file,
+      c.lineage.line, c.lineage.path,
+    ])
+    return db.changesCount > 0
+  }
+
+  /// Rebuilds the municipality dimension: the gazetteer's entries and every municipality a
+  /// residence or case names (with the AGS it was delivered with, where the gazetteer has none).
+  public func replaceMunicipalities(_ entries: [(name: String, ags: String?)]) throws {
+    try db.execute(sql: "DELETE FROM municipality")
+    let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO municipality(name, ags) VALUES (?, ?)")
+    for e in entries { try insert.execute(arguments: [e.name, e.ags]) }
+    try db.execute(
+      sql: """
+        INSERT OR IGNORE INTO municipality(name, ags)
+          SELECT municipality, max(ags) FROM residence GROUP BY municipality
+          UNION ALL SELECT DISTINCT municipality, NULL FROM case_fact
+        """)
+  }
+
   @discardableResult
   public func insert(_ p: Potential) throws -> Bool {
     let statement = try prepared.statement(
@@ -276,6 +307,8 @@ public struct LoadSession {
         UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM residence
           WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
         UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM potential
+          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
+        UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM case_fact
           WHERE source = ?1 AND file = ?2 AND retired_run IS NULL)
       """, [source, file])
   }
@@ -298,6 +331,7 @@ public struct LoadSession {
     public var sourceRecords = 0
     public var participations = 0
     public var residences = 0
+    public var cases = 0
     public var potentials = 0
     public var rejects = 0
     public var misses = 0
@@ -329,7 +363,7 @@ public struct LoadSession {
       let source: String = r["source"]
       let local: String = r["local_id"]
       // Lines of this record in the misses: those of its own rows.
-      for table in ["participation", "residence", "potential"] {
+      for table in ["participation", "residence", "potential", "case_fact"] {
         try db.execute(
           sql: """
             DELETE FROM normalization_miss WHERE source = ?1 AND EXISTS (
@@ -352,6 +386,8 @@ public struct LoadSession {
       counts.residences += db.changesCount
       try db.execute(sql: "DELETE FROM potential WHERE source = ? AND person_local_id = ?", arguments: [source, local])
       counts.potentials += db.changesCount
+      try db.execute(sql: "DELETE FROM case_fact WHERE source = ? AND person_local_id = ?", arguments: [source, local])
+      counts.cases += db.changesCount
       // Rejected lines of this source that name the person (the raw text is all a reject has).
       if let family = r["family_name"] as String?, let given = r["given_name"] as String? {
         try db.execute(
@@ -572,7 +608,7 @@ extension PartialDate {
 /// Statements prepared once per session and kept in one slot each.
 final class PreparedStatements {
   enum Slot: Int, CaseIterable {
-    case sourcePerson, identity, participation, residence, potential
+    case sourcePerson, identity, participation, residence, potential, caseFact
   }
   private var slots = [Statement?](repeating: nil, count: Slot.allCases.count)
 

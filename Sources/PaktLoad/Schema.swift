@@ -37,6 +37,32 @@ enum Schema {
         record_a TEXT NOT NULL, record_b TEXT NOT NULL, decision TEXT NOT NULL, file TEXT NOT NULL,
         line INTEGER NOT NULL, applied INTEGER NOT NULL, run_id INTEGER NOT NULL)
       """,
+      // Case management facts: the manager only as a keyed pseudonym (HMAC under the
+      // pseudonym secret), never the name.
+      """
+      CREATE TABLE case_fact (
+        id INTEGER PRIMARY KEY, source TEXT NOT NULL, person_local_id TEXT NOT NULL, municipality TEXT NOT NULL,
+        manager_key TEXT, opened TEXT, closed TEXT, file TEXT NOT NULL, line INTEGER NOT NULL, path TEXT,
+        retired_run INTEGER)
+      """,
+      """
+      CREATE UNIQUE INDEX case_fact_unique
+        ON case_fact(source, person_local_id, municipality, ifnull(manager_key, ''), ifnull(opened, ''))
+      """,
+      // The municipality dimension: every municipality the gazetteer or a delivery names.
+      "CREATE TABLE municipality (name TEXT PRIMARY KEY, ags TEXT)",
+      """
+      CREATE VIEW cases_per_municipality_quarter AS
+        SELECT c.municipality, mu.ags, \(quarter("c.opened")) AS quarter, count(*) AS cases,
+               count(DISTINCT pe.person_key) AS persons, count(DISTINCT c.manager_key) AS case_managers,
+               sum(CASE WHEN c.closed IS NULL THEN 1 ELSE 0 END) AS still_open
+        FROM case_fact c
+        JOIN source_person sp ON sp.source = c.source AND sp.local_id = c.person_local_id
+        LEFT JOIN person pe ON pe.person_id = sp.person_id
+        LEFT JOIN municipality mu ON mu.name = c.municipality
+        WHERE c.retired_run IS NULL
+        GROUP BY c.municipality, mu.ags, 3
+      """,
       "ALTER TABLE source_person ADD COLUMN birth_year INTEGER",
       "UPDATE source_person SET birth_year = CAST(substr(birth_date, 1, 4) AS INTEGER) WHERE length(birth_date) >= 4",
     ] + identityColumns.map { "ALTER TABLE source_person DROP COLUMN \($0)" }

@@ -3,6 +3,8 @@
 /// The raw values are the names used in mapping files (`family_name`, `start`, …).
 public enum Section: String, Sendable, CaseIterable {
   case person, participation, potential, residence
+  /// Case management: who looks after the person where, since when, until when.
+  case caseManagement = "case"
 
   /// Every field name allowed in this section of a mapping file.
   public var fields: [String] {
@@ -16,6 +18,7 @@ public enum Section: String, Sendable, CaseIterable {
     case .potential:
       return ["language_level", "school_years", "qualification", "occupation", "work_experience", "assessed"]
     case .residence: return ["municipality", "ags", "from", "to", "accommodation"]
+    case .caseManagement: return ["manager", "opened", "closed", "municipality"]
     }
   }
 }

@@ -14,7 +14,11 @@ import PaktExtract
 public struct Gazetteer: Sendable {
   var byName: [String: String]
 
+  /// Each municipality's official name (the first listed) and AGS, in file order.
+  public let municipalities: [(name: String, ags: String)]
+
   public init(entries: [(ags: String, names: [String])] = []) {
+    municipalities = entries.compactMap { e in e.names.first.map { ($0, e.ags) } }
     var map: [String: String] = [:]
     for e in entries { for n in e.names { map[Self.key(n)] = e.ags } }
     byName = map

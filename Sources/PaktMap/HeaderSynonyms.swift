@@ -90,6 +90,15 @@ public enum HeaderSynonyms {
       ["berufserfahrung", "work experience", "berufserfahrung jahre", "arbeitserfahrung"]
     ),
     (FieldRef(.residence, "municipality"), ["gemeinde", "kommune", "wohnort", "municipality", "stadt", "ort"]),
+    (
+      FieldRef(.caseManagement, "manager"),
+      ["fallmanager", "fallmanagerin", "case manager", "integrationsmanager", "integrationsmanagerin", "betreuer"]
+    ),
+    (
+      FieldRef(.caseManagement, "opened"),
+      ["fall eroeffnet", "fall eroffnet", "fallbeginn", "case opened", "betreuung seit"]
+    ),
+    (FieldRef(.caseManagement, "closed"), ["fall geschlossen", "fallende", "case closed", "betreuung bis"]),
     (FieldRef(.residence, "ags"), ["ags", "gemeindeschluessel", "gemeindeschlussel", "amtlicher gemeindeschluessel"]),
     (FieldRef(.residence, "from"), ["zuzug", "einzug", "wohnhaft seit", "moved in", "zuzugsdatum"]),
     (FieldRef(.residence, "to"), ["wegzug", "auszug", "moved out", "wegzugsdatum"]),

@@ -69,7 +69,7 @@ public struct MappingFile: Sendable {
 
   static let topKeys: Set<String> = [
     "source", "municipality", "ags", "read", "dates", "person", "participation", "potential", "residence",
-    "xml", "values", "programs",
+    "case", "xml", "values", "programs",
   ]
   static let valueKinds: Set<String> = ["sex", "status", "nationality", "accommodation", "language_level"]
 

@@ -8,6 +8,7 @@ public struct MappedRecord: Sendable {
   public var participations: [Participation] = []
   public var potentials: [Potential] = []
   public var residences: [Residence] = []
+  public var cases: [CaseRecord] = []
   public var misses: [NormalizationMiss] = []
   public var reject: Reject?
   /// Set when the record's rows refer to a person listed elsewhere (XML `person_ref`):
@@ -255,6 +256,21 @@ public struct RecordMapper: Sendable {
         residence.to = date(get(FieldRef(.residence, "to")), FieldRef(.residence, "to"), &misses, column, lineage)
         residence.accommodation = get(FieldRef(.residence, "accommodation")).map { mapped("accommodation", $0) }
         out.residences.append(residence)
+      }
+      // A case: when the export says who manages it or when it opened.
+      let manager = get(FieldRef(.caseManagement, "manager"))
+      let opened = get(FieldRef(.caseManagement, "opened"))
+      if manager != nil || opened != nil,
+        let municipality = get(FieldRef(.caseManagement, "municipality")) ?? get(FieldRef(.residence, "municipality"))
+          ?? mapping.municipality
+      {
+        out.cases.append(
+          CaseRecord(
+            source: source, personLocalID: personID, municipality: municipality, manager: manager,
+            opened: date(opened, FieldRef(.caseManagement, "opened"), &misses, column, lineage),
+            closed: date(
+              get(FieldRef(.caseManagement, "closed")), FieldRef(.caseManagement, "closed"), &misses, column, lineage),
+            lineage: lineage))
       }
       // Potentials
       for field in Section.potential.fields where field != "assessed" {

@@ -28,7 +28,7 @@ extension PipelineRunner {
       tracker?.started(file: file.name)
       files.append(
         try loadFile(
-          file, source: source, load: load, runID: runID, tracker: tracker,
+          file, source: source, load: load, runID: runID, pseudonyms: pseudonyms, tracker: tracker,
           erased: { erased.isEmpty ? false : erased.contains(pseudonyms.tombstone(source: $0, localID: $1)) }))
       tracker?.finished(file: file.path)
       FaultInjection.pause(at: "after-file")
@@ -50,8 +50,8 @@ extension PipelineRunner {
 
   /// Streams one file into the warehouse inside a savepoint.
   func loadFile(
-    _ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64, tracker: ProgressTracker? = nil,
-    erased: (String, String) -> Bool = { _, _ in false }
+    _ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64, pseudonyms: Pseudonymizer,
+    tracker: ProgressTracker? = nil, erased: (String, String) -> Bool = { _, _ in false }
   ) throws -> RunSummary.File {
     var summary = RunSummary.File(
       source: source.source.name, name: file.name, path: file.path, format: file.layout?.format ?? "unknown",
@@ -92,7 +92,7 @@ extension PipelineRunner {
               }
               // A record that yields no canonical row at all must not count as loaded.
               if mapped.person == nil && mapped.participations.isEmpty && mapped.residences.isEmpty
-                && mapped.potentials.isEmpty
+                && mapped.potentials.isEmpty && mapped.cases.isEmpty
               {
                 try reject(line, "empty record", "the record holds no value that the mapping loads")
                 continue
@@ -106,6 +106,10 @@ extension PipelineRunner {
               }
               for r in mapped.residences { wrote = try load.insert(r) || wrote }
               for p in mapped.potentials { wrote = try load.insert(p) || wrote }
+              for c in mapped.cases {
+                let manager = c.manager.map { pseudonyms.managerKey(source: c.source, name: $0) }
+                wrote = try load.insert(c, managerKey: manager) || wrote
+              }
               for m in mapped.misses { try load.insert(m) }
               if !wrote { repeated += 1 }
             }

@@ -178,6 +178,7 @@ public struct PipelineRunner: Sendable {
           load: load, previous: run.1, runID: run.0, pseudonyms: pseudonyms, settings: linkageSettings,
           decisions: decisions, review: &review)
         lap("link", rows: linkage.sourcePersonRecords)
+        try load.replaceMunicipalities(gazetteer.municipalities.map { ($0.name, $0.ags) })
         lap("residence periods", rows: try load.rebuildResidencePeriods())
         try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)
         try load.setMeta("linkage_fingerprint", linkageFingerprint)

@@ -55,6 +55,16 @@ public struct Pseudonymizer {
     Fingerprint.hex(HMAC<SHA256>.authenticationCode(for: Data("pakt-person:\(personID)".utf8), using: secret))
   }
 
+  /// The pseudonym of a case manager: the same name in the same source gives the same key,
+  /// so cases per manager can be counted without the name entering the warehouse.
+  public func managerKey(source: String, name: String) -> String {
+    let folded = name.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    return String(
+      Fingerprint.hex(
+        HMAC<SHA256>.authenticationCode(for: Data("pakt-manager:\(source)/\(folded)".utf8), using: secret)
+      ).prefix(32))
+  }
+
   /// The tombstone of an erased source record: unlinkable to the person without the secret.
   public func tombstone(source: String, localID: String) -> String {
     Fingerprint.hex(HMAC<SHA256>.authenticationCode(for: Data("pakt-erased:\(source)/\(localID)".utf8), using: secret))

@@ -73,11 +73,12 @@ enum Names {
 extension TruePerson {
   static func invent(id: Int, rng: inout SeededRandom) -> TruePerson {
     let male = rng.chance(0.55)
-    var given = rng.pick(male ? Names.givenMale : Names.givenFemale)
-    if rng.chance(0.2) { given += " " + rng.pick(male ? Names.givenMale : Names.givenFemale) }
+    var given = NamePool.given(male: male, rng: &rng)
+    if rng.chance(0.2) { given += " " + NamePool.given(male: male, rng: &rng) }
     let placeholder = rng.chance(0.12)
     return TruePerson(
-      id: id, given: given, family: rng.pick(Names.family), male: male, year: Int.random(in: 1958...2008, using: &rng),
+      id: id, given: given, family: NamePool.family(rng: &rng), male: male,
+      year: Int.random(in: 1958...2008, using: &rng),
       month: placeholder ? 1 : Int.random(in: 1...12, using: &rng),
       day: placeholder ? 1 : Int.random(in: 1...28, using: &rng), nationality: rng.pick(Names.nationalities),
       azr: rng.chance(0.5) ? String(Int.random(in: 1_000_000_000...9_999_999_999, using: &rng)) : "",
@@ -91,7 +92,7 @@ extension TruePerson {
     case .same: break
     case .transliterated:
       q.given = given.split(separator: " ").map { Names.variants[String($0)] ?? String($0) }.joined(separator: " ")
-      q.family = Names.variants[family] ?? family
+      q.family = Names.variants[family] ?? NamePool.transliterate(family, rng: &rng)
       if q.given == given && q.family == family { q.family = family.uppercased() }
     case .swapped:
       q.given = family

@@ -15,6 +15,11 @@ struct RunCommand: ParsableCommand {
       and commits everything to the warehouse in one transaction. Sources whose files and \
       mapping are unchanged since the last run are skipped; if nothing changed, nothing is \
       written. Reports go to the pipeline's `reports` folder.
+
+      With `warehouse: postgres://user@host/database` the run works on a local SQLite \
+      working copy and then publishes it to PostgreSQL in one transaction (password from \
+      PAKT_POSTGRES_PASSWORD); a failed publish leaves PostgreSQL as it was and the next run \
+      publishes.
       """)
 
   @Argument(help: "The pipeline file.")

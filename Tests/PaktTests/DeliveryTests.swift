@@ -10,7 +10,7 @@ struct NightlySource {
   let dir: String
   let file: String
   static let header =
-    "client_id,first_name,last_name,date_of_birth,gender,nationality,azr_number,german_level,programme,provider,start_date,end_date,status,cost_eur"
+    "client_id,first_name,last_name,date_of_birth,gender,nationality,azr_number,german_level,programme,provider,start_date,end_date,status,cost_eur,case_manager,case_opened"
   /// Three synthetic clients, two participations each.
   static let rows: [String: [String]] = [
     "W-1": [
@@ -50,7 +50,8 @@ struct NightlySource {
 
   /// Adds a second file beside tonight's export.
   func add(_ clients: [String], as name: String) {
-    let body = clients.flatMap { Self.rows[$0]! }
+    // No case columns filled in (case_manager, case_opened).
+    let body = clients.flatMap { Self.rows[$0]! }.map { $0 + ",," }
     TestSupport.write(([Self.header] + body).joined(separator: "\n") + "\n", to: "inbox/\(name)", in: dir)
   }
 

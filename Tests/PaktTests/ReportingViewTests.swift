@@ -26,6 +26,39 @@ struct ReportingViewTests {
       ])
   }
 
+  @Test("case management: one case per client with a pseudonymous manager; counted per municipality and quarter")
+  func cases() throws {
+    let pipeline = SamplePipeline()
+    #expect(try pipeline.run().status == "committed")
+    let w = try Warehouse(path: pipeline.warehouse)
+    let clients = try w.read {
+      try $0.count("SELECT count(*) FROM source_person WHERE source = 'stuttgart' AND local_id LIKE 'S-1%'")
+    }
+    let cases = try w.read { try $0.rows("SELECT manager_key, opened, municipality FROM case_fact") }
+    #expect(clients > 20 && cases.count == clients)
+    let managers = Set(cases.compactMap { $0["manager_key"] })
+    #expect(managers.count == 4)
+    #expect(managers.allSatisfy { $0.count == 32 && $0.allSatisfy(\.isHexDigit) })
+    #expect(cases.allSatisfy { $0["municipality"] == "Stuttgart" && $0["opened"]?.count == 10 })
+    // The managers' names never reach the warehouse.
+    for name in ["Keller", "Öztürk", "Nguyen", "Brandt"] {
+      let found = try w.read {
+        try $0.count("SELECT count(*) FROM case_fact WHERE instr(manager_key || opened || municipality, ?) > 0", [name])
+      }
+      #expect(found == 0)
+    }
+    let view = try w.read {
+      try $0.rows(
+        "SELECT ags, sum(cases) AS cases, sum(still_open) AS open FROM cases_per_municipality_quarter GROUP BY ags")
+    }
+    #expect(view.count == 1 && view.first?["ags"] == "08111000" && view.first?["cases"] == String(clients))
+    #expect(view.first?["open"] == String(clients))
+    // The municipality dimension holds every municipality the deliveries name, with its AGS.
+    let stuttgart = try w.read { try $0.rows("SELECT ags FROM municipality WHERE name = 'Stuttgart'") }
+    #expect(stuttgart.first?["ags"] == "08111000")
+    #expect(try w.read { try $0.count("SELECT count(*) FROM municipality") } >= 6)
+  }
+
   @Test("a mover's cost follows them to the new municipality; measures are counted around the move")
   func moverViews() throws {
     let dir = TestSupport.scratch("pakt-views")
@@ -42,16 +75,16 @@ struct ReportingViewTests {
     TestSupport.write(
       """
       \(header)
-      W-1,Samira,Haddad,1990-03-07,F,Syrian,,A2,Integrationskurs,VHS,2024-01-08,2024-07-01,completed,100.00
-      W-1,Samira,Haddad,1990-03-07,F,Syrian,,A2,Sprachcafé,VHS,2024-02-01,,running,20.00
-      W-1,Samira,Haddad,1990-03-07,F,Syrian,,A2,Jobcoaching,IB,2024-10-01,,running,50.00
-      W-2,Yonas,Tesfay,1985-11-30,M,Eritrean,,A1,Jobcoaching,IB,2024-03-04,2024-09-30,completed,250.00
+      W-1,Samira,Haddad,1990-03-07,F,Syrian,,A2,Integrationskurs,VHS,2024-01-08,2024-07-01,completed,100.00,,
+      W-1,Samira,Haddad,1990-03-07,F,Syrian,,A2,Sprachcafé,VHS,2024-02-01,,running,20.00,,
+      W-1,Samira,Haddad,1990-03-07,F,Syrian,,A2,Jobcoaching,IB,2024-10-01,,running,50.00,,
+      W-2,Yonas,Tesfay,1985-11-30,M,Eritrean,,A1,Jobcoaching,IB,2024-03-04,2024-09-30,completed,250.00,,
 
       """, to: "wangen/export.csv", in: dir)
     TestSupport.write(
       """
       \(header)
-      I-7,Samira,Haddad,1990-03-07,F,Syrian,,A2,Berufssprachkurs B2,Caritas,2024-09-01,,running,300.00
+      I-7,Samira,Haddad,1990-03-07,F,Syrian,,A2,Berufssprachkurs B2,Caritas,2024-09-01,,running,300.00,,
 
       """, to: "isny/export.csv", in: dir)
     let pipeline = TestSupport.write(

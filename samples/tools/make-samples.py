@@ -115,17 +115,22 @@ def iso(t):
 
 
 # 1. Stuttgart: UTF-8, comma, English headers, one row per participation.
-rows = ["client_id,first_name,last_name,date_of_birth,gender,nationality,azr_number,german_level,programme,provider,start_date,end_date,status,cost_eur"]
+# The case manager (invented) and the day the case opened (the first measure's start): derived,
+# not drawn, so the random stream and every other file stay as they were.
+MANAGERS = ["Frau Keller", "Herr Öztürk", "Frau Nguyen", "Herr Brandt"]
+rows = ["client_id,first_name,last_name,date_of_birth,gender,nationality,azr_number,german_level,programme,provider,start_date,end_date,status,cost_eur,case_manager,case_opened"]
 for n, p in enumerate(population["stuttgart"], 1):
-    for part in participations("stuttgart", p):
+    parts = list(participations("stuttgart", p))
+    opened = iso(min(part["start"] for part in parts)) if parts else ""
+    for part in parts:
         status = {"completed": "completed", "running": "ongoing", "planned": "planned", "aborted": "dropped out"}[part["status"]]
         rows.append(",".join([f"S-{1000 + n}", p["given"], p["family"], iso((p["year"], p["month"], p["day"])),
                               p["sex"], NAT_EN[p["nat"]], p["azr"], p["lang"], f'"{part["program"]}"', '"Caritas, Stuttgart"',
-                              iso(part["start"]), iso(part["end"]), status, f'{part["cost"]:.2f}']))
-rows.append("S-9001,Samir,Nasser,1988-02-31,M,Syrian,,A2,Integrationskurs,VHS,2024-01-08,2024-07-01,running,0.00")  # bad: impossible date
-rows.append("S-9002,Layla,Haddad,1991-05-17,F,Atlantis,,B1,Jobcoaching,IB,2024-02-01,2024-05-01,completed,120.00")  # bad: unknown nationality
-rows.append(",,,1990-01-01,F,Syrian,,,Kita,,2024-03-01,,running,0")  # bad: no id, no name
-rows.append("S-9003,Omar,Saleh,1979-09-09,M,Iraqi,,A1,Integrationskurs,VHS, Stuttgart,2024-01-08,2024-07-01,running,0.00")  # bad: unquoted comma
+                              iso(part["start"]), iso(part["end"]), status, f'{part["cost"]:.2f}', MANAGERS[n % 4], opened]))
+rows.append("S-9001,Samir,Nasser,1988-02-31,M,Syrian,,A2,Integrationskurs,VHS,2024-01-08,2024-07-01,running,0.00,,")  # bad: impossible date
+rows.append("S-9002,Layla,Haddad,1991-05-17,F,Atlantis,,B1,Jobcoaching,IB,2024-02-01,2024-05-01,completed,120.00,,")  # bad: unknown nationality
+rows.append(",,,1990-01-01,F,Syrian,,,Kita,,2024-03-01,,running,0,,")  # bad: no id, no name
+rows.append("S-9003,Omar,Saleh,1979-09-09,M,Iraqi,,A1,Integrationskurs,VHS, Stuttgart,2024-01-08,2024-07-01,running,0.00,Frau Keller,2024-01-08")  # bad: unquoted comma
 open("samples/stuttgart/clients.csv", "w", encoding="utf-8", newline="").write("\n".join(rows) + "\n")
 
 # 2. Freiburg: Windows-1252, semicolon, German headers with umlauts, title line, dd.mm.yyyy, decimal commas, CRLF.

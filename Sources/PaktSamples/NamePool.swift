@@ -1,0 +1,121 @@
+/// Family names with the spread a real caseload has: a few very common names (Mohammadi,
+/// Ahmadi, Haddad …) that many unrelated people share, and a long tail. The tail is built the
+/// way these names are formed: Arabic nisba and "Al-" forms, Persian -i and -zada, Pashtun
+/// -zai and -khel, Tigrinya compounds (Gebre-, Tesfa-, Haile- …), Ukrainian -enko and -chuk,
+/// Turkish compounds, and names made of syllables for what no list covers.
+///
+/// With only a short list, as before, 300,000 people shared 50 family names: 6,000 people per
+/// name, tens of millions of candidate pairs, a benchmark of an unrealistic population.
+enum NamePool {
+  static let arabicRoots = [
+    "Hassan", "Rahman", "Karim", "Rahim", "Nasr", "Salim", "Hamid", "Majid", "Jamil", "Khalil", "Aziz", "Habib",
+    "Latif", "Hakim", "Qadir", "Wahid", "Rashid", "Sharif", "Nazir", "Bashir", "Amin", "Yasin", "Idris", "Younis",
+    "Zaki", "Fadil", "Mansur", "Nuri", "Sabri", "Fathi", "Jabar", "Ghani", "Sadiq", "Tahir", "Wali", "Zaman",
+    "Safi", "Hadi", "Mahdi", "Karam", "Shafiq", "Rauf", "Halim", "Jalil", "Nabil", "Adel", "Farouk", "Ghazi",
+    "Hilal", "Kamal", "Munir", "Rafiq", "Said", "Tariq", "Walid", "Yahya", "Zuhair", "Anwar", "Samad", "Sattar",
+    "Khatib", "Najjar", "Khayyat", "Sabbagh", "Attar", "Hallak", "Jazzar", "Halabi", "Homsi", "Masri", "Tikriti",
+    "Baghdadi", "Shami", "Hourani", "Kurdi", "Zoubi", "Rifai", "Jabouri", "Dulaimi", "Obeidi", "Shammari",
+    "Ansari", "Hashimi", "Qureshi", "Alawi", "Husseini", "Barakat", "Darwish", "Hamdan", "Suleiman", "Othman",
+  ]
+  static let persianRoots = [
+    "Ahmad", "Mohammad", "Karim", "Rahim", "Hamid", "Rasul", "Amir", "Nasir", "Habib", "Rahman", "Sadiq", "Jawad",
+    "Hakim", "Aziz", "Latif", "Noor", "Zaher", "Yusuf", "Haidar", "Sultan", "Khan", "Gul", "Shah", "Mir", "Baz",
+    "Stanek", "Popal", "Barak", "Durran", "Safar", "Akbar", "Asghar", "Jalal", "Kabir", "Faiz", "Wahid", "Omar",
+  ]
+  static let tigrinyaHeads = ["Gebre", "Tesfa", "Haile", "Wolde", "Berhane", "Kidane", "Ghebre", "Tekle", "Araya"]
+  static let tigrinyaTails = [
+    "mariam", "medhin", "hiwet", "selassie", "yesus", "michael", "kidan", "giorgis", "mesqel", "tsion", "tensae",
+  ]
+  static let ukrainianRoots = [
+    "Koval", "Bondar", "Tkach", "Shevch", "Melnyk", "Kravch", "Moroz", "Lysen", "Savch", "Pavl", "Petr", "Boyk",
+    "Marchen", "Rudn", "Sydor", "Hrytsen", "Lytvyn", "Kuzm", "Tymosh", "Ostap", "Oliyn", "Kushn", "Zhuk", "Polish",
+  ]
+  static let ukrainianSuffixes = ["enko", "chuk", "iv", "yk", "uk", "ych", "ak"]
+  static let turkishRoots = [
+    "Kara", "Ak", "Demir", "Öz", "Yıldız", "Çelik", "Aydın", "Kılıç", "Arslan", "Doğan", "Şahin", "Kurt", "Koç",
+    "Erdem", "Polat", "Tekin", "Güneş", "Korkmaz", "Aksoy", "Bulut",
+  ]
+  static let turkishSuffixes = ["", "oğlu", "kaya", "türk", "can", "er", "taş"]
+  static let onsets = [
+    "b", "d", "f", "gh", "h", "j", "k", "kh", "l", "m", "n", "q", "r", "s", "sh", "t", "w", "y", "z", "dh",
+  ]
+  static let vowels = ["a", "a", "i", "u", "o", "e", "aa", "ou"]
+  static let codas = ["", "", "", "r", "n", "l", "m", "s", "d", "b"]
+
+  /// The built tail (a few thousand names), in a fixed order.
+  static let formed: [String] = {
+    var names: [String] = []
+    for r in arabicRoots {
+      names += ["Al-" + r, r, "Abdul" + r.lowercased(), r + "i"]
+    }
+    for r in persianRoots {
+      names += [r + "i", r + "zada", r + "zai", r + "khel", r + "yar"]
+    }
+    for h in tigrinyaHeads { for t in tigrinyaTails { names.append(h + t) } }
+    for r in ukrainianRoots { for s in ukrainianSuffixes { names.append(r + s) } }
+    for r in turkishRoots { for s in turkishSuffixes where !(s.isEmpty && r.count < 3) { names.append(r + s) } }
+    var seen: Set<String> = []
+    return names.filter { seen.insert($0).inserted }
+  }()
+
+  /// A family name: 25% one of the very common names, 45% a formed name (the earlier ones in
+  /// the list more often), 30% a name of two or three syllables (about 200,000 possible).
+  static func family(rng: inout SeededRandom) -> String {
+    let draw = Double.random(in: 0..<1, using: &rng)
+    if draw < 0.25 { return rng.pick(Names.family) }
+    if draw < 0.70 {
+      // A skewed rank: squaring a uniform draw favours the start of the list.
+      let u = Double.random(in: 0..<1, using: &rng)
+      return formed[min(formed.count - 1, Int(u * u * Double(formed.count)))]
+    }
+    var name = ""
+    for _ in 0..<(rng.chance(0.6) ? 2 : 3) {
+      name += rng.pick(onsets) + rng.pick(vowels)
+    }
+    name += rng.pick(codas)
+    if rng.chance(0.3) { name += rng.pick(["i", "y", "zada", "awi"]) }
+    return name.prefix(1).uppercased() + name.dropFirst()
+  }
+
+  /// A given name: 55% one of the common ones, 25% a name root used as a given name (Karim,
+  /// Rasul, Tesfa …), 20% a name of syllables.
+  static func given(male: Bool, rng: inout SeededRandom) -> String {
+    let draw = Double.random(in: 0..<1, using: &rng)
+    if draw < 0.55 { return rng.pick(male ? Names.givenMale : Names.givenFemale) }
+    if draw < 0.80 {
+      return male
+        ? rng.pick(arabicRoots.prefix(60) + persianRoots.prefix(25) + tigrinyaHeads)
+        : rng.pick([
+          "Amal", "Basma", "Dunya", "Farah", "Ghada", "Hiba", "Iman", "Jamila", "Karima", "Lina", "Mona",
+          "Nadia", "Rasha", "Salma", "Tahani", "Wafa", "Yara", "Zeina", "Roya", "Nilufar", "Mahsa", "Sahar", "Tahmina",
+          "Freweyni", "Mebrat", "Tsega", "Luwam", "Daryna", "Kateryna", "Yulia", "Zeynep", "Merve", "Hawa", "Isatou",
+        ])
+    }
+    var name = ""
+    for _ in 0..<(rng.chance(0.7) ? 2 : 3) { name += rng.pick(onsets) + rng.pick(vowels) }
+    name += rng.pick(codas)
+    return name.prefix(1).uppercased() + name.dropFirst()
+  }
+
+  /// How another office spells `name`: the first of the usual transliteration shifts that
+  /// applies (kh/ch, sh/sch, j/dsch, ou/u, doubled letters, y/i, q/k, w/v, the article), else
+  /// the name in capitals.
+  static func transliterate(_ name: String, rng: inout SeededRandom) -> String {
+    let shifts: [(String, String)] = [
+      ("Al-", rng.pick(["Al ", "Al", "El-"])), ("kh", "ch"), ("Kh", "Ch"), ("sh", "sch"), ("Sh", "Sch"), ("j", "dsch"),
+      ("J", "Dsch"), ("ou", "u"), ("u", "ou"), ("ee", "i"), ("y", "i"), ("q", "k"), ("Q", "K"), ("w", "v"),
+      ("W", "V"), ("zada", "zadeh"), ("enko", "enco"), ("ch", "tsch"),
+    ]
+    let start = Int.random(in: 0..<shifts.count, using: &rng)
+    for i in 0..<shifts.count {
+      let (from, to) = shifts[(start + i) % shifts.count]
+      if let range = name.range(of: from) { return name.replacingCharacters(in: range, with: to) }
+    }
+    // A doubled consonant written single, or a single one doubled.
+    let letters = Array(name)
+    for i in 1..<max(1, letters.count - 1) where letters[i] == letters[i + 1] && !"aeiou".contains(letters[i]) {
+      return String(letters[..<i] + letters[(i + 1)...])
+    }
+    return name.uppercased()
+  }
+}
