@@ -19,27 +19,14 @@ enum PostgresServer {
 
   /// Runs psql; `user` "pakt" is the warehouse owner, "analyst_alice" a member of the analyst role.
   static func psql(_ sql: String, user: String = "pakt") throws -> (code: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", environment["PAKT_TEST_POSTGRES_SOCKET"] ?? "",
-      "-U", user,
-      "-d", "pakt_test", "-c", sql,
-    ]
     let password =
       user == "pakt" ? environment["PAKT_POSTGRES_PASSWORD"] : environment["PAKT_TEST_ANALYST_PASSWORD"]
-    process.environment = environment.merging(["PGPASSWORD": password ?? ""]) { $1 }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-      process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)
-    )
+    return try TestSupport.run(
+      "/usr/bin/env",
+      [
+        "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", environment["PAKT_TEST_POSTGRES_SOCKET"] ?? "",
+        "-U", user, "-d", "pakt_test", "-c", sql,
+      ], environment: ["PGPASSWORD": password ?? ""])
   }
 
   /// Every row of a table or view, as PostgreSQL's COPY text lines, sorted.

@@ -56,8 +56,15 @@ enum TestSupport {
   static func runPakt(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws
     -> (code: Int32, out: String, err: String)
   {
+    try run(paktExecutable, arguments, in: directory, environment: environment)
+  }
+
+  /// Runs a program to its end; its exit code, standard output and standard error.
+  static func run(
+    _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
+  ) throws -> (code: Int32, out: String, err: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: paktExecutable)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if !environment.isEmpty {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
