@@ -60,7 +60,8 @@ PY
 if [ -n "${POSTGRES:-}" ]; then
   echo "== PostgreSQL: publish the warehouse, then rebuild a working copy from it"
   schema=pakt_benchmark
-  sed -e "s#^warehouse:.*#warehouse: $POSTGRES\npostgres:\n  schema: $schema\n  local_copy: out/warehouse.sqlite#" \
+  url="${POSTGRES//&/\\&}"  # '&' means "the match" to sed
+  sed -e "s#^warehouse:.*#warehouse: $url\npostgres:\n  schema: $schema\n  local_copy: out/warehouse.sqlite#" \
     "$work/pipeline.yml" >"$work/pipeline-postgres.yml"
   for step in publish rebuild; do
     [ "$step" = rebuild ] && mv "$work/out/warehouse.sqlite" "$work/out/warehouse-before.sqlite"

@@ -20,6 +20,8 @@ public enum Erasure {
       throw PaktError.config(
         file: config.postgres?.display, line: nil, "there is no warehouse yet", fix: "run `pakt run` first")
     }
+    // Changes an earlier run or erasure committed but could not publish go first.
+    if let replica, try replica.pending() { _ = try replica.publish() }
     guard FileManager.default.fileExists(atPath: config.warehouse) else {
       throw PaktError.config(
         file: config.warehouse, line: nil, "there is no warehouse yet", fix: "run `pakt run` first")
