@@ -30,6 +30,8 @@ public struct CSVReader: PaktCursor {
   private var line = 1
   private var atEOF = false
   private var startedBody = false
+  /// Body rows so far with exactly the header's number of fields.
+  private var exactRows = 0
   private var bomChecked = false
   /// The fields of the last row. Handed out as the row's array; once the caller has let go
   /// of it, the next row reuses its storage (an allocation and a free per row were a tenth
@@ -86,9 +88,11 @@ public struct CSVReader: PaktCursor {
       case .malformed(let m): return .malformed(m)
       case .fields(let startLine, let fields):
         if !header.isEmpty && fields.count != header.count {
-          // A row ending in empty fields beyond the header (Excel's trailing ";;") is fine.
+          // A row ending in empty fields beyond the header (Excel's trailing ";;") is fine while
+          // the export is written that way. Once rows have the header's width, an extra empty
+          // field means a value shifted by an unquoted delimiter: a reject, not a guess.
           let extra = fields.dropFirst(header.count)
-          if fields.count > header.count && extra.allSatisfy({ $0.isEmpty }) {
+          if fields.count > header.count && exactRows == 0 && extra.allSatisfy({ $0.isEmpty }) {
             return .row(CSVRow(line: startLine, fields: Array(fields.prefix(header.count))))
           }
           return .malformed(
@@ -99,6 +103,7 @@ public struct CSVReader: PaktCursor {
                 + "a delimiter ('\(dialect.delimiterText == "\t" ? "tab" : dialect.delimiterText)') "
                 + "inside a value must be quoted"))
         }
+        if fields.count == header.count { exactRows += 1 }
         return .row(CSVRow(line: startLine, fields: fields))
       }
     }

@@ -148,8 +148,20 @@ struct CSVTests {
 
   @Test("Excel's trailing empty fields beyond the header are accepted")
   func trailingEmpty() throws {
-    let (_, records) = try rows("a;b\n1;2;;\n")
+    let (_, records) = try rows("a;b\n1;2;;\n3;4;;\n")
     #expect(fields(records[0]) == ["1", "2"])
+    #expect(fields(records[1]) == ["3", "4"])
+  }
+
+  @Test("among rows of the header's width, one extra empty field is a shifted row: rejected")
+  func shiftedRow() throws {
+    let (_, records) = try rows("id,provider,start,end\nA,VHS,2024-01-08,\nB,VHS, Stuttgart,2024-01-08,\n")
+    #expect(fields(records[0]) == ["A", "VHS", "2024-01-08", ""])
+    guard case .malformed(let m) = records[1] else {
+      Issue.record("the shifted row loaded: \(records[1])")
+      return
+    }
+    #expect(m.kind == "ragged row" && m.line == 3)
   }
 
   @Test("invalid UTF-8 in a UTF-8 file rejects that row with its line")
