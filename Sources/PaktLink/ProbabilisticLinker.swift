@@ -32,6 +32,14 @@ public struct LinkOutput: Sendable {
   public var skippedBlocks: Int
   /// The probability that joined each record to its cluster (0 for singletons).
   public var clusterProbability: [Double]
+  /// The prepared records and their comparator, kept for `explain`. Why: rebuilding them to
+  /// explain a few hundred review pairs was a fifth of the pipeline's link stage (perf).
+  var scoring: Scoring? = nil
+
+  struct Scoring: Sendable {
+    let comparator: Comparator
+    let tfAverage: [Double]
+  }
 }
 
 /// Probabilistic record linkage (Fellegi-Sunter), generic over the fields of a
@@ -73,7 +81,7 @@ public struct ProbabilisticLinker: Sendable {
     let (clusters, joined) = cluster(count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink)
     return LinkOutput(
       clusters: clusters, pairs: pairs, model: model, candidatePairs: candidates.count, skippedBlocks: skipped,
-      clusterProbability: joined)
+      clusterProbability: joined, scoring: LinkOutput.Scoring(comparator: comparator, tfAverage: tfAverage))
   }
 
   // MARK: Training
@@ -278,10 +286,19 @@ public struct ProbabilisticLinker: Sendable {
   static let swappedLevel = 3
 
   /// Each field's level and weight for some pairs: what a steward sees in the review report.
-  public func explain(columns: [[String?]], pairs: [(Int, Int)], model: LinkModel) -> [PairExplanation] {
-    let records = PreparedRecords(columns: columns, config: config)
-    let comparator = Comparator(records: records, config: config)
-    let tfAverage = Self.averageAgreeingFrequency(records)
+  /// Pass the `output` of `link` over the same columns to reuse its prepared records.
+  public func explain(columns: [[String?]], pairs: [(Int, Int)], model: LinkModel, of output: LinkOutput? = nil)
+    -> [PairExplanation]
+  {
+    let comparator: Comparator
+    let tfAverage: [Double]
+    if let scoring = output?.scoring {
+      (comparator, tfAverage) = (scoring.comparator, scoring.tfAverage)
+    } else {
+      let records = PreparedRecords(columns: columns, config: config)
+      comparator = Comparator(records: records, config: config)
+      tfAverage = Self.averageAgreeingFrequency(records)
+    }
     return pairs.map { a, b in
       let pattern = comparator.compare(a, b)
       var parts: [PairExplanation.Part] = []

@@ -16,7 +16,8 @@ public enum ReviewSelection {
     let uncertain = output.pairs.filter { $0.probability >= 0.05 && $0.probability < 0.995 }
       .sorted { abs($0.probability - threshold) < abs($1.probability - threshold) }
       .prefix(limit)
-    let explained = linker.explain(columns: columns, pairs: uncertain.map { ($0.a, $0.b) }, model: output.model)
+    let explained = linker.explain(
+      columns: columns, pairs: uncertain.map { ($0.a, $0.b) }, model: output.model, of: output)
     return zip(uncertain, explained).map { pair, explanation in
       ReviewPair(
         leftID: ids[pair.a], rightID: ids[pair.b], probability: explanation.probability,
