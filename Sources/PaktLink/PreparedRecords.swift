@@ -59,14 +59,10 @@ struct PreparedRecords: Sendable {
       if spec.kind == .name, let partner = spec.swapWith,
         let p = config.fields.firstIndex(where: { $0.name == partner })
       {
-        var cache: [NamePair: [UInt8]?] = [:]
-        field.nameset = (0..<count).map { r in
-          let pair = NamePair(family: raw[r], given: columns[p][r])
-          if let hit = cache[pair] { return hit }
-          let key = NameKey.make(family: raw[r], given: columns[p][r])
-          let value = key.isEmpty ? nil : Array(key.utf8)
-          cache[pair] = value
-          return value
+        let pairs = (0..<count).map { NamePair(family: raw[$0], given: columns[p][$0]) }
+        field.nameset = Self.perDistinctKey(pairs) { pair in
+          let key = NameKey.make(family: pair.family, given: pair.given)
+          return key.isEmpty ? nil : Array(key.utf8)
         }
       }
       fields.append(field)
@@ -77,15 +73,19 @@ struct PreparedRecords: Sendable {
   /// `transform` of each text, computed once per distinct text. Why: names and dates repeat
   /// heavily, and building their keys record by record was a third of linking 327,124 person
   /// records (perf), all of it on one core.
-  static func perDistinct<T>(_ raw: [String?], _ transform: (String) -> T?) -> [T?] {
-    var cache: [String: T?] = [:]
-    return raw.map { text -> T? in
-      guard let text else { return nil }
-      if let hit = cache[text] { return hit }
-      let value = transform(text)
-      cache[text] = value
+  static func perDistinctKey<K: Hashable, T>(_ keys: [K], _ transform: (K) -> T?) -> [T?] {
+    var cache: [K: T?] = [:]
+    return keys.map { key -> T? in
+      if let hit = cache[key] { return hit }
+      let value = transform(key)
+      cache[key] = value
       return value
     }
+  }
+
+  /// The same for texts, missing ones giving nil.
+  static func perDistinct<T>(_ raw: [String?], _ transform: (String) -> T?) -> [T?] {
+    perDistinctKey(raw) { $0.flatMap(transform) }
   }
 
   struct NamePair: Hashable {

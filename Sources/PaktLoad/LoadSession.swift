@@ -42,10 +42,7 @@ public struct LoadSession {
 
   /// Deletes everything a source's earlier delivery loaded (rows, rejects, misses, ledger).
   public func replaceSource(_ source: String) throws {
-    for table in [
-      "source_person", "identity", "participation", "residence", "potential", "case_fact", "reject",
-      "normalization_miss", "delivery",
-    ] {
+    for table in Self.recordTables + ["reject", "normalization_miss", "delivery"] {
       try db.execute(sql: "DELETE FROM \(table) WHERE source = ?", arguments: [source])
     }
   }

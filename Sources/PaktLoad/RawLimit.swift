@@ -13,7 +13,7 @@ import GRDBSQLite
 /// ```
 public enum RawLimit {
   /// The tables the load stage writes row by row.
-  static let tables = ["source_person", "identity", "participation", "residence", "potential", "case_fact"]
+  static let tables = LoadSession.recordTables
 
   public static func measure(warehouse: String, scratch: String) throws -> (rows: Int, seconds: Double) {
     try? FileManager.default.removeItem(atPath: scratch)

@@ -61,12 +61,18 @@ public struct PostgresReplica: Sendable {
   /// Before a run: makes the working copy match PostgreSQL, rebuilding it from there when it
   /// does not. Throws `PaktError` when the server cannot be reached or holds a newer schema.
   public func synchronise() throws -> Synchronised {
-    let target = self.target
+    try withSession { replica, session in try await replica.synchronise(session) }
+  }
+
+  /// Runs `body` on a connection of its own (from synchronous code), closed afterwards.
+  func withSession<T: Sendable>(_ body: @escaping @Sendable (PostgresReplica, PostgresSession) async throws -> T)
+    throws -> T
+  {
     let replica = self
     return try Blocking.run {
-      let session = try await PostgresSession.connect(target, logger: replica.logger)
+      let session = try await PostgresSession.connect(replica.target, logger: replica.logger)
       do {
-        let result = try await replica.synchronise(session)
+        let result = try await body(replica, session)
         await session.close()
         return result
       } catch {
@@ -185,18 +191,7 @@ public struct PostgresReplica: Sendable {
   /// `pause` is called with "publish-before-commit" once everything is copied, for the
   /// fault-injection tests.
   public func publish(pause: @escaping @Sendable (String) -> Void = { _ in }) throws -> Published {
-    let replica = self
-    return try Blocking.run {
-      let session = try await PostgresSession.connect(replica.target, logger: replica.logger)
-      do {
-        let result = try await replica.publish(session, pause: pause)
-        await session.close()
-        return result
-      } catch {
-        await session.close()
-        throw error
-      }
-    }
+    try withSession { replica, session in try await replica.publish(session, pause: pause) }
   }
 
   func publish(_ session: PostgresSession, pause: @Sendable (String) -> Void) async throws -> Published {

@@ -53,17 +53,9 @@ final class PostgresSession: Sendable {
     try? await connection.close()
   }
 
-  /// Runs one statement (no parameters: pakt builds its own DDL and quotes every name).
-  func execute(_ sql: String) async throws {
-    do {
-      try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-    } catch {
-      throw PostgresSession.problem(error, target: target, doing: "PostgreSQL refused `\(Self.shorten(sql))`")
-    }
-  }
-
-  /// Runs one statement with text parameters ($1, $2, …).
-  func execute(_ sql: String, _ values: [String?]) async throws {
+  /// Runs one statement, with text parameters ($1, $2, …) where given. pakt builds its own
+  /// DDL and quotes every name in it.
+  func execute(_ sql: String, _ values: [String?] = []) async throws {
     var bindings = PostgresBindings()
     for value in values { bindings.append(value) }
     do {
