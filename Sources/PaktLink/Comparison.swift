@@ -145,11 +145,4 @@ struct Comparator: Sendable {
     // Two differences: neighbouring digits swapped.
     return second.position == first.position + 1 && first.a == second.b && first.b == second.a
   }
-
-  /// The term frequency of the value a pair agrees on exactly, or nil.
-  func exactFrequency(_ f: Int, _ a: Int) -> Double? {
-    let field = records.fields[f]
-    guard config.fields[f].termFrequency, !field.frequency.isEmpty else { return nil }
-    return field.frequency[a]
-  }
 }

@@ -38,7 +38,7 @@ public struct LinkOutput: Sendable {
 
   struct Scoring: Sendable {
     let comparator: Comparator
-    let tfAverage: [Double]
+    let scorer: Scorer
   }
 }
 
@@ -63,129 +63,160 @@ public struct ProbabilisticLinker: Sendable {
   ) -> LinkOutput {
     let records = PreparedRecords(columns: columns, config: config)
     let comparator = Comparator(records: records, config: config)
-    let (candidates, skipped) = blockedPairs(records)
-    let patterns = Self.compareAll(candidates, comparator)
-    let model = estimate(
-      records: records, comparator: comparator, candidates: candidates, patterns: patterns,
-      randomPairs: randomPairs)
-    let tfAverage = Self.averageAgreeingFrequency(records)
-    // Only pairs that could matter are kept: at 327,000 person records most of the 60 million
-    // candidates score far below 1%, and keeping them all took 1.4 GB.
-    var pairs: [ScoredPair] = []
-    for (i, packed) in candidates.enumerated() {
-      let a = Int(packed >> 32)
-      let b = Int(packed & 0xFFFF_FFFF)
-      let p = probability(patterns[i], a, b, model: model, comparator: comparator, tfAverage: tfAverage)
-      if p >= Self.keptProbability { pairs.append(ScoredPair(a: a, b: b, probability: p)) }
-    }
+    let blocks = ruleBlocks(records)
+    let skipped = blocks.prefix(config.blocking.count).reduce(0) { $0 + $1.skipped }
+    let candidates = CandidatePairs(rules: blocks, candidateRules: config.blocking.count, count: records.count)
+    let compared = compare(candidates, comparator)
+    let model = estimate(records: records, comparator: comparator, compared: compared, randomPairs: randomPairs)
+    let scorer = Scorer(model: model, config: config, records: records)
+    let pairs = score(candidates, compared, comparator, scorer)
     let (clusters, joined) = cluster(count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink)
     return LinkOutput(
-      clusters: clusters, pairs: pairs, model: model, candidatePairs: candidates.count, skippedBlocks: skipped,
-      clusterProbability: joined, scoring: LinkOutput.Scoring(comparator: comparator, tfAverage: tfAverage))
+      clusters: clusters, pairs: pairs, model: model,
+      candidatePairs: compared.prefix { $0.candidates }.reduce(0) { $0 + $1.counts.reduce(0, +) },
+      skippedBlocks: skipped, clusterProbability: joined,
+      scoring: LinkOutput.Scoring(comparator: comparator, scorer: scorer))
   }
 
   // MARK: Training
 
   /// m, u and λ from the records themselves (see `Training`).
-  func estimate(
-    records: PreparedRecords, comparator: Comparator, candidates: [UInt64], patterns: [UInt64], randomPairs: Int
-  ) -> LinkModel {
+  func estimate(records: PreparedRecords, comparator: Comparator, compared: [ComparedUnit], randomPairs: Int)
+    -> LinkModel
+  {
     let levels = config.fields.map { $0.kind.levels.count }
     var randomCounts: [UInt64: Int] = [:]
     for p in Self.compareAll(Self.randomPairs(count: records.count, limit: randomPairs), comparator) {
       randomCounts[p, default: 0] += 1
     }
     let u = Training.u(random: randomCounts, levels: levels)
-    // One session per training rule, over the pairs that rule produces.
+    // One session per training rule, over the pairs that rule produces: those among the
+    // candidates and those compared for training only.
     var sessions: [Training.Session] = []
-    for rule in config.training {
+    for (t, rule) in config.training.enumerated() {
       var excluded = Set(rule.map(\.field))
       for part in rule where part.transform == .nameset {
         if let partner = comparator.swapPartner[part.field] { excluded.insert(partner) }
       }
       var counts: [UInt64: Int] = [:]
-      for p in Self.compareAll(pairs(for: [rule], records).pairs, comparator) {
-        counts[Training.masked(p, excluded), default: 0] += 1
+      for unit in compared {
+        let perPattern =
+          unit.candidates ? unit.training[t] : (unit.rule == config.blocking.count + t ? unit.counts : [])
+        for (i, c) in perPattern.enumerated() where c > 0 {
+          counts[Training.masked(unit.patterns[i], excluded), default: 0] += c
+        }
       }
       sessions.append(Training.Session(counts: counts, excluded: excluded))
     }
     let m = Training.m(sessions: sessions, u: u, levels: levels)
     var all: [UInt64: Int] = [:]
-    for p in patterns { all[p, default: 0] += 1 }
+    for unit in compared where unit.candidates {
+      for (i, c) in unit.counts.enumerated() { all[unit.patterns[i], default: 0] += c }
+    }
     let n = Double(records.count)
     let lambda = Training.lambda(candidates: all, m: m, u: u, allPairs: n * (n - 1) / 2)
     return LinkModel(lambda: lambda, m: m, u: u, iterations: sessions.count)
   }
 
-  // MARK: Blocking
+  // MARK: Comparing and scoring the candidates
 
-  /// The union of the blocking rules' pairs, each pair once, as `a << 32 | b` with a < b.
-  func blockedPairs(_ records: PreparedRecords) -> ([UInt64], Int) {
-    pairs(for: config.blocking, records)
+  /// One unit's pairs compared: their distinct level patterns with counts.
+  struct ComparedUnit: Sendable {
+    let rule: Int
+    /// Whether the unit holds candidate pairs (else pairs only a training rule makes).
+    let candidates: Bool
+    var patterns: [UInt64] = []
+    var counts: [Int] = []
+    /// Candidate units: each pair's pattern as an index into `patterns`, in the order the pairs
+    /// come; nil when the unit met more patterns than 16 bits number (then scoring compares
+    /// again). Why: two bytes per pair instead of eight for the pair and eight for its pattern
+    /// (1.4 GB at one million person records), without comparing every pair twice.
+    var index: [UInt16]? = []
+    /// Candidate units: per training rule, how many pairs of each pattern that rule also makes.
+    var training: [[Int]] = []
   }
 
-  /// The union of `rules`' pairs, each once, and the number of blocks skipped as too large.
-  func pairs(for rules: [[LinkageConfig.KeyPart]], _ records: PreparedRecords) -> (pairs: [UInt64], skipped: Int) {
-    var pairs: [UInt64] = []
-    var skipped = 0
-    for rule in rules {
-      var groups: [[UInt8]: [Int32]] = [:]
-      for r in 0..<records.count {
-        guard let key = blockingKey(rule, r, records) else { continue }
-        groups[key, default: []].append(Int32(r))
-      }
-      for members in groups.values where members.count > 1 {
-        if members.count > config.maxBlockSize {
-          skipped += 1
-          continue
+  /// Pass one: every candidate pair (and every pair only a training rule makes) compared, on all cores.
+  func compare(_ candidates: CandidatePairs, _ comparator: Comparator) -> [ComparedUnit] {
+    let blocking = config.blocking.count
+    let trainingRules = config.training.count
+    let stride = candidates.stride
+    return candidates.map { _, unit in
+      let isCandidate = unit.rule < blocking
+      var out = ComparedUnit(rule: unit.rule, candidates: isCandidate)
+      out.training = isCandidate ? Array(repeating: [], count: trainingRules) : []
+      var local: [UInt64: Int] = [:]
+      var index: [UInt16] = []
+      var overflow = !isCandidate
+      candidates.forEachPair(in: unit) { a, b, keys in
+        let pattern = comparator.compare(a, b)
+        let i: Int
+        if let hit = local[pattern] {
+          i = hit
+        } else {
+          i = out.patterns.count
+          local[pattern] = i
+          out.patterns.append(pattern)
+          out.counts.append(0)
+          for t in 0..<out.training.count { out.training[t].append(0) }
         }
-        for i in 0..<members.count {
-          for j in (i + 1)..<members.count {
-            let a = UInt64(min(members[i], members[j]))
-            let b = UInt64(max(members[i], members[j]))
-            pairs.append(a << 32 | b)
+        out.counts[i] += 1
+        if !overflow {
+          if i <= Int(UInt16.max) {
+            index.append(UInt16(truncatingIfNeeded: i))
+          } else {
+            overflow = true
+            index = []
+          }
+        }
+        if isCandidate {
+          for t in 0..<trainingRules {
+            let x = keys[a * stride + blocking + t]
+            if x >= 0 && x == keys[b * stride + blocking + t] { out.training[t][i] += 1 }
           }
         }
       }
+      out.index = overflow ? nil : index
+      return out
     }
-    // Sorting and dropping repeats is cheaper than a hash set for millions of pairs.
-    pairs.sort()
-    var unique: [UInt64] = []
-    unique.reserveCapacity(pairs.count)
-    for p in pairs where unique.last != p { unique.append(p) }
-    return (unique, skipped)
   }
 
-  func blockingKey(_ rule: [LinkageConfig.KeyPart], _ r: Int, _ records: PreparedRecords) -> [UInt8]? {
-    var key: [UInt8] = []
-    for part in rule {
-      let field = records.fields[part.field]
-      var bytes: [UInt8]?
-      switch part.transform {
-      case .exact:
-        if !field.dates.isEmpty {
-          // A placeholder date (01.01.YYYY) says only the year: as a block it would put
-          // everyone of that year together, which the year rules already do with a name.
-          guard let date = field.dates[r], date.precision == .day, !date.placeholder else { return nil }
-        }
-        bytes = field.values[r]
-      case .phonetic: bytes = field.phonetic.isEmpty ? field.values[r] : field.phonetic[r]
-      case .translit: bytes = field.translit.isEmpty ? field.values[r] : field.translit[r]
-      case .prefix3: bytes = field.values[r].map { Array($0.prefix(3)) }
-      case .year:
-        if !field.dates.isEmpty {
-          bytes = field.dates[r].map { Array(String($0.year).utf8) }
+  /// Pass two: the candidates' match probabilities, keeping those of at least
+  /// `keptProbability`, ordered by record.
+  func score(_ candidates: CandidatePairs, _ compared: [ComparedUnit], _ comparator: Comparator, _ scorer: Scorer)
+    -> [ScoredPair]
+  {
+    let cut = log(Self.keptProbability / (1 - Self.keptProbability)) - 1e-9
+    let perUnit = candidates.map { u, unit -> [ScoredPair] in
+      let done = compared[u]
+      guard done.candidates else { return [] }
+      // What a pattern scores before term frequencies, and the most they could add: most
+      // patterns are far below the cut whatever the names.
+      let base = done.patterns.map { scorer.logOdds($0) }
+      let headroom = done.patterns.map { scorer.termFrequencyHeadroom($0) }
+      var local: [UInt64: Int] = [:]
+      if done.index == nil { for (i, p) in done.patterns.enumerated() { local[p] = i } }
+      var kept: [ScoredPair] = []
+      var n = 0
+      candidates.forEachPair(in: unit) { a, b, _ in
+        let i: Int
+        if let index = done.index {
+          i = Int(index[n])
+          n += 1
         } else {
-          bytes = field.values[r].map { Array($0.prefix(4)) }
+          i = local[comparator.compare(a, b)]!
         }
-      case .digits: bytes = field.values[r].map { $0.filter { $0 >= 48 && $0 <= 57 } }
-      case .nameset: bytes = field.nameset.isEmpty ? field.translit[r] : field.nameset[r]
+        if base[i] + headroom[i] < cut { return }
+        let logOdds = base[i] + scorer.termFrequencyAdjustment(done.patterns[i], a)
+        let p = 1 / (1 + exp(-logOdds))
+        if p >= Self.keptProbability { kept.append(ScoredPair(a: a, b: b, probability: p)) }
       }
-      guard let b = bytes, !b.isEmpty else { return nil }
-      key += b
-      key.append(0x1F)
+      return kept
     }
-    return key
+    var pairs = perUnit.flatMap { $0 }
+    // Ordered by record, whatever rule found them: ties in clustering break the same way on every run.
+    pairs.sort { ($0.a, $0.b) < ($1.a, $1.b) }
+    return pairs
   }
 
   // MARK: Comparing
@@ -237,67 +268,19 @@ public struct ProbabilisticLinker: Sendable {
     return out
   }
 
-  // MARK: Scoring
-
-  /// For term-frequency fields: the average frequency of the value two agreeing records share.
-  static func averageAgreeingFrequency(_ records: PreparedRecords) -> [Double] {
-    records.fields.map { field in
-      guard !field.frequency.isEmpty else { return 0 }
-      // Over records: Σ tf² / Σ tf equals Σ_v tf_v³ / Σ_v tf_v² over distinct values.
-      var num = 0.0
-      var den = 0.0
-      for (i, v) in field.values.enumerated() where v != nil {
-        num += field.frequency[i] * field.frequency[i]
-        den += field.frequency[i]
-      }
-      return den > 0 ? num / den : 0
-    }
-  }
-
-  func probability(
-    _ pattern: UInt64, _ a: Int, _ b: Int, model: LinkModel, comparator: Comparator, tfAverage: [Double]
-  ) -> Double {
-    var logOdds = log(model.lambda / (1 - model.lambda))
-    for f in 0..<config.fields.count {
-      let l = scoredLevel(pattern, f)
-      if l == 0 { continue }
-      var bf = model.m[f][l] / model.u[f][l]
-      // An exact match on a common value says less than one on a rare value.
-      if l == 1, let tf = comparator.exactFrequency(f, a), tf > 0, tfAverage[f] > 0 {
-        bf *= min(10, max(0.1, tfAverage[f] / tf))
-      }
-      logOdds += log(bf)
-    }
-    return 1 / (1 + exp(-logOdds))
-  }
-
-  /// The level a field is scored at. Names given and family names swapped are the same
-  /// names in the other order: they weigh as an exact agreement of each (with its term
-  /// frequency), not as the rare event random pairs make of them (that counted one
-  /// coincidence twice at +15 each and joined "Emre Abubakar" to "Abubakar Emre" born 15
-  /// years apart).
-  @inline(__always)
-  func scoredLevel(_ pattern: UInt64, _ f: Int) -> Int {
-    let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
-    return l == Self.swappedLevel && config.fields[f].kind == .name ? 1 : l
-  }
-
-  /// The name kind's "swapped" level (see `Kind.levels`).
-  static let swappedLevel = 3
-
   /// Each field's level and weight for some pairs: what a steward sees in the review report.
   /// Pass the `output` of `link` over the same columns to reuse its prepared records.
   public func explain(columns: [[String?]], pairs: [(Int, Int)], model: LinkModel, of output: LinkOutput? = nil)
     -> [PairExplanation]
   {
     let comparator: Comparator
-    let tfAverage: [Double]
+    let scorer: Scorer
     if let scoring = output?.scoring {
-      (comparator, tfAverage) = (scoring.comparator, scoring.tfAverage)
+      (comparator, scorer) = (scoring.comparator, scoring.scorer)
     } else {
       let records = PreparedRecords(columns: columns, config: config)
       comparator = Comparator(records: records, config: config)
-      tfAverage = Self.averageAgreeingFrequency(records)
+      scorer = Scorer(model: model, config: config, records: records)
     }
     return pairs.map { a, b in
       let pattern = comparator.compare(a, b)
@@ -305,10 +288,10 @@ public struct ProbabilisticLinker: Sendable {
       for (f, field) in config.fields.enumerated() {
         let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
         let label = l == 0 ? "missing" : field.kind.levels[l - 1]
-        let scored = scoredLevel(pattern, f)
+        let scored = scorer.scoredLevel(pattern, f)
         parts.append(.init(field: field.name, level: label, weight: l == 0 ? 0 : model.weight(f, scored)))
       }
-      let p = probability(pattern, a, b, model: model, comparator: comparator, tfAverage: tfAverage)
+      let p = scorer.probability(pattern, a)
       return PairExplanation(probability: p, parts: parts)
     }
   }

@@ -1,0 +1,225 @@
+import Dispatch
+import PaktCore
+
+/// One blocking (or training) rule's records grouped by key.
+struct RuleBlocks: Sendable {
+  /// Each record's block, -1 when the record has no key, is alone with its key, or its block
+  /// was skipped as too large. The rule pairs two records exactly when these are equal and
+  /// not -1.
+  var block: [Int32]
+  /// Record numbers ordered by block, ascending within a block.
+  let members: [Int32]
+  /// Where each block starts in `members`, then the end of the last.
+  let starts: [Int]
+  /// Blocks skipped because more than the configured maximum shared the key.
+  let skipped: Int
+
+  /// Groups records by `key(record)`; a block keeps its place of first appearance, so the
+  /// order (and everything computed from it) is the same on every run.
+  init(count: Int, maxBlockSize: Int, key: (Int) -> [UInt8]?) {
+    var ids: [[UInt8]: Int32] = [:]
+    var sizes: [Int] = []
+    var raw = [Int32](repeating: -1, count: count)
+    for r in 0..<count {
+      guard let k = key(r) else { continue }
+      if let id = ids[k] {
+        raw[r] = id
+        sizes[Int(id)] += 1
+      } else {
+        raw[r] = Int32(sizes.count)
+        ids[k] = Int32(sizes.count)
+        sizes.append(1)
+      }
+    }
+    var renumber = [Int32](repeating: -1, count: sizes.count)
+    var kept = 0
+    var skipped = 0
+    for (id, size) in sizes.enumerated() {
+      if size > maxBlockSize {
+        skipped += 1
+      } else if size > 1 {
+        renumber[id] = Int32(kept)
+        kept += 1
+      }
+    }
+    let block = raw.map { $0 < 0 ? -1 : renumber[Int($0)] }
+    // A counting sort: blocks laid out one after the other without an array per block
+    // (a million small arrays per rule were most of blocking's memory).
+    var starts = [Int](repeating: 0, count: kept + 1)
+    for b in block where b >= 0 { starts[Int(b) + 1] += 1 }
+    for i in 0..<kept { starts[i + 1] += starts[i] }
+    var fill = starts
+    var members = [Int32](repeating: 0, count: starts[kept])
+    for r in 0..<count where block[r] >= 0 {
+      members[fill[Int(block[r])]] = Int32(r)
+      fill[Int(block[r])] += 1
+    }
+    self.block = block
+    self.members = members
+    self.starts = starts
+    self.skipped = skipped
+  }
+}
+
+/// The candidate pairs of a set of blocking rules, enumerated on demand rather than stored.
+///
+/// Each pair is produced by the first rule that pairs it and skipped by every later one (as
+/// Splink does), so the union needs no sorted list of all pairs. Why: at one million person
+/// records the stored, sorted and de-duplicated list took 1.4 GB for 90 million pairs.
+///
+/// The work is cut into units of about `unitPairs` pairs, each a range of one rule's members,
+/// so that both cores can share it and every pass meets the pairs in the same order.
+struct CandidatePairs: Sendable {
+  let rules: [RuleBlocks]
+  /// Each record's block in every rule, record by record (`keys[r * stride + rule]`): whether
+  /// an earlier rule already paired two records is one cache line per record.
+  let keys: [Int32]
+  let stride: Int
+  /// Rules `0..<candidateRules` make the candidates; the rest only train (see `Training`).
+  let candidateRules: Int
+  let units: [Unit]
+
+  /// A range `from..<to` of rule `rule`'s members: their pairs with the later members of their block.
+  struct Unit: Sendable {
+    let rule: Int
+    let from: Int
+    let to: Int
+    /// The index of the first block that `from` falls in.
+    let block: Int
+  }
+
+  init(rules: [RuleBlocks], candidateRules: Int, count: Int, unitPairs: Int = 1 << 20) {
+    let stride = max(1, rules.count)
+    var keys = [Int32](repeating: -1, count: count * stride)
+    for (j, rule) in rules.enumerated() {
+      for r in 0..<count { keys[r * stride + j] = rule.block[r] }
+    }
+    var units: [Unit] = []
+    for (j, rule) in rules.enumerated() {
+      var from = 0
+      var fromBlock = 0
+      var pairs = 0
+      for b in 0..<(rule.starts.count - 1) {
+        let end = rule.starts[b + 1]
+        for p in rule.starts[b]..<end {
+          pairs += end - p - 1
+          if pairs >= unitPairs {
+            units.append(Unit(rule: j, from: from, to: p + 1, block: fromBlock))
+            from = p + 1
+            fromBlock = p + 1 < end ? b : b + 1
+            pairs = 0
+          }
+        }
+      }
+      let total = rule.starts.last ?? 0
+      if from < total { units.append(Unit(rule: j, from: from, to: total, block: fromBlock)) }
+    }
+    self.rules = rules.map { rule in
+      var r = rule
+      r.block = []  // now in `keys`
+      return r
+    }
+    self.keys = keys
+    self.stride = stride
+    self.candidateRules = candidateRules
+    self.units = units
+  }
+
+  /// Whether one of the rules `0..<upTo` pairs `a` and `b`.
+  @inline(__always)
+  func paired(_ a: Int, _ b: Int, rulesBefore upTo: Int, _ k: UnsafeBufferPointer<Int32>) -> Bool {
+    let ka = a * stride
+    let kb = b * stride
+    for j in 0..<upTo {
+      let x = k[ka + j]
+      if x >= 0 && x == k[kb + j] { return true }
+    }
+    return false
+  }
+
+  /// Calls `body` with each pair of `unit` (a < b) that no earlier rule paired, in a fixed
+  /// order; a training rule's unit also skips the pairs that any candidate rule makes.
+  @inline(__always)
+  func forEachPair(in unit: Unit, _ body: (Int, Int, UnsafeBufferPointer<Int32>) -> Void) {
+    let rule = rules[unit.rule]
+    let before = unit.rule < candidateRules ? unit.rule : candidateRules
+    keys.withUnsafeBufferPointer { k in
+      rule.members.withUnsafeBufferPointer { members in
+        rule.starts.withUnsafeBufferPointer { starts in
+          var b = unit.block
+          for p in unit.from..<unit.to {
+            while starts[b + 1] <= p { b += 1 }
+            let a = Int(members[p])
+            for q in (p + 1)..<starts[b + 1] {
+              let c = Int(members[q])
+              if paired(a, c, rulesBefore: before, k) { continue }
+              body(a, c, k)
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// `work` for every unit on all cores; the results in unit order.
+  func map<T: Sendable>(_ work: @Sendable (Int, Unit) -> T) -> [T] {
+    var results = [T?](repeating: nil, count: units.count)
+    results.withUnsafeMutableBufferPointer { out in
+      // Each unit writes only its own slot.
+      nonisolated(unsafe) let target = out
+      DispatchQueue.concurrentPerform(iterations: units.count) { i in
+        target[i] = work(i, units[i])
+      }
+    }
+    return results.map { $0! }
+  }
+}
+
+extension ProbabilisticLinker {
+  /// The blocks of the blocking rules followed by those of the training rules, built on all cores.
+  func ruleBlocks(_ records: PreparedRecords) -> [RuleBlocks] {
+    let rules = config.blocking + config.training
+    var built = [RuleBlocks?](repeating: nil, count: rules.count)
+    built.withUnsafeMutableBufferPointer { out in
+      nonisolated(unsafe) let target = out
+      DispatchQueue.concurrentPerform(iterations: rules.count) { j in
+        target[j] = RuleBlocks(count: records.count, maxBlockSize: config.maxBlockSize) {
+          blockingKey(rules[j], $0, records)
+        }
+      }
+    }
+    return built.map { $0! }
+  }
+
+  func blockingKey(_ rule: [LinkageConfig.KeyPart], _ r: Int, _ records: PreparedRecords) -> [UInt8]? {
+    var key: [UInt8] = []
+    for part in rule {
+      let field = records.fields[part.field]
+      var bytes: [UInt8]?
+      switch part.transform {
+      case .exact:
+        if !field.dates.isEmpty {
+          // A placeholder date (01.01.YYYY) says only the year: as a block it would put
+          // everyone of that year together, which the year rules already do with a name.
+          guard let date = field.dates[r], date.precision == .day, !date.placeholder else { return nil }
+        }
+        bytes = field.values[r]
+      case .phonetic: bytes = field.phonetic.isEmpty ? field.values[r] : field.phonetic[r]
+      case .translit: bytes = field.translit.isEmpty ? field.values[r] : field.translit[r]
+      case .prefix3: bytes = field.values[r].map { Array($0.prefix(3)) }
+      case .year:
+        if !field.dates.isEmpty {
+          bytes = field.dates[r].map { Array(String($0.year).utf8) }
+        } else {
+          bytes = field.values[r].map { Array($0.prefix(4)) }
+        }
+      case .digits: bytes = field.values[r].map { $0.filter { $0 >= 48 && $0 <= 57 } }
+      case .nameset: bytes = field.nameset.isEmpty ? field.translit[r] : field.nameset[r]
+      }
+      guard let b = bytes, !b.isEmpty else { return nil }
+      key += b
+      key.append(0x1F)
+    }
+    return key
+  }
+}
