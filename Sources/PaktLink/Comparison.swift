@@ -15,20 +15,31 @@ struct Comparator: Sendable {
   let translitIDs: [[Int32]]
   let kinds: [LinkageConfig.Kind]
   let dates: [[PartialDate?]]
+  /// The bytes of every numbered value, one after the other: value `n` is
+  /// `text[textStart[n]..<textStart[n + 1]]`. Why: reading them from the records' arrays
+  /// retained and released an array per comparison (perf).
+  let text: [UInt8]
+  let textStart: [Int]
 
   init(records: PreparedRecords, config: LinkageConfig) {
     self.records = records
     self.config = config
     swapPartner = config.fields.map { f in f.swapWith.flatMap { s in config.fields.firstIndex { $0.name == s } } }
     var numbers: [[UInt8]: Int32] = [:]
+    var text: [UInt8] = []
+    var textStart = [0]
     func number(_ bytes: [UInt8]?) -> Int32 {
       guard let bytes else { return -1 }
       if let n = numbers[bytes] { return n }
       let n = Int32(numbers.count)
       numbers[bytes] = n
+      text += bytes
+      textStart.append(text.count)
       return n
     }
     valueIDs = records.fields.map { $0.values.map(number) }
+    self.text = text
+    self.textStart = textStart
     var keys: [[UInt8]: Int32] = [:]
     translitIDs = records.fields.map { field in
       field.translit.map { key -> Int32 in
@@ -74,27 +85,29 @@ struct Comparator: Sendable {
       break
     }
     // Unequal values: compared as text.
-    let x = records.fields[f].values[a]!
-    let y = records.fields[f].values[b]!
-    switch kind {
-    case .name:
-      let jw = StringMetrics.jaroWinkler(x, y)
-      if jw >= 0.92 { return 4 }
-      if jw >= 0.80 { return 5 }
-      return 6
-    case .identifier:
-      if StringMetrics.isTransposition(x, y) || StringMetrics.levenshtein(x, y, limit: 1) <= 1 { return 2 }
-      return 3
-    case .postcode:
-      if StringMetrics.levenshtein(x, y, limit: 1) <= 1 { return 2 }
-      return 3
-    case .text:
-      let jw = StringMetrics.jaroWinkler(x, y)
-      if jw >= 0.90 { return 2 }
-      if jw >= 0.70 { return 3 }
-      return 4
-    case .category, .date:
-      return 2
+    return text.withUnsafeBufferPointer { all in
+      let x = UnsafeBufferPointer(rebasing: all[textStart[Int(ia)]..<textStart[Int(ia) + 1]])
+      let y = UnsafeBufferPointer(rebasing: all[textStart[Int(ib)]..<textStart[Int(ib) + 1]])
+      switch kind {
+      case .name:
+        let jw = StringMetrics.jaroWinkler(x, y)
+        if jw >= 0.92 { return 4 }
+        if jw >= 0.80 { return 5 }
+        return 6
+      case .identifier:
+        if StringMetrics.isTransposition(x, y) || StringMetrics.withinOneEdit(x, y) { return 2 }
+        return 3
+      case .postcode:
+        if StringMetrics.withinOneEdit(x, y) { return 2 }
+        return 3
+      case .text:
+        let jw = StringMetrics.jaroWinkler(x, y)
+        if jw >= 0.90 { return 2 }
+        if jw >= 0.70 { return 3 }
+        return 4
+      case .category, .date:
+        return 2
+      }
     }
   }
 

@@ -16,6 +16,32 @@ struct ProbabilisticLinkTests {
     #expect(StringMetrics.isTransposition(Array("8638391".utf8), Array("8368391".utf8)))
   }
 
+  @Test("the in-place metrics agree with the textbook ones on random short texts")
+  func metricsInPlace() {
+    var state: UInt64 = 42
+    func text() -> [UInt8] {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      let length = Int(state >> 59) % 12
+      return (0..<length).map { i in UInt8(97 + Int((state >> UInt64(3 * (i % 18))) & 3)) }
+    }
+    for _ in 0..<20_000 {
+      let a = text()
+      var b = text()
+      if state & 1 == 0, !a.isEmpty { b = a; b[Int(state >> 40) % a.count] = 98 }
+      a.withUnsafeBufferPointer { x in
+        b.withUnsafeBufferPointer { y in
+          #expect(StringMetrics.jaroWinkler(x, y) == StringMetrics.jaroWinklerLong(a, b), "\(a) \(b)")
+          #expect(StringMetrics.withinOneEdit(x, y) == (StringMetrics.levenshtein(a, b) <= 1), "\(a) \(b)")
+          let differing = (0..<min(a.count, b.count)).filter { a[$0] != b[$0] }
+          let swapped =
+            a.count == b.count && differing.count == 2 && differing[1] == differing[0] + 1
+            && a[differing[0]] == b[differing[1]] && a[differing[1]] == b[differing[0]]
+          #expect(StringMetrics.isTransposition(x, y) == swapped, "\(a) \(b)")
+        }
+      }
+    }
+  }
+
   @Test("Kölner Phonetik", arguments: [("Müller-Lüdenscheidt", "65752682"), ("Wikipedia", "3412")])
   func cologne(name: String, code: String) {
     #expect(ColognePhonetics.code(name) == code)
