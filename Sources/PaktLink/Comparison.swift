@@ -2,90 +2,142 @@ import PaktCore
 
 /// Compares two prepared records field by field; each field gives a level (0 = a value is
 /// missing, then 1 = best agreement … last = disagreement), as listed in `Kind.levels`.
+///
+/// ```swift
+/// let comparator = Comparator(records: records, config: config)
+/// let cache = Comparator.Cache()          // one per thread
+/// let pattern = comparator.compare(3, 17, cache)   // 4 bits per field
+/// ```
 struct Comparator: Sendable {
-  let records: PreparedRecords
-  let config: LinkageConfig
   /// For each field, the index of the field it may be swapped with.
   let swapPartner: [Int?]
-  /// Each field's values as numbers, one numbering for all fields (-1: missing), and the
-  /// same for name fields' transliteration keys: most comparisons end at an equal or unequal
-  /// number. Why: comparing byte arrays and copying each field's arrays for every pair was
-  /// most of linking 327,000 records (perf).
-  let valueIDs: [[Int32]]
-  let translitIDs: [[Int32]]
   let kinds: [LinkageConfig.Kind]
-  let dates: [[PartialDate?]]
+  /// Record by record, two numbers per field: the value's number (one numbering for all
+  /// fields; dates as yyyymmdd, 0 for an unknown month or day) and, for names, the number of
+  /// its transliteration key; -1 when missing. Why: most comparisons end at an equal or
+  /// unequal number, and one record's numbers share a cache line; per-field arrays of byte
+  /// arrays cost a cache miss and a retain per field and pair (perf).
+  let rows: [Int32]
+  let width: Int
   /// The bytes of every numbered value, one after the other: value `n` is
-  /// `text[textStart[n]..<textStart[n + 1]]`. Why: reading them from the records' arrays
-  /// retained and released an array per comparison (perf).
+  /// `text[textStart[n]..<textStart[n + 1]]`.
   let text: [UInt8]
   let textStart: [Int]
 
   init(records: PreparedRecords, config: LinkageConfig) {
-    self.records = records
-    self.config = config
     swapPartner = config.fields.map { f in f.swapWith.flatMap { s in config.fields.firstIndex { $0.name == s } } }
+    kinds = records.fields.map(\.kind)
+    width = 2 * records.fields.count
     var numbers: [[UInt8]: Int32] = [:]
     var text: [UInt8] = []
     var textStart = [0]
-    func number(_ bytes: [UInt8]?) -> Int32 {
-      guard let bytes else { return -1 }
-      if let n = numbers[bytes] { return n }
-      let n = Int32(numbers.count)
-      numbers[bytes] = n
-      text += bytes
-      textStart.append(text.count)
-      return n
-    }
-    valueIDs = records.fields.map { $0.values.map(number) }
-    self.text = text
-    self.textStart = textStart
     var keys: [[UInt8]: Int32] = [:]
-    translitIDs = records.fields.map { field in
-      field.translit.map { key -> Int32 in
-        guard let key else { return -1 }
-        if let n = keys[key] { return n }
-        let n = Int32(keys.count)
-        keys[key] = n
-        return n
+    var rows = [Int32](repeating: -1, count: records.count * width)
+    for (f, field) in records.fields.enumerated() {
+      for r in 0..<records.count {
+        if field.kind == .date {
+          if let d = field.dates[r] { rows[r * width + 2 * f] = Int32(Self.packed(d)) }
+          continue
+        }
+        if let bytes = field.values[r] {
+          if let n = numbers[bytes] {
+            rows[r * width + 2 * f] = n
+          } else {
+            let n = Int32(numbers.count)
+            numbers[bytes] = n
+            text += bytes
+            textStart.append(text.count)
+            rows[r * width + 2 * f] = n
+          }
+        }
+        if !field.translit.isEmpty, let key = field.translit[r] {
+          if let n = keys[key] {
+            rows[r * width + 2 * f + 1] = n
+          } else {
+            let n = Int32(keys.count)
+            keys[key] = n
+            rows[r * width + 2 * f + 1] = n
+          }
+        }
       }
     }
-    kinds = records.fields.map(\.kind)
-    dates = records.fields.map(\.dates)
+    self.rows = rows
+    self.text = text
+    self.textStart = textStart
+  }
+
+  /// A date as yyyymmdd, with 0 for a month or day that is not known.
+  static func packed(_ d: PartialDate) -> Int {
+    d.precision == .day ? d.year * 10_000 + d.month! * 100 + d.day! : d.year * 10_000
+  }
+
+  /// Levels of text comparisons already made, by the two values' numbers: most unequal names
+  /// meet the same other names again and again. One per thread; a slot holds the last pair
+  /// that fell into it.
+  final class Cache {
+    private var keys = [UInt64](repeating: .max, count: 1 << 16)
+    private var levels = [UInt8](repeating: 0, count: 1 << 16)
+
+    init() {}
+
+    @inline(__always)
+    func level(_ f: Int, _ x: Int32, _ y: Int32, _ compute: () -> UInt8) -> UInt8 {
+      // Values numbered beyond 2^28 are simply not cached.
+      guard x < 1 << 28, y < 1 << 28 else { return compute() }
+      let key = UInt64(f) << 56 | UInt64(x) << 28 | UInt64(y)
+      let slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 48)
+      if keys[slot] == key { return levels[slot] }
+      let l = compute()
+      keys[slot] = key
+      levels[slot] = l
+      return l
+    }
   }
 
   /// The level vector of a pair, 4 bits per field (at most 16 fields).
   @inline(__always)
-  func compare(_ a: Int, _ b: Int) -> UInt64 {
-    var pattern: UInt64 = 0
-    for f in 0..<kinds.count {
-      pattern |= UInt64(level(f, a, b)) << (4 * UInt64(f))
+  func compare(_ a: Int, _ b: Int, _ cache: Cache) -> UInt64 {
+    rows.withUnsafeBufferPointer { rows in
+      let ra = a * width
+      let rb = b * width
+      var pattern: UInt64 = 0
+      for f in 0..<kinds.count {
+        pattern |= UInt64(level(f, ra, rb, rows, cache)) << (4 * UInt64(f))
+      }
+      return pattern
     }
-    return pattern
   }
 
+  /// One field's level of records `a` and `b`, on its own (tests).
   func level(_ f: Int, _ a: Int, _ b: Int) -> UInt8 {
-    let kind = kinds[f]
-    if kind == .date {
-      guard let x = dates[f][a], let y = dates[f][b] else { return 0 }
-      return dateLevel(x, y)
-    }
-    let ia = valueIDs[f][a]
-    let ib = valueIDs[f][b]
+    rows.withUnsafeBufferPointer { level(f, a * width, b * width, $0, Cache()) }
+  }
+
+  /// One field's level of a pair, `ra` and `rb` being the records' offsets in `rows`.
+  @inline(__always)
+  func level(_ f: Int, _ ra: Int, _ rb: Int, _ rows: UnsafeBufferPointer<Int32>, _ cache: Cache) -> UInt8 {
+    let ia = rows[ra + 2 * f]
+    let ib = rows[rb + 2 * f]
     if ia < 0 || ib < 0 { return 0 }
+    let kind = kinds[f]
+    if kind == .date { return Self.dateLevel(Int(ia), Int(ib)) }
     if ia == ib { return 1 }
     switch kind {
     case .name:
-      let ta = translitIDs[f].isEmpty ? -1 : translitIDs[f][a]
-      if ta >= 0 && ta == translitIDs[f][b] { return 2 }
-      if let partner = swapPartner[f], valueIDs[partner][a] == ib, valueIDs[partner][b] == ia { return 3 }
+      let ta = rows[ra + 2 * f + 1]
+      if ta >= 0 && ta == rows[rb + 2 * f + 1] { return 2 }
+      if let partner = swapPartner[f], rows[ra + 2 * partner] == ib, rows[rb + 2 * partner] == ia { return 3 }
     case .category:
       return 2
     default:
       break
     }
-    // Unequal values: compared as text.
-    return text.withUnsafeBufferPointer { all in
+    return cache.level(f, ia, ib) { textLevel(kind, ia, ib) }
+  }
+
+  /// The level of two unequal values, compared as text.
+  func textLevel(_ kind: LinkageConfig.Kind, _ ia: Int32, _ ib: Int32) -> UInt8 {
+    text.withUnsafeBufferPointer { all in
       let x = UnsafeBufferPointer(rebasing: all[textStart[Int(ia)]..<textStart[Int(ia) + 1]])
       let y = UnsafeBufferPointer(rebasing: all[textStart[Int(ib)]..<textStart[Int(ib) + 1]])
       switch kind {
@@ -111,30 +163,40 @@ struct Comparator: Sendable {
     }
   }
 
-  func dateLevel(_ x: PartialDate, _ y: PartialDate) -> UInt8 {
-    let fullX = x.precision == .day
-    let fullY = y.precision == .day
+  /// Dates as yyyymmdd (see `packed`).
+  static func dateLevel(_ x: Int, _ y: Int) -> UInt8 {
+    let fullX = x % 100 != 0 && (x / 100) % 100 != 0
+    let fullY = y % 100 != 0 && (y / 100) % 100 != 0
+    let yearX = x / 10_000
+    let yearY = y / 10_000
     if fullX && fullY {
       if x == y { return 1 }
-      if x.year == y.year && x.month == y.day && x.day == y.month { return 3 }
-      if Self.oneTypo(x, y) { return 4 }
-      if abs(x.year - y.year) == 1 && x.month == y.month && x.day == y.day { return 5 }
+      let (monthX, dayX) = ((x / 100) % 100, x % 100)
+      let (monthY, dayY) = ((y / 100) % 100, y % 100)
+      if yearX == yearY && monthX == dayY && dayX == monthY { return 3 }
+      if oneTypo(x, y) { return 4 }
+      if abs(yearX - yearY) == 1 && monthX == monthY && dayX == dayY { return 5 }
       return 6
     }
     // A placeholder or a year-only date: only the year carries information.
-    if x.year == y.year { return 2 }
-    if abs(x.year - y.year) == 1 { return 5 }
+    if yearX == yearY { return 2 }
+    if abs(yearX - yearY) == 1 { return 5 }
     return 6
   }
+
+  /// The same on parsed dates.
+  static func dateLevel(_ x: PartialDate, _ y: PartialDate) -> UInt8 { dateLevel(packed(x), packed(y)) }
 
   /// One digit of the written date (YYYYMMDD) wrong, or two neighbouring digits swapped.
   ///
   /// On the digits themselves: building the ISO text of both dates for an edit distance was
   /// 40% of linking 327,000 records (perf). Both dates have eight digits, so one edit is one
   /// differing position (an insertion always comes with a deletion).
-  static func oneTypo(_ x: PartialDate, _ y: PartialDate) -> Bool {
-    var a = x.year * 10_000 + (x.month ?? 0) * 100 + (x.day ?? 0)
-    var b = y.year * 10_000 + (y.month ?? 0) * 100 + (y.day ?? 0)
+  static func oneTypo(_ x: PartialDate, _ y: PartialDate) -> Bool { oneTypo(packed(x), packed(y)) }
+
+  static func oneTypo(_ x: Int, _ y: Int) -> Bool {
+    var a = x
+    var b = y
     var first = (position: -1, a: 0, b: 0)
     var second = first
     var count = 0

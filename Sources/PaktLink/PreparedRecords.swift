@@ -1,3 +1,4 @@
+import Dispatch
 import PaktCore
 
 /// The values of one field for every record, prepared once for fast comparison.
@@ -23,51 +24,77 @@ struct PreparedRecords: Sendable {
   var fields: [PreparedField]
 
   /// `columns[f][r]` is the raw text of field `f` for record `r` (nil or empty: missing).
+  /// Fields are prepared on all cores.
   init(columns: [[String?]], config: LinkageConfig) {
-    count = columns.first?.count ?? 0
-    var fields: [PreparedField] = []
-    for (f, spec) in config.fields.enumerated() {
-      let raw = columns[f]
-      var field = PreparedField(kind: spec.kind, values: [])
-      field.values = Self.perDistinct(raw) { text -> [UInt8]? in
-        let folded: String
-        switch spec.kind {
-        case .identifier, .postcode: folded = String(text.uppercased().filter { $0.isLetter || $0.isNumber })
-        default: folded = TextFold.fold(text)
-        }
-        return folded.isEmpty ? nil : Array(folded.utf8)
+    let count = columns.first?.count ?? 0
+    self.count = count
+    var fields = [PreparedField?](repeating: nil, count: config.fields.count)
+    fields.withUnsafeMutableBufferPointer { out in
+      // Each field writes only its own slot.
+      nonisolated(unsafe) let target = out
+      DispatchQueue.concurrentPerform(iterations: config.fields.count) { f in
+        target[f] = Self.prepare(columns[f], config.fields[f], count: count)
       }
-      if spec.kind == .name {
-        field.translit = Self.perDistinct(raw) { text in
-          let key = NameKey.make(family: text, given: nil)
-          return key.isEmpty ? nil : Array(key.utf8)
-        }
-        field.phonetic = Self.perDistinct(raw) { text in
-          let code = ColognePhonetics.code(text)
-          return code.isEmpty ? nil : Array(code.utf8)
-        }
-      }
-      if spec.kind == .date {
-        field.dates = Self.perDistinct(raw, LinkDates.parse)
-      }
-      if spec.termFrequency {
-        var counts: [[UInt8]: Int] = [:]
-        for v in field.values { if let v { counts[v, default: 0] += 1 } }
-        let n = Double(max(1, count))
-        field.frequency = field.values.map { v in v.map { Double(counts[$0] ?? 1) / n } ?? 0 }
-      }
-      if spec.kind == .name, let partner = spec.swapWith,
-        let p = config.fields.firstIndex(where: { $0.name == partner })
-      {
-        let pairs = (0..<count).map { NamePair(family: raw[$0], given: columns[p][$0]) }
-        field.nameset = Self.perDistinctKey(pairs) { pair in
-          let key = NameKey.make(family: pair.family, given: pair.given)
-          return key.isEmpty ? nil : Array(key.utf8)
-        }
-      }
-      fields.append(field)
     }
-    self.fields = fields
+    var prepared = fields.map { $0! }
+    // Both names as one set of words, from the names' own keys: the same words NameKey gives
+    // the two names together, sorted, without folding every record's names a second time.
+    let namesets = config.fields.indices.map { f -> [[UInt8]?] in
+      guard config.fields[f].kind == .name, let partner = config.fields[f].swapWith,
+        let p = config.fields.firstIndex(where: { $0.name == partner })
+      else { return [] }
+      let pairs = (0..<count).map { KeyPair(a: prepared[f].translit[$0], b: prepared[p].translit[$0]) }
+      return Self.perDistinctKey(pairs) { Self.wordSet($0.a, $0.b) }
+    }
+    for f in prepared.indices { prepared[f].nameset = namesets[f] }
+    self.fields = prepared
+  }
+
+  static func prepare(_ raw: [String?], _ spec: LinkageConfig.Field, count: Int) -> PreparedField {
+    var field = PreparedField(kind: spec.kind, values: [])
+    field.values = Self.perDistinct(raw) { text -> [UInt8]? in
+      let folded: String
+      switch spec.kind {
+      case .identifier, .postcode: folded = String(text.uppercased().filter { $0.isLetter || $0.isNumber })
+      default: folded = TextFold.fold(text)
+      }
+      return folded.isEmpty ? nil : Array(folded.utf8)
+    }
+    if spec.kind == .name {
+      field.translit = Self.perDistinct(raw) { text in
+        let key = NameKey.make(family: text, given: nil)
+        return key.isEmpty ? nil : Array(key.utf8)
+      }
+      field.phonetic = Self.perDistinct(raw) { text in
+        let code = ColognePhonetics.code(text)
+        return code.isEmpty ? nil : Array(code.utf8)
+      }
+    }
+    if spec.kind == .date {
+      field.dates = Self.perDistinct(raw, LinkDates.parse)
+    }
+    if spec.termFrequency {
+      var counts: [[UInt8]: Int] = [:]
+      for v in field.values { if let v { counts[v, default: 0] += 1 } }
+      let n = Double(max(1, count))
+      field.frequency = field.values.map { v in v.map { Double(counts[$0] ?? 1) / n } ?? 0 }
+    }
+    return field
+  }
+
+  /// The words of two space-separated keys, sorted, as one key (nil when both are empty).
+  static func wordSet(_ a: [UInt8]?, _ b: [UInt8]?) -> [UInt8]? {
+    var words: [ArraySlice<UInt8>] = []
+    if let a { words += a.split(separator: 0x20) }
+    if let b { words += b.split(separator: 0x20) }
+    if words.isEmpty { return nil }
+    words.sort { $0.lexicographicallyPrecedes($1) }
+    return Array(words.joined(separator: [0x20]))
+  }
+
+  struct KeyPair: Hashable {
+    var a: [UInt8]?
+    var b: [UInt8]?
   }
 
   /// `transform` of each text, computed once per distinct text. Why: names and dates repeat
@@ -86,11 +113,6 @@ struct PreparedRecords: Sendable {
   /// The same for texts, missing ones giving nil.
   static func perDistinct<T>(_ raw: [String?], _ transform: (String) -> T?) -> [T?] {
     perDistinctKey(raw) { $0.flatMap(transform) }
-  }
-
-  struct NamePair: Hashable {
-    var family: String?
-    var given: String?
   }
 }
 
