@@ -14,20 +14,20 @@ struct RuleBlocks: Sendable {
   /// Blocks skipped because more than the configured maximum shared the key.
   let skipped: Int
 
-  /// Groups records by `key(record)`; a block keeps its place of first appearance, so the
-  /// order (and everything computed from it) is the same on every run.
-  init(count: Int, maxBlockSize: Int, key: (Int) -> [UInt8]?) {
-    var ids: [[UInt8]: Int32] = [:]
+  /// Groups records by their key number (-1: no key); a block keeps its place of first
+  /// appearance, so the order (and everything computed from it) is the same on every run.
+  init(keys: [Int32], maxBlockSize: Int) {
+    let count = keys.count
+    var dense: [Int32: Int32] = [:]
     var sizes: [Int] = []
     var raw = [Int32](repeating: -1, count: count)
-    for r in 0..<count {
-      guard let k = key(r) else { continue }
-      if let id = ids[k] {
+    for r in 0..<count where keys[r] >= 0 {
+      if let id = dense[keys[r]] {
         raw[r] = id
         sizes[Int(id)] += 1
       } else {
         raw[r] = Int32(sizes.count)
-        ids[k] = Int32(sizes.count)
+        dense[keys[r]] = Int32(sizes.count)
         sizes.append(1)
       }
     }
@@ -183,43 +183,61 @@ extension ProbabilisticLinker {
     built.withUnsafeMutableBufferPointer { out in
       nonisolated(unsafe) let target = out
       DispatchQueue.concurrentPerform(iterations: rules.count) { j in
-        target[j] = RuleBlocks(count: records.count, maxBlockSize: config.maxBlockSize) {
-          blockingKey(rules[j], $0, records)
-        }
+        target[j] = RuleBlocks(keys: blockingKeys(rules[j], records), maxBlockSize: config.maxBlockSize)
       }
     }
     return built.map { $0! }
   }
 
-  func blockingKey(_ rule: [LinkageConfig.KeyPart], _ r: Int, _ records: PreparedRecords) -> [UInt8]? {
-    var key: [UInt8] = []
-    for part in rule {
-      let field = records.fields[part.field]
-      var bytes: [UInt8]?
-      switch part.transform {
-      case .exact:
-        if !field.dates.isEmpty {
-          // A placeholder date (01.01.YYYY) says only the year: as a block it would put
-          // everyone of that year together, which the year rules already do with a name.
-          guard let date = field.dates[r], date.precision == .day, !date.placeholder else { return nil }
+  /// Each record's key under `rule` as a number (-1: no key): the numbers of its parts,
+  /// combined part by part.
+  func blockingKeys(_ rule: [LinkageConfig.KeyPart], _ records: PreparedRecords) -> [Int32] {
+    var keys = Self.keyPart(rule[0], records)
+    for part in rule.dropFirst() {
+      let next = Self.keyPart(part, records)
+      var numbers: [UInt64: Int32] = [:]
+      for r in 0..<records.count {
+        guard keys[r] >= 0, next[r] >= 0 else {
+          keys[r] = -1
+          continue
         }
-        bytes = field.values[r]
-      case .phonetic: bytes = field.phonetic.isEmpty ? field.values[r] : field.phonetic[r]
-      case .translit: bytes = field.translit.isEmpty ? field.values[r] : field.translit[r]
-      case .prefix3: bytes = field.values[r].map { Array($0.prefix(3)) }
-      case .year:
-        if !field.dates.isEmpty {
-          bytes = field.dates[r].map { Array(String($0.year).utf8) }
+        let pair = UInt64(UInt32(keys[r])) << 32 | UInt64(UInt32(next[r]))
+        if let n = numbers[pair] {
+          keys[r] = n
         } else {
-          bytes = field.values[r].map { Array($0.prefix(4)) }
+          let n = Int32(numbers.count)
+          numbers[pair] = n
+          keys[r] = n
         }
-      case .digits: bytes = field.values[r].map { $0.filter { $0 >= 48 && $0 <= 57 } }
-      case .nameset: bytes = field.nameset.isEmpty ? field.translit[r] : field.nameset[r]
       }
-      guard let b = bytes, !b.isEmpty else { return nil }
-      key += b
-      key.append(0x1F)
     }
-    return key
+    return keys
+  }
+
+  /// One key part's number for every record (-1: none).
+  static func keyPart(_ part: LinkageConfig.KeyPart, _ records: PreparedRecords) -> [Int32] {
+    let field = records.fields[part.field]
+    func derived(_ transform: ([UInt8]) -> [UInt8]) -> [Int32] {
+      KeyColumn(items: field.values.texts, of: field.values.ids, key: transform).ids
+    }
+    switch part.transform {
+    case .exact:
+      if !field.dates.isEmpty {
+        // A placeholder date (01.01.YYYY) says only the year: as a block it would put
+        // everyone of that year together, which the year rules already do with a name.
+        return field.dates.map { $0 >= 0 && $0 % 100 != 0 ? $0 : -1 }
+      }
+      return field.values.ids
+    case .phonetic: return field.phonetic.isEmpty ? field.values.ids : field.phonetic.ids
+    case .translit: return field.translit.isEmpty ? field.values.ids : field.translit.ids
+    case .prefix3: return derived { Array($0.prefix(3)) }
+    case .year:
+      if !field.dates.isEmpty { return field.dates.map { $0 < 0 ? -1 : $0 / 10_000 } }
+      return derived { Array($0.prefix(4)) }
+    case .digits: return derived { $0.filter { $0 >= 48 && $0 <= 57 } }
+    case .nameset:
+      if !field.nameset.isEmpty { return field.nameset.ids }
+      return field.translit.isEmpty ? field.values.ids : field.translit.ids
+    }
   }
 }

@@ -31,34 +31,25 @@ struct Comparator: Sendable {
     var numbers: [[UInt8]: Int32] = [:]
     var text: [UInt8] = []
     var textStart = [0]
-    var keys: [[UInt8]: Int32] = [:]
     var rows = [Int32](repeating: -1, count: records.count * width)
     for (f, field) in records.fields.enumerated() {
+      if field.kind == .date {
+        for r in 0..<records.count { rows[r * width + 2 * f] = field.dates[r] }
+        continue
+      }
+      // One numbering for all fields, so that a swapped name is an equal number.
+      let global = field.values.texts.map { bytes -> Int32 in
+        if let n = numbers[bytes] { return n }
+        let n = Int32(numbers.count)
+        numbers[bytes] = n
+        text += bytes
+        textStart.append(text.count)
+        return n
+      }
       for r in 0..<records.count {
-        if field.kind == .date {
-          if let d = field.dates[r] { rows[r * width + 2 * f] = Int32(Self.packed(d)) }
-          continue
-        }
-        if let bytes = field.values[r] {
-          if let n = numbers[bytes] {
-            rows[r * width + 2 * f] = n
-          } else {
-            let n = Int32(numbers.count)
-            numbers[bytes] = n
-            text += bytes
-            textStart.append(text.count)
-            rows[r * width + 2 * f] = n
-          }
-        }
-        if !field.translit.isEmpty, let key = field.translit[r] {
-          if let n = keys[key] {
-            rows[r * width + 2 * f + 1] = n
-          } else {
-            let n = Int32(keys.count)
-            keys[key] = n
-            rows[r * width + 2 * f + 1] = n
-          }
-        }
+        let v = field.values.ids[r]
+        if v >= 0 { rows[r * width + 2 * f] = global[Int(v)] }
+        if !field.translit.isEmpty { rows[r * width + 2 * f + 1] = field.translit.ids[r] }
       }
     }
     self.rows = rows

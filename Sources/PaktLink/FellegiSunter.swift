@@ -51,7 +51,7 @@ struct Scorer: Sendable {
       guard !tf.isEmpty else { return 0 }
       var num = 0.0
       var den = 0.0
-      for (i, v) in records.fields[f].values.enumerated() where v != nil {
+      for (i, v) in records.fields[f].values.ids.enumerated() where v >= 0 {
         num += tf[i] * tf[i]
         den += tf[i]
       }

@@ -1,24 +1,61 @@
 import Dispatch
 import PaktCore
 
+/// One way of keying a field: each record's key as a number (-1: none) and each number's bytes.
+struct KeyColumn: Sendable {
+  var ids: [Int32] = []
+  var texts: [[UInt8]] = []
+
+  var isEmpty: Bool { ids.isEmpty }
+
+  /// The key of record `r`, nil when it has none.
+  subscript(r: Int) -> [UInt8]? { ids[r] < 0 ? nil : texts[Int(ids[r])] }
+
+  /// Numbers `key(item)` for each of `items` (nil or empty: no key) and gives record `r` the
+  /// number of its item `of[r]` (-1: none).
+  init<T>(items: [T], of: [Int32], key: (T) -> [UInt8]?) {
+    var numbers: [[UInt8]: Int32] = [:]
+    var texts: [[UInt8]] = []
+    let itemIDs = items.map { item -> Int32 in
+      guard let bytes = key(item), !bytes.isEmpty else { return -1 }
+      if let n = numbers[bytes] { return n }
+      let n = Int32(texts.count)
+      numbers[bytes] = n
+      texts.append(bytes)
+      return n
+    }
+    self.ids = of.map { $0 < 0 ? -1 : itemIDs[Int($0)] }
+    self.texts = texts
+  }
+
+  init() {}
+}
+
 /// The values of one field for every record, prepared once for fast comparison.
 struct PreparedField: Sendable {
   let kind: LinkageConfig.Kind
-  /// Folded value bytes (nil: missing).
-  var values: [[UInt8]?]
+  /// Folded values.
+  var values = KeyColumn()
   /// Name fields: transliteration-aware key; other kinds: empty.
-  var translit: [[UInt8]?] = []
+  var translit = KeyColumn()
   /// Name fields: Kölner Phonetik code.
-  var phonetic: [[UInt8]?] = []
+  var phonetic = KeyColumn()
   /// Name fields with a swap partner: transliteration key of both names, order ignored.
-  var nameset: [[UInt8]?] = []
-  /// Date fields: the parsed date.
-  var dates: [PartialDate?] = []
+  var nameset = KeyColumn()
+  /// Date fields: yyyymmdd, with 0 for a month and day that are not known (placeholders and
+  /// year-only dates); -1 when missing.
+  var dates: [Int32] = []
   /// Term frequency of each record's value (share of records holding it).
   var frequency: [Double] = []
+
+  init(kind: LinkageConfig.Kind) { self.kind = kind }
 }
 
 /// Records prepared for linking: every configured field, folded, keyed and counted.
+///
+/// Every key is a number per record. Why: a byte array per record and key took 8 bytes and
+/// a hash of the bytes wherever it was used; numbers make blocking and comparing a matter of
+/// equal integers, and each distinct text is folded and keyed once.
 struct PreparedRecords: Sendable {
   let count: Int
   var fields: [PreparedField]
@@ -39,45 +76,62 @@ struct PreparedRecords: Sendable {
     var prepared = fields.map { $0! }
     // Both names as one set of words, from the names' own keys: the same words NameKey gives
     // the two names together, sorted, without folding every record's names a second time.
-    let namesets = config.fields.indices.map { f -> [[UInt8]?] in
+    for f in config.fields.indices {
       guard config.fields[f].kind == .name, let partner = config.fields[f].swapWith,
         let p = config.fields.firstIndex(where: { $0.name == partner })
-      else { return [] }
-      let pairs = (0..<count).map { KeyPair(a: prepared[f].translit[$0], b: prepared[p].translit[$0]) }
-      return Self.perDistinctKey(pairs) { Self.wordSet($0.a, $0.b) }
+      else { continue }
+      let own = prepared[f].translit
+      let other = prepared[p].translit
+      var pairNumbers: [UInt64: Int32] = [:]
+      var pairs: [(Int32, Int32)] = []
+      let pairIDs = (0..<count).map { r -> Int32 in
+        let key = UInt64(UInt32(bitPattern: own.ids[r])) << 32 | UInt64(UInt32(bitPattern: other.ids[r]))
+        if let n = pairNumbers[key] { return n }
+        let n = Int32(pairs.count)
+        pairNumbers[key] = n
+        pairs.append((own.ids[r], other.ids[r]))
+        return n
+      }
+      prepared[f].nameset = KeyColumn(items: pairs, of: pairIDs) { x, y in
+        Self.wordSet(x < 0 ? nil : own.texts[Int(x)], y < 0 ? nil : other.texts[Int(y)])
+      }
     }
-    for f in prepared.indices { prepared[f].nameset = namesets[f] }
     self.fields = prepared
   }
 
   static func prepare(_ raw: [String?], _ spec: LinkageConfig.Field, count: Int) -> PreparedField {
-    var field = PreparedField(kind: spec.kind, values: [])
-    field.values = Self.perDistinct(raw) { text -> [UInt8]? in
-      let folded: String
+    // Each distinct text once.
+    var numbers: [String: Int32] = [:]
+    var distinct: [String] = []
+    let ids = raw.map { text -> Int32 in
+      guard let text, !text.isEmpty else { return -1 }
+      if let n = numbers[text] { return n }
+      let n = Int32(distinct.count)
+      numbers[text] = n
+      distinct.append(text)
+      return n
+    }
+    numbers = [:]
+    var field = PreparedField(kind: spec.kind)
+    field.values = KeyColumn(items: distinct, of: ids) { text in
       switch spec.kind {
-      case .identifier, .postcode: folded = String(text.uppercased().filter { $0.isLetter || $0.isNumber })
-      default: folded = TextFold.fold(text)
+      case .identifier, .postcode: return Array(String(text.uppercased().filter { $0.isLetter || $0.isNumber }).utf8)
+      default: return Array(TextFold.fold(text).utf8)
       }
-      return folded.isEmpty ? nil : Array(folded.utf8)
     }
     if spec.kind == .name {
-      field.translit = Self.perDistinct(raw) { text in
-        let key = NameKey.make(family: text, given: nil)
-        return key.isEmpty ? nil : Array(key.utf8)
-      }
-      field.phonetic = Self.perDistinct(raw) { text in
-        let code = ColognePhonetics.code(text)
-        return code.isEmpty ? nil : Array(code.utf8)
-      }
+      field.translit = KeyColumn(items: distinct, of: ids) { Array(NameKey.make(family: $0, given: nil).utf8) }
+      field.phonetic = KeyColumn(items: distinct, of: ids) { Array(ColognePhonetics.code($0).utf8) }
     }
     if spec.kind == .date {
-      field.dates = Self.perDistinct(raw, LinkDates.parse)
+      let parsed = distinct.map { LinkDates.parse($0).map { Int32(Comparator.packed($0)) } ?? -1 }
+      field.dates = ids.map { $0 < 0 ? -1 : parsed[Int($0)] }
     }
     if spec.termFrequency {
-      var counts: [[UInt8]: Int] = [:]
-      for v in field.values { if let v { counts[v, default: 0] += 1 } }
+      var counts = [Int](repeating: 0, count: field.values.texts.count)
+      for v in field.values.ids where v >= 0 { counts[Int(v)] += 1 }
       let n = Double(max(1, count))
-      field.frequency = field.values.map { v in v.map { Double(counts[$0] ?? 1) / n } ?? 0 }
+      field.frequency = field.values.ids.map { $0 < 0 ? 0 : Double(counts[Int($0)]) / n }
     }
     return field
   }
@@ -90,29 +144,6 @@ struct PreparedRecords: Sendable {
     if words.isEmpty { return nil }
     words.sort { $0.lexicographicallyPrecedes($1) }
     return Array(words.joined(separator: [0x20]))
-  }
-
-  struct KeyPair: Hashable {
-    var a: [UInt8]?
-    var b: [UInt8]?
-  }
-
-  /// `transform` of each text, computed once per distinct text. Why: names and dates repeat
-  /// heavily, and building their keys record by record was a third of linking 327,124 person
-  /// records (perf), all of it on one core.
-  static func perDistinctKey<K: Hashable, T>(_ keys: [K], _ transform: (K) -> T?) -> [T?] {
-    var cache: [K: T?] = [:]
-    return keys.map { key -> T? in
-      if let hit = cache[key] { return hit }
-      let value = transform(key)
-      cache[key] = value
-      return value
-    }
-  }
-
-  /// The same for texts, missing ones giving nil.
-  static func perDistinct<T>(_ raw: [String?], _ transform: (String) -> T?) -> [T?] {
-    perDistinctKey(raw) { $0.flatMap(transform) }
   }
 }
 
