@@ -42,6 +42,7 @@ public struct LoadSession {
 
   /// Deletes everything a source's earlier delivery loaded (rows, rejects, misses, ledger).
   public func replaceSource(_ source: String) throws {
+    prepared.knownPersons[source] = nil
     for table in Self.recordTables + ["reject", "normalization_miss", "delivery"] {
       try db.execute(sql: "DELETE FROM \(table) WHERE source = ?", arguments: [source])
     }
@@ -134,6 +135,7 @@ public struct LoadSession {
     insert.bind(p.lineage.line)
     insert.bind(p.lineage.path)
     try insert.run(db)
+    prepared.knownPersons[p.source, default: []].insert(p.localID)
     guard db.changesCount > 0 else { return false }
     // Names, the full date of birth and identifiers: in the identity vault only.
     let identity = try prepared.statement(
@@ -195,10 +197,18 @@ public struct LoadSession {
         file, line, path)
       VALUES (?,?,?,?,?,?,?,?,?,?)
       """)
-    try statement.execute(arguments: [
-      r.source, r.personLocalID, r.municipality, r.ags, r.from?.iso, r.to?.iso, r.accommodation, r.lineage.file,
-      r.lineage.line, r.lineage.path,
-    ])
+    var insert = RawInsert(statement)
+    insert.bind(r.source)
+    insert.bind(r.personLocalID)
+    insert.bind(r.municipality)
+    insert.bind(r.ags)
+    insert.bind(r.from?.iso)
+    insert.bind(r.to?.iso)
+    insert.bind(r.accommodation)
+    insert.bind(r.lineage.file)
+    insert.bind(r.lineage.line)
+    insert.bind(r.lineage.path)
+    try insert.run(db)
     return db.changesCount > 0
   }
 
@@ -212,10 +222,17 @@ public struct LoadSession {
         path)
       VALUES (?,?,?,?,?,?,?,?,?)
       """)
-    try statement.execute(arguments: [
-      c.source, c.personLocalID, c.municipality, managerKey, c.opened?.iso, c.closed?.iso, c.lineage.file,
-      c.lineage.line, c.lineage.path,
-    ])
+    var insert = RawInsert(statement)
+    insert.bind(c.source)
+    insert.bind(c.personLocalID)
+    insert.bind(c.municipality)
+    insert.bind(managerKey)
+    insert.bind(c.opened?.iso)
+    insert.bind(c.closed?.iso)
+    insert.bind(c.lineage.file)
+    insert.bind(c.lineage.line)
+    insert.bind(c.lineage.path)
+    try insert.run(db)
     return db.changesCount > 0
   }
 
@@ -241,10 +258,16 @@ public struct LoadSession {
       INSERT OR IGNORE INTO potential(source, person_local_id, kind, value, assessed, file, line, path)
       VALUES (?,?,?,?,?,?,?,?)
       """)
-    try statement.execute(arguments: [
-      p.source, p.personLocalID, p.kind.rawValue, p.value, p.assessed?.iso, p.lineage.file, p.lineage.line,
-      p.lineage.path,
-    ])
+    var insert = RawInsert(statement)
+    insert.bind(p.source)
+    insert.bind(p.personLocalID)
+    insert.bind(p.kind.rawValue)
+    insert.bind(p.value)
+    insert.bind(p.assessed?.iso)
+    insert.bind(p.lineage.file)
+    insert.bind(p.lineage.line)
+    insert.bind(p.lineage.path)
+    try insert.run(db)
     return db.changesCount > 0
   }
 
@@ -262,11 +285,22 @@ public struct LoadSession {
 
   /// Remembers the raw text of a participation that refers to a person by id, until the
   /// reference is checked (a temporary table: memory stays bounded).
-  public func notePersonReference(participationID: Int64, raw: String) throws {
-    try db.execute(
-      sql: "CREATE TEMP TABLE IF NOT EXISTS pending_ref (participation_id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
-    try db.cachedStatement(sql: "INSERT INTO pending_ref(participation_id, raw) VALUES (?, ?)")
-      .execute(arguments: [participationID, raw])
+  public func notePersonReference(participationID: Int64, source: String, personLocalID: String, raw: () -> String?)
+    throws
+  {
+    if prepared.knownPersons[source]?.contains(personLocalID) == true { return }
+    guard let raw = raw() else { return }
+    if !prepared.pendingTableReady {
+      try db.execute(
+        sql: "CREATE TEMP TABLE IF NOT EXISTS pending_ref (participation_id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
+      prepared.pendingTableReady = true
+    }
+    let statement = try prepared.statement(
+      .pendingReference, db, "INSERT INTO pending_ref(participation_id, raw) VALUES (?, ?)")
+    var insert = RawInsert(statement)
+    insert.bind(participationID)
+    insert.bind(raw)
+    try insert.run(db)
   }
 
   /// Participations of `source` whose person id is not among the source's persons: deleted
@@ -287,6 +321,7 @@ public struct LoadSession {
         """, arguments: [source])
     for row in rows { try db.execute(sql: "DELETE FROM participation WHERE id = ?", arguments: [row["id"] as Int64]) }
     try db.execute(sql: "DELETE FROM pending_ref")
+    prepared.knownPersons[source] = nil
     return rows.map { ($0["file"], $0["line"], $0["person_local_id"], ($0["raw"] as String?) ?? "") }
   }
 
@@ -605,9 +640,15 @@ extension PartialDate {
 /// Statements prepared once per session and kept in one slot each.
 final class PreparedStatements {
   enum Slot: Int, CaseIterable {
-    case sourcePerson, identity, participation, residence, potential, caseFact
+    case sourcePerson, identity, participation, residence, potential, caseFact, pendingReference
   }
   private var slots = [Statement?](repeating: nil, count: Slot.allCases.count)
+  /// Per source, the person ids that have a person record in the delivery being loaded: a
+  /// participation naming one of them cannot end up an orphan, so its raw text need not be
+  /// kept aside (keeping every participation's raw text in a temporary table cost a write per
+  /// participation).
+  var knownPersons: [String: Set<String>] = [:]
+  var pendingTableReady = false
 
   func statement(_ slot: Slot, _ db: Database, _ sql: String) throws -> Statement {
     if let statement = slots[slot.rawValue] { return statement }

@@ -102,7 +102,8 @@ extension PipelineRunner {
               for p in mapped.participations {
                 let id = try load.insert(p)
                 wrote = true
-                if let raw = mapped.raw { try load.notePersonReference(participationID: id, raw: raw) }
+                try load.notePersonReference(
+                  participationID: id, source: p.source, personLocalID: p.personLocalID, raw: { mapped.raw })
               }
               for r in mapped.residences { wrote = try load.insert(r) || wrote }
               for p in mapped.potentials { wrote = try load.insert(p) || wrote }

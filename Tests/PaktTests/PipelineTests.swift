@@ -100,6 +100,12 @@ struct PipelineTests {
       Set(s.rejectsByReason.map(\.kind)) == [
         "no person", "ragged row", "stray quote", "unknown person reference", "missing person reference",
       ])
+    // A participation whose person the delivery lacks keeps its raw text for the steward.
+    let orphans = try DatabaseQueue(path: "\(pipeline.dir)/warehouse.sqlite").read { db in
+      try Row.fetchAll(db, sql: "SELECT line, raw FROM reject WHERE kind = 'unknown person reference'")
+    }
+    #expect(!orphans.isEmpty)
+    #expect(orphans.allSatisfy { ($0["raw"] as String? ?? "").count > 10 && ($0["line"] as Int? ?? 0) > 0 })
     // 23 persons appear in two municipalities under variant spellings or placeholder dates.
     #expect(s.linkage.linkedPersons == 23)
     #expect(s.linkage.persons == s.linkage.sourcePersonRecords - 23)
