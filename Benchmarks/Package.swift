@@ -21,11 +21,12 @@ let package = Package(
       path: "Benchmarks/PaktBenchmarks",
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     ),
-    // The raw SQLite insert limit the end-to-end script compares the load stage with.
+    // The raw SQLite insert limit the end-to-end script compares the load stage with. Outside
+    // Benchmarks/, where the benchmark plugin would take it for a benchmark and run it.
     .executableTarget(
       name: "RawInsertLimit",
       dependencies: [.product(name: "PaktStages", package: "pakt")],
-      path: "Benchmarks/RawInsertLimit"
+      path: "Tools/RawInsertLimit"
     ),
   ],
   swiftLanguageModes: [.v6]
