@@ -569,35 +569,63 @@ public struct LoadSession {
     persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)],
     events: [(kind: String, old: Int64, new: Int64)], runID: Int64
   ) throws {
-    let update = try db.cachedStatement(
-      sql: "UPDATE source_person SET person_id = ?, link_rule = ? WHERE source = ? AND local_id = ?")
-    // In key order, which is the table's primary-key order: in hash order each update
-    // landed on another page (link stage at 300,000 persons: 23-30 s before, 18 s after).
-    for (key, id) in assignment.sorted(by: { $0.key < $1.key }) {
-      guard let slash = key.firstIndex(of: "/") else { continue }
-      var row = RawInsert(update)
-      row.bind(id)
-      row.bind(rules[key])
-      row.bind(String(key[..<slash]))
-      row.bind(String(key[key.index(after: slash)...]))
-      try row.run(db)
+    // Only the rows whose person or reason changed, by rowid in rowid order: a night that
+    // keeps every person writes nothing here, and a first load walks the table once.
+    let current = try db.makeStatement(sql: "SELECT rowid, source, local_id, person_id, link_rule FROM source_person")
+    var rows = RawRows(current)
+    var changes: [(rowid: Int64, id: Int64?, rule: String?)] = []
+    var total = 0
+    while try rows.next(db) {
+      total += 1
+      let key = (rows.text(1) ?? "") + "/" + (rows.text(2) ?? "")
+      let id = assignment[key]
+      let rule = rules[key]
+      if id != rows.int64(3) || rule != rows.text(4) { changes.append((rows.int64(0) ?? 0, id, rule)) }
+    }
+    try withIndexes(of: "source_person", rebuiltIf: changes.count > total / 4) {
+      let update = try db.cachedStatement(sql: "UPDATE source_person SET person_id = ?, link_rule = ? WHERE rowid = ?")
+      for change in changes {
+        var row = RawInsert(update)
+        row.bind(change.id)
+        row.bind(change.rule)
+        row.bind(change.rowid)
+        try row.run(db)
+      }
     }
     try db.execute(sql: "DELETE FROM person")
-    let insert = try db.cachedStatement(
-      sql: "INSERT INTO person(person_id, person_key, sex, birth_year, nationality, records) VALUES (?,?,?,?,?,?)")
-    for p in persons {
-      var row = RawInsert(insert)
-      row.bind(p.id)
-      row.bind(p.key)
-      row.bind(p.sex.rawValue)
-      row.bind(p.birthYear)
-      row.bind(p.nationality)
-      row.bind(p.records)
-      try row.run(db)
+    try withIndexes(of: "person", rebuiltIf: persons.count > 10_000) {
+      let insert = try db.cachedStatement(
+        sql: "INSERT INTO person(person_id, person_key, sex, birth_year, nationality, records) VALUES (?,?,?,?,?,?)")
+      for p in persons {
+        var row = RawInsert(insert)
+        row.bind(p.id)
+        row.bind(p.key)
+        row.bind(p.sex.rawValue)
+        row.bind(p.birthYear)
+        row.bind(p.nationality)
+        row.bind(p.records)
+        try row.run(db)
+      }
     }
     let event = try db.cachedStatement(
       sql: "INSERT INTO person_id_event(run_id, kind, old_person_id, new_person_id) VALUES (?,?,?,?)")
     for e in events { try event.execute(arguments: [runID, e.kind, e.old, e.new]) }
+  }
+
+  /// Runs `body`, which writes many rows of `table`; with `rebuiltIf`, the table's own
+  /// indexes are dropped first and built again after. Why: an index built once from sorted
+  /// keys is far cheaper than one entry placed at a random spot per row (the person ids and
+  /// keys of a first load are in no order the table has). Inside the run's transaction, so a
+  /// crash leaves the indexes as they were.
+  func withIndexes(of table: String, rebuiltIf rebuild: Bool, _ body: () throws -> Void) throws {
+    guard rebuild else { return try body() }
+    let indexes = try Row.fetchAll(
+      db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+      arguments: [table]
+    ).map { (name: $0["name"] as String, sql: $0["sql"] as String) }
+    for index in indexes { try db.execute(sql: "DROP INDEX \"\(index.name)\"") }
+    try body()
+    for index in indexes { try db.execute(sql: index.sql) }
   }
 
   // MARK: Queries for reports and checks

@@ -46,16 +46,18 @@ extension PipelineRunner {
     let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
     var rules: [String: String] = [:]
     for (i, reason) in result.reasons { rules[stored[i].key] = reason }
+    let personIDs = result.clusters.map { ids.assignment[stored[$0[0]].key]! }
+    let keys = pseudonyms.keys(for: personIDs)
     var persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)] = []
-    for cluster in result.clusters {
+    persons.reserveCapacity(result.clusters.count)
+    for (c, cluster) in result.clusters.enumerated() {
       let members = cluster.map { stored[$0] }
-      let id = ids.assignment[members[0].key]!
       let knownSexes: [Sex] = members.map(\.sex).filter { $0 != .unknown }
       let sex: Sex = Self.mostCommon(knownSexes.map(\.rawValue)).flatMap { Sex(rawValue: $0) } ?? .unknown
       let years: [Int] = members.compactMap { $0.birthDate?.year }
       let nationalities: [String] = members.compactMap(\.nationality)
       persons.append(
-        (id, pseudonyms.key(for: id), sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
+        (personIDs[c], keys[c], sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
     }
     try load.writePersons(
       assignment: ids.assignment, rules: rules, persons: persons,
@@ -75,6 +77,8 @@ extension PipelineRunner {
 
   /// The most frequent value (ties: the smallest), nil for none.
   static func mostCommon<T: Hashable & Comparable>(_ values: [T]) -> T? {
+    // Most persons have one record: no dictionary for them.
+    if values.count <= 1 { return values.first }
     var counts: [T: Int] = [:]
     for v in values { counts[v, default: 0] += 1 }
     return counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
