@@ -132,6 +132,56 @@ struct ProbabilisticLinkTests {
     #expect(e.f1 >= 0.999)
   }
 
+  @Test("candidate pairs: the union of the blocking rules, each pair once; training-only pairs apart")
+  func candidatePairs() throws {
+    guard let data = try Self.febrl("febrl2") else {
+      Issue.record("../shared/data/febrl/febrl2.csv is missing")
+      return
+    }
+    var config = try LinkageConfig.load(file: TestSupport.path("Benchmarks/febrl.yml"))
+    // Small blocks only, so that skipping oversized blocks is exercised too, and a training
+    // rule whose pairs are partly not candidates.
+    config.maxBlockSize = 12
+    config.training = [[LinkageConfig.KeyPart(field: 8, transform: .prefix3)]]
+    let n = 1500
+    let columns = data.columns.map { Array($0.prefix(n)) }
+    let linker = ProbabilisticLinker(config: config)
+    let records = PreparedRecords(columns: columns, config: config)
+    let blocks = linker.ruleBlocks(records)
+    let candidates = CandidatePairs(rules: blocks, candidateRules: config.blocking.count, count: n)
+    var found: [Set<Int>] = [[], []]
+    var repeats = 0
+    for unit in candidates.units {
+      candidates.forEachPair(in: unit) { a, b, _ in
+        #expect(a < b)
+        if !found[unit.rule < config.blocking.count ? 0 : 1].insert(a * n + b).inserted { repeats += 1 }
+      }
+    }
+    // The same by brute force over all pairs: a rule pairs two records whose keys are equal
+    // and whose block is not larger than the maximum.
+    let keys = (config.blocking + config.training).map { rule -> [Int32] in
+      let k = linker.blockingKeys(rule, records)
+      var sizes: [Int32: Int] = [:]
+      for x in k where x >= 0 { sizes[x, default: 0] += 1 }
+      return k.map { $0 >= 0 && sizes[$0]! <= config.maxBlockSize ? $0 : -1 }
+    }
+    var expected: [Set<Int>] = [[], []]
+    for a in 0..<n {
+      for b in (a + 1)..<n {
+        let paired = keys.map { $0[a] >= 0 && $0[a] == $0[b] }
+        if paired.prefix(config.blocking.count).contains(true) {
+          expected[0].insert(a * n + b)
+        } else if paired.suffix(config.training.count).contains(true) {
+          expected[1].insert(a * n + b)
+        }
+      }
+    }
+    #expect(repeats == 0)
+    #expect(found[0] == expected[0])
+    #expect(found[1] == expected[1])
+    #expect(!expected[1].isEmpty && expected[0].count > 1000)
+  }
+
   @Test("steward decisions: must-link joins, cannot-link separates")
   func decisions() throws {
     let config = try LinkageConfig.parse(try YAMLNode.parse(Self.settings, file: "link.yml"))
