@@ -538,7 +538,7 @@ public struct LoadSession {
         FROM source_person sp LEFT JOIN identity i ON i.source = sp.source AND i.local_id = sp.local_id
         ORDER BY sp.source, sp.local_id
         """)
-    var rows = RawRows(statement)
+    let rows = RawRows(statement)
     var out: [StoredPerson] = []
     while try rows.next(db) {
       out.append(
@@ -572,7 +572,7 @@ public struct LoadSession {
     // Only the rows whose person or reason changed, by rowid in rowid order: a night that
     // keeps every person writes nothing here, and a first load walks the table once.
     let current = try db.makeStatement(sql: "SELECT rowid, source, local_id, person_id, link_rule FROM source_person")
-    var rows = RawRows(current)
+    let rows = RawRows(current)
     var changes: [(rowid: Int64, id: Int64?, rule: String?)] = []
     var total = 0
     while try rows.next(db) {
