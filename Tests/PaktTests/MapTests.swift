@@ -96,7 +96,9 @@ struct NormalizerTests {
     #expect(v == cents)
   }
 
-  @Test("unreadable money is invalid, never guessed", arguments: ["viel", "1.23.4,5", "12,345,6"])
+  @Test(
+    "unreadable money is invalid, never guessed",
+    arguments: ["viel", "1.23.4,5", "12,345,6", "99999999999999999", "99999999999999999999,00"])
   func badMoney(text: String) {
     guard case .invalid = MoneyNormalizer.parse(text) else {
       Issue.record("should be invalid: \(text)")
