@@ -52,11 +52,36 @@ public struct PartialDate: Sendable, Hashable, Codable, Comparable, CustomString
 
   /// ISO 8601 text, as precise as the date is: "1990-03-07", "1990-03" or "1990".
   public var iso: String {
-    let y = String(format4: year)
-    guard let month else { return y }
-    let m = String(format2: month)
-    guard let day else { return "\(y)-\(m)" }
-    return "\(y)-\(m)-\(String(format2: day))"
+    // Years 0…9999 with months and days 1…99 are written digit by digit into the String's
+    // inline storage. Why: three Strings and an interpolation per date were a few percent
+    // of the load stage's writer (perf), which writes several dates per record.
+    guard (0...9999).contains(year), (month ?? 1) >= 0, (month ?? 1) <= 99, (day ?? 1) >= 0, (day ?? 1) <= 99 else {
+      let y = String(format4: year)
+      guard let month else { return y }
+      let m = String(format2: month)
+      guard let day else { return "\(y)-\(m)" }
+      return "\(y)-\(m)-\(String(format2: day))"
+    }
+    let count = month == nil ? 4 : day == nil ? 7 : 10
+    return String(unsafeUninitializedCapacity: count) { out in
+      func put(_ value: Int, _ digits: Int, at start: Int) {
+        var v = value
+        for i in stride(from: start + digits - 1, through: start, by: -1) {
+          out[i] = UInt8(48 + v % 10)
+          v /= 10
+        }
+      }
+      put(year, 4, at: 0)
+      if let month {
+        out[4] = 45  // "-"
+        put(month, 2, at: 5)
+        if let day {
+          out[7] = 45
+          put(day, 2, at: 8)
+        }
+      }
+      return count
+    }
   }
 
   public var description: String { iso }

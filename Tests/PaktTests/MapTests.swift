@@ -82,6 +82,23 @@ struct NormalizerTests {
     #expect(s == expected)
   }
 
+  @Test("ISO dates are written as precise as they are known, zero-padded")
+  func isoDates() {
+    for year in [0, 7, 99, 1972, 2024, 9999, 12_345] {
+      for month in [nil, 1, 9, 12] as [Int?] {
+        for day in [nil, 1, 9, 31] as [Int?] {
+          let date = PartialDate(year: year, month: month, day: day)
+          var expected = String(format: "%04d", year)
+          if let month {
+            expected += String(format: "-%02d", month)
+            if let day { expected += String(format: "-%02d", day) }
+          }
+          #expect(date.iso == expected)
+        }
+      }
+    }
+  }
+
   @Test(
     "money to euro cents",
     arguments: [
