@@ -73,7 +73,7 @@ public struct ProbabilisticLinker: Sendable {
     let (clusters, joined) = cluster(count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink)
     return LinkOutput(
       clusters: clusters, pairs: pairs, model: model,
-      candidatePairs: compared.prefix { $0.candidates }.reduce(0) { $0 + $1.counts.reduce(0, +) },
+      candidatePairs: compared.filter(\.candidates).reduce(0) { $0 + $1.counts.reduce(0, +) },
       skippedBlocks: skipped, clusterProbability: joined,
       scoring: LinkOutput.Scoring(comparator: comparator, scorer: scorer))
   }

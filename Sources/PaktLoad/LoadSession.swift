@@ -35,7 +35,17 @@ public struct LoadSession {
 
   /// Runs `body` in a savepoint: `false` from `body`, or a throw, undoes what it wrote.
   public func savepoint(_ body: () throws -> Bool) throws {
-    try db.inSavepoint { try body() ? .commit : .rollback }
+    do {
+      try db.inSavepoint {
+        if try body() { return .commit }
+        // Persons the undone part loaded are no longer there to vouch for participations.
+        prepared.knownPersons = [:]
+        return .rollback
+      }
+    } catch {
+      prepared.knownPersons = [:]
+      throw error
+    }
   }
 
   // MARK: Replacing a source

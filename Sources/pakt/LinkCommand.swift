@@ -153,8 +153,9 @@ struct LinkCommand: ParsableCommand {
     var rows: [[String]]
   }
 
-  /// `x` (0…1) with `digits` decimals, as `%.{digits}f` writes it. Why: `String(format:)`
-  /// took seconds for a million cluster lines.
+  /// `x` (0…1) rounded to `digits` decimals, as `%.{digits}f` writes it (a value exactly
+  /// halfway may round the other way). Why: `String(format:)` took seconds for a million
+  /// cluster lines.
   static func fixed(_ x: Double, digits: Int) -> String {
     var scale = 1
     for _ in 0..<digits { scale *= 10 }
