@@ -1,3 +1,5 @@
+import PaktCore
+
 /// An element or attribute name with its namespace URI.
 public struct XMLName: Sendable, Hashable {
   public var name: String
@@ -379,20 +381,5 @@ public struct XMLPath: Sendable, Hashable, CustomStringConvertible {
   public func matchesElement(name: String, namespaceURI: String?) -> Bool {
     guard steps.count == 1, attribute == nil, let step = steps.first else { return false }
     return step.name == name && (step.namespaceURI == nil || step.namespaceURI == namespaceURI)
-  }
-}
-
-extension String {
-  /// Without leading and trailing spaces, tabs and line breaks.
-  func trimmingWhitespace() -> String {
-    // Most values start and end with a visible ASCII character: then no Unicode property
-    // lookup and no copy (the lookups were a tenth of mapping a 300,000-person corpus, perf).
-    if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
-      return self
-    }
-    let scalars = unicodeScalars
-    guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-    let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
-    return String(scalars[first...last])
   }
 }

@@ -175,9 +175,6 @@ struct Comparator: Sendable {
     return 6
   }
 
-  /// The same on parsed dates.
-  static func dateLevel(_ x: PartialDate, _ y: PartialDate) -> UInt8 { dateLevel(packed(x), packed(y)) }
-
   /// One digit of the written date (YYYYMMDD) wrong, or two neighbouring digits swapped.
   ///
   /// On the digits themselves: building the ISO text of both dates for an edit distance was

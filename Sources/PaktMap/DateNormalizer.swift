@@ -157,18 +157,3 @@ public struct DateNormalizer: Sendable {
     }
   }
 }
-
-extension String {
-  /// Without leading and trailing white space (including non-breaking spaces).
-  func trimmingWhitespace() -> String {
-    // Most values start and end with a visible ASCII character: then no Unicode property
-    // lookup and no copy (the lookups were a tenth of mapping a 300,000-person corpus, perf).
-    if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
-      return self
-    }
-    let scalars = unicodeScalars
-    guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-    let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
-    return String(scalars[first...last])
-  }
-}
