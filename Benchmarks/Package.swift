@@ -28,6 +28,12 @@ let package = Package(
       dependencies: [.product(name: "PaktStages", package: "pakt")],
       path: "Tools/RawInsertLimit"
     ),
+    // Reader throughput without the benchmark harness's interposers, as a cross check.
+    .executableTarget(
+      name: "ReaderThroughput",
+      dependencies: [.product(name: "PaktStages", package: "pakt")],
+      path: "Tools/ReaderThroughput"
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -26,8 +26,14 @@ final class ChunkedFile {
       throw ExtractError.unreadable(
         "cannot open the file (\(String(cString: strerror(errno))))", fix: "check that it exists and is readable")
     }
-    self.chunkSize = chunkSize
-    buffer = [UInt8](repeating: 0, count: chunkSize)
+    // A small file gets a small chunk: readers size their own buffers from it.
+    var info = stat()
+    var size = chunkSize
+    if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG {
+      size = min(chunkSize, max(4096, Int(info.st_size) + 64))
+    }
+    self.chunkSize = size
+    buffer = [UInt8](repeating: 0, count: size)
   }
 
   deinit { close(fd) }
@@ -47,6 +53,18 @@ final class ChunkedFile {
     bytesRead += count
     buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<count])) }
     return true
+  }
+
+  /// Reads up to `target.count` bytes of the file straight into `target`; 0 at the end.
+  func readChunk(into target: UnsafeMutableRawBufferPointer) throws -> Int {
+    var n: Int
+    repeat { n = read(fd, target.baseAddress, target.count) } while n < 0 && errno == EINTR
+    if n < 0 {
+      throw ExtractError.unreadable(
+        "read error (\(String(cString: strerror(errno))))", fix: "check the disk and the file")
+    }
+    bytesRead += n
+    return n
   }
 
   /// The first `count` bytes of a file (for sniffing).

@@ -164,6 +164,37 @@ struct CSVTests {
     #expect(m.kind == "ragged row" && m.line == 3)
   }
 
+  /// The reader reads UTF-8 as it is and validates each field that is not ASCII, so every
+  /// kind of bad sequence must be caught there, in a short (inline) field, a long one and a
+  /// quoted one, also when the chunk boundary cuts the sequence.
+  @Test(
+    "each kind of invalid UTF-8 rejects its row, wherever it sits",
+    arguments: [
+      [0xC3, 0x28], [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80],
+      [0xFF], [0xE2, 0x82],
+    ] as [[UInt8]])
+  func invalidUTF8Kinds(_ bad: [UInt8]) throws {
+    for chunk in [3, 7, 1 << 20] {
+      let short = Array("1;x".utf8) + bad + Array("y;ok\n".utf8)
+      let long = Array("2;Integrationskurs ".utf8) + bad + Array(" Stufe zwei;ok\n".utf8)
+      let quoted = Array("3;\"a;".utf8) + bad + Array("\";ok\n".utf8)
+      let bytes = Array("id;text;z\n".utf8) + short + long + quoted + Array("4;Größe ä € 😀;ok\n".utf8)
+      let path = TestSupport.write(bytes, to: "f.csv", in: TestSupport.scratch())
+      var reader = try CSVReader(path: path, dialect: CSVDialect(encoding: .utf8, delimiter: UInt8(ascii: ";")))
+      reader.chunkSizeForTesting = chunk
+      let records = try reader.collect()
+      #expect(records.count == 4)
+      for (i, record) in records.prefix(3).enumerated() {
+        guard case .malformed(let m) = record else {
+          Issue.record("bytes \(bad) in row \(i + 1) loaded (chunk \(chunk)): \(record)")
+          continue
+        }
+        #expect(m.kind == "invalid encoding" && m.line == i + 2)
+      }
+      #expect(records.count == 4 && fields(records[3]) == ["4", "Größe ä € 😀", "ok"])
+    }
+  }
+
   @Test("invalid UTF-8 in a UTF-8 file rejects that row with its line")
   func invalidUTF8() throws {
     let bytes = Array("a,b\n1,ok\n".utf8) + [0x32, 0x2C, 0xC3, 0x28, 0x0A] + Array("3,ok\n".utf8)
