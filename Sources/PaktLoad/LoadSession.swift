@@ -39,11 +39,11 @@ public struct LoadSession {
       try db.inSavepoint {
         if try body() { return .commit }
         // Persons the undone part loaded are no longer there to vouch for participations.
-        prepared.knownPersons = [:]
+        prepared.knownPersons = []
         return .rollback
       }
     } catch {
-      prepared.knownPersons = [:]
+      prepared.knownPersons = []
       throw error
     }
   }
@@ -52,7 +52,7 @@ public struct LoadSession {
 
   /// Deletes everything a source's earlier delivery loaded (rows, rejects, misses, ledger).
   public func replaceSource(_ source: String) throws {
-    prepared.knownPersons[source] = nil
+    prepared.knownPersons = []
     for table in Self.recordTables + ["reject", "normalization_miss", "delivery"] {
       try db.execute(sql: "DELETE FROM \(table) WHERE source = ?", arguments: [source])
     }
@@ -145,7 +145,7 @@ public struct LoadSession {
     insert.bind(p.lineage.line)
     insert.bind(p.lineage.path)
     try insert.run(db)
-    prepared.knownPersons[p.source, default: []].insert(p.localID)
+    prepared.knownPersons.insert(.person(source: p.source, localID: p.localID))
     guard db.changesCount > 0 else { return false }
     // Names, the full date of birth and identifiers: in the identity vault only.
     let identity = try prepared.statement(
@@ -298,7 +298,7 @@ public struct LoadSession {
   public func notePersonReference(participationID: Int64, source: String, personLocalID: String, raw: () -> String?)
     throws
   {
-    if prepared.knownPersons[source]?.contains(personLocalID) == true { return }
+    if prepared.knownPersons.contains(.person(source: source, localID: personLocalID)) { return }
     guard let raw = raw() else { return }
     if !prepared.pendingTableReady {
       try db.execute(
@@ -331,7 +331,7 @@ public struct LoadSession {
         """, arguments: [source])
     for row in rows { try db.execute(sql: "DELETE FROM participation WHERE id = ?", arguments: [row["id"] as Int64]) }
     try db.execute(sql: "DELETE FROM pending_ref")
-    prepared.knownPersons[source] = nil
+    prepared.knownPersons = []
     return rows.map { ($0["file"], $0["line"], $0["person_local_id"], ($0["raw"] as String?) ?? "") }
   }
 
@@ -681,11 +681,11 @@ final class PreparedStatements {
     case sourcePerson, identity, participation, residence, potential, caseFact, pendingReference
   }
   private var slots = [Statement?](repeating: nil, count: Slot.allCases.count)
-  /// Per source, the person ids that have a person record in the delivery being loaded: a
+  /// The person records (source and id, byte for byte) of the delivery being loaded: a
   /// participation naming one of them cannot end up an orphan, so its raw text need not be
   /// kept aside (keeping every participation's raw text in a temporary table cost a write per
   /// participation).
-  var knownPersons: [String: Set<String>] = [:]
+  var knownPersons: Set<RowKey> = []
   var pendingTableReady = false
 
   func statement(_ slot: Slot, _ db: Database, _ sql: String) throws -> Statement {

@@ -1,0 +1,74 @@
+import Foundation
+import PaktCore
+import PaktLoad
+import Testing
+
+@Suite("Load: repeated rows and person references")
+struct LoadTests {
+  /// A row repeated by a later record loads once; ids that differ only in their Unicode form
+  /// are two records, as SQLite compares them; a rolled-back savepoint's rows load again.
+  @Test("a repeat loads once, by bytes; a rollback's rows load again")
+  func repeatsSkippedExactly() throws {
+    let warehouse = try Warehouse(path: "\(TestSupport.scratch())/warehouse.sqlite")
+    let at = Lineage(file: "f.csv", line: 2)
+    try warehouse.transaction { load in
+      func person(_ id: String) throws -> Bool {
+        try load.insert(SourcePersonRecord(source: "ulm", localID: id, familyName: "Test", lineage: at))
+      }
+      // "Ä1" precomposed and decomposed: equal Strings in Swift, two keys for SQLite.
+      #expect(try person("\u{C4}1") == true)
+      #expect(try person("\u{C4}1") == false)
+      #expect(try person("A\u{308}1") == true)
+      func residence(_ place: String, from: PartialDate?) throws -> Bool {
+        try load.insert(
+          Residence(source: "ulm", personLocalID: "\u{C4}1", municipality: place, from: from, lineage: at))
+      }
+      #expect(try residence("Ulm", from: nil) == true)
+      #expect(try residence("Ulm", from: nil) == false)
+      #expect(try residence("Ulm", from: PartialDate(year: 2024, month: 3, day: 1)) == true)
+      #expect(try residence("Ulm\u{E9}", from: nil) == true)
+      #expect(try residence("Ulme\u{301}", from: nil) == true)
+      func potential(_ value: String) throws -> Bool {
+        try load.insert(
+          Potential(source: "ulm", personLocalID: "\u{C4}1", kind: .languageLevel, value: value, lineage: at))
+      }
+      #expect(try potential("B1") == true)
+      #expect(try potential("B1") == false)
+      #expect(try potential("B1 ") == true)
+      // What a rolled-back savepoint loaded is gone, and loads again.
+      try load.savepoint { () throws -> Bool in
+        #expect(try person("X") == true)
+        #expect(try potential("C1") == true)
+        return false
+      }
+      #expect(try person("X") == true)
+      #expect(try potential("C1") == true)
+      #expect(try person("X") == false)
+    }
+    let counts = try warehouse.tableCounts()
+    #expect(counts["source_person"] == 3)
+    #expect(counts["identity"] == 3)
+    #expect(counts["residence"] == 4)
+    #expect(counts["potential"] == 3)
+  }
+
+  /// A participation naming a person id that differs from a loaded one only in its Unicode form
+  /// is an orphan for SQLite, so its raw text must have been kept for the reject.
+  @Test("an orphan whose id equals a loaded one only as a Swift String keeps its raw text")
+  func orphanByBytes() throws {
+    let warehouse = try Warehouse(path: "\(TestSupport.scratch())/warehouse.sqlite")
+    try warehouse.transaction { load in
+      let at = Lineage(file: "f.csv", line: 2)
+      try load.insert(SourcePersonRecord(source: "ulm", localID: "\u{C4}1", lineage: at))
+      let named = Participation(
+        source: "ulm", personLocalID: "A\u{308}1", programName: "Sprachkurs", lineage: Lineage(file: "f.csv", line: 3))
+      let id = try load.insert(named)
+      try load.notePersonReference(
+        participationID: id, source: "ulm", personLocalID: named.personLocalID, raw: { "A\u{308}1;Sprachkurs" })
+      let orphans = try load.removeOrphanParticipations(source: "ulm")
+      #expect(orphans.count == 1)
+      #expect(orphans.first?.raw == "A\u{308}1;Sprachkurs")
+      #expect(orphans.first?.line == 3)
+    }
+  }
+}
