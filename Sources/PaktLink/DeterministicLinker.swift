@@ -1,3 +1,4 @@
+import Foundation
 import PaktCore
 
 /// What the linker needs to know of a source person record.
@@ -73,8 +74,9 @@ public struct DeterministicLinker: Sendable {
     // 2. Name key with full date of birth; 3. name key and year where a date is a placeholder.
     var byNameDate: [String: [Int]] = [:]
     var byNameYear: [String: [Int]] = [:]
+    let names = Self.nameKeys(records)
     for (i, r) in records.enumerated() {
-      let name = NameKey.make(family: r.familyName, given: r.givenName)
+      let name = names[i]
       guard !name.isEmpty, let date = r.birthDate else { continue }
       if date.precision == .day { byNameDate["\(name)|\(date.iso)", default: []].append(i) }
       byNameYear["\(name)|\(date.year)", default: []].append(i)
@@ -94,6 +96,23 @@ public struct DeterministicLinker: Sendable {
     for i in records.indices { clusters[uf.find(i), default: []].append(i) }
     let sorted = clusters.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
     return LinkResult(clusters: sorted, reasons: reasons, candidatePairs: pairs)
+  }
+
+  /// Each record's name key, on all cores: on one core the keys took about a quarter of the
+  /// pipeline's link stage with the rules (perf, 327,124 records).
+  static func nameKeys(_ records: [LinkRecord]) -> [String] {
+    var out = [String](repeating: "", count: records.count)
+    let chunk = 4096
+    out.withUnsafeMutableBufferPointer { buffer in
+      // Each chunk writes only its own slice.
+      nonisolated(unsafe) let target = buffer
+      DispatchQueue.concurrentPerform(iterations: (records.count + chunk - 1) / chunk) { c in
+        for i in (c * chunk)..<min(records.count, (c + 1) * chunk) {
+          target[i] = NameKey.make(family: records[i].familyName, given: records[i].givenName)
+        }
+      }
+    }
+    return out
   }
 
   /// Splits a group so that no part holds both a known male and a known female record.
