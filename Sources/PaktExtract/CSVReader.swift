@@ -137,8 +137,9 @@ public struct CSVReader: PaktCursor {
       position = 0
     }
     let chunk = file.chunkSize
-    // Room for a chunk in the worst case (3 UTF-8 bytes per input byte).
-    let room = 3 * chunk + 16
+    // Room for a chunk as it is (UTF-8) or in the worst case (3 UTF-8 bytes per input byte).
+    let utf8 = dialect.encoding == .utf8 || dialect.encoding == .utf8BOM
+    let room = (utf8 ? chunk : 3 * chunk) + 16
     if buffer.count - end < room { grow(to: end + room) }
     var buffer = self.buffer
     self.buffer = []
