@@ -1,4 +1,3 @@
-import Foundation
 import PaktCore
 
 /// What the linker needs to know of a source person record.
@@ -74,7 +73,9 @@ public struct DeterministicLinker: Sendable {
     // 2. Name key with full date of birth; 3. name key and year where a date is a placeholder.
     var byNameDate: [String: [Int]] = [:]
     var byNameYear: [String: [Int]] = [:]
-    let names = Self.nameKeys(records)
+    // On all cores: on one core the keys took about a quarter of the pipeline's link stage
+    // with the rules (perf, 327,124 records).
+    let names = records.concurrentMap { NameKey.make(family: $0.familyName, given: $0.givenName) }
     for (i, r) in records.enumerated() {
       let name = names[i]
       guard !name.isEmpty, let date = r.birthDate else { continue }
@@ -96,23 +97,6 @@ public struct DeterministicLinker: Sendable {
     for i in records.indices { clusters[uf.find(i), default: []].append(i) }
     let sorted = clusters.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
     return LinkResult(clusters: sorted, reasons: reasons, candidatePairs: pairs)
-  }
-
-  /// Each record's name key, on all cores: on one core the keys took about a quarter of the
-  /// pipeline's link stage with the rules (perf, 327,124 records).
-  static func nameKeys(_ records: [LinkRecord]) -> [String] {
-    var out = [String](repeating: "", count: records.count)
-    let chunk = 4096
-    out.withUnsafeMutableBufferPointer { buffer in
-      // Each chunk writes only its own slice.
-      nonisolated(unsafe) let target = buffer
-      DispatchQueue.concurrentPerform(iterations: (records.count + chunk - 1) / chunk) { c in
-        for i in (c * chunk)..<min(records.count, (c + 1) * chunk) {
-          target[i] = NameKey.make(family: records[i].familyName, given: records[i].givenName)
-        }
-      }
-    }
-    return out
   }
 
   /// Splits a group so that no part holds both a known male and a known female record.

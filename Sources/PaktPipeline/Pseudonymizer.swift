@@ -1,5 +1,4 @@
 import Crypto
-import Dispatch
 import Foundation
 import PaktCore
 
@@ -58,20 +57,9 @@ public struct Pseudonymizer {
 
   /// The keys of many person ids, computed on all cores (300,000 keys took a second on one).
   public func keys(for personIDs: [Int64]) -> [String] {
-    var out = [String](repeating: "", count: personIDs.count)
-    let chunk = 4096
-    out.withUnsafeMutableBufferPointer { buffer in
-      // Each chunk writes only its own slice; the secret is only read (SymmetricKey is
-      // immutable, but swift-crypto does not mark it Sendable).
-      nonisolated(unsafe) let target = buffer
-      nonisolated(unsafe) let pseudonymizer = self
-      DispatchQueue.concurrentPerform(iterations: (personIDs.count + chunk - 1) / chunk) { c in
-        for i in (c * chunk)..<min(personIDs.count, (c + 1) * chunk) {
-          target[i] = pseudonymizer.key(for: personIDs[i])
-        }
-      }
-    }
-    return out
+    // The secret is only read (SymmetricKey is immutable, but swift-crypto does not mark it
+    // Sendable).
+    personIDs.concurrentMap { key(for: $0) }
   }
 
   /// The pseudonym of a case manager: the same name in the same source gives the same key,
