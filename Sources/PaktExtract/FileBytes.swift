@@ -40,17 +40,8 @@ final class ChunkedFile {
 
   /// Calls `body` with the next chunk; returns false at the end of the file.
   func next(_ body: (UnsafeBufferPointer<UInt8>) -> Void) throws -> Bool {
-    let count = buffer.withUnsafeMutableBytes { raw -> Int in
-      var n: Int
-      repeat { n = read(fd, raw.baseAddress, raw.count) } while n < 0 && errno == EINTR
-      return n
-    }
-    if count < 0 {
-      throw ExtractError.unreadable(
-        "read error (\(String(cString: strerror(errno))))", fix: "check the disk and the file")
-    }
+    let count = try buffer.withUnsafeMutableBytes { try readChunk(into: $0) }
     if count == 0 { return false }
-    bytesRead += count
     buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<count])) }
     return true
   }
