@@ -18,18 +18,13 @@ struct RuleBlocks: Sendable {
   /// appearance, so the order (and everything computed from it) is the same on every run.
   init(keys: [Int32], maxBlockSize: Int) {
     let count = keys.count
-    var dense: [Int32: Int32] = [:]
+    var dense = Numbering<Int32>()
     var sizes: [Int] = []
     var raw = [Int32](repeating: -1, count: count)
     for r in 0..<count where keys[r] >= 0 {
-      if let id = dense[keys[r]] {
-        raw[r] = id
-        sizes[Int(id)] += 1
-      } else {
-        raw[r] = Int32(sizes.count)
-        dense[keys[r]] = Int32(sizes.count)
-        sizes.append(1)
-      }
+      let (id, isNew) = dense.number(keys[r])
+      raw[r] = id
+      if isNew { sizes.append(1) } else { sizes[Int(id)] += 1 }
     }
     var renumber = [Int32](repeating: -1, count: sizes.count)
     var kept = 0
@@ -195,20 +190,13 @@ extension ProbabilisticLinker {
     var keys = Self.keyPart(rule[0], records)
     for part in rule.dropFirst() {
       let next = Self.keyPart(part, records)
-      var numbers: [UInt64: Int32] = [:]
+      var numbers = Numbering<UInt64>()
       for r in 0..<records.count {
         guard keys[r] >= 0, next[r] >= 0 else {
           keys[r] = -1
           continue
         }
-        let pair = UInt64(UInt32(keys[r])) << 32 | UInt64(UInt32(next[r]))
-        if let n = numbers[pair] {
-          keys[r] = n
-        } else {
-          let n = Int32(numbers.count)
-          numbers[pair] = n
-          keys[r] = n
-        }
+        keys[r] = numbers.number(UInt64(UInt32(keys[r])) << 32 | UInt64(UInt32(next[r]))).number
       }
     }
     return keys

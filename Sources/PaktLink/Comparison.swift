@@ -28,7 +28,7 @@ struct Comparator: Sendable {
     swapPartner = config.fields.map { f in f.swapWith.flatMap { s in config.fields.firstIndex { $0.name == s } } }
     kinds = records.fields.map(\.kind)
     width = 2 * records.fields.count
-    var numbers: [[UInt8]: Int32] = [:]
+    var numbers = Numbering<[UInt8]>()
     var text: [UInt8] = []
     var textStart = [0]
     var rows = [Int32](repeating: -1, count: records.count * width)
@@ -39,11 +39,11 @@ struct Comparator: Sendable {
       }
       // One numbering for all fields, so that a swapped name is an equal number.
       let global = field.values.texts.map { bytes -> Int32 in
-        if let n = numbers[bytes] { return n }
-        let n = Int32(numbers.count)
-        numbers[bytes] = n
-        text += bytes
-        textStart.append(text.count)
+        let (n, isNew) = numbers.number(bytes)
+        if isNew {
+          text += bytes
+          textStart.append(text.count)
+        }
         return n
       }
       for r in 0..<records.count {

@@ -14,14 +14,12 @@ struct KeyColumn: Sendable {
   /// Numbers `key(item)` for each of `items` (nil or empty: no key) and gives record `r` the
   /// number of its item `of[r]` (-1: none).
   init<T>(items: [T], of: [Int32], key: (T) -> [UInt8]?) {
-    var numbers: [[UInt8]: Int32] = [:]
+    var numbers = Numbering<[UInt8]>()
     var texts: [[UInt8]] = []
     let itemIDs = items.map { item -> Int32 in
       guard let bytes = key(item), !bytes.isEmpty else { return -1 }
-      if let n = numbers[bytes] { return n }
-      let n = Int32(texts.count)
-      numbers[bytes] = n
-      texts.append(bytes)
+      let (n, isNew) = numbers.number(bytes)
+      if isNew { texts.append(bytes) }
       return n
     }
     self.ids = of.map { $0 < 0 ? -1 : itemIDs[Int($0)] }
@@ -82,14 +80,12 @@ struct PreparedRecords: Sendable {
       else { continue }
       let own = prepared[f].translit
       let other = prepared[p].translit
-      var pairNumbers: [UInt64: Int32] = [:]
+      var pairNumbers = Numbering<UInt64>()
       var pairs: [(Int32, Int32)] = []
       let pairIDs = (0..<count).map { r -> Int32 in
         let key = UInt64(UInt32(bitPattern: own.ids[r])) << 32 | UInt64(UInt32(bitPattern: other.ids[r]))
-        if let n = pairNumbers[key] { return n }
-        let n = Int32(pairs.count)
-        pairNumbers[key] = n
-        pairs.append((own.ids[r], other.ids[r]))
+        let (n, isNew) = pairNumbers.number(key)
+        if isNew { pairs.append((own.ids[r], other.ids[r])) }
         return n
       }
       prepared[f].nameset = KeyColumn(items: pairs, of: pairIDs) { x, y in
@@ -101,17 +97,15 @@ struct PreparedRecords: Sendable {
 
   static func prepare(_ raw: [String?], _ spec: LinkageConfig.Field, count: Int) -> PreparedField {
     // Each distinct text once.
-    var numbers: [String: Int32] = [:]
+    var numbers = Numbering<String>()
     var distinct: [String] = []
     let ids = raw.map { text -> Int32 in
       guard let text, !text.isEmpty else { return -1 }
-      if let n = numbers[text] { return n }
-      let n = Int32(distinct.count)
-      numbers[text] = n
-      distinct.append(text)
+      let (n, isNew) = numbers.number(text)
+      if isNew { distinct.append(text) }
       return n
     }
-    numbers = [:]
+    numbers = Numbering()
     var field = PreparedField(kind: spec.kind)
     field.values = KeyColumn(items: distinct, of: ids) { text in
       switch spec.kind {
