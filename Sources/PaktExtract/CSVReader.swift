@@ -225,22 +225,37 @@ public struct CSVReader: PaktCursor {
       var fields = fieldBuffer
       fieldBuffer = []
       let end = self.end
-      let result = buffer.withUnsafeBufferPointer {
-        parseRecord(UnsafeBufferPointer(rebasing: $0[0..<end]), from: start, eof: atEOF, into: &fields)
+      // Room for the header's fields (more when a row turns out wider: parsed again).
+      let slots = max(header.count, fields.count, 8)
+      if fields.count < slots { fields.append(contentsOf: repeatElement("", count: slots - fields.count)) }
+      var result = ParseResult.needSlots
+      while case .needSlots = result {
+        let (eof, delimiter, quote) = (atEOF, dialect.delimiter, dialect.quote)
+        result = buffer.withUnsafeBufferPointer { buf in
+          fields.withUnsafeMutableBufferPointer {
+            Self.parseRecord(
+              UnsafeBufferPointer(rebasing: buf[0..<end]), from: start, eof: eof, delimiter: delimiter, quote: quote,
+              into: $0)
+          }
+        }
+        if case .needSlots = result { fields.append(contentsOf: repeatElement("", count: fields.count)) }
       }
+      if case .done(_, _, _, let count) = result, fields.count > count { fields.removeLast(fields.count - count) }
       fieldBuffer = fields
       switch result {
+      case .needSlots: preconditionFailure("parsed until the record fit")
       case .needMore:
         if atEOF || end - start > maxRecordBytes {
           return unclosedQuote(from: start)
         }
         _ = try fill()
         continue
-      case .done(let recordEnd, let newlines, let problem):
+      case .done(let recordEnd, let newlines, let problem, _):
         let startLine = line
         position = recordEnd
         line += newlines
-        if let problem {
+        if var problem {
+          if let field = problem.invalidField { problem = invalidEncoding(fieldIndex: field) }
           let rawEnd = min(recordEnd, end)
           return .malformed(
             MalformedRecord(
@@ -273,31 +288,43 @@ public struct CSVReader: PaktCursor {
   struct Problem {
     var kind: String
     var reason: String
+    /// Bytes of this field (0-based) are not valid in the file's encoding; the reason names
+    /// the column once the reader knows the header (`invalidEncoding(fieldIndex:)`).
+    var invalidField: Int? = nil
+
+    static func invalidEncoding(field: Int) -> Problem {
+      Problem(kind: "invalid encoding", reason: "", invalidField: field)
+    }
   }
 
   enum ParseResult {
     case needMore
-    case done(end: Int, newlines: Int, problem: Problem?)
+    /// The record has more fields than `slots` holds.
+    case needSlots
+    /// `fields` values were written to the front of `slots`.
+    case done(end: Int, newlines: Int, problem: Problem?, fields: Int)
   }
 
-  /// Parses one record starting at `from` into `fields`, overwriting the last row's values in
+  /// Parses one record starting at `from` into `slots`, overwriting the last row's values in
   /// place (assigning over a String is cheaper than the generic destruction of `removeAll`).
-  /// Returns `.needMore` when the buffer ends inside the record.
-  private func parseRecord(
-    _ buf: UnsafeBufferPointer<UInt8>, from: Int, eof: Bool, into fields: inout [String]
+  /// Returns `.needMore` when the buffer ends inside the record and `.needSlots` when the
+  /// record has more fields than `slots`; the caller then parses it again.
+  /// Static, so that the closures it runs in do not copy the reader (a copy of the whole
+  /// struct per row, callgrind).
+  private static func parseRecord(
+    _ buf: UnsafeBufferPointer<UInt8>, from: Int, eof: Bool, delimiter: UInt8, quote: UInt8,
+    into slots: UnsafeMutableBufferPointer<String>
   ) -> ParseResult {
-    let delimiter = dialect.delimiter
     let delimiterWord = UInt64(delimiter) &* Self.ones
     let lfWord = UInt64(10) &* Self.ones
     let crWord = UInt64(13) &* Self.ones
     let fast = SmallString.isAvailable
-    let quote = dialect.quote
     let n = buf.count
     var i = from
-    if fields.capacity < header.count { fields.reserveCapacity(max(header.count, 8)) }
     var count = 0
-    func put(_ value: String) {
-      if count < fields.count { fields[count] = value } else { fields.append(value) }
+    let slot = slots.baseAddress!
+    func put(_ value: consuming String) {
+      if fast { SmallString.store(value, into: slot + count) } else { slots[count] = value }
       count += 1
     }
     var newlines = 0
@@ -306,6 +333,7 @@ public struct CSVReader: PaktCursor {
 
     while true {
       // Start of a field.
+      if count == slots.count { return .needSlots }
       if i < n && buf[i] == quote {
         i += 1
         let contentStart = i
@@ -343,7 +371,7 @@ public struct CSVReader: PaktCursor {
           value = Self.makeField(buf, contentStart, i, ascii: high < 0x80, fast: fast)
         }
         i += 1
-        if value == nil && problem == nil { problem = invalidEncoding(fieldIndex: count) }
+        if value == nil && problem == nil { problem = Problem.invalidEncoding(field: count) }
         put(value ?? "")
         // After a closing quote: delimiter, end of line or end of input.
         if i < n && buf[i] != delimiter && buf[i] != 10 && buf[i] != 13 {
@@ -388,15 +416,25 @@ public struct CSVReader: PaktCursor {
           i += 1
         }
         if i >= n && !eof { return .needMore }
-        let value = Self.makeField(buf, fieldStart, i, ascii: high < 0x80, fast: fast)
-        if value == nil && problem == nil { problem = invalidEncoding(fieldIndex: count) }
-        put(value ?? "")
+        if fast && i - fieldStart <= 15 && fieldStart + 16 <= n {
+          // Short: built inline (see `SmallString`), without a trip through the standard library.
+          let start = buf.baseAddress! + fieldStart
+          if high < 0x80 || isValidUTF8(UnsafeBufferPointer(start: start, count: i - fieldStart)) {
+            SmallString.store(
+              words: SmallString.words(start, count: i - fieldStart, ascii: high < 0x80), into: slot + count)
+            count += 1
+          } else {
+            if problem == nil { problem = Problem.invalidEncoding(field: count) }
+            put("")
+          }
+        } else {
+          let value = Self.makeField(UnsafeBufferPointer(rebasing: buf[fieldStart..<i]), ascii: high < 0x80)
+          if value == nil && problem == nil { problem = Problem.invalidEncoding(field: count) }
+          put(value ?? "")
+        }
       }
       // End of field.
-      if i >= n {
-        if fields.count > count { fields.removeLast(fields.count - count) }
-        return .done(end: i, newlines: newlines, problem: problem)
-      }
+      if i >= n { return .done(end: i, newlines: newlines, problem: problem, fields: count) }
       let b = buf[i]
       if b == delimiter {
         i += 1
@@ -410,8 +448,7 @@ public struct CSVReader: PaktCursor {
       } else {
         i += 1
       }
-      if fields.count > count { fields.removeLast(fields.count - count) }
-      return .done(end: i, newlines: newlines + 1, problem: problem)
+      return .done(end: i, newlines: newlines + 1, problem: problem, fields: count)
     }
   }
 

@@ -227,6 +227,38 @@ struct CSVTests {
     #expect(count == 5000)
   }
 
+  @Test("rows kept by the caller keep their values; rows of any width are read whole")
+  func rowsKeptAndWide() throws {
+    // Short values (built inline) and long ones (with storage of their own) take turns in
+    // each column, so every kind of value overwrites every other in the reader's row.
+    var text = "id;name;note\n"
+    var expected: [[String]] = []
+    for i in 0..<300 {
+      let long = "Integrationskurs mit Kinderbetreuung Nr. \(i)"
+      let row = i % 2 == 0 ? ["\(i)", "Zoë", long] : ["\(i)", "Müller-Lüdenscheidt \(i)", "kurz"]
+      expected.append(row)
+      text += row.joined(separator: ";") + "\n"
+      if i == 150 { text += (0..<40).map { "wert\($0)" }.joined(separator: ";") + "\n" }
+    }
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(text, to: "wide.csv", in: dir)
+    for chunk in [5, 1 << 20] {
+      var reader = try CSVReader(path: path)
+      reader.chunkSizeForTesting = chunk
+      var records: [ExtractedRecord] = []
+      while let r = try reader.next() { records.append(r) }
+      #expect(records.count == 301)
+      let rows = records.compactMap { r -> [String]? in if case .row = r { return fields(r) } else { return nil } }
+      #expect(rows == expected)
+      let wide = records.compactMap { r -> MalformedRecord? in
+        if case .malformed(let m) = r { return m } else { return nil }
+      }
+      #expect(wide.count == 1)
+      #expect(wide.first?.kind == "ragged row" && wide.first?.line == 153)
+      #expect(wide.first?.raw == (0..<40).map { "wert\($0)" }.joined(separator: ";"))
+    }
+  }
+
   @Test("UTF-16LE tab-separated Excel text with BOM")
   func excelUnicodeText() throws {
     let text = "Name\tStaatsangehörigkeit\r\nHaddad\tsyrisch\r\n"

@@ -28,6 +28,9 @@ for _ in 0..<runs {
   }
   seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
 }
+// Every run in order on standard error: a machine whose speed drifts shows as a trend.
+FileHandle.standardError.write(
+  Data("runs (ms): \(seconds.map { String(Int($0 * 1000)) }.joined(separator: " "))\n".utf8))
 seconds.sort()
 let mb = bytes / 1e6
 print(
