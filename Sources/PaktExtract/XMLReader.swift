@@ -165,7 +165,7 @@ final class SAXState {
   /// Element names from the root to the current element (outside records).
   @exclusivity(unchecked) private var path: [String] = []
   /// The record being built.
-  @exclusivity(unchecked) private var builder = XMLTreeBuilder()
+  private let builder = XMLTreeBuilder()
   @exclusivity(unchecked) private var recordBase = ""
   @exclusivity(unchecked) private var recordPosition = 0
   /// The last record's ancestors and element path: sibling records reuse it.
