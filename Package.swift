@@ -90,6 +90,7 @@ let package = Package(
         // The command-line tests run the built `pakt` executable.
         "pakt",
         .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
   ],

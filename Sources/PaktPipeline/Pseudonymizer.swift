@@ -16,8 +16,22 @@ import PaktCore
 /// ```
 public struct Pseudonymizer {
   let secret: SymmetricKey
+  /// HMAC with the secret already keyed in, copied for each key: keying hashes the secret's
+  /// inner and outer pads, half of the work of every key (the link stage computes one per
+  /// person).
+  private let keyed: HMAC<SHA256>
 
-  public init(secret: SymmetricKey) { self.secret = secret }
+  public init(secret: SymmetricKey) {
+    self.secret = secret
+    keyed = HMAC<SHA256>(key: secret)
+  }
+
+  /// HMAC-SHA256 of `text` under the secret.
+  private func code(_ text: String) -> HMAC<SHA256>.MAC {
+    var mac = keyed
+    mac.update(data: Data(text.utf8))
+    return mac.finalize()
+  }
 
   /// The key from `PAKT_PSEUDONYM_KEY` (at least 32 characters), else from the configured
   /// file, which is created with 256 random bits (mode 0600) when it does not exist yet.
@@ -52,7 +66,7 @@ public struct Pseudonymizer {
 
   /// The pseudonymous key of a person id.
   public func key(for personID: Int64) -> String {
-    Fingerprint.hex(HMAC<SHA256>.authenticationCode(for: Data("pakt-person:\(personID)".utf8), using: secret))
+    Fingerprint.hex(code("pakt-person:\(personID)"))
   }
 
   /// The keys of many person ids, computed on all cores (300,000 keys took a second on one).
@@ -67,19 +81,17 @@ public struct Pseudonymizer {
   public func managerKey(source: String, name: String) -> String {
     let folded = name.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
     return String(
-      Fingerprint.hex(
-        HMAC<SHA256>.authenticationCode(for: Data("pakt-manager:\(source)/\(folded)".utf8), using: secret)
-      ).prefix(32))
+      Fingerprint.hex(code("pakt-manager:\(source)/\(folded)")).prefix(32))
   }
 
   /// The tombstone of an erased source record: unlinkable to the person without the secret.
   public func tombstone(source: String, localID: String) -> String {
-    Fingerprint.hex(HMAC<SHA256>.authenticationCode(for: Data("pakt-erased:\(source)/\(localID)".utf8), using: secret))
+    Fingerprint.hex(code("pakt-erased:\(source)/\(localID)"))
   }
 
   /// Identifies the secret without revealing it: stored in the warehouse to refuse a run with
   /// a different key, which would silently change every person key.
   public var fingerprint: String {
-    Fingerprint.hex(HMAC<SHA256>.authenticationCode(for: Data("pakt-key-fingerprint".utf8), using: secret))
+    Fingerprint.hex(code("pakt-key-fingerprint"))
   }
 }
