@@ -36,14 +36,16 @@ public struct LoadSession {
   /// Runs `body` in a savepoint: `false` from `body`, or a throw, undoes what it wrote.
   public func savepoint(_ body: () throws -> Bool) throws {
     do {
+      prepared.forgetWritten()
       try db.inSavepoint {
         if try body() { return .commit }
-        // Persons the undone part loaded are no longer there to vouch for participations.
-        prepared.knownPersons = []
+        // Rows the undone part loaded are no longer there (to vouch for participations, or
+        // to make a repeat redundant).
+        prepared.forgetWritten()
         return .rollback
       }
     } catch {
-      prepared.knownPersons = []
+      prepared.forgetWritten()
       throw error
     }
   }
@@ -52,7 +54,7 @@ public struct LoadSession {
 
   /// Deletes everything a source's earlier delivery loaded (rows, rejects, misses, ledger).
   public func replaceSource(_ source: String) throws {
-    prepared.knownPersons = []
+    prepared.forgetWritten()
     for table in Self.recordTables + ["reject", "normalization_miss", "delivery"] {
       try db.execute(sql: "DELETE FROM \(table) WHERE source = ?", arguments: [source])
     }
@@ -124,6 +126,7 @@ public struct LoadSession {
   /// (one row per participation repeats the person). Returns whether it was new.
   @discardableResult
   public func insert(_ p: SourcePersonRecord) throws -> Bool {
+    if prepared.lastPerson.repeats(p.source, p.localID) { return false }
     let statement = try prepared.statement(
       .sourcePerson, db,
       """
@@ -200,6 +203,12 @@ public struct LoadSession {
 
   @discardableResult
   public func insert(_ r: Residence) throws -> Bool {
+    let from = r.from?.iso
+    let to = r.to?.iso
+    // The key of `residence_unique`: ifnull(date, '') there, so nil and "" are the same.
+    if prepared.lastResidence.repeats(r.source, r.personLocalID, r.municipality, from ?? "", to ?? "") {
+      return false
+    }
     let statement = try prepared.statement(
       .residence, db,
       """
@@ -212,8 +221,8 @@ public struct LoadSession {
     insert.bind(r.personLocalID)
     insert.bind(r.municipality)
     insert.bind(r.ags)
-    insert.bind(r.from?.iso)
-    insert.bind(r.to?.iso)
+    insert.bind(from)
+    insert.bind(to)
     insert.bind(r.accommodation)
     insert.bind(r.lineage.file)
     insert.bind(r.lineage.line)
@@ -262,6 +271,11 @@ public struct LoadSession {
 
   @discardableResult
   public func insert(_ p: Potential) throws -> Bool {
+    let assessed = p.assessed?.iso
+    // The key of `potential_unique` (ifnull(assessed, '') there).
+    if prepared.lastPotential.repeats(p.source, p.personLocalID, p.kind.rawValue, p.value, assessed ?? "") {
+      return false
+    }
     let statement = try prepared.statement(
       .potential, db,
       """
@@ -273,7 +287,7 @@ public struct LoadSession {
     insert.bind(p.personLocalID)
     insert.bind(p.kind.rawValue)
     insert.bind(p.value)
-    insert.bind(p.assessed?.iso)
+    insert.bind(assessed)
     insert.bind(p.lineage.file)
     insert.bind(p.lineage.line)
     insert.bind(p.lineage.path)
@@ -298,7 +312,13 @@ public struct LoadSession {
   public func notePersonReference(participationID: Int64, source: String, personLocalID: String, raw: () -> String?)
     throws
   {
-    if prepared.knownPersons.contains(.person(source: source, localID: personLocalID)) { return }
+    // The person just written (the common case: a row's person, then its participation), or
+    // one written before in this delivery.
+    if prepared.lastPerson.matches(source, personLocalID)
+      || prepared.knownPersons.contains(.person(source: source, localID: personLocalID))
+    {
+      return
+    }
     guard let raw = raw() else { return }
     if !prepared.pendingTableReady {
       try db.execute(
@@ -687,11 +707,62 @@ final class PreparedStatements {
   /// participation).
   var knownPersons: Set<RowKey> = []
   var pendingTableReady = false
+  /// The unique key of the last person, residence and potential row written (inserted or
+  /// ignored as a repeat) since the savepoint began. A record repeats its person, residence
+  /// and language level on each of its participation rows; a repeat of the row just before is
+  /// answered from here, without a statement (binding and running the ignored insert).
+  var lastPerson = LastKey()
+  var lastResidence = LastKey()
+  var lastPotential = LastKey()
+
+  /// Forgets everything remembered about written rows (a savepoint undone or begun, a
+  /// source replaced).
+  func forgetWritten() {
+    knownPersons = []
+    lastPerson = LastKey()
+    lastResidence = LastKey()
+    lastPotential = LastKey()
+  }
 
   func statement(_ slot: Slot, _ db: Database, _ sql: String) throws -> Statement {
     if let statement = slots[slot.rawValue] { return statement }
     let statement = try db.makeStatement(sql: sql)
     slots[slot.rawValue] = statement
     return statement
+  }
+}
+
+/// The values of one unique key (up to five), compared byte for byte as SQLite's unique
+/// indexes compare them (Swift's `==` on Strings would take canonically equivalent spellings
+/// for the same). Plain properties rather than an array: an allocation and the reference
+/// counting per row cost as much as the statement it saves (perf, 300,000-person run).
+struct LastKey {
+  private var values = ("", "", "", "", "")
+  private var isSet = false
+
+  /// True when the key is byte for byte the remembered one; otherwise remembers it.
+  mutating func repeats(_ a: String, _ b: String, _ c: String = "", _ d: String = "", _ e: String = "") -> Bool {
+    if matches(a, b, c, d, e) { return true }
+    values = (a, b, c, d, e)
+    isSet = true
+    return false
+  }
+
+  func matches(_ a: String, _ b: String, _ c: String = "", _ d: String = "", _ e: String = "") -> Bool {
+    isSet && Self.sameBytes(a, values.0) && Self.sameBytes(b, values.1) && Self.sameBytes(c, values.2)
+      && Self.sameBytes(d, values.3) && Self.sameBytes(e, values.4)
+  }
+
+  @inline(__always)
+  static func sameBytes(_ a: String, _ b: String) -> Bool {
+    // The same two words are the same small string or the same storage: the same bytes.
+    if MemoryLayout<String>.size == 16
+      && unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self)
+    {
+      return true
+    }
+    var a = a
+    var b = b
+    return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && x.elementsEqual(y) } }
   }
 }
