@@ -135,7 +135,7 @@ public struct LoadSession {
       VALUES (?,?,?,?,?,?,?,?,?,?,?)
       """)
     // One call per column: an array of the values would cost an allocation per row.
-    var insert = RawInsert(statement)
+    var insert = RawInsert(statement, arena: prepared.arena)
     insert.bind(p.source)
     insert.bind(p.localID)
     insert.bind(p.birthDate.map { Int64($0.year) })
@@ -158,7 +158,7 @@ public struct LoadSession {
         azr_number, bamf_number)
       VALUES (?,?,?,?,?,?,?,?,?)
       """)
-    var vault = RawInsert(identity)
+    var vault = RawInsert(identity, arena: prepared.arena)
     vault.bind(p.source)
     vault.bind(p.localID)
     vault.bind(p.familyName)
@@ -182,7 +182,7 @@ public struct LoadSession {
         start_date, end_date, status, outcome, cost_cents, file, line, path)
       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
       """)
-    var insert = RawInsert(statement)
+    var insert = RawInsert(statement, arena: prepared.arena)
     insert.bind(p.source)
     insert.bind(p.personLocalID)
     insert.bind(p.programName)
@@ -216,7 +216,7 @@ public struct LoadSession {
         file, line, path)
       VALUES (?,?,?,?,?,?,?,?,?,?)
       """)
-    var insert = RawInsert(statement)
+    var insert = RawInsert(statement, arena: prepared.arena)
     insert.bind(r.source)
     insert.bind(r.personLocalID)
     insert.bind(r.municipality)
@@ -241,7 +241,7 @@ public struct LoadSession {
         path)
       VALUES (?,?,?,?,?,?,?,?,?)
       """)
-    var insert = RawInsert(statement)
+    var insert = RawInsert(statement, arena: prepared.arena)
     insert.bind(c.source)
     insert.bind(c.personLocalID)
     insert.bind(c.municipality)
@@ -282,7 +282,7 @@ public struct LoadSession {
       INSERT OR IGNORE INTO potential(source, person_local_id, kind, value, assessed, file, line, path)
       VALUES (?,?,?,?,?,?,?,?)
       """)
-    var insert = RawInsert(statement)
+    var insert = RawInsert(statement, arena: prepared.arena)
     insert.bind(p.source)
     insert.bind(p.personLocalID)
     insert.bind(p.kind.rawValue)
@@ -327,7 +327,7 @@ public struct LoadSession {
     }
     let statement = try prepared.statement(
       .pendingReference, db, "INSERT INTO pending_ref(participation_id, raw) VALUES (?, ?)")
-    var insert = RawInsert(statement)
+    var insert = RawInsert(statement, arena: prepared.arena)
     insert.bind(participationID)
     insert.bind(raw)
     try insert.run(db)
@@ -707,6 +707,8 @@ final class PreparedStatements {
   /// participation).
   var knownPersons: Set<RowKey> = []
   var pendingTableReady = false
+  /// Text values of the row being inserted (see `BindArena`).
+  let arena = BindArena()
   /// The unique key of the last person, residence and potential row written (inserted or
   /// ignored as a repeat) since the savepoint began. A record repeats its person, residence
   /// and language level on each of its participation rows; a repeat of the row just before is
