@@ -10,9 +10,18 @@ enum TestSupport {
 
   static func path(_ relative: String) -> String { (root as NSString).appendingPathComponent(relative) }
 
-  /// A new empty folder under the system's temporary folder.
+  /// This test process's folder under the system's temporary folder, removed when the
+  /// process exits (test data sets are made again on every run and must not pile up).
+  static let scratchRoot: String = {
+    let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("pakt-tests-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: TestSupport.scratchRoot) }
+    return dir
+  }()
+
+  /// A new empty folder in `scratchRoot`.
   static func scratch(_ name: String = "pakt-test") -> String {
-    let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(name)-\(UUID().uuidString)")
+    let dir = (scratchRoot as NSString).appendingPathComponent("\(name)-\(UUID().uuidString)")
     try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
   }
