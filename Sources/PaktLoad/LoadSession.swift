@@ -36,7 +36,6 @@ public struct LoadSession {
   /// Runs `body` in a savepoint: `false` from `body`, or a throw, undoes what it wrote.
   public func savepoint(_ body: () throws -> Bool) throws {
     do {
-      prepared.forgetWritten()
       try db.inSavepoint {
         if try body() { return .commit }
         // Rows the undone part loaded are no longer there (to vouch for participations, or
@@ -413,6 +412,7 @@ public struct LoadSession {
   /// tombstone per source record (`tombstone(source, localID)`, a keyed hash) and one row in
   /// `erasure` with the time and the number of records.
   public func erase(personID: Int64, tombstone: (String, String) -> String) throws -> ErasureCounts {
+    prepared.forgetWritten()
     var counts = ErasureCounts()
     let records = try Row.fetchAll(
       db,
@@ -710,15 +710,15 @@ final class PreparedStatements {
   /// Text values of the row being inserted (see `BindArena`).
   let arena = BindArena()
   /// The unique key of the last person, residence and potential row written (inserted or
-  /// ignored as a repeat) since the savepoint began. A record repeats its person, residence
+  /// ignored as a repeat) and still in the warehouse. A record repeats its person, residence
   /// and language level on each of its participation rows; a repeat of the row just before is
   /// answered from here, without a statement (binding and running the ignored insert).
   var lastPerson = LastKey()
   var lastResidence = LastKey()
   var lastPotential = LastKey()
 
-  /// Forgets everything remembered about written rows (a savepoint undone or begun, a
-  /// source replaced).
+  /// Forgets everything remembered about written rows (a savepoint undone, a source replaced,
+  /// a person erased).
   func forgetWritten() {
     knownPersons = []
     lastPerson = LastKey()

@@ -52,6 +52,32 @@ struct LoadTests {
     #expect(counts["potential"] == 3)
   }
 
+  /// A source's persons file and measures file load in savepoints of their own: persons of
+  /// the first still vouch for the participations of the second, so no raw text is kept aside.
+  @Test("persons loaded by an earlier file of the delivery are known to the next file")
+  func personsKnownAcrossFiles() throws {
+    let warehouse = try Warehouse(path: "\(TestSupport.scratch())/warehouse.sqlite")
+    try warehouse.transaction { load in
+      try load.savepoint { () throws -> Bool in
+        for id in ["P1", "P2"] {
+          try load.insert(SourcePersonRecord(source: "ulm", localID: id, lineage: Lineage(file: "p.csv", line: 2)))
+        }
+        return true
+      }
+      try load.savepoint { () throws -> Bool in
+        for id in ["P1", "P2", "P1"] {
+          let p = Participation(
+            source: "ulm", personLocalID: id, programName: "Sprachkurs", lineage: Lineage(file: "m.csv", line: 2))
+          try load.notePersonReference(
+            participationID: try load.insert(p), source: "ulm", personLocalID: id, raw: { "\(id);Sprachkurs" })
+        }
+        return true
+      }
+      #expect(try load.count("SELECT count(*) FROM sqlite_temp_master WHERE name = 'pending_ref'") == 0)
+      #expect(try load.removeOrphanParticipations(source: "ulm").isEmpty)
+    }
+  }
+
   /// A participation naming a person id that differs from a loaded one only in its Unicode form
   /// is an orphan for SQLite, so its raw text must have been kept for the reject.
   @Test("an orphan whose id equals a loaded one only as a Swift String keeps its raw text")
