@@ -74,7 +74,9 @@ let package = Package(
         "PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktLoad", "PaktReport", "PaktPostgres",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),
-      ]
+      ],
+      // Read by path (TestSupport.path), not as bundle resources.
+      exclude: ["Fixtures"]
     ),
     .executableTarget(
       name: "pakt",
@@ -91,7 +93,9 @@ let package = Package(
         "pakt",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
-      ]
+      ],
+      // Read by path (TestSupport.path), not as bundle resources.
+      exclude: ["Fixtures"]
     ),
   ],
   swiftLanguageModes: [.v6]
