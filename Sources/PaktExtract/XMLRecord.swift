@@ -55,9 +55,10 @@ public final class XMLTree: @unchecked Sendable {
     self.text = Self.copy(text, to: storage + textAt)
   }
 
-  private static func copy<T>(_ source: UnsafeBufferPointer<T>, to raw: UnsafeMutableRawPointer) -> UnsafeBufferPointer<
-    T
-  > {
+  /// Copies `source` to `raw` (bound to `T` from there on) and returns the copy.
+  private static func copy<T>(_ source: UnsafeBufferPointer<T>, to raw: UnsafeMutableRawPointer)
+    -> UnsafeBufferPointer<T>
+  {
     let target = raw.bindMemory(to: T.self, capacity: source.count)
     if let base = source.baseAddress { target.initialize(from: base, count: source.count) }
     return UnsafeBufferPointer(start: target, count: source.count)
