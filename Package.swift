@@ -74,9 +74,7 @@ let package = Package(
         "PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktLoad", "PaktReport", "PaktPostgres",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),
-      ],
-      // Read by path (TestSupport.path), not as bundle resources.
-      exclude: ["Fixtures"]
+      ]
     ),
     .executableTarget(
       name: "pakt",
