@@ -1,8 +1,9 @@
 internal import CLibXML2
 import PaktCore
 
-/// Streams the record elements of an XML file through libxml2's SAX2 push parser: the file is
-/// fed in 256 KiB chunks and only the subtrees of the records in the current chunk are held.
+/// Streams the record elements of an XML file: libxml2's SAX2 parser runs on a thread of its
+/// own (`XMLParseWorker`) and this reader builds the records from the events it hands over;
+/// only the records of the batches in flight are held.
 ///
 /// SAX rather than libxml2's reader (xmlTextReader): the reader builds and frees a node for
 /// every node of the document, and building pakt's own subtree on top of it ran at 40 MB/s on
@@ -24,12 +25,11 @@ public final class XMLReader: PaktCursor {
   public var rootElement: String? { state.rootElement }
   public var namespaces: [String: String] { state.namespaces }
 
-  private let file: ChunkedFile
-  /// Bytes of the file read so far (ahead of the records handed out by up to a chunk).
-  public var bytesRead: Int { file.bytesRead }
+  /// Bytes of the file read so far (ahead of the records handed out by up to a few batches).
+  public private(set) var bytesRead = 0
+  private let worker: XMLParseWorker
   private let state: SAXState
-  private var context: xmlParserCtxtPtr?
-  private var handler = xmlSAXHandler()
+  private var started = false
   private var finished = false
   private var readIndex = 0
 
@@ -38,99 +38,68 @@ public final class XMLReader: PaktCursor {
     XML_PARSE_NONET.rawValue | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue | XML_PARSE_BIG_LINES.rawValue)
 
   /// Opens `path`; `records` names the record elements (detected with `XMLShape` when empty).
+  /// The parser thread starts with the first `next()`.
   public init(path: String, records: [XMLPath]) throws {
     self.path = path
     self.records = records
-    file = try ChunkedFile(path: path, chunkSize: 256 << 10)
+    worker = XMLParseWorker(path: path, file: try ChunkedFile(path: path, chunkSize: 256 << 10))
     state = SAXState(records: records)
-    // The SAX2 defaults keep libxml2's own handling of the DTD's internal subset and entity
-    // declarations (and so its entity-loop and amplification checks); pakt replaces only the
-    // element, text and error callbacks.
-    xmlSAXVersion(&handler, 2)
-    handler.startElementNs = { ctx, localname, _, uri, nbNamespaces, namespaces, nbAttributes, _, attributes in
-      SAXState.with(ctx) {
-        $0.start(
-          ctx: ctx, localname: localname, uri: uri, nbNamespaces: Int(nbNamespaces), namespaces: namespaces,
-          nbAttributes: Int(nbAttributes), attributes: attributes)
-      }
-    }
-    handler.endElementNs = { ctx, _, _, _ in SAXState.with(ctx) { $0.end() } }
-    handler.characters = { ctx, text, length in SAXState.with(ctx) { $0.text(text, Int(length)) } }
-    handler.cdataBlock = handler.characters
-    handler.ignorableWhitespace = nil
-    handler.comment = nil
-    handler.processingInstruction = nil
-    handler.reference = { ctx, name in
-      guard let state = SAXState.from(ctx), let name else { return }
-      state.appendText("&" + String(cString: name) + ";")
-    }
-    // Structured errors get the parser context as their user data (no user data was given).
-    handler.serror = { userData, error in
-      guard let state = SAXState.from(userData), let error else { return }
-      if error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue, state.errorMessage == nil {
-        state.errorMessage = error.pointee.message.map { String(cString: $0) }?.trimmingWhitespace()
-        state.errorLine = Int(error.pointee.line)
-      }
-    }
-    guard let ctxt = xmlCreatePushParserCtxt(&handler, nil, nil, 0, path) else {
-      throw ExtractError.unreadable("cannot start the XML parser", fix: "check that the file is readable")
-    }
-    context = ctxt
-    xmlCtxtUseOptions(ctxt, Self.safeOptions)
-    // Callbacks receive the parser context; pakt's state rides in its `_private` field.
-    ctxt.pointee._private = Unmanaged.passUnretained(state).toOpaque()
   }
 
   deinit {
-    if let context {
-      if let doc = context.pointee.myDoc { xmlFreeDoc(doc) }
-      xmlFreeParserCtxt(context)
-    }
+    if started { worker.cancel() }
   }
 
   /// The next record element, or nil at the end. Throws `ExtractError.unreadable` for a
   /// document that is not well-formed (truncated, binary junk, an entity bomb).
   public func next() throws -> ExtractedRecord? {
-    // Records of the last chunk are handed out by index; the queue is emptied before parsing on.
+    // Records of the last batch are handed out by index; the queue is emptied before replaying on.
     if readIndex < state.ready.count {
       readIndex += 1
       return .element(state.ready[readIndex - 1])
     }
     state.ready.removeAll(keepingCapacity: true)
     readIndex = 0
+    if !started {
+      started = true
+      worker.start()
+    }
     while state.ready.isEmpty {
       if finished { return nil }
-      guard let context else { return nil }
-      var status: Int32 = 0
-      let more = try file.next { chunk in
-        status = xmlParseChunk(
-          context, UnsafeRawPointer(chunk.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(chunk.count), 0)
-      }
-      if !more {
-        status = xmlParseChunk(context, nil, 0, 1)
+      guard let batch = worker.take() else {
         finished = true
+        try checkEnd(worker.outcome)
+        continue
       }
+      bytesRead = batch.bytesRead
+      state.replay(batch)
+      worker.recycle(batch)
       if let message = state.fatalMessage {
         finished = true
+        worker.cancel()
         throw ExtractError.unreadable(message, fix: "split the export into smaller records")
-      }
-      if status != 0 || state.errorMessage != nil && context.pointee.wellFormed == 0 { throw fatal() }
-      if finished && state.rootElement == nil {
-        throw ExtractError.unreadable("the file holds no XML element", fix: "check that the export is complete")
-      }
-      if finished && state.depth > 0 {
-        throw ExtractError.unreadable(
-          "the file ends inside an element (truncated export?)", fix: "ask the municipality for a complete export")
       }
     }
     readIndex = 1
     return .element(state.ready[0])
   }
 
-  private func fatal() -> ExtractError {
-    finished = true
-    let message = state.errorMessage ?? "the XML is not well-formed"
-    let line = state.errorLine > 0 ? " at line \(state.errorLine)" : ""
+  /// Throws when the parse ended in an error or the document was incomplete.
+  private func checkEnd(_ outcome: XMLParseWorker.Outcome) throws {
+    if let error = outcome.readError { throw error }
+    if outcome.status != 0 || outcome.errorMessage != nil && !outcome.wellFormed { throw fatal(outcome) }
+    if state.rootElement == nil {
+      throw ExtractError.unreadable("the file holds no XML element", fix: "check that the export is complete")
+    }
+    if state.depth > 0 {
+      throw ExtractError.unreadable(
+        "the file ends inside an element (truncated export?)", fix: "ask the municipality for a complete export")
+    }
+  }
+
+  private func fatal(_ outcome: XMLParseWorker.Outcome) -> ExtractError {
+    let message = outcome.errorMessage ?? "the XML is not well-formed"
+    let line = outcome.errorLine > 0 ? " at line \(outcome.errorLine)" : ""
     if message.contains("entity reference loop") || message.contains("amplification")
       || message.contains("Excessive depth")
     {
@@ -138,7 +107,7 @@ public final class XMLReader: PaktCursor {
         "refused\(line): the document defines entities that expand without limit (\(message))",
         fix: "this is what an 'entity bomb' looks like; ask the sender for a plain export without a DTD")
     }
-    if message.contains("Premature end") || message.contains("EndTag") || (finished && state.depth > 0) {
+    if message.contains("Premature end") || message.contains("EndTag") || state.depth > 0 {
       return .unreadable(
         "the file ends inside an element\(line) (truncated export?): \(message)",
         fix: "ask the municipality for a complete export; records of this file were not loaded")
@@ -149,18 +118,16 @@ public final class XMLReader: PaktCursor {
   }
 }
 
-/// What the SAX callbacks build: the path to the current element and, inside a record, the
+/// What the parser's events build: the path to the current element and, inside a record, the
 /// record's subtree; finished records wait in `ready` until `next()` hands them out.
 final class SAXState {
   let records: [XMLPath]
   @exclusivity(unchecked) var ready: [XMLRecord] = []
   var rootElement: String?
   var namespaces: [String: String] = [:]
-  var errorMessage: String?
-  var errorLine = 0
-  // The callbacks run only on the thread that called `next()`, one at a time, so the
-  // run-time exclusivity checks on these properties are switched off: they were a seventh of
-  // the reader's instructions (callgrind, 64 MB benchmark).
+  // Events are replayed only on the thread that called `next()`, so the run-time
+  // exclusivity checks on these properties are switched off: they were a seventh of the
+  // reader's instructions (callgrind, 64 MB benchmark).
 
   /// Element names from the root to the current element (outside records).
   @exclusivity(unchecked) private var path: [String] = []
@@ -194,20 +161,30 @@ final class SAXState {
 
   init(records: [XMLPath]) { self.records = records }
 
-  /// Calls `body` with the state of the parser context `ctx`, without retaining it: the
-  /// reader holds the state for as long as its parser lives (the retain and release per
-  /// callback were 6% of the reader's instructions).
-  @inline(__always)
-  static func with(_ ctx: UnsafeMutableRawPointer?, _ body: (SAXState) -> Void) {
-    guard let ctx, let state = ctx.assumingMemoryBound(to: xmlParserCtxt.self).pointee._private else { return }
-    Unmanaged<SAXState>.fromOpaque(state)._withUnsafeGuaranteedRef(body)
-  }
-
-  static func from(_ ctx: UnsafeMutableRawPointer?) -> SAXState? {
-    guard let ctx else { return nil }
-    let ctxt = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
-    guard let state = ctxt.pointee._private else { return nil }
-    return Unmanaged<SAXState>.fromOpaque(state).takeUnretainedValue()
+  /// Replays a batch of the parser's events (see `EventBatch` for their layout).
+  func replay(_ batch: EventBatch) {
+    var cursor = EventCursor(batch)
+    while !cursor.atEnd {
+      let (kind, argument) = cursor.header()
+      switch EventBatch.Kind(rawValue: kind) {
+      case .start:
+        let name = cursor.pointer()
+        let uri = cursor.pointer()
+        let attributes = Int(cursor.word())
+        start(line: Int(argument), localname: name, uri: uri, attributes: attributes, from: &cursor)
+      case .end: end()
+      case .text:
+        let bytes = cursor.bytes(Int(argument))
+        if !builder.isEmpty && !bytes.isEmpty { builder.text(bytes) }
+      case .reference:
+        let name = cursor.bytes(Int(argument))
+        builder.appendText("&" + String(decoding: name, as: UTF8.self) + ";")
+      case .namespace:
+        let prefix = cursor.string()
+        namespaces[prefix] = cursor.string()
+      case nil: preconditionFailure("unknown XML event \(kind)")
+      }
+    }
   }
 
   /// The index in `nameTable` of a name as libxml2 hands it over.
@@ -253,37 +230,28 @@ final class SAXState {
   /// Set when a record is too large to hold; the reader then stops with this message.
   var fatalMessage: String?
 
-  func start(
-    ctx: UnsafeMutableRawPointer?, localname: UnsafePointer<xmlChar>?, uri: UnsafePointer<xmlChar>?,
-    nbNamespaces: Int, namespaces ns: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, nbAttributes: Int,
-    attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+  private func start(
+    line: Int, localname: UnsafePointer<xmlChar>?, uri: UnsafePointer<xmlChar>?, attributes: Int,
+    from cursor: inout EventCursor
   ) {
     let nameID = interned(localname, uri)
     let inRecord = !builder.isEmpty
     if inRecord {
-      builder.start(name: nameID, line: Int(xmlSAX2GetLineNumber(ctx)))
-      addAttributes(nbAttributes, attributes)
+      builder.start(name: nameID, line: line)
+      addAttributes(attributes, from: &cursor)
       return
     }
     let qualified = nameTable[Int(nameID)]
     let name = qualified.name
-    if rootElement == nil {
-      rootElement = name
-      if let ns {
-        for i in 0..<nbNamespaces {
-          let prefix = ns[2 * i].map { String(cString: $0) } ?? ""
-          namespaces[prefix] = ns[2 * i + 1].map { String(cString: $0) } ?? ""
-        }
-      }
-    }
+    if rootElement == nil { rootElement = name }
     guard records.contains(where: { $0.matchesElement(name: name, namespaceURI: qualified.namespaceURI) }) else {
+      skipAttributes(attributes, from: &cursor)
       path.append(name)
       pathVersion += 1
       return
     }
-    let line = Int(xmlSAX2GetLineNumber(ctx))
     builder.start(name: nameID, line: line)
-    addAttributes(nbAttributes, attributes)
+    addAttributes(attributes, from: &cursor)
     if let last = lastRecordParent, last.version == pathVersion, last.name == name {
       recordPosition += 1
     } else {
@@ -295,15 +263,21 @@ final class SAXState {
     recordLine = line
   }
 
-  /// SAX2 attributes come as five pointers each: name, prefix, URI, value start, value end.
-  private func addAttributes(_ count: Int, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
-    guard let attributes, count > 0 else { return }
-    for i in 0..<count {
-      let base = 5 * i
-      guard let start = attributes[base + 3], let end = attributes[base + 4] else { continue }
-      builder.addAttribute(
-        name: interned(attributes[base], attributes[base + 2]),
-        value: UnsafeBufferPointer(start: start, count: end - start))
+  /// Each attribute: name pointer, URI pointer, value (see `EventBatch`).
+  private func addAttributes(_ count: Int, from cursor: inout EventCursor) {
+    for _ in 0..<count {
+      let name = cursor.pointer()
+      let uri = cursor.pointer()
+      let value = cursor.bytes(Int(cursor.word()))
+      builder.addAttribute(name: interned(name, uri), value: value)
+    }
+  }
+
+  private func skipAttributes(_ count: Int, from cursor: inout EventCursor) {
+    for _ in 0..<count {
+      _ = cursor.pointer()
+      _ = cursor.pointer()
+      _ = cursor.bytes(Int(cursor.word()))
     }
   }
 
@@ -320,14 +294,5 @@ final class SAXState {
       let tree = builder.finish(names: nameTable)
       ready.append(XMLRecord(line: recordLine, elementPath: recordBase, position: recordPosition, tree: tree))
     }
-  }
-
-  func text(_ bytes: UnsafePointer<xmlChar>?, _ length: Int) {
-    guard !builder.isEmpty, let bytes, length > 0 else { return }
-    builder.text(UnsafeBufferPointer(start: bytes, count: length))
-  }
-
-  func appendText(_ s: String) {
-    builder.appendText(s)
   }
 }

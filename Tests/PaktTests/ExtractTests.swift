@@ -397,6 +397,65 @@ struct XMLTests {
     }
   }
 
+  /// A document of many event batches (the parser thread hands over about 128 KiB at a time),
+  /// with an attribute value and a text each larger than a batch.
+  static func longDocument(records: Int, bigAt: Int) -> String {
+    let big = String(repeating: "ä0123456789", count: 20_000)
+    var xml = "<?xml version=\"1.0\"?>\n<Export xmlns:k=\"urn:k\">\n"
+    for i in 0..<records {
+      let attribute = i == bigAt ? big : "v\(i)"
+      let text = i == bigAt + 1 ? big : "Text &amp; \(i)"
+      xml += "<P id=\"\(i)\" a=\"\(attribute)\"><n>\(text)</n><k:m>\(i % 7)</k:m></P>\n"
+    }
+    return xml + "</Export>\n"
+  }
+
+  @Test("a document of many batches: every record whole and in order, also past a value larger than a batch")
+  func manyBatches() throws {
+    let count = 30_000
+    let records = try read(Self.longDocument(records: count, bigAt: 12_345), records: [XMLPath("P")])
+    #expect(records.count == count)
+    var wrong = 0
+    for (i, record) in records.enumerated() {
+      guard case .element(let e) = record else {
+        wrong += 1
+        continue
+      }
+      let attribute = XMLPath("@a").value(in: e.element)
+      let text = XMLPath("n").value(in: e.element)
+      let expectedAttribute = i == 12_345 ? 220_000 : "v\(i)".count
+      let expectedText = i == 12_346 ? 220_000 : "Text & \(i)".count
+      if XMLPath("@id").value(in: e.element) != "\(i)" || e.line != i + 3 || e.path != "/Export/P[\(i + 1)]"
+        || attribute?.count != expectedAttribute || text?.count != expectedText
+        || XMLPath("k:m", namespaces: ["k": "urn:k"]).value(in: e.element) != "\(i % 7)"
+      {
+        wrong += 1
+      }
+    }
+    #expect(wrong == 0)
+  }
+
+  @Test("a reader dropped after its first record stops its parser thread; an error after many records still throws")
+  func stopsEarly() throws {
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(Self.longDocument(records: 20_000, bigAt: -2), to: "f.xml", in: dir)
+    for _ in 0..<20 {
+      let reader = try XMLReader(path: path, records: [XMLPath("P")])
+      #expect(try reader.next() != nil)
+      // Dropped here: its deinit waits for the parser thread, which is blocked on a full queue.
+    }
+    var cut = Self.longDocument(records: 20_000, bigAt: -2)
+    cut.removeLast(200)
+    let truncated = TestSupport.write(cut + "<P><broken", to: "cut.xml", in: dir)
+    let reader = try XMLReader(path: truncated, records: [XMLPath("P")])
+    var seen = 0
+    #expect(throws: ExtractError.self) {
+      while try reader.next() != nil { seen += 1 }
+    }
+    #expect(seen > 19_000)
+    #expect(try reader.next() == nil)
+  }
+
   @Test("ISO-8859-1 declared encoding is honoured")
   func latin1() throws {
     let bytes: [UInt8] =
