@@ -195,6 +195,44 @@ struct CSVTests {
     }
   }
 
+  /// Single-byte files are parsed as they are and only fields with high bytes are decoded,
+  /// so each field shape (short, long, quoted, with doubled quotes) must decode, also across
+  /// chunk boundaries, and a byte Windows-1252 lacks must reject its row.
+  @Test("Windows-1252 and ISO-8859-1 fields decode in every shape; a byte the encoding lacks rejects its row")
+  func singleByteFields() throws {
+    let rows: [[UInt8]] = [
+      Array("1;M".utf8) + [0xFC] + Array("ller;".utf8) + [0x80] + Array("5\n".utf8),
+      Array("2;Integrationskurs f".utf8) + [0xFC, 0x72] + Array(" Fl".utf8) + [0xFC]
+        + Array("chtlinge, Stufe zwei;ok\n".utf8),
+      Array("3;\"Gr".utf8) + [0xF6, 0xDF] + Array("e; \"\"".utf8) + [0xE4] + Array("\"\"\";".utf8) + [0xE9] + [0x0A],
+      Array("4;a".utf8) + [0x81] + Array("b;ok\n".utf8),
+    ]
+    let bytes = Array("id;text;z\n".utf8) + rows.joined()
+    for chunk in [3, 7, 1 << 20] {
+      let path = TestSupport.write(bytes, to: "f.csv", in: TestSupport.scratch())
+      var w = try CSVReader(path: path, dialect: CSVDialect(encoding: .windows1252, delimiter: UInt8(ascii: ";")))
+      w.chunkSizeForTesting = chunk
+      let records = try w.collect()
+      #expect(records.count == 4)
+      #expect(fields(records[0]) == ["1", "Müller", "€5"])
+      #expect(fields(records[1]) == ["2", "Integrationskurs für Flüchtlinge, Stufe zwei", "ok"])
+      #expect(fields(records[2]) == ["3", "Größe; \"ä\"", "é"])
+      guard case .malformed(let m) = records[3] else {
+        Issue.record("an undefined Windows-1252 byte loaded (chunk \(chunk)): \(records[3])")
+        continue
+      }
+      #expect(m.kind == "invalid encoding" && m.line == 5 && m.reason.contains("'text'"))
+      #expect(m.raw.hasPrefix("4;a\u{FFFD}b;ok"))
+      // ISO-8859-1 has a character for every byte: 0x80 and 0x81 are control characters there.
+      var l = try CSVReader(path: path, dialect: CSVDialect(encoding: .latin1, delimiter: UInt8(ascii: ";")))
+      l.chunkSizeForTesting = chunk
+      let latin = try l.collect()
+      #expect(latin.count == 4)
+      #expect(fields(latin[0]) == ["1", "Müller", "\u{80}5"])
+      #expect(fields(latin[3]) == ["4", "a\u{81}b", "ok"])
+    }
+  }
+
   @Test("invalid UTF-8 in a UTF-8 file rejects that row with its line")
   func invalidUTF8() throws {
     let bytes = Array("a,b\n1,ok\n".utf8) + [0x32, 0x2C, 0xC3, 0x28, 0x0A] + Array("3,ok\n".utf8)
