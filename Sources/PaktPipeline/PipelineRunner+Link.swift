@@ -91,31 +91,29 @@ extension PipelineRunner {
         "SELECT kind, count(*) AS n FROM reject GROUP BY kind ORDER BY n DESC, kind"
       )
       .map { RunSummary.ReasonCount(kind: $0["kind"] ?? "", count: Int($0["n"] ?? "0") ?? 0) }
-      let names = try load.rows(
-        """
-        SELECT source, program_name, catalogue_code, mapping_method, count(*) AS n FROM participation
-        WHERE mapping_method IN ('unmapped', 'automatic')
-        GROUP BY source, program_name, catalogue_code, mapping_method ORDER BY source, n DESC, program_name
-        """)
+      let counts = try load.programNameCounts()
+      // Names nobody has mapped, and names mapped automatically: by source, most used first.
+      let names = counts.filter { $0.method == "unmapped" || $0.method == "automatic" }.sorted {
+        ($0.source, -$0.count, $0.name, $0.code ?? "", $0.method) < (
+          $1.source, -$1.count, $1.name, $1.code ?? "", $1.method
+        )
+      }
       for row in names {
-        let name = row["program_name"] ?? ""
         let entry = RunSummary.ProgramName(
-          source: row["source"] ?? "", name: name, count: Int(row["n"] ?? "0") ?? 0, code: row["catalogue_code"],
-          suggestions: matcher.suggest(name))
-        if row["mapping_method"] == "automatic" {
+          source: row.source, name: row.name, count: row.count, code: row.code, suggestions: matcher.suggest(row.name))
+        if row.method == "automatic" {
           summary.automaticMappings.append(entry)
         } else {
           summary.unmapped.append(entry)
         }
       }
-      summary.coverage = try load.rows(
-        """
-        SELECT source, count(*) AS n, count(catalogue_code) AS mapped FROM participation GROUP BY source ORDER BY source
-        """
-      ).map {
-        RunSummary.Coverage(
-          source: $0["source"] ?? "", participations: Int($0["n"] ?? "0") ?? 0, mapped: Int($0["mapped"] ?? "0") ?? 0)
+      var coverage: [String: RunSummary.Coverage] = [:]
+      for row in counts {
+        coverage[row.source, default: RunSummary.Coverage(source: row.source, participations: 0, mapped: 0)]
+          .participations += row.count
+        if row.code != nil { coverage[row.source]!.mapped += row.count }
       }
+      summary.coverage = coverage.values.sorted { $0.source < $1.source }
       summary.normalizationMisses = try load.rows(
         """
         SELECT source, field, column_name, value, count(*) AS n, group_concat(line, ' ') AS lines
@@ -127,7 +125,7 @@ extension PipelineRunner {
           value: $0["value"] ?? "", count: Int($0["n"] ?? "0") ?? 0,
           exampleLines: ($0["lines"] ?? "").split(separator: " ").prefix(5).compactMap { Int($0) })
       }
-      summary.participations = try load.count("SELECT count(*) FROM participation")
+      summary.participations = counts.reduce(0) { $0 + $1.count }
       summary.linkage.sourcePersonRecords = try load.count("SELECT count(*) FROM source_person")
       summary.retiredTotal = try load.count("SELECT count(*) FROM source_person WHERE retired_run IS NOT NULL")
       summary.linkage.persons = try load.count("SELECT count(*) FROM person")
