@@ -727,6 +727,34 @@ extension PartialDate {
   /// Reads ISO text as stored ("1990-03-07", "1990-03", "1990").
   init?(iso: String?, placeholder: Bool) {
     guard let iso else { return nil }
+    // Digit by digit for the forms pakt writes (splitting into substrings and parsing each
+    // was half of reading 300,000 persons for linking, perf).
+    var fields = (0, 0, 0)
+    var count = 0
+    var digits = 0
+    var plain = true
+    for byte in iso.utf8 {
+      if byte == UInt8(ascii: "-") && digits > 0 && count < 2 {
+        count += 1
+        digits = 0
+      } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") && digits < 9 {
+        let value = Int(byte - UInt8(ascii: "0"))
+        switch count {
+        case 0: fields.0 = fields.0 * 10 + value
+        case 1: fields.1 = fields.1 * 10 + value
+        default: fields.2 = fields.2 * 10 + value
+        }
+        digits += 1
+      } else {
+        plain = false
+        break
+      }
+    }
+    if plain && digits > 0 {
+      self.init(
+        year: fields.0, month: count > 0 ? fields.1 : nil, day: count > 1 ? fields.2 : nil, placeholder: placeholder)
+      return
+    }
     let parts = iso.split(separator: "-").compactMap { Int($0) }
     guard let year = parts.first else { return nil }
     self.init(

@@ -1,7 +1,8 @@
 import Foundation
 import PaktCore
-import PaktLoad
 import Testing
+
+@testable import PaktLoad
 
 @Suite("Load: repeated rows and person references")
 struct LoadTests {
@@ -96,5 +97,36 @@ struct LoadTests {
       #expect(orphans.first?.raw == "A\u{308}1;Sprachkurs")
       #expect(orphans.first?.line == 3)
     }
+  }
+}
+
+@Suite("Load: dates read back from the warehouse")
+struct StoredDateTests {
+  /// The reading before the digit-by-digit one: kept here as the reference.
+  static func reference(_ iso: String?, placeholder: Bool) -> PartialDate? {
+    guard let iso else { return nil }
+    let parts = iso.split(separator: "-").compactMap { Int($0) }
+    guard let year = parts.first else { return nil }
+    return PartialDate(
+      year: year, month: parts.count > 1 ? parts[1] : nil, day: parts.count > 2 ? parts[2] : nil,
+      placeholder: placeholder)
+  }
+
+  @Test("every date pakt writes reads back as itself; other text reads as before")
+  func roundTrip() {
+    var dates: [PartialDate] = []
+    for year in [1, 999, 1950, 1990, 2024, 9999] {
+      dates.append(PartialDate(year: year))
+      dates.append(PartialDate(year: year, month: 3))
+      dates.append(PartialDate(year: year, month: 12, day: 31, placeholder: false))
+      dates.append(PartialDate(year: year, month: 1, day: 1, placeholder: true))
+    }
+    for date in dates {
+      #expect(PartialDate(iso: date.iso, placeholder: date.placeholder) == date)
+    }
+    for text in ["", "-", "1990-", "1990--07", "-1990", "1990-3-7", "1990-03-07-01", "19x0", "1990-ab-07", "٢٠٢٤"] {
+      #expect(PartialDate(iso: text, placeholder: false) == Self.reference(text, placeholder: false), "\(text)")
+    }
+    #expect(PartialDate(iso: nil, placeholder: true) == nil)
   }
 }
