@@ -14,8 +14,11 @@ public struct MappedRecord: Sendable {
   /// Set when the record's rows refer to a person listed elsewhere (XML `person_ref`):
   /// the reference is checked once the whole delivery is read.
   public var personRef: String?
-  /// The raw text of the record, kept only for records with a person reference.
-  public var raw: String?
+  /// The raw text of the record, for records with a person reference (nil for others).
+  /// Rendered when asked for: it is needed only when the reference turns out to name nobody,
+  /// and rendering every such record was a twentieth of mapping (perf).
+  public var raw: String? { rawElement?.render() }
+  var rawElement: XMLElementNode?
 }
 
 /// How a program name was resolved, cached per distinct name.
@@ -47,7 +50,10 @@ public struct RecordMapper: Sendable {
   var columns: [FieldRef: (index: Int, name: String)] = [:]
   /// XML: compiled paths per record element.
   var xmlRecords:
-    [(element: XMLPath, record: MappingFile.RecordMapping, paths: [FieldRef: XMLPath], each: [Section: XMLPath])] = []
+    [(
+      element: XMLPath, record: MappingFile.RecordMapping, paths: [FieldRef: XMLPath], each: [Section: XMLPath],
+      personRef: XMLPath?
+    )] = []
   var programCache: [String: ProgramResolution] = [:]
   /// Fields that the header synonyms filled (for `pakt mappings init` and reports).
   public private(set) var recognized: [FieldRef: String] = [:]
@@ -82,7 +88,11 @@ public struct RecordMapper: Sendable {
         for b in record.bindings { paths[b.field] = XMLPath(b.column, namespaces: mapping.namespaces) }
         var each: [Section: XMLPath] = [:]
         for (section, path) in record.each { each[section] = XMLPath(path, namespaces: mapping.namespaces) }
-        xmlRecords.append((XMLPath(element, namespaces: mapping.namespaces), record, paths, each))
+        xmlRecords.append(
+          (
+            XMLPath(element, namespaces: mapping.namespaces), record, paths, each,
+            record.personRef.map { XMLPath($0, namespaces: mapping.namespaces) }
+          ))
       }
     }
   }
@@ -154,15 +164,15 @@ public struct RecordMapper: Sendable {
       var groups: [Section: [XMLElementNode]] = [:]
       for (section, path) in spec.each { groups[section] = path.elements(in: e.element) }
       var ref: String? = nil
-      if let refPath = spec.record.personRef {
-        ref = XMLPath(refPath, namespaces: mapping.namespaces).value(in: e.element)?.trimmingWhitespace()
+      if let refPath = spec.record.personRef, let path = spec.personRef {
+        ref = path.value(in: e.element)?.trimmingWhitespace()
         if ref?.isEmpty ?? true {
           out.reject = Reject(
             source: source, file: fileName, line: e.line, raw: e.element.render(), kind: "missing person reference",
             reason: "<\(e.element.name)> has no value at '\(refPath)', so it belongs to no person")
           return out
         }
-        out.raw = e.element.render()
+        out.rawElement = e.element
       }
       mapFlat(
         get: get, groups: groups, column: column, lineage: lineage, personRef: ref, raw: nil, into: &out,

@@ -311,3 +311,26 @@ struct GazetteerTests {
     #expect(throws: PaktError.self) { _ = try Gazetteer.load(file: bad) }
   }
 }
+
+@Suite("Map: canonical fields")
+struct FieldRefTests {
+  @Test("fields are equal when section and name are; a set and a dictionary find each field, known or not")
+  func identity() {
+    var all: [FieldRef] = []
+    for section in Section.allCases {
+      for name in section.fields { all.append(FieldRef(section, name)) }
+      all.append(FieldRef(section, "not_a_field"))
+      all.append(FieldRef(section, "another_one"))
+    }
+    // "municipality" is a field of two sections: two different fields.
+    #expect(FieldRef(.residence, "municipality") != FieldRef(.caseManagement, "municipality"))
+    #expect(Set(all).count == all.count)
+    var index: [FieldRef: Int] = [:]
+    for (i, field) in all.enumerated() { index[field] = i }
+    for (i, field) in all.enumerated() {
+      #expect(index[FieldRef(field.section, field.name)] == i, "\(field)")
+      #expect(FieldRef(field.section, field.name) == field)
+      #expect(FieldRef(field.section, field.name).hashValue == field.hashValue)
+    }
+  }
+}
