@@ -206,12 +206,12 @@ public struct RecordMapper: Sendable {
       personID = ref
       out.personRef = ref
     } else {
-      var family = get(FieldRef(.person, "family_name"))
-      var given = get(FieldRef(.person, "given_name"))
-      if family == nil && given == nil, let full = get(FieldRef(.person, "full_name")) {
+      var family = get(.personFamilyName)
+      var given = get(.personGivenName)
+      if family == nil && given == nil, let full = get(.personFullName) {
         (family, given) = Self.splitFullName(full)
       }
-      let id = get(FieldRef(.person, "id"))
+      let id = get(.personId)
       guard id != nil || family != nil || given != nil else {
         out.reject = Reject(
           source: source, file: fileName, line: lineage.line, raw: rawText(), kind: "no person",
@@ -222,82 +222,82 @@ public struct RecordMapper: Sendable {
       var person = SourcePersonRecord(
         source: source, localID: personID, familyName: family, givenName: given, municipality: mapping.municipality,
         lineage: lineage)
-      person.birthName = get(FieldRef(.person, "birth_name"))
-      person.placeOfBirth = get(FieldRef(.person, "place_of_birth"))
-      person.azrNumber = get(FieldRef(.person, "azr")).map(Self.identifier)
-      person.bamfNumber = get(FieldRef(.person, "bamf")).map(Self.identifier)
-      if let raw = get(FieldRef(.person, "birth_date")) {
+      person.birthName = get(.personBirthName)
+      person.placeOfBirth = get(.personPlaceOfBirth)
+      person.azrNumber = get(.personAzr).map(Self.identifier)
+      person.bamfNumber = get(.personBamf).map(Self.identifier)
+      if let raw = get(.personBirthDate) {
         switch dates.parse(raw, placeholders: true) {
         case .value(let d): person.birthDate = d
-        case .invalid: miss(FieldRef(.person, "birth_date"), raw)
+        case .invalid: miss(.personBirthDate, raw)
         case .empty: break
         }
       }
-      if person.birthDate == nil, let raw = get(FieldRef(.person, "birth_year")) {
+      if person.birthDate == nil, let raw = get(.personBirthYear) {
         if let y = Int(raw), (1900...2100).contains(y) {
           person.birthDate = PartialDate(year: y)
         } else {
-          miss(FieldRef(.person, "birth_year"), raw)
+          miss(.personBirthYear, raw)
         }
       }
-      if let raw = get(FieldRef(.person, "sex")) {
+      if let raw = get(.personSex) {
         switch SexNormalizer.parse(mapped("sex", raw)) {
         case .value(let s): person.sex = s
-        case .invalid: miss(FieldRef(.person, "sex"), raw)
+        case .invalid: miss(.personSex, raw)
         case .empty: break
         }
       }
-      if let raw = get(FieldRef(.person, "nationality")) {
+      if let raw = get(.personNationality) {
         switch NationalityNormalizer.parse(mapped("nationality", raw)) {
         case .value(let code): person.nationality = code
-        case .invalid: miss(FieldRef(.person, "nationality"), raw)
+        case .invalid: miss(.personNationality, raw)
         case .empty: break
         }
       }
       out.person = person
       // Residence: the exporting municipality, with the period where the export has one.
-      if let municipality = get(FieldRef(.residence, "municipality")) ?? mapping.municipality {
+      if let municipality = get(.residenceMunicipality) ?? mapping.municipality {
         var residence = Residence(
           source: source, personLocalID: personID, municipality: municipality,
-          ags: get(FieldRef(.residence, "ags"))
+          ags: get(.residenceAgs)
             ?? (municipality == mapping.municipality ? mapping.ags : nil) ?? gazetteer.ags(for: municipality),
           lineage: lineage)
-        residence.from = date(get(FieldRef(.residence, "from")), FieldRef(.residence, "from"), &misses, column, lineage)
-        residence.to = date(get(FieldRef(.residence, "to")), FieldRef(.residence, "to"), &misses, column, lineage)
-        residence.accommodation = get(FieldRef(.residence, "accommodation")).map { mapped("accommodation", $0) }
+        residence.from = date(get(.residenceFrom), .residenceFrom, &misses, column, lineage)
+        residence.to = date(get(.residenceTo), .residenceTo, &misses, column, lineage)
+        residence.accommodation = get(.residenceAccommodation).map { mapped("accommodation", $0) }
         out.residences.append(residence)
       }
       // A case: when the export says who manages it or when it opened.
-      let manager = get(FieldRef(.caseManagement, "manager"))
-      let opened = get(FieldRef(.caseManagement, "opened"))
+      let manager = get(.caseManager)
+      let opened = get(.caseOpened)
       if manager != nil || opened != nil,
-        let municipality = get(FieldRef(.caseManagement, "municipality")) ?? get(FieldRef(.residence, "municipality"))
+        let municipality = get(.caseMunicipality) ?? get(.residenceMunicipality)
           ?? mapping.municipality
       {
         out.cases.append(
           CaseRecord(
             source: source, personLocalID: personID, municipality: municipality, manager: manager,
-            opened: date(opened, FieldRef(.caseManagement, "opened"), &misses, column, lineage),
+            opened: date(opened, .caseOpened, &misses, column, lineage),
             closed: date(
-              get(FieldRef(.caseManagement, "closed")), FieldRef(.caseManagement, "closed"), &misses, column, lineage),
+              get(.caseClosed), .caseClosed, &misses, column, lineage),
             lineage: lineage))
       }
       // Potentials
-      for field in Section.potential.fields where field != "assessed" {
-        guard let raw = get(FieldRef(.potential, field)), let kind = Potential.Kind(rawValue: field) else { continue }
+      for (field, ref) in FieldRef.mappedPotentials {
+        guard let raw = get(ref), let kind = Potential.Kind(rawValue: field) else { continue }
         var value = raw
         if kind == .languageLevel {
           switch LanguageLevelNormalizer.parse(mapped("language_level", raw)) {
           case .value(let level): value = level
           default:
-            miss(FieldRef(.potential, field), raw)
+            miss(ref, raw)
             continue
           }
         } else if kind == .schoolYears || kind == .workExperience {
           guard let n = Int(raw.replacingOccurrences(of: ",", with: ".").split(separator: ".").first ?? ""), n >= 0,
             n < 60
           else {
-            miss(FieldRef(.potential, field), raw)
+            miss(ref, raw)
             continue
           }
           value = String(n)
@@ -306,7 +306,7 @@ public struct RecordMapper: Sendable {
           Potential(
             source: source, personLocalID: personID, kind: kind, value: value,
             assessed: date(
-              get(FieldRef(.potential, "assessed")), FieldRef(.potential, "assessed"), &misses, column, lineage),
+              get(.potentialAssessed), .potentialAssessed, &misses, column, lineage),
             lineage: lineage))
       }
     }
@@ -337,32 +337,32 @@ public struct RecordMapper: Sendable {
     _ personID: String, _ get: (FieldRef) -> String?, _ column: (FieldRef) -> String, _ lineage: Lineage,
     _ misses: inout [NormalizationMiss]
   ) -> Participation? {
-    guard let name = get(FieldRef(.participation, "program")) else { return nil }
+    guard let name = get(.participationProgram) else { return nil }
     let resolution = resolve(name)
     var p = Participation(
       source: source, personLocalID: personID, programName: name, catalogueCode: resolution.code,
-      mappingMethod: resolution.method, provider: get(FieldRef(.participation, "provider")), lineage: lineage)
-    p.start = date(get(FieldRef(.participation, "start")), FieldRef(.participation, "start"), &misses, column, lineage)
-    p.end = date(get(FieldRef(.participation, "end")), FieldRef(.participation, "end"), &misses, column, lineage)
-    if let raw = get(FieldRef(.participation, "status")) {
+      mappingMethod: resolution.method, provider: get(.participationProvider), lineage: lineage)
+    p.start = date(get(.participationStart), .participationStart, &misses, column, lineage)
+    p.end = date(get(.participationEnd), .participationEnd, &misses, column, lineage)
+    if let raw = get(.participationStatus) {
       switch StatusNormalizer.parse(mapped("status", raw)) {
       case .value(let s): p.status = s
       case .invalid:
         misses.append(
           NormalizationMiss(
-            source: source, field: "participation.status", column: column(FieldRef(.participation, "status")),
+            source: source, field: "participation.status", column: column(.participationStatus),
             value: raw, lineage: lineage))
       case .empty: break
       }
     }
-    p.outcome = get(FieldRef(.participation, "outcome"))
-    if let raw = get(FieldRef(.participation, "cost")) {
+    p.outcome = get(.participationOutcome)
+    if let raw = get(.participationCost) {
       switch MoneyNormalizer.parse(raw) {
       case .value(let cents): p.costCents = cents
       case .invalid:
         misses.append(
           NormalizationMiss(
-            source: source, field: "participation.cost", column: column(FieldRef(.participation, "cost")), value: raw,
+            source: source, field: "participation.cost", column: column(.participationCost), value: raw,
             lineage: lineage))
       case .empty: break
       }
@@ -429,4 +429,42 @@ public struct RecordMapper: Sendable {
 
 extension Substring {
   func trimmingWhitespace() -> String { String(self).trimmingWhitespace() }
+}
+
+/// The canonical fields the mapper reads, made once: making a `FieldRef` looks its name up
+/// among the section's fields, and the mapper reads a dozen fields per record.
+extension FieldRef {
+  static let caseClosed = FieldRef(.caseManagement, "closed")
+  static let caseManager = FieldRef(.caseManagement, "manager")
+  static let caseMunicipality = FieldRef(.caseManagement, "municipality")
+  static let caseOpened = FieldRef(.caseManagement, "opened")
+  static let participationCost = FieldRef(.participation, "cost")
+  static let participationEnd = FieldRef(.participation, "end")
+  static let participationOutcome = FieldRef(.participation, "outcome")
+  static let participationProgram = FieldRef(.participation, "program")
+  static let participationProvider = FieldRef(.participation, "provider")
+  static let participationStart = FieldRef(.participation, "start")
+  static let participationStatus = FieldRef(.participation, "status")
+  static let personAzr = FieldRef(.person, "azr")
+  static let personBamf = FieldRef(.person, "bamf")
+  static let personBirthDate = FieldRef(.person, "birth_date")
+  static let personBirthName = FieldRef(.person, "birth_name")
+  static let personBirthYear = FieldRef(.person, "birth_year")
+  static let personFamilyName = FieldRef(.person, "family_name")
+  static let personFullName = FieldRef(.person, "full_name")
+  static let personGivenName = FieldRef(.person, "given_name")
+  static let personId = FieldRef(.person, "id")
+  static let personNationality = FieldRef(.person, "nationality")
+  static let personPlaceOfBirth = FieldRef(.person, "place_of_birth")
+  static let personSex = FieldRef(.person, "sex")
+  static let potentialAssessed = FieldRef(.potential, "assessed")
+  static let residenceAccommodation = FieldRef(.residence, "accommodation")
+  static let residenceAgs = FieldRef(.residence, "ags")
+  static let residenceFrom = FieldRef(.residence, "from")
+  static let residenceMunicipality = FieldRef(.residence, "municipality")
+  static let residenceTo = FieldRef(.residence, "to")
+  /// The potentials read one by one, with their field names (all but the assessment date).
+  static let mappedPotentials = Section.potential.fields.filter { $0 != "assessed" }.map {
+    ($0, FieldRef(.potential, $0))
+  }
 }
