@@ -55,6 +55,14 @@ public struct RecordMapper: Sendable {
       personRef: XMLPath?
     )] = []
   var programCache: [String: ProgramResolution] = [:]
+  /// Values already read, by the text as written: an export repeats a handful of spellings
+  /// of sex, nationality, status, language level and cost on every row, and folding and
+  /// matching each one again was a sixth of mapping (perf). See `Memo`.
+  var sexes = Memo<Sex>()
+  var nationalities = Memo<String>()
+  var statuses = Memo<ParticipationStatus>()
+  var levels = Memo<String>()
+  var costs = Memo<Int64>()
   /// Fields that the header synonyms filled (for `pakt mappings init` and reports).
   public private(set) var recognized: [FieldRef: String] = [:]
 
@@ -241,14 +249,16 @@ public struct RecordMapper: Sendable {
         }
       }
       if let raw = get(.personSex) {
-        switch SexNormalizer.parse(mapped("sex", raw)) {
+        let values = mapping.values
+        switch sexes.value(raw, { SexNormalizer.parse(Self.mapped(values, "sex", $0)) }) {
         case .value(let s): person.sex = s
         case .invalid: miss(.personSex, raw)
         case .empty: break
         }
       }
       if let raw = get(.personNationality) {
-        switch NationalityNormalizer.parse(mapped("nationality", raw)) {
+        let values = mapping.values
+        switch nationalities.value(raw, { NationalityNormalizer.parse(Self.mapped(values, "nationality", $0)) }) {
         case .value(let code): person.nationality = code
         case .invalid: miss(.personNationality, raw)
         case .empty: break
@@ -287,7 +297,8 @@ public struct RecordMapper: Sendable {
         guard let raw = get(ref), let kind = Potential.Kind(rawValue: field) else { continue }
         var value = raw
         if kind == .languageLevel {
-          switch LanguageLevelNormalizer.parse(mapped("language_level", raw)) {
+          let values = mapping.values
+          switch levels.value(raw, { LanguageLevelNormalizer.parse(Self.mapped(values, "language_level", $0)) }) {
           case .value(let level): value = level
           default:
             miss(ref, raw)
@@ -345,7 +356,8 @@ public struct RecordMapper: Sendable {
     p.start = date(get(.participationStart), .participationStart, &misses, column, lineage)
     p.end = date(get(.participationEnd), .participationEnd, &misses, column, lineage)
     if let raw = get(.participationStatus) {
-      switch StatusNormalizer.parse(mapped("status", raw)) {
+      let values = mapping.values
+      switch statuses.value(raw, { StatusNormalizer.parse(Self.mapped(values, "status", $0)) }) {
       case .value(let s): p.status = s
       case .invalid:
         misses.append(
@@ -357,7 +369,7 @@ public struct RecordMapper: Sendable {
     }
     p.outcome = get(.participationOutcome)
     if let raw = get(.participationCost) {
-      switch MoneyNormalizer.parse(raw) {
+      switch costs.value(raw, MoneyNormalizer.parse) {
       case .value(let cents): p.costCents = cents
       case .invalid:
         misses.append(
@@ -406,7 +418,11 @@ public struct RecordMapper: Sendable {
 
   /// A value passed through the mapping's value map for `kind`, if it has an entry.
   func mapped(_ kind: String, _ raw: String) -> String {
-    mapping.values[kind]?[TextFold.fold(raw)] ?? raw
+    Self.mapped(mapping.values, kind, raw)
+  }
+
+  static func mapped(_ values: [String: [String: String]], _ kind: String, _ raw: String) -> String {
+    values[kind]?[TextFold.fold(raw)] ?? raw
   }
 
   /// "Haddad, Amina" → ("Haddad", "Amina"); "Amina Haddad" → ("Haddad", "Amina").
@@ -429,6 +445,26 @@ public struct RecordMapper: Sendable {
 
 extension Substring {
   func trimmingWhitespace() -> String { String(self).trimmingWhitespace() }
+}
+
+/// What a normalizer made of each text it was given, for up to `limit` distinct texts (so that
+/// a column of distinct values cannot grow it without bound; past the limit, values are read
+/// as before).
+///
+/// ```swift
+/// var statuses = Memo<ParticipationStatus>()
+/// statuses.value("läuft", StatusNormalizer.parse)  // read once, then looked up
+/// ```
+struct Memo<Value: Sendable>: Sendable {
+  private var known: [String: Normalized<Value>] = [:]
+  static var limit: Int { 4096 }
+
+  mutating func value(_ raw: String, _ read: (String) -> Normalized<Value>) -> Normalized<Value> {
+    if let value = known[raw] { return value }
+    let value = read(raw)
+    if known.count < Self.limit { known[raw] = value }
+    return value
+  }
 }
 
 /// The canonical fields the mapper reads, made once: making a `FieldRef` looks its name up

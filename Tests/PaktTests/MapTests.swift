@@ -334,3 +334,32 @@ struct FieldRefTests {
     }
   }
 }
+
+@Suite("Map: values read once")
+struct MemoTests {
+  @Test("a remembered value is what the normalizer says; past the limit values are still read, not kept")
+  func memo() {
+    var memo = Memo<Int64>()
+    var reads = 0
+    let read: (String) -> Normalized<Int64> = { raw in
+      reads += 1
+      return MoneyNormalizer.parse(raw)
+    }
+    for _ in 0..<3 {
+      for raw in ["1.234,50 €", "", "kostenlos"] {
+        let value = memo.value(raw, read)
+        switch (value, MoneyNormalizer.parse(raw)) {
+        case (.value(let a), .value(let b)): #expect(a == b)
+        case (.empty, .empty), (.invalid, .invalid): break
+        default: Issue.record("\(raw): \(value) against \(MoneyNormalizer.parse(raw))")
+        }
+      }
+    }
+    #expect(reads == 3)
+    reads = 0
+    for i in 0..<(Memo<Int64>.limit + 100) { _ = memo.value("\(i)", read) }
+    for i in 0..<(Memo<Int64>.limit + 100) { _ = memo.value("\(i)", read) }
+    // The first pass read every value; the second only those past the limit.
+    #expect(reads == Memo<Int64>.limit + 100 + 103)
+  }
+}
