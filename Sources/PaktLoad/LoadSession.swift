@@ -358,20 +358,29 @@ public struct LoadSession {
   /// that `records read = loaded + rejected` is checked against before commit. A record is
   /// its line and record path (nested XML groups add "#…" to the path of their record).
   public func storedRecordCount(source: String, file: String) throws -> Int {
-    try count(
-      """
-      SELECT count(*) FROM (
-        SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM source_person
-          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
-        UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM participation
-          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
-        UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM residence
-          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
-        UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM potential
-          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
-        UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM case_fact
-          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL)
-      """, [source, file])
+    // Distinct (line, record path) pairs over the tables, counted in memory. Why: a UNION of
+    // the five tables sorted every row in SQLite, 0.3 s for a file of 95,000 participations
+    // (over a tenth of the load stage on the 300,000-person corpus, with the mapping thread
+    // idle meanwhile); the scans alone take a fifth of that.
+    var lines = Set<Int64>()
+    var records = Set<String>()
+    for table in ["source_person", "participation", "residence", "potential", "case_fact"] {
+      let statement = try db.cachedStatement(
+        sql: "SELECT line, path FROM \(table) WHERE source = ? AND file = ? AND retired_run IS NULL")
+      try statement.setArguments([source, file])
+      let rows = RawRows(statement)
+      while try rows.next(db) {
+        let line = rows.int64(0) ?? 0
+        // The record's own path: an XML row's path may go on past '#' (a nested element).
+        let path = rows.text(1).map { $0.prefix { $0 != "#" } } ?? ""
+        if path.isEmpty {
+          lines.insert(line)
+        } else {
+          records.insert("\(line) \(path)")
+        }
+      }
+    }
+    return lines.count + records.count
   }
 
   public func rejectCount(source: String, file: String) throws -> Int {

@@ -554,3 +554,33 @@ extension LinkageSettingsTests {
     #expect(try pipeline.run().status == "unchanged")
   }
 }
+
+@Suite("Load: record counts that reconcile each file")
+struct StoredRecordCountTests {
+  @Test("records with rows in the warehouse, counted per file, as SQLite's UNION counts them")
+  func againstUnion() throws {
+    let pipeline = SamplePipeline()
+    let s = try pipeline.run()
+    #expect(s.files.count == 6)
+    let reference = """
+      SELECT count(*) FROM (
+        SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM source_person
+          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
+        UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM participation
+          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
+        UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM residence
+          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
+        UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM potential
+          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL
+        UNION SELECT line, substr(ifnull(path, ''), 1, instr(ifnull(path, '') || '#', '#') - 1) FROM case_fact
+          WHERE source = ?1 AND file = ?2 AND retired_run IS NULL)
+      """
+    try Warehouse(path: pipeline.warehouse).read { load in
+      for f in s.files {
+        let counted = try load.storedRecordCount(source: f.source, file: f.name)
+        #expect(counted == (try load.count(reference, [f.source, f.name])), "\(f.name)")
+        #expect(counted > 0 && counted + f.repeated == f.loaded, "\(f.name)")
+      }
+    }
+  }
+}
