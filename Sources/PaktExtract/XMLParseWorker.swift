@@ -16,7 +16,7 @@ import Foundation
 /// dictionary, which is freed only with the worker, after the reader has replayed every batch.
 ///
 /// ```swift
-/// let worker = XMLParseWorker(path: path, file: try ChunkedFile(path: path, chunkSize: 256 << 10))
+/// let worker = XMLParseWorker(file: try ChunkedFile(path: path, chunkSize: 256 << 10))
 /// worker.start()
 /// while let batch = worker.take() { …replay…; worker.recycle(batch) }
 /// let outcome = worker.outcome
@@ -32,7 +32,6 @@ final class XMLParseWorker: @unchecked Sendable {
 
   // The parser thread's own: the run-time exclusivity checks on these properties are
   // switched off (they cost as many instructions as writing the events).
-  private let path: String
   private let file: ChunkedFile
   @exclusivity(unchecked) private var chunk: [UInt8]
   @exclusivity(unchecked) private var chunkStart = 0
@@ -56,8 +55,7 @@ final class XMLParseWorker: @unchecked Sendable {
     var readError: ExtractError?
   }
 
-  init(path: String, file: ChunkedFile) {
-    self.path = path
+  init(file: ChunkedFile) {
     self.file = file
     chunk = [UInt8](repeating: 0, count: file.chunkSize)
     current = EventBatch(capacity: Self.batchBytes + 4096)

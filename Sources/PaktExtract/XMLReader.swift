@@ -42,7 +42,7 @@ public final class XMLReader: PaktCursor {
   public init(path: String, records: [XMLPath]) throws {
     self.path = path
     self.records = records
-    worker = XMLParseWorker(path: path, file: try ChunkedFile(path: path, chunkSize: 256 << 10))
+    worker = XMLParseWorker(file: try ChunkedFile(path: path, chunkSize: 256 << 10))
     state = SAXState(records: records)
   }
 

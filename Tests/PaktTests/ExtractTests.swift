@@ -210,9 +210,12 @@ struct CSVTests {
     let bytes = Array("id;text;z\n".utf8) + rows.joined()
     for chunk in [3, 7, 1 << 20] {
       let path = TestSupport.write(bytes, to: "f.csv", in: TestSupport.scratch())
-      var w = try CSVReader(path: path, dialect: CSVDialect(encoding: .windows1252, delimiter: UInt8(ascii: ";")))
-      w.chunkSizeForTesting = chunk
-      let records = try w.collect()
+      func read(_ encoding: TextEncoding) throws -> [ExtractedRecord] {
+        var reader = try CSVReader(path: path, dialect: CSVDialect(encoding: encoding, delimiter: UInt8(ascii: ";")))
+        reader.chunkSizeForTesting = chunk
+        return try reader.collect()
+      }
+      let records = try read(.windows1252)
       #expect(records.count == 4)
       #expect(fields(records[0]) == ["1", "Müller", "€5"])
       #expect(fields(records[1]) == ["2", "Integrationskurs für Flüchtlinge, Stufe zwei", "ok"])
@@ -224,9 +227,7 @@ struct CSVTests {
       #expect(m.kind == "invalid encoding" && m.line == 5 && m.reason.contains("'text'"))
       #expect(m.raw.hasPrefix("4;a\u{FFFD}b;ok"))
       // ISO-8859-1 has a character for every byte: 0x80 and 0x81 are control characters there.
-      var l = try CSVReader(path: path, dialect: CSVDialect(encoding: .latin1, delimiter: UInt8(ascii: ";")))
-      l.chunkSizeForTesting = chunk
-      let latin = try l.collect()
+      let latin = try read(.latin1)
       #expect(latin.count == 4)
       #expect(fields(latin[0]) == ["1", "Müller", "\u{80}5"])
       #expect(fields(latin[3]) == ["4", "a\u{81}b", "ok"])
