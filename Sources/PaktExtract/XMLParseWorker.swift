@@ -323,11 +323,17 @@ struct EventBatch {
     capacity = grown
   }
 
+  /// An event's first word: the kind in the low half, the argument in the high half (read
+  /// back by `EventCursor.header`).
+  @inline(__always)
+  static func headerWord(_ kind: Kind, _ argument: Int32) -> UInt64 {
+    UInt64(kind.rawValue) | UInt64(UInt32(bitPattern: argument)) << 32
+  }
+
   @inline(__always)
   mutating func header(_ kind: Kind, _ argument: Int32) {
     reserve(8)
-    base.storeBytes(
-      of: UInt64(kind.rawValue) | UInt64(UInt32(bitPattern: argument)) << 32, toByteOffset: count, as: UInt64.self)
+    base.storeBytes(of: Self.headerWord(kind, argument), toByteOffset: count, as: UInt64.self)
     count += 8
   }
 
@@ -360,7 +366,7 @@ struct EventBatch {
     }
     reserve(size)
     var at = base + self.count
-    at.storeBytes(of: UInt64(Kind.start.rawValue) | UInt64(UInt32(bitPattern: line)) << 32, as: UInt64.self)
+    at.storeBytes(of: Self.headerWord(.start, line), as: UInt64.self)
     (at + 8).storeBytes(of: UInt(bitPattern: name), as: UInt.self)
     (at + 16).storeBytes(of: UInt(bitPattern: uri), as: UInt.self)
     (at + 24).storeBytes(of: UInt64(attributes == nil ? 0 : count), as: UInt64.self)
@@ -391,8 +397,7 @@ struct EventBatch {
   mutating func text(_ kind: Kind, _ source: UnsafeRawPointer, _ length: Int) {
     let padded = (length + 7) & ~7
     reserve(8 + padded)
-    (base + count).storeBytes(
-      of: UInt64(kind.rawValue) | UInt64(UInt32(truncatingIfNeeded: length)) << 32, as: UInt64.self)
+    (base + count).storeBytes(of: Self.headerWord(kind, Int32(truncatingIfNeeded: length)), as: UInt64.self)
     (base + count + 8).copyMemory(from: source, byteCount: length)
     count += 8 + padded
   }

@@ -370,12 +370,13 @@ public struct LoadSession {
       while try rows.next(db) {
         let line = rows.int64(0) ?? 0
         // The record's own path: an XML row's path may go on past '#' (a nested element).
-        guard let path = rows.text(1), path.utf8.first.map({ $0 != UInt8(ascii: "#") }) ?? false else {
-          lines.insert(line)
-          continue
-        }
+        let path = rows.text(1) ?? ""
         let end = path.utf8.firstIndex(of: UInt8(ascii: "#")) ?? path.endIndex
-        records.insert("\(line) \(path[..<end])")
+        if end == path.startIndex {
+          lines.insert(line)
+        } else {
+          records.insert("\(line) \(path[..<end])")
+        }
       }
     }
     return lines.count + records.count
