@@ -109,9 +109,10 @@ extension PipelineRunner {
       }
       var coverage: [String: RunSummary.Coverage] = [:]
       for row in counts {
-        coverage[row.source, default: RunSummary.Coverage(source: row.source, participations: 0, mapped: 0)]
-          .participations += row.count
-        if row.code != nil { coverage[row.source]!.mapped += row.count }
+        var entry = coverage[row.source] ?? RunSummary.Coverage(source: row.source, participations: 0, mapped: 0)
+        entry.participations += row.count
+        if row.code != nil { entry.mapped += row.count }
+        coverage[row.source] = entry
       }
       summary.coverage = coverage.values.sorted { $0.source < $1.source }
       summary.normalizationMisses = try load.rows(
