@@ -119,140 +119,7 @@ public struct LoadSession {
     }
   }
 
-  // MARK: Inserting canonical rows
-
-  /// Inserts a source person record; a second record with the same source and id is ignored
-  /// (one row per participation repeats the person). Returns whether it was new.
-  @discardableResult
-  public func insert(_ p: SourcePersonRecord) throws -> Bool {
-    if prepared.lastPerson.repeats(p.source, p.localID) { return false }
-    let statement = try prepared.statement(
-      .sourcePerson, db,
-      """
-      INSERT OR IGNORE INTO source_person(source, local_id, birth_year, birth_date_precision, birth_date_placeholder,
-        sex, nationality, municipality, file, line, path)
-      VALUES (?,?,?,?,?,?,?,?,?,?,?)
-      """)
-    // One call per column: an array of the values would cost an allocation per row.
-    var insert = RawInsert(statement, arena: prepared.arena)
-    insert.bind(p.source)
-    insert.bind(p.localID)
-    insert.bind(p.birthDate.map { Int64($0.year) })
-    insert.bind(p.birthDate?.precision.rawValue)
-    insert.bind(p.birthDate?.placeholder ?? false)
-    insert.bind(p.sex.rawValue)
-    insert.bind(p.nationality)
-    insert.bind(p.municipality)
-    insert.bind(p.lineage.file)
-    insert.bind(p.lineage.line)
-    insert.bind(p.lineage.path)
-    try insert.run(db)
-    prepared.knownPersons.insert(.person(source: p.source, localID: p.localID))
-    guard db.changesCount > 0 else { return false }
-    // Names, the full date of birth and identifiers: in the identity vault only.
-    let identity = try prepared.statement(
-      .identity, db,
-      """
-      INSERT INTO identity(source, local_id, family_name, given_name, birth_name, birth_date, place_of_birth,
-        azr_number, bamf_number)
-      VALUES (?,?,?,?,?,?,?,?,?)
-      """)
-    var vault = RawInsert(identity, arena: prepared.arena)
-    vault.bind(p.source)
-    vault.bind(p.localID)
-    vault.bind(p.familyName)
-    vault.bind(p.givenName)
-    vault.bind(p.birthName)
-    vault.bind(p.birthDate?.iso)
-    vault.bind(p.placeOfBirth)
-    vault.bind(p.azrNumber)
-    vault.bind(p.bamfNumber)
-    try vault.run(db)
-    return true
-  }
-
-  /// Inserts a participation; returns its row id.
-  @discardableResult
-  public func insert(_ p: Participation) throws -> Int64 {
-    let statement = try prepared.statement(
-      .participation, db,
-      """
-      INSERT INTO participation(source, person_local_id, program_name, catalogue_code, mapping_method, provider,
-        start_date, end_date, status, outcome, cost_cents, file, line, path)
-      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-      """)
-    var insert = RawInsert(statement, arena: prepared.arena)
-    insert.bind(p.source)
-    insert.bind(p.personLocalID)
-    insert.bind(p.programName)
-    insert.bind(p.catalogueCode)
-    insert.bind(p.mappingMethod.rawValue)
-    insert.bind(p.provider)
-    insert.bind(p.start?.iso)
-    insert.bind(p.end?.iso)
-    insert.bind(p.status?.rawValue)
-    insert.bind(p.outcome)
-    insert.bind(p.costCents)
-    insert.bind(p.lineage.file)
-    insert.bind(p.lineage.line)
-    insert.bind(p.lineage.path)
-    try insert.run(db)
-    return db.lastInsertedRowID
-  }
-
-  @discardableResult
-  public func insert(_ r: Residence) throws -> Bool {
-    let from = r.from?.iso
-    let to = r.to?.iso
-    // The key of `residence_unique`: ifnull(date, '') there, so nil and "" are the same.
-    if prepared.lastResidence.repeats(r.source, r.personLocalID, r.municipality, from ?? "", to ?? "") {
-      return false
-    }
-    let statement = try prepared.statement(
-      .residence, db,
-      """
-      INSERT OR IGNORE INTO residence(source, person_local_id, municipality, ags, from_date, to_date, accommodation,
-        file, line, path)
-      VALUES (?,?,?,?,?,?,?,?,?,?)
-      """)
-    var insert = RawInsert(statement, arena: prepared.arena)
-    insert.bind(r.source)
-    insert.bind(r.personLocalID)
-    insert.bind(r.municipality)
-    insert.bind(r.ags)
-    insert.bind(from)
-    insert.bind(to)
-    insert.bind(r.accommodation)
-    insert.bind(r.lineage.file)
-    insert.bind(r.lineage.line)
-    insert.bind(r.lineage.path)
-    try insert.run(db)
-    return db.changesCount > 0
-  }
-
-  /// Inserts a case; `managerKey` is the keyed pseudonym of its manager (never the name).
-  @discardableResult
-  public func insert(_ c: CaseRecord, managerKey: String?) throws -> Bool {
-    let statement = try prepared.statement(
-      .caseFact, db,
-      """
-      INSERT OR IGNORE INTO case_fact(source, person_local_id, municipality, manager_key, opened, closed, file, line,
-        path)
-      VALUES (?,?,?,?,?,?,?,?,?)
-      """)
-    var insert = RawInsert(statement, arena: prepared.arena)
-    insert.bind(c.source)
-    insert.bind(c.personLocalID)
-    insert.bind(c.municipality)
-    insert.bind(managerKey)
-    insert.bind(c.opened?.iso)
-    insert.bind(c.closed?.iso)
-    insert.bind(c.lineage.file)
-    insert.bind(c.lineage.line)
-    insert.bind(c.lineage.path)
-    try insert.run(db)
-    return db.changesCount > 0
-  }
+  // MARK: Inserting rows (the canonical rows: RowWriting.swift)
 
   /// Rebuilds the municipality dimension: the gazetteer's entries and every municipality a
   /// residence or case names (with the AGS it was delivered with, where the gazetteer has none).
@@ -268,32 +135,6 @@ public struct LoadSession {
         """)
   }
 
-  @discardableResult
-  public func insert(_ p: Potential) throws -> Bool {
-    let assessed = p.assessed?.iso
-    // The key of `potential_unique` (ifnull(assessed, '') there).
-    if prepared.lastPotential.repeats(p.source, p.personLocalID, p.kind.rawValue, p.value, assessed ?? "") {
-      return false
-    }
-    let statement = try prepared.statement(
-      .potential, db,
-      """
-      INSERT OR IGNORE INTO potential(source, person_local_id, kind, value, assessed, file, line, path)
-      VALUES (?,?,?,?,?,?,?,?)
-      """)
-    var insert = RawInsert(statement, arena: prepared.arena)
-    insert.bind(p.source)
-    insert.bind(p.personLocalID)
-    insert.bind(p.kind.rawValue)
-    insert.bind(p.value)
-    insert.bind(assessed)
-    insert.bind(p.lineage.file)
-    insert.bind(p.lineage.line)
-    insert.bind(p.lineage.path)
-    try insert.run(db)
-    return db.changesCount > 0
-  }
-
   public func insert(_ r: Reject, runID: Int64) throws {
     let statement = try db.cachedStatement(
       sql: "INSERT INTO reject(source, file, line, kind, reason, raw, run_id) VALUES (?,?,?,?,?,?,?)")
@@ -304,32 +145,6 @@ public struct LoadSession {
     let statement = try db.cachedStatement(
       sql: "INSERT INTO normalization_miss(source, field, column_name, value, file, line) VALUES (?,?,?,?,?,?)")
     try statement.execute(arguments: [m.source, m.field, m.column, m.value, m.lineage.file, m.lineage.line])
-  }
-
-  /// Remembers the raw text of a participation that refers to a person by id, until the
-  /// reference is checked (a temporary table: memory stays bounded).
-  public func notePersonReference(participationID: Int64, source: String, personLocalID: String, raw: () -> String?)
-    throws
-  {
-    // The person just written (the common case: a row's person, then its participation), or
-    // one written before in this delivery.
-    if prepared.lastPerson.matches(source, personLocalID)
-      || prepared.knownPersons.contains(.person(source: source, localID: personLocalID))
-    {
-      return
-    }
-    guard let raw = raw() else { return }
-    if !prepared.pendingTableReady {
-      try db.execute(
-        sql: "CREATE TEMP TABLE IF NOT EXISTS pending_ref (participation_id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
-      prepared.pendingTableReady = true
-    }
-    let statement = try prepared.statement(
-      .pendingReference, db, "INSERT INTO pending_ref(participation_id, raw) VALUES (?, ?)")
-    var insert = RawInsert(statement, arena: prepared.arena)
-    insert.bind(participationID)
-    insert.bind(raw)
-    try insert.run(db)
   }
 
   /// Participations of `source` whose person id is not among the source's persons: deleted
@@ -350,7 +165,7 @@ public struct LoadSession {
         """, arguments: [source])
     for row in rows { try db.execute(sql: "DELETE FROM participation WHERE id = ?", arguments: [row["id"] as Int64]) }
     try db.execute(sql: "DELETE FROM pending_ref")
-    prepared.knownPersons = []
+    prepared.encoder.knownPersons = []
     return rows.map { ($0["file"], $0["line"], $0["person_local_id"], ($0["raw"] as String?) ?? "") }
   }
 
@@ -777,30 +592,15 @@ final class PreparedStatements {
     case sourcePerson, identity, participation, residence, potential, caseFact, pendingReference
   }
   private var slots = [Statement?](repeating: nil, count: Slot.allCases.count)
-  /// The person records (source and id, byte for byte) of the delivery being loaded: a
-  /// participation naming one of them cannot end up an orphan, so its raw text need not be
-  /// kept aside (keeping every participation's raw text in a temporary table cost a write per
-  /// participation).
-  var knownPersons: Set<RowKey> = []
   var pendingTableReady = false
-  /// Text values of the row being inserted (see `BindArena`).
-  let arena = BindArena()
-  /// The unique key of the last person, residence and potential row written (inserted or
-  /// ignored as a repeat) and still in the warehouse. A record repeats its person, residence
-  /// and language level on each of its participation rows; a repeat of the row just before is
-  /// answered from here, without a statement (binding and running the ignored insert).
-  var lastPerson = LastKey()
-  var lastResidence = LastKey()
-  var lastPotential = LastKey()
+  /// What the rows written so far (and still in the warehouse) tell the next ones: the
+  /// delivery's persons, the last person, residence and potential (see `RowEncoder`). Handed
+  /// to the thread that maps a file, and taken back when the file has loaded.
+  var encoder = RowEncoder()
 
   /// Forgets everything remembered about written rows (a savepoint undone, a source replaced,
   /// a person erased).
-  func forgetWritten() {
-    knownPersons = []
-    lastPerson = LastKey()
-    lastResidence = LastKey()
-    lastPotential = LastKey()
-  }
+  func forgetWritten() { encoder = RowEncoder() }
 
   func statement(_ slot: Slot, _ db: Database, _ sql: String) throws -> Statement {
     if let statement = slots[slot.rawValue] { return statement }

@@ -4,10 +4,10 @@ import GRDBSQLite
 /// Binds values straight into one of GRDB's prepared statements through SQLite's C API and
 /// runs it.
 ///
-/// Why: on the nightly load's hottest statements (one insert per participation and per source
-/// person record, one person-id update per source person record), building
-/// `StatementArguments` boxed every value in an existential and converted it again; the
-/// platform notes measure GRDB's argument path at 620k rows/s against 890k for the C API.
+/// Why: on statements run once per row (one person-id update per source person record, one
+/// residence period per stay), building `StatementArguments` boxed every value in an
+/// existential and converted it again; the platform notes measure GRDB's argument path at
+/// 620k rows/s against 890k for the C API. (The load stage's inserts bind `EncodedRows`.)
 /// Used only for plain INSERTs and UPDATEs inside the session's transaction.
 ///
 /// ```swift
@@ -20,19 +20,14 @@ struct RawInsert {
   private let owner: Statement
   private let statement: OpaquePointer
   private var index: Int32 = 1
-  private let arena: BindArena?
 
   /// SQLite copies each value before `bind` returns.
   private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
   private static let empty: StaticString = ""
 
-  /// Binds into `statement`; with an `arena`, text values are copied there and bound without
-  /// SQLite's own copy (see `BindArena`). Every parameter must then be bound before each run.
-  init(_ statement: Statement, arena: BindArena? = nil) {
+  init(_ statement: Statement) {
     owner = statement
     self.statement = statement.sqliteStatement
-    self.arena = arena
-    arena?.reset()
     sqlite3_reset(self.statement)
   }
 
@@ -45,10 +40,6 @@ struct RawInsert {
     value.withUTF8 { bytes in
       // An empty buffer may have no address, which SQLite would store as NULL.
       let base = bytes.baseAddress ?? UnsafeRawPointer(Self.empty.utf8Start).assumingMemoryBound(to: UInt8.self)
-      if let arena, let kept = arena.keep(UnsafeRawBufferPointer(start: base, count: bytes.count)) {
-        sqlite3_bind_text(statement, index, kept, Int32(bytes.count), nil /* SQLITE_STATIC */)
-        return
-      }
       _ = base.withMemoryRebound(to: CChar.self, capacity: max(1, bytes.count)) {
         sqlite3_bind_text(statement, index, $0, Int32(bytes.count), Self.transient)
       }
@@ -66,7 +57,6 @@ struct RawInsert {
 
   /// Runs the statement once; throws SQLite's error as GRDB does.
   func run(_ db: Database) throws {
-    // Every parameter bound on each run: a stale binding may point into a reused `BindArena`.
     assert(index - 1 == sqlite3_bind_parameter_count(statement), "bind every parameter before each run")
     let code = sqlite3_step(statement)
     sqlite3_reset(statement)
@@ -115,38 +105,8 @@ struct RawRows {
 }
 
 /// SQLite's error for a failed step, as GRDB reports its own.
-private func sqliteError(_ code: Int32, _ statement: OpaquePointer, _ db: Database) -> DatabaseError {
+func sqliteError(_ code: Int32, _ statement: OpaquePointer, _ db: Database) -> DatabaseError {
   DatabaseError(
     resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
     sql: String(cString: sqlite3_sql(statement)))
-}
-
-/// Memory for the text values of the statement being bound, so that SQLite can take them as
-/// they are (`SQLITE_STATIC`) instead of copying each into an allocation of its own and freeing
-/// it after the step: those copies (malloc, memcpy, free and SQLite's memory statistics under
-/// their mutex) were a sixth of the loading thread's time (perf, 300,000-person run).
-///
-/// Reset when a `RawInsert` begins, so the values live until that statement has run (the next
-/// `RawInsert` on the same session comes after). A statement keeps its bindings after it ran,
-/// pointing at reused memory: it must be bound in full before its next run, as `RawInsert`'s
-/// users do.
-final class BindArena {
-  private let base: UnsafeMutableRawPointer
-  private let capacity = 1 << 16
-  private var used = 0
-
-  init() { base = .allocate(byteCount: capacity, alignment: 8) }
-  deinit { base.deallocate() }
-
-  func reset() { used = 0 }
-
-  /// A copy of `bytes` that lives until the next `reset`, or nil when the arena is full (the
-  /// caller then lets SQLite copy).
-  func keep(_ bytes: UnsafeRawBufferPointer) -> UnsafePointer<CChar>? {
-    guard used + bytes.count <= capacity else { return nil }
-    let target = base + used
-    if let source = bytes.baseAddress, bytes.count > 0 { target.copyMemory(from: source, byteCount: bytes.count) }
-    used += bytes.count
-    return UnsafePointer(target.assumingMemoryBound(to: CChar.self))
-  }
 }

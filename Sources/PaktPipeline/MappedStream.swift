@@ -1,5 +1,6 @@
 import Foundation
 import PaktExtract
+import PaktLoad
 import PaktMap
 
 /// Reads and maps one file on a thread of its own while the caller loads what is ready: the
@@ -9,15 +10,21 @@ import PaktMap
 /// that turns out unreadable part-way ends the stream with its `ExtractError` after the records
 /// before it, so the caller can roll the file back as before.
 ///
+/// Each record is encoded for the warehouse on that thread too (`encode`, into a
+/// `RowEncoder`), so the writing thread only binds and runs statements.
+///
 /// ```swift
-/// let stream = MappedStream(path: file.path, options: options, mapper: mapper)
-/// defer { stream.close() }
-/// while let batch = try stream.next() {
-///   for (line, mapped) in batch { … }
+/// let stream = MappedStream(path: file.path, options: options, mapper: mapper, encoder: load.encoder()) {
+///   line, mapped, encoder in encoder.record(); …
 /// }
+/// defer { stream.close() }
+/// while let rows = try stream.next() { try load.write(rows, runID: runID, counts: &counts) }
+/// if let encoder = stream.finishedEncoder { load.resume(encoder) }
 /// ```
 final class MappedStream: @unchecked Sendable {
-  typealias Batch = [(line: Int, mapped: MappedRecord)]
+  typealias Batch = EncodedRows
+  /// Encodes one mapped record (with its line) for the warehouse.
+  typealias Encode = @Sendable (Int, MappedRecord, inout RowEncoder) -> Void
 
   // Guarded by `condition`.
   private let condition = NSCondition()
@@ -27,40 +34,47 @@ final class MappedStream: @unchecked Sendable {
   private var closed = false
   private var producerRunning = true
   private var bytesReadByProducer = 0
+  private var encoderAtEnd: RowEncoder?
 
   /// Batches held at most; with 256 records each, a few thousand records in flight.
   private let capacity = 8
   private let batchSize = 256
 
-  init(path: String, options: ReadOptions, mapper: RecordMapper) {
+  init(path: String, options: ReadOptions, mapper: RecordMapper, encoder: RowEncoder, encode: @escaping Encode) {
     let thread = Thread { [self] in
-      self.produce(path: path, options: options, mapper: mapper)
+      self.produce(path: path, options: options, mapper: mapper, encoder: encoder, encode: encode)
     }
     thread.name = "pakt-extract"
     thread.start()
   }
 
-  private func produce(path: String, options: ReadOptions, mapper: RecordMapper) {
+  private func produce(
+    path: String, options: ReadOptions, mapper: RecordMapper, encoder: RowEncoder, encode: Encode
+  ) {
     var mapper = mapper
+    var encoder = encoder
     var error: (any Error)?
+    var finished = false
     do {
       let opened = try OpenedFile(path: path, options: options)
-      var batch: Batch = []
-      batch.reserveCapacity(batchSize)
+      finished = true
       while let record = try opened.next() {
-        batch.append((record.line, mapper.map(record)))
-        if batch.count == batchSize {
-          guard push(batch, bytesRead: opened.bytesRead) else { break }
-          batch = []
-          batch.reserveCapacity(batchSize)
+        encode(record.line, mapper.map(record), &encoder)
+        if encoder.records == batchSize {
+          guard push(encoder.takeRows(), bytesRead: opened.bytesRead) else {
+            finished = false
+            break
+          }
         }
       }
-      if !batch.isEmpty { _ = push(batch, bytesRead: opened.bytesRead) }
+      if finished && encoder.records > 0 { finished = push(encoder.takeRows(), bytesRead: opened.bytesRead) }
     } catch let thrown {
       error = thrown
+      finished = false
     }
     condition.lock()
     failure = error
+    if finished { encoderAtEnd = encoder }
     ended = true
     producerRunning = false
     condition.broadcast()
@@ -77,6 +91,14 @@ final class MappedStream: @unchecked Sendable {
     bytesReadByProducer = bytesRead
     condition.broadcast()
     return true
+  }
+
+  /// The encoder after the file's last record, once `next()` has returned nil (nil when the
+  /// file ended early).
+  var finishedEncoder: RowEncoder? {
+    condition.lock()
+    defer { condition.unlock() }
+    return encoderAtEnd
   }
 
   /// Bytes of the file the reader thread has read so far (for progress).

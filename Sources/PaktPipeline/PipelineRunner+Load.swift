@@ -51,7 +51,7 @@ extension PipelineRunner {
   /// Streams one file into the warehouse inside a savepoint.
   func loadFile(
     _ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64, pseudonyms: Pseudonymizer,
-    tracker: ProgressTracker? = nil, erased: (String, String) -> Bool = { _, _ in false }
+    tracker: ProgressTracker? = nil, erased: @escaping @Sendable (String, String) -> Bool = { _, _ in false }
   ) throws -> RunSummary.File {
     var summary = RunSummary.File(
       source: source.source.name, name: file.name, path: file.path, format: file.layout?.format ?? "unknown",
@@ -59,72 +59,35 @@ extension PipelineRunner {
       sha256: file.sha256, status: "loaded")
     var problem = file.problem
     if problem == nil, let mapper = file.mapper {
-      var read = 0
-      var rejected = 0
-      var repeated = 0
+      var counts = LoadSession.WriteCounts()
       try load.savepoint {
-        // Extraction and mapping run on a second thread; this one writes.
-        let stream = MappedStream(path: file.path, options: optionsFor(source), mapper: mapper)
+        counts = LoadSession.WriteCounts()
+        // Extraction, mapping and encoding run on a second thread; this one writes.
+        let name = source.source.name
+        let stream = MappedStream(
+          path: file.path, options: optionsFor(source), mapper: mapper, encoder: load.encoder()
+        ) { line, mapped, encoder in
+          Self.encode(mapped, line: line, source: name, file: file.name, into: &encoder, erased: erased) {
+            pseudonyms.managerKey(source: $0, name: $1)
+          }
+        }
         defer { stream.close() }
         do {
-          /// A reject the loader itself decides (no raw text is kept for these).
-          func reject(_ line: Int, _ kind: String, _ reason: String) throws {
-            try load.insert(
-              Reject(source: source.source.name, file: file.name, line: line, raw: "", kind: kind, reason: reason),
-              runID: runID)
-            rejected += 1
+          while let rows = try stream.next() {
+            tracker?.advanced(records: rows.records, fileBytes: stream.bytesRead)
+            try load.write(rows, runID: runID, counts: &counts)
           }
-          while let batch = try stream.next() {
-            tracker?.advanced(records: batch.count, fileBytes: stream.bytesRead)
-            for (line, mapped) in batch {
-              read += 1
-              if let reject = mapped.reject {
-                try load.insert(reject, runID: runID)
-                rejected += 1
-                continue
-              }
-              // A person erased on request is not loaded again; the reject keeps no raw text.
-              let owner = mapped.person?.localID ?? mapped.personRef ?? mapped.participations.first?.personLocalID
-              if let owner, erased(source.source.name, owner) {
-                try reject(
-                  line, "erased", "the person was erased on request (pakt erase); the record is not loaded")
-                continue
-              }
-              // A record that yields no canonical row at all must not count as loaded.
-              if mapped.person == nil && mapped.participations.isEmpty && mapped.residences.isEmpty
-                && mapped.potentials.isEmpty && mapped.cases.isEmpty
-              {
-                try reject(line, "empty record", "the record holds no value that the mapping loads")
-                continue
-              }
-              var wrote = false
-              if let person = mapped.person { wrote = try load.insert(person) || wrote }
-              for p in mapped.participations {
-                let id = try load.insert(p)
-                wrote = true
-                try load.notePersonReference(
-                  participationID: id, source: p.source, personLocalID: p.personLocalID, raw: { mapped.raw })
-              }
-              for r in mapped.residences { wrote = try load.insert(r) || wrote }
-              for p in mapped.potentials { wrote = try load.insert(p) || wrote }
-              for c in mapped.cases {
-                let manager = c.manager.map { pseudonyms.managerKey(source: c.source, name: $0) }
-                wrote = try load.insert(c, managerKey: manager) || wrote
-              }
-              for m in mapped.misses { try load.insert(m) }
-              if !wrote { repeated += 1 }
-            }
-          }
+          if let encoder = stream.finishedEncoder { load.resume(encoder) }
           return true
         } catch let error as ExtractError {
           problem = error.description
           return false
         }
       }
-      summary.read = read
-      summary.rejected = rejected
-      summary.loaded = read - rejected
-      summary.repeated = repeated
+      summary.read = counts.read
+      summary.rejected = counts.rejected
+      summary.loaded = counts.read - counts.rejected
+      summary.repeated = counts.repeated
     }
     if let problem {
       // Rejected as a whole: nothing of it stays in the warehouse; the run goes on.
@@ -138,6 +101,44 @@ extension PipelineRunner {
       logger.warning("file rejected as a whole: \(file.name): \(problem)")
     }
     return summary
+  }
+
+  /// Encodes one mapped record for the warehouse, on the thread that mapped it: its rows, or
+  /// the reject it becomes (its own, or the loader's: an erased person, a record with no value).
+  static func encode(
+    _ mapped: MappedRecord, line: Int, source: String, file: String, into encoder: inout RowEncoder,
+    erased: (String, String) -> Bool, managerKey: (String, String) -> String
+  ) {
+    encoder.record()
+    if let reject = mapped.reject {
+      encoder.reject(reject)
+      return
+    }
+    /// A reject the loader itself decides (no raw text is kept for these).
+    func reject(_ kind: String, _ reason: String) {
+      encoder.reject(Reject(source: source, file: file, line: line, raw: "", kind: kind, reason: reason))
+    }
+    // A person erased on request is not loaded again; the reject keeps no raw text.
+    let owner = mapped.person?.localID ?? mapped.personRef ?? mapped.participations.first?.personLocalID
+    if let owner, erased(source, owner) {
+      reject("erased", "the person was erased on request (pakt erase); the record is not loaded")
+      return
+    }
+    // A record that yields no canonical row at all must not count as loaded.
+    if mapped.person == nil && mapped.participations.isEmpty && mapped.residences.isEmpty
+      && mapped.potentials.isEmpty && mapped.cases.isEmpty
+    {
+      reject("empty record", "the record holds no value that the mapping loads")
+      return
+    }
+    if let person = mapped.person { encoder.person(person) }
+    // Only a record that refers to its person by id has raw text to keep.
+    let raw: (() -> String?)? = mapped.personRef == nil ? nil : { mapped.raw }
+    for p in mapped.participations { encoder.participation(p, raw: raw) }
+    for r in mapped.residences { encoder.residence(r) }
+    for p in mapped.potentials { encoder.potential(p) }
+    for c in mapped.cases { encoder.caseFact(c, managerKey: c.manager.map { managerKey(c.source, $0) }) }
+    for m in mapped.misses { encoder.miss(m) }
   }
 
   func optionsFor(_ source: PreparedSource) -> ReadOptions {

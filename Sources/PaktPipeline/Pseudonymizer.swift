@@ -14,7 +14,11 @@ import PaktCore
 /// let p = try Pseudonymizer.load(config: config)
 /// p.key(for: 42)  // 64 hex digits, the same every run with the same key
 /// ```
-public struct Pseudonymizer {
+///
+/// Sendable although swift-crypto does not mark `SymmetricKey` and `HMAC` so: both are values
+/// that are only read here (each key copies `keyed` before updating the copy), and the link
+/// and load stages compute keys on several threads.
+public struct Pseudonymizer: @unchecked Sendable {
   let secret: SymmetricKey
   /// HMAC with the secret already keyed in, copied for each key: keying hashes the secret's
   /// inner and outer pads, half of the work of every key (the link stage computes one per
@@ -71,8 +75,6 @@ public struct Pseudonymizer {
 
   /// The keys of many person ids, computed on all cores (300,000 keys took a second on one).
   public func keys(for personIDs: [Int64]) -> [String] {
-    // The secret is only read (SymmetricKey is immutable, but swift-crypto does not mark it
-    // Sendable).
     personIDs.concurrentMap { key(for: $0) }
   }
 

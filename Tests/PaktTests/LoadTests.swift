@@ -53,29 +53,95 @@ struct LoadTests {
     #expect(counts["potential"] == 3)
   }
 
-  /// A source's persons file and measures file load in savepoints of their own: persons of
+  /// A source's persons file and measures file load in savepoints of their own, each encoded
+  /// by the encoder the session hands out and takes back (as the load stage does): persons of
   /// the first still vouch for the participations of the second, so no raw text is kept aside.
   @Test("persons loaded by an earlier file of the delivery are known to the next file")
   func personsKnownAcrossFiles() throws {
     let warehouse = try Warehouse(path: "\(TestSupport.scratch())/warehouse.sqlite")
     try warehouse.transaction { load in
+      var counts = LoadSession.WriteCounts()
       try load.savepoint { () throws -> Bool in
+        var encoder = load.encoder()
         for id in ["P1", "P2"] {
-          try load.insert(SourcePersonRecord(source: "ulm", localID: id, lineage: Lineage(file: "p.csv", line: 2)))
+          encoder.record()
+          encoder.person(SourcePersonRecord(source: "ulm", localID: id, lineage: Lineage(file: "p.csv", line: 2)))
         }
+        try load.write(encoder.takeRows(), runID: 1, counts: &counts)
+        load.resume(encoder)
         return true
       }
       try load.savepoint { () throws -> Bool in
+        var encoder = load.encoder()
         for id in ["P1", "P2", "P1"] {
-          let p = Participation(
-            source: "ulm", personLocalID: id, programName: "Sprachkurs", lineage: Lineage(file: "m.csv", line: 2))
-          try load.notePersonReference(
-            participationID: try load.insert(p), source: "ulm", personLocalID: id, raw: { "\(id);Sprachkurs" })
+          encoder.record()
+          encoder.participation(
+            Participation(
+              source: "ulm", personLocalID: id, programName: "Sprachkurs", lineage: Lineage(file: "m.csv", line: 2)),
+            raw: { "\(id);Sprachkurs" })
         }
+        try load.write(encoder.takeRows(), runID: 1, counts: &counts)
+        load.resume(encoder)
         return true
       }
+      #expect(counts.read == 5 && counts.rejected == 0 && counts.repeated == 0)
       #expect(try load.count("SELECT count(*) FROM sqlite_temp_master WHERE name = 'pending_ref'") == 0)
       #expect(try load.removeOrphanParticipations(source: "ulm").isEmpty)
+    }
+  }
+
+  /// A file rolled back leaves the delivery's encoder as it was: a person of that file no
+  /// longer vouches for a participation, whose raw text is then kept for the reject.
+  @Test("a rolled-back file's persons vouch for nothing")
+  func rolledBackPersonsUnknown() throws {
+    let warehouse = try Warehouse(path: "\(TestSupport.scratch())/warehouse.sqlite")
+    try warehouse.transaction { load in
+      var counts = LoadSession.WriteCounts()
+      try load.savepoint { () throws -> Bool in
+        var encoder = load.encoder()
+        encoder.record()
+        encoder.person(SourcePersonRecord(source: "ulm", localID: "P1", lineage: Lineage(file: "p.csv", line: 2)))
+        try load.write(encoder.takeRows(), runID: 1, counts: &counts)
+        return false
+      }
+      let id = try load.insert(
+        Participation(
+          source: "ulm", personLocalID: "P1", programName: "Sprachkurs", lineage: Lineage(file: "m.csv", line: 4)),
+        raw: { "P1;Sprachkurs" })
+      #expect(id > 0)
+      let orphans = try load.removeOrphanParticipations(source: "ulm")
+      #expect(orphans.map(\.raw) == ["P1;Sprachkurs"])
+      #expect(orphans.first?.line == 4)
+    }
+  }
+
+  /// Records that are rejected, repeat a row already written, or are new are counted apart.
+  @Test("write counts read, rejected and repeated records")
+  func writeCounts() throws {
+    let warehouse = try Warehouse(path: "\(TestSupport.scratch())/warehouse.sqlite")
+    try warehouse.transaction { load in
+      var encoder = load.encoder()
+      let at = Lineage(file: "f.csv", line: 2)
+      let person = SourcePersonRecord(source: "ulm", localID: "P1", lineage: at)
+      encoder.record()
+      encoder.person(person)
+      encoder.record()
+      encoder.reject(Reject(source: "ulm", file: "f.csv", line: 3, raw: "x", kind: "ragged row", reason: "r"))
+      // The same person again, not just after itself: SQLite ignores it.
+      encoder.record()
+      encoder.person(SourcePersonRecord(source: "ulm", localID: "P2", lineage: at))
+      encoder.record()
+      encoder.person(person)
+      encoder.miss(NormalizationMiss(source: "ulm", field: "sex", column: "G", value: "q", lineage: at))
+      #expect(encoder.records == 4)
+      var counts = LoadSession.WriteCounts()
+      try load.write(encoder.takeRows(), runID: 1, counts: &counts)
+      #expect(counts.read == 4 && counts.rejected == 1 && counts.repeated == 1)
+      #expect(encoder.records == 0)
+      #expect(try load.count("SELECT count(*) FROM reject") == 1)
+      #expect(try load.count("SELECT count(*) FROM normalization_miss") == 1)
+      #expect(try load.count("SELECT count(*) FROM source_person") == 2)
+      #expect(try load.count("SELECT count(*) FROM identity") == 2)
     }
   }
 
@@ -89,9 +155,7 @@ struct LoadTests {
       try load.insert(SourcePersonRecord(source: "ulm", localID: "\u{C4}1", lineage: at))
       let named = Participation(
         source: "ulm", personLocalID: "A\u{308}1", programName: "Sprachkurs", lineage: Lineage(file: "f.csv", line: 3))
-      let id = try load.insert(named)
-      try load.notePersonReference(
-        participationID: id, source: "ulm", personLocalID: named.personLocalID, raw: { "A\u{308}1;Sprachkurs" })
+      try load.insert(named, raw: { "A\u{308}1;Sprachkurs" })
       let orphans = try load.removeOrphanParticipations(source: "ulm")
       #expect(orphans.count == 1)
       #expect(orphans.first?.raw == "A\u{308}1;Sprachkurs")

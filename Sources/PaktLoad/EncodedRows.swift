@@ -1,0 +1,278 @@
+import PaktCore
+
+/// The canonical rows of a batch of records, encoded into one byte buffer that the writer
+/// binds as it lies: each text value is handed to SQLite as a pointer into the buffer.
+///
+/// Why: the writer is the load stage's bottleneck (SQLite takes one writer). Walking mapped
+/// records there cost it as much again as SQLite's own work: reference counting and freeing
+/// every record's Strings, copying each text value, computing dates' text (perf, 300,000-person
+/// run). Encoding the rows on the mapping thread moves that work to the other core; the writer
+/// reads bytes and calls SQLite.
+///
+/// Made by a `RowEncoder`, written by `LoadSession.write(_:runID:counts:)`.
+///
+/// Layout: an operation byte, then its operands. A value is a tag byte, then nothing (NULL),
+/// eight bytes (an integer) or a four-byte length and the UTF-8 bytes (text).
+public struct EncodedRows: Sendable {
+  enum Op: UInt8 {
+    /// A record begins. Its rows follow, or a reject.
+    case record
+    /// The record is rejected: an index into `rejects`.
+    case reject
+    /// A source person row and its identity row.
+    case person
+    /// An index into `raws` (or `noRaw`), then a participation row.
+    case participation
+    case residence
+    case potential
+    case caseFact
+    /// An index into `misses`.
+    case miss
+  }
+
+  enum Tag: UInt8 {
+    case null, integer, text
+  }
+
+  static let noRaw = UInt32.max
+
+  var bytes: [UInt8] = []
+  var rejects: [Reject] = []
+  var misses: [NormalizationMiss] = []
+  /// Raw texts kept for participations whose person reference is not yet vouched for.
+  var raws: [String] = []
+  /// How many records the batch holds.
+  public private(set) var records = 0
+
+  init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+  mutating func op(_ op: Op) {
+    bytes.append(op.rawValue)
+    if op == .record { records += 1 }
+  }
+
+  mutating func index(_ value: Int) {
+    withUnsafeBytes(of: UInt32(truncatingIfNeeded: value)) { bytes.append(contentsOf: $0) }
+  }
+
+  mutating func value(_ text: String?) {
+    guard var text else {
+      bytes.append(Tag.null.rawValue)
+      return
+    }
+    bytes.append(Tag.text.rawValue)
+    text.withUTF8 { utf8 in
+      withUnsafeBytes(of: UInt32(truncatingIfNeeded: utf8.count)) { bytes.append(contentsOf: $0) }
+      bytes.append(contentsOf: utf8)
+    }
+  }
+
+  mutating func value(_ number: Int64?) {
+    guard let number else {
+      bytes.append(Tag.null.rawValue)
+      return
+    }
+    bytes.append(Tag.integer.rawValue)
+    withUnsafeBytes(of: number) { bytes.append(contentsOf: $0) }
+  }
+
+  mutating func value(_ number: Int?) { value(number.map(Int64.init)) }
+
+  mutating func value(_ flag: Bool) { value(Int64(flag ? 1 : 0)) }
+}
+
+/// Encodes mapped records into `EncodedRows`, one batch at a time, on the thread that maps
+/// them. It keeps what the writer used to look up per row, so that the writer need not:
+/// - the last person, residence and potential row encoded: a record repeats its person,
+///   residence and language level on each of its participation rows, and a repeat of the row
+///   just before is left out (SQLite would ignore it by its unique index anyway);
+/// - the persons of the delivery so far (source and id, byte for byte): a participation that
+///   names one of them cannot end up an orphan, so its raw text need not be kept aside.
+///
+/// One encoder goes through a delivery's files in order: `LoadSession.encoder()` hands it out
+/// for a file and `LoadSession.resume(_:)` takes it back once the file is loaded.
+///
+/// ```swift
+/// var encoder = load.encoder()
+/// encoder.record()
+/// encoder.person(person)
+/// var counts = LoadSession.WriteCounts()
+/// try load.write(encoder.takeRows(), runID: runID, counts: &counts)
+/// load.resume(encoder)
+/// ```
+public struct RowEncoder: Sendable {
+  var knownPersons: Set<RowKey> = []
+  var lastPerson = LastKey()
+  var lastResidence = LastKey()
+  var lastPotential = LastKey()
+  private var rows = EncodedRows()
+  /// Bytes reserved for each new batch: the size of the last one, so a batch grows at most once.
+  private var expectedBytes = 0
+
+  public init() {}
+
+  /// The rows encoded since the last call; the encoder starts a new batch.
+  public mutating func takeRows() -> EncodedRows {
+    expectedBytes = max(expectedBytes, rows.bytes.count)
+    defer { rows = EncodedRows(capacity: expectedBytes) }
+    return rows
+  }
+
+  /// Records encoded into the current batch.
+  public var records: Int { rows.records }
+
+  /// Begins a record: what follows, up to the next `record()`, is its rows or its reject.
+  public mutating func record() { rows.op(.record) }
+
+  /// Rejects the record begun last (the only entry it then has).
+  public mutating func reject(_ reject: Reject) {
+    rows.op(.reject)
+    rows.index(rows.rejects.count)
+    rows.rejects.append(reject)
+  }
+
+  public mutating func miss(_ miss: NormalizationMiss) {
+    rows.op(.miss)
+    rows.index(rows.misses.count)
+    rows.misses.append(miss)
+  }
+
+  /// A source person record: its `source_person` row, then its `identity` row (written only
+  /// when the first is new). Left out when it repeats the person just before.
+  public mutating func person(_ p: SourcePersonRecord) {
+    if lastPerson.repeats(p.source, p.localID) { return }
+    knownPersons.insert(.person(source: p.source, localID: p.localID))
+    rows.op(.person)
+    rows.value(p.source)
+    rows.value(p.localID)
+    rows.value(p.birthDate.map { Int64($0.year) })
+    rows.value(p.birthDate?.precision.rawValue)
+    rows.value(p.birthDate?.placeholder ?? false)
+    rows.value(p.sex.rawValue)
+    rows.value(p.nationality)
+    rows.value(p.municipality)
+    rows.value(p.lineage.file)
+    rows.value(p.lineage.line)
+    rows.value(p.lineage.path)
+    // Names, the full date of birth and identifiers: in the identity vault only.
+    rows.value(p.source)
+    rows.value(p.localID)
+    rows.value(p.familyName)
+    rows.value(p.givenName)
+    rows.value(p.birthName)
+    rows.value(p.birthDate?.iso)
+    rows.value(p.placeOfBirth)
+    rows.value(p.azrNumber)
+    rows.value(p.bamfNumber)
+  }
+
+  /// A participation. `raw` gives the record's raw text for a participation that refers to a
+  /// person by id (nil for others): it is kept, until the reference is checked, when the person
+  /// is not among those encoded so far.
+  public mutating func participation(_ p: Participation, raw: (() -> String?)? = nil) {
+    var rawIndex = EncodedRows.noRaw
+    if let raw, !lastPerson.matches(p.source, p.personLocalID),
+      !knownPersons.contains(.person(source: p.source, localID: p.personLocalID)), let text = raw()
+    {
+      rawIndex = UInt32(rows.raws.count)
+      rows.raws.append(text)
+    }
+    rows.op(.participation)
+    rows.index(Int(rawIndex))
+    rows.value(p.source)
+    rows.value(p.personLocalID)
+    rows.value(p.programName)
+    rows.value(p.catalogueCode)
+    rows.value(p.mappingMethod.rawValue)
+    rows.value(p.provider)
+    rows.value(p.start?.iso)
+    rows.value(p.end?.iso)
+    rows.value(p.status?.rawValue)
+    rows.value(p.outcome)
+    rows.value(p.costCents)
+    rows.value(p.lineage.file)
+    rows.value(p.lineage.line)
+    rows.value(p.lineage.path)
+  }
+
+  /// A residence; left out when it repeats the one just before.
+  public mutating func residence(_ r: Residence) {
+    let from = r.from?.iso
+    let to = r.to?.iso
+    // The key of `residence_unique`: ifnull(date, '') there, so nil and "" are the same.
+    if lastResidence.repeats(r.source, r.personLocalID, r.municipality, from ?? "", to ?? "") { return }
+    rows.op(.residence)
+    rows.value(r.source)
+    rows.value(r.personLocalID)
+    rows.value(r.municipality)
+    rows.value(r.ags)
+    rows.value(from)
+    rows.value(to)
+    rows.value(r.accommodation)
+    rows.value(r.lineage.file)
+    rows.value(r.lineage.line)
+    rows.value(r.lineage.path)
+  }
+
+  /// A potential; left out when it repeats the one just before.
+  public mutating func potential(_ p: Potential) {
+    let assessed = p.assessed?.iso
+    // The key of `potential_unique` (ifnull(assessed, '') there).
+    if lastPotential.repeats(p.source, p.personLocalID, p.kind.rawValue, p.value, assessed ?? "") { return }
+    rows.op(.potential)
+    rows.value(p.source)
+    rows.value(p.personLocalID)
+    rows.value(p.kind.rawValue)
+    rows.value(p.value)
+    rows.value(assessed)
+    rows.value(p.lineage.file)
+    rows.value(p.lineage.line)
+    rows.value(p.lineage.path)
+  }
+
+  /// A case; `managerKey` is the keyed pseudonym of its manager (never the name).
+  public mutating func caseFact(_ c: CaseRecord, managerKey: String?) {
+    rows.op(.caseFact)
+    rows.value(c.source)
+    rows.value(c.personLocalID)
+    rows.value(c.municipality)
+    rows.value(managerKey)
+    rows.value(c.opened?.iso)
+    rows.value(c.closed?.iso)
+    rows.value(c.lineage.file)
+    rows.value(c.lineage.line)
+    rows.value(c.lineage.path)
+  }
+
+  /// The statements that write each kind of row, with the number of values each binds, in the
+  /// order the functions above encode them.
+  static let personSQL = """
+    INSERT OR IGNORE INTO source_person(source, local_id, birth_year, birth_date_precision, birth_date_placeholder,
+      sex, nationality, municipality, file, line, path)
+    VALUES (?,?,?,?,?,?,?,?,?,?,?)
+    """
+  static let identitySQL = """
+    INSERT INTO identity(source, local_id, family_name, given_name, birth_name, birth_date, place_of_birth,
+      azr_number, bamf_number)
+    VALUES (?,?,?,?,?,?,?,?,?)
+    """
+  static let participationSQL = """
+    INSERT INTO participation(source, person_local_id, program_name, catalogue_code, mapping_method, provider,
+      start_date, end_date, status, outcome, cost_cents, file, line, path)
+    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+    """
+  static let residenceSQL = """
+    INSERT OR IGNORE INTO residence(source, person_local_id, municipality, ags, from_date, to_date, accommodation,
+      file, line, path)
+    VALUES (?,?,?,?,?,?,?,?,?,?)
+    """
+  static let potentialSQL = """
+    INSERT OR IGNORE INTO potential(source, person_local_id, kind, value, assessed, file, line, path)
+    VALUES (?,?,?,?,?,?,?,?)
+    """
+  static let caseSQL = """
+    INSERT OR IGNORE INTO case_fact(source, person_local_id, municipality, manager_key, opened, closed, file, line,
+      path)
+    VALUES (?,?,?,?,?,?,?,?,?)
+    """
+}
