@@ -37,8 +37,8 @@ extension LoadSession {
     let potential = try prepared.statement(.potential, db, RowEncoder.potentialSQL).sqliteStatement
     let caseFact = try prepared.statement(.caseFact, db, RowEncoder.caseSQL).sqliteStatement
     let connection = db.sqliteConnection
-    try rows.bytes.withUnsafeBytes { buffer in
-      var reader = RowReader(buffer)
+    try withExtendedLifetime(rows.bytes) {
+      var reader = RowReader(rows.bytes.contents)
       // The record being written: whether it was rejected, whether any row of it was new.
       var open = false
       var rejected = false
