@@ -98,6 +98,11 @@ struct RawRows {
       decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, i))), as: UTF8.self)
   }
 
+  /// Column `i`'s text bytes, valid until the next step (empty for NULL).
+  func bytes(_ i: Int32) -> UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(start: sqlite3_column_text(statement, i), count: Int(sqlite3_column_bytes(statement, i)))
+  }
+
   /// Column `i` as an integer, nil for NULL.
   func int64(_ i: Int32) -> Int64? {
     sqlite3_column_type(statement, i) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, i)
