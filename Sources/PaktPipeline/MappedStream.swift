@@ -93,7 +93,15 @@ final class MappedStream: @unchecked Sendable {
     return true
   }
 
-  /// The encoder after the file's last record, once `next()` has returned nil (nil when the
+  /// Whether the reader thread has read the file to its end (or stopped): its batches may
+  /// still wait to be taken.
+  var producerEnded: Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    return ended
+  }
+
+  /// The encoder after the file's last record, once the reader thread has ended (nil when the
   /// file ended early).
   var finishedEncoder: RowEncoder? {
     condition.lock()

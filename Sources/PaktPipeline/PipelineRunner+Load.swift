@@ -11,8 +11,7 @@ extension PipelineRunner {
   /// Loads one changed source: its earlier delivery replaced, each file streamed in, facts
   /// naming unknown persons rejected, records it no longer holds retired, counts reconciled.
   func loadSource(
-    _ source: PreparedSource, load: LoadSession, runID: Int64, erased: Set<String>, pseudonyms: Pseudonymizer,
-    _ tracker: ProgressTracker?
+    _ source: PreparedSource, load: LoadSession, runID: Int64, streams: FileStreams, _ tracker: ProgressTracker?
   ) throws -> (files: [RunSummary.File], retired: Int) {
     try load.setAside(source: source.source.name)
     try load.replaceSource(source.source.name)
@@ -26,10 +25,7 @@ extension PipelineRunner {
       }
       firstWithContent[file.sha256] = file.name
       tracker?.started(file: file.name)
-      files.append(
-        try loadFile(
-          file, source: source, load: load, runID: runID, pseudonyms: pseudonyms, tracker: tracker,
-          erased: { erased.isEmpty ? false : erased.contains(pseudonyms.tombstone(source: $0, localID: $1)) }))
+      files.append(try loadFile(file, source: source, load: load, runID: runID, streams: streams, tracker: tracker))
       tracker?.finished(file: file.path)
       FaultInjection.pause(at: "after-file")
     }
@@ -48,39 +44,64 @@ extension PipelineRunner {
     ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
   }
 
+  /// The files of `sources` that `loadSource` streams, in its order, each streamed (read,
+  /// mapped and encoded) by a thread of its own; `erased` are the tombstones of erased persons.
+  func fileStreams(_ sources: [PreparedSource], erased: Set<String>, pseudonyms: Pseudonymizer) -> FileStreams {
+    var planned: [(source: PreparedSource, file: PreparedFile)] = []
+    for source in sources {
+      var seen = Set<String>()
+      // As `loadSource` goes: a repeat of a file's content is not read; a file that could not
+      // be prepared is rejected unread.
+      for file in source.files where seen.insert(file.sha256).inserted && file.problem == nil && file.mapper != nil {
+        planned.append((source, file))
+      }
+    }
+    let isErased: @Sendable (String, String) -> Bool = {
+      erased.isEmpty ? false : erased.contains(pseudonyms.tombstone(source: $0, localID: $1))
+    }
+    return FileStreams(planned: planned.map { .init(path: $0.file.path, source: $0.source.source.name) }) {
+      [optionsFor] i, encoder in
+      let (source, file) = planned[i]
+      let name = source.source.name
+      let fileName = file.name
+      return MappedStream(path: file.path, options: optionsFor(source), mapper: file.mapper!, encoder: encoder) {
+        line, mapped, encoder in
+        Self.encode(mapped, line: line, source: name, file: fileName, into: &encoder, erased: isErased) {
+          pseudonyms.managerKey(source: $0, name: $1)
+        }
+      }
+    }
+  }
+
   /// Streams one file into the warehouse inside a savepoint.
   func loadFile(
-    _ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64, pseudonyms: Pseudonymizer,
-    tracker: ProgressTracker? = nil, erased: @escaping @Sendable (String, String) -> Bool = { _, _ in false }
+    _ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64, streams: FileStreams,
+    tracker: ProgressTracker? = nil
   ) throws -> RunSummary.File {
     var summary = RunSummary.File(
       source: source.source.name, name: file.name, path: file.path, format: file.layout?.format ?? "unknown",
       encoding: file.layout?.encoding ?? "unknown", layout: file.layout?.summary ?? "unreadable",
       sha256: file.sha256, status: "loaded")
     var problem = file.problem
-    if problem == nil, let mapper = file.mapper {
+    if problem == nil, file.mapper != nil {
       var counts = LoadSession.WriteCounts()
       try load.savepoint {
         counts = LoadSession.WriteCounts()
         // Extraction, mapping and encoding run on a second thread; this one writes.
-        let name = source.source.name
-        let stream = MappedStream(
-          path: file.path, options: optionsFor(source), mapper: mapper, encoder: load.encoder()
-        ) { line, mapped, encoder in
-          Self.encode(mapped, line: line, source: name, file: file.name, into: &encoder, erased: erased) {
-            pseudonyms.managerKey(source: $0, name: $1)
-          }
-        }
+        let stream = streams.stream(for: file.path, encoder: load.encoder())
         defer { stream.close() }
         do {
           while let rows = try stream.next() {
             tracker?.advanced(records: rows.records, fileBytes: stream.bytesRead)
             try load.write(rows, runID: runID, counts: &counts)
+            streams.startNext(after: stream)
           }
+          streams.startNext(after: stream)
           if let encoder = stream.finishedEncoder { load.resume(encoder) }
           return true
         } catch let error as ExtractError {
           problem = error.description
+          streams.dropAhead()
           return false
         }
       }

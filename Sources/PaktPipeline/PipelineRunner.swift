@@ -161,8 +161,10 @@ public struct PipelineRunner: Sendable {
       {
         var files: [RunSummary.File] = []
         var retired = 0
+        let streams = fileStreams(sources, erased: run.2, pseudonyms: pseudonyms)
+        defer { streams.close() }
         for source in sources {
-          let loaded = try loadSource(source, load: load, runID: run.0, erased: run.2, pseudonyms: pseudonyms, tracker)
+          let loaded = try loadSource(source, load: load, runID: run.0, streams: streams, tracker)
           files += loaded.files
           retired += loaded.retired
         }
