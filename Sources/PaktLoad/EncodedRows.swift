@@ -317,11 +317,14 @@ public struct RowEncoder: Sendable {
       azr_number, bamf_number)
     VALUES (?,?,?,?,?,?,?,?,?)
     """
-  static let participationSQL = """
+  static let participationSQL = participationSQL(rows: 1)
+  static func participationSQL(rows: Int) -> String {
+    """
     INSERT INTO participation(source, person_local_id, program_name, catalogue_code, mapping_method, provider,
       start_date, end_date, status, outcome, cost_cents, file, line, path)
-    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+    VALUES \(Array(repeating: "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", count: rows).joined(separator: ","))
     """
+  }
   static let residenceSQL = """
     INSERT OR IGNORE INTO residence(source, person_local_id, municipality, ags, from_date, to_date, accommodation,
       file, line, path)

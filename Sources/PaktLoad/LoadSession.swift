@@ -589,7 +589,7 @@ extension PartialDate {
 /// Statements prepared once per session and kept in one slot each.
 final class PreparedStatements {
   enum Slot: Int, CaseIterable {
-    case sourcePerson, identity, participation, residence, potential, caseFact, pendingReference
+    case sourcePerson, identity, participation, participationGroup, residence, potential, caseFact, pendingReference
   }
   private var slots = [Statement?](repeating: nil, count: Slot.allCases.count)
   var pendingTableReady = false
