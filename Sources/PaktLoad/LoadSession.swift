@@ -22,6 +22,10 @@ public struct StoredPerson: Sendable {
   public var azrNumber: String?
   public var bamfNumber: String?
   public var personID: Int64?
+  /// The reason the record was linked as it is (`link_rule`), as the warehouse holds it now.
+  public var linkRule: String?
+  /// The row's id in `source_person`, for writing its person back.
+  public var rowID: Int64
 }
 
 /// Writing and reading inside one warehouse transaction. Statements are prepared once and
@@ -387,7 +391,7 @@ public struct LoadSession {
     let statement = try db.makeStatement(
       sql: """
         SELECT sp.source, sp.local_id, i.family_name, i.given_name, i.birth_date, sp.birth_date_placeholder, sp.sex,
-               sp.nationality, i.azr_number, i.bamf_number, sp.person_id
+               sp.nationality, i.azr_number, i.bamf_number, sp.person_id, sp.link_rule, sp.rowid
         FROM source_person sp LEFT JOIN identity i ON i.source = sp.source AND i.local_id = sp.local_id
         ORDER BY sp.source, sp.local_id
         """)
@@ -399,7 +403,8 @@ public struct LoadSession {
           key: (rows.text(0) ?? "") + "/" + (rows.text(1) ?? ""), familyName: rows.text(2), givenName: rows.text(3),
           birthDate: PartialDate(iso: rows.text(4), placeholder: rows.int64(5) == 1),
           sex: rows.text(6).flatMap { Sex(rawValue: $0) } ?? .unknown, nationality: rows.text(7),
-          azrNumber: rows.text(8), bamfNumber: rows.text(9), personID: rows.int64(10)))
+          azrNumber: rows.text(8), bamfNumber: rows.text(9), personID: rows.int64(10), linkRule: rows.text(11),
+          rowID: rows.int64(12) ?? 0))
     }
     return out
   }
@@ -415,33 +420,24 @@ public struct LoadSession {
     return result
   }
 
-  /// Writes the persons formed by linking: ids and rules on the source records, the person
+  /// Writes the persons formed by linking: ids and rules on the source records whose person
+  /// or reason changed (`changes`, by `source_person` row id; `records` in all), the person
   /// dimension rebuilt, id events recorded.
   public func writePersons(
-    assignment: [String: Int64], rules: [String: String],
+    changes: [(rowID: Int64, id: Int64?, rule: String?)], records: Int,
     persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)],
     events: [(kind: String, old: Int64, new: Int64)], runID: Int64
   ) throws {
-    // Only the rows whose person or reason changed, by rowid in rowid order: a night that
-    // keeps every person writes nothing here, and a first load walks the table once.
-    let current = try db.makeStatement(sql: "SELECT rowid, source, local_id, person_id, link_rule FROM source_person")
-    let rows = RawRows(current)
-    var changes: [(rowid: Int64, id: Int64?, rule: String?)] = []
-    var total = 0
-    while try rows.next(db) {
-      total += 1
-      let key = (rows.text(1) ?? "") + "/" + (rows.text(2) ?? "")
-      let id = assignment[key]
-      let rule = rules[key]
-      if id != rows.int64(3) || rule != rows.text(4) { changes.append((rows.int64(0) ?? 0, id, rule)) }
-    }
-    try withIndexes(of: "source_person", rebuiltIf: changes.count > total / 4) {
+    // In row id order, the table's own: a first load walks it once; a night that keeps every
+    // person writes nothing here.
+    let changes = changes.sorted { $0.rowID < $1.rowID }
+    try withIndexes(of: "source_person", rebuiltIf: changes.count > records / 4) {
       let update = try db.cachedStatement(sql: "UPDATE source_person SET person_id = ?, link_rule = ? WHERE rowid = ?")
       for change in changes {
         var row = RawInsert(update)
         row.bind(change.id)
         row.bind(change.rule)
-        row.bind(change.rowid)
+        row.bind(change.rowID)
         try row.run(db)
       }
     }

@@ -100,7 +100,9 @@ public enum PersonLinkage {
     var settings = settings
     settings.threshold = threshold
     let data = settings.fields.map { field in stored.map(columns[field.column]!) }
-    let index = Dictionary(stored.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
+    // Records by key, for the stewards' decisions only.
+    let index =
+      decisions.isEmpty ? [:] : Dictionary(stored.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
     var mustLink: [(Int, Int)] = []
     var cannotLink: [(Int, Int)] = []
     var unknown = 0

@@ -33,7 +33,7 @@ extension PipelineRunner {
       let rules = DeterministicLinker().link(records)
       result = (rules.clusters, rules.reasons, rules.candidatePairs)
     }
-    let held = Set(stored.map(\.key))
+    let held = decisions.isEmpty ? [] : Set(stored.map(\.key))
     try load.replaceLinkDecisions(
       decisions.map {
         (
@@ -44,8 +44,13 @@ extension PipelineRunner {
     let nextID = Int64(try load.meta("next_person_id") ?? "1") ?? 1
     let clusters = result.clusters.map { $0.map { stored[$0].key } }
     let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
-    var rules: [String: String] = [:]
-    for (i, reason) in result.reasons { rules[stored[i].key] = reason }
+    // Each record's person and reason, written where either changed.
+    var changes: [(rowID: Int64, id: Int64?, rule: String?)] = []
+    for (i, record) in stored.enumerated() {
+      let id = ids.assignment[record.key]
+      let rule = result.reasons[i]
+      if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
+    }
     let personIDs = result.clusters.map { ids.assignment[stored[$0[0]].key]! }
     let keys = pseudonyms.keys(for: personIDs)
     var persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)] = []
@@ -60,7 +65,7 @@ extension PipelineRunner {
         (personIDs[c], keys[c], sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
     }
     try load.writePersons(
-      assignment: ids.assignment, rules: rules, persons: persons,
+      changes: changes, records: stored.count, persons: persons,
       events: ids.events.map { ($0.kind.rawValue, $0.old, $0.new) }, runID: runID)
     try load.setMeta("next_person_id", String(ids.nextID))
     var linkage = RunSummary.Linkage()
