@@ -79,6 +79,13 @@ public struct EncodedRows: Sendable {
   func value(_ number: Int?) { value(number.map(Int64.init)) }
 
   func value(_ flag: Bool) { value(Int64(flag ? 1 : 0)) }
+
+  /// Where a row comes from: its file, line and record path (three values).
+  func value(_ lineage: Lineage) {
+    value(lineage.file)
+    value(lineage.line)
+    value(lineage.path)
+  }
 }
 
 /// Bytes that grow as they are appended to, owned by one batch at a time: made on the mapping
@@ -212,9 +219,7 @@ public struct RowEncoder: Sendable {
     rows.value(p.sex.rawValue)
     rows.value(p.nationality)
     rows.value(p.municipality)
-    rows.value(p.lineage.file)
-    rows.value(p.lineage.line)
-    rows.value(p.lineage.path)
+    rows.value(p.lineage)
     // Names, the full date of birth and identifiers: in the identity vault only.
     rows.value(p.source)
     rows.value(p.localID)
@@ -251,9 +256,7 @@ public struct RowEncoder: Sendable {
     rows.value(p.status?.rawValue)
     rows.value(p.outcome)
     rows.value(p.costCents)
-    rows.value(p.lineage.file)
-    rows.value(p.lineage.line)
-    rows.value(p.lineage.path)
+    rows.value(p.lineage)
   }
 
   /// A residence; left out when it repeats the one just before.
@@ -270,9 +273,7 @@ public struct RowEncoder: Sendable {
     rows.value(from)
     rows.value(to)
     rows.value(r.accommodation)
-    rows.value(r.lineage.file)
-    rows.value(r.lineage.line)
-    rows.value(r.lineage.path)
+    rows.value(r.lineage)
   }
 
   /// A potential; left out when it repeats the one just before.
@@ -286,9 +287,7 @@ public struct RowEncoder: Sendable {
     rows.value(p.kind.rawValue)
     rows.value(p.value)
     rows.value(assessed)
-    rows.value(p.lineage.file)
-    rows.value(p.lineage.line)
-    rows.value(p.lineage.path)
+    rows.value(p.lineage)
   }
 
   /// A case; `managerKey` is the keyed pseudonym of its manager (never the name).
@@ -300,9 +299,7 @@ public struct RowEncoder: Sendable {
     rows.value(managerKey)
     rows.value(c.opened?.iso)
     rows.value(c.closed?.iso)
-    rows.value(c.lineage.file)
-    rows.value(c.lineage.line)
-    rows.value(c.lineage.path)
+    rows.value(c.lineage)
   }
 
   /// The statements that write each kind of row, with the number of values each binds, in the

@@ -203,16 +203,21 @@ struct PipelineTests {
     #expect(events == 0)
   }
 
+  /// The sample pipeline with one more source: the XML files in `files`, mapped as Ulm's.
+  static func withUlmSource(_ name: String, files: String) -> SamplePipeline {
+    SamplePipeline(
+      extraSources: """
+          - name: \(name)
+            files: \(files)/*.xml
+            mapping: \(TestSupport.root)/mappings/ulm.yml
+        """)
+  }
+
   @Test("an unreadable file is rejected as a whole; the other files load")
   func unreadableFile() throws {
     let broken = TestSupport.scratch("pakt-broken")
     TestSupport.write("<Export><Person id=\"1\"><Name><Familienname>X</Familienname>", to: "cut.xml", in: broken)
-    let pipeline = SamplePipeline(
-      extraSources: """
-          - name: broken
-            files: \(broken)/*.xml
-            mapping: \(TestSupport.root)/mappings/ulm.yml
-        """)
+    let pipeline = Self.withUlmSource("broken", files: broken)
     let s = try pipeline.run()
     let cut = try #require(s.files.first { $0.source == "broken" })
     #expect(cut.status == "unreadable")
@@ -242,12 +247,7 @@ struct PipelineTests {
     // Two batches of records, then the file ends inside an element.
     TestSupport.write("<Export>\n\(persons("B", 400))\n<Person id=\"B401\"><Name>", to: "b.xml", in: dir)
     TestSupport.write("<Export>\n\(persons("C", 3))\n</Export>\n", to: "c.xml", in: dir)
-    let pipeline = SamplePipeline(
-      extraSources: """
-          - name: three
-            files: \(dir)/*.xml
-            mapping: \(TestSupport.root)/mappings/ulm.yml
-        """)
+    let pipeline = Self.withUlmSource("three", files: dir)
     let s = try pipeline.run()
     let files = s.files.filter { $0.source == "three" }.sorted { $0.name < $1.name }
     #expect(files.map(\.status) == ["loaded", "unreadable", "loaded"])
