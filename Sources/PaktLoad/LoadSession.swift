@@ -29,8 +29,9 @@ public struct StoredPerson: Sendable {
 }
 
 /// Writing and reading inside one warehouse transaction. Statements are prepared once and
-/// reused: the hot ones from numbered slots with values bound through SQLite's C API
-/// (`RawInsert`), the rest through GRDB's `cachedStatement`.
+/// reused: the hot ones from numbered slots, bound through SQLite's C API from encoded rows
+/// (`write(_:runID:counts:)`, RowWriting.swift) or with `RawInsert`, the rest through GRDB's
+/// `cachedStatement`.
 public struct LoadSession {
   let db: Database
   /// The hot insert statements, found by slot instead of by hashing their SQL text on every
