@@ -78,6 +78,12 @@ struct PreparedRecords: Sendable {
       guard config.fields[f].kind == .name, let partner = config.fields[f].swapWith,
         let p = config.fields.firstIndex(where: { $0.name == partner })
       else { continue }
+      // Two names that swap with each other have one set of words: the partner's, made first.
+      // (The pairs come in the same record order either way, so the numbers are the same too.)
+      if p < f && config.fields[p].swapWith == config.fields[f].name && !prepared[p].nameset.isEmpty {
+        prepared[f].nameset = prepared[p].nameset
+        continue
+      }
       let own = prepared[f].translit
       let other = prepared[p].translit
       var pairNumbers = Numbering<UInt64>()
@@ -88,9 +94,11 @@ struct PreparedRecords: Sendable {
         if isNew { pairs.append((own.ids[r], other.ids[r])) }
         return n
       }
-      prepared[f].nameset = KeyColumn(items: pairs, of: pairIDs) { x, y in
+      // Each distinct pair's words on all cores (splitting, sorting and joining bytes).
+      let sets = pairs.concurrentMap { x, y in
         Self.wordSet(x < 0 ? nil : own.texts[Int(x)], y < 0 ? nil : other.texts[Int(y)])
       }
+      prepared[f].nameset = KeyColumn(items: sets, of: pairIDs) { $0 }
     }
     self.fields = prepared
   }
