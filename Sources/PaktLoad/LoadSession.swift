@@ -152,13 +152,17 @@ public struct LoadSession {
     try statement.execute(arguments: [m.source, m.field, m.column, m.value, m.lineage.file, m.lineage.line])
   }
 
+  /// The temporary table of raw texts kept for participations until their person reference is
+  /// checked.
+  static let pendingTableSQL =
+    "CREATE TEMP TABLE IF NOT EXISTS pending_ref (participation_id INTEGER PRIMARY KEY, raw TEXT NOT NULL)"
+
   /// Participations of `source` whose person id is not among the source's persons: deleted
   /// and returned with their place and raw text, so that the caller rejects their records.
   public func removeOrphanParticipations(source: String) throws -> [(
     file: String, line: Int, personLocalID: String, raw: String
   )] {
-    try db.execute(
-      sql: "CREATE TEMP TABLE IF NOT EXISTS pending_ref (participation_id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
+    try db.execute(sql: Self.pendingTableSQL)
     let rows = try Row.fetchAll(
       db,
       sql: """

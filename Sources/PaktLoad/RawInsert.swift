@@ -58,10 +58,16 @@ struct RawInsert {
   /// Runs the statement once; throws SQLite's error as GRDB does.
   func run(_ db: Database) throws {
     assert(index - 1 == sqlite3_bind_parameter_count(statement), "bind every parameter before each run")
-    let code = sqlite3_step(statement)
-    sqlite3_reset(statement)
-    guard code == SQLITE_DONE else { throw sqliteError(code, statement, db) }
+    try runBound(statement, db)
   }
+}
+
+/// Runs a statement whose values are bound, once, and resets it; throws SQLite's error as
+/// GRDB does.
+func runBound(_ statement: OpaquePointer, _ db: Database) throws {
+  let code = sqlite3_step(statement)
+  sqlite3_reset(statement)
+  guard code == SQLITE_DONE else { throw sqliteError(code, statement, db) }
 }
 
 /// Steps through the rows of one of GRDB's prepared statements with SQLite's C API, for a

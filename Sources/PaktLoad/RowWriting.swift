@@ -49,12 +49,15 @@ extension LoadSession {
       func close() {
         if open && !rejected && !wrote { counts.repeated += 1 }
       }
-      /// Binds the next `count` values to `statement` and runs it; true when it wrote a row.
-      func run(_ statement: OpaquePointer, _ count: Int32) throws -> Bool {
-        reader.bind(count, to: statement)
-        try step(statement)
+      /// Binds the next values to `statement`, as many as it has parameters, and runs it; true
+      /// when it wrote a row.
+      func run(_ statement: OpaquePointer) throws -> Bool {
+        reader.bind(sqlite3_bind_parameter_count(statement), to: statement)
+        try runBound(statement, db)
         return sqlite3_changes(connection) > 0
       }
+      // A participation's values: as many as its statement's parameters.
+      let participationValues = sqlite3_bind_parameter_count(participation)
       // Participations wait to be written several to a statement (where their values begin).
       // Why: one statement of eight rows costs far less than eight statements of one (callgrind).
       var waiting: [Int] = []
@@ -63,14 +66,14 @@ extension LoadSession {
         if waiting.count == Self.participationGroup {
           for (k, position) in waiting.enumerated() {
             var values = RowReader(rows.bytes.contents, at: position)
-            values.bind(14, to: participations, from: Int32(k) * 14 + 1)
+            values.bind(participationValues, to: participations, from: Int32(k) * participationValues + 1)
           }
-          try step(participations)
+          try runBound(participations, db)
         } else {
           for position in waiting {
             var values = RowReader(rows.bytes.contents, at: position)
-            values.bind(14, to: participation)
-            try step(participation)
+            values.bind(participationValues, to: participation)
+            try runBound(participation, db)
           }
         }
         waiting.removeAll(keepingCapacity: true)
@@ -88,31 +91,31 @@ extension LoadSession {
         case .miss:
           try insert(rows.misses[reader.index()])
         case .person:
-          if try run(person, 11) {
+          if try run(person) {
             wrote = true
-            _ = try run(identity, 9)
+            _ = try run(identity)
           } else {
-            reader.skip(9)
+            reader.skip(Int(sqlite3_bind_parameter_count(identity)))
           }
         case .participation:
           let raw = reader.index()
           wrote = true
           if raw == Int(EncodedRows.noRaw) {
             waiting.append(reader.position)
-            reader.skip(14)
+            reader.skip(Int(participationValues))
             if waiting.count == Self.participationGroup { try flushParticipations() }
           } else {
             // Its row id is kept with its raw text; those before it keep their order.
             try flushParticipations()
-            _ = try run(participation, 14)
+            _ = try run(participation)
             try keepRaw(rows.raws[raw], participationID: sqlite3_last_insert_rowid(connection))
           }
         case .residence:
-          if try run(residence, 10) { wrote = true }
+          if try run(residence) { wrote = true }
         case .potential:
-          if try run(potential, 8) { wrote = true }
+          if try run(potential) { wrote = true }
         case .caseFact:
-          if try run(caseFact, 9) { wrote = true }
+          if try run(caseFact) { wrote = true }
         }
       }
       try flushParticipations()
@@ -123,19 +126,11 @@ extension LoadSession {
   /// Participations written by one statement.
   static let participationGroup = 8
 
-  /// Runs a statement whose values are bound; throws SQLite's error as GRDB does.
-  private func step(_ statement: OpaquePointer) throws {
-    let code = sqlite3_step(statement)
-    sqlite3_reset(statement)
-    guard code == SQLITE_DONE else { throw sqliteError(code, statement, db) }
-  }
-
   /// Remembers the raw text of a participation that refers to a person by id, until the
   /// reference is checked (a temporary table: memory stays bounded).
   private func keepRaw(_ raw: String, participationID: Int64) throws {
     if !prepared.pendingTableReady {
-      try db.execute(
-        sql: "CREATE TEMP TABLE IF NOT EXISTS pending_ref (participation_id INTEGER PRIMARY KEY, raw TEXT NOT NULL)")
+      try db.execute(sql: Self.pendingTableSQL)
       prepared.pendingTableReady = true
     }
     let statement = try prepared.statement(
