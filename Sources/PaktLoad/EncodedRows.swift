@@ -1,7 +1,7 @@
 import PaktCore
 
 /// The canonical rows of a batch of records, encoded into one byte buffer that the writer
-/// binds as it lies: each text value is handed to SQLite as a pointer into the buffer.
+/// hands to SQLite as it lies: each text value is a pointer into the buffer (`RowsTable`).
 ///
 /// Why: the writer is the load stage's bottleneck (SQLite takes one writer). Walking mapped
 /// records there cost it as much again as SQLite's own work: reference counting and freeing
@@ -301,39 +301,4 @@ public struct RowEncoder: Sendable {
     rows.value(c.closed?.iso)
     rows.value(c.lineage)
   }
-
-  /// The statements that write each kind of row, with the number of values each binds, in the
-  /// order the functions above encode them.
-  static let personSQL = """
-    INSERT OR IGNORE INTO source_person(source, local_id, birth_year, birth_date_precision, birth_date_placeholder,
-      sex, nationality, municipality, file, line, path)
-    VALUES (?,?,?,?,?,?,?,?,?,?,?)
-    """
-  static let identitySQL = """
-    INSERT INTO identity(source, local_id, family_name, given_name, birth_name, birth_date, place_of_birth,
-      azr_number, bamf_number)
-    VALUES (?,?,?,?,?,?,?,?,?)
-    """
-  static let participationSQL = participationSQL(rows: 1)
-  static func participationSQL(rows: Int) -> String {
-    """
-    INSERT INTO participation(source, person_local_id, program_name, catalogue_code, mapping_method, provider,
-      start_date, end_date, status, outcome, cost_cents, file, line, path)
-    VALUES \(Array(repeating: "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", count: rows).joined(separator: ","))
-    """
-  }
-  static let residenceSQL = """
-    INSERT OR IGNORE INTO residence(source, person_local_id, municipality, ags, from_date, to_date, accommodation,
-      file, line, path)
-    VALUES (?,?,?,?,?,?,?,?,?,?)
-    """
-  static let potentialSQL = """
-    INSERT OR IGNORE INTO potential(source, person_local_id, kind, value, assessed, file, line, path)
-    VALUES (?,?,?,?,?,?,?,?)
-    """
-  static let caseSQL = """
-    INSERT OR IGNORE INTO case_fact(source, person_local_id, municipality, manager_key, opened, closed, file, line,
-      path)
-    VALUES (?,?,?,?,?,?,?,?,?)
-    """
 }

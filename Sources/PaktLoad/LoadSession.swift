@@ -29,9 +29,9 @@ public struct StoredPerson: Sendable {
 }
 
 /// Writing and reading inside one warehouse transaction. Statements are prepared once and
-/// reused: the hot ones from numbered slots, bound through SQLite's C API from encoded rows
-/// (`write(_:runID:counts:)`, RowWriting.swift) or with `RawInsert`, the rest through GRDB's
-/// `cachedStatement`.
+/// reused: the hot ones from numbered slots, run through SQLite's C API over encoded rows
+/// (`write(_:runID:counts:)`, RowWriting.swift, and `RowsTable`) or with `RawInsert`, the rest
+/// through GRDB's `cachedStatement`.
 public struct LoadSession {
   let db: Database
   /// The hot insert statements, found by slot instead of by hashing their SQL text on every
@@ -590,10 +590,12 @@ extension PartialDate {
 /// Statements prepared once per session and kept in one slot each.
 final class PreparedStatements {
   enum Slot: Int, CaseIterable {
-    case sourcePerson, identity, participation, participationGroup, residence, potential, caseFact, pendingReference
+    case sourcePerson, identity, participation, residence, potential, caseFact, pendingReference
   }
   private var slots = [Statement?](repeating: nil, count: Slot.allCases.count)
   var pendingTableReady = false
+  /// The batch `write` is writing.
+  let batch = PendingBatch()
   /// What the rows written so far (and still in the warehouse) tell the next ones: the
   /// delivery's persons, the last person, residence and potential (see `RowEncoder`). Handed
   /// to the thread that maps a file, and taken back when the file has loaded.

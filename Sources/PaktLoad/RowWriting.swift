@@ -29,102 +29,78 @@ extension LoadSession {
   /// var counts = LoadSession.WriteCounts()
   /// try load.write(encoder.takeRows(), runID: runID, counts: &counts)
   /// ```
+  ///
+  /// Each table's rows go in by one statement over the batch (`RowsTable`), in file order, so
+  /// row ids follow the file: persons first (an identity goes in only with a new person), then
+  /// participations, residences, potentials and cases. Rejects and misses go in as they come.
   public func write(_ rows: EncodedRows, runID: Int64, counts: inout WriteCounts) throws {
-    let person = try prepared.statement(.sourcePerson, db, RowEncoder.personSQL).sqliteStatement
-    let identity = try prepared.statement(.identity, db, RowEncoder.identitySQL).sqliteStatement
-    let participation = try prepared.statement(.participation, db, RowEncoder.participationSQL).sqliteStatement
-    let participations = try prepared.statement(
-      .participationGroup, db, RowEncoder.participationSQL(rows: Self.participationGroup)
-    ).sqliteStatement
-    let residence = try prepared.statement(.residence, db, RowEncoder.residenceSQL).sqliteStatement
-    let potential = try prepared.statement(.potential, db, RowEncoder.potentialSQL).sqliteStatement
-    let caseFact = try prepared.statement(.caseFact, db, RowEncoder.caseSQL).sqliteStatement
-    let connection = db.sqliteConnection
+    let batch = prepared.batch
+    batch.start(records: rows.records)
     try withExtendedLifetime(rows.bytes) {
-      var reader = RowReader(rows.bytes.contents)
-      // The record being written: whether it was rejected, whether any row of it was new.
-      var open = false
-      var rejected = false
-      var wrote = false
-      func close() {
-        if open && !rejected && !wrote { counts.repeated += 1 }
-      }
-      /// Binds the next values to `statement`, as many as it has parameters, and runs it; true
-      /// when it wrote a row.
-      func run(_ statement: OpaquePointer) throws -> Bool {
-        reader.bind(sqlite3_bind_parameter_count(statement), to: statement)
-        try runBound(statement, db)
-        return sqlite3_changes(connection) > 0
-      }
-      // A participation's values: as many as its statement's parameters.
-      let participationValues = sqlite3_bind_parameter_count(participation)
-      // Participations wait to be written several to a statement (where their values begin).
-      // Why: one statement of eight rows costs far less than eight statements of one (callgrind).
-      var waiting: [Int] = []
-      waiting.reserveCapacity(Self.participationGroup)
-      func flushParticipations() throws {
-        if waiting.count == Self.participationGroup {
-          for (k, position) in waiting.enumerated() {
-            var values = RowReader(rows.bytes.contents, at: position)
-            values.bind(participationValues, to: participations, from: Int32(k) * participationValues + 1)
-          }
-          try runBound(participations, db)
-        } else {
-          for position in waiting {
-            var values = RowReader(rows.bytes.contents, at: position)
-            values.bind(participationValues, to: participation)
-            try runBound(participation, db)
-          }
-        }
-        waiting.removeAll(keepingCapacity: true)
-      }
+      let buffer = rows.bytes.contents
+      var reader = RowReader(buffer)
+      var record = -1
       while let op = reader.op() {
         switch op {
         case .record:
-          close()
+          record += 1
           counts.read += 1
-          (open, rejected, wrote) = (true, false, false)
         case .reject:
           try insert(rows.rejects[reader.index()], runID: runID)
           counts.rejected += 1
-          rejected = true
+          batch.rejected[record] = true
         case .miss:
           try insert(rows.misses[reader.index()])
         case .person:
-          if try run(person) {
-            wrote = true
-            _ = try run(identity)
-          } else {
-            reader.skip(Int(sqlite3_bind_parameter_count(identity)))
-          }
+          batch.person.add(reader.skip(RowTable.person), record: record)
+          batch.identities.append(reader.skip(RowTable.identity))
         case .participation:
           let raw = reader.index()
-          wrote = true
-          if raw == Int(EncodedRows.noRaw) {
-            waiting.append(reader.position)
-            reader.skip(Int(participationValues))
-            if waiting.count == Self.participationGroup { try flushParticipations() }
-          } else {
-            // Its row id is kept with its raw text; those before it keep their order.
-            try flushParticipations()
-            _ = try run(participation)
-            try keepRaw(rows.raws[raw], participationID: sqlite3_last_insert_rowid(connection))
-          }
-        case .residence:
-          if try run(residence) { wrote = true }
-        case .potential:
-          if try run(potential) { wrote = true }
-        case .caseFact:
-          if try run(caseFact) { wrote = true }
+          if raw != Int(EncodedRows.noRaw) { batch.raws.append((batch.participation.offsets.count, raw)) }
+          batch.participation.add(reader.skip(RowTable.participation), record: record)
+          batch.wrote[record] = true
+        case .residence: batch.residence.add(reader.skip(RowTable.residence), record: record)
+        case .potential: batch.potential.add(reader.skip(RowTable.potential), record: record)
+        case .caseFact: batch.caseFact.add(reader.skip(RowTable.caseFact), record: record)
         }
       }
-      try flushParticipations()
-      close()
+      let base = buffer.baseAddress ?? UnsafeRawPointer(rows.bytes.base)
+      try insertRows(batch.person, .person, base)
+      for (row, inserted) in batch.person.inserted.enumerated() where inserted {
+        batch.identity.add(batch.identities[row], record: batch.person.records[row])
+      }
+      try insertRows(batch.identity, .identity, base)
+      try insertRows(batch.participation, .participation, base)
+      if !batch.raws.isEmpty {
+        // Plain inserts into a table no one else writes: the row ids run on from the last one.
+        let first = db.lastInsertedRowID - Int64(batch.participation.offsets.count) + 1
+        for (row, raw) in batch.raws { try keepRaw(rows.raws[raw], participationID: first + Int64(row)) }
+      }
+      try insertRows(batch.residence, .residence, base)
+      try insertRows(batch.potential, .potential, base)
+      try insertRows(batch.caseFact, .caseFact, base)
+      for record in 0..<rows.records where !batch.rejected[record] && !batch.wrote[record] { counts.repeated += 1 }
     }
   }
 
-  /// Participations written by one statement.
-  static let participationGroup = 8
+  /// Inserts one table's rows of the batch; a table that may ignore a row (its unique key is
+  /// there already) learns which rows went in, and so which records wrote something.
+  private func insertRows(_ rows: PendingRows, _ table: RowTable, _ base: UnsafeRawPointer) throws {
+    guard !rows.offsets.isEmpty else { return }
+    let statement = try prepared.statement(table.slot, db, table.sql).sqliteStatement
+    let tracked = table.orIgnore
+    if tracked { rows.inserted = Array(repeating: false, count: rows.offsets.count) }
+    try rows.offsets.withUnsafeBufferPointer { offsets in
+      try rows.inserted.withUnsafeMutableBufferPointer { inserted in
+        var view = RowsView(
+          base: base, offsets: offsets.baseAddress!, count: offsets.count, columns: table.columns.count,
+          inserted: tracked ? inserted.baseAddress : nil, connection: db.sqliteConnection!)
+        try withUnsafePointer(to: &view) { try RowsTable.run(statement, $0, db) }
+      }
+    }
+    guard tracked else { return }
+    for (row, inserted) in rows.inserted.enumerated() where inserted { prepared.batch.wrote[rows.records[row]] = true }
+  }
 
   /// Remembers the raw text of a participation that refers to a person by id, until the
   /// reference is checked (a temporary table: memory stays bounded).
@@ -187,15 +163,12 @@ extension LoadSession {
   }
 }
 
-/// Reads `EncodedRows` and binds its values where they lie.
+/// Reads the operations of `EncodedRows` and passes over their values.
 private struct RowReader {
   let buffer: UnsafeRawBufferPointer
   var position = 0
 
-  init(_ buffer: UnsafeRawBufferPointer, at position: Int = 0) {
-    self.buffer = buffer
-    self.position = position
-  }
+  init(_ buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
 
   mutating func op() -> EncodedRows.Op? {
     guard position < buffer.count else { return nil }
@@ -208,34 +181,10 @@ private struct RowReader {
     return Int(buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self))
   }
 
-  /// Binds the next `count` values to parameters `first`…. A text is bound without a copy
-  /// (`SQLITE_STATIC`): it lies in the buffer until the statement has run, and every parameter
-  /// is bound again before the next run.
-  mutating func bind(_ count: Int32, to statement: OpaquePointer, from first: Int32 = 1) {
-    for parameter in first..<(first + count) {
-      let tag = buffer[position]
-      position += 1
-      switch tag {
-      case EncodedRows.Tag.integer.rawValue:
-        sqlite3_bind_int64(statement, parameter, buffer.loadUnaligned(fromByteOffset: position, as: Int64.self))
-        position += 8
-      case EncodedRows.Tag.text.rawValue:
-        let length = Int(buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self))
-        position += 4
-        // Never a null pointer (SQLite would store NULL for an empty text): the buffer holds
-        // at least this value's header.
-        let text = (buffer.baseAddress! + position).assumingMemoryBound(to: CChar.self)
-        sqlite3_bind_text(statement, parameter, text, Int32(length), nil)
-        position += length
-      default:
-        sqlite3_bind_null(statement, parameter)
-      }
-    }
-  }
-
-  /// Passes over the next `count` values.
-  mutating func skip(_ count: Int) {
-    for _ in 0..<count {
+  /// Passes over the values of one row of `table`; returns where they begin.
+  mutating func skip(_ table: RowTable) -> Int {
+    let start = position
+    for _ in 0..<table.columns.count {
       let tag = buffer[position]
       position += 1
       if tag == EncodedRows.Tag.integer.rawValue {
@@ -244,5 +193,95 @@ private struct RowReader {
         position += 4 + Int(buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self))
       }
     }
+    return start
+  }
+}
+
+/// A table the encoded rows go into: its columns in the order `RowEncoder` encodes their
+/// values, and whether a row whose unique key is there already is ignored.
+struct RowTable: Sendable {
+  let name: String
+  let columns: [String]
+  let orIgnore: Bool
+  let slot: PreparedStatements.Slot
+
+  var sql: String { RowsTable.insertSQL(name, columns: columns, orIgnore: orIgnore) }
+
+  static let person = RowTable(
+    name: "source_person",
+    columns: [
+      "source", "local_id", "birth_year", "birth_date_precision", "birth_date_placeholder", "sex", "nationality",
+      "municipality", "file", "line", "path",
+    ], orIgnore: true, slot: .sourcePerson)
+  static let identity = RowTable(
+    name: "identity",
+    columns: [
+      "source", "local_id", "family_name", "given_name", "birth_name", "birth_date", "place_of_birth", "azr_number",
+      "bamf_number",
+    ], orIgnore: false, slot: .identity)
+  static let participation = RowTable(
+    name: "participation",
+    columns: [
+      "source", "person_local_id", "program_name", "catalogue_code", "mapping_method", "provider", "start_date",
+      "end_date", "status", "outcome", "cost_cents", "file", "line", "path",
+    ], orIgnore: false, slot: .participation)
+  static let residence = RowTable(
+    name: "residence",
+    columns: [
+      "source", "person_local_id", "municipality", "ags", "from_date", "to_date", "accommodation", "file", "line",
+      "path",
+    ], orIgnore: true, slot: .residence)
+  static let potential = RowTable(
+    name: "potential",
+    columns: ["source", "person_local_id", "kind", "value", "assessed", "file", "line", "path"], orIgnore: true,
+    slot: .potential)
+  static let caseFact = RowTable(
+    name: "case_fact",
+    columns: [
+      "source", "person_local_id", "municipality", "manager_key", "opened", "closed", "file", "line", "path",
+    ], orIgnore: true, slot: .caseFact)
+}
+
+/// One table's rows in the batch being written: where each begins, the record it belongs to,
+/// and (once written, for a table that may ignore rows) whether it went in.
+final class PendingRows {
+  var offsets: [Int] = []
+  var records: [Int] = []
+  var inserted: [Bool] = []
+
+  func add(_ offset: Int, record: Int) {
+    offsets.append(offset)
+    records.append(record)
+  }
+
+  func removeAll() {
+    offsets.removeAll(keepingCapacity: true)
+    records.removeAll(keepingCapacity: true)
+    inserted.removeAll(keepingCapacity: true)
+  }
+}
+
+/// The batch being written, kept by the session so that its arrays keep their capacity.
+final class PendingBatch {
+  let person = PendingRows()
+  /// Where each person's identity values begin, beside `person`.
+  var identities: [Int] = []
+  let identity = PendingRows()
+  let participation = PendingRows()
+  /// Participations whose raw text is kept: their row in `participation`, and the raw text.
+  var raws: [(row: Int, raw: Int)] = []
+  let residence = PendingRows()
+  let potential = PendingRows()
+  let caseFact = PendingRows()
+  /// Per record of the batch: whether it was rejected, and whether any row of it went in.
+  var rejected: [Bool] = []
+  var wrote: [Bool] = []
+
+  func start(records: Int) {
+    for rows in [person, identity, participation, residence, potential, caseFact] { rows.removeAll() }
+    identities.removeAll(keepingCapacity: true)
+    raws.removeAll(keepingCapacity: true)
+    rejected = Array(repeating: false, count: records)
+    wrote = Array(repeating: false, count: records)
   }
 }

@@ -24,6 +24,8 @@ public final class Warehouse: Sendable {
     // A second run on the same warehouse waits for the first instead of failing at once.
     config.busyMode = .timeout(Self.lockWait)
     config.label = "pakt-warehouse"
+    // The loader writes each table's rows of a batch through it (see RowsTable).
+    config.prepareDatabase { db in try RowsTable.register(db) }
     do {
       queue = try DatabaseQueue(path: path, configuration: config)
       try migrate()

@@ -145,6 +145,96 @@ struct LoadTests {
     }
   }
 
+  /// Each table's rows of a batch go in by one statement (`pakt_rows`); what SQLite ignored is
+  /// still known row by row: repeats spread through the batch (not just after themselves) make
+  /// their records repeated, an identity goes in only with its new person, and a kept raw text
+  /// belongs to its own participation, also in a later batch.
+  @Test("a batch written table by table: repeats anywhere counted exactly, identities and raw texts on their rows")
+  func batchWrittenByTable() throws {
+    let warehouse = try Warehouse(path: "\(TestSupport.scratch())/warehouse.sqlite")
+    try warehouse.transaction { load in
+      var encoder = load.encoder()
+      func at(_ line: Int) -> Lineage { Lineage(file: "f.csv", line: line) }
+      func person(_ id: String, _ family: String, _ line: Int) {
+        encoder.person(SourcePersonRecord(source: "ulm", localID: id, familyName: family, lineage: at(line)))
+      }
+      func residence(_ id: String, _ line: Int) {
+        encoder.residence(Residence(source: "ulm", personLocalID: id, municipality: "Ulm", lineage: at(line)))
+      }
+      func potential(_ id: String, _ value: String, _ line: Int) {
+        encoder.potential(
+          Potential(source: "ulm", personLocalID: id, kind: .languageLevel, value: value, lineage: at(line)))
+      }
+      func course(_ id: String, _ line: Int) {
+        encoder.participation(
+          Participation(source: "ulm", personLocalID: id, programName: "Kurs \(line)", lineage: at(line)),
+          raw: { "\(id);Kurs \(line)" })
+      }
+      func caseFact(_ id: String, _ line: Int) {
+        encoder.caseFact(
+          CaseRecord(
+            source: "ulm", personLocalID: id, municipality: "Ulm", opened: PartialDate(year: 2024, month: 1),
+            lineage: at(line)),
+          managerKey: "k1")
+      }
+      encoder.record()
+      person("P1", "First", 2)
+      residence("P1", 2)
+      course("P1", 2)
+      encoder.record()
+      person("P2", "Second", 3)
+      residence("P2", 3)
+      potential("P2", "B1", 3)
+      // P1 again with its residence, neither just after itself: nothing new.
+      encoder.record()
+      person("P1", "Other", 4)
+      residence("P1", 4)
+      // A participation naming a person the batch lacks: its raw text is kept.
+      encoder.record()
+      course("P9", 5)
+      encoder.record()
+      person("P3", "Third", 6)
+      potential("P3", "C1", 6)
+      caseFact("P3", 6)
+      // P2 and its potential again: nothing new.
+      encoder.record()
+      person("P2", "Second", 7)
+      potential("P2", "B1", 7)
+      // P3's case again, with a new potential: something new.
+      encoder.record()
+      caseFact("P3", 8)
+      potential("P3", "A2", 8)
+      var counts = LoadSession.WriteCounts()
+      try load.write(encoder.takeRows(), runID: 1, counts: &counts)
+      #expect(counts.read == 7 && counts.rejected == 0 && counts.repeated == 2)
+      #expect(
+        try load.rows(
+          "SELECT s.local_id, s.line, i.family_name FROM source_person s JOIN identity i USING (source, local_id) ORDER BY s.rowid"
+        ).map {
+          "\($0["local_id"]!)@\($0["line"]!) \($0["family_name"]!)"
+        } == ["P1@2 First", "P2@3 Second", "P3@6 Third"])
+      #expect(try load.count("SELECT count(*) FROM identity") == 3)
+      #expect(try load.rows("SELECT line FROM residence ORDER BY id").map { $0["line"]! } == ["2", "3"])
+      #expect(try load.rows("SELECT line FROM potential ORDER BY id").map { $0["line"]! } == ["3", "6", "8"])
+      #expect(try load.count("SELECT count(*) FROM case_fact") == 1)
+      // A second batch: participation ids run on; the kept raw text is on the middle one.
+      encoder.record()
+      course("P1", 9)
+      encoder.record()
+      course("P8", 10)
+      encoder.record()
+      course("P2", 11)
+      try load.write(encoder.takeRows(), runID: 1, counts: &counts)
+      #expect(
+        try load.rows("SELECT id, line FROM participation ORDER BY id").map { "\($0["id"]!):\($0["line"]!)" } == [
+          "1:2", "2:5", "3:9", "4:10", "5:11",
+        ])
+      let orphans = try load.removeOrphanParticipations(source: "ulm")
+      #expect(orphans.map { "\($0.line) \($0.raw)" }.sorted() == ["10 P8;Kurs 10", "5 P9;Kurs 5"])
+      #expect(try load.rows("SELECT line FROM participation ORDER BY id").map { $0["line"]! } == ["2", "9", "11"])
+    }
+  }
+
   /// A participation naming a person id that differs from a loaded one only in its Unicode form
   /// is an orphan for SQLite, so its raw text must have been kept for the reject.
   @Test("an orphan whose id equals a loaded one only as a Swift String keeps its raw text")
