@@ -43,6 +43,8 @@ public struct EncodedRows: Sendable {
   var raws: [String] = []
   /// How many records the batch holds.
   public private(set) var records = 0
+  /// The encoded rows' size in bytes.
+  public var byteCount: Int { bytes.count }
 
   init(capacity: Int = 4096) { bytes = ByteBuffer(capacity: capacity) }
 

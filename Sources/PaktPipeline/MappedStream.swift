@@ -6,9 +6,9 @@ import PaktMap
 /// Reads and maps one file on a thread of its own while the caller loads what is ready: the
 /// second core extracts and maps, the first writes to the warehouse (SQLite takes one writer).
 ///
-/// Records arrive in file order, in batches; a queue of a few batches bounds the memory. A file
-/// that turns out unreadable part-way ends the stream with its `ExtractError` after the records
-/// before it, so the caller can roll the file back as before.
+/// Records arrive in file order, in batches; a queue of a fixed number of bytes bounds the
+/// memory. A file that turns out unreadable part-way ends the stream with its `ExtractError`
+/// after the records before it, so the caller can roll the file back as before.
 ///
 /// Each record is encoded for the warehouse on that thread too (`encode`, into a
 /// `RowEncoder`), so the writing thread only binds and runs statements.
@@ -28,7 +28,11 @@ final class MappedStream: @unchecked Sendable {
 
   // Guarded by `condition`.
   private let condition = NSCondition()
-  private var queue: [Batch] = []
+  private var queue: [Batch?] = []
+  /// Where the next batch to hand out is in `queue` (taken ones are nil, dropped in bulk).
+  private var head = 0
+  /// Encoded bytes of the batches waiting.
+  private var queuedBytes = 0
   private var ended = false
   private var failure: (any Error)?
   private var closed = false
@@ -36,8 +40,12 @@ final class MappedStream: @unchecked Sendable {
   private var bytesReadByProducer = 0
   private var encoderAtEnd: RowEncoder?
 
-  /// Batches held at most; with 256 records each, a few thousand records in flight.
-  private let capacity = 8
+  /// Encoded bytes held at most (about 250 batches of the benchmark corpus's records). Why
+  /// this many: a file started ahead then maps well ahead of the writer, so that the writer
+  /// finds the next file's batches ready; with a few batches each, the writer waited 5.3 s
+  /// of a 17 s load for the file it was on while the files ahead sat full (timing laps,
+  /// 300,000-person run); with this, 1.3–2.2 s, and the load took 14.1–14.4 s.
+  private let capacityBytes = 16 << 20
   private let batchSize = 256
 
   init(path: String, options: ReadOptions, mapper: RecordMapper, encoder: RowEncoder, encode: @escaping Encode) {
@@ -85,9 +93,10 @@ final class MappedStream: @unchecked Sendable {
   private func push(_ batch: Batch, bytesRead: Int) -> Bool {
     condition.lock()
     defer { condition.unlock() }
-    while queue.count >= capacity && !closed { condition.wait() }
+    while queuedBytes > 0 && queuedBytes + batch.byteCount > capacityBytes && !closed { condition.wait() }
     if closed { return false }
     queue.append(batch)
+    queuedBytes += batch.byteCount
     bytesReadByProducer = bytesRead
     condition.broadcast()
     return true
@@ -120,9 +129,16 @@ final class MappedStream: @unchecked Sendable {
   func next() throws -> Batch? {
     condition.lock()
     defer { condition.unlock() }
-    while queue.isEmpty && !ended { condition.wait() }
-    if !queue.isEmpty {
-      let batch = queue.removeFirst()
+    while head == queue.count && !ended { condition.wait() }
+    if head < queue.count {
+      let batch = queue[head]!
+      queue[head] = nil
+      head += 1
+      queuedBytes -= batch.byteCount
+      if head >= 64 && head * 2 >= queue.count {
+        queue.removeFirst(head)
+        head = 0
+      }
       condition.broadcast()
       return batch
     }
@@ -135,6 +151,8 @@ final class MappedStream: @unchecked Sendable {
     condition.lock()
     closed = true
     queue.removeAll()
+    head = 0
+    queuedBytes = 0
     condition.broadcast()
     while producerRunning { condition.wait() }
     condition.unlock()
