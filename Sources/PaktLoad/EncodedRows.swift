@@ -110,6 +110,9 @@ final class ByteBuffer: @unchecked Sendable {
   /// The bytes appended so far, valid while this buffer lives and is not appended to.
   var contents: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
+  /// Empties the buffer, keeping its memory.
+  func removeAll() { count = 0 }
+
   /// Makes room for `extra` more bytes.
   @inline(__always) func reserve(_ extra: Int) {
     if count + extra > capacity { grow(to: count + extra) }

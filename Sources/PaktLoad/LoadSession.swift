@@ -437,29 +437,39 @@ public struct LoadSession {
     // person writes nothing here.
     let changes = changes.sorted { $0.rowID < $1.rowID }
     try withIndexes(of: "source_person", rebuiltIf: changes.count > records / 4) {
-      let update = try db.cachedStatement(sql: "UPDATE source_person SET person_id = ?, link_rule = ? WHERE rowid = ?")
+      // Through `pakt_rows`: a statement over a few thousand rows, not one per row.
+      let update = try db.makeStatement(
+        sql: """
+          UPDATE source_person SET person_id = r.c1, link_rule = r.c2
+          FROM \(RowsTable.name)(?) AS r WHERE source_person.rowid = r.c0
+          """)
+      var rows = BuiltRows(update.sqliteStatement, columns: 3, db: db)
       for change in changes {
-        var row = RawInsert(update)
-        row.bind(change.id)
-        row.bind(change.rule)
-        row.bind(change.rowID)
-        try row.run(db)
+        try rows.add {
+          $0.value(change.rowID)
+          $0.value(change.id)
+          $0.value(change.rule)
+        }
       }
+      try rows.flush()
     }
     try db.execute(sql: "DELETE FROM person")
     try withIndexes(of: "person", rebuiltIf: persons.count > 10_000) {
-      let insert = try db.cachedStatement(
-        sql: "INSERT INTO person(person_id, person_key, sex, birth_year, nationality, records) VALUES (?,?,?,?,?,?)")
+      let insert = try db.makeStatement(
+        sql: RowsTable.insertSQL(
+          "person", columns: ["person_id", "person_key", "sex", "birth_year", "nationality", "records"]))
+      var rows = BuiltRows(insert.sqliteStatement, columns: 6, db: db)
       for p in persons {
-        var row = RawInsert(insert)
-        row.bind(p.id)
-        row.bind(p.key)
-        row.bind(p.sex.rawValue)
-        row.bind(p.birthYear)
-        row.bind(p.nationality)
-        row.bind(p.records)
-        try row.run(db)
+        try rows.add {
+          $0.value(p.id)
+          $0.value(p.key)
+          $0.value(p.sex.rawValue)
+          $0.value(p.birthYear)
+          $0.value(p.nationality)
+          $0.value(p.records)
+        }
       }
+      try rows.flush()
     }
     let event = try db.cachedStatement(
       sql: "INSERT INTO person_id_event(run_id, kind, old_person_id, new_person_id) VALUES (?,?,?,?)")

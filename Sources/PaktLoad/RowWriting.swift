@@ -90,13 +90,10 @@ extension LoadSession {
     let statement = try prepared.statement(table.slot, db, table.sql).sqliteStatement
     let tracked = table.orIgnore
     if tracked { rows.inserted = Array(repeating: false, count: rows.offsets.count) }
-    try rows.offsets.withUnsafeBufferPointer { offsets in
-      try rows.inserted.withUnsafeMutableBufferPointer { inserted in
-        var view = RowsView(
-          base: base, offsets: offsets.baseAddress!, count: offsets.count, columns: table.columns.count,
-          inserted: tracked ? inserted.baseAddress : nil, connection: db.sqliteConnection!)
-        try withUnsafePointer(to: &view) { try RowsTable.run(statement, $0, db) }
-      }
+    try rows.inserted.withUnsafeMutableBufferPointer { inserted in
+      try RowsTable.run(
+        statement, base: base, offsets: rows.offsets, columns: table.columns.count, db: db,
+        inserted: tracked ? inserted.baseAddress : nil)
     }
     guard tracked else { return }
     for (row, inserted) in rows.inserted.enumerated() where inserted { prepared.batch.wrote[rows.records[row]] = true }

@@ -17,7 +17,7 @@ import GRDBSQLite
 /// ```swift
 /// // Registered on every warehouse connection (Warehouse.init), then:
 /// let insert = try db.makeStatement(sql: RowsTable.insertSQL("residence", columns: ["source", "municipality"]))
-/// try view.withPointer { try RowsTable.run(insert.sqliteStatement, $0, db) }
+/// try RowsTable.run(insert.sqliteStatement, base: rows.base, offsets: starts, columns: 2, db: db)
 /// ```
 ///
 /// With `RowsView.inserted` set, it also tells which rows an `INSERT OR IGNORE` wrote: SQLite
@@ -49,13 +49,25 @@ enum RowsTable {
       """
   }
 
-  /// Runs `statement` (made from `insertSQL`) over the rows `view` points to.
-  static func run(_ statement: OpaquePointer, _ view: UnsafePointer<RowsView>, _ db: Database) throws {
-    sqlite3_bind_pointer(statement, 1, UnsafeMutableRawPointer(mutating: view), pointerType, nil)
-    defer { sqlite3_bind_null(statement, 1) }
-    try runBound(statement, db)
-    guard let inserted = view.pointee.inserted else { return }
-    let found = (0..<view.pointee.count).reduce(0) { $0 + (inserted[$1] ? 1 : 0) }
+  /// Runs `statement` (made from `insertSQL`, or another statement over `pakt_rows(?)`) over
+  /// the rows that begin at `offsets` in `base`, each of `columns` values. With `inserted`
+  /// (one flag per row), sets each flag to whether that row was inserted.
+  static func run(
+    _ statement: OpaquePointer, base: UnsafeRawPointer, offsets: [Int], columns: Int, db: Database,
+    inserted: UnsafeMutablePointer<Bool>? = nil
+  ) throws {
+    try offsets.withUnsafeBufferPointer { offsets in
+      var view = RowsView(
+        base: base, offsets: offsets.baseAddress!, count: offsets.count, columns: columns, inserted: inserted,
+        connection: db.sqliteConnection!)
+      try withUnsafePointer(to: &view) { view in
+        sqlite3_bind_pointer(statement, 1, UnsafeMutableRawPointer(mutating: view), pointerType, nil)
+        defer { sqlite3_bind_null(statement, 1) }
+        try runBound(statement, db)
+      }
+    }
+    guard let inserted else { return }
+    let found = (0..<offsets.count).reduce(0) { $0 + (inserted[$1] ? 1 : 0) }
     guard found == Int(sqlite3_changes(db.sqliteConnection)) else {
       throw DatabaseError(
         resultCode: .SQLITE_INTERNAL,
@@ -234,4 +246,45 @@ struct RowsView {
   /// Set to whether each row was inserted, when not nil (for `INSERT OR IGNORE`).
   let inserted: UnsafeMutablePointer<Bool>?
   let connection: OpaquePointer
+}
+
+/// Rows for `pakt_rows` built from values in memory, a few thousand at a time: for what is
+/// written after linking (person ids, persons), which is not read from a file.
+///
+/// ```swift
+/// var rows = BuiltRows(update.sqliteStatement, columns: 3, db: db)
+/// for change in changes { try rows.add { $0.value(change.id); $0.value(change.rule); $0.value(change.rowID) } }
+/// try rows.flush()
+/// ```
+struct BuiltRows {
+  private let rows = EncodedRows(capacity: 1 << 16)
+  private var offsets: [Int] = []
+  private let statement: OpaquePointer
+  private let columns: Int
+  private let db: Database
+  /// Rows written by one run of the statement.
+  static let chunk = 4096
+
+  init(_ statement: OpaquePointer, columns: Int, db: Database) {
+    self.statement = statement
+    self.columns = columns
+    self.db = db
+  }
+
+  /// Adds a row: `fill` appends its `columns` values.
+  mutating func add(_ fill: (EncodedRows) -> Void) throws {
+    offsets.append(rows.byteCount)
+    fill(rows)
+    if offsets.count == Self.chunk { try flush() }
+  }
+
+  /// Writes the rows added since the last flush.
+  mutating func flush() throws {
+    guard !offsets.isEmpty else { return }
+    try withExtendedLifetime(rows.bytes) {
+      try RowsTable.run(statement, base: rows.bytes.base, offsets: offsets, columns: columns, db: db)
+    }
+    rows.bytes.removeAll()
+    offsets.removeAll(keepingCapacity: true)
+  }
 }

@@ -235,6 +235,42 @@ struct LoadTests {
     }
   }
 
+  /// Person ids and persons are written a few thousand rows per statement: more rows than
+  /// one statement takes all arrive, each on its own row.
+  @Test("person ids and persons written in chunks: every row gets its own")
+  func personsWrittenInChunks() throws {
+    let warehouse = try Warehouse(path: "\(TestSupport.scratch())/warehouse.sqlite")
+    let count = BuiltRows.chunk + 905
+    try warehouse.transaction { load in
+      var encoder = load.encoder()
+      for i in 1...count {
+        encoder.record()
+        encoder.person(SourcePersonRecord(source: "ulm", localID: "P\(i)", lineage: Lineage(file: "f.csv", line: i)))
+      }
+      var counts = LoadSession.WriteCounts()
+      try load.write(encoder.takeRows(), runID: 1, counts: &counts)
+      // Two records to a person, the odd row with its even neighbour.
+      let changes = (1...count).map {
+        (rowID: Int64($0), id: Int64(($0 + 1) / 2) as Int64?, rule: "rule \($0)" as String?)
+      }
+      let persons = (1...(count + 1) / 2).map {
+        (
+          id: Int64($0), key: "key \($0)", sex: Sex.unknown, birthYear: 1990 + $0 % 20 as Int?,
+          nationality: nil as String?, records: 2
+        )
+      }
+      try load.writePersons(changes: changes, records: count, persons: persons, events: [], runID: 1)
+      #expect(
+        try load.count(
+          "SELECT count(*) FROM source_person WHERE person_id = (rowid + 1) / 2 AND link_rule = 'rule ' || rowid")
+          == count)
+      #expect(
+        try load.count(
+          "SELECT count(*) FROM person WHERE person_key = 'key ' || person_id AND birth_year = 1990 + person_id % 20")
+          == persons.count)
+    }
+  }
+
   /// A participation naming a person id that differs from a loaded one only in its Unicode form
   /// is an orphan for SQLite, so its raw text must have been kept for the reject.
   @Test("an orphan whose id equals a loaded one only as a Swift String keeps its raw text")
