@@ -90,7 +90,9 @@ extension LoadSession {
     stays.sort { $0.person < $1.person }
     try db.execute(sql: "DELETE FROM residence_period")
     let insert = try db.makeStatement(
-      sql: "INSERT INTO residence_period(person_id, municipality, ags, from_date, to_date, basis) VALUES (?,?,?,?,?,?)")
+      sql: RowsTable.insertSQL(
+        "residence_period", columns: ["person_id", "municipality", "ags", "from_date", "to_date", "basis"]))
+    var rows = BuiltRows(insert.sqliteStatement, columns: 6, db: db)
     var count = 0
     var start = 0
     // In person order: the table then fills page by page.
@@ -99,18 +101,19 @@ extension LoadSession {
       var end = start + 1
       while end < stays.count && stays[end].person == person { end += 1 }
       for stay in Self.timeline(stays[start..<end].map(\.stay)) {
-        var row = RawInsert(insert)
-        row.bind(person)
-        row.bind(stay.municipality)
-        row.bind(stay.ags)
-        row.bind(stay.from)
-        row.bind(stay.to)
-        row.bind(stay.basis)
-        try row.run(db)
+        try rows.add {
+          $0.value(person)
+          $0.value(stay.municipality)
+          $0.value(stay.ags)
+          $0.value(stay.from)
+          $0.value(stay.to)
+          $0.value(stay.basis)
+        }
         count += 1
       }
       start = end
     }
+    try rows.flush()
     return count
   }
 
