@@ -527,24 +527,47 @@ public struct LoadSession {
   /// let unmapped = try load.programNameCounts().filter { $0.method == "unmapped" }
   /// ```
   public func programNameCounts() throws -> [ProgramNameCount] {
-    struct Key: Hashable {
-      var source: String
-      var name: String
-      var code: String?
-      var method: String
-    }
-    var counts: [Key: Int] = [:]
     let rows = RawRows(
       try db.makeStatement(sql: "SELECT source, program_name, catalogue_code, mapping_method FROM participation"))
+    // Counted by the columns' bytes, hashed where SQLite holds them; Strings are made once per
+    // distinct combination. Why: four Strings made and hashed per participation were most of
+    // describing the warehouse (perf, 1.1 million participations).
+    var counts: [ProgramNameCount] = []
+    var byHash: [Int: [Int]] = [:]
     while try rows.next(db) {
-      let key = Key(
-        source: rows.text(0) ?? "", name: rows.text(1) ?? "", code: rows.text(2), method: rows.text(3) ?? "")
-      counts[key, default: 0] += 1
+      var hasher = Hasher()
+      for column in Int32(0)..<4 {
+        // The type first: SQLite's type of a value is undefined once it was read as text.
+        hasher.combine(rows.isNull(column))
+        let bytes = rows.bytes(column)
+        hasher.combine(bytes.count)
+        hasher.combine(bytes: bytes)
+      }
+      let hash = hasher.finalize()
+      if let found = byHash[hash]?.first(where: { Self.sameBytes(counts[$0], rows) }) {
+        counts[found].count += 1
+        continue
+      }
+      byHash[hash, default: []].append(counts.count)
+      counts.append(
+        ProgramNameCount(
+          source: rows.text(0) ?? "", name: rows.text(1) ?? "", code: rows.text(2), method: rows.text(3) ?? "",
+          count: 1))
     }
-    return counts.map {
-      ProgramNameCount(
-        source: $0.key.source, name: $0.key.name, code: $0.key.code, method: $0.key.method, count: $0.value)
+    return counts
+  }
+
+  /// Whether the row holds `count`'s source, name, code and method, byte for byte.
+  private static func sameBytes(_ count: ProgramNameCount, _ rows: RawRows) -> Bool {
+    func same(_ text: String?, _ column: Int32) -> Bool {
+      guard var text else { return rows.isNull(column) }
+      if rows.isNull(column) { return false }
+      let bytes = rows.bytes(column)
+      return text.withUTF8 { utf8 in
+        utf8.count == bytes.count && (bytes.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+      }
     }
+    return same(count.source, 0) && same(count.name, 1) && same(count.code, 2) && same(count.method, 3)
   }
 }
 

@@ -109,6 +109,9 @@ struct RawRows {
     UnsafeRawBufferPointer(start: sqlite3_column_text(statement, i), count: Int(sqlite3_column_bytes(statement, i)))
   }
 
+  /// Whether column `i` is NULL.
+  func isNull(_ i: Int32) -> Bool { sqlite3_column_type(statement, i) == SQLITE_NULL }
+
   /// Column `i` as an integer, nil for NULL.
   func int64(_ i: Int32) -> Int64? {
     sqlite3_column_type(statement, i) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, i)

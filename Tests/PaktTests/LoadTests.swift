@@ -271,6 +271,37 @@ struct LoadTests {
     }
   }
 
+  /// Program names are counted by their bytes: NULL and empty codes apart, values that run
+  /// together alike ("ab" + "c", "a" + "bc") apart, canonically equivalent spellings apart.
+  @Test("program names counted as SQL groups them")
+  func programNameCounts() throws {
+    let warehouse = try Warehouse(path: "\(TestSupport.scratch())/warehouse.sqlite")
+    try warehouse.transaction { load in
+      let at = Lineage(file: "f.csv", line: 2)
+      let rows: [(String, String, String?)] = [
+        ("ab", "c", nil), ("a", "bc", nil), ("ab", "c", nil), ("ab", "c", ""), ("ulm", "Sprachkurs", "SPR-01"),
+        ("ulm", "\u{C4}rztin", nil), ("ulm", "A\u{308}rztin", nil), ("ulm", "Sprachkurs", "SPR-01"),
+      ]
+      for (source, name, code) in rows {
+        try load.insert(
+          Participation(
+            source: source, personLocalID: "P1", programName: name, catalogueCode: code,
+            mappingMethod: code == nil ? .unmapped : .explicit, lineage: at))
+      }
+      let expected = try load.rows(
+        """
+        SELECT source, program_name, ifnull(catalogue_code, '-') AS code, mapping_method, count(*) AS n
+        FROM participation GROUP BY source, CAST(program_name AS BLOB), catalogue_code, mapping_method
+        """
+      ).map { "\($0["source"]!)|\($0["program_name"]!)|\($0["code"]!)|\($0["mapping_method"]!)|\($0["n"]!)" }
+      let counted = try load.programNameCounts().map {
+        "\($0.source)|\($0.name)|\($0.code ?? "-")|\($0.method)|\($0.count)"
+      }
+      #expect(counted.count == 6)
+      #expect(counted.sorted() == expected.sorted())
+    }
+  }
+
   /// A participation naming a person id that differs from a loaded one only in its Unicode form
   /// is an orphan for SQLite, so its raw text must have been kept for the reject.
   @Test("an orphan whose id equals a loaded one only as a Swift String keeps its raw text")
