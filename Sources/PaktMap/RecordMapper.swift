@@ -47,11 +47,11 @@ public struct RecordMapper: Sendable {
   let gazetteer: Gazetteer
   let dates: DateNormalizer
   /// CSV: column index per canonical field.
-  var columns: [FieldRef: (index: Int, name: String)] = [:]
+  var columns = FieldTable<(index: Int, name: String)>()
   /// XML: compiled paths per record element.
   var xmlRecords:
     [(
-      element: XMLPath, record: MappingFile.RecordMapping, paths: [FieldRef: XMLPath], each: [Section: XMLPath],
+      element: XMLPath, record: MappingFile.RecordMapping, paths: FieldTable<XMLPath>, each: [Section: XMLPath],
       personRef: XMLPath?
     )] = []
   var programCache: [String: ProgramResolution] = [:]
@@ -92,7 +92,7 @@ public struct RecordMapper: Sendable {
       }
       for record in mapping.records {
         guard let element = record.element else { continue }
-        var paths: [FieldRef: XMLPath] = [:]
+        var paths = FieldTable<XMLPath>()
         for b in record.bindings { paths[b.field] = XMLPath(b.column, namespaces: mapping.namespaces) }
         var each: [Section: XMLPath] = [:]
         for (section, path) in record.each { each[section] = XMLPath(path, namespaces: mapping.namespaces) }
@@ -122,7 +122,7 @@ public struct RecordMapper: Sendable {
       }
       columns[b.field] = (index, header[index])
     }
-    let taken = Set(columns.values.map(\.index))
+    let taken = Set(columns.all.map(\.index))
     for (i, h) in header.enumerated() where !taken.contains(i) {
       if let field = HeaderSynonyms.field(for: h), columns[field] == nil {
         columns[field] = (i, h)
