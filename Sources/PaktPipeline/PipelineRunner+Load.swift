@@ -17,6 +17,8 @@ extension PipelineRunner {
     try load.replaceSource(source.source.name)
     var files: [RunSummary.File] = []
     var firstWithContent: [String: String] = [:]
+    // Each loaded file's rows lie between the last row ids before and after it.
+    var rowIDs: [String: (after: LoadSession.RowIDs, upTo: LoadSession.RowIDs)] = [:]
     for file in source.files {
       if let first = firstWithContent[file.sha256] {
         files.append(Self.duplicate(file, of: first, source: source.source.name))
@@ -25,7 +27,9 @@ extension PipelineRunner {
       }
       firstWithContent[file.sha256] = file.name
       tracker?.started(file: file.name)
+      let before = try load.lastRowIDs()
       files.append(try loadFile(file, source: source, load: load, runID: runID, streams: streams, tracker: tracker))
+      rowIDs[file.path] = (before, try load.lastRowIDs())
       tracker?.finished(file: file.path)
       FaultInjection.pause(at: "after-file")
     }
@@ -33,7 +37,7 @@ extension PipelineRunner {
     // After the orphans: a fact naming a person the delivery lacks stays a reject.
     let retired = try load.retireMissing(source: source.source.name, runID: runID)
     for f in files {
-      try reconcile(f, load: load)
+      try reconcile(f, load: load, rows: rowIDs[f.path])
       try load.recordDelivery(f, fingerprint: source.fingerprint, runID: runID)
     }
     return (files, retired)
@@ -184,9 +188,11 @@ extension PipelineRunner {
   }
 
   /// Records read = loaded + rejected, checked against what the warehouse holds, before commit.
-  func reconcile(_ f: RunSummary.File, load: LoadSession) throws {
+  func reconcile(
+    _ f: RunSummary.File, load: LoadSession, rows: (after: LoadSession.RowIDs, upTo: LoadSession.RowIDs)?
+  ) throws {
     guard f.status == "loaded" else { return }
-    let stored = try load.storedRecordCount(source: f.source, file: f.name)
+    let stored = try load.storedRecordCount(source: f.source, file: f.name, after: rows?.after, upTo: rows?.upTo)
     let rejected = try load.rejectCount(source: f.source, file: f.name)
     // Every loaded record has rows in the warehouse, except those that only repeated an
     // earlier record (the same person row twice), which are counted as they happen.
