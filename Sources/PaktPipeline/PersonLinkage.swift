@@ -83,7 +83,7 @@ public enum PersonLinkage {
     return out
   }
 
-  struct Result {
+  struct Result: Sendable {
     var clusters: [[Int]]
     var reasons: [Int: String]
     var candidatePairs: Int

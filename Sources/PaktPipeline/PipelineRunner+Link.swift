@@ -9,30 +9,39 @@ import PaktReport
 /// The link stage of a run and the summary of the warehouse as it stands.
 extension PipelineRunner {
   /// Links every source person record in the warehouse and writes stable person ids.
+  ///
+  /// While the records are linked (in memory, on other threads), this thread counts the
+  /// participations' program names for the run's summary (`nameCounts`): the participations
+  /// do not change after loading. Why: the count is a read of every participation, a second
+  /// of SQLite on one thread, and linking leaves a core idle for much of its time.
   func link(
     load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer, settings: LinkageConfig?,
-    decisions: [PersonLinkage.Decision], review: inout [ReviewPair]
+    decisions: [PersonLinkage.Decision], review: inout [ReviewPair], nameCounts: inout [ProgramNameCount]?
   ) throws
     -> RunSummary.Linkage
   {
     let stored = try load.storedPersons()
-    let result: (clusters: [[Int]], reasons: [Int: String], candidatePairs: Int)
-    var ignoredDecisions = 0
-    if let settings {
-      let linked = PersonLinkage.probabilistic(
-        stored, settings: settings, threshold: config.linkage.threshold, decisions: decisions)
-      result = (linked.clusters, linked.reasons, linked.candidatePairs)
-      review = linked.review
-      ignoredDecisions = linked.unknownDecisions
-    } else {
+    let threshold = config.linkage.threshold
+    let linking = InBackground { () -> PersonLinkage.Result in
+      if let settings {
+        return PersonLinkage.probabilistic(stored, settings: settings, threshold: threshold, decisions: decisions)
+      }
       let records = stored.map {
         LinkRecord(
           key: $0.key, familyName: $0.familyName, givenName: $0.givenName, birthDate: $0.birthDate, sex: $0.sex,
           azrNumber: $0.azrNumber, bamfNumber: $0.bamfNumber)
       }
       let rules = DeterministicLinker().link(records)
-      result = (rules.clusters, rules.reasons, rules.candidatePairs)
+      // The rules leave nothing for the duplicate review.
+      return PersonLinkage.Result(
+        clusters: rules.clusters, reasons: rules.reasons, candidatePairs: rules.candidatePairs, unknownDecisions: 0,
+        review: [])
     }
+    nameCounts = try load.programNameCounts()
+    let linked = linking.value
+    let result = (clusters: linked.clusters, reasons: linked.reasons, candidatePairs: linked.candidatePairs)
+    review = linked.review
+    let ignoredDecisions = linked.unknownDecisions
     let held = decisions.isEmpty ? [] : Set(stored.map(\.key))
     try load.replaceLinkDecisions(
       decisions.map {
@@ -90,13 +99,16 @@ extension PipelineRunner {
   }
 
   /// Fills the parts of the summary that describe the warehouse as it stands.
-  func describe(into summary: inout RunSummary, load: LoadSession, matcher: ProgramMatcher) throws {
+  /// `nameCounts`, when given, are the participations' program names counted already.
+  func describe(
+    into summary: inout RunSummary, load: LoadSession, matcher: ProgramMatcher, nameCounts: [ProgramNameCount]? = nil
+  ) throws {
     do {
       summary.rejectsByReason = try load.rows(
         "SELECT kind, count(*) AS n FROM reject GROUP BY kind ORDER BY n DESC, kind"
       )
       .map { RunSummary.ReasonCount(kind: $0["kind"] ?? "", count: Int($0["n"] ?? "0") ?? 0) }
-      let counts = try load.programNameCounts()
+      let counts = try nameCounts ?? load.programNameCounts()
       // Names nobody has mapped, and names mapped automatically: by source, most used first.
       let names = counts.filter { $0.method == "unmapped" || $0.method == "automatic" }.sorted {
         ($0.source, -$0.count, $0.name, $0.code ?? "", $0.method) < (
@@ -138,5 +150,32 @@ extension PipelineRunner {
       summary.linkage.linkedPersons = try load.count("SELECT count(*) FROM person WHERE records > 1")
       summary.linkage.candidatePairs = Int(try load.meta("last_candidate_pairs") ?? "0") ?? 0
     }
+  }
+}
+
+/// Work started on a thread of its own, whose result is waited for when it is needed.
+///
+/// ```swift
+/// let linking = InBackground { linker.link(columns: columns) }
+/// let counts = try load.programNameCounts()   // meanwhile, on this thread
+/// let output = linking.value
+/// ```
+final class InBackground<Value: Sendable>: @unchecked Sendable {
+  // Written once by the work's thread before `done` is signalled, read after waiting for it.
+  private var result: Value?
+  private let done = DispatchSemaphore(value: 0)
+
+  init(_ work: @escaping @Sendable () -> Value) {
+    DispatchQueue.global().async {
+      self.result = work()
+      self.done.signal()
+    }
+  }
+
+  /// The work's result, waiting for it if need be (once).
+  var value: Value {
+    done.wait()
+    done.signal()
+    return result!
   }
 }

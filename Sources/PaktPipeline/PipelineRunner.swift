@@ -89,6 +89,8 @@ public struct PipelineRunner: Sendable {
     }
     /// The duplicate review of this run's linkage (probabilistic engine only).
     var review: [ReviewPair] = []
+    // Counted while linking (see `link`), for the summary.
+    var nameCounts: [ProgramNameCount]?
     let matcher = ProgramMatcher(catalogue: catalogue)
     let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
     let prepared = try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer)
@@ -178,7 +180,7 @@ public struct PipelineRunner: Sendable {
         FaultInjection.pause(at: "before-link")
         let linkage = try link(
           load: load, previous: run.1, runID: run.0, pseudonyms: pseudonyms, settings: linkageSettings,
-          decisions: decisions, review: &review)
+          decisions: decisions, review: &review, nameCounts: &nameCounts)
         lap("link", rows: linkage.sourcePersonRecords)
         try load.replaceMunicipalities(gazetteer.municipalities.map { ($0.name, $0.ags) })
         lap("residence periods", rows: try load.rebuildResidencePeriods())
@@ -218,7 +220,7 @@ public struct PipelineRunner: Sendable {
           let linkage = try finish(load, run, files: loaded.files)
           if options.dryRun {
             // Described before the rollback: what the warehouse would hold.
-            try describe(into: &summary, load: load, matcher: matcher)
+            try describe(into: &summary, load: load, matcher: matcher, nameCounts: nameCounts)
           }
           return (loaded.files, loaded.retired, linkage)
         }
@@ -258,7 +260,7 @@ public struct PipelineRunner: Sendable {
       lap("publish to PostgreSQL", rows: published.rows)
     }
     summary.postgresSteps = postgresSteps
-    try warehouse.read { try describe(into: &summary, load: $0, matcher: matcher) }
+    try warehouse.read { try describe(into: &summary, load: $0, matcher: matcher, nameCounts: nameCounts) }
     let rejects = try warehouse.read { load in
       try load.rows("SELECT source, file, line, kind, reason FROM reject ORDER BY source, file, line").map {
         RejectLine(
