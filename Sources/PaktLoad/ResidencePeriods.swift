@@ -26,22 +26,28 @@ extension LoadSession {
     var basis: String
   }
 
-  /// Rebuilds `residence_period` from residences and participations; returns its row count.
+  /// The stays of every source record, read from residences and participations before the
+  /// records are linked to persons (see `rebuildResidencePeriods(from:)`).
+  public struct Stays {
+    /// Each stay with the row id of its source record.
+    var stays: [(record: Int64, stay: Stay)] = []
+  }
+
+  /// Reads every source record's stays. It needs no person ids, so the run reads them while
+  /// the records are being linked on other threads.
   ///
   /// Two scans read side by side, both in (source, local id) order through their indexes,
   /// through SQLite's C API: source records with their first measure, and residences. One
   /// query joining residences, persons and participations took 7.4 s at 300,000 persons;
   /// the two scans with dictionaries keyed by "source/id" Strings took 4–5 s, half of it
   /// making and hashing those Strings (perf).
-  @discardableResult
-  public func rebuildResidencePeriods() throws -> Int {
+  public func readStays() throws -> Stays {
     let records = RawRows(
       try db.makeStatement(
         sql: """
-          SELECT sp.person_id, sp.source, sp.local_id, sp.municipality, min(p.start_date)
+          SELECT sp.rowid, sp.source, sp.local_id, sp.municipality, min(p.start_date)
           FROM source_person sp
           LEFT JOIN participation p ON p.source = sp.source AND p.person_local_id = sp.local_id
-          WHERE sp.person_id IS NOT NULL
           GROUP BY sp.source, sp.local_id
           ORDER BY sp.source, sp.local_id
           """))
@@ -51,12 +57,12 @@ extension LoadSession {
           SELECT source, person_local_id, id, municipality, ags, from_date, to_date FROM residence
           ORDER BY source, person_local_id
           """))
-    var stays: [(person: Int64, stay: Stay)] = []
+    var stays = Stays()
     var residenceLeft = try residences.next(db)
     // The residences of the current record, in delivery (id) order.
     var own: [(id: Int64, municipality: String, ags: String?, from: String?, to: String?)] = []
     while try records.next(db) {
-      guard let person = records.int64(0) else { continue }
+      guard let record = records.int64(0) else { continue }
       // Residences of records before this one have no linked record: passed over.
       while residenceLeft && Self.compareKeys(residences, records) < 0 { residenceLeft = try residences.next(db) }
       own.removeAll(keepingCapacity: true)
@@ -73,18 +79,38 @@ extension LoadSession {
       let dated = own.filter { $0.from != nil }
       if !dated.isEmpty {
         for r in dated {
-          stays.append(
-            (person, Stay(from: r.from!, to: r.to, municipality: r.municipality, ags: r.ags, basis: "delivered")))
+          stays.stays.append(
+            (record, Stay(from: r.from!, to: r.to, municipality: r.municipality, ags: r.ags, basis: "delivered")))
         }
       } else if let first = records.text(4) {
         let place = own.last
         guard let municipality = place?.municipality ?? records.text(3) else { continue }
-        stays.append(
+        stays.stays.append(
           (
-            person,
+            record,
             Stay(from: first, to: nil, municipality: municipality, ags: place?.ags, basis: "inferred from measures")
           ))
       }
+    }
+    return stays
+  }
+
+  /// Rebuilds `residence_period` from residences and participations (`stays`, read now when
+  /// nil) and the persons the source records are linked to; returns its row count.
+  @discardableResult
+  public func rebuildResidencePeriods(from read: Stays? = nil) throws -> Int {
+    let read = try read ?? readStays()
+    // The person of each source record, by row id (records not linked have none).
+    var personOf: [Int64: Int64] = [:]
+    personOf.reserveCapacity(read.stays.count)
+    let persons = RawRows(try db.makeStatement(sql: "SELECT rowid, person_id FROM source_person"))
+    while try persons.next(db) {
+      if let record = persons.int64(0), let person = persons.int64(1) { personOf[record] = person }
+    }
+    var stays: [(person: Int64, stay: Stay)] = []
+    stays.reserveCapacity(read.stays.count)
+    for (record, stay) in read.stays {
+      if let person = personOf[record] { stays.append((person, stay)) }
     }
     // By person, each person's stays in the order they were found (a stable sort).
     stays.sort { $0.person < $1.person }

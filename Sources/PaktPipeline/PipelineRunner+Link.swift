@@ -10,13 +10,13 @@ import PaktReport
 extension PipelineRunner {
   /// Links every source person record in the warehouse and writes stable person ids.
   ///
-  /// While the records are linked (in memory, on other threads), this thread counts the
-  /// participations' program names for the run's summary (`nameCounts`): the participations
-  /// do not change after loading. Why: the count is a read of every participation, a second
-  /// of SQLite on one thread, and linking leaves a core idle for much of its time.
+  /// While the records are linked (in memory, on other threads), this thread runs
+  /// `meanwhile`: reads that do not depend on the persons (the run counts program names and
+  /// reads the stays for residence periods there). Why: those reads are seconds of SQLite on
+  /// one thread, and linking leaves a core idle for much of its time.
   func link(
     load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer, settings: LinkageConfig?,
-    decisions: [PersonLinkage.Decision], review: inout [ReviewPair], nameCounts: inout [ProgramNameCount]?
+    decisions: [PersonLinkage.Decision], review: inout [ReviewPair], meanwhile: () throws -> Void
   ) throws
     -> RunSummary.Linkage
   {
@@ -37,7 +37,7 @@ extension PipelineRunner {
         clusters: rules.clusters, reasons: rules.reasons, candidatePairs: rules.candidatePairs, unknownDecisions: 0,
         review: [])
     }
-    nameCounts = try load.programNameCounts()
+    try meanwhile()
     let linked = linking.value
     let result = (clusters: linked.clusters, reasons: linked.reasons, candidatePairs: linked.candidatePairs)
     review = linked.review

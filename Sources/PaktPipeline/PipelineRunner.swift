@@ -89,8 +89,9 @@ public struct PipelineRunner: Sendable {
     }
     /// The duplicate review of this run's linkage (probabilistic engine only).
     var review: [ReviewPair] = []
-    // Counted while linking (see `link`), for the summary.
+    // Read while linking (see `link`): program names for the summary, stays for residence periods.
     var nameCounts: [ProgramNameCount]?
+    var stays: LoadSession.Stays?
     let matcher = ProgramMatcher(catalogue: catalogue)
     let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
     let prepared = try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer)
@@ -180,10 +181,16 @@ public struct PipelineRunner: Sendable {
         FaultInjection.pause(at: "before-link")
         let linkage = try link(
           load: load, previous: run.1, runID: run.0, pseudonyms: pseudonyms, settings: linkageSettings,
-          decisions: decisions, review: &review, nameCounts: &nameCounts)
+          decisions: decisions, review: &review
+        ) {
+          // Neither depends on the persons being linked meanwhile; the participations and
+          // residences do not change after loading.
+          nameCounts = try load.programNameCounts()
+          stays = try load.readStays()
+        }
         lap("link", rows: linkage.sourcePersonRecords)
         try load.replaceMunicipalities(gazetteer.municipalities.map { ($0.name, $0.ags) })
-        lap("residence periods", rows: try load.rebuildResidencePeriods())
+        lap("residence periods", rows: try load.rebuildResidencePeriods(from: stays))
         try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)
         try load.setMeta("linkage_fingerprint", linkageFingerprint)
         // Committed here, published to PostgreSQL after the commit (and by the next run if
