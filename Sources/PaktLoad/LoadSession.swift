@@ -471,6 +471,13 @@ public struct LoadSession {
     persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)],
     events: [(kind: String, old: Int64, new: Int64)], runID: Int64
   ) throws {
+    try writePersonIDs(changes: changes, records: records)
+    try writePersons(persons, events: events, runID: runID)
+  }
+
+  /// Writes ids and rules on the source records whose person or reason changed (`changes`,
+  /// by `source_person` row id; `records` in all).
+  public func writePersonIDs(changes: [(rowID: Int64, id: Int64?, rule: String?)], records: Int) throws {
     // In row id order, the table's own: a first load walks it once; a night that keeps every
     // person writes nothing here.
     let changes = changes.sorted { $0.rowID < $1.rowID }
@@ -491,6 +498,13 @@ public struct LoadSession {
       }
       try rows.flush()
     }
+  }
+
+  /// Rebuilds the person dimension and records the run's person id events.
+  public func writePersons(
+    _ persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)],
+    events: [(kind: String, old: Int64, new: Int64)], runID: Int64
+  ) throws {
     try db.execute(sql: "DELETE FROM person")
     try withIndexes(of: "person", rebuiltIf: persons.count > 10_000) {
       let insert = try db.makeStatement(

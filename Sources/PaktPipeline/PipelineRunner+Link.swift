@@ -61,21 +61,28 @@ extension PipelineRunner {
       if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
     }
     let personIDs = result.clusters.map { ids.assignment[stored[$0[0]].key]! }
-    let keys = pseudonyms.keys(for: personIDs)
-    var persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)] = []
-    persons.reserveCapacity(result.clusters.count)
-    for (c, cluster) in result.clusters.enumerated() {
-      let members = cluster.map { stored[$0] }
-      let knownSexes: [Sex] = members.map(\.sex).filter { $0 != .unknown }
-      let sex: Sex = Self.mostCommon(knownSexes.map(\.rawValue)).flatMap { Sex(rawValue: $0) } ?? .unknown
-      let years: [Int] = members.compactMap { $0.birthDate?.year }
-      let nationalities: [String] = members.compactMap(\.nationality)
-      persons.append(
-        (personIDs[c], keys[c], sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
+    // Keys and attributes of the persons are made on other threads while this one writes the
+    // records' person ids (SQLite, one thread).
+    let linkedClusters = result.clusters
+    let making = InBackground {
+      () -> [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)] in
+      let keys = pseudonyms.keys(for: personIDs)
+      var persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)] = []
+      persons.reserveCapacity(linkedClusters.count)
+      for (c, cluster) in linkedClusters.enumerated() {
+        let members = cluster.map { stored[$0] }
+        let knownSexes: [Sex] = members.map(\.sex).filter { $0 != .unknown }
+        let sex: Sex = Self.mostCommon(knownSexes.map(\.rawValue)).flatMap { Sex(rawValue: $0) } ?? .unknown
+        let years: [Int] = members.compactMap { $0.birthDate?.year }
+        let nationalities: [String] = members.compactMap(\.nationality)
+        persons.append(
+          (personIDs[c], keys[c], sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
+      }
+      return persons
     }
-    try load.writePersons(
-      changes: changes, records: stored.count, persons: persons,
-      events: ids.events.map { ($0.kind.rawValue, $0.old, $0.new) }, runID: runID)
+    try load.writePersonIDs(changes: changes, records: stored.count)
+    let persons = making.value
+    try load.writePersons(persons, events: ids.events.map { ($0.kind.rawValue, $0.old, $0.new) }, runID: runID)
     try load.setMeta("next_person_id", String(ids.nextID))
     var linkage = RunSummary.Linkage()
     linkage.sourcePersonRecords = stored.count
