@@ -36,6 +36,17 @@ public struct EncodedRows: Sendable {
 
   static let noRaw = UInt32.max
 
+  /// Where the value after the one at `position` in `bytes` begins.
+  @inline(__always)
+  static func end(ofValueAt position: Int, in bytes: UnsafeRawPointer) -> Int {
+    switch bytes.load(fromByteOffset: position, as: UInt8.self) {
+    case Tag.integer.rawValue: return position + 9
+    case Tag.text.rawValue:
+      return position + 5 + Int(bytes.loadUnaligned(fromByteOffset: position + 1, as: UInt32.self))
+    default: return position + 1
+    }
+  }
+
   let bytes: ByteBuffer
   var rejects: [Reject] = []
   var misses: [NormalizationMiss] = []

@@ -181,15 +181,7 @@ private struct RowReader {
   /// Passes over the values of one row of `table`; returns where they begin.
   mutating func skip(_ table: RowTable) -> Int {
     let start = position
-    for _ in 0..<table.columns.count {
-      let tag = buffer[position]
-      position += 1
-      if tag == EncodedRows.Tag.integer.rawValue {
-        position += 8
-      } else if tag == EncodedRows.Tag.text.rawValue {
-        position += 4 + Int(buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self))
-      }
-    }
+    for _ in 0..<table.columns.count { position = EncodedRows.end(ofValueAt: position, in: buffer.baseAddress!) }
     return start
   }
 }

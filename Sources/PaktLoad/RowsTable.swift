@@ -108,13 +108,7 @@ enum RowsTable {
     var position = view.pointee.offsets[c.pointee.row]
     for column in 0..<view.pointee.columns {
       c.pointee.values[column] = position
-      let tag = buffer.load(fromByteOffset: position, as: UInt8.self)
-      position += 1
-      if tag == EncodedRows.Tag.integer.rawValue {
-        position += 8
-      } else if tag == EncodedRows.Tag.text.rawValue {
-        position += 4 + Int(buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self))
-      }
+      position = EncodedRows.end(ofValueAt: position, in: buffer)
     }
   }
 
