@@ -54,8 +54,10 @@ public struct EncodedRows: Sendable {
   var raws: [String] = []
   /// How many records the batch holds.
   public private(set) var records = 0
-  /// The encoded rows' size in bytes.
-  public var byteCount: Int { bytes.count }
+  /// The batch's size in bytes: its encoded rows and the raw texts it keeps.
+  public var byteCount: Int { bytes.count + textBytes }
+  /// Bytes of the raw texts kept in `rejects` and `raws`.
+  var textBytes = 0
 
   init(capacity: Int = 4096) { bytes = ByteBuffer(capacity: capacity) }
 
@@ -213,6 +215,7 @@ public struct RowEncoder: Sendable {
     rows.op(.reject)
     rows.index(rows.rejects.count)
     rows.rejects.append(reject)
+    rows.textBytes += reject.raw.utf8.count
   }
 
   public mutating func miss(_ miss: NormalizationMiss) {
@@ -258,6 +261,7 @@ public struct RowEncoder: Sendable {
     {
       rawIndex = UInt32(rows.raws.count)
       rows.raws.append(text)
+      rows.textBytes += text.utf8.count
     }
     rows.op(.participation)
     rows.index(Int(rawIndex))

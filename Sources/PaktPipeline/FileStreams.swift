@@ -31,7 +31,7 @@ final class FileStreams {
   /// Files read and mapped at once. Why two: the writer leaves a core's worth of time to the
   /// mapping threads, and one file's thread filled only 85% of it (perf, 300,000-person run).
   static let mappingThreads = 2
-  /// Files started ahead at most: each holds a few batches of mapped rows.
+  /// Files started ahead at most: each holds up to 16 MB of encoded rows (`MappedStream`).
   static let mostAhead = 3
 
   private let planned: [Planned]

@@ -31,7 +31,7 @@ final class MappedStream: @unchecked Sendable {
   private var queue: [Batch?] = []
   /// Where the next batch to hand out is in `queue` (taken ones are nil, dropped in bulk).
   private var head = 0
-  /// Encoded bytes of the batches waiting.
+  /// Bytes of the batches waiting (`EncodedRows.byteCount`).
   private var queuedBytes = 0
   private var ended = false
   private var failure: (any Error)?
@@ -40,11 +40,11 @@ final class MappedStream: @unchecked Sendable {
   private var bytesReadByProducer = 0
   private var encoderAtEnd: RowEncoder?
 
-  /// Encoded bytes held at most (about 250 batches of the benchmark corpus's records). Why
-  /// this many: a file started ahead then maps well ahead of the writer, so that the writer
-  /// finds the next file's batches ready; with a few batches each, the writer waited 5.3 s
-  /// of a 17 s load for the file it was on while the files ahead sat full (timing laps,
-  /// 300,000-person run); with this, 1.3–2.2 s, and the load took 14.1–14.4 s.
+  /// Bytes held at most (encoded rows and kept raw texts; about 250 batches of the benchmark
+  /// corpus's records). Why this many: a file started ahead then maps well ahead of the
+  /// writer, so that the writer finds the next file's batches ready; with 8 batches each, the
+  /// writer waited 5.3 s of a 17 s load for the file it was on while the files ahead sat full
+  /// (timing laps, 300,000-person run); with this, 1.1 s, and the load took 12.9–13.7 s.
   private let capacityBytes = 16 << 20
   private let batchSize = 256
 
