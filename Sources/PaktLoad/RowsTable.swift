@@ -243,11 +243,12 @@ struct RowsView {
 }
 
 /// Rows for `pakt_rows` built from values in memory, a few thousand at a time: for what is
-/// written after linking (person ids, persons), which is not read from a file.
+/// written after linking (person ids, persons, residence periods), which is not read from a
+/// file.
 ///
 /// ```swift
 /// var rows = BuiltRows(update.sqliteStatement, columns: 3, db: db)
-/// for change in changes { try rows.add { $0.value(change.id); $0.value(change.rule); $0.value(change.rowID) } }
+/// for change in changes { try rows.add { $0.value(change.rowID); $0.value(change.id); $0.value(change.rule) } }
 /// try rows.flush()
 /// ```
 struct BuiltRows {
@@ -267,7 +268,9 @@ struct BuiltRows {
 
   /// Adds a row: `fill` appends its `columns` values.
   mutating func add(_ fill: (EncodedRows) -> Void) throws {
-    offsets.append(rows.byteCount)
+    // Where the row's values begin: the encoded bytes so far (`byteCount` also counts kept
+    // raw texts, which are not in the buffer).
+    offsets.append(rows.bytes.count)
     fill(rows)
     if offsets.count == Self.chunk { try flush() }
   }
