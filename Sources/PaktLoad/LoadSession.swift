@@ -190,6 +190,18 @@ public struct LoadSession {
     var last: [Int64]
   }
 
+  /// Where a file's rows lie in each table: after the last row ids before it loaded, up to
+  /// those after.
+  public struct FileRows: Sendable {
+    public var after: RowIDs
+    public var upTo: RowIDs
+
+    public init(after: RowIDs, upTo: RowIDs) {
+      self.after = after
+      self.upTo = upTo
+    }
+  }
+
   /// The last row ids now: taken before and after a file loads, they bound its rows.
   public func lastRowIDs() throws -> RowIDs {
     RowIDs(
@@ -203,26 +215,24 @@ public struct LoadSession {
   /// that `records read = loaded + rejected` is checked against before commit. A record is
   /// its line and record path (nested XML groups add "#…" to the path of their record).
   ///
-  /// With `after` and `upTo` (the last row ids before and after the file loaded), only the
-  /// rows in between are read, in row id order. Why: a file's rows are written one after the
+  /// With `within` (the file's rows: see `FileRows`), only the rows in between are read, in
+  /// row id order. Why: a file's rows are written one after the
   /// other, and finding them through the source's index read them one by one, 2.2 s of a
   /// 300,000-person load (timing laps). Rows outside the range would go uncounted, and the
   /// check would then fail rather than pass wrongly.
-  public func storedRecordCount(source: String, file: String, after: RowIDs? = nil, upTo: RowIDs? = nil) throws
-    -> Int
-  {
+  public func storedRecordCount(source: String, file: String, within rows: FileRows? = nil) throws -> Int {
     var lines = Set<Int64>()
     var records = LineKeys()
     for (t, table) in Self.countedTables.enumerated() {
       let statement: Statement
-      if let after, let upTo {
+      if let rows {
         // NOT INDEXED: by row id, not through the source's index.
         statement = try db.cachedStatement(
           sql: """
             SELECT line, path FROM \(table) NOT INDEXED
             WHERE rowid > ? AND rowid <= ? AND source = ? AND file = ? AND retired_run IS NULL
             """)
-        try statement.setArguments([after.last[t], upTo.last[t], source, file])
+        try statement.setArguments([rows.after.last[t], rows.upTo.last[t], source, file])
       } else {
         statement = try db.cachedStatement(
           sql: "SELECT line, path FROM \(table) WHERE source = ? AND file = ? AND retired_run IS NULL")
@@ -468,12 +478,17 @@ public struct LoadSession {
   /// dimension rebuilt, id events recorded.
   public func writePersons(
     changes: [(rowID: Int64, id: Int64?, rule: String?)], records: Int,
-    persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)],
+    persons: [PersonRow],
     events: [(kind: String, old: Int64, new: Int64)], runID: Int64
   ) throws {
     try writePersonIDs(changes: changes, records: records)
     try writePersons(persons, events: events, runID: runID)
   }
+
+  /// A person of the person dimension, as linking makes it.
+  public typealias PersonRow = (
+    id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int
+  )
 
   /// Writes ids and rules on the source records whose person or reason changed (`changes`,
   /// by `source_person` row id; `records` in all).
@@ -502,7 +517,7 @@ public struct LoadSession {
 
   /// Rebuilds the person dimension and records the run's person id events.
   public func writePersons(
-    _ persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)],
+    _ persons: [PersonRow],
     events: [(kind: String, old: Int64, new: Int64)], runID: Int64
   ) throws {
     try db.execute(sql: "DELETE FROM person")

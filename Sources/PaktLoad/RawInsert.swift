@@ -114,7 +114,7 @@ struct RawRows {
 
   /// Column `i` as an integer, nil for NULL.
   func int64(_ i: Int32) -> Int64? {
-    sqlite3_column_type(statement, i) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, i)
+    isNull(i) ? nil : sqlite3_column_int64(statement, i)
   }
 }
 

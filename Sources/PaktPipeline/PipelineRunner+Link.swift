@@ -38,10 +38,8 @@ extension PipelineRunner {
         review: [])
     }
     try meanwhile()
-    let linked = linking.value
-    let result = (clusters: linked.clusters, reasons: linked.reasons, candidatePairs: linked.candidatePairs)
-    review = linked.review
-    let ignoredDecisions = linked.unknownDecisions
+    let result = linking.value
+    review = result.review
     let held = decisions.isEmpty ? [] : Set(stored.map(\.key))
     try load.replaceLinkDecisions(
       decisions.map {
@@ -63,13 +61,11 @@ extension PipelineRunner {
     let personIDs = result.clusters.map { ids.assignment[stored[$0[0]].key]! }
     // Keys and attributes of the persons are made on other threads while this one writes the
     // records' person ids (SQLite, one thread).
-    let linkedClusters = result.clusters
-    let making = InBackground {
-      () -> [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)] in
+    let making = InBackground { () -> [LoadSession.PersonRow] in
       let keys = pseudonyms.keys(for: personIDs)
-      var persons: [(id: Int64, key: String, sex: Sex, birthYear: Int?, nationality: String?, records: Int)] = []
-      persons.reserveCapacity(linkedClusters.count)
-      for (c, cluster) in linkedClusters.enumerated() {
+      var persons: [LoadSession.PersonRow] = []
+      persons.reserveCapacity(result.clusters.count)
+      for (c, cluster) in result.clusters.enumerated() {
         let members = cluster.map { stored[$0] }
         let knownSexes: [Sex] = members.map(\.sex).filter { $0 != .unknown }
         let sex: Sex = Self.mostCommon(knownSexes.map(\.rawValue)).flatMap { Sex(rawValue: $0) } ?? .unknown
@@ -91,7 +87,7 @@ extension PipelineRunner {
     linkage.candidatePairs = result.candidatePairs
     linkage.newPersonIDs = ids.newIDs
     linkage.mergedPersonIDs = ids.events.filter { $0.kind == .merged }.count
-    linkage.decisionsIgnored = ignoredDecisions
+    linkage.decisionsIgnored = result.unknownDecisions
     try load.setMeta("last_candidate_pairs", String(result.candidatePairs))
     return linkage
   }

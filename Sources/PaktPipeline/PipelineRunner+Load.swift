@@ -18,7 +18,7 @@ extension PipelineRunner {
     var files: [RunSummary.File] = []
     var firstWithContent: [String: String] = [:]
     // Each loaded file's rows lie between the last row ids before and after it.
-    var rowIDs: [String: (after: LoadSession.RowIDs, upTo: LoadSession.RowIDs)] = [:]
+    var fileRows: [String: LoadSession.FileRows] = [:]
     for file in source.files {
       if let first = firstWithContent[file.sha256] {
         files.append(Self.duplicate(file, of: first, source: source.source.name))
@@ -29,7 +29,7 @@ extension PipelineRunner {
       tracker?.started(file: file.name)
       let before = try load.lastRowIDs()
       files.append(try loadFile(file, source: source, load: load, runID: runID, streams: streams, tracker: tracker))
-      rowIDs[file.path] = (before, try load.lastRowIDs())
+      fileRows[file.path] = LoadSession.FileRows(after: before, upTo: try load.lastRowIDs())
       tracker?.finished(file: file.path)
       FaultInjection.pause(at: "after-file")
     }
@@ -37,7 +37,7 @@ extension PipelineRunner {
     // After the orphans: a fact naming a person the delivery lacks stays a reject.
     let retired = try load.retireMissing(source: source.source.name, runID: runID)
     for f in files {
-      try reconcile(f, load: load, rows: rowIDs[f.path])
+      try reconcile(f, load: load, rows: fileRows[f.path])
       try load.recordDelivery(f, fingerprint: source.fingerprint, runID: runID)
     }
     return (files, retired)
@@ -188,11 +188,9 @@ extension PipelineRunner {
   }
 
   /// Records read = loaded + rejected, checked against what the warehouse holds, before commit.
-  func reconcile(
-    _ f: RunSummary.File, load: LoadSession, rows: (after: LoadSession.RowIDs, upTo: LoadSession.RowIDs)?
-  ) throws {
+  func reconcile(_ f: RunSummary.File, load: LoadSession, rows: LoadSession.FileRows?) throws {
     guard f.status == "loaded" else { return }
-    let stored = try load.storedRecordCount(source: f.source, file: f.name, after: rows?.after, upTo: rows?.upTo)
+    let stored = try load.storedRecordCount(source: f.source, file: f.name, within: rows)
     let rejected = try load.rejectCount(source: f.source, file: f.name)
     // Every loaded record has rows in the warehouse, except those that only repeated an
     // earlier record (the same person row twice), which are counted as they happen.
