@@ -37,6 +37,21 @@ public struct LoadSession {
   /// The hot insert statements, found by slot instead of by hashing their SQL text on every
   /// row as `cachedStatement` does.
   let prepared = PreparedStatements()
+  /// Writes the file's pages to disk early, for a shorter commit (`nil` when reading).
+  var writeBehind: WriteBehind? = nil
+
+  /// Starts writing what the transaction has written so far to disk on another thread, so
+  /// that the commit has less left to write. Call it before long work that writes little
+  /// (linking after loading). It changes nothing about what is committed or when.
+  ///
+  /// ```swift
+  /// try warehouse.transaction { load in
+  ///   // … load the sources …
+  ///   load.writeToDiskMeanwhile()
+  ///   // … link …
+  /// }
+  /// ```
+  public func writeToDiskMeanwhile() { writeBehind?.start() }
 
   /// Runs `body` in a savepoint: `false` from `body`, or a throw, undoes what it wrote.
   public func savepoint(_ body: () throws -> Bool) throws {

@@ -71,9 +71,12 @@ public final class Warehouse: Sendable {
   /// when `commit` is false, for a dry run), rolled back when it throws.
   public func transaction<T>(commit: Bool = true, _ body: (LoadSession) throws -> T) throws -> T {
     var result: T?
+    let writeBehind = WriteBehind(path: path)
+    // After the transaction has ended: see WriteBehind on why not sooner.
+    defer { writeBehind?.finish() }
     do {
       try queue.inTransaction(.immediate) { db in
-        result = try body(LoadSession(db: db))
+        result = try body(LoadSession(db: db, writeBehind: writeBehind))
         return commit ? .commit : .rollback
       }
     } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {

@@ -178,6 +178,8 @@ public struct PipelineRunner: Sendable {
         -> RunSummary.Linkage
       {
         lap("extract/map/load", rows: files.reduce(0) { $0 + $1.read })
+        // The disk is idle while linking: the loaded pages go to it now instead of at commit.
+        load.writeToDiskMeanwhile()
         FaultInjection.pause(at: "before-link")
         let linkage = try link(
           load: load, previous: run.1, runID: run.0, pseudonyms: pseudonyms, settings: linkageSettings,
@@ -189,6 +191,7 @@ public struct PipelineRunner: Sendable {
           stays = try load.readStays()
         }
         lap("link", rows: linkage.sourcePersonRecords)
+        load.writeToDiskMeanwhile()
         try load.replaceMunicipalities(gazetteer.municipalities.map { ($0.name, $0.ags) })
         lap("residence periods", rows: try load.rebuildResidencePeriods(from: stays))
         try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)

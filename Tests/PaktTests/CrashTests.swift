@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PaktCore
 import PaktLoad
 import Testing
 
@@ -55,6 +56,30 @@ struct LockTests {
     #expect(second.code == 3)
     #expect(second.err.contains("another pakt run holds the warehouse"), "\(second.err)")
     #expect(second.err.contains("PAKT_LOCK_WAIT"))
+  }
+
+  /// Closing any descriptor of a file drops the process's POSIX locks on it, so the
+  /// descriptor that writes pages early must stay open until the transaction has ended.
+  @Test("pages written to disk early: another run is still kept out, and a rollback undoes them")
+  func writtenEarly() throws {
+    let pipeline = SamplePipeline()
+    let warehouse = try Warehouse(path: pipeline.warehouse)
+    try warehouse.transaction(commit: false) { load in
+      for n in 0..<5_000 {
+        try load.insert(
+          SourcePersonRecord(source: "ulm", localID: "P\(n)", lineage: Lineage(file: "f.csv", line: n + 2)))
+      }
+      load.writeToDiskMeanwhile()
+      load.writeToDiskMeanwhile()
+      // Long enough for both syncs to end: the lock must outlast them.
+      Thread.sleep(forTimeInterval: 0.5)
+      let second = try TestSupport.runPakt(["run", pipeline.file], environment: ["PAKT_LOCK_WAIT": "0"])
+      #expect(second.code == 3, "\(second.err)")
+    }
+    #expect(try warehouse.tableCounts()["source_person"] == 0)
+    // Free once the transaction has ended.
+    let third = try TestSupport.runPakt(["run", pipeline.file])
+    #expect(third.code == 0, "\(third.err)")
   }
 
   @Test("a second run waits for the first and then loads on its own, not interleaved")
