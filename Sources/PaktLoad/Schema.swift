@@ -3,14 +3,23 @@ import GRDB
 /// The warehouse schema, version by version. Each version is a list of statements applied in
 /// one transaction; `Warehouse` upgrades an older file in place and refuses a newer one.
 enum Schema {
-  static let version = 7
+  static let version = 8
 
   /// Statements that take a warehouse from version n-1 to n.
-  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7]
+  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8]
 
   /// The columns that identify a person directly: they live in `identity` only.
   static let identityColumns = [
     "family_name", "given_name", "birth_name", "birth_date", "place_of_birth", "azr_number", "bamf_number",
+  ]
+
+  /// Version 8: a source record's participations by person carry their start dates, so that
+  /// the first measure of every source record (where residence periods begin) is read from
+  /// the index alone. Why: looking each participation up in the table took 2.0 s of the link
+  /// stage at 300,000 persons, the index alone 1.0 s (sqlite3 shell).
+  static let v8: [String] = [
+    "DROP INDEX participation_person",
+    "CREATE INDEX participation_person ON participation(source, person_local_id, start_date)",
   ]
 
   /// Version 7: the identity vault, and the stewards' link decisions in force. Names, full dates of birth, places of birth and
