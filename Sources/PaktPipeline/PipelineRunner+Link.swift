@@ -22,23 +22,40 @@ extension PipelineRunner {
   {
     let stored = try load.storedPersons()
     let threshold = config.linkage.threshold
-    let linking = InBackground { () -> PersonLinkage.Result in
+    let nextID = Int64(try load.meta("next_person_id") ?? "1") ?? 1
+    // Linked, given stable ids and compared with the stored records on another thread: with
+    // the rules, linking ends before `meanwhile`, and the ids then cost no time of their own.
+    let linking = InBackground { () -> Linked in
+      let result: PersonLinkage.Result
       if let settings {
-        return PersonLinkage.probabilistic(stored, settings: settings, threshold: threshold, decisions: decisions)
+        result = PersonLinkage.probabilistic(stored, settings: settings, threshold: threshold, decisions: decisions)
+      } else {
+        let records = stored.map {
+          LinkRecord(
+            key: $0.key, familyName: $0.familyName, givenName: $0.givenName, birthDate: $0.birthDate, sex: $0.sex,
+            azrNumber: $0.azrNumber, bamfNumber: $0.bamfNumber)
+        }
+        let rules = DeterministicLinker().link(records)
+        // The rules leave nothing for the duplicate review.
+        result = PersonLinkage.Result(
+          clusters: rules.clusters, reasons: rules.reasons, candidatePairs: rules.candidatePairs, unknownDecisions: 0,
+          review: [])
       }
-      let records = stored.map {
-        LinkRecord(
-          key: $0.key, familyName: $0.familyName, givenName: $0.givenName, birthDate: $0.birthDate, sex: $0.sex,
-          azrNumber: $0.azrNumber, bamfNumber: $0.bamfNumber)
+      let clusters = result.clusters.map { $0.map { stored[$0].key } }
+      let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
+      // Each record's person and reason, written where either changed.
+      var changes: [(rowID: Int64, id: Int64?, rule: String?)] = []
+      for (i, record) in stored.enumerated() {
+        let id = ids.assignment[record.key]
+        let rule = result.reasons[i]
+        if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
       }
-      let rules = DeterministicLinker().link(records)
-      // The rules leave nothing for the duplicate review.
-      return PersonLinkage.Result(
-        clusters: rules.clusters, reasons: rules.reasons, candidatePairs: rules.candidatePairs, unknownDecisions: 0,
-        review: [])
+      let personIDs = result.clusters.map { ids.assignment[stored[$0[0]].key]! }
+      return Linked(result: result, ids: ids, changes: changes, personIDs: personIDs)
     }
     try meanwhile()
-    let result = linking.value
+    let linked = linking.value
+    let (result, ids, personIDs) = (linked.result, linked.ids, linked.personIDs)
     review = result.review
     let held = decisions.isEmpty ? [] : Set(stored.map(\.key))
     try load.replaceLinkDecisions(
@@ -48,17 +65,6 @@ extension PipelineRunner {
           held.contains($0.a) && held.contains($0.b)
         )
       }, runID: runID)
-    let nextID = Int64(try load.meta("next_person_id") ?? "1") ?? 1
-    let clusters = result.clusters.map { $0.map { stored[$0].key } }
-    let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
-    // Each record's person and reason, written where either changed.
-    var changes: [(rowID: Int64, id: Int64?, rule: String?)] = []
-    for (i, record) in stored.enumerated() {
-      let id = ids.assignment[record.key]
-      let rule = result.reasons[i]
-      if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
-    }
-    let personIDs = result.clusters.map { ids.assignment[stored[$0[0]].key]! }
     // Keys and attributes of the persons are made on other threads while this one writes the
     // records' person ids (SQLite, one thread).
     let making = InBackground { () -> [LoadSession.PersonRow] in
@@ -76,7 +82,7 @@ extension PipelineRunner {
       }
       return persons
     }
-    try load.writePersonIDs(changes: changes, records: stored.count)
+    try load.writePersonIDs(changes: linked.changes, records: stored.count)
     let persons = making.value
     try load.writePersons(persons, events: ids.events.map { ($0.kind.rawValue, $0.old, $0.new) }, runID: runID)
     try load.setMeta("next_person_id", String(ids.nextID))
@@ -154,6 +160,15 @@ extension PipelineRunner {
       summary.linkage.candidatePairs = Int(try load.meta("last_candidate_pairs") ?? "0") ?? 0
     }
   }
+}
+
+/// What the linking thread hands back: the linkage, the stable ids, the records whose person
+/// or reason changed (by `source_person` row id) and each cluster's person id.
+struct Linked: Sendable {
+  var result: PersonLinkage.Result
+  var ids: StableIDs.Result
+  var changes: [(rowID: Int64, id: Int64?, rule: String?)]
+  var personIDs: [Int64]
 }
 
 /// Work started on a thread of its own, whose result is waited for when it is needed.
