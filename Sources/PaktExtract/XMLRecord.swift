@@ -445,7 +445,17 @@ public struct XMLPath: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The first value, or nil.
-  public func value(in root: XMLElementNode) -> String? { values(in: root).first }
+  public func value(in root: XMLElementNode) -> String? {
+    // Only the first: no array of every value for a path that reaches one.
+    let nodes = elements(in: root)
+    if let attribute {
+      for node in nodes {
+        if let value = node.attribute(attribute.name, namespaceURI: attribute.namespaceURI) { return value }
+      }
+      return nil
+    }
+    return nodes.first?.trimmedText
+  }
 
   /// True when `element` is what a single-step path names (used to recognise record elements).
   public func matchesElement(name: String, namespaceURI: String?) -> Bool {

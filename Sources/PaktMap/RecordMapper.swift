@@ -293,8 +293,8 @@ public struct RecordMapper: Sendable {
             lineage: lineage))
       }
       // Potentials
-      for (field, ref) in FieldRef.mappedPotentials {
-        guard let raw = get(ref), let kind = Potential.Kind(rawValue: field) else { continue }
+      for (kind, ref) in FieldRef.mappedPotentials {
+        guard let raw = get(ref) else { continue }
         var value = raw
         if kind == .languageLevel {
           let values = mapping.values
@@ -305,9 +305,7 @@ public struct RecordMapper: Sendable {
             continue
           }
         } else if kind == .schoolYears || kind == .workExperience {
-          guard let n = Int(raw.replacingOccurrences(of: ",", with: ".").split(separator: ".").first ?? ""), n >= 0,
-            n < 60
-          else {
+          guard let n = Self.wholeYears(raw), n < 60 else {
             miss(ref, raw)
             continue
           }
@@ -437,9 +435,32 @@ public struct RecordMapper: Sendable {
     return (String(parts.last!), parts.dropLast().joined(separator: " "))
   }
 
+  /// The whole years of a count such as "4", "4,5" or "4.5" (the part before the decimal
+  /// separator; ",5" is 0), nil when it is not a number.
+  static func wholeYears(_ raw: String) -> Int? {
+    let whole = raw.utf8.prefix { $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: ".") }
+    if whole.isEmpty {
+      let fraction = raw.utf8.dropFirst()
+      return !fraction.isEmpty && fraction.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) ? 0 : nil
+    }
+    guard let n = Int(Substring(whole)), n >= 0 else { return nil }
+    return n
+  }
+
   /// Identifiers without spaces, dashes and slashes, upper-cased: "123 456-78" → "12345678".
   static func identifier(_ raw: String) -> String {
-    String(raw.uppercased().filter { $0.isLetter || $0.isNumber })
+    // ASCII on bytes: Unicode letter properties per character were a visible part of mapping.
+    var ascii: [UInt8] = []
+    ascii.reserveCapacity(raw.utf8.count)
+    for b in raw.utf8 {
+      switch b {
+      case 0x30...0x39, 0x41...0x5A: ascii.append(b)
+      case 0x61...0x7A: ascii.append(b - 32)
+      case 0x80...: return String(raw.uppercased().filter { $0.isLetter || $0.isNumber })
+      default: break
+      }
+    }
+    return String(decoding: ascii, as: UTF8.self)
   }
 }
 
@@ -500,7 +521,7 @@ extension FieldRef {
   static let residenceMunicipality = FieldRef(.residence, "municipality")
   static let residenceTo = FieldRef(.residence, "to")
   /// The potentials read one by one, with their field names (all but the assessment date).
-  static let mappedPotentials = Section.potential.fields.filter { $0 != "assessed" }.map {
-    ($0, FieldRef(.potential, $0))
+  static let mappedPotentials: [(Potential.Kind, FieldRef)] = Section.potential.fields.compactMap { field in
+    Potential.Kind(rawValue: field).map { ($0, FieldRef(.potential, field)) }
   }
 }

@@ -18,6 +18,37 @@ struct NormalizerTests {
     ("31.02.1990", nil), ("29.02.1900", nil), ("13.13.1990", nil), ("heute", nil), ("1850", nil), ("1.2", nil),
   ]
 
+  @Test(
+    "identifiers: spaces, dashes and slashes dropped, upper-cased, in any script",
+    arguments: [
+      ("123 456-78", "12345678"), ("ab/12 c", "AB12C"), ("  ", ""), ("x\t9", "X9"), ("ä-12", "Ä12"),
+      ("١٢٣-a", "١٢٣A"),
+    ])
+  func identifier(raw: String, expected: String) {
+    #expect(RecordMapper.identifier(raw) == expected)
+  }
+
+  @Test(
+    "whole years of a count as exports write it",
+    arguments: [
+      ("4", 4), ("4,5", 4), ("4.5", 4), ("12.", 12), (",5", 0), (".5", 0), ("0", 0), ("-1", nil), ("vier", nil),
+      ("4 Jahre", nil), (",", nil), ("+3", 3),
+    ] as [(String, Int?)])
+  func wholeYears(raw: String, expected: Int?) {
+    #expect(RecordMapper.wholeYears(raw) == expected)
+  }
+
+  @Test("trimming: visible ends kept as they are, spaces of any kind removed")
+  func trimming() {
+    #expect("Ulm".trimmingWhitespace() == "Ulm")
+    #expect(" Ulm\t".trimmingWhitespace() == "Ulm")
+    #expect("\u{00A0}Ulm\u{2003}".trimmingWhitespace() == "Ulm")
+    #expect("Ülm ".trimmingWhitespace() == "Ülm")
+    #expect("  ".trimmingWhitespace() == "")
+    #expect("".trimmingWhitespace() == "")
+    #expect(("[ Ulm ]".dropFirst().dropLast()).trimmingWhitespace() == "Ulm")
+  }
+
   @Test("dates in the formats exports use", arguments: dateCases)
   func date(text: String, expected: String?) {
     switch dates.parse(text) {
