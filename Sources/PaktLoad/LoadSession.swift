@@ -611,45 +611,37 @@ public struct LoadSession {
   public func programNameCounts() throws -> [ProgramNameCount] {
     let rows = RawRows(
       try db.makeStatement(sql: "SELECT source, program_name, catalogue_code, mapping_method FROM participation"))
-    // Counted by the columns' bytes, hashed where SQLite holds them; Strings are made once per
-    // distinct combination. Why: four Strings made and hashed per participation were most of
+    // Counted by the columns' bytes (`ByteKeys`); Strings are made once per distinct
+    // combination. Why: four Strings made and hashed per participation were most of
     // describing the warehouse (perf, 1.1 million participations).
     var counts: [ProgramNameCount] = []
-    var byHash: [Int: [Int]] = [:]
+    var keys = ByteKeys()
+    var key: [UInt8] = []
     while try rows.next(db) {
-      var hasher = Hasher()
+      key.removeAll(keepingCapacity: true)
       for column in Int32(0)..<4 {
-        // The type first: SQLite's type of a value is undefined once it was read as text.
-        hasher.combine(rows.isNull(column))
+        // The type first (SQLite's type of a value is undefined once it was read as text),
+        // then the length, so that no two different rows give the same key.
+        if rows.isNull(column) {
+          key.append(0)
+          continue
+        }
         let bytes = rows.bytes(column)
-        hasher.combine(bytes.count)
-        hasher.combine(bytes: bytes)
+        key.append(1)
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: bytes.count).littleEndian) { key.append(contentsOf: $0) }
+        key.append(contentsOf: bytes)
       }
-      let hash = hasher.finalize()
-      if let found = byHash[hash]?.first(where: { Self.sameBytes(counts[$0], rows) }) {
-        counts[found].count += 1
+      let (n, isNew) = key.withUnsafeBytes { keys.number($0) }
+      if !isNew {
+        counts[n].count += 1
         continue
       }
-      byHash[hash, default: []].append(counts.count)
       counts.append(
         ProgramNameCount(
           source: rows.text(0) ?? "", name: rows.text(1) ?? "", code: rows.text(2), method: rows.text(3) ?? "",
           count: 1))
     }
     return counts
-  }
-
-  /// Whether the row holds `count`'s source, name, code and method, byte for byte.
-  private static func sameBytes(_ count: ProgramNameCount, _ rows: RawRows) -> Bool {
-    func same(_ text: String?, _ column: Int32) -> Bool {
-      guard var text else { return rows.isNull(column) }
-      if rows.isNull(column) { return false }
-      let bytes = rows.bytes(column)
-      return text.withUTF8 { utf8 in
-        utf8.count == bytes.count && (bytes.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
-      }
-    }
-    return same(count.source, 0) && same(count.name, 1) && same(count.code, 2) && same(count.method, 3)
   }
 }
 
@@ -765,28 +757,16 @@ struct LastKey {
 
 /// A set of (line, bytes) keys, compared byte for byte, kept without a String per key.
 struct LineKeys {
-  private var byHash: [Int: [Int]] = [:]
-  private var lines: [Int64] = []
-  private var bytes: [UInt8] = []
-  private var starts: [Int] = [0]
+  private var keys = ByteKeys()
+  private var key: [UInt8] = []
 
   /// Keys held.
-  var count: Int { lines.count }
+  var count: Int { keys.count }
 
-  mutating func insert(_ line: Int64, _ key: UnsafeRawBufferPointer) {
-    var hasher = Hasher()
-    hasher.combine(line)
-    hasher.combine(bytes: key)
-    let hash = hasher.finalize()
-    if let candidates = byHash[hash], candidates.contains(where: { isKey($0, line, key) }) { return }
-    byHash[hash, default: []].append(lines.count)
-    lines.append(line)
-    bytes.append(contentsOf: key)
-    starts.append(bytes.count)
-  }
-
-  private func isKey(_ i: Int, _ line: Int64, _ key: UnsafeRawBufferPointer) -> Bool {
-    guard lines[i] == line, starts[i + 1] - starts[i] == key.count else { return false }
-    return bytes.withUnsafeBytes { all in key.elementsEqual(all[starts[i]..<starts[i + 1]]) }
+  mutating func insert(_ line: Int64, _ path: UnsafeRawBufferPointer) {
+    key.removeAll(keepingCapacity: true)
+    withUnsafeBytes(of: line.littleEndian) { key.append(contentsOf: $0) }
+    key.append(contentsOf: path)
+    _ = key.withUnsafeBytes { keys.number($0) }
   }
 }

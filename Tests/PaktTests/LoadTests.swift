@@ -302,6 +302,27 @@ struct LoadTests {
     }
   }
 
+  /// Keys numbered in first-seen order, each once, across the table's growth; keys of the
+  /// same bytes in another length or with a trailing zero are other keys.
+  @Test("byte keys: each distinct key one number, in first-seen order")
+  func byteKeys() {
+    var keys = ByteKeys()
+    var expected: [[UInt8]: Int] = [:]
+    var random = SystemRandomNumberGenerator()
+    for _ in 0..<20_000 {
+      let key = (0..<Int.random(in: 0...20, using: &random)).map { _ in UInt8.random(in: 0...3, using: &random) }
+      let (n, isNew) = key.withUnsafeBytes { keys.number($0) }
+      if let known = expected[key] {
+        #expect(n == known && !isNew)
+      } else {
+        #expect(n == expected.count && isNew)
+        expected[key] = n
+      }
+    }
+    #expect(keys.count == expected.count)
+    #expect(expected.count > 1_000)
+  }
+
   /// A participation naming a person id that differs from a loaded one only in its Unicode form
   /// is an orphan for SQLite, so its raw text must have been kept for the reject.
   @Test("an orphan whose id equals a loaded one only as a Swift String keeps its raw text")
