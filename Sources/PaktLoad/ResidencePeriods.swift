@@ -18,7 +18,7 @@ import PaktCore
 /// ```
 extension LoadSession {
   /// One stretch of a person's timeline.
-  struct Stay: Equatable {
+  struct Stay: Equatable, Sendable {
     var from: String
     var to: String?
     var municipality: String
@@ -28,9 +28,11 @@ extension LoadSession {
 
   /// The stays of every source record, read from residences and participations before the
   /// records are linked to persons (see `rebuildResidencePeriods(from:)`).
-  public struct Stays {
+  public struct Stays: Sendable {
     /// Each stay with the row id of its source record.
     var stays: [(record: Int64, stay: Stay)] = []
+
+    public init() {}
   }
 
   /// Reads every source record's stays. It needs no person ids, so the run reads them while
@@ -111,6 +113,18 @@ extension LoadSession {
     while try persons.next(db) {
       if let record = persons.int64(0), let person = persons.int64(1) { personOf[record] = person }
     }
+    return try writeResidencePeriods(Self.residencePeriods(read, personOf: personOf))
+  }
+
+  /// Every person's periods, worked out in memory from the stays and the person of each
+  /// source record (by `source_person` row id). It needs no database, so the run works them
+  /// out on another thread while it writes the persons.
+  ///
+  /// ```swift
+  /// let periods = LoadSession.residencePeriods(stays, personOf: [rowID: personID])
+  /// try load.writeResidencePeriods(periods)
+  /// ```
+  public static func residencePeriods(_ read: Stays, personOf: [Int64: Int64]) -> ResidencePeriods {
     var stays: [(person: Int64, stay: Stay)] = []
     stays.reserveCapacity(read.stays.count)
     for (record, stay) in read.stays {
@@ -118,33 +132,44 @@ extension LoadSession {
     }
     // By person, each person's stays in the order they were found (a stable sort).
     stays.sort { $0.person < $1.person }
-    try db.execute(sql: "DELETE FROM residence_period")
-    let insert = try db.makeStatement(
-      sql: RowsTable.insertSQL(
-        "residence_period", columns: ["person_id", "municipality", "ags", "from_date", "to_date", "basis"]))
-    var rows = BuiltRows(insert.sqliteStatement, columns: 6, db: db)
-    var count = 0
+    var periods = ResidencePeriods()
     var start = 0
     // In person order: the table then fills page by page.
     while start < stays.count {
       let person = stays[start].person
       var end = start + 1
       while end < stays.count && stays[end].person == person { end += 1 }
-      for stay in Self.timeline(stays[start..<end].map(\.stay)) {
-        try rows.add {
-          $0.value(person)
-          $0.value(stay.municipality)
-          $0.value(stay.ags)
-          $0.value(stay.from)
-          $0.value(stay.to)
-          $0.value(stay.basis)
-        }
-        count += 1
-      }
+      for stay in Self.timeline(stays[start..<end].map(\.stay)) { periods.rows.append((person, stay)) }
       start = end
     }
+    return periods
+  }
+
+  /// Replaces `residence_period` with `periods`; returns the row count.
+  public func writeResidencePeriods(_ periods: ResidencePeriods) throws -> Int {
+    try db.execute(sql: "DELETE FROM residence_period")
+    let insert = try db.makeStatement(
+      sql: RowsTable.insertSQL(
+        "residence_period", columns: ["person_id", "municipality", "ags", "from_date", "to_date", "basis"]))
+    var rows = BuiltRows(insert.sqliteStatement, columns: 6, db: db)
+    for (person, stay) in periods.rows {
+      try rows.add {
+        $0.value(person)
+        $0.value(stay.municipality)
+        $0.value(stay.ags)
+        $0.value(stay.from)
+        $0.value(stay.to)
+        $0.value(stay.basis)
+      }
+    }
     try rows.flush()
-    return count
+    return periods.rows.count
+  }
+
+  /// Residence periods as `residencePeriods` works them out: by person, each person's
+  /// stays in time.
+  public struct ResidencePeriods: Sendable {
+    var rows: [(person: Int64, stay: Stay)] = []
   }
 
   /// Compares the (source, local id) of the residence row with that of the record row (the

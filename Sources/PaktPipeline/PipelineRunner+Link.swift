@@ -13,10 +13,13 @@ extension PipelineRunner {
   /// While the records are linked (in memory, on other threads), this thread runs
   /// `meanwhile`: reads that do not depend on the persons (the run counts program names and
   /// reads the stays for residence periods there). Why: those reads are seconds of SQLite on
-  /// one thread, and linking leaves a core idle for much of its time.
+  /// one thread, and linking leaves a core idle for much of its time. Once linked, it hands
+  /// `whileWriting` the person of every source record (by row id) before it writes them, so
+  /// that work needing them can run on another thread meanwhile (the run's residence periods).
   func link(
     load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer, settings: LinkageConfig?,
-    decisions: [PersonLinkage.Decision], review: inout [ReviewPair], meanwhile: () throws -> Void
+    decisions: [PersonLinkage.Decision], review: inout [ReviewPair], meanwhile: () throws -> Void,
+    whileWriting: ([Int64: Int64]) -> Void = { _ in }
   ) throws
     -> RunSummary.Linkage
   {
@@ -45,17 +48,21 @@ extension PipelineRunner {
       let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
       // Each record's person and reason, written where either changed.
       var changes: [(rowID: Int64, id: Int64?, rule: String?)] = []
+      var personOf: [Int64: Int64] = [:]
+      personOf.reserveCapacity(stored.count)
       for (i, record) in stored.enumerated() {
         let id = ids.assignment[record.key]
+        personOf[record.rowID] = id
         let rule = result.reasons[i]
         if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
       }
       let personIDs = result.clusters.map { ids.assignment[stored[$0[0]].key]! }
-      return Linked(result: result, ids: ids, changes: changes, personIDs: personIDs)
+      return Linked(result: result, ids: ids, changes: changes, personIDs: personIDs, personOf: personOf)
     }
     try meanwhile()
     let linked = linking.value
     let (result, ids, personIDs) = (linked.result, linked.ids, linked.personIDs)
+    whileWriting(linked.personOf)
     review = result.review
     let held = decisions.isEmpty ? [] : Set(stored.map(\.key))
     try load.replaceLinkDecisions(
@@ -163,12 +170,14 @@ extension PipelineRunner {
 }
 
 /// What the linking thread hands back: the linkage, the stable ids, the records whose person
-/// or reason changed (by `source_person` row id) and each cluster's person id.
+/// or reason changed (by `source_person` row id), each cluster's person id and each record's.
 struct Linked: Sendable {
   var result: PersonLinkage.Result
   var ids: StableIDs.Result
   var changes: [(rowID: Int64, id: Int64?, rule: String?)]
   var personIDs: [Int64]
+  /// The person of each record, by `source_person` row id.
+  var personOf: [Int64: Int64]
 }
 
 /// Work started on a thread of its own, whose result is waited for when it is needed.

@@ -92,6 +92,7 @@ public struct PipelineRunner: Sendable {
     // Read while linking (see `link`): program names for the summary, stays for residence periods.
     var nameCounts: [ProgramNameCount]?
     var stays: LoadSession.Stays?
+    var periods: InBackground<LoadSession.ResidencePeriods>?
     let matcher = ProgramMatcher(catalogue: catalogue)
     let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
     let prepared = try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer)
@@ -189,11 +190,15 @@ public struct PipelineRunner: Sendable {
           // residences do not change after loading.
           nameCounts = try load.programNameCounts()
           stays = try load.readStays()
+        } whileWriting: { personOf in
+          // Each person's periods are worked out while the persons are written.
+          let read = stays ?? LoadSession.Stays()
+          periods = InBackground { LoadSession.residencePeriods(read, personOf: personOf) }
         }
         lap("link", rows: linkage.sourcePersonRecords)
         load.writeToDiskMeanwhile()
         try load.replaceMunicipalities(gazetteer.municipalities.map { ($0.name, $0.ags) })
-        lap("residence periods", rows: try load.rebuildResidencePeriods(from: stays))
+        lap("residence periods", rows: try load.writeResidencePeriods(periods!.value))
         try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)
         try load.setMeta("linkage_fingerprint", linkageFingerprint)
         // Committed here, published to PostgreSQL after the commit (and by the next run if
