@@ -29,6 +29,26 @@ struct LinkTests {
   /// The byte path must give the general path's key for every ASCII name: random names
   /// drawn from the letters the rules look at (abd-, al-/el-, dsch, dzh, sch, kh, ch, ph, ou,
   /// dj, gh, w, z, c, q, j, g, doubled letters), digits, upper case and separators.
+  /// The byte path must give the general path's code for all ASCII text: random texts drawn
+  /// from the letters Kölner Phonetik looks at in context (C, D, T, P, X, S, Z, K, Q, H),
+  /// vowels, lower case, digits and separators.
+  @Test("ASCII text: the byte path gives the general path's Kölner Phonetik")
+  func asciiPhoneticsMatchesGeneral() {
+    var random = SystemRandomNumberGenerator()
+    let pieces = [
+      "c", "C", "ch", "cx", "sc", "zc", "d", "t", "dc", "ts", "tz", "p", "ph", "x", "kx", "qx", "cx", "s", "z", "k",
+      "q",
+      "h", "a", "e", "i", "j", "o", "u", "y", "b", "f", "v", "w", "g", "l", "m", "n", "r", "1", " ", "-", "'", "ll",
+    ]
+    for _ in 0..<20_000 {
+      let text = (0..<Int.random(in: 0..<10, using: &random)).map { _ in pieces.randomElement(using: &random)! }
+        .joined()
+      #expect(ColognePhonetics.codeASCII(text) == ColognePhonetics.codeGeneral(text), "\(text)")
+    }
+    #expect(ColognePhonetics.codeASCII("Müller") == nil)
+    #expect(ColognePhonetics.code("Müller") == ColognePhonetics.codeGeneral("Müller"))
+  }
+
   @Test("ASCII names: the byte path gives the general path's key")
   func asciiKeyMatchesGeneral() {
     var random = SystemRandomNumberGenerator()
