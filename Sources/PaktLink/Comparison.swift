@@ -28,7 +28,7 @@ struct Comparator: Sendable {
     swapPartner = config.fields.map { f in f.swapWith.flatMap { s in config.fields.firstIndex { $0.name == s } } }
     kinds = records.fields.map(\.kind)
     width = 2 * records.fields.count
-    var numbers = Numbering<[UInt8]>()
+    var numbers = ByteKeys()
     var text: [UInt8] = []
     var textStart = [0]
     var rows = [Int32](repeating: -1, count: records.count * width)
@@ -39,12 +39,12 @@ struct Comparator: Sendable {
       }
       // One numbering for all fields, so that a swapped name is an equal number.
       let global = field.values.texts.map { bytes -> Int32 in
-        let (n, isNew) = numbers.number(bytes)
+        let (n, isNew) = bytes.withUnsafeBytes { numbers.number($0) }
         if isNew {
           text += bytes
           textStart.append(text.count)
         }
-        return n
+        return Int32(n)
       }
       for r in 0..<records.count {
         let v = field.values.ids[r]

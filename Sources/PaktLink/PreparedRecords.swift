@@ -14,13 +14,15 @@ struct KeyColumn: Sendable {
   /// Numbers `key(item)` for each of `items` (nil or empty: no key) and gives record `r` the
   /// number of its item `of[r]` (-1: none).
   init<T>(items: [T], of: [Int32], key: (T) -> [UInt8]?) {
-    var numbers = Numbering<[UInt8]>()
+    // By bytes (`ByteKeys`): a dictionary of byte arrays hashed and allocated per key was a
+    // quarter of preparing 327,000 records (perf).
+    var numbers = ByteKeys()
     var texts: [[UInt8]] = []
     let itemIDs = items.map { item -> Int32 in
       guard let bytes = key(item), !bytes.isEmpty else { return -1 }
-      let (n, isNew) = numbers.number(bytes)
+      let (n, isNew) = bytes.withUnsafeBytes { numbers.number($0) }
       if isNew { texts.append(bytes) }
-      return n
+      return Int32(n)
     }
     self.ids = of.map { $0 < 0 ? -1 : itemIDs[Int($0)] }
     self.texts = texts
