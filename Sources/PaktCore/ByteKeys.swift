@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Distinct byte strings, numbered in the order first seen: all keys in one buffer, found
 /// through an open-addressing table, with no `String`, array or dictionary entry per key.
 ///
@@ -48,7 +54,8 @@ public struct ByteKeys: Sendable {
   private func equals(_ n: Int, _ key: UnsafeRawBufferPointer) -> Bool {
     let (start, end) = (starts[n], starts[n + 1])
     guard end - start == key.count else { return false }
-    return bytes.withUnsafeBytes { all in key.elementsEqual(all[start..<end]) }
+    if key.isEmpty { return true }
+    return bytes.withUnsafeBytes { all in memcmp(all.baseAddress! + start, key.baseAddress!, key.count) == 0 }
   }
 
   private mutating func grow() {

@@ -19,14 +19,24 @@ public struct PersonIDEvent: Sendable, Hashable, Codable {
 ///
 /// ```swift
 /// let ids = StableIDs.assign(clusters: [["a/1", "b/7"]], previous: ["a/1": 4], nextID: 9)
+/// ids.clusterIDs        // [4]
 /// ids.assignment["b/7"]  // 4
 /// ```
 public enum StableIDs {
   public struct Result: Sendable {
-    public var assignment: [String: Int64]
+    /// The person id of each cluster, in the order the clusters were given.
+    public var clusterIDs: [Int64]
     public var events: [PersonIDEvent]
     public var nextID: Int64
     public var newIDs: Int
+    let clusters: [[String]]
+
+    /// Each record key's person id (made when asked: the run reads `clusterIDs`).
+    public var assignment: [String: Int64] {
+      var out: [String: Int64] = [:]
+      for (c, members) in clusters.enumerated() { for key in members { out[key] = clusterIDs[c] } }
+      return out
+    }
   }
 
   public static func assign(clusters: [[String]], previous: [String: Int64], nextID: Int64) -> Result {
@@ -37,9 +47,15 @@ public enum StableIDs {
       var count: Int
     }
     var claims: [Claim] = []
+    // Each key's old id, in cluster order (looked up once).
+    var old: [Int64?] = []
     for (c, members) in clusters.enumerated() {
       var counts: [Int64: Int] = [:]
-      for key in members { if let id = previous[key] { counts[id, default: 0] += 1 } }
+      for key in members {
+        let id = previous[key]
+        old.append(id)
+        if let id { counts[id, default: 0] += 1 }
+      }
       for (id, n) in counts { claims.append(Claim(cluster: c, id: id, count: n)) }
     }
     // Strongest claims first; an id and a cluster are each matched once.
@@ -52,8 +68,10 @@ public enum StableIDs {
     }
     var next = nextID
     var newIDs = 0
-    var assignment: [String: Int64] = [:]
+    var clusterIDs: [Int64] = []
+    clusterIDs.reserveCapacity(clusters.count)
     var events: Set<PersonIDEvent> = []
+    var k = 0
     for (c, members) in clusters.enumerated() {
       let id: Int64
       if let kept = idOfCluster[c] {
@@ -63,15 +81,16 @@ public enum StableIDs {
         next += 1
         newIDs += 1
       }
-      for key in members {
-        assignment[key] = id
-        if let old = previous[key], old != id {
+      clusterIDs.append(id)
+      for _ in members {
+        if let before = old[k], before != id {
           // The old id lives on elsewhere: this is a split; it is gone: a merge.
-          events.insert(PersonIDEvent(kind: clusterOfID[old] != nil ? .split : .merged, old: old, new: id))
+          events.insert(PersonIDEvent(kind: clusterOfID[before] != nil ? .split : .merged, old: before, new: id))
         }
+        k += 1
       }
     }
     let ordered = events.sorted { ($0.old, $0.new) < ($1.old, $1.new) }
-    return Result(assignment: assignment, events: ordered, nextID: next, newIDs: newIDs)
+    return Result(clusterIDs: clusterIDs, events: ordered, nextID: next, newIDs: newIDs, clusters: clusters)
   }
 }

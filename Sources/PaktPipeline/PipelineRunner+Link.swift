@@ -47,16 +47,19 @@ extension PipelineRunner {
       let clusters = result.clusters.map { $0.map { stored[$0].key } }
       let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
       // Each record's person and reason, written where either changed.
+      // Each record's cluster by its place, not by its key: no String hashed per record.
+      var clusterOf = [Int32](repeating: -1, count: stored.count)
+      for (c, cluster) in result.clusters.enumerated() { for i in cluster { clusterOf[i] = Int32(c) } }
       var changes: [(rowID: Int64, id: Int64?, rule: String?)] = []
       var personOf: [Int64: Int64] = [:]
       personOf.reserveCapacity(stored.count)
       for (i, record) in stored.enumerated() {
-        let id = ids.assignment[record.key]
+        let id = clusterOf[i] < 0 ? nil : ids.clusterIDs[Int(clusterOf[i])]
         personOf[record.rowID] = id
         let rule = result.reasons[i]
         if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
       }
-      let personIDs = result.clusters.map { ids.assignment[stored[$0[0]].key]! }
+      let personIDs = ids.clusterIDs
       return Linked(result: result, ids: ids, changes: changes, personIDs: personIDs, personOf: personOf)
     }
     try meanwhile()
