@@ -18,13 +18,30 @@ struct RuleBlocks: Sendable {
   /// appearance, so the order (and everything computed from it) is the same on every run.
   init(keys: [Int32], maxBlockSize: Int) {
     let count = keys.count
-    var dense = Numbering<Int32>()
     var sizes: [Int] = []
     var raw = [Int32](repeating: -1, count: count)
-    for r in 0..<count where keys[r] >= 0 {
-      let (id, isNew) = dense.number(keys[r])
-      raw[r] = id
-      if isNew { sizes.append(1) } else { sizes[Int(id)] += 1 }
+    let top = Int(keys.max() ?? -1)
+    if top < 4 * count + 1024 {
+      // Most keys are dense numbers already: an array finds each key's block without
+      // hashing (dates as yyyymmdd are not, and take the dictionary).
+      var idOf = [Int32](repeating: -1, count: top + 1)
+      for r in 0..<count where keys[r] >= 0 {
+        let k = Int(keys[r])
+        if idOf[k] < 0 {
+          idOf[k] = Int32(sizes.count)
+          sizes.append(1)
+        } else {
+          sizes[Int(idOf[k])] += 1
+        }
+        raw[r] = idOf[k]
+      }
+    } else {
+      var dense = Numbering<Int32>()
+      for r in 0..<count where keys[r] >= 0 {
+        let (id, isNew) = dense.number(keys[r])
+        raw[r] = id
+        if isNew { sizes.append(1) } else { sizes[Int(id)] += 1 }
+      }
     }
     var renumber = [Int32](repeating: -1, count: sizes.count)
     var kept = 0
