@@ -46,10 +46,10 @@ extension PipelineRunner {
       }
       let clusters = result.clusters.map { $0.map { stored[$0].key } }
       let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
-      // Each record's person and reason, written where either changed.
       // Each record's cluster by its place, not by its key: no String hashed per record.
       var clusterOf = [Int32](repeating: -1, count: stored.count)
       for (c, cluster) in result.clusters.enumerated() { for i in cluster { clusterOf[i] = Int32(c) } }
+      // Each record's person and reason, written where either changed.
       var changes: [(rowID: Int64, id: Int64?, rule: String?)] = []
       var personOf: [Int64: Int64] = [:]
       personOf.reserveCapacity(stored.count)
@@ -59,12 +59,12 @@ extension PipelineRunner {
         let rule = result.reasons[i]
         if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
       }
-      let personIDs = ids.clusterIDs
-      return Linked(result: result, ids: ids, changes: changes, personIDs: personIDs, personOf: personOf)
+      return Linked(result: result, ids: ids, changes: changes, personOf: personOf)
     }
     try meanwhile()
     let linked = linking.value
-    let (result, ids, personIDs) = (linked.result, linked.ids, linked.personIDs)
+    let (result, ids) = (linked.result, linked.ids)
+    let personIDs = ids.clusterIDs
     whileWriting(linked.personOf)
     review = result.review
     let held = decisions.isEmpty ? [] : Set(stored.map(\.key))
@@ -172,13 +172,13 @@ extension PipelineRunner {
   }
 }
 
-/// What the linking thread hands back: the linkage, the stable ids, the records whose person
-/// or reason changed (by `source_person` row id), each cluster's person id and each record's.
+/// What the linking thread hands back: the linkage, the stable ids (each cluster's person id),
+/// the records whose person or reason changed (by `source_person` row id) and each record's
+/// person.
 struct Linked: Sendable {
   var result: PersonLinkage.Result
   var ids: StableIDs.Result
   var changes: [(rowID: Int64, id: Int64?, rule: String?)]
-  var personIDs: [Int64]
   /// The person of each record, by `source_person` row id.
   var personOf: [Int64: Int64]
 }
