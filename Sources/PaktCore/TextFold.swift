@@ -26,6 +26,28 @@ public enum TextFold {
     return out
   }
 
+  /// An identifier as compared and stored: letters and digits only, upper-cased
+  /// ("123 456-78" → "12345678", "ab/12 c" → "AB12C"). The mapper stores AZR and BAMF numbers
+  /// this way and the linker compares identifiers and postcodes this way.
+  ///
+  /// ```swift
+  /// TextFold.identifier("123 456-78")  // "12345678"
+  /// ```
+  public static func identifier(_ raw: String) -> String {
+    // ASCII on bytes: Unicode letter properties per character were a visible part of mapping.
+    var ascii: [UInt8] = []
+    ascii.reserveCapacity(raw.utf8.count)
+    for b in raw.utf8 {
+      switch b {
+      case 0x30...0x39, 0x41...0x5A: ascii.append(b)
+      case 0x61...0x7A: ascii.append(b - 32)
+      case 0x80...: return String(raw.uppercased().filter { $0.isLetter || $0.isNumber })
+      default: break
+      }
+    }
+    return String(decoding: ascii, as: UTF8.self)
+  }
+
   /// The folded text without any spaces ("Geb.-Datum" → "gebdatum").
   public static func compact(_ text: String) -> String {
     fold(text).replacingOccurrences(of: " ", with: "")
@@ -80,15 +102,9 @@ extension String {
   public func trimmingWhitespace() -> String {
     // Most values start and end with a visible ASCII character: then no Unicode property
     // lookup and no copy (the lookups were a tenth of mapping a 300,000-person corpus, perf).
-    // Read through the contiguous bytes: `utf8.last` walked a generic index (perf).
-    let visibleEnds = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-      guard let first = bytes.first, let last = bytes.last else { return false }
-      return first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F
-    }
-    if visibleEnds ?? false { return self }
-    if visibleEnds == nil, let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20,
-      last < 0x7F
-    {
+    // The ends read through the contiguous bytes: `utf8.last` walked a generic index (perf).
+    let ends = utf8.withContiguousStorageIfAvailable { ($0.first, $0.last) } ?? (utf8.first, utf8.last)
+    if let first = ends.0, let last = ends.1, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
       return self
     }
     let scalars = unicodeScalars

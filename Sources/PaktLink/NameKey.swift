@@ -72,12 +72,14 @@ public enum NameKey {
     return String(decoding: out, as: UTF8.self)
   }
 
-  static let abdPrefixes: [[UInt8]] = ["abdul", "abdel", "abdal", "abdur", "abdar", "abdol"].map { Array($0.utf8) }
+  /// The spellings of abd- that `splitAbd` splits off.
+  static let abdPrefixes = ["abdul", "abdel", "abdal", "abdur", "abdar", "abdol"]
+  static let abdPrefixBytes: [[UInt8]] = abdPrefixes.map { Array($0.utf8) }
   static let articleBytes: Set<[UInt8]> = Set(articles.map { Array($0.utf8) })
 
   /// `splitAbd` on bytes: the rest after an abd- prefix, nil when there is none.
   static func abdRest(_ word: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
-    for prefix in abdPrefixes where word.count > prefix.count + 2 && word.starts(with: prefix) {
+    for prefix in abdPrefixBytes where word.count > prefix.count + 2 && word.starts(with: prefix) {
       return word.dropFirst(prefix.count)
     }
     return nil
@@ -161,7 +163,7 @@ public enum NameKey {
 
   /// "Abdulrahman", "Abdel Rahman" and "Abd al-Rahman" are one name: "abd" and the rest.
   static func splitAbd(_ word: String) -> [String] {
-    for prefix in ["abdul", "abdel", "abdal", "abdur", "abdar", "abdol"] where word.count > prefix.count + 2 {
+    for prefix in abdPrefixes where word.count > prefix.count + 2 {
       if word.hasPrefix(prefix) { return ["abd", String(word.dropFirst(prefix.count))] }
     }
     return [word]

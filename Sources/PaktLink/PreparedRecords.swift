@@ -119,7 +119,7 @@ struct PreparedRecords: Sendable {
     var field = PreparedField(kind: spec.kind)
     field.values = KeyColumn(items: distinct, of: ids) { text in
       switch spec.kind {
-      case .identifier, .postcode: return Array(String(text.uppercased().filter { $0.isLetter || $0.isNumber }).utf8)
+      case .identifier, .postcode: return Array(TextFold.identifier(text).utf8)
       default: return Array(TextFold.fold(text).utf8)
       }
     }

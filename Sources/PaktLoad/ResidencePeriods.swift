@@ -39,13 +39,12 @@ extension LoadSession {
   /// the records are being linked on other threads.
   ///
   /// Two scans read side by side, both in (source, local id) order through their indexes,
-  /// through SQLite's C API: source records with their first measure, and residences. The
-  /// first measure is one step into the participations' index per record (it holds the start
-  /// dates, schema 8): 0.6–0.8 s in the sqlite3 shell at 300,000 persons, against 1.2 s for
-  /// a join that groups every participation. One
+  /// through SQLite's C API: source records with their first measure, and residences. One
   /// query joining residences, persons and participations took 7.4 s at 300,000 persons;
   /// the two scans with dictionaries keyed by "source/id" Strings took 4–5 s, half of it
-  /// making and hashing those Strings (perf).
+  /// making and hashing those Strings (perf). The first measure is one step into the
+  /// participations' index per record (it holds the start dates, schema 8): 0.6–0.8 s in the
+  /// sqlite3 shell, against 1.2 s for a join that groups every participation.
   public func readStays() throws -> Stays {
     let records = RawRows(
       try db.makeStatement(

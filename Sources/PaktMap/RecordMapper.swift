@@ -232,8 +232,8 @@ public struct RecordMapper: Sendable {
         lineage: lineage)
       person.birthName = get(.personBirthName)
       person.placeOfBirth = get(.personPlaceOfBirth)
-      person.azrNumber = get(.personAzr).map(Self.identifier)
-      person.bamfNumber = get(.personBamf).map(Self.identifier)
+      person.azrNumber = get(.personAzr).map(TextFold.identifier)
+      person.bamfNumber = get(.personBamf).map(TextFold.identifier)
       if let raw = get(.personBirthDate) {
         switch dates.parse(raw, placeholders: true) {
         case .value(let d): person.birthDate = d
@@ -445,22 +445,6 @@ public struct RecordMapper: Sendable {
     }
     guard let n = Int(Substring(whole)), n >= 0 else { return nil }
     return n
-  }
-
-  /// Identifiers without spaces, dashes and slashes, upper-cased: "123 456-78" → "12345678".
-  static func identifier(_ raw: String) -> String {
-    // ASCII on bytes: Unicode letter properties per character were a visible part of mapping.
-    var ascii: [UInt8] = []
-    ascii.reserveCapacity(raw.utf8.count)
-    for b in raw.utf8 {
-      switch b {
-      case 0x30...0x39, 0x41...0x5A: ascii.append(b)
-      case 0x61...0x7A: ascii.append(b - 32)
-      case 0x80...: return String(raw.uppercased().filter { $0.isLetter || $0.isNumber })
-      default: break
-      }
-    }
-    return String(decoding: ascii, as: UTF8.self)
   }
 }
 

@@ -25,7 +25,7 @@ struct NormalizerTests {
       ("١٢٣-a", "١٢٣A"),
     ])
   func identifier(raw: String, expected: String) {
-    #expect(RecordMapper.identifier(raw) == expected)
+    #expect(TextFold.identifier(raw) == expected)
   }
 
   @Test(
