@@ -37,9 +37,11 @@ let package = Package(
       name: "PaktCore",
       dependencies: [.product(name: "Yams", package: "Yams")]
     ),
+    // The CSV reader's 64-byte classifier (SSE2), in C for its bit masks (see pakt_scan.h).
+    .target(name: "CPaktScan"),
     .target(
       name: "PaktExtract",
-      dependencies: ["PaktCore", "CLibXML2", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+      dependencies: ["PaktCore", "CLibXML2", "CPaktScan", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
     ),
     .target(
       name: "PaktMap",

@@ -1,3 +1,4 @@
+import CPaktScan
 import Foundation
 import PaktCore
 
@@ -44,6 +45,13 @@ public struct CSVReader: PaktCursor {
   /// of it, the next row reuses its storage (an allocation and a free per row were a tenth
   /// of the reader's instructions, callgrind).
   private var fieldBuffer: [String] = []
+  /// `buffer[validFrom..<validTo]` is known to be valid UTF-8, checked a chunk at a time as it
+  /// arrives (ASCII 16 bytes at a time), so the fields inside it that are not ASCII need no
+  /// check of their own: checking each such field took a tenth of the reader's instructions.
+  private var validFrom = 0
+  private var validTo = 0
+  /// Where the fields of the record being parsed lie (see `CSVScan`).
+  private var spans: [CSVScan.Span] = []
   /// A record larger than this without a closing quote is taken to be an unclosed quote.
   private let maxRecordBytes: Int
   /// Tests read in tiny chunks to exercise records cut at chunk boundaries.
@@ -123,7 +131,14 @@ public struct CSVReader: PaktCursor {
     case blank
   }
 
+  /// Reads the next chunk into `buffer` and checks its UTF-8.
   private mutating func fill() throws -> Bool {
+    let more = try readMore()
+    extendValidation()
+    return more
+  }
+
+  private mutating func readMore() throws -> Bool {
     if atEOF { return false }
     // The unparsed tail (a part of one record) moves to the front.
     if position > 0 {
@@ -134,12 +149,14 @@ public struct CSVReader: PaktCursor {
         }
       }
       end = tail
+      validTo = max(validTo - position, 0)
+      validFrom = min(max(validFrom - position, 0), validTo)
       position = 0
     }
     let chunk = file.chunkSize
     // Room for a chunk as it is (UTF-8) or in the worst case (3 UTF-8 bytes per input byte).
     let utf8 = dialect.encoding == .utf8 || dialect.encoding == .utf8BOM
-    let room = (utf8 ? chunk : 3 * chunk) + 16
+    let room = (utf8 ? chunk : 3 * chunk) + CSVScan.padding
     if buffer.count - end < room { grow(to: end + room) }
     var buffer = self.buffer
     self.buffer = []
@@ -202,6 +219,27 @@ public struct CSVReader: PaktCursor {
     return true
   }
 
+  /// Moves `validTo` over the text that arrived; past a byte that is not valid UTF-8 (kept
+  /// for the check of its field), the known-valid text starts again after it. A sequence cut
+  /// off at the end waits for the next chunk, unless the file has ended.
+  private mutating func extendValidation() {
+    if validTo < position { (validFrom, validTo) = (position, position) }
+    var (from, to) = (validFrom, validTo)
+    let (end, eof) = (self.end, atEOF)
+    buffer.withUnsafeBufferPointer { buf in
+      let base = buf.baseAddress!
+      while to < end {
+        let stop = utf8ValidPrefix(base, from: to, to: end)
+        if stop == end || (!eof && isTruncatedUTF8(UnsafeBufferPointer(start: base + stop, count: end - stop))) {
+          to = stop
+          break
+        }
+        (from, to) = (stop + 1, stop + 1)
+      }
+    }
+    (validFrom, validTo) = (from, to)
+  }
+
   /// Replaces `buffer` with a larger one holding the same `buffer[0..<end]`.
   private mutating func grow(to size: Int) {
     var larger = [UInt8](repeating: 0, count: size)
@@ -230,12 +268,19 @@ public struct CSVReader: PaktCursor {
       if fields.count < slots { fields.append(contentsOf: repeatElement("", count: slots - fields.count)) }
       var result = ParseResult.needSlots
       while case .needSlots = result {
-        let (eof, delimiter, quote) = (atEOF, dialect.delimiter, dialect.quote)
+        if spans.count < fields.count {
+          spans.append(
+            contentsOf: repeatElement(
+              CSVScan.Span(start: 0, end: 0, high: false, doubled: false), count: fields.count - spans.count))
+        }
+        let (eof, delimiter, quote, valid) = (atEOF, dialect.delimiter, dialect.quote, validFrom..<validTo)
         result = buffer.withUnsafeBufferPointer { buf in
-          fields.withUnsafeMutableBufferPointer {
-            Self.parseRecord(
-              UnsafeBufferPointer(rebasing: buf[0..<end]), from: start, eof: eof, delimiter: delimiter, quote: quote,
-              into: $0)
+          spans.withUnsafeMutableBufferPointer { spans in
+            fields.withUnsafeMutableBufferPointer {
+              Self.parseRecord(
+                buf, count: end, from: start, eof: eof, delimiter: delimiter, quote: quote, valid: valid,
+                spans: spans, into: $0)
+            }
           }
         }
         if case .needSlots = result { fields.append(contentsOf: repeatElement("", count: fields.count)) }
@@ -254,12 +299,11 @@ public struct CSVReader: PaktCursor {
         let startLine = line
         position = recordEnd
         line += newlines
-        if var problem {
-          if let field = problem.invalidField { problem = invalidEncoding(fieldIndex: field) }
+        if let problem {
+          let (kind, reason) = describe(problem)
           let rawEnd = min(recordEnd, end)
           return .malformed(
-            MalformedRecord(
-              line: startLine, raw: rawText(buffer[start..<rawEnd]), kind: problem.kind, reason: problem.reason))
+            MalformedRecord(line: startLine, raw: rawText(buffer[start..<rawEnd]), kind: kind, reason: reason))
         }
         if fields.count == 1 && fields[0].isEmpty { return .blank }
         return .fields(line: startLine, fields)
@@ -285,16 +329,13 @@ public struct CSVReader: PaktCursor {
         reason: "a quote opened on this line is never closed; the line was skipped and reading went on with the next"))
   }
 
-  struct Problem {
-    var kind: String
-    var reason: String
-    /// Bytes of this field (0-based) are not valid in the file's encoding; the reason names
-    /// the column once the reader knows the header (`invalidEncoding(fieldIndex:)`).
-    var invalidField: Int? = nil
-
-    static func invalidEncoding(field: Int) -> Problem {
-      Problem(kind: "invalid encoding", reason: "", invalidField: field)
-    }
+  /// What is wrong with a record, as plain values: the reason's text is written only for
+  /// the records that have one (a String payload here cost a copy and a release per record).
+  enum Problem {
+    /// Bytes of this field (0-based) are not valid in the file's encoding.
+    case invalidEncoding(field: Int)
+    /// Text after the closing quote of this field (0-based).
+    case strayQuote(field: Int)
   }
 
   enum ParseResult {
@@ -305,164 +346,70 @@ public struct CSVReader: PaktCursor {
     case done(end: Int, newlines: Int, problem: Problem?, fields: Int)
   }
 
-  /// Parses one record starting at `from` into `slots`, overwriting the last row's values in
-  /// place (assigning over a String is cheaper than the generic destruction of `removeAll`).
-  /// Returns `.needMore` when the buffer ends inside the record and `.needSlots` when the
-  /// record has more fields than `slots`; the caller then parses it again.
+  /// Parses one record starting at `from` into `slots`: `CSVScan` finds the fields, then each
+  /// becomes a String, written over the last row's value in place (assigning over a String
+  /// is cheaper than the generic destruction of `removeAll`). The text is `buf[0..<n]`; `buf`
+  /// holds `CSVScan.padding` readable bytes more. Returns `.needMore` when the text ends
+  /// inside the record and `.needSlots` when the record has more fields than `slots` (or
+  /// `spans`); the caller then parses it again. `buf[valid]` is known to be valid UTF-8.
   /// Static, so that the closures it runs in do not copy the reader (a copy of the whole
   /// struct per row, callgrind).
   private static func parseRecord(
-    _ buf: UnsafeBufferPointer<UInt8>, from: Int, eof: Bool, delimiter: UInt8, quote: UInt8,
+    _ buf: UnsafeBufferPointer<UInt8>, count n: Int, from: Int, eof: Bool, delimiter: UInt8, quote: UInt8,
+    valid: Range<Int>, spans: UnsafeMutableBufferPointer<CSVScan.Span>,
     into slots: UnsafeMutableBufferPointer<String>
   ) -> ParseResult {
-    let delimiterWord = UInt64(delimiter) &* Self.ones
-    let lfWord = UInt64(10) &* Self.ones
-    let crWord = UInt64(13) &* Self.ones
+    let base = buf.baseAddress!
+    let scan = CSVScan.record(
+      base, count: n, from: from, eof: eof, delimiter: delimiter, quote: quote, into: spans)
+    switch scan.status {
+    case .needMore: return .needMore
+    case .needSpans: return .needSlots
+    case .done: if scan.fields > slots.count { return .needSlots }
+    }
     let fast = SmallString.isAvailable
-    let n = buf.count
-    var i = from
-    var count = 0
     let slot = slots.baseAddress!
-    func put(_ value: consuming String) {
-      if fast { SmallString.store(value, into: slot + count) } else { slots[count] = value }
-      count += 1
-    }
-    var newlines = 0
-    var problem: Problem? = nil
+    var firstInvalid = -1
     var scratch: [UInt8] = []
-
-    while true {
-      // Start of a field.
-      if count == slots.count { return .needSlots }
-      if i < n && buf[i] == quote {
-        i += 1
-        let contentStart = i
-        var high: UInt8 = 0
-        var doubled = false
-        var closed = false
-        while i < n {
-          let b = buf[i]
-          if b == quote {
-            if i + 1 < n && buf[i + 1] == quote {
-              doubled = true
-              i += 2
-              continue
-            }
-            if i + 1 >= n && !eof { return .needMore }
-            closed = true
-            break
-          }
-          if b == 10 || (b == 13 && !(i + 1 < n && buf[i + 1] == 10)) { newlines += 1 }
-          high |= b
-          i += 1
+    for k in 0..<scan.fields {
+      let span = spans[k]
+      let length = span.end &- span.start
+      let checked = !span.high || (span.start >= valid.lowerBound && span.end <= valid.upperBound)
+      var value: String?
+      if fast && length <= 15 && !span.doubled {
+        // Short: built inline (see `SmallString`), without a trip through the standard library.
+        let start = base + span.start
+        if checked || isValidUTF8(UnsafeBufferPointer(start: start, count: length)) {
+          SmallString.store(words: SmallString.words(start, count: length, ascii: !span.high), into: slot + k)
+          continue
         }
-        if !closed { return .needMore }
-        var value: String?
-        if doubled {
-          // Only a field with doubled quotes is copied, to undouble them.
-          scratch.removeAll(keepingCapacity: true)
-          var k = contentStart
-          while k < i {
-            scratch.append(buf[k])
-            k += buf[k] == quote ? 2 : 1
-          }
-          value = scratch.withUnsafeBufferPointer { Self.makeField($0, ascii: high < 0x80) }
-        } else {
-          value = Self.makeField(buf, contentStart, i, ascii: high < 0x80, fast: fast)
+      } else if span.doubled {
+        // Only a field with doubled quotes is copied, to undouble them.
+        scratch.removeAll(keepingCapacity: true)
+        var j = span.start
+        while j < span.end {
+          scratch.append(base[j])
+          j += base[j] == quote ? 2 : 1
         }
-        i += 1
-        if value == nil && problem == nil { problem = Problem.invalidEncoding(field: count) }
-        put(value ?? "")
-        // After a closing quote: delimiter, end of line or end of input.
-        if i < n && buf[i] != delimiter && buf[i] != 10 && buf[i] != 13 {
-          if problem == nil {
-            problem = Problem(
-              kind: "stray quote",
-              reason:
-                "field \(count) has text after its closing quote; a quote inside a quoted value must be doubled (\"\")"
-            )
-          }
-          while i < n && buf[i] != delimiter && buf[i] != 10 && buf[i] != 13 { i += 1 }
-          if i >= n && !eof { return .needMore }
-        }
+        value = scratch.withUnsafeBufferPointer { Self.makeField($0, valid: checked) }
       } else {
-        let fieldStart = i
-        // One pass finds the field's end and whether it is plain ASCII, eight bytes at a time
-        // (SWAR): the byte-at-a-time loop cost 16 instructions per input byte (callgrind).
-        var high: UInt8 = 0
-        var highWord: UInt64 = 0
-        if let base = buf.baseAddress {
-          let raw = UnsafeRawPointer(base)
-          while i + 8 <= n {
-            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let stops =
-              Self.bytesEqual(word, delimiterWord) | Self.bytesEqual(word, lfWord) | Self.bytesEqual(word, crWord)
-            if stops != 0 {
-              // The lowest flagged byte is exact; only bytes before it belong to the field.
-              let before = stops.trailingZeroBitCount / 8
-              if before > 0 { highWord |= word & (UInt64.max >> (64 - 8 * before)) }
-              i += before
-              break
-            }
-            highWord |= word
-            i += 8
-          }
-        }
-        if highWord & 0x8080_8080_8080_8080 != 0 { high = 0x80 }
-        while i < n {
-          let b = buf[i]
-          if b == delimiter || b == 10 || b == 13 { break }
-          high |= b
-          i += 1
-        }
-        if i >= n && !eof { return .needMore }
-        if fast && i - fieldStart <= 15 && fieldStart + 16 <= n {
-          // Short: built inline (see `SmallString`), without a trip through the standard library.
-          let start = buf.baseAddress! + fieldStart
-          if high < 0x80 || isValidUTF8(UnsafeBufferPointer(start: start, count: i - fieldStart)) {
-            SmallString.store(
-              words: SmallString.words(start, count: i - fieldStart, ascii: high < 0x80), into: slot + count)
-            count += 1
-          } else {
-            if problem == nil { problem = Problem.invalidEncoding(field: count) }
-            put("")
-          }
-        } else {
-          let value = Self.makeField(UnsafeBufferPointer(rebasing: buf[fieldStart..<i]), ascii: high < 0x80)
-          if value == nil && problem == nil { problem = Problem.invalidEncoding(field: count) }
-          put(value ?? "")
-        }
+        value = Self.makeField(UnsafeBufferPointer(start: base + span.start, count: length), valid: checked)
       }
-      // End of field.
-      if i >= n { return .done(end: i, newlines: newlines, problem: problem, fields: count) }
-      let b = buf[i]
-      if b == delimiter {
-        i += 1
-        if i >= n && !eof { return .needMore }
-        continue
-      }
-      // Line end: LF, CRLF or CR.
-      if b == 13 {
-        if i + 1 >= n && !eof { return .needMore }
-        i += (i + 1 < n && buf[i + 1] == 10) ? 2 : 1
-      } else {
-        i += 1
-      }
-      return .done(end: i, newlines: newlines + 1, problem: problem, fields: count)
+      if value == nil && firstInvalid < 0 { firstInvalid = k }
+      if fast { SmallString.store(value ?? "", into: slot + k) } else { slots[k] = value ?? "" }
     }
+    // The first problem in the row is reported (a bad byte before a stray quote in one field).
+    var problem: Problem? = nil
+    if firstInvalid >= 0 && (scan.strayQuote < 0 || firstInvalid <= scan.strayQuote) {
+      problem = .invalidEncoding(field: firstInvalid)
+    } else if scan.strayQuote >= 0 {
+      problem = .strayQuote(field: scan.strayQuote)
+    }
+    return .done(end: scan.end, newlines: scan.newlines, problem: problem, fields: scan.fields)
   }
 
-  private static let ones: UInt64 = 0x0101_0101_0101_0101
-
-  /// High bit set in each byte of `word` equal to the byte repeated in `pattern`; exact for
-  /// the lowest such byte (bytes above it may be flagged falsely through the borrow).
-  @inline(__always)
-  private static func bytesEqual(_ word: UInt64, _ pattern: UInt64) -> UInt64 {
-    let x = word ^ pattern
-    return (x &- ones) & ~x & 0x8080_8080_8080_8080
-  }
-
-  /// A field's text, or nil when a byte of it could not be decoded.
+  /// A field's text, or nil when a byte of it could not be decoded. `valid`: the bytes are
+  /// known to be valid UTF-8 (ASCII, or inside the checked text).
   ///
   /// `String(decoding:as:)` on a buffer pointer is the fastest constructor here: 3x faster than
   /// `init(unsafeUninitializedCapacity:)` and 4x faster than `String(validating:)` (measured,
@@ -470,29 +417,26 @@ public struct CSVReader: PaktCursor {
   /// first: a bad byte (invalid UTF-8 in the file, or the 0xFF the transcoder puts for a byte
   /// its encoding lacks) rejects the row instead of becoming U+FFFD.
   @inline(__always)
-  private static func makeField(_ bytes: UnsafeBufferPointer<UInt8>, ascii: Bool) -> String? {
-    if !ascii && !isValidUTF8(bytes) { return nil }
+  private static func makeField(_ bytes: UnsafeBufferPointer<UInt8>, valid: Bool) -> String? {
+    if !valid && !isValidUTF8(bytes) { return nil }
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  /// `makeField` for the field `start..<end` of `buf`, with the short-ASCII fast path.
-  @inline(__always)
-  private static func makeField(
-    _ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, ascii: Bool, fast: Bool
-  ) -> String? {
-    if fast && end - start <= 15 && start + 16 <= buf.count {
-      if !ascii && !isValidUTF8(UnsafeBufferPointer(rebasing: buf[start..<end])) { return nil }
-      return SmallString.make(UnsafeRawPointer(buf.baseAddress! + start), count: end - start, ascii: ascii)
-    }
-    return makeField(UnsafeBufferPointer(rebasing: buf[start..<end]), ascii: ascii)
-  }
-
-  private func invalidEncoding(fieldIndex: Int) -> Problem {
-    let column = fieldIndex < header.count ? "'\(header[fieldIndex])'" : "\(fieldIndex + 1)"
-    return Problem(
-      kind: "invalid encoding",
-      reason:
+  /// The kind and the reason a steward reads for `problem`.
+  private func describe(_ problem: Problem) -> (kind: String, reason: String) {
+    switch problem {
+    case .invalidEncoding(let field):
+      let column = field < header.count ? "'\(header[field])'" : "\(field + 1)"
+      return (
+        "invalid encoding",
         "column \(column) holds bytes that are not valid \(dialect.encoding.rawValue); "
-        + "set `encoding:` in the source's mapping file if the file is in another encoding")
+          + "set `encoding:` in the source's mapping file if the file is in another encoding"
+      )
+    case .strayQuote(let field):
+      return (
+        "stray quote",
+        "field \(field + 1) has text after its closing quote; a quote inside a quoted value must be doubled (\"\")"
+      )
+    }
   }
 }

@@ -49,11 +49,12 @@ enum SmallString {
   static func words(_ pointer: UnsafeRawPointer, count: Int, ascii: Bool = true) -> (UInt64, UInt64) {
     var low = pointer.loadUnaligned(as: UInt64.self)
     var high = pointer.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+    // `&>>`: the shifts are 8 to 56 here, so they need no check for 64 or more.
     if count < 8 {
-      low = count == 0 ? 0 : low & (UInt64.max >> (64 - 8 * count))
+      low = count == 0 ? 0 : low & (UInt64.max &>> (64 &- 8 &* count))
       high = 0
     } else {
-      high = count == 8 ? 0 : high & (UInt64.max >> (64 - 8 * (count - 8)))
+      high = count == 8 ? 0 : high & (UInt64.max &>> (64 &- 8 &* (count &- 8)))
     }
     // Top byte: immortal | ASCII | small, then the count.
     high |= UInt64((ascii ? 0xE0 : 0xA0) | count) << 56

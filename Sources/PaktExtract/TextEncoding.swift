@@ -1,3 +1,4 @@
+import CPaktScan
 import PaktCore
 
 /// The text encodings pakt reads, detected from the bytes or set per source.
@@ -99,6 +100,25 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, allowTruncatedEnd: Bool = 
     i += length
   }
   return true
+}
+
+/// The end of the valid UTF-8 that starts at `from` in `base[..<n]`: `n`, or the place of the
+/// first sequence that is invalid or cut off by `n`. ASCII is skipped 16 bytes at a time.
+func utf8ValidPrefix(_ base: UnsafePointer<UInt8>, from: Int, to n: Int) -> Int {
+  var i = from
+  while true {
+    i += pakt_ascii_prefix(base + i, n - i)
+    if i >= n { return n }
+    // Two-byte sequences (umlauts, ß, most Latin letters) checked in place.
+    let b = base[i]
+    if b >= 0xC2 && b < 0xE0 && i + 1 < n && base[i + 1] & 0xC0 == 0x80 {
+      i += 2
+      continue
+    }
+    let length = utf8SequenceLength(UnsafeBufferPointer(start: base + i, count: n - i))
+    if length == 0 { return i }
+    i += length
+  }
 }
 
 /// The length of the valid UTF-8 sequence at the start of `bytes`, or 0 when it is invalid

@@ -1,5 +1,6 @@
 import Foundation
 import PaktCore
+import PaktSamples
 import Testing
 
 @testable import PaktExtract
@@ -248,6 +249,84 @@ struct CSVTests {
     #expect(m.kind == "invalid encoding")
     #expect(m.line == 3)
     #expect(fields(records[2]) == ["3", "ok"])
+  }
+
+  /// The field scan classifies 64 bytes at a time and UTF-8 is checked a chunk at a time, so
+  /// fields, quotes, line breaks and bad bytes must be found wherever they fall against those
+  /// blocks and the read chunks. Random files of short, long (past 64 and 128 bytes), quoted,
+  /// multi-line and non-ASCII values, with every line ending and empty fields, must read as
+  /// the values and lines they were written from; with `corrupt`, bytes that are not UTF-8
+  /// are put into some values, and exactly their rows must be rejected, with their lines.
+  @Test("random rows read back as written, wherever block and chunk boundaries fall", arguments: [false, true])
+  func randomRowsRoundTrip(corrupt: Bool) throws {
+    var random = SeededRandom(seed: corrupt ? 2026_12_02 : 2026_12_01)
+    let pieces = [
+      "a", "Zoë", "Müller", "1990", "x y", "€", "😀", ";", ",", "\"", "\n", "\r\n", "\r", " ", "ß", "Integrationskurs",
+    ]
+    let bad: [[UInt8]] = [
+      [0xC3, 0x28], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80], [0xFF], [0xE2, 0x82],
+    ]
+    func value() -> String {
+      switch Int.random(in: 0..<10, using: &random) {
+      case 0: return ""
+      case 1: return String(repeating: "Lang", count: Int.random(in: 14...40, using: &random))
+      default:
+        return (0..<Int.random(in: 1...6, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+      }
+    }
+    for round in 0..<40 {
+      let delimiter = [";", ",", "\t"].randomElement(using: &random)!
+      let width = Int.random(in: 1...9, using: &random)
+      var bytes: [UInt8] = []
+      // Fields of each row, nil for a row with bad bytes.
+      var expected: [(line: Int, fields: [String]?)] = []
+      var line = 1
+      for row in 0..<Int.random(in: 1...60, using: &random) {
+        var fields = (0..<width).map { _ in value() }
+        // A lone empty field would be a blank line, and a blank line is skipped.
+        if width == 1 && fields[0].isEmpty { fields[0] = "0" }
+        let ending = ["\n", "\r\n", "\r"].randomElement(using: &random)!
+        var broken = false
+        let cells = fields.map { field -> [UInt8] in
+          let special = field.contains { "\"\n\r;,\t".contains($0) } || field.unicodeScalars.contains { $0 == "\r" }
+          let quoted = special || Int.random(in: 0..<10, using: &random) == 0
+          // Bad bytes go between characters, where they cannot complete a sequence.
+          var scalars = Array(field.unicodeScalars).map { Array(String($0).utf8) }
+          if corrupt && row > 0 && Int.random(in: 0..<8, using: &random) == 0 {
+            scalars.insert(bad.randomElement(using: &random)!, at: Int.random(in: 0...scalars.count, using: &random))
+            broken = true
+          }
+          let text = scalars.joined().flatMap { $0 == UInt8(ascii: "\"") && quoted ? [$0, $0] : [$0] }
+          return quoted ? [UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")] : text
+        }
+        let record = Array(cells.joined(separator: Array(delimiter.utf8)))
+        bytes += record + Array(ending.utf8)
+        if row > 0 { expected.append((line, broken ? nil : fields)) }
+        // Line breaks inside values count as lines: LF, CRLF once, a lone CR.
+        line += 1
+        for (k, b) in record.enumerated() where b == 10 || (b == 13 && (k + 1 == record.count || record[k + 1] != 10)) {
+          line += 1
+        }
+      }
+      let path = TestSupport.write(bytes, to: "r\(round).csv", in: TestSupport.scratch())
+      for chunk in [1, 3, 63, 64, 65, 1 << 20] {
+        let dialect = CSVDialect(encoding: .utf8, delimiter: UInt8(ascii: Unicode.Scalar(delimiter)!), headerLine: 1)
+        var reader = try CSVReader(path: path, dialect: dialect)
+        reader.chunkSizeForTesting = chunk
+        let records = try reader.collect()
+        #expect(records.count == expected.count, "round \(round), chunk \(chunk)")
+        for (record, e) in zip(records, expected) {
+          var rejected = false
+          if case .malformed(let m) = record { rejected = m.kind == "invalid encoding" }
+          if record.line != e.line || (e.fields.map { fields(record) != $0 } ?? !rejected) {
+            Issue.record(
+              "round \(round), chunk \(chunk): \(record), expected line \(e.line) \(e.fields ?? ["rejected"])"
+                as Comment)
+            break
+          }
+        }
+      }
+    }
   }
 
   @Test("records spanning chunk boundaries are read whole")
