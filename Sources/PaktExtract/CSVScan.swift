@@ -57,9 +57,10 @@ enum CSVScan {
     _ base: UnsafePointer<UInt8>, count n: Int, from: Int, eof: Bool, delimiter: UInt8, quote: UInt8,
     into spans: UnsafeMutableBufferPointer<Span>
   ) -> Result {
-    var result = Result(status: .done)
     var i = from
     var count = 0
+    var newlines = 0
+    var strayQuote = -1
     // The 64 bytes from `blockStart`, classified, with the bits past `n` clear.
     var blockStart = from
     var stops: UInt64 = 0
@@ -69,87 +70,81 @@ enum CSVScan {
       let valid = validBits(n &- position)
       (blockStart, stops, highs) = (position, block.stops & valid, block.high & valid)
     }
+    @inline(__always) func done(at end: Int, newlines: Int) -> Result {
+      Result(status: .done, end: end, newlines: newlines, fields: count, strayQuote: strayQuote)
+    }
     load(at: from)
 
     while true {
-      if count == spans.count {
-        result.status = .needSpans
-        return result
-      }
+      if count == spans.count { return Result(status: .needSpans) }
       if i < n && base[i] == quote {
         let quoted = Self.quoted(base, count: n, from: i &+ 1, eof: eof, quote: quote)
-        guard quoted.close >= 0 else {
-          result.status = .needMore
-          return result
-        }
+        guard quoted.close >= 0 else { return Result(status: .needMore) }
         spans[count] = Span(start: i &+ 1, end: quoted.close, high: quoted.high, doubled: quoted.doubled)
         count &+= 1
-        result.newlines &+= quoted.newlines
+        newlines &+= quoted.newlines
         i = quoted.close &+ 1
         // After the closing quote: a delimiter, a line end or the end of the text.
         if i < n && base[i] != delimiter && base[i] != 10 && base[i] != 13 {
-          if result.strayQuote < 0 { result.strayQuote = count &- 1 }
+          if strayQuote < 0 { strayQuote = count &- 1 }
           while i < n && base[i] != delimiter && base[i] != 10 && base[i] != 13 { i &+= 1 }
-          if i >= n && !eof {
-            result.status = .needMore
-            return result
-          }
+          if i >= n && !eof { return Result(status: .needMore) }
         }
+        if i >= n { return done(at: i, newlines: newlines) }
       } else {
         let fieldStart = i
-        var high: UInt64 = 0
-        while true {
-          if i &- blockStart >= 64 { load(at: i) }
-          let offset = i &- blockStart
-          let ahead = stops &>> offset
-          if ahead != 0 {
-            let length = ahead.trailingZeroBitCount
-            high |= (highs &>> offset) & ((1 &<< length) &- 1)
-            i &+= length
-            break
-          }
-          high |= highs &>> offset
-          i = blockStart &+ 64
-          if i >= n {
-            i = n
-            break
-          }
+        var offset = i &- blockStart
+        if offset >= 64 {
+          load(at: i)
+          offset = 0
         }
-        if i >= n && !eof {
-          result.status = .needMore
-          return result
+        let ahead = stops &>> offset
+        if ahead != 0 {
+          // The common case: the field ends in this block, so before `n`. `ahead ^ (ahead - 1)`
+          // marks the bytes up to its end (the end itself, a delimiter or line end, is ASCII).
+          let high = (highs &>> offset) & (ahead ^ (ahead &- 1))
+          i &+= ahead.trailingZeroBitCount
+          spans[count] = Span(start: fieldStart, end: i, high: high != 0, doubled: false)
+          count &+= 1
+        } else {
+          // The field runs past this block, or to the end of the text.
+          var high = highs &>> offset
+          while true {
+            i = blockStart &+ 64
+            if i >= n {
+              i = n
+              break
+            }
+            load(at: i)
+            if stops != 0 {
+              high |= highs & (stops ^ (stops &- 1))
+              i &+= stops.trailingZeroBitCount
+              break
+            }
+            high |= highs
+          }
+          if i >= n && !eof { return Result(status: .needMore) }
+          spans[count] = Span(start: fieldStart, end: i, high: high != 0, doubled: false)
+          count &+= 1
+          if i >= n { return done(at: i, newlines: newlines) }
         }
-        spans[count] = Span(start: fieldStart, end: i, high: high != 0, doubled: false)
-        count &+= 1
       }
-      // End of field.
-      result.fields = count
-      if i >= n {
-        result.end = i
-        return result
-      }
+      // End of the field, at a delimiter or a line end (`i < n`). After a delimiter at the end
+      // of the text, the next field's scan asks for more, or ends the record with an empty
+      // field at the end of the file.
       let b = base[i]
       if b == delimiter {
         i &+= 1
-        if i >= n && !eof {
-          result.status = .needMore
-          return result
-        }
         continue
       }
       // Line end: LF, CRLF or CR.
       if b == 13 {
-        if i &+ 1 >= n && !eof {
-          result.status = .needMore
-          return result
-        }
+        if i &+ 1 >= n && !eof { return Result(status: .needMore) }
         i &+= (i &+ 1 < n && base[i &+ 1] == 10) ? 2 : 1
       } else {
         i &+= 1
       }
-      result.end = i
-      result.newlines &+= 1
-      return result
+      return done(at: i, newlines: newlines &+ 1)
     }
   }
 
