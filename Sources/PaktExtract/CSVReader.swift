@@ -222,14 +222,20 @@ public struct CSVReader: PaktCursor {
   /// Moves `validTo` over the text that arrived; past a byte that is not valid UTF-8 (kept
   /// for the check of its field), the known-valid text starts again after it. A sequence cut
   /// off at the end waits for the next chunk, unless the file has ended.
+  /// Text from a transcoder (every encoding but UTF-8) is valid UTF-8 but for the 0xFF it
+  /// puts for a byte its encoding lacks: there only that byte is looked for.
   private mutating func extendValidation() {
     if validTo < position { (validFrom, validTo) = (position, position) }
     var (from, to) = (validFrom, validTo)
     let (end, eof) = (self.end, atEOF)
+    let transcoded = dialect.encoding != .utf8 && dialect.encoding != .utf8BOM
     buffer.withUnsafeBufferPointer { buf in
       let base = buf.baseAddress!
       while to < end {
-        let stop = utf8ValidPrefix(base, from: to, to: end)
+        let stop =
+          transcoded
+          ? memchr(base + to, 0xFF, end - to).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? end
+          : utf8ValidPrefix(base, from: to, to: end)
         if stop == end || (!eof && isTruncatedUTF8(UnsafeBufferPointer(start: base + stop, count: end - stop))) {
           to = stop
           break
