@@ -35,6 +35,33 @@ struct EncodingTests {
     #expect(String(validating: out, as: UTF8.self) == nil)
   }
 
+  /// The single-byte transcoder copies ASCII 16 bytes at a time and stores each other
+  /// character as a word: random inputs of every length, mostly ASCII or not, must come out
+  /// as the table of each byte's UTF-8 says, in both encodings.
+  @Test(
+    "single-byte text transcodes as the byte table says, at every length and mix",
+    arguments: [
+      TextEncoding.windows1252, .latin1,
+    ])
+  func singleByteRandom(encoding: TextEncoding) {
+    let table = Transcoder.singleByteTable(encoding)
+    var random = SeededRandom(seed: 1252)
+    for round in 0..<2000 {
+      let highShare = [0, 1, 10, 50, 100][round % 5]
+      let input = (0..<Int.random(in: 0...80, using: &random)).map { _ in
+        Int.random(in: 0..<100, using: &random) < highShare
+          ? UInt8.random(in: 0x80...0xFF, using: &random) : UInt8.random(in: 0...0x7F, using: &random)
+      }
+      var out: [UInt8] = []
+      var t = Transcoder(encoding: encoding)
+      input.withUnsafeBufferPointer { t.transcode($0, into: &out) }
+      if out != input.flatMap({ table[Int($0)] }) {
+        Issue.record("\(encoding) \(input) became \(out)")
+        return
+      }
+    }
+  }
+
   @Test("UTF-8 split at every point keeps characters whole and marks each bad byte")
   func utf8Chunks() {
     // Valid characters of 2, 3 and 4 bytes, then a lone continuation byte, an overlong form,

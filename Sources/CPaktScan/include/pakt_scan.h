@@ -95,4 +95,26 @@ static inline size_t pakt_ascii_prefix(const uint8_t *p, size_t n) {
   return i;
 }
 
+/// Copies the ASCII bytes at the start of src[0..<n] to dst, 16 at a time, and returns how
+/// many there were. Whole blocks of 16 are stored (also the one holding the first byte that
+/// is not ASCII), so dst must have room for them. For single-byte encodings, whose text is
+/// mostly ASCII.
+static inline size_t pakt_copy_ascii(const uint8_t *src, size_t n, uint8_t *dst) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  while (i + 16 <= n) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
+    _mm_storeu_si128((__m128i *)(dst + i), v);
+    unsigned m = (unsigned)_mm_movemask_epi8(v);
+    if (m != 0) return i + (size_t)__builtin_ctz(m);
+    i += 16;
+  }
+#endif
+  while (i < n && src[i] < 0x80) {
+    dst[i] = src[i];
+    i++;
+  }
+  return i;
+}
+
 #endif
