@@ -32,17 +32,29 @@ public struct CSVRow: Sendable {
 }
 
 /// A record that cannot be read, with a reason a steward understands.
+///
+/// Two words, its texts in one shared object, for the reason given at `XMLRecord`.
 public struct MalformedRecord: Sendable {
-  public var line: Int
-  public var raw: String
+  public let line: Int
+  private let text: Text
+  /// The record as it stands in the file (lossy where its bytes are not text).
+  public var raw: String { text.raw }
   /// Short label for grouping ("ragged row", "unclosed quote", "invalid encoding").
-  public var kind: String
-  public var reason: String
+  public var kind: String { text.kind }
+  public var reason: String { text.reason }
+
   public init(line: Int, raw: String, kind: String, reason: String) {
     self.line = line
-    self.raw = raw
-    self.kind = kind
-    self.reason = reason
+    self.text = Text(raw: raw, kind: kind, reason: reason)
+  }
+
+  private final class Text: Sendable {
+    let raw: String
+    let kind: String
+    let reason: String
+    init(raw: String, kind: String, reason: String) {
+      (self.raw, self.kind, self.reason) = (raw, kind, reason)
+    }
   }
 }
 

@@ -291,8 +291,8 @@ final class SAXState {
       fatalMessage = "a record element starting at line \(recordLine) holds more than 1 GiB of text"
     }
     if builder.end() {
-      let tree = builder.finish(names: nameTable)
-      ready.append(XMLRecord(line: recordLine, elementPath: recordBase, position: recordPosition, tree: tree))
+      let tree = builder.finish(names: nameTable, elementPath: recordBase, position: recordPosition)
+      ready.append(XMLRecord(line: recordLine, tree: tree))
     }
   }
 }

@@ -39,12 +39,18 @@ public final class XMLTree: @unchecked Sendable {
   /// UTF-8 (libxml2 hands over only valid UTF-8) of every text and attribute value.
   let text: UnsafeBufferPointer<UInt8>
   private let storage: UnsafeMutableRawPointer
+  /// Where the record sits: its element path without position, and its position among the
+  /// records with that path (kept here rather than in `XMLRecord`, see there).
+  let elementPath: String
+  let position: Int
 
   init(
     names: [XMLName], elements: UnsafeBufferPointer<Element>, attributes: UnsafeBufferPointer<Attribute>,
-    text: UnsafeBufferPointer<UInt8>
+    text: UnsafeBufferPointer<UInt8>, elementPath: String, position: Int
   ) {
     self.names = names
+    self.elementPath = elementPath
+    self.position = position
     let attributesAt = Self.align(elements.count * MemoryLayout<Element>.stride, MemoryLayout<Attribute>.alignment)
     let textAt = attributesAt + attributes.count * MemoryLayout<Attribute>.stride
     let storage = UnsafeMutableRawPointer.allocate(
@@ -292,8 +298,10 @@ final class XMLTreeBuilder {
   }
 
   /// The finished record, named from `names`; the builder is then ready for the next one.
-  func finish(names: [XMLName]) -> XMLTree {
-    let tree = XMLTree(names: names, elements: elements.contents, attributes: attributes.contents, text: text.contents)
+  func finish(names: [XMLName], elementPath: String, position: Int) -> XMLTree {
+    let tree = XMLTree(
+      names: names, elements: elements.contents, attributes: attributes.contents, text: text.contents,
+      elementPath: elementPath, position: position)
     elements.removeAll()
     attributes.removeAll()
     text.removeAll()
@@ -358,14 +366,19 @@ struct RawBuffer<Element: BitwiseCopyable> {
 }
 
 /// One record element read from an XML file.
+///
+/// Two words: the place of the record lives in its tree. An `ExtractedRecord` is then no
+/// larger than a CSV row, and a consumer's loop destroys each record inline; at five words,
+/// the compiler destroyed every record through generic value-witness calls (5% of a CSV
+/// read, callgrind).
 public struct XMLRecord: Sendable {
   /// Line of the record's start tag.
   public var line: Int
-  /// Element path without position, e.g. "/Export/Personen/Person".
-  public var elementPath: String
-  /// Position among the records with the same element path (1-based).
-  public var position: Int
   public var tree: XMLTree
+  /// Element path without position, e.g. "/Export/Personen/Person".
+  public var elementPath: String { tree.elementPath }
+  /// Position among the records with the same element path (1-based).
+  public var position: Int { tree.position }
   /// The record element.
   public var element: XMLElementNode { tree.root }
 
@@ -373,10 +386,8 @@ public struct XMLRecord: Sendable {
   /// most records never need it spelled out.
   public var path: String { elementPath + "[" + String(position) + "]" }
 
-  public init(line: Int, elementPath: String, position: Int, tree: XMLTree) {
+  public init(line: Int, tree: XMLTree) {
     self.line = line
-    self.elementPath = elementPath
-    self.position = position
     self.tree = tree
   }
 }
