@@ -50,6 +50,9 @@ public struct CSVReader: PaktCursor {
   /// check of their own: checking each such field took a tenth of the reader's instructions.
   private var validFrom = 0
   private var validTo = 0
+  /// `SmallString.isAvailable`, read once: a lazy global's check per record was 1% of the
+  /// reader's time (perf).
+  private let smallStrings = SmallString.isAvailable
   /// Where the fields of the record being parsed lie (see `CSVScan`).
   private var spans: [CSVScan.Span] = []
   /// A record larger than this without a closing quote is taken to be an unclosed quote.
@@ -284,13 +287,15 @@ public struct CSVReader: PaktCursor {
             contentsOf: repeatElement(
               CSVScan.Span(start: 0, end: 0, high: false, doubled: false), count: fields.count - spans.count))
         }
-        let (eof, delimiter, quote, valid) = (atEOF, dialect.delimiter, dialect.quote, validFrom..<validTo)
+        let (eof, delimiter, quote, valid, fast) = (
+          atEOF, dialect.delimiter, dialect.quote, validFrom..<validTo, smallStrings
+        )
         result = buffer.withUnsafeBufferPointer { buf in
           spans.withUnsafeMutableBufferPointer { spans in
             fields.withUnsafeMutableBufferPointer {
               Self.parseRecord(
                 buf, count: end, from: start, eof: eof, delimiter: delimiter, quote: quote, valid: valid,
-                spans: spans, into: $0)
+                fast: fast, spans: spans, into: $0)
             }
           }
         }
@@ -367,7 +372,7 @@ public struct CSVReader: PaktCursor {
   /// struct per row, callgrind).
   private static func parseRecord(
     _ buf: UnsafeBufferPointer<UInt8>, count n: Int, from: Int, eof: Bool, delimiter: UInt8, quote: UInt8,
-    valid: Range<Int>, spans: UnsafeMutableBufferPointer<CSVScan.Span>,
+    valid: Range<Int>, fast: Bool, spans: UnsafeMutableBufferPointer<CSVScan.Span>,
     into slots: UnsafeMutableBufferPointer<String>
   ) -> ParseResult {
     let base = buf.baseAddress!
@@ -378,7 +383,6 @@ public struct CSVReader: PaktCursor {
     case .needSpans: return .needSlots
     case .done: if scan.fields > slots.count { return .needSlots }
     }
-    let fast = SmallString.isAvailable
     let slot = slots.baseAddress!
     var firstInvalid = -1
     var scratch: [UInt8] = []
