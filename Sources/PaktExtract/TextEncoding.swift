@@ -103,22 +103,36 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, allowTruncatedEnd: Bool = 
 }
 
 /// The end of the valid UTF-8 that starts at `from` in `base[..<n]`: `n`, or the place of the
-/// first sequence that is invalid or cut off by `n`. ASCII is skipped 16 bytes at a time.
+/// first sequence that is invalid or cut off by `n`. `base` must hold 64 readable bytes past
+/// `n`. Why by masks: the bytes that are not ASCII of 64 at a time are found as one bit mask
+/// (SSE2) and only they are visited; skipping the ASCII between two umlauts afresh each time
+/// cost twice as many instructions (callgrind).
 func utf8ValidPrefix(_ base: UnsafePointer<UInt8>, from: Int, to n: Int) -> Int {
-  var i = from
-  while true {
-    i += pakt_ascii_prefix(base + i, n - i)
-    if i >= n { return n }
-    // Two-byte sequences (umlauts, ß, most Latin letters) checked in place.
-    let b = base[i]
-    if b >= 0xC2 && b < 0xE0 && i + 1 < n && base[i + 1] & 0xC0 == 0x80 {
-      i += 2
-      continue
+  var at = from
+  while at < n {
+    var highs = pakt_high_mask64(base + at) & CSVScan.validBits(n &- at)
+    var next = at &+ 64
+    while highs != 0 {
+      let k = highs.trailingZeroBitCount
+      let i = at &+ k
+      var length = 2
+      // Two-byte sequences (umlauts, ß, most Latin letters) checked in place.
+      let b = base[i]
+      if !(b >= 0xC2 && b < 0xE0 && i &+ 1 < n && base[i &+ 1] & 0xC0 == 0x80) {
+        length = utf8SequenceLength(UnsafeBufferPointer(start: base + i, count: n &- i))
+        if length == 0 { return i }
+      }
+      let end = k &+ length
+      if end >= 64 {
+        // The sequence reaches into the next 64 bytes: go on from its end.
+        next = at &+ end
+        break
+      }
+      highs &= UInt64.max &<< end
     }
-    let length = utf8SequenceLength(UnsafeBufferPointer(start: base + i, count: n - i))
-    if length == 0 { return i }
-    i += length
+    at = next
   }
+  return n
 }
 
 /// The length of the valid UTF-8 sequence at the start of `bytes`, or 0 when it is invalid

@@ -62,6 +62,44 @@ struct EncodingTests {
     }
   }
 
+  /// The chunk check visits only the bytes that are not ASCII, found 64 at a time: it must
+  /// stop where a byte-by-byte check stops, for bad bytes and sequences anywhere against the
+  /// blocks, also where a sequence reaches into the next block or past the end.
+  @Test("the chunk check of UTF-8 stops where a byte-by-byte check stops")
+  func utf8PrefixRandom() {
+    var random = SeededRandom(seed: 8)
+    let pieces: [[UInt8]] = [
+      Array("a".utf8), Array("Zoë".utf8), Array("€".utf8), Array("😀".utf8), Array("Müller, Straße 12".utf8),
+      Array(repeating: 0x41, count: 61), [0xC3], [0x80], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xFF],
+    ]
+    for round in 0..<3000 {
+      var bytes: [UInt8] = []
+      let badShare = round % 3 == 0 ? 0 : 10
+      while bytes.count < Int.random(in: 0...200, using: &random) {
+        let piece = pieces[Int.random(in: 0..<(badShare == 0 ? 6 : pieces.count), using: &random)]
+        if badShare > 0 || piece.allSatisfy({ $0 < 0x80 }) || String(validating: piece, as: UTF8.self) != nil {
+          bytes += piece
+        }
+      }
+      var expected = 0
+      while expected < bytes.count {
+        let length = bytes.withUnsafeBufferPointer {
+          utf8SequenceLength(UnsafeBufferPointer(rebasing: $0[expected...]))
+        }
+        if length == 0 { break }
+        expected += length
+      }
+      let from = bytes.isEmpty ? 0 : Int.random(in: 0...min(3, bytes.count), using: &random)
+      if from > 0 && bytes[0..<from].contains(where: { $0 >= 0x80 }) { continue }
+      let padded = bytes + Array(repeating: 0xFF, count: 64)
+      let got = padded.withUnsafeBufferPointer { utf8ValidPrefix($0.baseAddress!, from: from, to: bytes.count) }
+      if got != expected {
+        Issue.record("\(bytes) from \(from): stopped at \(got), expected \(expected)")
+        return
+      }
+    }
+  }
+
   @Test("UTF-8 split at every point keeps characters whole and marks each bad byte")
   func utf8Chunks() {
     // Valid characters of 2, 3 and 4 bytes, then a lone continuation byte, an overlong form,

@@ -2,7 +2,8 @@
 #define PAKT_SCAN_H
 
 // Classifies CSV text 16 and 64 bytes at a time into bit masks (bit k stands for byte p[k]),
-// for the CSV reader's scan (Sources/PaktExtract/CSVScan.swift) and its UTF-8 check.
+// for the CSV reader's scan (Sources/PaktExtract/CSVScan.swift), its UTF-8 check and the
+// single-byte transcoder.
 //
 // Why C: Swift's SIMD types compare 16 bytes at once, but have no way to turn the result into
 // a bit mask (SSE2's pmovmskb). With the masks the reader finds a field's end with one count
@@ -80,19 +81,17 @@ static inline pakt_csv_quoted pakt_csv_classify_quoted(const uint8_t *p, uint8_t
   return out;
 }
 
-/// The number of leading bytes of p[0..<n] below 0x80, 16 at a time: most text in a municipal
-/// export is ASCII, and the reader validates the UTF-8 of each chunk as it arrives.
-static inline size_t pakt_ascii_prefix(const uint8_t *p, size_t n) {
-  size_t i = 0;
+/// Bytes 0x80 and above among the 64 from p.
+static inline uint64_t pakt_high_mask64(const uint8_t *p) {
+  uint64_t out = 0;
 #if defined(__SSE2__)
-  while (i + 16 <= n) {
-    unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + i)));
-    if (m != 0) return i + (size_t)__builtin_ctz(m);
-    i += 16;
+  for (int k = 0; k < 4; k++) {
+    out |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * k))) << (16 * k);
   }
+#else
+  for (int k = 0; k < 64; k++) out |= (uint64_t)(p[k] >> 7) << k;
 #endif
-  while (i < n && p[i] < 0x80) i++;
-  return i;
+  return out;
 }
 
 /// Copies the ASCII bytes at the start of src[0..<n] to dst, 16 at a time, and returns how
