@@ -46,7 +46,7 @@ public struct CSVReader: PaktCursor {
   /// of the reader's instructions, callgrind).
   private var fieldBuffer: [String] = []
   /// `buffer[validFrom..<validTo]` is known to be valid UTF-8, checked a chunk at a time as it
-  /// arrives (ASCII 16 bytes at a time), so the fields inside it that are not ASCII need no
+  /// arrives (`utf8ValidPrefix`), so the fields inside it that are not ASCII need no
   /// check of their own: checking each such field took a tenth of the reader's instructions.
   private var validFrom = 0
   private var validTo = 0
