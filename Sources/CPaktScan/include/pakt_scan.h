@@ -19,6 +19,14 @@
 #include <emmintrin.h>
 #endif
 
+#if defined(__SSE2__)
+/// The 16 byte flags of `m` (each 0x00 or 0xFF, or any byte for its top bit) as bits 16k to
+/// 16k + 15 of a 64-bit mask.
+static inline uint64_t pakt_bits16(__m128i m, int k) {
+  return (uint64_t)(uint16_t)_mm_movemask_epi8(m) << (16 * k);
+}
+#endif
+
 /// Where an unquoted field can end, and which bytes are not ASCII.
 typedef struct {
   /// The delimiter, LF or CR.
@@ -44,8 +52,8 @@ static inline pakt_csv_stops pakt_csv_classify_stops(const uint8_t *p, uint8_t d
   for (int k = 0; k < 4; k++) {
     __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
     __m128i s = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, lf)), _mm_cmpeq_epi8(v, cr));
-    out.stops |= (uint64_t)(uint16_t)_mm_movemask_epi8(s) << (16 * k);
-    out.high |= (uint64_t)(uint16_t)_mm_movemask_epi8(v) << (16 * k);
+    out.stops |= pakt_bits16(s, k);
+    out.high |= pakt_bits16(v, k);
   }
 #else
   for (int k = 0; k < 64; k++) {
@@ -66,9 +74,9 @@ static inline pakt_csv_quoted pakt_csv_classify_quoted(const uint8_t *p, uint8_t
   for (int k = 0; k < 4; k++) {
     __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
     __m128i n = _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr));
-    out.quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, q)) << (16 * k);
-    out.newlines |= (uint64_t)(uint16_t)_mm_movemask_epi8(n) << (16 * k);
-    out.high |= (uint64_t)(uint16_t)_mm_movemask_epi8(v) << (16 * k);
+    out.quotes |= pakt_bits16(_mm_cmpeq_epi8(v, q), k);
+    out.newlines |= pakt_bits16(n, k);
+    out.high |= pakt_bits16(v, k);
   }
 #else
   for (int k = 0; k < 64; k++) {
@@ -86,7 +94,7 @@ static inline uint64_t pakt_high_mask64(const uint8_t *p) {
   uint64_t out = 0;
 #if defined(__SSE2__)
   for (int k = 0; k < 4; k++) {
-    out |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * k))) << (16 * k);
+    out |= pakt_bits16(_mm_loadu_si128((const __m128i *)(p + 16 * k)), k);
   }
 #else
   for (int k = 0; k < 64; k++) out |= (uint64_t)(p[k] >> 7) << k;
