@@ -55,6 +55,8 @@ public struct CSVReader: PaktCursor {
   private let smallStrings = SmallString.isAvailable
   /// Where the fields of the record being parsed lie (see `CSVScan`).
   private let spans = SpanStore()
+  /// Recent long values per column, shared by the rows that repeat them (see `LongValueCache`).
+  private let longValues = LongValueCache()
   /// A record larger than this without a closing quote is taken to be an unclosed quote.
   private let maxRecordBytes: Int
   /// Tests read in tiny chunks to exercise records cut at chunk boundaries.
@@ -281,8 +283,10 @@ public struct CSVReader: PaktCursor {
       let slots = max(header.count, fields.count, 8)
       if fields.count < slots { fields.append(contentsOf: repeatElement("", count: slots - fields.count)) }
       var result = ParseResult.needSlots
+      let longValues = self.longValues
       while case .needSlots = result {
         let spans = self.spans.room(for: fields.count)
+        longValues.reserve(columns: fields.count)
         let (eof, delimiter, quote, valid, fast) = (
           atEOF, dialect.delimiter, dialect.quote, validFrom..<validTo, smallStrings
         )
@@ -290,7 +294,7 @@ public struct CSVReader: PaktCursor {
           fields.withUnsafeMutableBufferPointer {
             Self.parseRecord(
               buf, count: end, from: start, eof: eof, delimiter: delimiter, quote: quote, valid: valid,
-              fast: fast, spans: spans, into: $0)
+              fast: fast, spans: spans, longValues: longValues, into: $0)
           }
         }
         if case .needSlots = result { fields.append(contentsOf: repeatElement("", count: fields.count)) }
@@ -366,7 +370,7 @@ public struct CSVReader: PaktCursor {
   /// struct per row, callgrind).
   private static func parseRecord(
     _ buf: UnsafeBufferPointer<UInt8>, count n: Int, from: Int, eof: Bool, delimiter: UInt8, quote: UInt8,
-    valid: Range<Int>, fast: Bool, spans: UnsafeMutableBufferPointer<CSVScan.Span>,
+    valid: Range<Int>, fast: Bool, spans: UnsafeMutableBufferPointer<CSVScan.Span>, longValues: LongValueCache,
     into slots: UnsafeMutableBufferPointer<String>
   ) -> ParseResult {
     let base = buf.baseAddress!
@@ -401,6 +405,9 @@ public struct CSVReader: PaktCursor {
           j += base[j] == quote ? 2 : 1
         }
         value = scratch.withUnsafeBufferPointer { Self.makeField($0, valid: checked) }
+      } else if length >= LongValueCache.minLength && length <= LongValueCache.maxLength && k < longValues.columns {
+        // Long: shared with an earlier row of the column that had the same text, else made.
+        if longValues.store(base + span.start, count: length, column: k, valid: checked, into: slot + k) { continue }
       } else {
         value = Self.makeField(UnsafeBufferPointer(start: base + span.start, count: length), valid: checked)
       }
@@ -426,7 +433,7 @@ public struct CSVReader: PaktCursor {
   /// first: a bad byte (invalid UTF-8 in the file, or the 0xFF the transcoder puts for a byte
   /// its encoding lacks) rejects the row instead of becoming U+FFFD.
   @inline(__always)
-  private static func makeField(_ bytes: UnsafeBufferPointer<UInt8>, valid: Bool) -> String? {
+  static func makeField(_ bytes: UnsafeBufferPointer<UInt8>, valid: Bool) -> String? {
     if !valid && !isValidUTF8(bytes) { return nil }
     return String(decoding: bytes, as: UTF8.self)
   }

@@ -442,6 +442,44 @@ struct CSVTests {
     }
   }
 
+  /// Long values that come again down a column are shared (one String for all the rows), and
+  /// the lookup must never confuse two values: these differ only in the middle, where the
+  /// cache's hash does not look, or only in their length. A column whose values do not repeat
+  /// stops being looked up for a while, so that its rows pay for no lookups.
+  @Test("repeated long values are shared and never confused; a column of unique values stops being looked up")
+  func repeatedLongValues() throws {
+    let programs = [
+      "Integrationskurs A1 (VHS) Weststadt", "Integrationskurs B1 (VHS) Weststadt",
+      "Integrationskurs B1  (VHS) Weststadt",
+      "Sprachcafé für Frauen, Diakonie", "Jobcoaching; Träger: IB",
+    ]
+    var text = "id;Maßnahme;Bemerkung\n"
+    var expected: [[String]] = []
+    for i in 0..<1_000 {
+      // Unique remarks first, then one remark in every row.
+      let remark = i < 300 ? "Bemerkung Nr. \(100_000 + i) zur Person" : "Gleiche Bemerkung in jeder Zeile"
+      let row = ["\(i)", programs[(i * 7 + i / 3) % programs.count], remark]
+      expected.append(row)
+      text += "\(row[0]);\(row[1].contains(";") ? "\"\(row[1])\"" : row[1]);\(row[2])\n"
+    }
+    let path = TestSupport.write(text, to: "long.csv", in: TestSupport.scratch())
+    func storage(_ value: String) -> UInt? {
+      value.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) }
+    }
+    for chunk in [5, 1 << 20] {
+      var reader = try CSVReader(path: path)
+      reader.chunkSizeForTesting = chunk
+      let rows = try reader.collect().compactMap(fields)
+      #expect(rows.count == expected.count)
+      let wrong = zip(rows, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+      #expect(wrong == nil, "chunk \(chunk): row \(wrong ?? 0) is \(wrong.map { rows[$0] } ?? [])")
+      #expect(Set(rows.map { storage($0[1]) }).count == programs.count)
+      // 256 lookups without a hit: the remarks after them are made one by one, for a while.
+      let repeated = rows[300...].map { storage($0[2]) }
+      #expect(Set(repeated).count == repeated.count)
+    }
+  }
+
   @Test("UTF-16LE tab-separated Excel text with BOM")
   func excelUnicodeText() throws {
     let text = "Name\tStaatsangehörigkeit\r\nHaddad\tsyrisch\r\n"

@@ -124,4 +124,35 @@ static inline size_t pakt_copy_ascii(const uint8_t *src, size_t n, uint8_t *dst)
   return i;
 }
 
+/// A hash of the text p[0..<n], n >= 8, for a table of recent values: every byte counts (two
+/// values that differ only in their middle, "Kurs A1 (VHS) Weststadt" and "Kurs B1 (VHS)
+/// Weststadt", must not share a bucket more often than any two). Eight bytes at a time, the
+/// last word overlapping the one before; the multiplications do not wait for each other.
+static inline uint64_t pakt_hash8(const uint8_t *p, size_t n) {
+  uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15ull, w;
+  for (size_t i = 0; i + 8 < n; i += 8) {
+    __builtin_memcpy(&w, p + i, 8);
+    h = ((h << 27) | (h >> 37)) ^ (w * 0xC2B2AE3D27D4EB4Full);
+  }
+  __builtin_memcpy(&w, p + n - 8, 8);
+  h = ((h << 27) | (h >> 37)) ^ (w * 0xC2B2AE3D27D4EB4Full);
+  return h * 0x165667B19E3779F9ull;
+}
+
+/// Whether a[0..<n] and b[0..<n] are equal, n >= 16: 16 bytes at a time, the last block
+/// overlapping the one before.
+static inline int pakt_equal16(const uint8_t *a, const uint8_t *b, size_t n) {
+#if defined(__SSE2__)
+  size_t i = 0;
+  for (; i + 16 < n; i += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(a + i)), y = _mm_loadu_si128((const __m128i *)(b + i));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) != 0xFFFF) return 0;
+  }
+  __m128i x = _mm_loadu_si128((const __m128i *)(a + n - 16)), y = _mm_loadu_si128((const __m128i *)(b + n - 16));
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) == 0xFFFF;
+#else
+  return __builtin_memcmp(a, b, n) == 0;
+#endif
+}
+
 #endif
