@@ -283,10 +283,10 @@ public struct CSVReader: PaktCursor {
       let slots = max(header.count, fields.count, 8)
       if fields.count < slots { fields.append(contentsOf: repeatElement("", count: slots - fields.count)) }
       var result = ParseResult.needSlots
-      let longValues = self.longValues
       while case .needSlots = result {
         let spans = self.spans.room(for: fields.count)
-        longValues.reserve(columns: fields.count)
+        self.longValues.reserve(columns: fields.count)
+        let longValues = self.longValues.table
         let (eof, delimiter, quote, valid, fast) = (
           atEOF, dialect.delimiter, dialect.quote, validFrom..<validTo, smallStrings
         )
@@ -370,7 +370,7 @@ public struct CSVReader: PaktCursor {
   /// struct per row, callgrind).
   private static func parseRecord(
     _ buf: UnsafeBufferPointer<UInt8>, count n: Int, from: Int, eof: Bool, delimiter: UInt8, quote: UInt8,
-    valid: Range<Int>, fast: Bool, spans: UnsafeMutableBufferPointer<CSVScan.Span>, longValues: LongValueCache,
+    valid: Range<Int>, fast: Bool, spans: UnsafeMutableBufferPointer<CSVScan.Span>, longValues: LongValueCache.Table,
     into slots: UnsafeMutableBufferPointer<String>
   ) -> ParseResult {
     let base = buf.baseAddress!
@@ -383,7 +383,6 @@ public struct CSVReader: PaktCursor {
     }
     let slot = slots.baseAddress!
     var firstInvalid = -1
-    var scratch: [UInt8] = []
     for k in 0..<scan.fields {
       let span = spans[k]
       let length = span.end &- span.start
@@ -397,14 +396,7 @@ public struct CSVReader: PaktCursor {
           continue
         }
       } else if span.doubled {
-        // Only a field with doubled quotes is copied, to undouble them.
-        scratch.removeAll(keepingCapacity: true)
-        var j = span.start
-        while j < span.end {
-          scratch.append(base[j])
-          j += base[j] == quote ? 2 : 1
-        }
-        value = scratch.withUnsafeBufferPointer { Self.makeField($0, valid: checked) }
+        value = Self.undoubled(base, span: span, quote: quote, valid: checked)
       } else if length >= LongValueCache.minLength && length <= LongValueCache.maxLength && k < longValues.columns {
         // Long: shared with an earlier row of the column that had the same text, else made.
         if longValues.store(base + span.start, count: length, column: k, valid: checked, into: slot + k) { continue }
@@ -422,6 +414,23 @@ public struct CSVReader: PaktCursor {
       problem = .strayQuote(field: scan.strayQuote)
     }
     return .done(end: scan.end, newlines: scan.newlines, problem: problem, fields: scan.fields)
+  }
+
+  /// The text of a quoted field with doubled quotes, undoubled (a copy), or nil when a byte of
+  /// it could not be decoded. Out of line, with its own copy: such fields are rare, and an
+  /// array kept for them in `parseRecord` cost a release per row.
+  @inline(never)
+  private static func undoubled(_ base: UnsafePointer<UInt8>, span: CSVScan.Span, quote: UInt8, valid: Bool)
+    -> String?
+  {
+    var text: [UInt8] = []
+    text.reserveCapacity(span.end - span.start)
+    var j = span.start
+    while j < span.end {
+      text.append(base[j])
+      j += base[j] == quote ? 2 : 1
+    }
+    return text.withUnsafeBufferPointer { makeField($0, valid: valid) }
   }
 
   /// A field's text, or nil when a byte of it could not be decoded. `valid`: the bytes are

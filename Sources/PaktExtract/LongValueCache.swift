@@ -21,142 +21,153 @@ import CPaktScan
 /// ```swift
 /// let cache = LongValueCache()
 /// cache.reserve(columns: 8)
-/// let ok = cache.store(pointer, count: 28, column: 5, valid: true, into: slot)  // false: not UTF-8
+/// let ok = cache.table.store(pointer, count: 28, column: 5, valid: true, into: slot)  // false: not UTF-8
 /// ```
 final class LongValueCache {
   static let minLength = 16
   static let maxLength = 64
   static let maxColumns = 256
-  private static let sets = 64
-  private static let entries = 2 * sets
-  private static let window: Int32 = 256
-  private static let rest: Int32 = 4096
+  fileprivate static let sets = 64
+  fileprivate static let entries = 2 * sets
+  fileprivate static let window: Int32 = 256
+  fileprivate static let rest: Int32 = 4096
 
   /// Per column: lookups and hits in the current probe, and values still to skip.
-  private struct State {
+  fileprivate struct State {
     var lookups: Int32 = 0
     var hits: Int32 = 0
     var resting: Int32 = 0
   }
 
-  /// Columns with room.
-  private(set) var columns = 0
-  private var states = UnsafeMutablePointer<State>.allocate(capacity: 0)
-  private var lengths = UnsafeMutablePointer<Int>.allocate(capacity: 0)
-  /// Per set: the entry (0 or 1) a new value replaces.
-  private var victims = UnsafeMutablePointer<Int>.allocate(capacity: 0)
-  private var strings = UnsafeMutablePointer<String>.allocate(capacity: 0)
-  private var bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 0)
-  /// Whether `SmallString.store` may be used (its layout check passed).
-  private let fastStore = SmallString.isAvailable
+  /// The cache's storage, for `Table.store`: valid until the next `reserve`.
+  private(set) var table = Table()
 
   init() {}
 
   /// Makes room for the first `count` columns (up to `maxColumns`), keeping what is cached.
   @inline(__always)
   func reserve(columns count: Int) {
+    let columns = table.columns
     if count > columns && columns < Self.maxColumns { grow(to: min(max(count, 2 * columns), Self.maxColumns)) }
   }
 
   private func grow(to count: Int) {
-    let (old, oldEntries, entries) = (columns, columns * Self.entries, count * Self.entries)
-    let states = UnsafeMutablePointer<State>.allocate(capacity: count)
-    states.moveInitialize(from: self.states, count: old)
-    (states + old).initialize(repeating: State(), count: count - old)
-    let lengths = UnsafeMutablePointer<Int>.allocate(capacity: entries)
-    lengths.moveInitialize(from: self.lengths, count: oldEntries)
-    (lengths + oldEntries).initialize(repeating: 0, count: entries - oldEntries)
-    let victims = UnsafeMutablePointer<Int>.allocate(capacity: entries / 2)
-    victims.moveInitialize(from: self.victims, count: oldEntries / 2)
-    (victims + oldEntries / 2).initialize(repeating: 0, count: (entries - oldEntries) / 2)
-    let strings = UnsafeMutablePointer<String>.allocate(capacity: entries)
-    strings.moveInitialize(from: self.strings, count: oldEntries)
-    (strings + oldEntries).initialize(repeating: "", count: entries - oldEntries)
-    let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: entries * Self.maxLength)
-    bytes.moveInitialize(from: self.bytes, count: oldEntries * Self.maxLength)
-    self.states.deallocate()
-    self.lengths.deallocate()
-    self.victims.deallocate()
-    self.strings.deallocate()
-    self.bytes.deallocate()
-    (self.states, self.lengths, self.victims, self.strings, self.bytes) = (states, lengths, victims, strings, bytes)
-    columns = count
-  }
-
-  /// Writes the String of `base[0..<count]` (`minLength...maxLength` bytes) into `slot`, an
-  /// initialised String, for field `column` (`< columns`): the cached one when the same text
-  /// came before in this column, else a new one. Returns false, leaving `slot` as it is, when
-  /// the bytes are not valid UTF-8. `valid`: they are known to be.
-  @inline(__always)
-  func store(
-    _ base: UnsafePointer<UInt8>, count: Int, column: Int, valid: Bool, into slot: UnsafeMutablePointer<String>
-  ) -> Bool {
-    let state = states + column
-    if state.pointee.resting > 0 {
-      state.pointee.resting &-= 1
-      return writeIfValid(CSVReader.makeField(UnsafeBufferPointer(start: base, count: count), valid: valid), into: slot)
-    }
-    state.pointee.lookups &+= 1
-    if state.pointee.lookups == Self.window { endProbe(state) }
-    let set = column &* Self.sets &+ Int(truncatingIfNeeded: pakt_hash8(base, count) &>> 58)
-    for way in 0..<2 {
-      let entry = 2 &* set &+ way
-      if lengths[entry] == count && pakt_equal16(bytes + entry &* Self.maxLength, base, count) != 0 {
-        state.pointee.hits &+= 1
-        victims[set] = 1 &- way
-        // The slot often holds this very value (the row before had it): nothing to do.
-        if !same(slot, strings + entry) { write(strings[entry], into: slot) }
-        return true
-      }
-    }
-    guard let value = CSVReader.makeField(UnsafeBufferPointer(start: base, count: count), valid: valid) else {
-      return false
-    }
-    let entry = 2 &* set &+ victims[set]
-    victims[set] = 1 &- victims[set]
-    (bytes + entry &* Self.maxLength).update(from: base, count: count)
-    lengths[entry] = count
-    strings[entry] = value
-    write(value, into: slot)
-    return true
-  }
-
-  /// Ends a probe: a column with fewer than one hit in eight lookups rests.
-  private func endProbe(_ state: UnsafeMutablePointer<State>) {
-    if state.pointee.hits &* 8 < Self.window { state.pointee.resting = Self.rest }
-    state.pointee.lookups = 0
-    state.pointee.hits = 0
-  }
-
-  @inline(__always)
-  private func writeIfValid(_ value: String?, into slot: UnsafeMutablePointer<String>) -> Bool {
-    guard let value else { return false }
-    write(value, into: slot)
-    return true
-  }
-
-  @inline(__always)
-  private func write(_ value: String, into slot: UnsafeMutablePointer<String>) {
-    if fastStore { SmallString.store(value, into: slot) } else { slot.pointee = value }
-  }
-
-  /// The two Strings are the same value, bit for bit (one shared storage, or equal small
-  /// strings). Only on the layout `SmallString` checked (two words).
-  @inline(__always)
-  private func same(_ a: UnsafeMutablePointer<String>, _ b: UnsafeMutablePointer<String>) -> Bool {
-    guard fastStore else { return false }
-    let x = UnsafeRawPointer(a).loadUnaligned(as: (UInt64, UInt64).self)
-    let y = UnsafeRawPointer(b).loadUnaligned(as: (UInt64, UInt64).self)
-    return x == y
+    let old = table
+    var new = Table()
+    new.columns = count
+    let (oldEntries, entries) = (old.columns * Self.entries, count * Self.entries)
+    new.states = .allocate(capacity: count)
+    new.states.moveInitialize(from: old.states, count: old.columns)
+    (new.states + old.columns).initialize(repeating: State(), count: count - old.columns)
+    new.lengths = .allocate(capacity: entries)
+    new.lengths.moveInitialize(from: old.lengths, count: oldEntries)
+    (new.lengths + oldEntries).initialize(repeating: 0, count: entries - oldEntries)
+    new.victims = .allocate(capacity: entries / 2)
+    new.victims.moveInitialize(from: old.victims, count: oldEntries / 2)
+    (new.victims + oldEntries / 2).initialize(repeating: 0, count: (entries - oldEntries) / 2)
+    new.strings = .allocate(capacity: entries)
+    new.strings.moveInitialize(from: old.strings, count: oldEntries)
+    (new.strings + oldEntries).initialize(repeating: "", count: entries - oldEntries)
+    new.bytes = .allocate(capacity: entries * Self.maxLength)
+    new.bytes.moveInitialize(from: old.bytes, count: oldEntries * Self.maxLength)
+    old.deallocate()
+    table = new
   }
 
   deinit {
-    states.deinitialize(count: columns)
-    states.deallocate()
-    lengths.deallocate()
-    victims.deallocate()
-    strings.deinitialize(count: columns * Self.entries)
-    strings.deallocate()
-    bytes.deallocate()
+    table.states.deinitialize(count: table.columns)
+    table.strings.deinitialize(count: table.columns * Self.entries)
+    table.deallocate()
+  }
+
+  /// The storage as plain pointers: handed to the parse of each record without a retain of
+  /// the cache (a class reference passed along cost a retain and a release per row).
+  struct Table {
+    /// Columns with room.
+    fileprivate(set) var columns = 0
+    fileprivate var states = UnsafeMutablePointer<State>.allocate(capacity: 0)
+    fileprivate var lengths = UnsafeMutablePointer<Int>.allocate(capacity: 0)
+    /// Per set: the entry (0 or 1) a new value replaces.
+    fileprivate var victims = UnsafeMutablePointer<Int>.allocate(capacity: 0)
+    fileprivate var strings = UnsafeMutablePointer<String>.allocate(capacity: 0)
+    fileprivate var bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 0)
+    /// Whether `SmallString.store` may be used (its layout check passed).
+    private let fastStore = SmallString.isAvailable
+
+    fileprivate func deallocate() {
+      states.deallocate()
+      lengths.deallocate()
+      victims.deallocate()
+      strings.deallocate()
+      bytes.deallocate()
+    }
+
+    /// Writes the String of `base[0..<count]` (`minLength...maxLength` bytes) into `slot`, an
+    /// initialised String, for field `column` (`< columns`): the cached one when the same text
+    /// came before in this column, else a new one. Returns false, leaving `slot` as it is,
+    /// when the bytes are not valid UTF-8. `valid`: they are known to be.
+    @inline(__always)
+    func store(
+      _ base: UnsafePointer<UInt8>, count: Int, column: Int, valid: Bool, into slot: UnsafeMutablePointer<String>
+    ) -> Bool {
+      let state = states + column
+      if state.pointee.resting > 0 {
+        state.pointee.resting &-= 1
+        let value = CSVReader.makeField(UnsafeBufferPointer(start: base, count: count), valid: valid)
+        return writeIfValid(value, into: slot)
+      }
+      state.pointee.lookups &+= 1
+      if state.pointee.lookups == LongValueCache.window { endProbe(state) }
+      let set = column &* LongValueCache.sets &+ Int(truncatingIfNeeded: pakt_hash8(base, count) &>> 58)
+      for way in 0..<2 {
+        let entry = 2 &* set &+ way
+        if lengths[entry] == count && pakt_equal16(bytes + entry &* LongValueCache.maxLength, base, count) != 0 {
+          state.pointee.hits &+= 1
+          victims[set] = 1 &- way
+          // The slot often holds this very value (the row before had it): nothing to do.
+          if !same(slot, strings + entry) { write(strings[entry], into: slot) }
+          return true
+        }
+      }
+      guard let value = CSVReader.makeField(UnsafeBufferPointer(start: base, count: count), valid: valid) else {
+        return false
+      }
+      let entry = 2 &* set &+ victims[set]
+      victims[set] = 1 &- victims[set]
+      (bytes + entry &* LongValueCache.maxLength).update(from: base, count: count)
+      lengths[entry] = count
+      strings[entry] = value
+      write(value, into: slot)
+      return true
+    }
+
+    /// Ends a probe: a column with fewer than one hit in eight lookups rests.
+    private func endProbe(_ state: UnsafeMutablePointer<State>) {
+      if state.pointee.hits &* 8 < LongValueCache.window { state.pointee.resting = LongValueCache.rest }
+      state.pointee.lookups = 0
+      state.pointee.hits = 0
+    }
+
+    @inline(__always)
+    private func writeIfValid(_ value: String?, into slot: UnsafeMutablePointer<String>) -> Bool {
+      guard let value else { return false }
+      write(value, into: slot)
+      return true
+    }
+
+    @inline(__always)
+    private func write(_ value: String, into slot: UnsafeMutablePointer<String>) {
+      if fastStore { SmallString.store(value, into: slot) } else { slot.pointee = value }
+    }
+
+    /// The two Strings are the same value, bit for bit (one shared storage, or equal small
+    /// strings). Only on the layout `SmallString` checked (two words).
+    @inline(__always)
+    private func same(_ a: UnsafeMutablePointer<String>, _ b: UnsafeMutablePointer<String>) -> Bool {
+      guard fastStore else { return false }
+      let x = UnsafeRawPointer(a).loadUnaligned(as: (UInt64, UInt64).self)
+      let y = UnsafeRawPointer(b).loadUnaligned(as: (UInt64, UInt64).self)
+      return x == y
+    }
   }
 }
