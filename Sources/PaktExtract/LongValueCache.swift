@@ -53,22 +53,16 @@ final class LongValueCache {
 
   private func grow(to count: Int) {
     let old = table
-    var new = Table()
-    new.columns = count
+    let new = Table(columns: count)
     let (oldEntries, entries) = (old.columns * Self.entries, count * Self.entries)
-    new.states = .allocate(capacity: count)
     new.states.moveInitialize(from: old.states, count: old.columns)
     (new.states + old.columns).initialize(repeating: State(), count: count - old.columns)
-    new.lengths = .allocate(capacity: entries)
     new.lengths.moveInitialize(from: old.lengths, count: oldEntries)
     (new.lengths + oldEntries).initialize(repeating: 0, count: entries - oldEntries)
-    new.victims = .allocate(capacity: entries / 2)
     new.victims.moveInitialize(from: old.victims, count: oldEntries / 2)
     (new.victims + oldEntries / 2).initialize(repeating: 0, count: (entries - oldEntries) / 2)
-    new.strings = .allocate(capacity: entries)
     new.strings.moveInitialize(from: old.strings, count: oldEntries)
     (new.strings + oldEntries).initialize(repeating: "", count: entries - oldEntries)
-    new.bytes = .allocate(capacity: entries * Self.maxLength)
     new.bytes.moveInitialize(from: old.bytes, count: oldEntries * Self.maxLength)
     old.deallocate()
     table = new
@@ -84,15 +78,26 @@ final class LongValueCache {
   /// the cache (a class reference passed along cost a retain and a release per row).
   struct Table {
     /// Columns with room.
-    fileprivate(set) var columns = 0
-    fileprivate var states = UnsafeMutablePointer<State>.allocate(capacity: 0)
-    fileprivate var lengths = UnsafeMutablePointer<Int>.allocate(capacity: 0)
+    let columns: Int
+    fileprivate let states: UnsafeMutablePointer<State>
+    fileprivate let lengths: UnsafeMutablePointer<Int>
     /// Per set: the entry (0 or 1) a new value replaces.
-    fileprivate var victims = UnsafeMutablePointer<Int>.allocate(capacity: 0)
-    fileprivate var strings = UnsafeMutablePointer<String>.allocate(capacity: 0)
-    fileprivate var bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 0)
+    fileprivate let victims: UnsafeMutablePointer<Int>
+    fileprivate let strings: UnsafeMutablePointer<String>
+    fileprivate let bytes: UnsafeMutablePointer<UInt8>
     /// Whether `SmallString.store` may be used (its layout check passed).
     private let fastStore = SmallString.isAvailable
+
+    /// Storage for `columns` columns, not yet initialised (the cache's `grow` fills it).
+    fileprivate init(columns: Int = 0) {
+      let entries = columns * LongValueCache.entries
+      self.columns = columns
+      states = .allocate(capacity: columns)
+      lengths = .allocate(capacity: entries)
+      victims = .allocate(capacity: entries / 2)
+      strings = .allocate(capacity: entries)
+      bytes = .allocate(capacity: entries * LongValueCache.maxLength)
+    }
 
     fileprivate func deallocate() {
       states.deallocate()
