@@ -10,11 +10,13 @@ import PaktMap
 // file size divided by the wall-clock time the benchmark reports.
 
 /// Synthetic municipal rows (German names, umlauts, quoted fields), `megabytes` of them.
+/// With `distinct`, each program name carries the row's number, so no long value repeats: the
+/// CSV reader's worst case, where its cache of repeated long values (`LongValueCache`) never hits.
 enum BenchData {
   static let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("pakt-bench")
   static let megabytes = 64
 
-  static func rows(limit bytes: Int) -> String {
+  static func rows(limit bytes: Int, distinct: Bool = false) -> String {
     let family = ["Al-Hassan", "Müller", "Haddad", "Rahimi", "Tesfamariam", "Größmann", "Öztürk", "Khalil"]
     let given = ["Amina", "Mohammed", "Zoë", "Jürgen", "Fatima", "Ali", "Selam", "Yusuf"]
     let programs = ["Integrationskurs (VHS) A1-B1", "Sprachcafé", "\"Jobcoaching; Träger: IB\"", "Alphakurs"]
@@ -23,7 +25,11 @@ enum BenchData {
     var i = 0
     while out.utf8.count < bytes {
       out += "FR\(100_000 + i);\(family[i % 8]);\(given[(i / 8) % 8]);\(1 + i % 28).0\(1 + i % 9).19\(60 + i % 40);"
-      out += "syrisch;\(programs[i % 4]);01.0\(1 + i % 9).2024;\(i % 2000),50 €\n"
+      var program = programs[i % 4]
+      if distinct {
+        program = program.hasSuffix("\"") ? "\(program.dropLast()) Nr. \(i)\"" : "\(program) Nr. \(i)"
+      }
+      out += "syrisch;\(program);01.0\(1 + i % 9).2024;\(i % 2000),50 €\n"
       i += 1
     }
     return out
@@ -37,6 +43,9 @@ enum BenchData {
   }
 
   static let utf8CSV = file("utf8-\(megabytes)mb.csv") { Data(rows(limit: megabytes << 20).utf8) }
+  static let distinctCSV = file("distinct-\(megabytes)mb.csv") {
+    Data(rows(limit: megabytes << 20, distinct: true).utf8)
+  }
   static let cp1252CSV = file("cp1252-\(megabytes)mb.csv") {
     Data(rows(limit: megabytes << 20).data(using: .windowsCP1252)!)
   }
@@ -81,11 +90,12 @@ let benchmarks: @Sendable () -> Void = {
     metrics: [.wallClock, .peakMemoryResident], warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 5)
 
   // The file is generated when its benchmark first runs, so a filtered run writes only its own.
-  let csvFiles: [(encoding: String, path: @Sendable () -> String)] = [
+  let csvFiles: [(name: String, path: @Sendable () -> String)] = [
     ("UTF-8", { BenchData.utf8CSV }), ("Windows-1252", { BenchData.cp1252CSV }),
+    ("UTF-8 long values all distinct", { BenchData.distinctCSV }),
   ]
   for csv in csvFiles {
-    Benchmark("CSV \(csv.encoding) \(BenchData.megabytes) MB, every field a String", configuration: config) {
+    Benchmark("CSV \(csv.name) \(BenchData.megabytes) MB, every field a String", configuration: config) {
       benchmark in
       var reader = try CSVReader(path: csv.path())
       var fields = 0
