@@ -124,6 +124,8 @@ final class LongValueCache {
       state.pointee.lookups &+= 1
       if state.pointee.lookups == LongValueCache.window { endProbe(state) }
       let set = column &* LongValueCache.sets &+ Int(truncatingIfNeeded: pakt_hash8(base, count) &>> 58)
+      // A hit needs no UTF-8 check whatever `valid` says: only valid values are cached, and a
+      // hit is the same bytes.
       for way in 0..<2 {
         let entry = 2 &* set &+ way
         if lengths[entry] == count && pakt_equal16(bytes + entry &* LongValueCache.maxLength, base, count) != 0 {
