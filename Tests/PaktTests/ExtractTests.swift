@@ -443,9 +443,11 @@ struct CSVTests {
   }
 
   /// Long values that come again down a column are shared (one String for all the rows), and
-  /// the lookup must never confuse two values: these differ only in the middle, where the
-  /// cache's hash does not look, or only in their length. A column whose values do not repeat
-  /// stops being looked up for a while, so that its rows pay for no lookups.
+  /// the lookup must never confuse two values: these differ only in the middle (same length,
+  /// same first and last eight bytes) or only in their length, and the 300 remarks of one
+  /// length share the cache's 64 sets, so a lookup that trusted the hash or the length would
+  /// hand out a wrong value. A column whose values do not repeat stops being looked up for a
+  /// while, so that its rows pay for no lookups.
   @Test("repeated long values are shared and never confused; a column of unique values stops being looked up")
   func repeatedLongValues() throws {
     let programs = [
