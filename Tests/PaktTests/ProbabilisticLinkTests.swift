@@ -96,11 +96,12 @@ struct ProbabilisticLinkTests {
     }
   }
 
-  /// Reads a FEBRL file from ../shared/data/febrl (beside the repository, as in CI).
-  static func febrl(_ name: String) throws -> (ids: [String], columns: [[String?]], truth: [(String, String)])? {
-    let dir = (TestSupport.root as NSString).appendingPathComponent("../shared/data/febrl")
+  /// Reads a FEBRL file from the repository's fixtures (Tests/PaktTests/Fixtures/febrl, with
+  /// its source and licence); a missing file is an error, never a skipped test.
+  static func febrl(_ name: String) throws -> (ids: [String], columns: [[String?]], truth: [(String, String)]) {
+    let dir = TestSupport.path("Tests/PaktTests/Fixtures/febrl")
     let path = "\(dir)/\(name).csv"
-    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    try #require(FileManager.default.fileExists(atPath: path), "\(path) is missing: restore it from git")
     let config = try LinkageConfig.load(file: TestSupport.path("Benchmarks/febrl.yml"))
     let file = try OpenedFile(path: path)
     let header = file.layout.header ?? []
@@ -120,10 +121,7 @@ struct ProbabilisticLinkTests {
 
   @Test("FEBRL1 and FEBRL2, unsupervised: pairwise F1 ≥ 0.999", arguments: ["febrl1", "febrl2"])
   func febrlAccuracy(name: String) throws {
-    guard let data = try Self.febrl(name) else {
-      Issue.record("../shared/data/febrl/\(name).csv is missing")
-      return
-    }
+    let data = try Self.febrl(name)
     let config = try LinkageConfig.load(file: TestSupport.path("Benchmarks/febrl.yml"))
     let out = ProbabilisticLinker(config: config).link(columns: data.columns, randomPairs: 100_000)
     let predicted = out.pairs.filter { $0.probability >= 0.5 }.map { (data.ids[$0.a], data.ids[$0.b]) }
@@ -134,10 +132,7 @@ struct ProbabilisticLinkTests {
 
   @Test("candidate pairs: the union of the blocking rules, each pair once; training-only pairs apart")
   func candidatePairs() throws {
-    guard let data = try Self.febrl("febrl2") else {
-      Issue.record("../shared/data/febrl/febrl2.csv is missing")
-      return
-    }
+    let data = try Self.febrl("febrl2")
     var config = try LinkageConfig.load(file: TestSupport.path("Benchmarks/febrl.yml"))
     // Small blocks only, so that skipping oversized blocks is exercised too, and a training
     // rule whose pairs are partly not candidates.
