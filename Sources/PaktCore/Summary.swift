@@ -127,6 +127,17 @@ public struct RunSummary: Sendable, Codable {
     public var mergedPersonIDs = 0
     /// Steward decisions naming a record the warehouse does not hold (erased, or its source gone).
     public var decisionsIgnored = 0
+    /// Records in the largest person (a runaway cluster shows here first).
+    public var largestCluster = 0
+    /// Persons formed from more than 10 source records.
+    public var clustersOver10 = 0
+    /// Share of source person records that are a person on their own.
+    public var singletonShare = 0.0
+    /// Merges of two clusters the linker refused because the records between them did not
+    /// support it (probabilistic linkage only).
+    public var refusedMerges = 0
+    /// What looks wrong with the trained linkage model, in words (probabilistic linkage only).
+    public var modelWarnings: [String] = []
     public init() {}
   }
 

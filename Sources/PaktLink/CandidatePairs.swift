@@ -243,6 +243,9 @@ extension ProbabilisticLinker {
     case .nameset:
       if !field.nameset.isEmpty { return field.nameset.ids }
       return field.translit.isEmpty ? field.values.ids : field.translit.ids
+    case .phoneticset:
+      if !field.phoneticSet.isEmpty { return field.phoneticSet.ids }
+      return field.phonetic.isEmpty ? field.values.ids : field.phonetic.ids
     }
   }
 }

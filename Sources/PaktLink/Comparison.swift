@@ -14,7 +14,7 @@ struct Comparator: Sendable {
   let kinds: [LinkageConfig.Kind]
   /// Record by record, two numbers per field: the value's number (one numbering for all
   /// fields; dates as yyyymmdd, 0 for an unknown month or day) and, for names, the number of
-  /// its transliteration key; -1 when missing. Why: most comparisons end at an equal or
+  /// its transliteration key (likewise one numbering for all fields); -1 when missing. Why: most comparisons end at an equal or
   /// unequal number, and one record's numbers share a cache line; per-field arrays of byte
   /// arrays cost a cache miss and a retain per field and pair (perf).
   let rows: [Int32]
@@ -29,6 +29,7 @@ struct Comparator: Sendable {
     kinds = records.fields.map(\.kind)
     width = 2 * records.fields.count
     var numbers = ByteKeys()
+    var translitNumbers = ByteKeys()
     var text: [UInt8] = []
     var textStart = [0]
     var rows = [Int32](repeating: -1, count: records.count * width)
@@ -46,10 +47,17 @@ struct Comparator: Sendable {
         }
         return Int32(n)
       }
+      // Transliteration keys numbered across fields too: a swapped name spelled differently
+      // compares one field's key with the other's.
+      let globalTranslit = field.translit.texts.map { bytes -> Int32 in
+        Int32(bytes.withUnsafeBytes { translitNumbers.number($0) }.0)
+      }
       for r in 0..<records.count {
         let v = field.values.ids[r]
         if v >= 0 { rows[r * width + 2 * f] = global[Int(v)] }
-        if !field.translit.isEmpty { rows[r * width + 2 * f + 1] = field.translit.ids[r] }
+        if !field.translit.isEmpty, field.translit.ids[r] >= 0 {
+          rows[r * width + 2 * f + 1] = globalTranslit[Int(field.translit.ids[r])]
+        }
       }
     }
     self.rows = rows
@@ -107,23 +115,92 @@ struct Comparator: Sendable {
   /// One field's level of a pair, `ra` and `rb` being the records' offsets in `rows`.
   @inline(__always)
   func level(_ f: Int, _ ra: Int, _ rb: Int, _ rows: UnsafeBufferPointer<Int32>, _ cache: Cache) -> UInt8 {
+    let kind = kinds[f]
+    if kind == .name, let partner = swapPartner[f] { return nameLevel(f, partner, ra, rb, rows, cache) }
     let ia = rows[ra + 2 * f]
     let ib = rows[rb + 2 * f]
     if ia < 0 || ib < 0 { return 0 }
-    let kind = kinds[f]
     if kind == .date { return Self.dateLevel(Int(ia), Int(ib)) }
     if ia == ib { return 1 }
-    switch kind {
-    case .name:
-      let ta = rows[ra + 2 * f + 1]
-      if ta >= 0 && ta == rows[rb + 2 * f + 1] { return 2 }
-      if let partner = swapPartner[f], rows[ra + 2 * partner] == ib, rows[rb + 2 * partner] == ia { return 3 }
-    case .category:
-      return 2
-    default:
-      break
-    }
+    if kind == .category { return 2 }
     return cache.level(f, ia, ib) { textLevel(kind, ia, ib) }
+  }
+
+  /// The name kind's levels (see `LinkageConfig.Kind.levels`).
+  enum NameLevel {
+    static let exact: UInt8 = 1
+    static let translit: UInt8 = 2
+    static let swapped: UInt8 = 3
+    static let swappedVariant: UInt8 = 4
+    static let close: UInt8 = 5
+    /// The second field of the pair when one record has one name and the other two.
+    static let oneAgainstTwo: UInt8 = 8
+  }
+
+  /// A name field that has a swap partner (given and family name).
+  ///
+  /// Records were prepared so that a one-name person holds the name in the first field of the
+  /// pair and nothing in the second (`PreparedRecords.cleaned`). Such a name is compared with
+  /// both of the other record's names, the better level counting: one name is one piece of
+  /// evidence, whichever field an office entered it in. The second field of the pair is then
+  /// missing (level 0) when both records have one name, and "one name against two" when only
+  /// one has. Two two-name records whose names each agree only with the other field
+  /// (swapped), exactly or spelled differently, are at the swapped levels.
+  @inline(__always)
+  func nameLevel(_ f: Int, _ p: Int, _ ra: Int, _ rb: Int, _ rows: UnsafeBufferPointer<Int32>, _ cache: Cache)
+    -> UInt8
+  {
+    let ia = rows[ra + 2 * f]
+    let ib = rows[rb + 2 * f]
+    let pa = rows[ra + 2 * p]
+    let pb = rows[rb + 2 * p]
+    if f < p {
+      // The first field of the pair: a one-name record (partner missing) meets both names.
+      let oneA = ia >= 0 && pa < 0
+      let oneB = ib >= 0 && pb < 0
+      if oneA != oneB {
+        let (x, xt) = oneA ? (ia, rows[ra + 2 * f + 1]) : (ib, rows[rb + 2 * f + 1])
+        let (own, other) = oneA ? (rb, ib) : (ra, ia)
+        var best = other >= 0 ? direct(f, x, xt, other, rows[own + 2 * f + 1], cache) : 7
+        let second = rows[own + 2 * p]
+        if best > 1 && second >= 0 { best = min(best, direct(f, x, xt, second, rows[own + 2 * p + 1], cache)) }
+        return best == 7 && other < 0 ? 0 : best
+      }
+    } else {
+      // The second field of the pair: one record holds one name (in the first field), the
+      // other two. Its own level, with its own m and u: whether a second name that one office
+      // has and another lacks tells against a match is for the data to say.
+      let oneA = ia < 0 && rows[ra + 2 * p] >= 0
+      let oneB = ib < 0 && rows[rb + 2 * p] >= 0
+      if oneA != oneB && (oneA ? ib : ia) >= 0 && (oneA ? rows[rb + 2 * p] : rows[ra + 2 * p]) >= 0 {
+        return NameLevel.oneAgainstTwo
+      }
+    }
+    if ia < 0 || ib < 0 { return 0 }
+    let ta = rows[ra + 2 * f + 1]
+    let tb = rows[rb + 2 * f + 1]
+    if ia == ib { return NameLevel.exact }
+    if ta >= 0 && ta == tb { return NameLevel.translit }
+    if pa >= 0 && pb >= 0 {
+      if pa == ib && pb == ia { return NameLevel.swapped }
+    }
+    let straight = cache.level(f, ia, ib) { textLevel(.name, ia, ib) }
+    // Swapped and spelled differently: only where the names do not agree as they stand.
+    if straight > NameLevel.close, pa >= 0, pb >= 0,
+      direct(f, ia, ta, pb, rows[rb + 2 * p + 1], cache) <= NameLevel.close,
+      direct(f, pa, rows[ra + 2 * p + 1], ib, tb, cache) <= NameLevel.close
+    {
+      return NameLevel.swappedVariant
+    }
+    return straight
+  }
+
+  /// Two name values compared as they stand: exact, transliteration, or the Jaro-Winkler bands.
+  @inline(__always)
+  func direct(_ f: Int, _ x: Int32, _ xt: Int32, _ y: Int32, _ yt: Int32, _ cache: Cache) -> UInt8 {
+    if x == y { return NameLevel.exact }
+    if xt >= 0 && xt == yt { return NameLevel.translit }
+    return cache.level(f, x, y) { textLevel(.name, x, y) }
   }
 
   /// The level of two unequal values, compared as text.
@@ -134,9 +211,9 @@ struct Comparator: Sendable {
       switch kind {
       case .name:
         let jw = StringMetrics.jaroWinkler(x, y)
-        if jw >= 0.92 { return 4 }
-        if jw >= 0.80 { return 5 }
-        return 6
+        if jw >= 0.92 { return 5 }
+        if jw >= 0.80 { return 6 }
+        return 7
       case .identifier:
         if StringMetrics.isTransposition(x, y) || StringMetrics.withinOneEdit(x, y) { return 2 }
         return 3
@@ -172,7 +249,7 @@ struct Comparator: Sendable {
     // A placeholder or a year-only date: only the year carries information.
     if yearX == yearY { return 2 }
     if abs(yearX - yearY) == 1 { return 5 }
-    return 6
+    return 7
   }
 
   /// One digit of the written date (YYYYMMDD) wrong, or two neighbouring digits swapped.

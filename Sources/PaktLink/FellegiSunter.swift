@@ -4,14 +4,94 @@ import PaktCore
 /// The Fellegi-Sunter model: for each field and level, how likely it is among matches (m)
 /// and among non-matches (u), and the share of matches among compared pairs (λ).
 public struct LinkModel: Sendable, Codable {
+  public init(lambda: Double, m: [[Double]], u: [[Double]], iterations: Int) {
+    self.lambda = lambda
+    self.m = m
+    self.u = u
+    self.iterations = iterations
+  }
+
   public var lambda: Double
   /// `m[field][level]`; level 0 (missing) is unused and stays 1.
   public var m: [[Double]]
   public var u: [[Double]]
   public var iterations: Int
+  /// What looks wrong with the trained model, each in words a steward can act on (see
+  /// `ModelCheck`); empty when nothing does.
+  public var warnings: [String] = []
+
+  /// Fields that depend on another (`depends_on`): u among pairs that agree on that field
+  /// (`uGiven[field][level]`), estimated from the records; an empty row for the others.
+  public var uGiven: [[Double]] = []
 
   /// log2 Bayes factor of a level.
   public func weight(_ field: Int, _ level: Int) -> Double { log2(m[field][level] / u[field][level]) }
+
+  /// log2 Bayes factor of a level where the field it depends on agrees.
+  public func weightGiven(_ field: Int, _ level: Int) -> Double? {
+    field < uGiven.count && !uGiven[field].isEmpty ? log2(m[field][level] / uGiven[field][level]) : nil
+  }
+}
+
+/// A model's Bayes factors as patterns are scored: names swapped weigh as the level they
+/// stand for (`Scorer.scoredAs`), and a field that depends on another (nationality on the
+/// family name, sex on the given name) weighs by its u among pairs that agree on that field
+/// when they do. Why: people who share a family name mostly share a nationality, so counting
+/// both as independent evidence (+3.3 bits for nationality on top of the name) joined people
+/// who share only a common name (pairwise precision 0.91 at 300,000 generated persons whose
+/// nationality goes with their name's origin).
+struct Evidence: Sendable {
+  /// Natural-log Bayes factor per field and pattern level (16 slots).
+  let logBF: [[Double]]
+  /// The same where the field's condition agrees; empty for fields without one.
+  let logBFGiven: [[Double]]
+  /// The field each field depends on.
+  let condition: [Int?]
+  let names: [Bool]
+
+  init(model: LinkModel, config: LinkageConfig) {
+    names = config.fields.map { $0.kind == .name }
+    condition = config.fields.map { f in f.dependsOn.flatMap { d in config.fields.firstIndex { $0.name == d } } }
+    var logBF: [[Double]] = []
+    var logBFGiven: [[Double]] = []
+    for f in config.fields.indices {
+      var row = [Double](repeating: 0, count: 16)
+      var given = [Double](repeating: 0, count: 16)
+      let hasGiven = f < model.uGiven.count && !model.uGiven[f].isEmpty
+      for l in 1..<model.m[f].count {
+        let scored = names[f] ? Scorer.scoredAs[l] : l
+        row[l] = log(model.m[f][scored] / model.u[f][scored])
+        if hasGiven { given[l] = log(model.m[f][scored] / model.uGiven[f][scored]) }
+      }
+      logBF.append(row)
+      logBFGiven.append(hasGiven ? given : [])
+    }
+    self.logBF = logBF
+    self.logBFGiven = logBFGiven
+  }
+
+  /// Whether field `g` agrees in `pattern` (names: exactly, by transliteration or swapped).
+  @inline(__always)
+  func agrees(_ pattern: UInt64, _ g: Int) -> Bool {
+    let l = (pattern >> (4 * UInt64(g))) & 0xF
+    return names[g] ? (l >= 1 && l <= UInt64(Comparator.NameLevel.swappedVariant)) : l == 1
+  }
+
+  /// Field `f`'s natural-log Bayes factor in `pattern`.
+  @inline(__always)
+  func field(_ pattern: UInt64, _ f: Int) -> Double {
+    let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
+    if let g = condition[f], !logBFGiven[f].isEmpty, agrees(pattern, g) { return logBFGiven[f][l] }
+    return logBF[f][l]
+  }
+
+  /// The pattern's natural-log Bayes factor, before term frequencies.
+  @inline(__always)
+  func total(_ pattern: UInt64) -> Double {
+    var sum = 0.0
+    for f in logBF.indices { sum += field(pattern, f) }
+    return sum
+  }
 }
 
 /// A trained model ready to score level patterns: each field's weight per level and the
@@ -19,80 +99,97 @@ public struct LinkModel: Sendable, Codable {
 struct Scorer: Sendable {
   /// log(λ / (1 - λ)).
   let prior: Double
-  /// Natural-log Bayes factor of each field's pattern levels (a swapped name weighs as exact).
-  let logBF: [[Double]]
-  /// Term-frequency fields: each record's share of records holding its value; else empty.
-  let frequency: [[Double]]
-  /// Term-frequency fields: the average frequency of the value two agreeing records share.
-  let averageFrequency: [Double]
+  /// Each field's Bayes factor in a pattern.
+  let evidence: Evidence
+  /// `frequency[field][level][record]`: for the levels that agree on a value (names: exact
+  /// and transliteration-scored swaps at level 1; dates: the complete date at level 1, the
+  /// year at level 2), each record's share of records holding its value; else empty.
+  let frequency: [[[Double]]]
+  /// `averageFrequency[field][level]`: the average frequency of the value two agreeing records
+  /// share (0: no adjustment).
+  let averageFrequency: [[Double]]
   let names: [Bool]
 
-  /// The name kind's "swapped" level (see `LinkageConfig.Kind.levels`).
-  static let swappedLevel = 3
-  /// The most a term frequency moves a field's Bayes factor, either way.
-  static let frequencyBound = 10.0
+  /// Levels scored as another level: a name swapped exactly weighs as an exact agreement of
+  /// each name, a name swapped and spelled differently as a transliteration of each.
+  /// Name levels 0–15 → the level they are scored at.
+  static let scoredAs: [Int] = (0..<16).map { l in
+    switch UInt8(l) {
+    case Comparator.NameLevel.swapped: return 1
+    case Comparator.NameLevel.swappedVariant: return 2
+    default: return l
+    }
+  }
+  /// The most a term frequency raises a field's Bayes factor (a value met once may be a typo).
+  static let frequencyRaise = 10.0
+  /// The most a term frequency lowers it: a very common name or date says little.
+  static let frequencyLower = 1_000.0
 
   init(model: LinkModel, config: LinkageConfig, records: PreparedRecords) {
     prior = log(model.lambda / (1 - model.lambda))
     names = config.fields.map { $0.kind == .name }
-    var logBF: [[Double]] = []
-    for f in config.fields.indices {
-      var row = [Double](repeating: 0, count: 16)
-      for l in 1..<model.m[f].count {
-        let scored = names[f] && l == Self.swappedLevel ? 1 : l
-        row[l] = log(model.m[f][scored] / model.u[f][scored])
+    evidence = Evidence(model: model, config: config)
+    var frequency: [[[Double]]] = []
+    var averageFrequency: [[Double]] = []
+    for (f, field) in records.fields.enumerated() {
+      var perLevel = [[Double]](repeating: [], count: 3)
+      if config.fields[f].termFrequency && !field.frequency.isEmpty {
+        perLevel[1] = field.frequency
+        if field.kind == .date { perLevel[2] = field.yearFrequency }
       }
-      logBF.append(row)
+      frequency.append(perLevel)
+      // Over records: Σ tf² / Σ tf equals Σ_v tf_v³ / Σ_v tf_v² over distinct values.
+      averageFrequency.append(
+        perLevel.map { tf in
+          var num = 0.0
+          var den = 0.0
+          for x in tf where x > 0 {
+            num += x * x
+            den += x
+          }
+          return den > 0 ? num / den : 0
+        })
     }
-    self.logBF = logBF
-    frequency = records.fields.enumerated().map { f, field in config.fields[f].termFrequency ? field.frequency : [] }
-    // Over records: Σ tf² / Σ tf equals Σ_v tf_v³ / Σ_v tf_v² over distinct values.
-    averageFrequency = frequency.enumerated().map { f, tf in
-      guard !tf.isEmpty else { return 0 }
-      var num = 0.0
-      var den = 0.0
-      for (i, v) in records.fields[f].values.ids.enumerated() where v >= 0 {
-        num += tf[i] * tf[i]
-        den += tf[i]
-      }
-      return den > 0 ? num / den : 0
-    }
+    self.frequency = frequency
+    self.averageFrequency = averageFrequency
   }
 
-  /// The level a field is scored at. Names given and family names swapped are the same
-  /// names in the other order: they weigh as an exact agreement of each (with its term
-  /// frequency), not as the rare event random pairs make of them (that counted one
+  /// The level a field is scored at (see `scoredAs`). Names given and family names swapped
+  /// are the same names in the other order: they weigh as an agreement of each (with its
+  /// term frequency), not as the rare event random pairs make of them (that counted one
   /// coincidence twice at +15 each and joined "Emre Abubakar" to "Abubakar Emre" born 15
   /// years apart).
   @inline(__always)
   func scoredLevel(_ pattern: UInt64, _ f: Int) -> Int {
     let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
-    return l == Self.swappedLevel && names[f] ? 1 : l
+    return names[f] ? Self.scoredAs[l] : l
   }
 
   /// The log-odds of a match before term frequencies.
-  func logOdds(_ pattern: UInt64) -> Double {
-    var sum = prior
-    for f in logBF.indices { sum += logBF[f][Int((pattern >> (4 * UInt64(f))) & 0xF)] }
-    return sum
-  }
+  func logOdds(_ pattern: UInt64) -> Double { prior + evidence.total(pattern) }
 
   /// The most that term frequencies could add to `logOdds(pattern)`.
   func termFrequencyHeadroom(_ pattern: UInt64) -> Double {
     var sum = 0.0
-    for f in logBF.indices where averageFrequency[f] > 0 && scoredLevel(pattern, f) == 1 {
-      sum += log(Self.frequencyBound)
+    for f in names.indices {
+      let l = scoredLevel(pattern, f)
+      if l < 3 && averageFrequency[f][l] > 0 { sum += log(Self.frequencyRaise) }
     }
     return sum
   }
 
-  /// What term frequencies add for record `a`: an exact match on a common value says less
-  /// than one on a rare value.
+  /// What term frequencies add for record `a`: an agreement on a common value says less than
+  /// one on a rare value (Splink's term-frequency adjustment: u of the level replaced by the
+  /// value's own frequency, here as the ratio of the average frequency to the value's).
   func termFrequencyAdjustment(_ pattern: UInt64, _ a: Int) -> Double {
     var sum = 0.0
-    for f in logBF.indices where averageFrequency[f] > 0 && scoredLevel(pattern, f) == 1 {
-      let tf = frequency[f][a]
-      if tf > 0 { sum += log(min(Self.frequencyBound, max(1 / Self.frequencyBound, averageFrequency[f] / tf))) }
+    for f in names.indices {
+      let l = scoredLevel(pattern, f)
+      guard l < 3, averageFrequency[f][l] > 0 else { continue }
+      let tf = frequency[f][l][a]
+      if tf > 0 {
+        sum += log(min(Self.frequencyRaise, max(1 / Self.frequencyLower, averageFrequency[f][l] / tf)))
+      }
     }
     return sum
   }

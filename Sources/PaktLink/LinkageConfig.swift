@@ -18,9 +18,14 @@ import PaktCore
 /// ```
 public struct LinkageConfig: Sendable {
   public enum Kind: String, Sendable, CaseIterable {
-    /// Person names: exact, transliteration key, Jaro-Winkler bands, swapped with another name field.
+    /// Person names: exact, transliteration key, swapped with the other name field (exactly, or
+    /// each name spelled differently), Jaro-Winkler bands. A one-name person (the same name in
+    /// both fields, or one field empty or a placeholder) is compared as one name against both
+    /// of the other record's names.
     case name
-    /// Dates: exact, year only or placeholder, day and month swapped, one typo, else.
+    /// Dates: exact, year only or placeholder, day and month swapped, one typo, year ±1; two
+    /// complete dates that differ otherwise, and years that differ, are levels of their own
+    /// (strong evidence against a match, weighed by their estimated m and u).
     case date
     /// Identifiers: exact, one digit wrong or two swapped, else.
     case identifier
@@ -34,9 +39,16 @@ public struct LinkageConfig: Sendable {
     /// Labels of the comparison levels, level 1 first (level 0 is "missing").
     public var levels: [String] {
       switch self {
-      case .name: return ["exact", "transliteration", "swapped", "jaro-winkler ≥ 0.92", "jaro-winkler ≥ 0.80", "else"]
+      case .name:
+        return [
+          "exact", "transliteration", "swapped", "swapped, spelled differently", "jaro-winkler ≥ 0.92",
+          "jaro-winkler ≥ 0.80", "else", "one name against two",
+        ]
       case .date:
-        return ["exact", "same year, day unknown", "day and month swapped", "one typo", "year ±1", "else"]
+        return [
+          "exact", "same year, day unknown", "day and month swapped", "one typo", "year ±1",
+          "complete dates differ", "years differ",
+        ]
       case .identifier: return ["exact", "one digit wrong or swapped", "else"]
       case .postcode: return ["exact", "one digit off", "else"]
       case .category: return ["exact", "else"]
@@ -51,7 +63,12 @@ public struct LinkageConfig: Sendable {
     public var kind: Kind
     /// Name fields: the other name field a swapped record would hold this value in.
     public var swapWith: String?
-    /// Term-frequency adjustment of exact matches (names and text; on by default).
+    /// A category field whose agreement goes with another field's (nationality with the family
+    /// name, sex with the given name): where that field agrees, this one weighs by its u among
+    /// pairs that agree on that field, estimated from the records.
+    public var dependsOn: String? = nil
+    /// Term-frequency adjustment of exact matches (names, dates and text; on by default): an
+    /// agreement on a common value weighs less than one on a rare value.
     public var termFrequency: Bool
   }
 
@@ -62,6 +79,9 @@ public struct LinkageConfig: Sendable {
       /// A name field together with its `swap_with` partner, order ignored: swapped given and
       /// family names share the key.
       case nameset
+      /// As `nameset`, on the names' Kölner Phonetik codes: swapped names spelled differently
+      /// (Shevchenko Baraka / Baraka Schewtschenko) share the key.
+      case phoneticset
     }
     public var field: Int
     public var transform: Transform
@@ -78,8 +98,22 @@ public struct LinkageConfig: Sendable {
   public var threshold: Double
   /// Blocks larger than this are skipped (reported): a key shared by that many records says nothing.
   public var maxBlockSize: Int
-  /// A merge of two clusters that both already hold several records needs at least this probability.
+  /// Accepted for settings files written before clustering checked every pair between two
+  /// clusters (average linkage, see `ProbabilisticLinker.cluster`); no longer used.
   public var chainGuard: Double
+  /// Values that mean "not known" in a name or identifier field, compared after folding
+  /// (case, accents and punctuation ignored): they carry no evidence and are treated as
+  /// missing, like an empty field.
+  public var missingValues: Set<String> = LinkageConfig.defaultMissingValues
+  /// Two clusters merge only when their records, pair by pair, average at least the threshold
+  /// and this many cross pairs at most need checking (larger merges are refused and counted).
+  public var maxMergeCheck = 2_500
+
+  /// Placeholders offices write for an unknown name or number (folded, without spaces).
+  public static let defaultMissingValues: Set<String> = [
+    "nn", "unbekannt", "unbek", "unknown", "ka", "keineangabe", "keineangaben", "ohneangabe", "ohneangaben",
+    "xxx", "xx", "x", "fnu", "lnu", "null", "none", "leer", "nichtbekannt", "nv", "na", "o", "oa",
+  ]
 
   public static func load(file: String) throws -> LinkageConfig {
     try parse(try YAMLNode.load(file: file))
@@ -87,12 +121,16 @@ public struct LinkageConfig: Sendable {
 
   public static func parse(_ root: YAMLNode) throws -> LinkageConfig {
     let top = try root.mapping(
-      allowed: ["id", "fields", "blocking", "training", "threshold", "max_block_size", "chain_guard"],
+      allowed: [
+        "id", "fields", "blocking", "training", "threshold", "max_block_size", "chain_guard", "missing_values",
+        "max_merge_check",
+      ],
       what: "the linkage settings")
     var fields: [Field] = []
     let fieldMap = try top.require("fields").mapping(what: "'fields'")
     for entry in fieldMap.entries {
-      let m = try entry.value.mapping(allowed: ["kind", "column", "swap_with", "term_frequency"], what: "a field")
+      let m = try entry.value.mapping(
+        allowed: ["kind", "column", "swap_with", "term_frequency", "depends_on"], what: "a field")
       let kindText = try m.string("kind")
       guard let kind = Kind(rawValue: kindText) else {
         throw try m.require("kind").error(
@@ -102,7 +140,18 @@ public struct LinkageConfig: Sendable {
         Field(
           name: entry.key, column: try m.optionalString("column") ?? entry.key, kind: kind,
           swapWith: try m.optionalString("swap_with"),
-          termFrequency: try m.optionalBool("term_frequency") ?? (kind == .name || kind == .text)))
+          termFrequency: try m.optionalBool("term_frequency") ?? (kind == .name || kind == .text || kind == .date)))
+    }
+    for entry in fieldMap.entries {
+      guard let dependsOn = try entry.value.mapping(what: "a field").optionalString("depends_on") else { continue }
+      let node = try entry.value.mapping(what: "a field").require("depends_on")
+      guard let f = fields.firstIndex(where: { $0.name == entry.key }), fields[f].kind == .category else {
+        throw node.error("'depends_on' is for category fields", fix: "remove it from '\(entry.key)'")
+      }
+      guard fields.contains(where: { $0.name == dependsOn && $0.name != entry.key }) else {
+        throw node.error("'\(entry.key)' depends on '\(dependsOn)', which is not another field")
+      }
+      fields[f].dependsOn = dependsOn
     }
     guard fields.count <= 16 else { throw fieldMap.owner.error("at most 16 fields can be compared") }
     for f in fields where f.swapWith != nil && !fields.contains(where: { $0.name == f.swapWith }) {
@@ -136,10 +185,16 @@ public struct LinkageConfig: Sendable {
     guard threshold > 0 && threshold < 1 else {
       throw try top.require("threshold").error("threshold must lie between 0 and 1")
     }
-    return LinkageConfig(
+    var config = LinkageConfig(
       idColumn: try top.optionalString("id"), fields: fields, blocking: blocking,
       training: training.isEmpty ? blocking : training, threshold: threshold,
       maxBlockSize: Int(try top.optionalDouble("max_block_size") ?? 5000),
       chainGuard: try top.optionalDouble("chain_guard") ?? 0.95)
+    if let node = top["missing_values"] {
+      config.missingValues = Set(
+        try node.sequence(what: "'missing_values'").map { TextFold.compact(try $0.string(what: "a missing value")) })
+    }
+    if let n = try top.optionalDouble("max_merge_check") { config.maxMergeCheck = max(1, Int(n)) }
+    return config
   }
 }

@@ -42,11 +42,15 @@ struct PreparedField: Sendable {
   var phonetic = KeyColumn()
   /// Name fields with a swap partner: transliteration key of both names, order ignored.
   var nameset = KeyColumn()
+  /// Name fields with a swap partner: phonetic codes of both names, order ignored.
+  var phoneticSet = KeyColumn()
   /// Date fields: yyyymmdd, with 0 for a month and day that are not known (placeholders and
   /// year-only dates); -1 when missing.
   var dates: [Int32] = []
   /// Term frequency of each record's value (share of records holding it).
   var frequency: [Double] = []
+  /// Date fields: the share of records born in each record's year.
+  var yearFrequency: [Double] = []
 
   init(kind: LinkageConfig.Kind) { self.kind = kind }
 }
@@ -62,7 +66,8 @@ struct PreparedRecords: Sendable {
 
   /// `columns[f][r]` is the raw text of field `f` for record `r` (nil or empty: missing).
   /// Fields are prepared on all cores.
-  init(columns: [[String?]], config: LinkageConfig) {
+  init(columns raw: [[String?]], config: LinkageConfig) {
+    let columns = Self.cleaned(raw, config: config)
     let count = columns.first?.count ?? 0
     self.count = count
     var fields = [PreparedField?](repeating: nil, count: config.fields.count)
@@ -84,25 +89,69 @@ struct PreparedRecords: Sendable {
       // (The pairs come in the same record order either way, so the numbers are the same too.)
       if p < f && config.fields[p].swapWith == config.fields[f].name && !prepared[p].nameset.isEmpty {
         prepared[f].nameset = prepared[p].nameset
+        prepared[f].phoneticSet = prepared[p].phoneticSet
         continue
       }
-      let own = prepared[f].translit
-      let other = prepared[p].translit
-      var pairNumbers = Numbering<UInt64>()
-      var pairs: [(Int32, Int32)] = []
-      let pairIDs = (0..<count).map { r -> Int32 in
-        let key = UInt64(UInt32(bitPattern: own.ids[r])) << 32 | UInt64(UInt32(bitPattern: other.ids[r]))
-        let (n, isNew) = pairNumbers.number(key)
-        if isNew { pairs.append((own.ids[r], other.ids[r])) }
-        return n
-      }
-      // Each distinct pair's words on all cores (splitting, sorting and joining bytes).
-      let sets = pairs.concurrentMap { x, y in
-        Self.wordSet(x < 0 ? nil : own.texts[Int(x)], y < 0 ? nil : other.texts[Int(y)])
-      }
-      prepared[f].nameset = KeyColumn(items: sets, of: pairIDs) { $0 }
+      prepared[f].nameset = Self.pairSet(prepared[f].translit, prepared[p].translit, count: count)
+      prepared[f].phoneticSet = Self.pairSet(prepared[f].phonetic, prepared[p].phonetic, count: count)
     }
     self.fields = prepared
+  }
+
+  /// Both keys of each record as one set of words, order ignored.
+  static func pairSet(_ own: KeyColumn, _ other: KeyColumn, count: Int) -> KeyColumn {
+    var pairNumbers = Numbering<UInt64>()
+    var pairs: [(Int32, Int32)] = []
+    let pairIDs = (0..<count).map { r -> Int32 in
+      let key = UInt64(UInt32(bitPattern: own.ids[r])) << 32 | UInt64(UInt32(bitPattern: other.ids[r]))
+      let (n, isNew) = pairNumbers.number(key)
+      if isNew { pairs.append((own.ids[r], other.ids[r])) }
+      return n
+    }
+    // Each distinct pair's words on all cores (splitting, sorting and joining bytes).
+    let sets = pairs.concurrentMap { x, y in
+      Self.wordSet(x < 0 ? nil : own.texts[Int(x)], y < 0 ? nil : other.texts[Int(y)])
+    }
+    return KeyColumn(items: sets, of: pairIDs) { $0 }
+  }
+
+  /// The columns with what carries no evidence taken out, so that it is compared as missing:
+  ///
+  /// - name and identifier placeholders ("-", "NN", "unbekannt", "k.A.", "XXX", "0000…": the
+  ///   settings' `missing_values`, and identifiers of one repeated character);
+  /// - one-name persons: where a pair of swap partners (given and family name) holds the same
+  ///   name twice, or only one name, that name goes into the pair's first field and the second
+  ///   is left empty. `Comparator.nameLevel` then compares it with both names of the other
+  ///   record: "Jawad Jawad", "- / Jawad" and "Jawad / (empty)" are one person with one name,
+  ///   and agreeing on it is one agreement, not two.
+  static func cleaned(_ columns: [[String?]], config: LinkageConfig) -> [[String?]] {
+    var out = columns
+    // Folded form of each distinct text, nil for a placeholder.
+    var folded: [Bool: [String: String?]] = [true: [:], false: [:]]
+    func fold(_ text: String, _ kind: LinkageConfig.Kind) -> String? {
+      if let known = folded[kind == .identifier]![text] { return known }
+      var f: String? =
+        kind == .identifier ? TextFold.identifier(text) : TextFold.fold(text).replacingOccurrences(of: " ", with: "")
+      if let v = f, v.isEmpty || config.missingValues.contains(v.lowercased()) { f = nil }
+      if kind == .identifier, let v = f, let first = v.first, v.allSatisfy({ $0 == first }) { f = nil }
+      folded[kind == .identifier]![text] = f
+      return f
+    }
+    for (f, field) in config.fields.enumerated() where field.kind == .name || field.kind == .identifier {
+      out[f] = columns[f].map { text in text.flatMap { fold($0, field.kind) == nil ? nil : $0 } }
+    }
+    for (f, field) in config.fields.enumerated() where field.kind == .name {
+      guard let partner = field.swapWith, let p = config.fields.firstIndex(where: { $0.name == partner }), f < p,
+        config.fields[p].kind == .name
+      else { continue }
+      for r in out[f].indices {
+        guard let second = out[p][r] else { continue }
+        if let first = out[f][r], fold(first, .name) != fold(second, .name) { continue }
+        out[f][r] = second
+        out[p][r] = nil
+      }
+    }
+    return out
   }
 
   static func prepare(_ raw: [String?], _ spec: LinkageConfig.Field, count: Int) -> PreparedField {
@@ -131,7 +180,19 @@ struct PreparedRecords: Sendable {
       let parsed = distinct.map { LinkDates.parse($0).map { Int32(Comparator.packed($0)) } ?? -1 }
       field.dates = ids.map { $0 < 0 ? -1 : parsed[Int($0)] }
     }
-    if spec.termFrequency {
+    if spec.termFrequency && spec.kind == .date {
+      // Dates: the share of records born on the same complete date (exact agreement), and of
+      // those born in the same year (agreement where one date is a placeholder or a year).
+      var exact: [Int32: Int] = [:]
+      var years: [Int32: Int] = [:]
+      for d in field.dates where d >= 0 {
+        exact[d, default: 0] += 1
+        years[d / 10_000, default: 0] += 1
+      }
+      let n = Double(max(1, count))
+      field.frequency = field.dates.map { $0 < 0 ? 0 : Double(exact[$0]!) / n }
+      field.yearFrequency = field.dates.map { $0 < 0 ? 0 : Double(years[$0 / 10_000]!) / n }
+    } else if spec.termFrequency {
       var counts = [Int](repeating: 0, count: field.values.texts.count)
       for v in field.values.ids where v >= 0 { counts[Int(v)] += 1 }
       let n = Double(max(1, count))

@@ -32,6 +32,9 @@ public struct LinkOutput: Sendable {
   public var skippedBlocks: Int
   /// The probability that joined each record to its cluster (0 for singletons).
   public var clusterProbability: [Double]
+  /// Merges of two clusters refused because the records between them did not support it
+  /// (average below the threshold, conflicting identifiers, or too large to check).
+  public var refusedMerges = 0
   /// The prepared records and their comparator, kept for `explain`. Why: rebuilding them to
   /// explain a few hundred review pairs was a fifth of the pipeline's link stage (perf).
   var scoring: Scoring? = nil
@@ -70,11 +73,13 @@ public struct ProbabilisticLinker: Sendable {
     let model = estimate(records: records, comparator: comparator, compared: compared, randomPairs: randomPairs)
     let scorer = Scorer(model: model, config: config, records: records)
     let pairs = score(candidates, compared, comparator, scorer)
-    let (clusters, joined) = cluster(count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink)
+    let clustering = cluster(
+      count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink,
+      judge: PairJudge(comparator: comparator, scorer: scorer))
     return LinkOutput(
-      clusters: clusters, pairs: pairs, model: model,
+      clusters: clustering.clusters, pairs: pairs, model: model,
       candidatePairs: compared.filter(\.candidates).reduce(0) { $0 + $1.counts.reduce(0, +) },
-      skippedBlocks: skipped, clusterProbability: joined,
+      skippedBlocks: skipped, clusterProbability: clustering.joined, refusedMerges: clustering.refused,
       scoring: LinkOutput.Scoring(comparator: comparator, scorer: scorer))
   }
 
@@ -106,16 +111,29 @@ public struct ProbabilisticLinker: Sendable {
           counts[Training.masked(unit.patterns[i], excluded), default: 0] += c
         }
       }
-      sessions.append(Training.Session(counts: counts, excluded: excluded))
+      let anchor = rule.allSatisfy { config.fields[$0.field].kind == .identifier && $0.transform == .exact }
+      sessions.append(Training.Session(counts: counts, excluded: excluded, anchor: anchor))
     }
-    let m = Training.m(sessions: sessions, u: u, levels: levels)
+    let (m, unconverged) = Training.estimateM(sessions: sessions, u: u, levels: levels)
     var all: [UInt64: Int] = [:]
     for unit in compared where unit.candidates {
       for (i, c) in unit.counts.enumerated() { all[unit.patterns[i], default: 0] += c }
     }
     let n = Double(records.count)
-    let lambda = Training.lambda(candidates: all, m: m, u: u, allPairs: n * (n - 1) / 2)
-    return LinkModel(lambda: lambda, m: m, u: u, iterations: sessions.count)
+    let allPairs = n * (n - 1) / 2
+    var model = LinkModel(lambda: 0, m: m, u: u, iterations: sessions.count)
+    model.uGiven = config.fields.map { field in
+      guard let d = field.dependsOn, let g = config.fields.firstIndex(where: { $0.name == d }) else { return [] }
+      let key = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
+      return Training.uGiven(records.fields[config.fields.firstIndex { $0.name == field.name }!].values, given: key)
+        ?? []
+    }
+    let evidence = Evidence(model: model, config: config)
+    model.lambda = Training.lambda(candidates: all, allPairs: allPairs) { evidence.total($0) }
+    model.warnings = ModelCheck.warnings(
+      model, config: config, unconverged: unconverged.map { config.training[$0] },
+      deterministicLambda: ModelCheck.deterministicLambda(candidates: all, config: config, allPairs: allPairs))
+    return model
   }
 
   // MARK: Comparing and scoring the candidates
@@ -326,57 +344,10 @@ public struct ProbabilisticLinker: Sendable {
       for (f, field) in config.fields.enumerated() {
         let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
         let label = l == 0 ? "missing" : field.kind.levels[l - 1]
-        let scored = scorer.scoredLevel(pattern, f)
-        parts.append(.init(field: field.name, level: label, weight: l == 0 ? 0 : model.weight(f, scored)))
+        parts.append(.init(field: field.name, level: label, weight: l == 0 ? 0 : scorer.evidence.field(pattern, f) / log(2)))
       }
       let p = scorer.probability(pattern, a)
       return PairExplanation(probability: p, parts: parts)
     }
-  }
-
-  // MARK: Clustering
-
-  /// Joins pairs at or above the threshold, strongest first. Steward decisions come first
-  /// (must-link joins, cannot-link forbids); two clusters that each hold several records are
-  /// merged only by a pair at or above `chainGuard`, so a string of weak links cannot chain
-  /// unrelated people together.
-  func cluster(count: Int, pairs: [ScoredPair], mustLink: [(Int, Int)], cannotLink: [(Int, Int)]) -> (
-    [[Int]], [Double]
-  ) {
-    var uf = UnionFind(count)
-    var joined = [Double](repeating: 0, count: count)
-    func forbidden(_ x: Int, _ y: Int) -> Bool {
-      let rx = uf.find(x)
-      let ry = uf.find(y)
-      for (c, d) in cannotLink {
-        let rc = uf.find(c)
-        let rd = uf.find(d)
-        if (rc == rx && rd == ry) || (rc == ry && rd == rx) { return true }
-      }
-      return false
-    }
-    for (a, b) in mustLink where !forbidden(a, b) {
-      uf.union(a, b)
-      joined[a] = 1
-      joined[b] = 1
-    }
-    let strong = pairs.filter { $0.probability >= config.threshold }.sorted { $0.probability > $1.probability }
-    for p in strong {
-      let ra = uf.find(p.a)
-      let rb = uf.find(p.b)
-      if ra == rb {
-        joined[p.a] = max(joined[p.a], p.probability)
-        joined[p.b] = max(joined[p.b], p.probability)
-        continue
-      }
-      if uf.size[ra] > 1 && uf.size[rb] > 1 && p.probability < config.chainGuard { continue }
-      if !cannotLink.isEmpty && forbidden(p.a, p.b) { continue }
-      uf.union(p.a, p.b)
-      joined[p.a] = max(joined[p.a], p.probability)
-      joined[p.b] = max(joined[p.b], p.probability)
-    }
-    var groups: [Int: [Int]] = [:]
-    for i in 0..<count { groups[uf.find(i), default: []].append(i) }
-    return (groups.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }, joined)
   }
 }

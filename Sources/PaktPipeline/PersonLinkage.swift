@@ -90,6 +90,8 @@ public enum PersonLinkage {
     /// Decisions naming a record the warehouse does not hold (erased, or its source gone).
     var unknownDecisions: Int
     var review: [ReviewPair]
+    var refusedMerges = 0
+    var modelWarnings: [String] = []
   }
 
   /// Clusters of `stored` (indices) with each linked record's reason, the pairs for the
@@ -126,6 +128,6 @@ public enum PersonLinkage {
     let review = ReviewSelection.pairs(out, linker: linker, columns: data, ids: stored.map(\.key))
     return Result(
       clusters: out.clusters, reasons: reasons, candidatePairs: out.candidatePairs, unknownDecisions: unknown,
-      review: review)
+      review: review, refusedMerges: out.refusedMerges, modelWarnings: out.model.warnings)
   }
 }

@@ -104,7 +104,11 @@ extension PipelineRunner {
     linkage.newPersonIDs = ids.newIDs
     linkage.mergedPersonIDs = ids.events.filter { $0.kind == .merged }.count
     linkage.decisionsIgnored = result.unknownDecisions
+    linkage.refusedMerges = result.refusedMerges
+    linkage.modelWarnings = result.modelWarnings
     try load.setMeta("last_candidate_pairs", String(result.candidatePairs))
+    try load.setMeta("last_refused_merges", String(result.refusedMerges))
+    try load.setMeta("last_model_warnings", result.modelWarnings.joined(separator: "\n"))
     return linkage
   }
 
@@ -168,6 +172,14 @@ extension PipelineRunner {
       summary.linkage.persons = try load.count("SELECT count(*) FROM person")
       summary.linkage.linkedPersons = try load.count("SELECT count(*) FROM person WHERE records > 1")
       summary.linkage.candidatePairs = Int(try load.meta("last_candidate_pairs") ?? "0") ?? 0
+      summary.linkage.refusedMerges = Int(try load.meta("last_refused_merges") ?? "0") ?? 0
+      summary.linkage.modelWarnings = (try load.meta("last_model_warnings") ?? "").split(separator: "\n").map(
+        String.init)
+      summary.linkage.largestCluster = try load.count("SELECT coalesce(max(records), 0) FROM person")
+      summary.linkage.clustersOver10 = try load.count("SELECT count(*) FROM person WHERE records > 10")
+      let alone = try load.count("SELECT count(*) FROM person WHERE records = 1")
+      let records = summary.linkage.sourcePersonRecords
+      summary.linkage.singletonShare = records == 0 ? 0 : Double(alone) / Double(records)
     }
   }
 }

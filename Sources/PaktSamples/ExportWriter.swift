@@ -97,7 +97,7 @@ struct ExportWriter {
     }
 
     for (n, appearance) in appearances.enumerated() {
-      let p = persons[appearance.person].written(appearance.variant, rng: &rng)
+      let p = persons[appearance.person].written(appearance.variant, rng: &rng).asWritten(rng: &rng)
       let localID = "\(code)-\(100_000 + n)"
       let ps = parts(rng: &rng)
       w.personRecords += 1

@@ -97,6 +97,27 @@ enum NamePool {
     return name.prefix(1).uppercased() + name.dropFirst()
   }
 
+  /// The nationalities a family name's origin suggests (empty: a name of syllables, any).
+  static func origins(of family: String) -> [String] {
+    if ukrainianRoots.contains(where: { family.hasPrefix($0) }) || family.hasSuffix("enko") { return ["UKR"] }
+    if turkishRoots.contains(where: { family.hasPrefix($0) }) || ["Yilmaz", "Demir"].contains(family) { return ["TUR"] }
+    if tigrinyaHeads.contains(where: { family.hasPrefix($0) }) || ["Haile", "Tekle", "Berhane"].contains(family) {
+      return ["ERI"]
+    }
+    if ["zada", "zai", "khel", "yar"].contains(where: { family.hasSuffix($0) }) || ["Popal", "Stanekzai"].contains(family)
+    {
+      return ["AFG", "IRN"]
+    }
+    if ["Okafor"].contains(family) { return ["NGA"] }
+    if ["Jallow", "Ceesay"].contains(family) { return ["GMB"] }
+    if ["Abdi", "Warsame", "Farah", "Abdullahi"].contains(family) { return ["SOM"] }
+    if family.hasSuffix("i") && !family.hasPrefix("Al-") { return ["AFG", "IRN", "IRQ"] }
+    if family.hasPrefix("Al-") || family.hasPrefix("El-") || family.hasPrefix("Abdul") || arabicRoots.contains(family) {
+      return ["SYR", "IRQ"]
+    }
+    return []
+  }
+
   /// How another office spells `name`: the first of the usual transliteration shifts that
   /// applies (kh/ch, sh/sch, j/dsch, ou/u, doubled letters, y/i, q/k, w/v, the article), else
   /// the name in capitals.

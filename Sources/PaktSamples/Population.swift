@@ -11,6 +11,10 @@ struct TruePerson: Sendable {
   var azr: String
   var language: String
   var schoolYears: Int
+  /// One name only (Afghan naming, single names in Eritrean or Somali records): `given`
+  /// holds it and `family` is empty. Offices write it in both fields, with "-" or nothing as
+  /// family name, or in the family field only.
+  var oneName = false
 }
 
 /// How a municipality wrote a person down: as they are, or with a variant.
@@ -21,6 +25,8 @@ enum Variant: Sendable {
   case placeholderDate
   case dayMonthSwapped
   case typo
+  /// Given and family name swapped, and one of them spelled another way.
+  case swappedTransliterated
 }
 
 /// Invented names and codes, as they occur among refugees in Baden-Württemberg.
@@ -76,13 +82,81 @@ extension TruePerson {
     var given = NamePool.given(male: male, rng: &rng)
     if rng.chance(0.2) { given += " " + NamePool.given(male: male, rng: &rng) }
     let placeholder = rng.chance(0.12)
+    if rng.chance(0.04) {
+      var one = TruePerson(
+        id: id, given: NamePool.given(male: male, rng: &rng), family: "", male: male,
+        year: Int.random(in: 1958...2008, using: &rng),
+        month: placeholder ? 1 : Int.random(in: 1...12, using: &rng),
+        day: placeholder ? 1 : Int.random(in: 1...28, using: &rng), nationality: rng.pick(["AFG", "ERI", "SOM"]),
+        azr: rng.chance(0.5) ? String(Int.random(in: 100_000_000_000...999_999_999_999, using: &rng)) : "",
+        language: rng.pick(Names.languages), schoolYears: Int.random(in: 0...14, using: &rng))
+      one.oneName = true
+      return one
+    }
+    let family = NamePool.family(rng: &rng)
+    // Names go with where people come from: 80% hold the nationality their family name's
+    // origin suggests (the agreement of both then says little more than the names do).
+    let origin = NamePool.origins(of: family)
     return TruePerson(
-      id: id, given: given, family: NamePool.family(rng: &rng), male: male,
+      id: id, given: given, family: family, male: male,
       year: Int.random(in: 1958...2008, using: &rng),
       month: placeholder ? 1 : Int.random(in: 1...12, using: &rng),
-      day: placeholder ? 1 : Int.random(in: 1...28, using: &rng), nationality: rng.pick(Names.nationalities),
-      azr: rng.chance(0.5) ? String(Int.random(in: 1_000_000_000...9_999_999_999, using: &rng)) : "",
+      day: placeholder ? 1 : Int.random(in: 1...28, using: &rng),
+      nationality: !origin.isEmpty && rng.chance(0.8) ? rng.pick(origin) : rng.pick(Names.nationalities),
+      azr: rng.chance(0.5) ? String(Int.random(in: 100_000_000_000...999_999_999_999, using: &rng)) : "",
       language: rng.pick(Names.languages), schoolYears: Int.random(in: 0...14, using: &rng))
+  }
+
+  /// Someone else with this person's name, sex, nationality and year of birth but another
+  /// complete date and their own number: in a large caseload common names meet, and a date
+  /// of birth or an AZR number is what tells such people apart.
+  func namesake(id: Int, rng: inout SeededRandom) -> TruePerson {
+    var q = TruePerson.invent(id: id, rng: &rng)
+    (q.given, q.family, q.male, q.nationality, q.oneName) = (given, family, male, nationality, oneName)
+    q.year = year
+    if month == 1 && day == 1 {
+      // A placeholder date shared by two people: nothing but the year to tell them apart.
+      (q.month, q.day) = (1, 1)
+    } else {
+      repeat {
+        (q.month, q.day) = (Int.random(in: 1...12, using: &rng), Int.random(in: 1...28, using: &rng))
+      } while q.month == month && q.day == day
+    }
+    return q
+  }
+
+  /// Placeholders offices write for a family name they do not have.
+  static let missingFamily = ["-", "", "--", "NN", "unbekannt", "k.A.", "XXX"]
+
+  /// The record as written: a one-name person's name in one of the forms offices use, and the
+  /// AZR number left out (30% of records), or with one digit wrong (2% of those written).
+  func asWritten(rng: inout SeededRandom) -> TruePerson {
+    var q = self
+    if oneName {
+      let name = given.isEmpty ? family : given
+      let form = Double.random(in: 0..<1, using: &rng)
+      if form < 0.3 {
+        (q.family, q.given) = (name, name)
+      } else if form < 0.6 {
+        (q.family, q.given) = (rng.pick(Self.missingFamily), name)
+      } else if form < 0.85 {
+        (q.family, q.given) = (name, "")
+      } else {
+        (q.family, q.given) = (name, "-")
+      }
+    }
+    if !azr.isEmpty {
+      if rng.chance(0.3) {
+        q.azr = ""
+      } else if rng.chance(0.02) {
+        var digits = Array(azr)
+        let i = Int.random(in: 0..<digits.count, using: &rng)
+        let old = digits[i]
+        repeat { digits[i] = Character(String(Int.random(in: 0...9, using: &rng))) } while digits[i] == old
+        q.azr = String(digits)
+      }
+    }
+    return q
   }
 
   /// The person as written down with `variant`.
@@ -97,6 +171,9 @@ extension TruePerson {
     case .swapped:
       q.given = family
       q.family = given
+    case .swappedTransliterated:
+      q = written(.transliterated, rng: &rng)
+      (q.given, q.family) = (q.family, q.given)
     case .placeholderDate:
       q.month = 1
       q.day = 1

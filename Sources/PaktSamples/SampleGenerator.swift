@@ -28,6 +28,10 @@ public enum SampleGenerator {
     public var duplicates = 0.01
     /// Share of records followed by a malformed one (cut row, no id, no name).
     public var bad = 0.002
+    /// Share of persons who have a namesake: another person with the same name, sex,
+    /// nationality and year of birth, told apart only by the complete date or the AZR number
+    /// (with placeholder dates, by nothing but those numbers).
+    public var namesakes = 0.01
 
     public init(
       persons: Int, municipalities: Int, seed: UInt64, out: String, catalogue: String = "mappings/catalogue.yml",
@@ -72,8 +76,7 @@ public enum SampleGenerator {
     }
 
     let root = SeededRandom(seed: options.seed)
-    var rng = root.fork(1)
-    let persons = (0..<options.persons).map { TruePerson.invent(id: $0 + 1, rng: &rng) }
+    let persons = population(options, root: root)
 
     // Municipalities of very different sizes, as in the state (a few cities, many small towns).
     var towns = root.fork(2)
@@ -108,7 +111,9 @@ public enum SampleGenerator {
       if options.municipalities > 1 && place.chance(options.movers) {
         var other = Int.random(in: 0..<options.municipalities, using: &place)
         if other == home { other = (other + 1) % options.municipalities }
-        let variant = place.pick([Variant.transliterated, .swapped, .placeholderDate, .dayMonthSwapped, .same])
+        let variant = place.pick([
+          Variant.transliterated, .swapped, .placeholderDate, .dayMonthSwapped, .same, .swappedTransliterated,
+        ])
         appearances[other].append((p, variant))
       }
       if place.chance(options.duplicates) {
@@ -156,6 +161,46 @@ public enum SampleGenerator {
     pipeline += "  threshold: 0.5\nsources:\n" + sources
     try pipeline.write(toFile: "\(options.out)/pipeline.yml", atomically: true, encoding: .utf8)
     return result
+  }
+
+  /// The invented persons, namesakes among them (see `Options.namesakes`).
+  static func population(_ options: Options, root: SeededRandom) -> [TruePerson] {
+    var rng = root.fork(1)
+    var persons: [TruePerson] = []
+    persons.reserveCapacity(options.persons)
+    var namesakes = root.fork(4)
+    // Namesakes come from common names, as in life: two people sharing a rare name and a year
+    // of birth are rarer than two named Mohammed Ahmadi.
+    let commonGiven = Set(Names.givenMale + Names.givenFemale)
+    let commonFamily = Set(Names.family)
+    var common: [Int] = []
+    // Name and complete date of birth taken: a namesake never repeats one (two people
+    // identical in every field are no test of a linker, only of luck).
+    var taken: Set<String> = []
+    func key(_ p: TruePerson) -> String { "\(p.given)|\(p.family)|\(p.year)-\(p.month)-\(p.day)" }
+    while persons.count < options.persons {
+      if !common.isEmpty && namesakes.chance(options.namesakes) {
+        let original = persons[namesakes.pick(common)]
+        var q = original.namesake(id: persons.count + 1, rng: &rng)
+        var tries = 0
+        while taken.contains(key(q)) && tries < 20 {
+          q = original.namesake(id: persons.count + 1, rng: &rng)
+          tries += 1
+        }
+        if q.month == 1 && q.day == 1 || !taken.contains(key(q)) {
+          taken.insert(key(q))
+          persons.append(q)
+        }
+      } else {
+        let p = TruePerson.invent(id: persons.count + 1, rng: &rng)
+        if commonGiven.contains(p.given) && (p.oneName || commonFamily.contains(p.family)) {
+          common.append(persons.count)
+          taken.insert(key(p))
+        }
+        persons.append(p)
+      }
+    }
+    return persons
   }
 
   /// A local name for a measure, as a municipality would write it: the catalogue name, a

@@ -102,6 +102,12 @@ struct LinkCommand: ParsableCommand {
       "seconds_link": linked.timeIntervalSince(read), "em_iterations": Double(result.model.iterations),
       "lambda": result.model.lambda, "skipped_blocks": Double(result.skippedBlocks),
     ]
+    let metrics = ClusterMetrics(clusters: result.clusters)
+    figures["largest_cluster"] = Double(metrics.largest)
+    figures["clusters_over_10"] = Double(metrics.over10)
+    figures["singleton_share"] = metrics.singletonShare
+    figures["refused_merges"] = Double(result.refusedMerges)
+    figures["model_warnings"] = Double(result.model.warnings.count)
     if let truth {
       let truthTable = try readTable(truth)
       let truePairs = truthTable.rows.map { ($0[0], $0[1]) }
@@ -127,9 +133,14 @@ struct LinkCommand: ParsableCommand {
           print(
             "  \(field.name) \(label): m \(String(format: "%.4f", result.model.m[f][l])), "
               + "u \(String(format: "%.4f", result.model.u[f][l])), weight \(String(format: "%+.2f", result.model.weight(f, l)))"
+              + (result.model.weightGiven(f, l).map {
+                "; where \(field.dependsOn!) agrees: u \(String(format: "%.4f", result.model.uGiven[f][l])), "
+                  + "weight \(String(format: "%+.2f", $0))"
+              } ?? "")
           )
         }
       }
+      for warning in result.model.warnings { print("warning: \(warning)") }
     }
     if json {
       print(String(decoding: try ReportWriter.json(figures), as: UTF8.self))
@@ -137,6 +148,13 @@ struct LinkCommand: ParsableCommand {
       print(
         "linked \(ids.count) records into \(result.clusters.count) clusters; \(result.candidatePairs) candidate pairs; "
           + "EM \(result.model.iterations) iterations; \(String(format: "%.2f", figures["seconds_link"]!)) s → \(out)")
+      print(
+        "clusters: largest \(metrics.largest) records, \(metrics.over10) over 10 records, "
+          + "\(String(format: "%.1f", 100 * metrics.singletonShare))% of records alone; "
+          + "\(result.refusedMerges) merges refused (records between the clusters did not support them)")
+      if !result.model.warnings.isEmpty && !showModel {
+        print("model: \(result.model.warnings.count) warnings (see --show-model)")
+      }
       if truth != nil {
         for kind in ["pairwise", "cluster"] {
           print(

@@ -106,6 +106,11 @@ enum SummaryText {
     out.append(
       "persons: \(s.linkage.persons) from \(s.linkage.sourcePersonRecords) source person records "
         + "(\(s.linkage.linkedPersons) linked from more than one record)")
+    out.append(
+      "clusters: largest \(s.linkage.largestCluster) records, \(s.linkage.clustersOver10) over 10 records, "
+        + "\(String(format: "%.1f", 100 * s.linkage.singletonShare))% of records alone"
+        + (s.linkage.refusedMerges > 0 ? "; \(s.linkage.refusedMerges) merges refused" : ""))
+    for warning in s.linkage.modelWarnings { out.append("linkage model warning: \(warning)") }
     if s.retired > 0 || s.retiredTotal > 0 {
       out.append(
         "retired: \(s.retired) source person records this run, \(s.retiredTotal) in all "

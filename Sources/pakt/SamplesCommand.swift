@@ -8,7 +8,7 @@ struct SamplesCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "samples",
     abstract: "Generate synthetic municipal exports with ground truth.",
-    subcommands: [Generate.self])
+    subcommands: [Generate.self, Persons.self])
 
   struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -73,6 +73,48 @@ struct SamplesCommand: ParsableCommand {
           + "\(result.badRecords) malformed records on purpose; "
           + String(format: "%.1f s", Date().timeIntervalSince(started)))
       print("run it: pakt run \(out)/pipeline.yml")
+    }
+  }
+
+  struct Persons: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Write a person file with its true pairs, for measuring linkage alone (`pakt link --truth`).",
+      discussion: """
+        The same invented population as `generate` (common and rare names, one-name persons written \
+        in either field or both, "-" and empty family names, namesakes sharing name and year of \
+        birth, placeholder dates, AZR numbers missing, mistyped or conflicting), each person \
+        appearing in one or more municipalities with transliterated, swapped or mistyped names. \
+        DIR receives persons.csv and truth-pairs.csv.
+        """)
+
+    @Option(help: "Number of invented persons.")
+    var persons = 2000
+
+    @Option(help: "Number of municipalities the records are spread over.")
+    var municipalities = 34
+
+    @Option(help: "Seed: the same seed and sizes give the same files.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Folder to write into (created if missing).")
+    var out: String
+
+    @Option(help: "Share of persons who also appear in a second municipality.")
+    var movers = 0.3
+
+    @Option(help: "Share of persons entered twice in their own municipality.")
+    var duplicates = 0.1
+
+    @Option(help: "Share of persons who have a namesake (same name, sex, nationality and year of birth).")
+    var namesakes = 0.01
+
+    func run() throws {
+      var options = SampleGenerator.Options(persons: persons, municipalities: municipalities, seed: seed, out: out)
+      (options.movers, options.duplicates, options.namesakes) = (movers, duplicates, namesakes)
+      let written = try PersonFile.write(options)
+      print("wrote \(written.records) person records (\(written.truePairs) true pairs) into \(out)/persons.csv")
+      print("link it: pakt link \(out)/persons.csv --config mappings/linkage.yml --out \(out)/clusters.csv \\")
+      print("  --truth \(out)/truth-pairs.csv")
     }
   }
 }

@@ -251,7 +251,7 @@ struct ProbabilisticLinkTests {
     // (One EM over all candidates with m and u free scored precision 0.03 on data like this.)
     #expect(e.precision >= 0.9)
     #expect(e.recall >= 0.95)
-    // A different date of birth is strong evidence against a match.
+    // Two complete dates of birth that differ are strong evidence against a match.
     let date = config.fields.firstIndex { $0.name == "birth_date" }!
     #expect(out.model.weight(date, 6) < -4)
   }
