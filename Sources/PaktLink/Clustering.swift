@@ -130,6 +130,7 @@ extension ProbabilisticLinker {
     }
     var groups: [Int: [Int]] = [:]
     for i in 0..<count { groups[uf.find(i), default: []].append(i) }
-    return Clustering(clusters: groups.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }, joined: joined, refused: refused)
+    return Clustering(
+      clusters: groups.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }, joined: joined, refused: refused)
   }
 }

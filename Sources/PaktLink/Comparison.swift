@@ -185,12 +185,21 @@ struct Comparator: Sendable {
       if pa == ib && pb == ia { return NameLevel.swapped }
     }
     let straight = cache.level(f, ia, ib) { textLevel(.name, ia, ib) }
-    // Swapped and spelled differently: only where the names do not agree as they stand.
-    if straight > NameLevel.close, pa >= 0, pb >= 0,
-      direct(f, ia, ta, pb, rows[rb + 2 * p + 1], cache) <= NameLevel.close,
-      direct(f, pa, rows[ra + 2 * p + 1], ib, tb, cache) <= NameLevel.close
-    {
-      return NameLevel.swappedVariant
+    // Swapped, one name or both spelled differently: only where the names do not agree as
+    // they stand. Of the two crossed comparisons the pair's first field takes the better and
+    // the second the worse (the same whichever record comes first): an exact one is
+    // "swapped", scored as an exact agreement, the other "swapped, spelled differently",
+    // scored as a transliteration. Why not both "spelled differently": SAINEY CEESAY / Cisse
+    // SAINAY then lost the exact name's weight and stayed under the threshold.
+    if straight > NameLevel.close, pa >= 0, pb >= 0 {
+      let one = direct(f, ia, ta, pb, rows[rb + 2 * p + 1], cache)
+      if one <= NameLevel.close {
+        let other = direct(f, pa, rows[ra + 2 * p + 1], ib, tb, cache)
+        if other <= NameLevel.close {
+          let mine = f < p ? min(one, other) : max(one, other)
+          return mine == NameLevel.exact ? NameLevel.swapped : NameLevel.swappedVariant
+        }
+      }
     }
     return straight
   }
@@ -242,7 +251,7 @@ struct Comparator: Sendable {
       let (monthX, dayX) = ((x / 100) % 100, x % 100)
       let (monthY, dayY) = ((y / 100) % 100, y % 100)
       if yearX == yearY && monthX == dayY && dayX == monthY { return 3 }
-      if oneTypo(x, y) { return 4 }
+      if oneTypo(x, y) || abs(dayNumber(yearX, monthX, dayX) - dayNumber(yearY, monthY, dayY)) == 1 { return 4 }
       if abs(yearX - yearY) == 1 && monthX == monthY && dayX == dayY { return 5 }
       return 6
     }
@@ -250,6 +259,15 @@ struct Comparator: Sendable {
     if yearX == yearY { return 2 }
     if abs(yearX - yearY) == 1 { return 5 }
     return 7
+  }
+
+  /// Days since 1 March of year 0 (proleptic Gregorian), for dates one day apart: a date
+  /// moved by a day (19.09 / 20.09, 31.12 / 01.01) is a clerical slip as a typo is, and an
+  /// Excel date converted by another tool is often a day off (the 1900 leap-year bug).
+  static func dayNumber(_ year: Int, _ month: Int, _ day: Int) -> Int {
+    let y = month <= 2 ? year - 1 : year
+    let m = month <= 2 ? month + 9 : month - 3
+    return 365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + day - 1
   }
 
   /// One digit of the written date (YYYYMMDD) wrong, or two neighbouring digits swapped.

@@ -138,16 +138,22 @@ struct Scorer: Sendable {
         if field.kind == .date { perLevel[2] = field.yearFrequency }
       }
       frequency.append(perLevel)
-      // Over records: Σ tf² / Σ tf equals Σ_v tf_v³ / Σ_v tf_v² over distinct values.
+      // The mean of the records' frequencies: with n_v records of value v among N present,
+      // mean / tf_v = Σ_w (n_w/N)² / (n_v/N), the u of agreeing by chance over the chance of
+      // agreeing on v, so that a Bayes factor m/u becomes m/tf_v (Splink's adjustment). Why
+      // not Σ tf² / Σ tf (the mean frequency of the value an agreeing pair shares), as before:
+      // on a skewed name distribution that is several times u, and every name a little rarer
+      // than the few most common ones gained up to +1.6 bits (pairs at p 0.9 to 0.99 were
+      // matches 78% of the time at 300,000 generated persons).
       averageFrequency.append(
         perLevel.map { tf in
-          var num = 0.0
-          var den = 0.0
+          var sum = 0.0
+          var present = 0.0
           for x in tf where x > 0 {
-            num += x * x
-            den += x
+            sum += x
+            present += 1
           }
-          return den > 0 ? num / den : 0
+          return present > 0 ? sum / present : 0
         })
     }
     self.frequency = frequency

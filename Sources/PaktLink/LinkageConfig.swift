@@ -46,7 +46,7 @@ public struct LinkageConfig: Sendable {
         ]
       case .date:
         return [
-          "exact", "same year, day unknown", "day and month swapped", "one typo", "year ±1",
+          "exact", "same year, day unknown", "day and month swapped", "one typo or one day apart", "year ±1",
           "complete dates differ", "years differ",
         ]
       case .identifier: return ["exact", "one digit wrong or swapped", "else"]

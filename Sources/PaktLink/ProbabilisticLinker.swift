@@ -344,7 +344,8 @@ public struct ProbabilisticLinker: Sendable {
       for (f, field) in config.fields.enumerated() {
         let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
         let label = l == 0 ? "missing" : field.kind.levels[l - 1]
-        parts.append(.init(field: field.name, level: label, weight: l == 0 ? 0 : scorer.evidence.field(pattern, f) / log(2)))
+        parts.append(
+          .init(field: field.name, level: label, weight: l == 0 ? 0 : scorer.evidence.field(pattern, f) / log(2)))
       }
       let p = scorer.probability(pattern, a)
       return PairExplanation(probability: p, parts: parts)

@@ -154,7 +154,9 @@ enum Training {
   /// pairs are nearly all non-matches, set it; nil below 100 such pairs.
   static func uGiven(_ f: KeyColumn, given g: KeyColumn) -> [Double]? {
     var groups: [Int32: [Int32: Int]] = [:]
-    for r in f.ids.indices where f.ids[r] >= 0 && g.ids[r] >= 0 { groups[g.ids[r], default: [:]][f.ids[r], default: 0] += 1 }
+    for r in f.ids.indices where f.ids[r] >= 0 && g.ids[r] >= 0 {
+      groups[g.ids[r], default: [:]][f.ids[r], default: 0] += 1
+    }
     var pairs = 0.0
     var agree = 0.0
     for counts in groups.values {

@@ -100,11 +100,14 @@ enum NamePool {
   /// The nationalities a family name's origin suggests (empty: a name of syllables, any).
   static func origins(of family: String) -> [String] {
     if ukrainianRoots.contains(where: { family.hasPrefix($0) }) || family.hasSuffix("enko") { return ["UKR"] }
-    if turkishRoots.contains(where: { family.hasPrefix($0) }) || ["Yilmaz", "Demir"].contains(family) { return ["TUR"] }
+    if turkishRoots.contains(where: { family.hasPrefix($0) }) || ["Yilmaz", "Demir"].contains(family) {
+      return ["TUR"]
+    }
     if tigrinyaHeads.contains(where: { family.hasPrefix($0) }) || ["Haile", "Tekle", "Berhane"].contains(family) {
       return ["ERI"]
     }
-    if ["zada", "zai", "khel", "yar"].contains(where: { family.hasSuffix($0) }) || ["Popal", "Stanekzai"].contains(family)
+    if ["zada", "zai", "khel", "yar"].contains(where: { family.hasSuffix($0) })
+      || ["Popal", "Stanekzai"].contains(family)
     {
       return ["AFG", "IRN"]
     }

@@ -46,6 +46,12 @@ struct LinkCommand: ParsableCommand {
   @Option(help: "A steward's decisions: CSV with record_a, record_b and decision (must-link or cannot-link).")
   var decisions: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Explain two records' comparison: each field's level and weight (bits), then the probability.",
+      valueName: "ID,ID"))
+  var explain: [String] = []
+
   func run() throws {
     let started = Date()
     let settings = try LinkageConfig.load(file: config)
@@ -73,6 +79,24 @@ struct LinkCommand: ParsableCommand {
         text += "\(Escape.csvLine([ids[p.a], ids[p.b], String(format: "%.6f", p.probability)]))"
       }
       try text.write(toFile: pairs, atomically: true, encoding: .utf8)
+    }
+    if !explain.isEmpty {
+      let index = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+      for pair in explain {
+        let parts = pair.split(separator: ",").map(String.init)
+        guard parts.count == 2, let a = index[parts[0]], let b = index[parts[1]] else {
+          throw ValidationError("--explain takes two record ids of \(input), as ID,ID: '\(pair)' is not")
+        }
+        let e = linker.explain(columns: columns, pairs: [(a, b)], model: result.model, of: result)[0]
+        print("\(parts[0]) ↔ \(parts[1]): match probability \(String(format: "%.4f", e.probability))")
+        print("  prior (λ) \(String(format: "%+.2f", log2(result.model.lambda / (1 - result.model.lambda)))) bits")
+        for part in e.parts {
+          print("  \(part.field): \(part.level) \(String(format: "%+.2f", part.weight))")
+        }
+        let total = log2(e.probability / (1 - e.probability))
+        let fields = e.parts.reduce(0) { $0 + $1.weight } + log2(result.model.lambda / (1 - result.model.lambda))
+        print("  term frequencies \(String(format: "%+.2f", total - fields)) bits")
+      }
     }
     if let review {
       let pairs = ReviewSelection.pairs(result, linker: linker, columns: columns, ids: ids)

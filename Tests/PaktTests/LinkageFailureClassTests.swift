@@ -76,50 +76,50 @@ struct LinkageFailureClassTests {
   }
 
   static let oneNameRows: [Row] = [
-        // 0, 1: one person with one name (the field report's "Jawad|Jawad|1973" and "Javad|Javad|1991-08-08").
-        ["Jawad", "Jawad", "1973", "male", "AFG", nil, nil],
-        ["Javad", "Javad", "1991-08-08", "male", "AFG", nil, nil],
-        // 2, 3, 4: one one-name person written three ways, same date.
-        ["-", "Zarmina", "1986-04-17", "female", "AFG", nil, nil],
-        ["Zarmina", nil, "17.04.1986", "female", "AFG", nil, nil],
-        ["Zarmina", "Zarmina", "1986-04-17", "female", "AFG", nil, nil],
-        // 5, 6: "NN" and "unbekannt" as family names, different people with the same given name.
-        ["NN", "Mahbuba", "1990-02-03", "female", "AFG", nil, nil],
-        ["unbekannt", "Mahbuba", "1966-11-30", "female", "AFG", nil, nil],
+    // 0, 1: one person with one name (the field report's "Jawad|Jawad|1973" and "Javad|Javad|1991-08-08").
+    ["Jawad", "Jawad", "1973", "male", "AFG", nil, nil],
+    ["Javad", "Javad", "1991-08-08", "male", "AFG", nil, nil],
+    // 2, 3, 4: one one-name person written three ways, same date.
+    ["-", "Zarmina", "1986-04-17", "female", "AFG", nil, nil],
+    ["Zarmina", nil, "17.04.1986", "female", "AFG", nil, nil],
+    ["Zarmina", "Zarmina", "1986-04-17", "female", "AFG", nil, nil],
+    // 5, 6: "NN" and "unbekannt" as family names, different people with the same given name.
+    ["NN", "Mahbuba", "1990-02-03", "female", "AFG", nil, nil],
+    ["unbekannt", "Mahbuba", "1966-11-30", "female", "AFG", nil, nil],
   ]
 
   static let strongRows: [Row] = [
-        // 0, 1: a common name, complete dates years apart.
-        ["Ahmadi", "Mohammed", "1989-12-05", "male", "AFG", nil, nil],
-        ["Ahmadi", "Mohammed", "1993-02-26", "male", "AFG", nil, nil],
-        // 2, 3: same name and year, AZR numbers that differ in many digits, one date a placeholder.
-        ["Haddad", "Omar", "1979-05-14", "male", "SYR", "412345678901", nil],
-        ["Haddad", "Omar", "01.01.1979", "male", "SYR", "987654321098", nil],
-        // 4, 5: the same person, the AZR number with one digit wrong.
-        ["Haddad", "Amina", "1981-07-22", "female", "SYR", "512345678901", nil],
-        ["Haddad", "Amina", "1981-07-22", "female", "SYR", "512345678911", nil],
-        // 6, 7: as 2 and 3 without numbers.
-        ["Haddad", "Omar", "1979-05-14", "male", "SYR", nil, nil],
-        ["Haddad", "Omar", "01.01.1979", "male", "SYR", nil, nil],
+    // 0, 1: a common name, complete dates years apart.
+    ["Ahmadi", "Mohammed", "1989-12-05", "male", "AFG", nil, nil],
+    ["Ahmadi", "Mohammed", "1993-02-26", "male", "AFG", nil, nil],
+    // 2, 3: same name and year, AZR numbers that differ in many digits, one date a placeholder.
+    ["Haddad", "Omar", "1979-05-14", "male", "SYR", "412345678901", nil],
+    ["Haddad", "Omar", "01.01.1979", "male", "SYR", "987654321098", nil],
+    // 4, 5: the same person, the AZR number with one digit wrong.
+    ["Haddad", "Amina", "1981-07-22", "female", "SYR", "512345678901", nil],
+    ["Haddad", "Amina", "1981-07-22", "female", "SYR", "512345678911", nil],
+    // 6, 7: as 2 and 3 without numbers.
+    ["Haddad", "Omar", "1979-05-14", "male", "SYR", nil, nil],
+    ["Haddad", "Omar", "01.01.1979", "male", "SYR", nil, nil],
   ]
 
   static let frequencyRows: [Row] = [
-        ["Ahmadi", "Mohammed", "1970-03-04", "male", "AFG", nil, nil],
-        ["Ahmadi", "Mohammed", "1970-03-04", "male", "AFG", nil, nil],
-        ["Qaderyar", "Wahidullah", "1970-03-04", "male", "AFG", nil, nil],
-        ["Qaderyar", "Wahidullah", "1970-03-04", "male", "AFG", nil, nil],
+    ["Ahmadi", "Mohammed", "1970-03-04", "male", "AFG", nil, nil],
+    ["Ahmadi", "Mohammed", "1970-03-04", "male", "AFG", nil, nil],
+    ["Qaderyar", "Wahidullah", "1970-03-04", "male", "AFG", nil, nil],
+    ["Qaderyar", "Wahidullah", "1970-03-04", "male", "AFG", nil, nil],
   ]
 
   static let swapRows: [Row] = [
-        ["SAINEY", "CEESAY", "1994-06-01", "male", "GMB", nil, nil],
-        ["Cisse", "SAINAY", "1994-06-01", "male", "GMB", nil, nil],
+    ["SAINEY", "CEESAY", "1994-06-01", "male", "GMB", nil, nil],
+    ["Cisse", "SAINAY", "1994-06-01", "male", "GMB", nil, nil],
   ]
 
   static let chainRows: [Row] = [
-        // B is a placeholder date and no number: it fits A and C alike.
-        ["Rahimi", "Ali", "1985-03-14", "male", "AFG", "311111111111", nil],
-        ["Rahimi", "Ali", "01.01.1985", "male", "AFG", nil, nil],
-        ["Rahimi", "Ali", "1985-11-02", "male", "AFG", "722222222222", nil],
+    // B is a placeholder date and no number: it fits A and C alike.
+    ["Rahimi", "Ali", "1985-03-14", "male", "AFG", "311111111111", nil],
+    ["Rahimi", "Ali", "01.01.1985", "male", "AFG", nil, nil],
+    ["Rahimi", "Ali", "1985-11-02", "male", "AFG", "722222222222", nil],
   ]
 
   @Test("missing is not a value: a one-name person is one name in whichever field, placeholders carry no evidence")
