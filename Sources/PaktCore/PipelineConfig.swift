@@ -28,6 +28,19 @@ public struct PipelineConfig: Sendable {
     public var format: String?
     /// Line of the source entry in pipeline.yml, for messages.
     public var line: Int?
+    /// Take a delivery that shrinks beyond the delivery guard's limit, every night
+    /// (`accept_shrink: true`): for a source that really does shrink, such as one being wound down.
+    public var acceptShrink = false
+  }
+
+  /// What a delivery must hold for it to replace the previous one (`delivery_guard:`).
+  public struct DeliveryGuard: Sendable {
+    /// A delivery holding fewer current person records than this share of the previous
+    /// one's is held back (0.2: more than 20% fewer).
+    public var maxShrink = 0.2
+    /// A delivery that lost fewer person records than this is never held back for shrinking:
+    /// in a small caseload one family moving away is more than 20%.
+    public var minLoss = 10
   }
 
   public struct Linkage: Sendable {
@@ -64,12 +77,13 @@ public struct PipelineConfig: Sendable {
   public var pseudonymKey: String
   public var linkage = Linkage()
   public var mapping = Mapping()
+  public var deliveryGuard = DeliveryGuard()
 
   static let topKeys: Set<String> = [
     "sources", "catalogue", "warehouse", "reports", "linkage", "mapping", "municipalities", "pseudonym_key",
-    "postgres",
+    "postgres", "delivery_guard",
   ]
-  static let sourceKeys: Set<String> = ["name", "files", "mapping", "format", "optional"]
+  static let sourceKeys: Set<String> = ["name", "files", "mapping", "format", "optional", "accept_shrink"]
 
   /// Reads and validates a pipeline file. Throws `PaktError` (kind `.configuration`) naming file and line.
   public static func load(path: String) throws -> PipelineConfig {
@@ -156,6 +170,25 @@ public struct PipelineConfig: Sendable {
       }
     }
 
+    if let node = top["delivery_guard"] {
+      let m = try node.mapping(allowed: ["max_shrink", "min_loss"], what: "delivery_guard")
+      if let loss = try m.optionalDouble("min_loss") {
+        guard loss >= 0, loss == loss.rounded() else {
+          throw try m.require("min_loss").error(
+            "min_loss must be a whole number of records, found \(loss)", fix: "write e.g. min_loss: 10")
+        }
+        config.deliveryGuard.minLoss = Int(loss)
+      }
+      if let share = try m.optionalDouble("max_shrink") {
+        guard share >= 0, share <= 1 else {
+          throw try m.require("max_shrink").error(
+            "max_shrink must lie between 0 and 1, found \(share)",
+            fix: "write the share of a source's records a delivery may lose, e.g. 0.2 for 20%")
+        }
+        config.deliveryGuard.maxShrink = share
+      }
+    }
+
     let sourceNodes = try top.require("sources").sequence(what: "'sources'")
     if sourceNodes.isEmpty { throw try top.require("sources").error("no sources listed", fix: "add a source") }
     var names: Set<String> = []
@@ -192,9 +225,10 @@ public struct PipelineConfig: Sendable {
         throw try s.require("format").error("unknown format '\(f)'", fix: "use csv, xml, xlsx or auto (detect)")
       }
       if format == "auto" { format = nil }
-      config.sources.append(
-        Source(
-          name: name, files: Array(Set(files)).sorted(), mapping: mapping, format: format, line: node.line))
+      var source = Source(
+        name: name, files: Array(Set(files)).sorted(), mapping: mapping, format: format, line: node.line)
+      source.acceptShrink = try s.optionalBool("accept_shrink") ?? false
+      config.sources.append(source)
     }
     return config
   }

@@ -165,6 +165,29 @@ public struct RunSummary: Sendable, Codable {
   public var retired = 0
   /// Retired source person records in the warehouse, from every run.
   public var retiredTotal = 0
+  /// Sources whose new delivery was not taken: unreadable, empty, or shrunk beyond the
+  /// delivery guard. Their previous delivery stays as it was.
+  public var heldBack: [HeldBack] = []
+
+  /// A delivery the delivery guard held back, and why.
+  public struct HeldBack: Sendable, Codable {
+    public var source: String
+    /// "unreadable", "empty" or "shrunk".
+    public var reason: String
+    /// Current person records of the previous delivery, which stay.
+    public var previousRecords: Int
+    /// Person records the new delivery held.
+    public var deliveredRecords: Int
+    /// What went wrong and what to do, in words.
+    public var message: String
+    public init(source: String, reason: String, previousRecords: Int, deliveredRecords: Int, message: String) {
+      self.source = source
+      self.reason = reason
+      self.previousRecords = previousRecords
+      self.deliveredRecords = deliveredRecords
+      self.message = message
+    }
+  }
   public var reports: [String: String] = [:]
   public var seconds: Double = 0
   /// Wall time of each stage of this run, in order (for operators and the end-to-end benchmark).

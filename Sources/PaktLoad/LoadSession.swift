@@ -71,6 +71,11 @@ public struct LoadSession {
 
   // MARK: Replacing a source
 
+  /// The person records a source holds that are current (in its latest delivery, not retired).
+  public func currentRecords(source: String) throws -> Int {
+    try count("SELECT count(*) FROM source_person WHERE source = ? AND retired_run IS NULL", [source])
+  }
+
   /// Deletes everything a source's earlier delivery loaded (rows, rejects, misses, ledger).
   public func replaceSource(_ source: String) throws {
     prepared.forgetWritten()

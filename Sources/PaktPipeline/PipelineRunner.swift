@@ -38,12 +38,17 @@ public struct PipelineRunner: Sendable {
     public var commitPerSource = false
     /// Called after each batch of records (a few hundred) while files load.
     public var progress: (@Sendable (LoadProgress) -> Void)?
+    /// Sources whose delivery is taken even when the delivery guard would hold it back
+    /// (`pakt run --accept-shrink SOURCE`).
+    public var acceptShrink: Set<String> = []
     public init(
-      dryRun: Bool = false, commitPerSource: Bool = false, progress: (@Sendable (LoadProgress) -> Void)? = nil
+      dryRun: Bool = false, commitPerSource: Bool = false, progress: (@Sendable (LoadProgress) -> Void)? = nil,
+      acceptShrink: Set<String> = []
     ) {
       self.dryRun = dryRun
       self.commitPerSource = commitPerSource
       self.progress = progress
+      self.acceptShrink = acceptShrink
     }
   }
 
@@ -160,6 +165,7 @@ public struct PipelineRunner: Sendable {
         for stale in staleSources { try load.replaceSource(stale) }
         return (runID, previousIDs, erased)
       }
+      var heldBack: [RunSummary.HeldBack] = []
       func loadSources(_ sources: [PreparedSource], _ load: LoadSession, _ run: (Int64, [String: Int64], Set<String>))
         throws -> (files: [RunSummary.File], retired: Int)
       {
@@ -168,9 +174,35 @@ public struct PipelineRunner: Sendable {
         let streams = fileStreams(sources, erased: run.2, pseudonyms: pseudonyms)
         defer { streams.close() }
         for source in sources {
-          let loaded = try loadSource(source, load: load, runID: run.0, streams: streams, tracker)
-          files += loaded.files
-          retired += loaded.retired
+          // Each source in a savepoint: a delivery the guard holds back is undone, and the
+          // previous one stays as it was (see `DeliveryGuard`).
+          let previous = try load.currentRecords(source: source.source.name)
+          try load.savepoint {
+            let loaded = try loadSource(source, load: load, runID: run.0, streams: streams, tracker)
+            let delivered = try load.currentRecords(source: source.source.name)
+            let accepted = source.source.acceptShrink || options.acceptShrink.contains(source.source.name)
+            if !accepted,
+              let held = DeliveryGuard.check(
+                source: source.source.name, files: loaded.files, previous: previous, delivered: delivered,
+                maxShrink: config.deliveryGuard.maxShrink, minLoss: config.deliveryGuard.minLoss)
+            {
+              heldBack.append(held)
+              // The files are reported as read, and as not taken.
+              files += loaded.files.map { file in
+                var f = file
+                if f.status == "loaded" {
+                  f.status = "held back"
+                  f.note = "the source's previous delivery stays"
+                }
+                return f
+              }
+              logger.warning("delivery held back: \(source.source.name): \(held.reason)")
+              return false
+            }
+            files += loaded.files
+            retired += loaded.retired
+            return true
+          }
         }
         return (files, retired)
       }
@@ -245,6 +277,7 @@ public struct PipelineRunner: Sendable {
       summary.status = options.dryRun ? "dry run" : "committed"
       summary.linkage = linkage
       summary.retired = retired
+      summary.heldBack = heldBack
     }
 
     // The summary describes the warehouse as it now stands, in pipeline order.

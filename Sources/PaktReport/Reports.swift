@@ -105,6 +105,7 @@ public struct ReportWriter: Sendable {
       Retired (no longer in their source's export, kept as history): \(s.retired) this run, \(s.retiredTotal) in all.</p>
 
       """
+    for held in s.heldBack { h += "<p class=warn><b>Delivery held back:</b> \(e(held.message))</p>\n" }
     h +=
       "<h2>Coverage per source</h2><table><tr><th>source</th><th>participations</th><th>mapped</th><th>share</th><th></th></tr>"
     for c in s.coverage {

@@ -34,19 +34,33 @@ struct RunCommand: ParsableCommand {
   @Flag(help: "Do everything and report what would load, then roll back: nothing is written, no reports.")
   var dryRun = false
 
+  @Option(
+    name: .customLong("accept-shrink"),
+    help: ArgumentHelp(
+      "Take this source's delivery although the delivery guard would hold it back (empty, or shrunk beyond delivery_guard: max_shrink). Repeat for several sources.",
+      valueName: "SOURCE"))
+  var acceptShrink: [String] = []
+
   @OptionGroup var log: LogOptions
 
   func run() throws {
     log.bootstrap()
     let config = try PipelineConfig.load(path: pipeline)
+    for name in acceptShrink where !config.sources.contains(where: { $0.name == name }) {
+      throw ValidationError(
+        "--accept-shrink \(name): \(pipeline) has no source named '\(name)'; its sources are: "
+          + config.sources.map(\.name).joined(separator: ", "))
+    }
     let summary = try PipelineRunner(
-      config: config, logger: Logger(label: "pakt.run"), options: .init(dryRun: dryRun)
+      config: config, logger: Logger(label: "pakt.run"),
+      options: .init(dryRun: dryRun, acceptShrink: Set(acceptShrink))
     ).run()
     if json {
       print(String(decoding: try ReportWriter.json(summary), as: UTF8.self))
     } else {
       print(SummaryText.render(summary))
     }
+    if !summary.heldBack.isEmpty { throw ExitCode(4) }
     if strict && (summary.totals.rejected > 0 || !summary.unmapped.isEmpty) { throw ExitCode(1) }
   }
 }
@@ -80,6 +94,7 @@ enum SummaryText {
         out.append("  \(name)  \(layout)  read \(f.read), loaded \(f.loaded)\(repeats), rejected \(f.rejected)\(note)")
       }
     }
+    for held in s.heldBack { out.append("HELD BACK: \(held.message)") }
     out.append("")
     out.append("records: \(s.totals.read) read, \(s.totals.loaded) loaded, \(s.totals.rejected) rejected")
     if !s.rejectsByReason.isEmpty {
