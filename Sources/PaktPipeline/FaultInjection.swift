@@ -7,8 +7,18 @@ import Foundation
 /// `publish-before-commit` (a PostgreSQL warehouse's publish, everything copied, not committed); `NAME:N` pauses
 /// at the Nth time the point is reached. Never set in operation; without the variable this
 /// costs one environment lookup.
+///
+/// `PAKT_FAULT_DELAY=<point>` waits half a second there instead, for tests that start two runs
+/// at once and need both past a point (`after-plan`, `before-key-create`) before either goes on.
 enum FaultInjection {
   static let point = ProcessInfo.processInfo.environment["PAKT_FAULT_PAUSE"]
+  static let delayPoint = ProcessInfo.processInfo.environment["PAKT_FAULT_DELAY"]
+
+  static func delay(at name: String) {
+    guard delayPoint == name else { return }
+    Thread.sleep(forTimeInterval: 0.5)
+  }
+
   nonisolated(unsafe) static var reached: [String: Int] = [:]
 
   static func pause(at name: String) {

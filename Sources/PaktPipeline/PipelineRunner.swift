@@ -75,7 +75,25 @@ public struct PipelineRunner: Sendable {
     var fingerprint: String
   }
 
+  /// Runs the pipeline. A run that was planned against a warehouse another run then changed
+  /// (two first runs started together: the second waited for the first's write) plans again
+  /// inside its own write, so that it loads what is still to load, not everything twice.
   public func run() throws -> RunSummary {
+    var attempt = 0
+    while true {
+      do {
+        return try runOnce()
+      } catch is Replan where attempt < 3 {
+        attempt += 1
+        logger.info("another run changed the warehouse while this one waited for it: planning again")
+      }
+    }
+  }
+
+  /// Thrown inside the write transaction when the ledger is no longer the one the run planned with.
+  struct Replan: Error {}
+
+  func runOnce() throws -> RunSummary {
     let started = Date()
     var stages: [RunSummary.Stage] = []
     var lapStart = started
@@ -133,6 +151,7 @@ public struct PipelineRunner: Sendable {
       let before = ledger.filter { $0.source == source.source.name }
       return before.count != source.files.count || before.contains { $0.fingerprint != source.fingerprint }
     }
+    FaultInjection.delay(at: "after-plan")
     let configuredNames = Set(config.sources.map(\.name))
     lap("prepare", rows: prepared.reduce(0) { $0 + $1.files.count })
     let staleSources = Set(ledger.map(\.source)).subtracting(configuredNames)
@@ -157,6 +176,15 @@ public struct PipelineRunner: Sendable {
       }
       /// What a run writes before its first source: the run's row, the catalogue, stale sources gone.
       func begin(_ load: LoadSession) throws -> (runID: Int64, previous: [String: Int64], erased: Set<String>) {
+        // Checked again inside the write: another run may have committed while this one waited.
+        let now = try load.deliveries().map { "\($0.source)|\($0.path)|\($0.fingerprint)" }
+        if now != ledger.map({ "\($0.source)|\($0.path)|\($0.fingerprint)" }) { throw Replan() }
+        if let key = try load.meta("pseudonym_key_fingerprint"), key != pseudonyms.fingerprint {
+          throw PaktError.config(
+            file: config.pseudonymKey, line: nil,
+            "this pseudonym key is not the one the warehouse was built with; every person key would change",
+            fix: "use the original key file (pipeline.yml `pseudonym_key`) or PAKT_PSEUDONYM_KEY")
+        }
         // Read before any source is replaced: these are the ids the persons must keep.
         let previousIDs = try load.personIDs()
         let runID = try load.startRun(pipeline: config.file, startedAt: started)

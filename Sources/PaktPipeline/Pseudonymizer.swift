@@ -59,13 +59,43 @@ public struct Pseudonymizer: @unchecked Sendable {
     }
     let secret = SymmetricKey(size: .bits256)
     if !create { return Pseudonymizer(secret: secret) }
-    let bytes = secret.withUnsafeBytes { Data($0) }
+    let bytes = secret.withUnsafeBytes { [UInt8]($0) }
     try FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    guard FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
-      throw PaktError.config(file: path, line: nil, "cannot create the pseudonym key file", fix: "check the folder")
+    FaultInjection.delay(at: "before-key-create")
+    switch createExclusively(path, bytes) {
+    case .created: return Pseudonymizer(secret: secret)
+    case .existed:
+      // Another run created it first: its key is the key.
+      guard let data = FileManager.default.contents(atPath: path), data.count >= 32 else {
+        throw PaktError.config(file: path, line: nil, "the pseudonym key file holds fewer than 32 bytes")
+      }
+      return Pseudonymizer(secret: SymmetricKey(data: data))
+    case .failed(let reason):
+      throw PaktError.config(
+        file: path, line: nil, "cannot create the pseudonym key file (\(reason))",
+        fix: "make its folder writable for the user running pakt, or set PAKT_PSEUDONYM_KEY")
     }
-    return Pseudonymizer(secret: secret)
+  }
+
+  enum Creation { case created, existed, failed(String) }
+
+  /// Writes `bytes` to a private temporary file beside `path` (mode 0600, synced), then links
+  /// it to `path` without replacing: of two runs creating the key at once, one wins and the
+  /// other reads the winner's key. Why not `createFile`: it replaces, and two first runs
+  /// started together each kept its own key, one of them in the warehouse, the other in the
+  /// file; every later run then refused the key.
+  static func createExclusively(_ path: String, _ bytes: [UInt8]) -> Creation {
+    let temporary = "\(path).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+    guard fd >= 0 else { return .failed(String(cString: strerror(errno))) }
+    defer { unlink(temporary) }
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    let synced = fsync(fd) == 0
+    close(fd)
+    guard written == bytes.count, synced else { return .failed("could not write it") }
+    if link(temporary, path) == 0 { return .created }
+    return errno == EEXIST ? .existed : .failed(String(cString: strerror(errno)))
   }
 
   /// The pseudonymous key of a person id.

@@ -176,3 +176,42 @@ struct DeliveryGuardTests {
     #expect(refused.err.contains("max_shrink must lie between 0 and 1"))
   }
 }
+
+@Suite("Hostile night: concurrent first runs", .serialized)
+struct ConcurrentFirstRunTests {
+  /// Starts `pakt run` twice at once and waits for both.
+  static func twoAtOnce(_ pipeline: String, delay: String) throws -> [Int32] {
+    let processes = (0..<2).map { _ in
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: TestSupport.paktExecutable)
+      p.arguments = ["run", pipeline, "--json"]
+      p.environment = ProcessInfo.processInfo.environment.merging(["PAKT_FAULT_DELAY": delay]) { $1 }
+      p.standardOutput = FileHandle.nullDevice
+      p.standardError = FileHandle.nullDevice
+      return p
+    }
+    for p in processes { try p.run() }
+    for p in processes { p.waitUntilExit() }
+    return processes.map(\.terminationStatus)
+  }
+
+  @Test("two first runs at once: one key, one load; every later run accepts the key and finds nothing to do")
+  func twoFirstRuns() throws {
+    // Both past the point where the key is created, or where the run has planned, before
+    // either goes on: the moments two first runs raced at.
+    for delay in ["before-key-create", "after-plan", "before-key-create", "after-plan"] {
+      let night = CaseloadSource()
+      night.deliver(night.export(0..<night.clients))
+      let codes = try Self.twoAtOnce(night.file, delay: delay)
+      #expect(codes == [0, 0])
+      let runs = try Warehouse(path: "\(night.dir)/warehouse.sqlite").read { try $0.count("SELECT count(*) FROM run") }
+      #expect(runs == 1, "the second run loaded everything again")
+      let later = try TestSupport.runPakt(["run", night.file])
+      #expect(later.code == 0, "\(later.err)")
+      #expect(later.out.contains("nothing changed"))
+      // The key file is private and not left half-written beside a temporary copy.
+      let files = try FileManager.default.contentsOfDirectory(atPath: night.dir)
+      #expect(!files.contains { $0.hasSuffix(".tmp") })
+    }
+  }
+}
