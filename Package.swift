@@ -93,6 +93,8 @@ let package = Package(
         "pakt",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
+        // Hostile workbooks are made at test time (HostileNightTests).
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ],
       // Read by path (TestSupport.path), not as bundle resources.
       exclude: ["Fixtures"]

@@ -31,6 +31,9 @@ public struct PipelineConfig: Sendable {
     /// Take a delivery that shrinks beyond the delivery guard's limit, every night
     /// (`accept_shrink: true`): for a source that really does shrink, such as one being wound down.
     public var acceptShrink = false
+    /// Read files that are symbolic links (`follow_symlinks: true`); by default a link among
+    /// the exports is rejected as a whole, for it may point anywhere on the machine.
+    public var followSymlinks = false
   }
 
   /// What a delivery must hold for it to replace the previous one (`delivery_guard:`).
@@ -83,7 +86,9 @@ public struct PipelineConfig: Sendable {
     "sources", "catalogue", "warehouse", "reports", "linkage", "mapping", "municipalities", "pseudonym_key",
     "postgres", "delivery_guard",
   ]
-  static let sourceKeys: Set<String> = ["name", "files", "mapping", "format", "optional", "accept_shrink"]
+  static let sourceKeys: Set<String> = [
+    "name", "files", "mapping", "format", "optional", "accept_shrink", "follow_symlinks",
+  ]
 
   /// Reads and validates a pipeline file. Throws `PaktError` (kind `.configuration`) naming file and line.
   public static func load(path: String) throws -> PipelineConfig {
@@ -228,6 +233,7 @@ public struct PipelineConfig: Sendable {
       var source = Source(
         name: name, files: Array(Set(files)).sorted(), mapping: mapping, format: format, line: node.line)
       source.acceptShrink = try s.optionalBool("accept_shrink") ?? false
+      source.followSymlinks = try s.optionalBool("follow_symlinks") ?? false
       config.sources.append(source)
     }
     return config

@@ -168,6 +168,8 @@ public struct RunSummary: Sendable, Codable {
   /// Sources whose new delivery was not taken: unreadable, empty, or shrunk beyond the
   /// delivery guard. Their previous delivery stays as it was.
   public var heldBack: [HeldBack] = []
+  /// Why the reports could not be written, though the run committed (nil when they were).
+  public var reportProblem: String?
 
   /// A delivery the delivery guard held back, and why.
   public struct HeldBack: Sendable, Codable {

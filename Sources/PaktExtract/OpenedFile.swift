@@ -37,6 +37,12 @@ public final class OpenedFile: PaktCursor {
 
   public init(path: String, options: ReadOptions = .init()) throws {
     self.path = path
+    // Only regular files (a link is followed to one): reading a FIFO or /dev/zero never ends.
+    var info = stat()
+    if stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+      throw ExtractError.unreadable(
+        "\(path) is not a regular file (a folder, pipe or device)", fix: "give the path of an export file")
+    }
     let head = try ChunkedFile.head(path: path)
     let format = options.format ?? FileFormat.detect(head)
     switch format {

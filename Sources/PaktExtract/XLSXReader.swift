@@ -27,8 +27,29 @@ public final class XLSXReader: PaktCursor {
   private var pending: [(row: Int, cells: [String])] = []
   private var finished = false
 
-  /// Parts of a workbook that unpack to more than this are refused.
+  /// Parts of a workbook that unpack to more than this are refused: counted on the bytes
+  /// actually inflated, not on the size a part declares (a crafted workbook declared small
+  /// parts and inflated to 3 GB).
   static let maxPartBytes: Int64 = 2 << 30
+  /// The shared strings are held in memory while the sheet is read: their part may unpack to
+  /// at most this.
+  static let maxSharedStringsBytes: Int64 = 256 << 20
+
+  /// The prefix of the private scratch folders workbooks are unpacked into.
+  static let scratchPrefix = "pakt-xlsx-"
+
+  /// Removes scratch folders that runs killed before they could clean up left behind (their
+  /// process is gone): unpacked sheets hold names and dates of birth.
+  public static func removeStaleScratch() {
+    let temporary = NSTemporaryDirectory()
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporary) else { return }
+    for name in names where name.hasPrefix(scratchPrefix) {
+      let pid = name.dropFirst(scratchPrefix.count).split(separator: "-").first.flatMap { Int32($0) }
+      // A folder of a process that still runs (kill with signal 0 succeeds) is left alone.
+      if let pid, kill(pid, 0) == 0 || errno == EPERM { continue }
+      try? FileManager.default.removeItem(atPath: (temporary as NSString).appendingPathComponent(name))
+    }
+  }
 
   public init(path: String, sheet: String? = nil) throws {
     self.path = path
@@ -38,8 +59,12 @@ public final class XLSXReader: PaktCursor {
     } catch {
       throw ExtractError.unreadable("the file is not a readable Excel workbook (zip)", fix: "save it again in Excel")
     }
-    let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("pakt-xlsx-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    // Private to its owner (the unpacked sheet holds personal data), named after this process
+    // so that a later run can remove it if this one is killed.
+    let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+      "\(Self.scratchPrefix)\(getpid())-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(
+      atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     self.scratch = scratch
     do {
       let parts = try Self.open(archive: archive, scratch: scratch, sheet: sheet)
@@ -55,14 +80,39 @@ public final class XLSXReader: PaktCursor {
   }
 
   /// Unpacks `part` into `scratch`; nil when the workbook lacks it.
-  static func unpack(_ part: String, from archive: Archive, into scratch: String) throws -> String? {
+  static func unpack(_ part: String, from archive: Archive, into scratch: String, limit: Int64 = maxPartBytes) throws
+    -> String?
+  {
     guard let entry = archive[part] else { return nil }
-    if Int64(entry.uncompressedSize) > maxPartBytes {
+    guard entry.type == .file else {
       throw ExtractError.unreadable(
-        "\(part) unpacks to \(entry.uncompressedSize) bytes, more than pakt reads", fix: "split the workbook")
+        "\(part) in the workbook is a \(entry.type == .symlink ? "symbolic link" : "folder"), not a part pakt reads",
+        fix: "save the workbook again in Excel")
     }
+    let tooLarge = ExtractError.unreadable(
+      "\(part) unpacks to more than \(limit >> 20) MB, more than pakt reads", fix: "split the workbook")
+    if Int64(entry.uncompressedSize) > limit { throw tooLarge }
     let target = (scratch as NSString).appendingPathComponent(part.replacingOccurrences(of: "/", with: "_"))
-    _ = try archive.extract(entry, to: URL(fileURLWithPath: target))
+    guard FileManager.default.createFile(atPath: target, contents: nil, attributes: [.posixPermissions: 0o600]),
+      let handle = FileHandle(forWritingAtPath: target)
+    else {
+      throw ExtractError.unreadable("cannot unpack \(part) into the temporary folder", fix: "check free disk space")
+    }
+    defer { try? handle.close() }
+    // Counted as it inflates: the part stops at the limit whatever it declared.
+    var written: Int64 = 0
+    do {
+      _ = try archive.extract(entry) { data in
+        written += Int64(data.count)
+        if written > limit { throw tooLarge }
+        try handle.write(contentsOf: data)
+      }
+    } catch let error as ExtractError {
+      throw error
+    } catch {
+      throw ExtractError.unreadable(
+        "the workbook is damaged: \(part) cannot be unpacked", fix: "save it again in Excel")
+    }
     return target
   }
 
@@ -101,7 +151,8 @@ public final class XLSXReader: PaktCursor {
       }
     }
     if target.hasPrefix("/") { target.removeFirst() } else { target = "xl/" + target }
-    let strings = try readSharedStrings(try unpack("xl/sharedStrings.xml"))
+    let strings = try readSharedStrings(
+      try Self.unpack("xl/sharedStrings.xml", from: archive, into: scratch, limit: maxSharedStringsBytes))
     let styles = try readDateStyles(try unpack("xl/styles.xml"))
     guard let sheetFile = try unpack(target) else {
       throw ExtractError.unreadable("the sheet '\(chosen.name)' is missing from the workbook", fix: "save it again")

@@ -79,6 +79,11 @@ public struct PipelineRunner: Sendable {
   /// (two first runs started together: the second waited for the first's write) plans again
   /// inside its own write, so that it loads what is still to load, not everything twice.
   public func run() throws -> RunSummary {
+    // Everything a run creates is private to its owner (the warehouse is the identity vault,
+    // the reports show names): files 0600, folders 0700.
+    let previousMask = umask(0o077)
+    defer { umask(previousMask) }
+    XLSXReader.removeStaleScratch()
     var attempt = 0
     while true {
       do {
@@ -137,6 +142,8 @@ public struct PipelineRunner: Sendable {
       ? (NSTemporaryDirectory() as NSString).appendingPathComponent("pakt-dry-run-\(UUID().uuidString)") : nil
     defer { if let scratch { try? FileManager.default.removeItem(atPath: scratch) } }
     let warehouse = try Warehouse(path: scratch.map { "\($0)/warehouse.sqlite" } ?? config.warehouse)
+    // A warehouse made by an earlier version, or copied in, is made private too.
+    PrivateFiles.restrict(["", "-wal", "-shm"].map { config.warehouse + $0 })
     let pseudonyms = try Pseudonymizer.load(config: config, create: !options.dryRun)
     let knownKey = try warehouse.read { try $0.meta("pseudonym_key_fingerprint") }
     if let knownKey, knownKey != pseudonyms.fingerprint {
@@ -349,13 +356,22 @@ public struct PipelineRunner: Sendable {
     // figures up to it; what `run` returns (and `--json` prints) includes that stage too.
     summary.seconds = Date().timeIntervalSince(started)
     summary.stages = stages
-    summary.reports = try ReportWriter(folder: config.reports).write(summary: summary, rejects: rejects)
-    if summary.status == "committed" && linkageSettings != nil {
-      let written = try DuplicateReview(folder: config.reports).write(
-        review, threshold: config.linkage.threshold,
-        decisionsHint: "the decided rows copied into the file pipeline.yml names under `linkage: decisions:`")
-      summary.reports["duplicate-review"] = written["html"]
-      summary.reports["duplicate-review-csv"] = written["csv"]
+    // The run has committed by now: reports that cannot be written (a full or read-only
+    // reports folder) are the summary's problem, not a failed run (exit 5, not 3).
+    do {
+      summary.reports = try ReportWriter(folder: config.reports).write(summary: summary, rejects: rejects)
+      if summary.status == "committed" && linkageSettings != nil {
+        let written = try DuplicateReview(folder: config.reports).write(
+          review, threshold: config.linkage.threshold,
+          decisionsHint: "the decided rows copied into the file pipeline.yml names under `linkage: decisions:`")
+        summary.reports["duplicate-review"] = written["html"]
+        summary.reports["duplicate-review-csv"] = written["csv"]
+      }
+    } catch {
+      summary.reportProblem =
+        "the reports could not be written to \(config.reports) (\(SourceFiles.short(String(describing: error), limit: 200))); "
+        + "the run itself is committed. Free disk space or make the folder writable; the next run writes them again"
+      logger.error("reports not written: \(config.reports)")
     }
     summary.reports["json"] = (config.reports as NSString).appendingPathComponent("run-summary.json")
     lap("reports")
@@ -414,7 +430,19 @@ public struct PipelineRunner: Sendable {
     ])
     // Every file hashed first, on both cores: hashing is nearly all of this stage (218 MB of
     // exports at 300,000 persons). A file that cannot be read fails where it did before.
-    let paths = config.sources.flatMap(\.files)
+    // Only regular files are read: a link, a FIFO or a device among the exports is rejected
+    // unread (a FIFO or /dev/zero hung the run; a link to a system file put its lines into
+    // messages). Each file is on its own from here: what cannot be read is its problem, and
+    // the rest of the night loads.
+    var kindProblem: [String: String] = [:]
+    for source in config.sources {
+      for path in source.files {
+        if let problem = SourceFiles.problem(path, followSymlinks: source.followSymlinks) {
+          kindProblem[path] = problem
+        }
+      }
+    }
+    let paths = config.sources.flatMap(\.files).filter { kindProblem[$0] == nil }
     let digests = paths.concurrentMap(chunk: 1) { path in Result { try Fingerprint.file(path) } }
     let digestOf = Dictionary(zip(paths, digests), uniquingKeysWith: { first, _ in first })
     return try config.sources.map { source in
@@ -423,15 +451,32 @@ public struct PipelineRunner: Sendable {
       if let hint = source.format { options.format = FileFormat(rawValue: hint) }
       var files: [PreparedFile] = []
       for path in source.files {
-        var file = PreparedFile(path: path, name: displayName(path), sha256: try digestOf[path]!.get())
-        do {
-          let opened = try OpenedFile(path: path, options: options)
-          file.layout = opened.layout
-          file.mapper = try RecordMapper(
-            source: source.name, fileName: file.name, mapping: mapping, layout: opened.layout, matcher: matcher,
-            autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer)
-        } catch let error as ExtractError {
-          file.problem = error.description
+        var problem = kindProblem[path]
+        var digest = ""
+        if problem == nil {
+          switch digestOf[path]! {
+          case .success(let d): digest = d
+          case .failure(let error): problem = SourceFiles.describe(error)
+          }
+        }
+        // A file not read is known by its problem: the same problem again is the same delivery.
+        var file = PreparedFile(
+          path: path, name: displayName(path), sha256: digest.isEmpty ? Fingerprint.of([path, problem ?? ""]) : digest)
+        file.problem = problem
+        if problem == nil {
+          do {
+            let opened = try OpenedFile(path: path, options: options)
+            file.layout = opened.layout
+            file.mapper = try RecordMapper(
+              source: source.name, fileName: file.name, mapping: mapping, layout: opened.layout, matcher: matcher,
+              autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer)
+          } catch let error as ExtractError {
+            file.problem = error.description
+          } catch let error as PaktError {
+            // The mapping does not fit this file (a column or path it names is not there): the
+            // file is rejected with the reason, the night goes on.
+            file.problem = SourceFiles.short(error.message + (error.fix.map { "; fix: " + $0 } ?? ""))
+          }
         }
         files.append(file)
       }

@@ -41,12 +41,12 @@ public struct DuplicateReview: Sendable {
   public init(folder: String) { self.folder = folder }
 
   public func write(_ pairs: [ReviewPair], threshold: Double, decisionsHint: String) throws -> [String: String] {
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try PrivateFiles.folder(folder)
     let html = (folder as NSString).appendingPathComponent("duplicate-review.html")
     let csv = (folder as NSString).appendingPathComponent("duplicate-review.csv")
     var c = Escape.csvLine(["record_a", "record_b", "match_probability", "decision"])
     for p in pairs { c += Escape.csvLine([p.leftID, p.rightID, String(format: "%.4f", p.probability), ""]) }
-    try c.write(toFile: csv, atomically: true, encoding: .utf8)
+    try PrivateFiles.write(c, to: csv)
     let e = Escape.html
     var h = HTMLPage.start(
       title: "pakt duplicate review", extraStyle: "table{margin:.5em 0 2em}.pos{color:#1d6b3a}.neg{color:#a33}")
@@ -69,7 +69,7 @@ public struct DuplicateReview: Sendable {
       h += "</table>"
     }
     h += "</body></html>\n"
-    try h.write(toFile: html, atomically: true, encoding: .utf8)
+    try PrivateFiles.write(h, to: html)
     return ["html": html, "csv": csv]
   }
 }

@@ -45,11 +45,18 @@ public enum Escape {
     }
     // On the bytes when the delimiter is ASCII. Why: walking Characters (grapheme breaking)
     // was most of writing a million-line cluster file.
+    // Quoted as well: a value holding another common dialect's delimiter (";", tab, "|"). Why:
+    // German Excel opens a CSV file split on ";", so `Nähcafé;=1+2 Kurs` written bare became
+    // two cells, the second a formula; quoted, every dialect reads it as one text.
     let special: Bool
     if let d = delimiter.asciiValue {
-      special = value.utf8.contains { $0 == d || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D || $0 == 0x27 }
+      special = value.utf8.contains {
+        $0 == d || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D || $0 == 0x27 || $0 == 0x3B || $0 == 0x09 || $0 == 0x7C
+      }
     } else {
-      special = value.contains { $0 == delimiter || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "'" }
+      special = value.contains {
+        $0 == delimiter || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "'" || $0 == ";" || $0 == "\t" || $0 == "|"
+      }
     }
     if special {
       return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -30,11 +30,11 @@ public struct ReportWriter: Sendable {
   public init(folder: String) { self.folder = folder }
 
   public func write(summary: RunSummary, rejects: [RejectLine]) throws -> [String: String] {
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try PrivateFiles.folder(folder)
     var paths: [String: String] = [:]
     func save(_ name: String, _ key: String, _ text: String) throws {
       let path = (folder as NSString).appendingPathComponent(name)
-      try text.write(toFile: path, atomically: true, encoding: .utf8)
+      try PrivateFiles.write(text, to: path)
       paths[key] = path
     }
     try save("mapping-report.html", "html", html(summary: summary, rejects: rejects))

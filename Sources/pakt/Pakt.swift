@@ -18,7 +18,7 @@ struct Pakt: ParsableCommand {
       were rejects or unmapped program names; 2 usage or configuration error, nothing written; \
       3 the run failed, the warehouse is unchanged; 4 committed, but a source's new delivery was \
       held back (unreadable, empty or shrunk beyond delivery_guard: max_shrink) and its previous \
-      delivery stays.
+      delivery stays; 5 committed, but the reports could not be written.
       """,
     subcommands: [
       RunCommand.self, MigrateCommand.self, InspectCommand.self, MappingsCommand.self, LinkCommand.self,
@@ -29,6 +29,9 @@ struct Pakt: ParsableCommand {
 
   /// Parses, runs and maps every failure to the documented exit codes.
   static func main() {
+    // Private by default: whatever pakt creates (warehouse, reports, key, scratch) is its
+    // owner's alone.
+    umask(0o077)
     do {
       var command = try parseAsRoot()
       try command.run()

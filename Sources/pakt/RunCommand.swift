@@ -60,6 +60,10 @@ struct RunCommand: ParsableCommand {
     } else {
       print(SummaryText.render(summary))
     }
+    if let problem = summary.reportProblem {
+      FileHandle.standardError.write(Data("pakt: \(problem)\n".utf8))
+      throw ExitCode(5)
+    }
     if !summary.heldBack.isEmpty { throw ExitCode(4) }
     if strict && (summary.totals.rejected > 0 || !summary.unmapped.isEmpty) { throw ExitCode(1) }
   }

@@ -2,6 +2,7 @@ import Foundation
 import PaktCore
 import PaktPipeline
 import Testing
+import ZIPFoundation
 
 @testable import PaktLoad
 
@@ -213,5 +214,201 @@ struct ConcurrentFirstRunTests {
       let files = try FileManager.default.contentsOfDirectory(atPath: night.dir)
       #expect(!files.contains { $0.hasSuffix(".tmp") })
     }
+  }
+}
+
+/// One odd file must never stop the night: it is rejected with its reason, the rest loads.
+@Suite("Hostile night: each file on its own", .serialized)
+struct EachFileOnItsOwnTests {
+  /// Tonight's good export plus `odd`, made by the test; returns the run's summary.
+  static func night(_ odd: (CaseloadSource) throws -> Void) throws -> (CaseloadSource, RunSummary) {
+    let night = CaseloadSource()
+    night.deliver(night.export(0..<night.clients))
+    try odd(night)
+    return (night, try night.run())
+  }
+
+  static func rejected(_ summary: RunSummary, _ name: String) -> RunSummary.File? {
+    summary.files.first { $0.name.hasSuffix(name) && $0.status == "unreadable" }
+  }
+
+  @Test("a symbolic link among the exports is rejected unread, and its target's content appears nowhere")
+  func symlink() throws {
+    let secret = TestSupport.write("root:secret-line:0:0\n", to: "outside/secret.csv", in: TestSupport.scratch())
+    let (night, summary) = try Self.night { night in
+      try FileManager.default.createSymbolicLink(atPath: "\(night.dir)/inbox/link.csv", withDestinationPath: secret)
+    }
+    let file = try #require(Self.rejected(summary, "link.csv"))
+    #expect(file.problem?.contains("symbolic link") == true)
+    #expect(try night.current() == night.clients)
+    let text = try String(contentsOfFile: "\(night.dir)/reports/run-summary.json", encoding: .utf8)
+    #expect(!text.contains("secret-line"))
+  }
+
+  @Test("a FIFO among the exports does not hang the run; pakt inspect refuses it too")
+  func fifo() throws {
+    let (night, summary) = try Self.night { night in
+      #expect(mkfifo("\(night.dir)/inbox/pipe.csv", 0o600) == 0)
+    }
+    #expect(Self.rejected(summary, "pipe.csv")?.problem?.contains("named pipe") == true)
+    #expect(try night.current() == night.clients)
+    let inspect = try TestSupport.runPakt(["inspect", "\(night.dir)/inbox/pipe.csv"])
+    #expect(inspect.code == 3)
+    #expect(inspect.out.contains("not a regular file"))
+  }
+
+  @Test("a 10,000-column file that fails its mapping's column check is rejected with a short message")
+  func tooWide() throws {
+    let (night, summary) = try Self.night { night in
+      let header = (0..<10_000).map { "column\($0)" }.joined(separator: ",")
+      TestSupport.write(
+        header + "\n" + (0..<10_000).map { "\($0)" }.joined(separator: ",") + "\n", to: "inbox/wide.csv", in: night.dir)
+    }
+    let file = try #require(Self.rejected(summary, "wide.csv"))
+    #expect((file.problem?.count ?? 0) < 600)
+    #expect(try night.current() == night.clients)
+    #expect(summary.status == "committed")
+  }
+
+  @Test("warehouse, key, reports and duplicate review are private to their owner")
+  func privateFiles() throws {
+    let (night, _) = try Self.night { _ in }
+    func mode(_ path: String) throws -> Int {
+      (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
+    }
+    #expect(try mode("\(night.dir)/warehouse.sqlite") & 0o077 == 0)
+    #expect(try mode("\(night.dir)/reports") & 0o077 == 0)
+    for name in try FileManager.default.contentsOfDirectory(atPath: "\(night.dir)/reports") {
+      #expect(try mode("\(night.dir)/reports/\(name)") & 0o077 == 0, "\(name)")
+    }
+  }
+
+  @Test("a committed run whose reports cannot be written exits 5, not 3, and says the run committed")
+  func reportsUnwritable() throws {
+    let night = CaseloadSource()
+    night.deliver(night.export(0..<night.clients))
+    // A file where the reports folder should be.
+    TestSupport.write("not a folder", to: "reports", in: night.dir)
+    let result = try TestSupport.runPakt(["run", night.file])
+    #expect(result.code == 5)
+    #expect(result.err.contains("the run itself is committed"))
+    #expect(try night.current() == night.clients)
+  }
+}
+
+/// Workbooks made hostile at test time, from the sample workbook.
+@Suite("Hostile night: workbooks", .serialized)
+struct HostileWorkbookTests {
+  static let sample = TestSupport.path("samples/heidelberg/teilnahmen_2024.xlsx")
+
+  /// A copy of the sample workbook with `part` written by `write` instead.
+  static func workbook(_ path: String, replacing part: String, _ write: (Archive) throws -> Void) throws {
+    let source = try Archive(url: URL(fileURLWithPath: sample), accessMode: .read)
+    let target = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+    for entry in source where entry.path != part {
+      var data = Data()
+      _ = try source.extract(entry) { data.append($0) }
+      try target.addEntry(
+        with: entry.path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate
+      ) { position, size in data.subdata(in: Int(position)..<Int(position) + size) }
+    }
+    try write(target)
+  }
+
+  /// A pipeline reading the sample workbook and `odd.xlsx` beside it.
+  static func night(_ make: (String) throws -> Void) throws -> (dir: String, summary: RunSummary) {
+    let dir = TestSupport.scratch("pakt-workbook")
+    let root = TestSupport.root
+    let text = """
+      catalogue: \(root)/mappings/catalogue.yml
+      warehouse: \(dir)/warehouse.sqlite
+      reports: \(dir)/reports
+      sources:
+        - name: heidelberg
+          files: \(dir)/inbox/*.xlsx
+          mapping: \(root)/mappings/heidelberg.yml
+      """
+    let file = TestSupport.write(text, to: "pipeline.yml", in: dir)
+    try FileManager.default.createDirectory(atPath: "\(dir)/inbox", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: sample, toPath: "\(dir)/inbox/good.xlsx")
+    try make("\(dir)/inbox/odd.xlsx")
+    return (dir, try PipelineRunner(config: try PipelineConfig.load(path: file)).run())
+  }
+
+  @Test("a workbook whose sheet is a symbolic link is rejected as a whole; the good workbook loads")
+  func sheetSymlink() throws {
+    let (_, summary) = try Self.night { path in
+      try Self.workbook(path, replacing: "xl/worksheets/sheet1.xml") { archive in
+        let target = Data("/etc/passwd".utf8)
+        try archive.addEntry(
+          with: "xl/worksheets/sheet1.xml", type: .symlink, uncompressedSize: Int64(target.count)
+        ) { position, size in target.subdata(in: Int(position)..<Int(position) + size) }
+      }
+    }
+    let odd = try #require(summary.files.first { $0.name.hasSuffix("odd.xlsx") })
+    #expect(odd.status == "unreadable")
+    #expect(odd.problem?.contains("symbolic link") == true)
+    let good = try #require(summary.files.first { $0.name.hasSuffix("good.xlsx") })
+    #expect(good.loaded > 0)
+  }
+
+  @Test("shared strings that declare 2 KB and inflate past the limit stop at the limit: rejected, the night goes on")
+  func inflationBomb() throws {
+    let padding = 300 << 20
+    let started = Date()
+    let (_, summary) = try Self.night { path in
+      var original = Data()
+      let source = try Archive(url: URL(fileURLWithPath: Self.sample), accessMode: .read)
+      _ = try source.extract(source["xl/sharedStrings.xml"]!) { original.append($0) }
+      let close = original.range(of: Data("</sst>".utf8))!.lowerBound
+      let head = original.subdata(in: 0..<close)
+      let tail = original.subdata(in: close..<original.count)
+      let total = head.count + padding + tail.count
+      let spaces = Data(repeating: 0x20, count: 1 << 20)
+      try Self.workbook(path, replacing: "xl/sharedStrings.xml") { archive in
+        try archive.addEntry(
+          with: "xl/sharedStrings.xml", type: .file, uncompressedSize: Int64(total), compressionMethod: .deflate
+        ) { position, size in
+          var chunk = Data()
+          var p = Int(position)
+          while chunk.count < size {
+            if p < head.count {
+              let n = min(size - chunk.count, head.count - p)
+              chunk.append(head.subdata(in: p..<p + n))
+              p += n
+            } else if p < head.count + padding {
+              let n = min(size - chunk.count, head.count + padding - p, spaces.count)
+              chunk.append(spaces.prefix(n))
+              p += n
+            } else {
+              let q = p - head.count - padding
+              let n = min(size - chunk.count, tail.count - q)
+              chunk.append(tail.subdata(in: q..<q + n))
+              p += n
+            }
+          }
+          return chunk
+        }
+      }
+      // The part now declares the original small size, in its local header and the directory.
+      var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+      let name = Array("xl/sharedStrings.xml".utf8)
+      let declared = UInt32(original.count)
+      for i in 0..<(bytes.count - name.count) where Array(bytes[i..<i + name.count]) == name {
+        for (offset, signature) in [(30, [0x50, 0x4B, 0x03, 0x04]), (46, [0x50, 0x4B, 0x01, 0x02])] as [(Int, [UInt8])]
+        where i >= offset && Array(bytes[(i - offset)..<(i - offset + 4)]) == signature {
+          let at = i - offset + (offset == 30 ? 22 : 24)
+          for k in 0..<4 { bytes[at + k] = UInt8((declared >> (8 * UInt32(k))) & 0xFF) }
+        }
+      }
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+    let odd = try #require(summary.files.first { $0.name.hasSuffix("odd.xlsx") })
+    #expect(odd.status == "unreadable")
+    // Stopped by counting what inflated, whatever the part declared.
+    #expect(odd.problem?.contains("more than 256 MB") == true, "\(odd.problem ?? "")")
+    let good = try #require(summary.files.first { $0.name.hasSuffix("good.xlsx") })
+    #expect(good.loaded > 0)
+    #expect(Date().timeIntervalSince(started) < 120)
   }
 }

@@ -25,6 +25,34 @@ struct ReportTests {
     #expect(unquoted.hasPrefix("'"))
   }
 
+  @Test(
+    "a formula after another dialect's delimiter never becomes a cell of its own, whichever delimiter a spreadsheet splits on",
+    arguments: ["Nähcafé;=1+2 Kurs", "Kurs\t+HYPERLINK(x)", "A|@SUM(1)", "B;-3+4", "x, =1"])
+  func formulasAfterDelimiters(value: String) {
+    let line = Escape.csvLine(["S-1", value, "ok"])
+    for delimiter in [",", ";", "\t", "|"] {
+      // Split as a spreadsheet does: on the delimiter, outside double quotes.
+      var cells: [String] = []
+      var cell = ""
+      var quoted = false
+      for c in line.trimmingCharacters(in: .newlines) {
+        if c == "\"" {
+          quoted.toggle()
+        } else if String(c) == delimiter && !quoted {
+          cells.append(cell)
+          cell = ""
+        } else {
+          cell.append(c)
+        }
+      }
+      cells.append(cell)
+      for cell in cells {
+        let trimmed = cell.trimmingCharacters(in: .whitespaces)
+        #expect(!["=", "+", "-", "@"].contains(trimmed.first.map(String.init) ?? ""), "\(delimiter): \(cells)")
+      }
+    }
+  }
+
   @Test("CSV quoting of delimiters, quotes and line breaks")
   func quoting() {
     #expect(Escape.csvCell("a,b") == "\"a,b\"")
