@@ -311,6 +311,32 @@ public struct LoadSession {
   /// normalisation misses of their lines and the rejected lines that hold their name. Leaves a
   /// tombstone per source record (`tombstone(source, localID)`, a keyed hash) and one row in
   /// `erasure` with the time and the number of records.
+  /// One source record of a person, as an erasure needs to know it.
+  public struct HeldRecord: Sendable {
+    public var source: String
+    public var localID: String
+    public var familyName: String?
+    public var givenName: String?
+    public var azrNumber: String?
+    public var bamfNumber: String?
+  }
+
+  /// The source records the person holds, with the names and numbers their identity holds.
+  public func records(ofPerson personID: Int64) throws -> [HeldRecord] {
+    try Row.fetchAll(
+      db,
+      sql: """
+        SELECT sp.source, sp.local_id, i.family_name, i.given_name, i.azr_number, i.bamf_number
+        FROM source_person sp LEFT JOIN identity i ON i.source = sp.source AND i.local_id = sp.local_id
+        WHERE sp.person_id = ? ORDER BY sp.source, sp.local_id
+        """, arguments: [personID]
+    ).map {
+      HeldRecord(
+        source: $0["source"], localID: $0["local_id"], familyName: $0["family_name"], givenName: $0["given_name"],
+        azrNumber: $0["azr_number"], bamfNumber: $0["bamf_number"])
+    }
+  }
+
   public func erase(personID: Int64, tombstone: (String, String) -> String) throws -> ErasureCounts {
     prepared.forgetWritten()
     var counts = ErasureCounts()
@@ -365,6 +391,9 @@ public struct LoadSession {
         sql: "INSERT OR IGNORE INTO erased_record(tombstone) VALUES (?)", arguments: [tombstone(source, local)])
     }
     try db.execute(sql: "DELETE FROM person WHERE person_id = ?", arguments: [personID])
+    // Where they lived when: derived from their records, gone with them (until now it stayed
+    // until the next changing run).
+    try db.execute(sql: "DELETE FROM residence_period WHERE person_id = ?", arguments: [personID])
     try db.execute(
       sql: "DELETE FROM person_id_event WHERE old_person_id = ?1 OR new_person_id = ?1", arguments: [personID])
     try db.execute(

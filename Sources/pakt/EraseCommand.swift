@@ -13,6 +13,9 @@ struct EraseCommand: ParsableCommand {
       id events, the normalisation misses of their lines and the rejected lines that name them, \
       in one transaction. The warehouse keeps only that an erasure happened (when, how many \
       records) and keyed tombstones, so that a later delivery does not load the person again. \
+      Residence periods go with the person; report files that name them are withdrawn until the \
+      next run. A person whose records hold different AZR or BAMF numbers is not erased without \
+      --force: the records are listed for a steward. \
       Ask the municipality to erase the person at the source as well.
       """)
 
@@ -22,8 +25,11 @@ struct EraseCommand: ParsableCommand {
   @Option(help: "The pipeline file.")
   var pipeline = "pipeline.yml"
 
+  @Flag(help: "Erase even when the person's records hold different AZR or BAMF numbers (two people joined?).")
+  var force = false
+
   func run() throws {
-    let counts = try Erasure.erase(config: try PipelineConfig.load(path: pipeline), person: person)
+    let counts = try Erasure.erase(config: try PipelineConfig.load(path: pipeline), person: person, force: force)
     print(
       "erased: \(counts.sourceRecords) source record(s), \(counts.participations) participation(s), "
         + "\(counts.residences) residence(s), \(counts.potentials) potential(s), \(counts.rejects) rejected line(s), "

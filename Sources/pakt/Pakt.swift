@@ -16,9 +16,10 @@ struct Pakt: ParsableCommand {
     discussion: """
       Exit codes: 0 committed (or nothing to do); 1 committed, but --strict was given and there \
       were rejects or unmapped program names; 2 usage or configuration error, nothing written; \
-      3 the run failed, the warehouse is unchanged; 4 committed, but a source's new delivery was \
-      held back (unreadable, empty or shrunk beyond delivery_guard: max_shrink) and its previous \
-      delivery stays; 5 committed, but the reports could not be written.
+      3 the run failed, the warehouse is unchanged; 4 committed, but not everything was taken: a \
+      file was rejected as a whole, or a source's new delivery was held back (unreadable, empty or \
+      shrunk beyond delivery_guard: max_shrink) and its previous delivery stays; 5 committed, but \
+      the reports could not be written.
       """,
     subcommands: [
       RunCommand.self, MigrateCommand.self, InspectCommand.self, MappingsCommand.self, LinkCommand.self,

@@ -64,7 +64,8 @@ struct RunCommand: ParsableCommand {
       FileHandle.standardError.write(Data("pakt: \(problem)\n".utf8))
       throw ExitCode(5)
     }
-    if !summary.heldBack.isEmpty { throw ExitCode(4) }
+    // Not everything was taken: a delivery held back, or a file rejected as a whole.
+    if !summary.heldBack.isEmpty || summary.files.contains(where: { $0.status == "unreadable" }) { throw ExitCode(4) }
     if strict && (summary.totals.rejected > 0 || !summary.unmapped.isEmpty) { throw ExitCode(1) }
   }
 }

@@ -412,3 +412,36 @@ struct HostileWorkbookTests {
     #expect(Date().timeIntervalSince(started) < 120)
   }
 }
+
+@Suite("Hostile night: erasure of a person the linkage may have joined")
+struct ConflictingErasureTests {
+  @Test("an erase whose person holds two AZR numbers stops and lists the records; --force erases them")
+  func conflictingIdentifiers() throws {
+    let night = CaseloadSource()
+    // Two records of one name and date, with different AZR numbers, that the rules join.
+    var bytes = night.export(0..<night.clients)
+    bytes += Array(
+      ("X-1,Samira,Conflict,1990-03-07,F,Syrian,111111111111,A2,Integrationskurs,VHS,2024-01-08,,running,,,\n"
+        + "X-2,Samira,Conflict,1990-03-07,F,Syrian,999999999999,A2,Integrationskurs,VHS,2024-01-08,,running,,,\n")
+        .utf8)
+    night.deliver(bytes)
+    _ = try night.run()
+    let warehouse = try Warehouse(path: "\(night.dir)/warehouse.sqlite")
+    let people = try warehouse.read {
+      try $0.rows("SELECT DISTINCT person_id FROM source_person WHERE local_id IN ('X-1', 'X-2')")
+    }
+    try #require(people.count == 1, "the rules did not join the two records; the test needs them joined")
+    let id = people[0]["person_id"]!
+    let config = try PipelineConfig.load(path: night.file)
+    #expect {
+      _ = try Erasure.erase(config: config, person: id)
+    } throws: { error in
+      let text = "\(error)"
+      return text.contains("2 different AZR numbers") && text.contains("wangen/X-1") && text.contains("--force")
+        && !text.contains("111111111111")
+    }
+    #expect(try night.current() == night.clients + 2)
+    let counts = try Erasure.erase(config: config, person: id, force: true)
+    #expect(counts.sourceRecords == 2)
+  }
+}
