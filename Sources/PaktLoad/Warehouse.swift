@@ -38,15 +38,18 @@ public final class Warehouse: Sendable {
     }
   }
 
-  /// Seconds a run waits for another run on the same warehouse to finish before it gives up:
-  /// `PAKT_LOCK_WAIT`, 30 by default.
+  /// Seconds a run waits for another run, or a reader, on the same warehouse before it gives
+  /// up: `PAKT_LOCK_WAIT`, 600 by default. Why that long: a nightly run that gave up after 30 s
+  /// failed because an analyst's query ran for 45; waiting costs the night nothing.
   static var lockWait: TimeInterval {
-    ProcessInfo.processInfo.environment["PAKT_LOCK_WAIT"].flatMap(TimeInterval.init).map { max(0, $0) } ?? 30
+    ProcessInfo.processInfo.environment["PAKT_LOCK_WAIT"].flatMap(TimeInterval.init).map { max(0, $0) } ?? 600
   }
 
   static func busy(_ path: String) -> PaktError {
     PaktError.failed(
-      file: path, "another pakt run holds the warehouse (waited \(Int(lockWait)) s)",
+      file: path,
+      "the warehouse stayed busy for \(Int(lockWait)) s: another pakt run holds the warehouse, or a reader "
+        + "(an analyst's query, a report tool) kept it open; nothing was written",
       fix: "wait for it to finish, then run again; PAKT_LOCK_WAIT sets how many seconds a run waits")
   }
 

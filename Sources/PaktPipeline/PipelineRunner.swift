@@ -141,10 +141,11 @@ public struct PipelineRunner: Sendable {
       options.dryRun && !FileManager.default.fileExists(atPath: config.warehouse)
       ? (NSTemporaryDirectory() as NSString).appendingPathComponent("pakt-dry-run-\(UUID().uuidString)") : nil
     defer { if let scratch { try? FileManager.default.removeItem(atPath: scratch) } }
+    // The key first: a bad key file must not leave an empty warehouse behind.
+    let pseudonyms = try Pseudonymizer.load(config: config, create: !options.dryRun)
     let warehouse = try Warehouse(path: scratch.map { "\($0)/warehouse.sqlite" } ?? config.warehouse)
     // A warehouse made by an earlier version, or copied in, is made private too.
     PrivateFiles.restrict(["", "-wal", "-shm"].map { config.warehouse + $0 })
-    let pseudonyms = try Pseudonymizer.load(config: config, create: !options.dryRun)
     let knownKey = try warehouse.read { try $0.meta("pseudonym_key_fingerprint") }
     if let knownKey, knownKey != pseudonyms.fingerprint {
       throw PaktError.config(

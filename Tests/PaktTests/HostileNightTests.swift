@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PaktCore
 import PaktPipeline
 import Testing
@@ -443,5 +444,41 @@ struct ConflictingErasureTests {
     #expect(try night.current() == night.clients + 2)
     let counts = try Erasure.erase(config: config, person: id, force: true)
     #expect(counts.sourceRecords == 2)
+  }
+}
+
+@Suite("Hostile night: a long reader and a bad key", .serialized)
+struct ReaderAndKeyTests {
+  @Test("a run that meets an analyst's long read waits for it and commits, instead of failing")
+  func longReader() throws {
+    let night = try DeliveryGuardTests.loaded()
+    night.deliver(night.export(0..<(night.clients + 1)))
+    let reader = try DatabaseQueue(path: "\(night.dir)/warehouse.sqlite")
+    let reading = DispatchSemaphore(value: 0)
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+      try? reader.read { db in
+        _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM source_person")
+        reading.signal()
+        Thread.sleep(forTimeInterval: 3)
+      }
+      done.signal()
+    }
+    reading.wait()
+    let run = try TestSupport.runPakt(["run", night.file], environment: ["PAKT_LOCK_WAIT": "60"])
+    done.wait()
+    #expect(run.code == 0, "\(run.err)")
+    #expect(try night.current() == night.clients + 1)
+  }
+
+  @Test("a key file that is too short stops the run before any warehouse file is made")
+  func badKey() throws {
+    let night = CaseloadSource(pipelineExtra: "pseudonym_key: short.key")
+    TestSupport.write("too short", to: "short.key", in: night.dir)
+    night.deliver(night.export(0..<3))
+    let run = try TestSupport.runPakt(["run", night.file])
+    #expect(run.code == 2)
+    #expect(run.err.contains("fewer than 32 bytes"))
+    #expect(!FileManager.default.fileExists(atPath: "\(night.dir)/warehouse.sqlite"))
   }
 }
