@@ -34,8 +34,33 @@ public struct YAMLNode {
     return try parse(text, file: file)
   }
 
+  /// Aliases (`*name`) a pakt YAML file may hold. pakt's files need none. An alias bomb
+  /// ("billion laughs") grows as (aliases per level) ^ levels, and one used as a mapping key
+  /// kept the CPU busy for minutes; with 20 aliases in all it expands at most about 1,600-fold.
+  public static let maxAliases = 20
+  /// The largest YAML file pakt reads (a mapping with thousands of program decisions is < 1 MB).
+  public static let maxBytes = 16 << 20
+
   /// Parses YAML text; `file` is used in error messages.
   public static func parse(_ text: String, file: String) throws -> YAMLNode {
+    if text.utf8.count > maxBytes {
+      throw PaktError.config(
+        file: file, line: nil, "the file is larger than \(maxBytes >> 20) MB, more than a pakt YAML file holds",
+        fix: "check that this is the right file")
+    }
+    // Counted on the text, before anything is composed: an alias is `*` after a space, a
+    // comma, a bracket, a colon or a dash, or at the start of a line.
+    var aliases = 0
+    var previous: UInt8 = 0x0A
+    for byte in text.utf8 {
+      if byte == 0x2A && [0x0A, 0x20, 0x2C, 0x5B, 0x7B, 0x3A, 0x2D, 0x09].contains(previous) { aliases += 1 }
+      previous = byte
+    }
+    if aliases > maxAliases {
+      throw PaktError.config(
+        file: file, line: nil, "the file holds \(aliases) YAML aliases (*name); pakt reads at most \(maxAliases)",
+        fix: "write the values out instead of referring to anchors")
+    }
     do {
       guard let node = try Yams.compose(yaml: text) else {
         return YAMLNode(node: Node.mapping(Node.Mapping([])), file: file)

@@ -482,3 +482,26 @@ struct ReaderAndKeyTests {
     #expect(!FileManager.default.fileExists(atPath: "\(night.dir)/warehouse.sqlite"))
   }
 }
+
+@Suite("Hostile night: configuration bombs")
+struct ConfigurationBombTests {
+  @Test("a YAML alias bomb used as a mapping key is refused at once, with the reason")
+  func yamlAliasBomb() throws {
+    var text = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    for i in 1..<12 {
+      let previous = i == 1 ? "a" : "l\(i - 1)"
+      text += "l\(i): &l\(i) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
+    }
+    text += "? *l11\n: boom\n"
+    let started = Date()
+    #expect {
+      _ = try YAMLNode.parse(text, file: "bomb.yml")
+    } throws: { error in
+      "\(error)".contains("YAML aliases")
+    }
+    #expect(Date().timeIntervalSince(started) < 5)
+    // A few aliases, as a person might write, still parse.
+    let fine = try YAMLNode.parse("base: &b { x: 1 }\nfirst: *b\nsecond: *b\n", file: "fine.yml")
+    #expect(try fine.mapping()["first"] != nil)
+  }
+}
