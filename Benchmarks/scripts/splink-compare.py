@@ -64,8 +64,21 @@ def run_splink():
     started = time.time()
     df = pd.read_csv(persons, dtype=str, keep_default_na=False)
     df = df.rename(columns={"record_id": "unique_id"})
-    # Splink's date comparison reads ISO dates; a placeholder 01.01.YYYY becomes YYYY-01-01.
-    df["birth_date"] = df["birth_date"].map(lambda d: f"{d[6:10]}-01-01" if d.startswith("01.01.") else d)
+    # Splink's date comparison reads ISO dates: German dates become ISO, and a placeholder
+    # (01.01.YYYY, 00.00.YYYY, a year alone) YYYY-01-01, as a user would clean them first.
+    def iso(d):
+        d = d.strip()
+        if len(d) == 10 and d[2] == "." and d[5] == ".":
+            day, month, year = d[:2], d[3:5], d[6:]
+            return f"{year}-01-01" if day in ("00", "01") and month in ("00", "01") else f"{year}-{month}-{day}"
+        if len(d) == 4 and d.isdigit():
+            return f"{d}-01-01"
+        return d
+    df["birth_date"] = df["birth_date"].map(iso)
+    # Name placeholders are no names: cleaned to empty, as a user would.
+    placeholders = {"-", "--", "nn", "n.n.", "unbekannt", "k.a.", "?", "xxx", "x"}
+    for column in ("family_name", "given_name"):
+        df[column] = df[column].map(lambda n: "" if n.strip().lower() in placeholders else n)
     df["birth_year"] = df["birth_date"].str[:4]
     df["full_name"] = df["given_name"] + " " + df["family_name"]
     for column in df.columns:
