@@ -18,8 +18,14 @@ public final class Warehouse: Sendable {
 
   public init(path: String) throws {
     self.path = path
-    try FileManager.default.createDirectory(
-      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    let folder = (path as NSString).deletingLastPathComponent
+    do {
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    } catch {
+      throw PaktError.failed(
+        file: path, "cannot create the warehouse's folder \(folder) (read-only, no permission, or the disk is full)",
+        fix: "make the folder writable for the user running pakt, or point `warehouse:` in pipeline.yml elsewhere")
+    }
     var config = Configuration()
     // A second run on the same warehouse waits for the first instead of failing at once.
     config.busyMode = .timeout(Self.lockWait)
@@ -32,9 +38,42 @@ public final class Warehouse: Sendable {
     } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
       throw Self.busy(path)
     } catch let error as DatabaseError {
-      throw PaktError.failed(
-        file: path, "cannot open the warehouse: \(error.message ?? "\(error)")",
-        fix: "check that the path is a pakt warehouse (SQLite file) and writable")
+      throw Self.explained(error, path)
+        ?? PaktError.failed(
+          file: path, "cannot open the warehouse: \(error.message ?? "\(error)")",
+          fix: "check that the path is a pakt warehouse (SQLite file) and writable")
+    }
+  }
+
+  /// A storage error SQLite reports, as a pakt message that says what to do (nil for others).
+  /// Why: a full disk or a read-only folder printed SQLite's own words ("database or disk is
+  /// full", "attempt to write a readonly database") with no hint that nothing was written.
+  static func explained(_ error: DatabaseError, _ path: String) -> PaktError? {
+    let folder = (path as NSString).deletingLastPathComponent
+    switch error.resultCode.primaryResultCode {
+    case .SQLITE_FULL:
+      return PaktError.failed(
+        file: path, "the disk is full: the warehouse could not be written, and nothing of this run was kept",
+        fix:
+          "free space on the disk that holds \(folder) (a run needs about twice the warehouse's size), then run again")
+    case .SQLITE_READONLY:
+      return PaktError.failed(
+        file: path, "the warehouse is read-only: nothing of this run was written",
+        fix: "make \(path) and its folder writable for the user running pakt, then run again")
+    case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH:
+      return PaktError.failed(
+        file: path, "the warehouse cannot be opened for writing (permissions or a missing folder)",
+        fix: "check that \(folder) exists and the user running pakt may write there")
+    case .SQLITE_IOERR:
+      return PaktError.failed(
+        file: path, "the disk reported an error while writing the warehouse; nothing of this run was kept",
+        fix: "check the disk (free space, health) and run again")
+    case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+      return PaktError.failed(
+        file: path, "the file is not a readable pakt warehouse (damaged, or another kind of file)",
+        fix: "restore the warehouse from its backup, or point `warehouse:` in pipeline.yml at the right file")
+    default:
+      return nil
     }
   }
 
@@ -84,6 +123,8 @@ public final class Warehouse: Sendable {
       }
     } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
       throw Self.busy(path)
+    } catch let error as DatabaseError {
+      throw Self.explained(error, path) ?? error
     }
     return result!
   }

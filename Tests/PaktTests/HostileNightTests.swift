@@ -505,3 +505,29 @@ struct ConfigurationBombTests {
     #expect(try fine.mapping()["first"] != nil)
   }
 }
+
+@Suite("Hostile night: storage errors are pakt messages")
+struct StorageErrorTests {
+  @Test(
+    "a full disk, a read-only warehouse, a damaged file: one pakt message with what to do, not SQLite's words",
+    arguments: [
+      (ResultCode.SQLITE_FULL, "the disk is full"), (ResultCode.SQLITE_READONLY, "read-only"),
+      (ResultCode.SQLITE_IOERR_WRITE, "the disk reported an error"), (ResultCode.SQLITE_NOTADB, "not a readable"),
+    ])
+  func explained(code: ResultCode, words: String) throws {
+    let error = try #require(Warehouse.explained(DatabaseError(resultCode: code), "/srv/pakt/warehouse.sqlite"))
+    #expect(error.message.contains(words))
+    #expect(error.fix != nil)
+    #expect(error.kind == .failed)
+  }
+
+  @Test("a warehouse path that is not a SQLite file is refused with a pakt message, exit 3")
+  func notAWarehouse() throws {
+    let night = CaseloadSource()
+    TestSupport.write(Array(repeating: UInt8(0x41), count: 8192), to: "warehouse.sqlite", in: night.dir)
+    night.deliver(night.export(0..<3))
+    let run = try TestSupport.runPakt(["run", night.file])
+    #expect(run.code == 3)
+    #expect(run.err.contains("not a readable pakt warehouse"), "\(run.err)")
+  }
+}
