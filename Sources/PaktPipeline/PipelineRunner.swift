@@ -471,6 +471,9 @@ public struct PipelineRunner: Sendable {
             file.mapper = try RecordMapper(
               source: source.name, fileName: file.name, mapping: mapping, layout: opened.layout, matcher: matcher,
               autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer)
+            if mapping.isXML, let mapper = file.mapper {
+              file.problem = try SourceFiles.unmatchedXMLPaths(opened, mapper: mapper, mapping: mapping)
+            }
           } catch let error as ExtractError {
             file.problem = error.description
           } catch let error as PaktError {

@@ -260,6 +260,20 @@ struct PipelineTests {
     #expect(stored == ["A1", "A2", "A3", "C1", "C2", "C3"])
   }
 
+  @Test("an XML mapping whose family name path matches no record rejects the file, as a missing CSV column does")
+  func missingXMLPathRejectsFile() throws {
+    let mappings = try TestSupport.copiedMappings()
+    let text = try String(contentsOfFile: "\(mappings)/ulm.yml", encoding: .utf8)
+    try text.replacingOccurrences(of: "family_name: Name/Familienname", with: "family_name: Name/Nachname")
+      .write(toFile: "\(mappings)/ulm.yml", atomically: true, encoding: .utf8)
+    let pipeline = SamplePipeline(mappingsDir: mappings)
+    let summary = try pipeline.run()
+    let ulm = summary.files.filter { $0.source == "ulm" }
+    #expect(!ulm.isEmpty && ulm.allSatisfy { $0.status == "unreadable" })
+    #expect(ulm.first?.problem?.contains("'Name/Nachname'") == true, "\(ulm.first?.problem ?? "")")
+    #expect(summary.files.contains { $0.source == "karlsruhe" && $0.loaded > 0 })
+  }
+
   @Test("a mapping naming a column its file lacks rejects that file with the reason; the rest of the night loads")
   func missingColumnRejectsFile() throws {
     let mappings = try TestSupport.copiedMappings()
