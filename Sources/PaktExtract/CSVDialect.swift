@@ -62,15 +62,45 @@ public struct CSVDialect: Sendable, Equatable {
     let lines = logicalLines(text, quote: quote, limit: 200)
     let complete = head.count < (64 << 10) ? lines : Array(lines.dropLast())
 
+    // Each candidate is scored twice: on the delimiters before a line's last content (a title
+    // line "Export;;;;" counts none) and on all of them (Excel and LibreOffice write every
+    // delimiter, so rows whose last fields are empty have fewer of the first kind but as many
+    // of the second). The more consistent count is the candidate's. Why both: on the first
+    // alone, a `;` file whose rows end in different numbers of empty fields looked less
+    // consistent than its decimal commas, and was read as a comma file.
     var best: (delimiter: UInt8, consistent: Int, mode: Int) = (UInt8(ascii: ","), -1, 0)
+    var scores: [UInt8: (consistent: Int, mode: Int)] = [:]
     for candidate in overrides.delimiter.map({ [$0] }) ?? candidates {
       var histogram: [Int: Int] = [:]
-      for line in complete where !line.blank { histogram[line.counts[candidate] ?? 0, default: 0] += 1 }
-      let mode = histogram.filter { $0.key > 0 }.max { ($0.value, $0.key) < ($1.value, $1.key) }
-      let consistent = mode?.value ?? 0
-      if consistent > best.consistent || (consistent == best.consistent && (mode?.key ?? 0) > best.mode) {
-        best = (candidate, consistent, mode?.key ?? 0)
+      var full: [Int: Int] = [:]
+      for line in complete where !line.blank {
+        histogram[line.counts[candidate] ?? 0, default: 0] += 1
+        full[line.allCounts[candidate] ?? 0, default: 0] += 1
       }
+      let mode = histogram.filter { $0.key > 0 }.max { ($0.value, $0.key) < ($1.value, $1.key) }
+      let fullMode = full.filter { $0.key > 0 }.max { ($0.value, $0.key) < ($1.value, $1.key) }
+      let consistent = max(mode?.value ?? 0, fullMode?.value ?? 0)
+      // The mode on the delimiters before the last content, for finding the header.
+      let key = mode?.key ?? 0
+      if consistent > best.consistent || (consistent == best.consistent && key > best.mode) {
+        best = (candidate, consistent, key)
+      }
+      scores[candidate] = (consistent, key)
+    }
+    // Commas that are mostly between digits are decimal commas, evidence for a `;` (or tab)
+    // file rather than against it: where another candidate is consistent on nearly every line,
+    // it wins over such commas. Why: German exports write costs as "223,49" in `;` files, and
+    // a cost in every row made the comma look like the delimiter. A comma file whose numbers
+    // touch ("C1,34") has no consistent rival and stays a comma file.
+    let nonBlank = complete.filter { !$0.blank }.count
+    let commas = complete.reduce(0) { $0 + ($1.allCounts[UInt8(ascii: ",")] ?? 0) }
+    let decimals = complete.reduce(0) { $0 + $1.decimalCommas }
+    if overrides.delimiter == nil, best.delimiter == UInt8(ascii: ","), commas > 0, 2 * decimals >= commas,
+      let rival = scores.filter({ $0.key != UInt8(ascii: ",") && $0.value.mode > 0 })
+        .max(by: { $0.value.consistent < $1.value.consistent }),
+      Double(rival.value.consistent) >= 0.8 * Double(nonBlank)
+    {
+      best = (rival.key, rival.value.consistent, rival.value.mode)
     }
     var headerLine = 1
     if let fixed = overrides.headerLine {
@@ -94,6 +124,10 @@ public struct CSVDialect: Sendable, Equatable {
     var line: Int
     /// Delimiters before the line's last content: trailing empty fields (Excel's ";;") do not count.
     var counts: [UInt8: Int]
+    /// Every delimiter of the line, trailing ones too.
+    var allCounts: [UInt8: Int] = [:]
+    /// Commas between two digits, outside quotes (see `isDecimalComma`).
+    var decimalCommas = 0
     var pending: [UInt8: Int] = [:]
     var blank: Bool
 
@@ -133,6 +167,8 @@ public struct CSVDialect: Sendable, Equatable {
         }
       } else if !inQuotes && candidates.contains(b) {
         current.pending[b, default: 0] += 1
+        current.allCounts[b, default: 0] += 1
+        if Self.isDecimalComma(text, i) { current.decimalCommas += 1 }
       } else if b != 32 {
         current.blank = false
         current.commitPending()
@@ -141,6 +177,13 @@ public struct CSVDialect: Sendable, Equatable {
     }
     if !current.blank && result.count < limit { result.append(current) }
     return result
+  }
+
+  /// A comma between two digits ("223,49", "1.306,42"): likely a decimal comma.
+  @inline(__always)
+  static func isDecimalComma(_ text: [UInt8], _ i: Int) -> Bool {
+    guard text[i] == UInt8(ascii: ","), i > 0, i + 1 < text.count else { return false }
+    return (0x30...0x39).contains(text[i - 1]) && (0x30...0x39).contains(text[i + 1])
   }
 
   /// The delimiter as text, for people.

@@ -1,0 +1,88 @@
+import Foundation
+import PaktCore
+import Testing
+
+@testable import PaktExtract
+
+/// Files written the way German office tools write them (issue #23): `;` with decimal commas,
+/// comment columns with line breaks, empty trailing fields.
+@Suite("Extract: dialect detection on German exports")
+struct DialectTests {
+  /// A LibreOffice / Excel export: `;`, decimal commas and thousands points in the cost column,
+  /// a quoted comment column with line breaks, semicolons and doubled quotes, many rows whose
+  /// last fields are empty.
+  static func libreOfficeExport(rows: Int) -> String {
+    var lines = ["Klienten-Nr.;Nachname;Vorname;Geburtsdatum;Maßnahme;Kosten;Bemerkung;Betreuer;Ende"]
+    for i in 0..<rows {
+      let cost = i % 3 == 0 ? "1.306,42 €" : (i % 3 == 1 ? "223,49" : "")
+      let comment =
+        i % 4 == 0
+        ? "\"Termin verschoben;\nneuer Termin folgt, \"\"bitte\"\" anrufen\"" : (i % 4 == 1 ? "ok, erledigt" : "")
+      let tail = i % 2 == 0 ? ";;" : ";Frau Weber;31.12.2024"
+      lines.append("K-\(i);Haddad;Samira;07.03.19\(60 + i % 40);Integrationskurs;\(cost);\(comment)\(tail)")
+    }
+    return lines.joined(separator: "\r\n") + "\r\n"
+  }
+
+  @Test(
+    "a `;` export with decimal commas and multi-line comments is read as `;`, header on line 1",
+    arguments: [8, 40, 200])
+  func semicolonWithDecimalCommas(rows: Int) throws {
+    let text = Self.libreOfficeExport(rows: rows)
+    let dialect = CSVDialect.sniff(head: [0xEF, 0xBB, 0xBF] + Array(text.utf8))
+    #expect(dialect.delimiterText == ";")
+    #expect(dialect.headerLine == 1)
+    let path = TestSupport.write([0xEF, 0xBB, 0xBF] + Array(text.utf8), to: "export.csv", in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    var read = 0
+    var malformed = 0
+    var narrow = 0
+    while let record = try file.next() {
+      if case .row(let row) = record {
+        read += 1
+        if row.fields.count != 9 { narrow += 1 }
+      } else {
+        malformed += 1
+      }
+    }
+    #expect(read == rows)
+    #expect(malformed == 0)
+    #expect(narrow == 0)
+  }
+
+  @Test("the same in Windows-1252 without BOM")
+  func windows1252() throws {
+    let text = Self.libreOfficeExport(rows: 60)
+    let bytes = text.unicodeScalars.map { s -> UInt8 in
+      switch s {
+      case "€": return 0x80
+      case "ß": return 0xDF
+      default: return UInt8(truncatingIfNeeded: s.value)
+      }
+    }
+    let dialect = CSVDialect.sniff(head: bytes)
+    #expect(dialect.encoding == .windows1252)
+    #expect(dialect.delimiterText == ";")
+    #expect(dialect.headerLine == 1)
+  }
+
+  @Test("a comma file whose numbers touch the delimiter (C1,34,100.50) stays a comma file")
+  func commaBetweenDigits() throws {
+    var lines = ["client_id,age,cost,remarks"]
+    for i in 0..<50 { lines.append("C\(i),\(20 + i % 50),\(i)00.50,\(i % 3 == 0 ? "ok; done" : "")") }
+    let dialect = CSVDialect.sniff(head: Array((lines.joined(separator: "\n") + "\n").utf8))
+    #expect(dialect.delimiterText == ",")
+    #expect(dialect.headerLine == 1)
+  }
+
+  @Test("an English comma file whose free text holds semicolons stays a comma file")
+  func commaWithSemicolonsInText() throws {
+    var lines = ["client_id,first_name,last_name,cost_eur,remarks"]
+    for i in 0..<50 {
+      lines.append("C-\(i),Omar,Haddad,\(i).50,\(i % 5 == 0 ? "moved; new address pending" : "")")
+    }
+    let dialect = CSVDialect.sniff(head: Array((lines.joined(separator: "\n") + "\n").utf8))
+    #expect(dialect.delimiterText == ",")
+    #expect(dialect.headerLine == 1)
+  }
+}
