@@ -86,3 +86,24 @@ struct DialectTests {
     #expect(dialect.headerLine == 1)
   }
 }
+
+@Suite("Extract: one bad byte costs a row, not a file")
+struct BadByteTests {
+  @Test("a Windows-1252 export with one NUL inside a field is read as CSV; the other rows are intact")
+  func nulInField() throws {
+    var lines = ["Klienten-Nr.;Nachname;Vorname;Beruf"]
+    for i in 0..<700 { lines.append("K-\(i);Haddad;Samira;\(i == 9 ? "Schnei\u{0}der" : "Schneiderin")") }
+    let bytes = Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
+    #expect(FileFormat.detect(bytes) == .csv)
+    let path = TestSupport.write(bytes, to: "nul.csv", in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    var rows = 0
+    while let record = try file.next() { if case .row = record { rows += 1 } }
+    #expect(rows >= 699)
+  }
+
+  @Test("a file that is mostly control bytes is still binary")
+  func binary() {
+    #expect(FileFormat.detect([UInt8](repeating: 0, count: 2000) + Array("a;b\n".utf8)) == .binary)
+  }
+}
