@@ -70,6 +70,7 @@ public struct CSVDialect: Sendable, Equatable {
     // consistent than its decimal commas, and was read as a comma file.
     var best: (delimiter: UInt8, consistent: Int, mode: Int) = (UInt8(ascii: ","), -1, 0)
     var scores: [UInt8: (consistent: Int, mode: Int)] = [:]
+    var fullModes: [UInt8: Int] = [:]
     for candidate in overrides.delimiter.map({ [$0] }) ?? candidates {
       var histogram: [Int: Int] = [:]
       var full: [Int: Int] = [:]
@@ -86,6 +87,7 @@ public struct CSVDialect: Sendable, Equatable {
         best = (candidate, consistent, key)
       }
       scores[candidate] = (consistent, key)
+      fullModes[candidate] = fullMode?.key ?? 0
     }
     // Commas that are mostly between digits are decimal commas, evidence for a `;` (or tab)
     // file rather than against it: where another candidate is consistent on nearly every line,
@@ -106,7 +108,14 @@ public struct CSVDialect: Sendable, Equatable {
     if let fixed = overrides.headerLine {
       headerLine = fixed
     } else if best.mode > 0,
-      let first = complete.first(where: { !$0.blank && ($0.counts[best.delimiter] ?? 0) >= best.mode })
+      let first = complete.first(where: { line in
+        guard !line.blank else { return false }
+        let before = line.counts[best.delimiter] ?? 0
+        // As wide as most lines, or as wide on all its delimiters with content beyond the
+        // first field (a header whose last names are empty: "id;Name;Name;").
+        return before >= best.mode
+          || (before >= 1 && (line.allCounts[best.delimiter] ?? 0) >= (fullModes[best.delimiter] ?? .max))
+      })
     {
       headerLine = first.line
     } else if let first = complete.first(where: { !$0.blank }) {

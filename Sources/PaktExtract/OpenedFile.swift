@@ -54,7 +54,9 @@ public final class OpenedFile: PaktCursor {
       }
       csv = reader
       xml = nil
-      layout = reader.layout
+      var l = reader.layout
+      l.header = l.header.map(FileLayout.uniqueNames)
+      layout = l
     case .xml:
       // With the record elements named, only the root and its namespaces are wanted (for
       // `pakt inspect` and the ledger): reading 50,000 elements for them was 6% of a run.
@@ -79,7 +81,9 @@ public final class OpenedFile: PaktCursor {
       xlsx = reader
       csv = nil
       xml = nil
-      layout = reader.layout
+      var l = reader.layout
+      l.header = l.header.map(FileLayout.uniqueNames)
+      layout = l
     case .empty:
       throw ExtractError.unreadable("the file is empty", fix: "ask the municipality to export again")
     case .binary:

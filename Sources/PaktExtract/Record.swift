@@ -82,6 +82,33 @@ public struct FileLayout: Sendable, Codable, Equatable {
     self.encoding = encoding
   }
 
+  /// Column names made unique, so that no column's values are lost to another of the same
+  /// name: a repeated name gets `_2`, `_3` …, an empty one `Column_N` (its position).
+  ///
+  /// ```swift
+  /// FileLayout.uniqueNames(["Name", "Name", ""])  // ["Name", "Name_2", "Column_3"]
+  /// ```
+  public static func uniqueNames(_ header: [String]) -> [String] {
+    var taken = Set(header.filter { !$0.isEmpty })
+    var seen: Set<String> = []
+    var out: [String] = []
+    for (i, name) in header.enumerated() {
+      var unique = name.isEmpty ? "Column_\(i + 1)" : name
+      if name.isEmpty || !seen.insert(name).inserted {
+        var n = name.isEmpty ? 1 : 2
+        let base = name.isEmpty ? "Column_\(i + 1)" : name
+        unique = name.isEmpty ? base : "\(base)_\(n)"
+        while taken.contains(unique) {
+          n += 1
+          unique = "\(base)_\(n)"
+        }
+        taken.insert(unique)
+      }
+      out.append(unique)
+    }
+    return out
+  }
+
   /// A one-line description: "csv, windows-1252, ';'" or "xml, utf-8, <Person>".
   public var summary: String {
     if format == "csv" {

@@ -107,3 +107,18 @@ struct BadByteTests {
     #expect(FileFormat.detect([UInt8](repeating: 0, count: 2000) + Array("a;b\n".utf8)) == .binary)
   }
 }
+
+@Suite("Extract: repeated and empty column names")
+struct ColumnNameTests {
+  @Test("repeated column names get _2, _3 and empty ones Column_N; every column keeps its values")
+  func uniqueNames() throws {
+    #expect(FileLayout.uniqueNames(["Name", "Name", ""]) == ["Name", "Name_2", "Column_3"])
+    #expect(FileLayout.uniqueNames(["a", "a", "a_2"]) == ["a", "a_3", "a_2"])
+    let path = TestSupport.write("id;Name;Name;\n1;Haddad;Samira;x\n", to: "dup.csv", in: TestSupport.scratch())
+    let inspection = Inspection.inspect(path: path)
+    let sample = try #require(inspection.samples.first?.fields)
+    #expect(sample["Name"] == "Haddad")
+    #expect(sample["Name_2"] == "Samira")
+    #expect(sample["Column_4"] == "x")
+  }
+}
