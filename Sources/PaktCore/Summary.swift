@@ -23,6 +23,11 @@ public struct RunSummary: Sendable, Codable {
     public var problem: String?
     /// For operators: which file an unchanged or duplicate one has the same content as.
     public var note: String?
+    /// Lines above the header that were skipped (title lines, a preamble): read = loaded +
+    /// rejected + skipped.
+    public var skipped: Int = 0
+    /// What the skipped lines were, for people ("lines 1-2; line 2 is as wide as the header").
+    public var skippedNote: String?
 
     public init(
       source: String, name: String, path: String, format: String, encoding: String, layout: String,

@@ -13,6 +13,11 @@ public struct CSVDialect: Sendable, Equatable {
   /// 1-based physical line of the header row; 0 means the file has no header.
   public var headerLine: Int
   public var lineEnding: String
+  /// Lines above the header that are not blank (title lines, a preamble): not records, but
+  /// counted and named, so that no line is lost without a trace.
+  public var skippedLines: [Int] = []
+  /// Those of them as wide as the header: perhaps records, not titles (a warning).
+  public var skippedWide: [Int] = []
 
   public init(
     encoding: TextEncoding, delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\""),
@@ -121,12 +126,20 @@ public struct CSVDialect: Sendable, Equatable {
     } else if let first = complete.first(where: { !$0.blank }) {
       headerLine = first.line
     }
+    var skipped: [Int] = []
+    var wide: [Int] = []
+    for line in complete where !line.blank && line.line < headerLine {
+      skipped.append(line.line)
+      if best.mode > 0 && (line.counts[best.delimiter] ?? 0) >= best.mode { wide.append(line.line) }
+    }
     var ending = "LF"
     if let cr = text.firstIndex(of: 13) {
       ending = cr + 1 < text.count && text[cr + 1] == 10 ? "CRLF" : "CR"
     }
-    return CSVDialect(
+    var dialect = CSVDialect(
       encoding: encoding, delimiter: best.delimiter, quote: quote, headerLine: headerLine, lineEnding: ending)
+    (dialect.skippedLines, dialect.skippedWide) = (skipped, wide)
+    return dialect
   }
 
   struct LogicalLine {

@@ -83,6 +83,8 @@ public struct CSVReader: PaktCursor {
     l.lineEnding = dialect.lineEnding
     l.headerLine = dialect.headerLine
     l.header = header
+    if !dialect.skippedLines.isEmpty { l.skippedLines = dialect.skippedLines }
+    if !dialect.skippedWide.isEmpty { l.skippedWide = dialect.skippedWide }
     return l
   }
 

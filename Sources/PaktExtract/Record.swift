@@ -71,6 +71,10 @@ public struct FileLayout: Sendable, Codable, Equatable {
   /// CSV: line of the header row (1-based); lines before it are a preamble.
   public var headerLine: Int?
   public var header: [String]?
+  /// CSV: the non-blank lines above the header, skipped (see `CSVDialect.skippedLines`).
+  public var skippedLines: [Int]?
+  /// CSV: those of them as wide as the header.
+  public var skippedWide: [Int]?
   /// XML: the record element(s) and the root element.
   public var recordElements: [String]?
   public var rootElement: String?

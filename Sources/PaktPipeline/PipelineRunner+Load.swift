@@ -77,6 +77,17 @@ extension PipelineRunner {
     }
   }
 
+  /// "skipped 2 lines above the header (line 1, 2)", and a warning for those as wide as the header.
+  public static func skippedNote(_ skipped: [Int], wide: [Int]) -> String {
+    let lines = skipped.map { String($0) }.joined(separator: ", ")
+    var note = "skipped \(skipped.count) line" + (skipped.count == 1 ? "" : "s") + " above the header (line \(lines))"
+    if !wide.isEmpty {
+      let widths = wide.map { String($0) }.joined(separator: ", ")
+      note += "; line \(widths) is as wide as the header: a record? If so, set `read: header_line:` in the mapping"
+    }
+    return note
+  }
+
   /// Streams one file into the warehouse inside a savepoint.
   func loadFile(
     _ file: PreparedFile, source: PreparedSource, load: LoadSession, runID: Int64, streams: FileStreams,
@@ -87,6 +98,11 @@ extension PipelineRunner {
       encoding: file.layout?.encoding ?? "unknown", layout: file.layout?.summary ?? "unreadable",
       sha256: file.sha256, status: "loaded")
     var problem = file.problem
+    if let skipped = file.layout?.skippedLines, !skipped.isEmpty {
+      summary.skipped = skipped.count
+      let wide = file.layout?.skippedWide ?? []
+      summary.skippedNote = Self.skippedNote(skipped, wide: wide)
+    }
     if problem == nil, file.mapper != nil {
       var counts = LoadSession.WriteCounts()
       try load.savepoint {

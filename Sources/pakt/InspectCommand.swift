@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PaktExtract
+import PaktPipeline
 import PaktReport
 
 /// `pakt inspect`: what pakt sees in a file.
@@ -42,6 +43,9 @@ struct InspectCommand: ParsableCommand {
         "  delimiter: \(l.delimiter == "\t" ? "tab" : "'\(l.delimiter ?? "")'")  quote: \(l.quote ?? "")  line ending: \(l.lineEnding ?? "")"
       )
       out.append("  header:    line \(l.headerLine ?? 1): \((l.header ?? []).joined(separator: " | "))")
+      if let skipped = l.skippedLines, !skipped.isEmpty {
+        out.append("  skipped:   " + PipelineRunner.skippedNote(skipped, wide: l.skippedWide ?? []))
+      }
     } else {
       out.append("  root:      <\(l.rootElement ?? "")>")
       out.append("  records:   \((l.recordElements ?? []).map { "<\($0)>" }.joined(separator: " "))")

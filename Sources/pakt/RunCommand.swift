@@ -97,6 +97,7 @@ enum SummaryText {
         let note = f.status == "loaded" ? "" : "  (\(f.status)\(f.note.map { ": " + $0 } ?? ""))"
         let repeats = f.repeated > 0 ? " (\(f.repeated) only repeating an earlier record)" : ""
         out.append("  \(name)  \(layout)  read \(f.read), loaded \(f.loaded)\(repeats), rejected \(f.rejected)\(note)")
+        if let skipped = f.skippedNote { out.append("    \(skipped)") }
       }
     }
     for held in s.heldBack { out.append("HELD BACK: \(held.message)") }

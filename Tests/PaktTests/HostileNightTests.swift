@@ -531,3 +531,20 @@ struct StorageErrorTests {
     #expect(run.err.contains("not a readable pakt warehouse"), "\(run.err)")
   }
 }
+
+@Suite("Every line accounted for")
+struct SkippedLinesTests {
+  @Test("title lines above the header are counted and named in the run summary: read + skipped covers every line")
+  func titleLines() throws {
+    let night = CaseloadSource()
+    let title = Array("Export Stadt Wangen, Integrationsmanagement\nStand: 31.01.2025\n\n".utf8)
+    night.deliver(title + night.export(0..<5))
+    let summary = try night.run()
+    let file = try #require(summary.files.first)
+    #expect(file.read == 5)
+    #expect(file.skipped == 2)
+    #expect(file.skippedNote?.contains("line 1, 2") == true)
+    let text = try TestSupport.runPakt(["inspect", "\(night.dir)/inbox/export.csv"])
+    #expect(text.out.contains("skipped 2 lines above the header"))
+  }
+}
