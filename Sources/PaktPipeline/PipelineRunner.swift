@@ -289,7 +289,15 @@ public struct PipelineRunner: Sendable {
         // sources it had not finished (the finished ones are unchanged in the ledger).
         let run = try warehouse.transaction { try begin($0) }
         for source in changed {
-          let loaded = try warehouse.transaction { try loadSources([source], $0, run) }
+          let loaded = try warehouse.transaction { load -> (files: [RunSummary.File], retired: Int) in
+            let loaded = try loadSources([source], load, run)
+            // The run's row counts what has committed so far: a migration interrupted between
+            // sources leaves a row that says how far it got, not 0 files and 0 records.
+            var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
+            partial.totals = Self.totals(files + loaded.files)
+            try load.finishRun(run.0, summary: partial)
+            return loaded
+          }
           files += loaded.files
           retired += loaded.retired
           FaultInjection.pause(at: "after-source")

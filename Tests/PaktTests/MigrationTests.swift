@@ -65,6 +65,9 @@ struct MigrationTests {
     let partial = try Warehouse(path: pipeline.warehouse)
     #expect(try partial.read { try $0.count("SELECT count(DISTINCT source) FROM delivery") } == 2)
     #expect(try partial.read { try $0.count("SELECT count(*) FROM source_person WHERE person_id IS NOT NULL") } == 0)
+    // The run's row says how far it got.
+    #expect(try partial.read { try $0.count("SELECT files FROM run ORDER BY run_id DESC LIMIT 1") } >= 2)
+    #expect(try partial.read { try $0.count("SELECT records_read FROM run ORDER BY run_id DESC LIMIT 1") } > 0)
 
     let resumed = try TestSupport.runPakt(["migrate", "--json", pipeline.file])
     #expect(resumed.code == 0, "\(resumed.err)")
