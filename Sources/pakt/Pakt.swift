@@ -22,7 +22,8 @@ struct Pakt: ParsableCommand {
       the reports could not be written.
       """,
     subcommands: [
-      RunCommand.self, MigrateCommand.self, InspectCommand.self, MappingsCommand.self, LinkCommand.self,
+      RunCommand.self, MigrateCommand.self, InspectCommand.self, ExtractCommand.self, MappingsCommand.self,
+      LinkCommand.self,
       EraseCommand.self, SamplesCommand.self,
     ],
     defaultSubcommand: nil

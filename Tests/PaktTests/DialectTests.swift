@@ -122,3 +122,41 @@ struct ColumnNameTests {
     #expect(sample["Column_4"] == "x")
   }
 }
+
+@Suite("pakt extract")
+struct ExtractCommandTests {
+  @Test("a German `;` export comes out as UTF-8 RFC 4180 CSV with its header; the bad row in a rejects CSV")
+  func csv() throws {
+    let dir = TestSupport.scratch("pakt-extract")
+    let text = DialectTests.libreOfficeExport(rows: 20) + "K-99;too;many;fields;a;b;c;d;e;f;g;h\r\n"
+    let bytes = text.unicodeScalars.map { s -> UInt8 in
+      switch s {
+      case "€": return 0x80
+      case "ß": return 0xDF
+      default: return UInt8(truncatingIfNeeded: s.value)
+      }
+    }
+    let path = TestSupport.write(bytes, to: "export.csv", in: dir)
+    let run = try TestSupport.runPakt(["extract", path, "--out", "\(dir)/out"])
+    #expect(run.code == 0, "\(run.err)")
+    #expect(run.out.contains("20 records"))
+    let written = try String(contentsOfFile: "\(dir)/out/export.csv", encoding: .utf8)
+    #expect(written.hasPrefix("Klienten-Nr.,Nachname,Vorname,Geburtsdatum,Maßnahme,Kosten,Bemerkung,Betreuer,Ende\r\n"))
+    #expect(written.contains("\"1.306,42 €\""))
+    #expect(written.contains("\"Termin verschoben;\nneuer Termin folgt, \"\"bitte\"\" anrufen\""))
+    let rejects = try String(contentsOfFile: "\(dir)/out/export.rejects.csv", encoding: .utf8)
+    #expect(rejects.split(separator: "\r\n").count == 2)
+    #expect(rejects.contains("ragged row"))
+  }
+
+  @Test("an XML file comes out with one column per path found in its records")
+  func xml() throws {
+    let dir = TestSupport.scratch("pakt-extract")
+    let path = TestSupport.write(
+      "<R><P id='1'><n>Haddad</n></P><P id='2'><n>Rahimi</n><v>Ali</v></P></R>", to: "p.xml", in: dir)
+    let run = try TestSupport.runPakt(["extract", path, "--out", "\(dir)/out"])
+    #expect(run.code == 0, "\(run.err)")
+    let written = try String(contentsOfFile: "\(dir)/out/p.csv", encoding: .utf8)
+    #expect(written == "@id,n,v\r\n1,Haddad,\r\n2,Rahimi,Ali\r\n")
+  }
+}
