@@ -65,6 +65,15 @@ struct ExtractCommand: ParsableCommand {
     let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     let output = (folder as NSString).appendingPathComponent(base + ".csv")
     var result = Result(output: output)
+    // An empty file holds no records: its extract is empty too (the pipeline rejects such a
+    // delivery; here there is nothing to load, and nothing wrong with saying so).
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+      size.intValue == 0
+    {
+      try CSVOut(path: output).close()
+      try CSVOut(path: (folder as NSString).appendingPathComponent(base + ".rejects.csv")).close()
+      return result
+    }
     var file = try OpenedFile(path: path, options: options)
     result.skipped = file.layout.skippedLines?.count ?? 0
     var header = file.layout.header
