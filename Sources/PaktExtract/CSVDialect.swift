@@ -83,8 +83,20 @@ public struct CSVDialect: Sendable, Equatable {
         histogram[line.counts[candidate] ?? 0, default: 0] += 1
         full[line.allCounts[candidate] ?? 0, default: 0] += 1
       }
-      let mode = histogram.filter { $0.key > 0 }.max { ($0.value, $0.key) < ($1.value, $1.key) }
-      let fullMode = full.filter { $0.key > 0 }.max { ($0.value, $0.key) < ($1.value, $1.key) }
+      // Ties between counts go to the one met first (a header and one data row of another
+      // width: the header's).
+      var firstSeen: [Int: Int] = [:]
+      var firstSeenFull: [Int: Int] = [:]
+      for (i, line) in complete.enumerated() where !line.blank {
+        if firstSeen[line.counts[candidate] ?? 0] == nil { firstSeen[line.counts[candidate] ?? 0] = i }
+        if firstSeenFull[line.allCounts[candidate] ?? 0] == nil { firstSeenFull[line.allCounts[candidate] ?? 0] = i }
+      }
+      let mode = histogram.filter { $0.key > 0 }.max {
+        ($0.value, -firstSeen[$0.key, default: 0]) < ($1.value, -firstSeen[$1.key, default: 0])
+      }
+      let fullMode = full.filter { $0.key > 0 }.max {
+        ($0.value, -firstSeenFull[$0.key, default: 0]) < ($1.value, -firstSeenFull[$1.key, default: 0])
+      }
       let consistent = max(mode?.value ?? 0, fullMode?.value ?? 0)
       // The mode on the delimiters before the last content, for finding the header.
       let key = mode?.key ?? 0
@@ -116,11 +128,13 @@ public struct CSVDialect: Sendable, Equatable {
       let first = complete.first(where: { line in
         guard !line.blank else { return false }
         let before = line.counts[best.delimiter] ?? 0
-        // As wide as most lines, or as wide on all its delimiters with content beyond the
-        // first field (a header whose last names are empty: "id;Name;Name;").
-        return before >= best.mode
-          || (before >= 1 && (line.allCounts[best.delimiter] ?? 0) >= (fullModes[best.delimiter] ?? .max))
-      })
+        // Exactly as wide as most lines, or as wide on all its delimiters with content beyond
+        // the first field (a header whose last names are empty: "id;Name;Name;"). Exactly:
+        // a preamble line wider than the table ("Created as New Dataset,Sample 022,February
+        // 11 2017" above two columns) is no header.
+        return before == best.mode
+          || (before >= 1 && (line.allCounts[best.delimiter] ?? 0) == (fullModes[best.delimiter] ?? .max))
+      }) ?? complete.first(where: { !$0.blank && ($0.counts[best.delimiter] ?? 0) >= best.mode })
     {
       headerLine = first.line
     } else if let first = complete.first(where: { !$0.blank }) {
