@@ -81,10 +81,12 @@ public struct PipelineConfig: Sendable {
   public var linkage = Linkage()
   public var mapping = Mapping()
   public var deliveryGuard = DeliveryGuard()
+  /// `limits:` (MB): record_mb, workbook_part_mb, shared_strings_mb; nil: the defaults.
+  public var limits: [String: Int] = [:]
 
   static let topKeys: Set<String> = [
     "sources", "catalogue", "warehouse", "reports", "linkage", "mapping", "municipalities", "pseudonym_key",
-    "postgres", "delivery_guard",
+    "postgres", "delivery_guard", "limits",
   ]
   static let sourceKeys: Set<String> = [
     "name", "files", "mapping", "format", "optional", "accept_shrink", "follow_symlinks",
@@ -191,6 +193,18 @@ public struct PipelineConfig: Sendable {
             fix: "write the share of a source's records a delivery may lose, e.g. 0.2 for 20%")
         }
         config.deliveryGuard.maxShrink = share
+      }
+    }
+
+    if let node = top["limits"] {
+      let m = try node.mapping(allowed: ["record_mb", "workbook_part_mb", "shared_strings_mb"], what: "limits")
+      for key in ["record_mb", "workbook_part_mb", "shared_strings_mb"] {
+        guard let mb = try m.optionalDouble(key) else { continue }
+        guard mb >= 1, mb <= 65_536, mb == mb.rounded() else {
+          throw try m.require(key).error(
+            "\(key) must be a whole number of megabytes from 1 to 65536, found \(mb)", fix: "e.g. \(key): 64")
+        }
+        config.limits[key] = Int(mb)
       }
     }
 

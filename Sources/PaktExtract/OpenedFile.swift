@@ -10,6 +10,8 @@ public struct ReadOptions: Sendable {
   public var xmlRecords: [XMLPath]
   /// The sheet of an Excel workbook; nil: the first.
   public var sheet: String?
+  /// How much one record, workbook part or entity list may take (pipeline.yml `limits:`).
+  public var limits = ReadLimits()
 
   public init(
     format: FileFormat? = nil, csv: CSVDialect.Overrides = .init(), xmlRecords: [XMLPath] = [], sheet: String? = nil
@@ -48,7 +50,7 @@ public final class OpenedFile: PaktCursor {
     switch format {
     case .csv:
       let dialect = CSVDialect.sniff(head: head, overrides: options.csv)
-      let reader = try CSVReader(path: path, dialect: dialect)
+      let reader = try CSVReader(path: path, dialect: dialect, maxRecordBytes: options.limits.recordBytes)
       if reader.header.isEmpty && dialect.headerLine > 0 {
         throw ExtractError.unreadable("the file has no header row", fix: "check that the export is complete")
       }
@@ -74,7 +76,7 @@ public final class OpenedFile: PaktCursor {
       l.namespaces = shape.namespaces.isEmpty ? nil : shape.namespaces
       layout = l
     case .xlsx:
-      let reader = try XLSXReader(path: path, sheet: options.sheet)
+      let reader = try XLSXReader(path: path, sheet: options.sheet, limits: options.limits)
       if reader.header.isEmpty {
         throw ExtractError.unreadable("the sheet '\(reader.sheetName)' is empty", fix: "check the workbook")
       }
@@ -114,4 +116,20 @@ public final class OpenedFile: PaktCursor {
     }
     return "utf-8"
   }
+}
+
+/// Limits on what is read, enforced on the bytes actually read or inflated, not on what a
+/// file declares. Set in pipeline.yml:
+///
+/// ```yaml
+/// limits: { record_mb: 4, workbook_part_mb: 2048, shared_strings_mb: 256 }
+/// ```
+public struct ReadLimits: Sendable, Equatable {
+  /// A CSV record (all its lines) longer than this is a reject ("record too long").
+  public var recordBytes = 4 << 20
+  /// An .xlsx part that inflates past this is refused, and its workbook with it.
+  public var workbookPartBytes: Int64 = 2 << 30
+  /// The shared strings, held in memory while a sheet is read, may inflate to this.
+  public var sharedStringsBytes: Int64 = 256 << 20
+  public init() {}
 }

@@ -51,7 +51,7 @@ public final class XLSXReader: PaktCursor {
     }
   }
 
-  public init(path: String, sheet: String? = nil) throws {
+  public init(path: String, sheet: String? = nil, limits: ReadLimits = ReadLimits()) throws {
     self.path = path
     let archive: Archive
     do {
@@ -67,7 +67,7 @@ public final class XLSXReader: PaktCursor {
       atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     self.scratch = scratch
     do {
-      let parts = try Self.open(archive: archive, scratch: scratch, sheet: sheet)
+      let parts = try Self.open(archive: archive, scratch: scratch, sheet: sheet, limits: limits)
       sheetName = parts.sheetName
       sharedStrings = parts.sharedStrings
       dateStyles = parts.dateStyles
@@ -116,10 +116,12 @@ public final class XLSXReader: PaktCursor {
     return target
   }
 
-  static func open(archive: Archive, scratch: String, sheet: String?) throws -> (
+  static func open(archive: Archive, scratch: String, sheet: String?, limits: ReadLimits = ReadLimits()) throws -> (
     sheetName: String, sharedStrings: [String], dateStyles: Set<Int>, events: XMLEvents
   ) {
-    func unpack(_ part: String) throws -> String? { try Self.unpack(part, from: archive, into: scratch) }
+    func unpack(_ part: String) throws -> String? {
+      try Self.unpack(part, from: archive, into: scratch, limit: limits.workbookPartBytes)
+    }
     guard let workbook = try unpack("xl/workbook.xml") else {
       throw ExtractError.unreadable("the workbook has no xl/workbook.xml", fix: "save it again as .xlsx in Excel")
     }
@@ -152,7 +154,7 @@ public final class XLSXReader: PaktCursor {
     }
     if target.hasPrefix("/") { target.removeFirst() } else { target = "xl/" + target }
     let strings = try readSharedStrings(
-      try Self.unpack("xl/sharedStrings.xml", from: archive, into: scratch, limit: maxSharedStringsBytes))
+      try Self.unpack("xl/sharedStrings.xml", from: archive, into: scratch, limit: limits.sharedStringsBytes))
     let styles = try readDateStyles(try unpack("xl/styles.xml"))
     guard let sheetFile = try unpack(target) else {
       throw ExtractError.unreadable("the sheet '\(chosen.name)' is missing from the workbook", fix: "save it again")

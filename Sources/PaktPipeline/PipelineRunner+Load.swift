@@ -185,7 +185,17 @@ extension PipelineRunner {
   func optionsFor(_ source: PreparedSource) -> ReadOptions {
     var options = source.mapping.read
     if let hint = source.source.format { options.format = FileFormat(rawValue: hint) }
+    options.limits = readLimits
     return options
+  }
+
+  /// pipeline.yml's `limits:` as the readers take them.
+  var readLimits: ReadLimits {
+    var limits = ReadLimits()
+    if let mb = config.limits["record_mb"] { limits.recordBytes = mb << 20 }
+    if let mb = config.limits["workbook_part_mb"] { limits.workbookPartBytes = Int64(mb) << 20 }
+    if let mb = config.limits["shared_strings_mb"] { limits.sharedStringsBytes = Int64(mb) << 20 }
+    return limits
   }
 
   /// Participations that name a person the source's delivery does not contain become rejects.

@@ -458,6 +458,7 @@ public struct PipelineRunner: Sendable {
       let mapping = try MappingFile.load(file: source.mapping, catalogue: catalogue)
       var options = mapping.read
       if let hint = source.format { options.format = FileFormat(rawValue: hint) }
+      options.limits = readLimits
       var files: [PreparedFile] = []
       for path in source.files {
         var problem = kindProblem[path]

@@ -317,13 +317,14 @@ struct HostileWorkbookTests {
   }
 
   /// A pipeline reading the sample workbook and `odd.xlsx` beside it.
-  static func night(_ make: (String) throws -> Void) throws -> (dir: String, summary: RunSummary) {
+  static func night(extra: String = "", _ make: (String) throws -> Void) throws -> (dir: String, summary: RunSummary) {
     let dir = TestSupport.scratch("pakt-workbook")
     let root = TestSupport.root
     let text = """
       catalogue: \(root)/mappings/catalogue.yml
       warehouse: \(dir)/warehouse.sqlite
       reports: \(dir)/reports
+      \(extra)
       sources:
         - name: heidelberg
           files: \(dir)/inbox/*.xlsx
@@ -334,6 +335,29 @@ struct HostileWorkbookTests {
     try FileManager.default.copyItem(atPath: sample, toPath: "\(dir)/inbox/good.xlsx")
     try make("\(dir)/inbox/odd.xlsx")
     return (dir, try PipelineRunner(config: try PipelineConfig.load(path: file)).run())
+  }
+
+  @Test("limits are configurable: shared strings over `limits: shared_strings_mb` refuse their workbook")
+  func configuredLimit() throws {
+    let (_, summary) = try Self.night(extra: "limits: { shared_strings_mb: 1 }") { path in
+      var original = Data()
+      let source = try Archive(url: URL(fileURLWithPath: Self.sample), accessMode: .read)
+      _ = try source.extract(source["xl/sharedStrings.xml"]!) { original.append($0) }
+      let close = original.range(of: Data("</sst>".utf8))!.lowerBound
+      let padded =
+        original.subdata(in: 0..<close) + Data(repeating: 0x20, count: 2 << 20)
+        + original.subdata(in: close..<original.count)
+      try Self.workbook(path, replacing: "xl/sharedStrings.xml") { archive in
+        try archive.addEntry(
+          with: "xl/sharedStrings.xml", type: .file, uncompressedSize: Int64(padded.count), compressionMethod: .deflate
+        ) { position, size in padded.subdata(in: Int(position)..<Int(position) + size) }
+      }
+    }
+    let odd = try #require(summary.files.first { $0.name.hasSuffix("odd.xlsx") })
+    #expect(odd.status == "unreadable")
+    #expect(odd.problem?.contains("more than 1 MB") == true, "\(odd.problem ?? "")")
+    let good = try #require(summary.files.first { $0.name.hasSuffix("good.xlsx") })
+    #expect(good.loaded > 0)
   }
 
   @Test("a workbook whose sheet is a symbolic link is rejected as a whole; the good workbook loads")
@@ -546,5 +570,27 @@ struct SkippedLinesTests {
     #expect(file.skippedNote?.contains("line 1, 2") == true)
     let text = try TestSupport.runPakt(["inspect", "\(night.dir)/inbox/export.csv"])
     #expect(text.out.contains("skipped 2 lines above the header"))
+  }
+}
+
+@Suite("Hostile night: configurable record limit")
+struct RecordLimitTests {
+  @Test("a CSV record longer than `limits: record_mb` is a reject with its line; the others load")
+  func longRecord() throws {
+    let night = CaseloadSource(pipelineExtra: "limits: { record_mb: 1 }")
+    var bytes = night.export(0..<night.clients)
+    // A remark of 2 MB in one more client's row.
+    bytes += Array("W-999,Samira,Long,1990-03-07,F,Syrian,,A2,Integrationskurs,VHS,2024-01-08,,running,,".utf8)
+    bytes += [UInt8](repeating: 0x78, count: 2 << 20) + Array(",\n".utf8)
+    night.deliver(bytes)
+    let summary = try night.run()
+    let file = try #require(summary.files.first)
+    // The long line is rejected (its first megabyte, then its rest, each with the line);
+    // every other record loads.
+    #expect(file.rejected >= 1)
+    #expect(file.loaded == night.clients)
+    #expect(file.read == file.loaded + file.rejected)
+    let bad = CaseloadSource(pipelineExtra: "limits: { record_mb: 0 }")
+    #expect(throws: PaktError.self) { _ = try PipelineConfig.load(path: bad.file) }
   }
 }
