@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PaktCore
+import PaktExtract
 import PaktPipeline
 import Testing
 import ZIPFoundation
@@ -592,5 +593,24 @@ struct RecordLimitTests {
     #expect(file.read == file.loaded + file.rejected)
     let bad = CaseloadSource(pipelineExtra: "limits: { record_mb: 0 }")
     #expect(throws: PaktError.self) { _ = try PipelineConfig.load(path: bad.file) }
+  }
+}
+
+@Suite("Hostile night: scratch left by a killed run")
+struct StaleScratchTests {
+  @Test("a workbook scratch folder of a process that is gone is removed; one of a live process stays")
+  func staleScratch() throws {
+    let temporary = NSTemporaryDirectory()
+    // A pid far above any the system hands out is a process that is gone.
+    let stale = (temporary as NSString).appendingPathComponent("pakt-xlsx-99999999-\(UUID().uuidString)")
+    let live = (temporary as NSString).appendingPathComponent("pakt-xlsx-\(getpid())-\(UUID().uuidString)")
+    for dir in [stale, live] {
+      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      TestSupport.write("name,date of birth\n", to: "sheet.xml", in: dir)
+    }
+    XLSXReader.removeStaleScratch()
+    #expect(!FileManager.default.fileExists(atPath: stale))
+    #expect(FileManager.default.fileExists(atPath: live))
+    try FileManager.default.removeItem(atPath: live)
   }
 }
