@@ -27,14 +27,6 @@ public final class XLSXReader: PaktCursor {
   private var pending: [(row: Int, cells: [String])] = []
   private var finished = false
 
-  /// Parts of a workbook that unpack to more than this are refused: counted on the bytes
-  /// actually inflated, not on the size a part declares (a crafted workbook declared small
-  /// parts and inflated to 3 GB).
-  static let maxPartBytes: Int64 = 2 << 30
-  /// The shared strings are held in memory while the sheet is read: their part may unpack to
-  /// at most this.
-  static let maxSharedStringsBytes: Int64 = 256 << 20
-
   /// The prefix of the private scratch folders workbooks are unpacked into.
   static let scratchPrefix = "pakt-xlsx-"
 
@@ -80,7 +72,12 @@ public final class XLSXReader: PaktCursor {
   }
 
   /// Unpacks `part` into `scratch`; nil when the workbook lacks it.
-  static func unpack(_ part: String, from archive: Archive, into scratch: String, limit: Int64 = maxPartBytes) throws
+  /// The part stops at `limit` bytes, counted on the bytes actually inflated, not on the size
+  /// it declares (a crafted workbook declared small parts and inflated to 3 GB); see
+  /// `ReadLimits` for the defaults.
+  static func unpack(
+    _ part: String, from archive: Archive, into scratch: String, limit: Int64 = ReadLimits().workbookPartBytes
+  ) throws
     -> String?
   {
     guard let entry = archive[part] else { return nil }

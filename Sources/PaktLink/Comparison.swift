@@ -133,6 +133,8 @@ struct Comparator: Sendable {
     static let swapped: UInt8 = 3
     static let swappedVariant: UInt8 = 4
     static let close: UInt8 = 5
+    /// Jaro-Winkler below 0.80: the names differ.
+    static let differ: UInt8 = 7
     /// The second field of the pair when one record has one name and the other two.
     static let oneAgainstTwo: UInt8 = 8
   }
@@ -161,10 +163,12 @@ struct Comparator: Sendable {
       if oneA != oneB {
         let (x, xt) = oneA ? (ia, rows[ra + 2 * f + 1]) : (ib, rows[rb + 2 * f + 1])
         let (own, other) = oneA ? (rb, ib) : (ra, ia)
-        var best = other >= 0 ? direct(f, x, xt, other, rows[own + 2 * f + 1], cache) : 7
+        var best = other >= 0 ? direct(f, x, xt, other, rows[own + 2 * f + 1], cache) : NameLevel.differ
         let second = rows[own + 2 * p]
-        if best > 1 && second >= 0 { best = min(best, direct(f, x, xt, second, rows[own + 2 * p + 1], cache)) }
-        return best == 7 && other < 0 ? 0 : best
+        if best > NameLevel.exact && second >= 0 {
+          best = min(best, direct(f, x, xt, second, rows[own + 2 * p + 1], cache))
+        }
+        return best == NameLevel.differ && other < 0 ? 0 : best
       }
     } else {
       // The second field of the pair: one record holds one name (in the first field), the
@@ -220,9 +224,9 @@ struct Comparator: Sendable {
       switch kind {
       case .name:
         let jw = StringMetrics.jaroWinkler(x, y)
-        if jw >= 0.92 { return 5 }
+        if jw >= 0.92 { return NameLevel.close }
         if jw >= 0.80 { return 6 }
-        return 7
+        return NameLevel.differ
       case .identifier:
         if StringMetrics.isTransposition(x, y) || StringMetrics.withinOneEdit(x, y) { return 2 }
         return 3

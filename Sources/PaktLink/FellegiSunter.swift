@@ -105,10 +105,9 @@ struct Scorer: Sendable {
   /// and transliteration-scored swaps at level 1; dates: the complete date at level 1, the
   /// year at level 2), each record's share of records holding its value; else empty.
   let frequency: [[[Double]]]
-  /// `averageFrequency[field][level]`: the average frequency of the value two agreeing records
-  /// share (0: no adjustment).
+  /// `averageFrequency[field][level]`: the mean of the records' frequencies at that level, the
+  /// chance agreement a level's u stands for (0: no adjustment).
   let averageFrequency: [[Double]]
-  let names: [Bool]
 
   /// Levels scored as another level: a name swapped exactly weighs as an exact agreement of
   /// each name, a name swapped and spelled differently as a transliteration of each.
@@ -127,7 +126,6 @@ struct Scorer: Sendable {
 
   init(model: LinkModel, config: LinkageConfig, records: PreparedRecords) {
     prior = log(model.lambda / (1 - model.lambda))
-    names = config.fields.map { $0.kind == .name }
     evidence = Evidence(model: model, config: config)
     var frequency: [[[Double]]] = []
     var averageFrequency: [[Double]] = []
@@ -168,7 +166,7 @@ struct Scorer: Sendable {
   @inline(__always)
   func scoredLevel(_ pattern: UInt64, _ f: Int) -> Int {
     let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
-    return names[f] ? Self.scoredAs[l] : l
+    return evidence.names[f] ? Self.scoredAs[l] : l
   }
 
   /// The log-odds of a match before term frequencies.
@@ -177,7 +175,7 @@ struct Scorer: Sendable {
   /// The most that term frequencies could add to `logOdds(pattern)`.
   func termFrequencyHeadroom(_ pattern: UInt64) -> Double {
     var sum = 0.0
-    for f in names.indices {
+    for f in evidence.names.indices {
       let l = scoredLevel(pattern, f)
       if l < 3 && averageFrequency[f][l] > 0 { sum += log(Self.frequencyRaise) }
     }
@@ -189,7 +187,7 @@ struct Scorer: Sendable {
   /// value's own frequency, here as the ratio of the average frequency to the value's).
   func termFrequencyAdjustment(_ pattern: UInt64, _ a: Int) -> Double {
     var sum = 0.0
-    for f in names.indices {
+    for f in evidence.names.indices {
       let l = scoredLevel(pattern, f)
       guard l < 3, averageFrequency[f][l] > 0 else { continue }
       let tf = frequency[f][l][a]

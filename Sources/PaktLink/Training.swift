@@ -58,13 +58,9 @@ enum Training {
   }
 
   /// m for every field: EM per session with u fixed, averaged over the sessions that
-  /// estimated each field (fields no session could estimate keep the starting values).
-  static func m(sessions: [Session], u: [[Double]], levels: [Int], maxIterations: Int = 200) -> [[Double]] {
-    estimateM(sessions: sessions, u: u, levels: levels, maxIterations: maxIterations).m
-  }
-
-  /// m as `m(sessions:u:levels:)` gives it, and the sessions whose EM stopped at
-  /// `maxIterations` without settling (their m may be off).
+  /// estimated each field (fields no session could estimate keep the starting values), or
+  /// taken from anchor sessions where they saw enough matches; and the sessions whose EM
+  /// stopped at `maxIterations` without settling (their m may be off).
   static func estimateM(sessions: [Session], u: [[Double]], levels: [Int], maxIterations: Int = 200) -> (
     m: [[Double]], unconverged: [Int]
   ) {
@@ -86,15 +82,7 @@ enum Training {
         var mCounts = (0..<fields).map { [Double](repeating: 1e-6, count: levels[$0] + 1) }
         var matchMass = 0.0
         for e in entries {
-          var logM = log(lambda)
-          var logU = log(1 - lambda)
-          for f in free {
-            let l = level(e.pattern, f)
-            if l == 0 { continue }
-            logM += log(m[f][l])
-            logU += log(u[f][l])
-          }
-          let p = 1 / (1 + exp(logU - logM))
+          let p = posterior(e.pattern, free, m, u, lambda)
           matchMass += e.count * p
           for f in free {
             let l = level(e.pattern, f)
@@ -187,18 +175,7 @@ enum Training {
   /// λ for a random pair: expected matches among the candidates (each pattern's posterior
   /// under λ) over all pairs, iterated to its fixed point; pairs never compared count as
   /// non-matches.
-  static func lambda(candidates: [UInt64: Int], m: [[Double]], u: [[Double]], allPairs: Double) -> Double {
-    lambda(candidates: candidates, allPairs: allPairs) { pattern in
-      var logBF = 0.0
-      for f in 0..<m.count {
-        let l = level(pattern, f)
-        if l > 0 { logBF += log(m[f][l] / u[f][l]) }
-      }
-      return logBF
-    }
-  }
-
-  /// λ as above, each pattern's natural-log Bayes factor given by `logBF`.
+  /// Each pattern's natural-log Bayes factor is given by `logBF` (see `Evidence.total`).
   static func lambda(candidates: [UInt64: Int], allPairs: Double, logBF: (UInt64) -> Double) -> Double {
     guard allPairs > 0 else { return 1e-9 }
     let bayes = candidates.map { entry -> (logBF: Double, count: Double) in (logBF(entry.key), Double(entry.value)) }

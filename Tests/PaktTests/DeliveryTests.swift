@@ -29,17 +29,7 @@ struct NightlySource {
 
   init() {
     dir = TestSupport.scratch("pakt-nightly")
-    let root = TestSupport.root
-    let text = """
-      catalogue: \(root)/mappings/catalogue.yml
-      warehouse: \(dir)/warehouse.sqlite
-      reports: \(dir)/reports
-      sources:
-        - name: wangen
-          files: \(dir)/inbox/*.csv
-          mapping: \(root)/mappings/stuttgart.yml
-      """
-    file = TestSupport.write(text, to: "pipeline.yml", in: dir)
+    file = TestSupport.onePipeline(in: dir, source: "wangen", files: "csv", mapping: "stuttgart")
   }
 
   /// Writes tonight's export: the named clients' rows, in a file called `name`.

@@ -17,19 +17,8 @@ struct CaseloadSource {
 
   init(pipelineExtra: String = "", sourceExtra: String = "") {
     dir = TestSupport.scratch("pakt-hostile")
-    let root = TestSupport.root
-    let text = """
-      catalogue: \(root)/mappings/catalogue.yml
-      warehouse: \(dir)/warehouse.sqlite
-      reports: \(dir)/reports
-      \(pipelineExtra)
-      sources:
-        - name: wangen
-          files: \(dir)/inbox/*.csv
-          mapping: \(root)/mappings/stuttgart.yml
-      \(sourceExtra)
-      """
-    file = TestSupport.write(text, to: "pipeline.yml", in: dir)
+    file = TestSupport.onePipeline(
+      in: dir, source: "wangen", files: "csv", mapping: "stuttgart", extra: pipelineExtra, sourceExtra: sourceExtra)
   }
 
   /// The export of clients `range`, one participation each, as bytes.
@@ -320,18 +309,8 @@ struct HostileWorkbookTests {
   /// A pipeline reading the sample workbook and `odd.xlsx` beside it.
   static func night(extra: String = "", _ make: (String) throws -> Void) throws -> (dir: String, summary: RunSummary) {
     let dir = TestSupport.scratch("pakt-workbook")
-    let root = TestSupport.root
-    let text = """
-      catalogue: \(root)/mappings/catalogue.yml
-      warehouse: \(dir)/warehouse.sqlite
-      reports: \(dir)/reports
-      \(extra)
-      sources:
-        - name: heidelberg
-          files: \(dir)/inbox/*.xlsx
-          mapping: \(root)/mappings/heidelberg.yml
-      """
-    let file = TestSupport.write(text, to: "pipeline.yml", in: dir)
+    let file = TestSupport.onePipeline(
+      in: dir, source: "heidelberg", files: "xlsx", mapping: "heidelberg", extra: extra)
     try FileManager.default.createDirectory(atPath: "\(dir)/inbox", withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: sample, toPath: "\(dir)/inbox/good.xlsx")
     try make("\(dir)/inbox/odd.xlsx")

@@ -41,6 +41,27 @@ enum TestSupport {
     write(Array(text.utf8), to: name, in: dir)
   }
 
+  /// Writes `dir/pipeline.yml` for one source reading `dir/inbox/*.EXT` through one of the
+  /// sample mappings, the warehouse and reports in `dir`; returns its path. `extra` goes at the
+  /// top level, `sourceExtra` (indented four spaces) into the source.
+  @discardableResult
+  static func onePipeline(
+    in dir: String, source: String, files ext: String, mapping: String, extra: String = "", sourceExtra: String = ""
+  ) -> String {
+    let text = """
+      catalogue: \(root)/mappings/catalogue.yml
+      warehouse: \(dir)/warehouse.sqlite
+      reports: \(dir)/reports
+      \(extra)
+      sources:
+        - name: \(source)
+          files: \(dir)/inbox/*.\(ext)
+          mapping: \(root)/mappings/\(mapping).yml
+      \(sourceExtra)
+      """
+    return write(text, to: "pipeline.yml", in: dir)
+  }
+
   /// The sample sources' names, as pipeline.yml lists them.
   static let sampleSources = ["stuttgart", "freiburg", "mannheim", "ulm", "karlsruhe", "heidelberg"]
 
