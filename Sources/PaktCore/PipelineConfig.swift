@@ -34,6 +34,9 @@ public struct PipelineConfig: Sendable {
     /// Read files that are symbolic links (`follow_symlinks: true`); by default a link among
     /// the exports is rejected as a whole, for it may point anywhere on the machine.
     public var followSymlinks = false
+    /// The quality rules for this source's records: the pipeline's, with the source's own
+    /// `quality:` block on top.
+    public var quality = QualityRules()
   }
 
   /// What a delivery must hold for it to replace the previous one (`delivery_guard:`).
@@ -83,13 +86,15 @@ public struct PipelineConfig: Sendable {
   public var deliveryGuard = DeliveryGuard()
   /// `limits:` (MB): record_mb, workbook_part_mb, shared_strings_mb; nil: the defaults.
   public var limits: [String: Int] = [:]
+  /// The quality rules for every source (`quality:`), before a source's own block.
+  public var quality = QualityRules()
 
   static let topKeys: Set<String> = [
     "sources", "catalogue", "warehouse", "reports", "linkage", "mapping", "municipalities", "pseudonym_key",
-    "postgres", "delivery_guard", "limits",
+    "postgres", "delivery_guard", "limits", "quality",
   ]
   static let sourceKeys: Set<String> = [
-    "name", "files", "mapping", "format", "optional", "accept_shrink", "follow_symlinks",
+    "name", "files", "mapping", "format", "optional", "accept_shrink", "follow_symlinks", "quality",
   ]
 
   /// Reads and validates a pipeline file. Throws `PaktError` (kind `.configuration`) naming file and line.
@@ -208,6 +213,8 @@ public struct PipelineConfig: Sendable {
       }
     }
 
+    if let node = top["quality"] { config.quality = try config.quality.overridden(by: node) }
+
     let sourceNodes = try top.require("sources").sequence(what: "'sources'")
     if sourceNodes.isEmpty { throw try top.require("sources").error("no sources listed", fix: "add a source") }
     var names: Set<String> = []
@@ -248,6 +255,7 @@ public struct PipelineConfig: Sendable {
         name: name, files: Array(Set(files)).sorted(), mapping: mapping, format: format, line: node.line)
       source.acceptShrink = try s.optionalBool("accept_shrink") ?? false
       source.followSymlinks = try s.optionalBool("follow_symlinks") ?? false
+      source.quality = try s["quality"].map { try config.quality.overridden(by: $0) } ?? config.quality
       config.sources.append(source)
     }
     return config

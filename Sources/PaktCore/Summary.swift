@@ -122,6 +122,31 @@ public struct RunSummary: Sendable, Codable {
     }
   }
 
+  /// A quality rule broken in one source: how often, how severely, where (first lines), and
+  /// how often in each of the last runs (oldest first, this run last).
+  public struct QualityCount: Sendable, Codable {
+    public var source: String
+    public var rule: String
+    public var severity: String
+    public var explanation: String
+    public var count: Int
+    /// "file:line" of the first few records.
+    public var examples: [String]
+    public var trend: [Int]
+    public init(
+      source: String, rule: String, severity: String, explanation: String, count: Int, examples: [String],
+      trend: [Int]
+    ) {
+      self.source = source
+      self.rule = rule
+      self.severity = severity
+      self.explanation = explanation
+      self.count = count
+      self.examples = examples
+      self.trend = trend
+    }
+  }
+
   public struct Linkage: Sendable, Codable {
     public var sourcePersonRecords = 0
     public var persons = 0
@@ -163,6 +188,8 @@ public struct RunSummary: Sendable, Codable {
   public var automaticMappings: [ProgramName] = []
   public var coverage: [Coverage] = []
   public var normalizationMisses: [MissCount] = []
+  /// Quality rules broken, by source and rule (see `QualityRule`).
+  public var quality: [QualityCount] = []
   public var linkage = Linkage()
   public var participations = 0
   /// Source person records this run retired: their source's new delivery no longer contains

@@ -28,6 +28,8 @@ public struct EncodedRows: Sendable {
     case caseFact
     /// An index into `misses`.
     case miss
+    /// An index into `flags`.
+    case flag
   }
 
   enum Tag: UInt8 {
@@ -50,6 +52,7 @@ public struct EncodedRows: Sendable {
   let bytes: ByteBuffer
   var rejects: [Reject] = []
   var misses: [NormalizationMiss] = []
+  var flags: [QualityFlag] = []
   /// Raw texts kept for participations whose person reference is not yet vouched for.
   var raws: [String] = []
   /// How many records the batch holds.
@@ -216,6 +219,12 @@ public struct RowEncoder: Sendable {
     rows.index(rows.rejects.count)
     rows.rejects.append(reject)
     rows.textBytes += reject.raw.utf8.count
+  }
+
+  public mutating func flag(_ flag: QualityFlag) {
+    rows.op(.flag)
+    rows.index(rows.flags.count)
+    rows.flags.append(flag)
   }
 
   public mutating func miss(_ miss: NormalizationMiss) {

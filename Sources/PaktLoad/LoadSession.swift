@@ -79,7 +79,7 @@ public struct LoadSession {
   /// Deletes everything a source's earlier delivery loaded (rows, rejects, misses, ledger).
   public func replaceSource(_ source: String) throws {
     prepared.forgetWritten()
-    for table in Self.recordTables + ["reject", "normalization_miss", "delivery"] {
+    for table in Self.recordTables + ["reject", "normalization_miss", "quality_flag", "delivery"] {
       try db.execute(sql: "DELETE FROM \(table) WHERE source = ?", arguments: [source])
     }
   }
@@ -164,6 +164,28 @@ public struct LoadSession {
     let statement = try db.cachedStatement(
       sql: "INSERT INTO reject(source, file, line, kind, reason, raw, run_id) VALUES (?,?,?,?,?,?,?)")
     try statement.execute(arguments: [r.source, r.file, r.line, r.kind, r.reason, r.raw, runID])
+  }
+
+  public func insert(_ f: QualityFlag, runID: Int64) throws {
+    let statement = try db.cachedStatement(
+      sql: """
+        INSERT INTO quality_flag(source, file, line, path, record, rule, field, value_class, severity, run_id)
+        VALUES (?,?,?,?,?,?,?,?,?,?)
+        """)
+    try statement.execute(arguments: [
+      f.source, f.lineage.file, f.lineage.line, f.lineage.path, f.record, f.rule.rawValue, f.field, f.valueClass,
+      f.severity.rawValue, runID,
+    ])
+  }
+
+  /// Records this run's quality flags per source and rule, for the report's trend.
+  func recordQualityTrend(runID: Int64) throws {
+    try db.execute(sql: "DELETE FROM quality_trend WHERE run_id = ?", arguments: [runID])
+    try db.execute(
+      sql: """
+        INSERT OR REPLACE INTO quality_trend(run_id, source, rule, flags)
+          SELECT ?, source, rule, count(*) FROM quality_flag GROUP BY source, rule
+        """, arguments: [runID])
   }
 
   public func insert(_ m: NormalizationMiss) throws {
@@ -296,6 +318,8 @@ public struct LoadSession {
     public var potentials = 0
     public var rejects = 0
     public var misses = 0
+    /// Quality flags of the person's records.
+    public var flags = 0
   }
 
   /// The person id for a pseudonymous key (or for the id itself written as a number).
@@ -367,6 +391,8 @@ public struct LoadSession {
               AND sp.file = normalization_miss.file AND sp.line = normalization_miss.line)
           """, arguments: [source, local])
       counts.misses += db.changesCount
+      try db.execute(sql: "DELETE FROM quality_flag WHERE source = ? AND record = ?", arguments: [source, local])
+      counts.flags += db.changesCount
       try db.execute(
         sql: "DELETE FROM participation WHERE source = ? AND person_local_id = ?", arguments: [source, local])
       counts.participations += db.changesCount
@@ -475,6 +501,7 @@ public struct LoadSession {
         ISO8601DateFormatter().string(from: Date()), summary.totals.files, summary.totals.read, summary.totals.loaded,
         summary.totals.rejected, summary.linkage.persons, runID,
       ])
+    try recordQualityTrend(runID: runID)
   }
 
   public func meta(_ key: String) throws -> String? {

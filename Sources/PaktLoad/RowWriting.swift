@@ -51,6 +51,8 @@ extension LoadSession {
           batch.rejected[record] = true
         case .miss:
           try insert(rows.misses[reader.index()])
+        case .flag:
+          try insert(rows.flags[reader.index()], runID: runID)
         case .person:
           batch.person.add(reader.skip(RowTable.person), record: record)
           batch.identities.append(reader.skip(RowTable.identity))

@@ -3,14 +3,34 @@ import GRDB
 /// The warehouse schema, version by version. Each version is a list of statements applied in
 /// one transaction; `Warehouse` upgrades an older file in place and refuses a newer one.
 enum Schema {
-  static let version = 8
+  static let version = 9
 
   /// Statements that take a warehouse from version n-1 to n.
-  static let migrations: [Int: [String]] = [1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8]
+  static let migrations: [Int: [String]] = [
+    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9,
+  ]
 
   /// The columns that identify a person directly: they live in `identity` only.
   static let identityColumns = [
     "family_name", "given_name", "birth_name", "birth_date", "place_of_birth", "azr_number", "bamf_number",
+  ]
+
+  /// Version 9: record-level quality flags (one row per rule a loaded or rejected record broke:
+  /// place, rule, field and a class of the value, never the value), and their counts per run
+  /// for the report's trend (the flags themselves are replaced with each delivery).
+  static let v9: [String] = [
+    """
+    CREATE TABLE quality_flag (
+      id INTEGER PRIMARY KEY, source TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, path TEXT,
+      record TEXT, rule TEXT NOT NULL, field TEXT NOT NULL, value_class TEXT NOT NULL, severity TEXT NOT NULL,
+      run_id INTEGER NOT NULL)
+    """,
+    "CREATE INDEX quality_flag_source ON quality_flag(source, record)",
+    """
+    CREATE TABLE quality_trend (
+      run_id INTEGER NOT NULL, source TEXT NOT NULL, rule TEXT NOT NULL, flags INTEGER NOT NULL,
+      PRIMARY KEY (run_id, source, rule))
+    """,
   ]
 
   /// Version 8: a source record's participations by person carry their start dates, so that

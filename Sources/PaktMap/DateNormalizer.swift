@@ -7,6 +7,14 @@ public enum Normalized<Value: Sendable>: Sendable {
   case invalid
 }
 
+/// Why a text written like a date is not one (see `DateNormalizer.problem(_:)`).
+public enum DateProblem: Sendable, Equatable {
+  /// A day or month no calendar has; the associated text says which, without the year.
+  case impossible(String)
+  /// A year outside 1900–2100.
+  case yearOutOfRange(Int)
+}
+
 /// Reads dates as municipal exports write them.
 ///
 /// Day-first by default (German): 07.03.1990, 7.3.90, 07/03/1990, 07-03-1990; ISO 1990-03-07
@@ -143,6 +151,40 @@ public struct DateNormalizer: Sendable {
       return .value(PartialDate(year: year, month: month, day: day))
     }
     return parsed ?? nil
+  }
+
+  /// Why a text that `parse` found invalid is not a date, when it is written like one: a date
+  /// no calendar has (31.02.1990, 15.13.1990) or a year outside 1900–2100. Nil for text that
+  /// is not written like a date at all (that stays a value that could not be read).
+  ///
+  /// ```swift
+  /// DateNormalizer().problem("31.02.1990")  // .impossible("day 31 in month 2")
+  /// DateNormalizer().problem("03.04.1887")  // .yearOutOfRange(1887)
+  /// ```
+  public func problem(_ raw: String) -> DateProblem? {
+    var text = raw.trimmingWhitespace()
+    if let t = text.firstIndex(where: { $0 == "T" || $0 == " " }), text.distance(from: text.startIndex, to: t) >= 6 {
+      text = String(text[..<t])
+    }
+    guard text.allSatisfy({ $0.isASCII && ($0.isNumber || ".-/".contains($0)) }) else { return nil }
+    let groups = text.split(whereSeparator: { !$0.isNumber }).map(String.init)
+    guard groups.count == 3, groups.allSatisfy({ $0.count <= 4 }) else { return nil }
+    let y: Int
+    let m: Int
+    let d: Int
+    if groups[0].count == 4 {
+      (y, m, d) = (Int(groups[0])!, Int(groups[1])!, Int(groups[2])!)
+    } else if groups[2].count == 4, groups[0].count <= 2, groups[1].count <= 2 {
+      (d, m, y) =
+        order == .mdy
+        ? (Int(groups[1])!, Int(groups[0])!, Int(groups[2])!) : (Int(groups[0])!, Int(groups[1])!, Int(groups[2])!)
+    } else {
+      return nil
+    }
+    if !plausible(y) { return .yearOutOfRange(y) }
+    if m > 12 { return .impossible("month \(m)") }
+    if m >= 1, d > Self.daysIn(month: m, year: y) { return .impossible("day \(d) in month \(m)") }
+    return nil
   }
 
   func expand(_ twoDigits: Int) -> Int { twoDigits <= pivot ? 2000 + twoDigits : 1900 + twoDigits }

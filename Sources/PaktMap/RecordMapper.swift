@@ -10,6 +10,9 @@ public struct MappedRecord: Sendable {
   public var residences: [Residence] = []
   public var cases: [CaseRecord] = []
   public var misses: [NormalizationMiss] = []
+  /// Quality rules the record broke (see `QualityRules`); with a `reject` among them, the
+  /// record is a reject and these say why.
+  public var flags: [QualityFlag] = []
   public var reject: Reject?
   /// Set when the record's rows refer to a person listed elsewhere (XML `person_ref`):
   /// the reference is checked once the whole delivery is read.
@@ -19,6 +22,13 @@ public struct MappedRecord: Sendable {
   /// and rendering every such record was a twentieth of mapping (perf).
   public var raw: String? { rawElement?.render() }
   var rawElement: XMLElementNode?
+}
+
+/// What reading one record noted besides its rows: values that could not be read, and quality
+/// rules it broke.
+struct Notes {
+  var misses: [NormalizationMiss] = []
+  var flags: [QualityFlag] = []
 }
 
 /// How a program name was resolved, cached per distinct name.
@@ -46,6 +56,7 @@ public struct RecordMapper: Sendable {
   let autoApplyThreshold: Double
   let gazetteer: Gazetteer
   let dates: DateNormalizer
+  let quality: QualityRules
   /// CSV: column index per canonical field.
   var columns = FieldTable<(index: Int, name: String)>()
   /// XML: compiled paths per record element.
@@ -68,9 +79,10 @@ public struct RecordMapper: Sendable {
 
   public init(
     source: String, fileName: String, mapping: MappingFile, layout: FileLayout, matcher: ProgramMatcher,
-    autoApplyThreshold: Double, gazetteer: Gazetteer = Gazetteer()
+    autoApplyThreshold: Double, gazetteer: Gazetteer = Gazetteer(), quality: QualityRules = QualityRules()
   ) throws {
     self.gazetteer = gazetteer
+    self.quality = quality
     self.source = source
     self.fileName = fileName
     self.mapping = mapping
@@ -151,7 +163,9 @@ public struct RecordMapper: Sendable {
         return v.isEmpty ? nil : v
       }
       let column: (FieldRef) -> String = { [columns] in columns[$0]?.name ?? $0.description }
-      mapFlat(get: get, groups: [:], column: column, lineage: lineage, personRef: nil, raw: row.fields, into: &out)
+      mapFlat(
+        read: get, groups: [:], column: column, lineage: lineage, personRef: nil, raw: row.fields,
+        namesMapped: Self.nameFields.contains { columns[$0] != nil }, into: &out)
     case .element(let e):
       let lineage = Lineage(file: fileName, line: e.line, path: e.path)
       guard
@@ -183,7 +197,8 @@ public struct RecordMapper: Sendable {
         out.rawElement = e.element
       }
       mapFlat(
-        get: get, groups: groups, column: column, lineage: lineage, personRef: ref, raw: nil, into: &out,
+        read: get, groups: groups, column: column, lineage: lineage, personRef: ref, raw: nil,
+        namesMapped: Self.nameFields.contains { spec.paths[$0] != nil }, into: &out,
         groupValue: { field, node in
           guard let v = spec.paths[field]?.value(in: node)?.trimmingWhitespace(), !v.isEmpty else { return nil }
           return v
@@ -192,18 +207,37 @@ public struct RecordMapper: Sendable {
     return out
   }
 
+  static let nameFields: [FieldRef] = [.personFamilyName, .personGivenName, .personFullName]
+
+  // One function for the whole record: its parts share the record's lineage, notes and value
+  // readers, and splitting it would pass eight of them around (why it is over 80 lines).
   private mutating func mapFlat(
-    get: (FieldRef) -> String?, groups: [Section: [XMLElementNode]], column: (FieldRef) -> String,
-    lineage: Lineage, personRef: String?, raw: [String]?, into out: inout MappedRecord,
+    read: (FieldRef) -> String?, groups: [Section: [XMLElementNode]], column: (FieldRef) -> String,
+    lineage: Lineage, personRef: String?, raw: [String]?, namesMapped: Bool, into out: inout MappedRecord,
     groupValue: ((FieldRef, XMLElementNode) -> String?)? = nil, element: XMLElementNode? = nil
   ) {
     let rawText: () -> String = {
       if let raw { return raw.joined(separator: " | ") }
       return element?.render() ?? ""
     }
-    var misses: [NormalizationMiss] = []
+    // Control characters are removed from every value as it is read, and flagged. Their flags
+    // are kept apart from `notes`, which the readers below are handed inout.
+    var controlFlags: [QualityFlag] = []
+    let controlSeverity = quality.severity(of: .controlCharacters)
+    let sourceName = source
+    func checked(_ field: FieldRef, _ value: String?, _ at: Lineage) -> String? {
+      guard let value, controlSeverity != .ignore, ControlCharacters.contains(value) else { return value }
+      controlFlags.append(
+        QualityFlag(
+          source: sourceName, lineage: at, record: nil, rule: .controlCharacters, field: field.description,
+          valueClass: ControlCharacters.describe(value), severity: controlSeverity))
+      let cleaned = ControlCharacters.removed(from: value).trimmingWhitespace()
+      return cleaned.isEmpty ? nil : cleaned
+    }
+    func get(_ field: FieldRef) -> String? { checked(field, read(field), lineage) }
+    var notes = Notes()
     func miss(_ field: FieldRef, _ value: String) {
-      misses.append(
+      notes.misses.append(
         NormalizationMiss(
           source: source, field: field.description, column: column(field), value: value, lineage: lineage))
     }
@@ -220,6 +254,9 @@ public struct RecordMapper: Sendable {
         (family, given) = Self.splitFullName(full)
       }
       let id = get(.personId)
+      if family == nil && given == nil && namesMapped {
+        _ = note(.namesMissing, .personFamilyName, "both names empty", lineage, &notes)
+      }
       guard id != nil || family != nil || given != nil else {
         out.reject = Reject(
           source: source, file: fileName, line: lineage.line, raw: rawText(), kind: "no person",
@@ -236,14 +273,27 @@ public struct RecordMapper: Sendable {
       person.bamfNumber = get(.personBamf).map(TextFold.identifier)
       if let raw = get(.personBirthDate) {
         switch dates.parse(raw, placeholders: true) {
-        case .value(let d): person.birthDate = d
-        case .invalid: miss(.personBirthDate, raw)
+        case .value(let d): person.birthDate = birthDate(d, .personBirthDate, lineage, &notes)
+        case .invalid:
+          switch dates.problem(raw) {
+          case .yearOutOfRange(let y) where y < 1900 && y >= 1000:
+            if note(.birthDateBefore1900, .personBirthDate, "year before 1900", lineage, &notes) == .ignore {
+              miss(.personBirthDate, raw)
+            }
+          case .impossible(let what):
+            if note(.impossibleDate, .personBirthDate, what, lineage, &notes) == .ignore { miss(.personBirthDate, raw) }
+          default: miss(.personBirthDate, raw)
+          }
         case .empty: break
         }
       }
       if person.birthDate == nil, let raw = get(.personBirthYear) {
         if let y = Int(raw), (1900...2100).contains(y) {
-          person.birthDate = PartialDate(year: y)
+          person.birthDate = birthDate(PartialDate(year: y), .personBirthYear, lineage, &notes)
+        } else if let y = Int(raw), y >= 1000, y < 1900,
+          note(.birthDateBefore1900, .personBirthYear, "year before 1900", lineage, &notes) != .ignore
+        {
+          // Flagged; loaded as empty.
         } else {
           miss(.personBirthYear, raw)
         }
@@ -272,8 +322,8 @@ public struct RecordMapper: Sendable {
           ags: get(.residenceAgs)
             ?? (municipality == mapping.municipality ? mapping.ags : nil) ?? gazetteer.ags(for: municipality),
           lineage: lineage)
-        residence.from = date(get(.residenceFrom), .residenceFrom, &misses, column, lineage)
-        residence.to = date(get(.residenceTo), .residenceTo, &misses, column, lineage)
+        residence.from = date(get(.residenceFrom), .residenceFrom, &notes, column, lineage)
+        residence.to = date(get(.residenceTo), .residenceTo, &notes, column, lineage)
         residence.accommodation = get(.residenceAccommodation).map { mapped("accommodation", $0) }
         out.residences.append(residence)
       }
@@ -287,9 +337,9 @@ public struct RecordMapper: Sendable {
         out.cases.append(
           CaseRecord(
             source: source, personLocalID: personID, municipality: municipality, manager: manager,
-            opened: date(opened, .caseOpened, &misses, column, lineage),
+            opened: date(opened, .caseOpened, &notes, column, lineage),
             closed: date(
-              get(.caseClosed), .caseClosed, &misses, column, lineage),
+              get(.caseClosed), .caseClosed, &notes, column, lineage),
             lineage: lineage))
       }
       // Potentials
@@ -315,7 +365,7 @@ public struct RecordMapper: Sendable {
           Potential(
             source: source, personLocalID: personID, kind: kind, value: value,
             assessed: date(
-              get(.potentialAssessed), .potentialAssessed, &misses, column, lineage),
+              get(.potentialAssessed), .potentialAssessed, &notes, column, lineage),
             lineage: lineage))
       }
     }
@@ -326,11 +376,13 @@ public struct RecordMapper: Sendable {
         // Same line and record path as the record (that is how records are counted), "#…" for the group.
         let nodeLineage = Lineage(
           file: lineage.file, line: lineage.line, path: "\(lineage.path ?? "")#\(node.name)[\(i + 1)]")
-        if let p = participation(personID, { groupValue($0, node) }, column, nodeLineage, &misses) {
+        if let p = participation(
+          personID, { checked($0, groupValue($0, node), nodeLineage) }, column, nodeLineage, &notes)
+        {
           out.participations.append(p)
         }
       }
-    } else if let p = participation(personID, get, column, lineage, &misses) {
+    } else if let p = participation(personID, get, column, lineage, &notes) {
       out.participations.append(p)
     }
     if personRef != nil && out.participations.isEmpty {
@@ -339,26 +391,83 @@ public struct RecordMapper: Sendable {
         reason: "the participation names no program")
       return
     }
-    out.misses = misses
+    if let birth = out.person?.birthDate {
+      for p in out.participations {
+        if let start = p.start, PartialDate.before(start, birth) {
+          _ = note(.startBeforeBirth, .participationStart, "start before the date of birth", p.lineage, &notes)
+        }
+      }
+    }
+    out.misses = notes.misses
+    out.flags = Self.distinct(controlFlags + notes.flags, record: personID)
+    if let rule = out.flags.first(where: { $0.severity == .reject }) {
+      out.reject = Reject(
+        source: source, file: fileName, line: lineage.line, raw: rawText(), kind: "quality: \(rule.rule.rawValue)",
+        reason:
+          "\(rule.rule.explanation) (\(rule.field)); set `quality: {\(rule.rule.rawValue): flag}` in pipeline.yml to load such records with a flag"
+      )
+      out.person = nil
+      out.participations = []
+      out.potentials = []
+      out.residences = []
+      out.cases = []
+      out.misses = []
+    }
+  }
+
+  /// Each rule broken once per field and place, with the record's person id.
+  static func distinct(_ flags: [QualityFlag], record: String) -> [QualityFlag] {
+    var seen = Set<String>()
+    var result: [QualityFlag] = []
+    for var f in flags where seen.insert("\(f.rule.rawValue) \(f.field) \(f.lineage.path ?? "")").inserted {
+      f.record = record
+      result.append(f)
+    }
+    return result
+  }
+
+  /// Notes the record breaks `rule` (unless the rule is ignored) and says the rule's severity.
+  func note(
+    _ rule: QualityRule, _ field: FieldRef, _ valueClass: String, _ lineage: Lineage, _ notes: inout Notes
+  ) -> QualitySeverity {
+    let severity = quality.severity(of: rule)
+    if severity != .ignore {
+      notes.flags.append(
+        QualityFlag(
+          source: source, lineage: lineage, record: nil, rule: rule, field: field.description, valueClass: valueClass,
+          severity: severity))
+    }
+    return severity
+  }
+
+  /// A date of birth, or nil when it lies in the future (flagged: it cannot be one).
+  func birthDate(_ date: PartialDate, _ field: FieldRef, _ lineage: Lineage, _ notes: inout Notes) -> PartialDate? {
+    guard PartialDate.before(quality.today, date) else { return date }
+    return note(.birthDateInFuture, field, "date after the day of the run", lineage, &notes) == .ignore ? date : nil
   }
 
   private mutating func participation(
     _ personID: String, _ get: (FieldRef) -> String?, _ column: (FieldRef) -> String, _ lineage: Lineage,
-    _ misses: inout [NormalizationMiss]
+    _ notes: inout Notes
   ) -> Participation? {
     guard let name = get(.participationProgram) else { return nil }
     let resolution = resolve(name)
     var p = Participation(
       source: source, personLocalID: personID, programName: name, catalogueCode: resolution.code,
       mappingMethod: resolution.method, provider: get(.participationProvider), lineage: lineage)
-    p.start = date(get(.participationStart), .participationStart, &misses, column, lineage)
-    p.end = date(get(.participationEnd), .participationEnd, &misses, column, lineage)
+    p.start = date(get(.participationStart), .participationStart, &notes, column, lineage)
+    p.end = date(get(.participationEnd), .participationEnd, &notes, column, lineage)
+    if let start = p.start, let end = p.end, PartialDate.before(end, start),
+      note(.endBeforeStart, .participationEnd, "end before start", lineage, &notes) != .ignore
+    {
+      p.end = nil
+    }
     if let raw = get(.participationStatus) {
       let values = mapping.values
       switch statuses.value(raw, { StatusNormalizer.parse(Self.mapped(values, "status", $0)) }) {
       case .value(let s): p.status = s
       case .invalid:
-        misses.append(
+        notes.misses.append(
           NormalizationMiss(
             source: source, field: "participation.status", column: column(.participationStatus),
             value: raw, lineage: lineage))
@@ -368,9 +477,16 @@ public struct RecordMapper: Sendable {
     p.outcome = get(.participationOutcome)
     if let raw = get(.participationCost) {
       switch costs.value(raw, MoneyNormalizer.parse) {
+      case .value(let cents) where cents < 0:
+        if note(.costNegative, .participationCost, "negative amount", lineage, &notes) == .ignore {
+          p.costCents = cents
+        }
+      case .value(let cents) where cents > quality.maxCostCents:
+        let limit = "over \(quality.maxCostCents / 100) €"
+        if note(.costAbsurd, .participationCost, limit, lineage, &notes) == .ignore { p.costCents = cents }
       case .value(let cents): p.costCents = cents
       case .invalid:
-        misses.append(
+        notes.misses.append(
           NormalizationMiss(
             source: source, field: "participation.cost", column: column(.participationCost), value: raw,
             lineage: lineage))
@@ -399,14 +515,18 @@ public struct RecordMapper: Sendable {
   }
 
   private func date(
-    _ raw: String?, _ field: FieldRef, _ misses: inout [NormalizationMiss], _ column: (FieldRef) -> String,
+    _ raw: String?, _ field: FieldRef, _ notes: inout Notes, _ column: (FieldRef) -> String,
     _ lineage: Lineage
   ) -> PartialDate? {
     guard let raw else { return nil }
     switch dates.parse(raw) {
     case .value(let d): return d
     case .invalid:
-      misses.append(
+      if case .impossible(let what) = dates.problem(raw), note(.impossibleDate, field, what, lineage, &notes) != .ignore
+      {
+        return nil
+      }
+      notes.misses.append(
         NormalizationMiss(source: source, field: field.description, column: column(field), value: raw, lineage: lineage)
       )
       return nil

@@ -166,6 +166,7 @@ extension PipelineRunner {
           value: $0["value"] ?? "", count: Int($0["n"] ?? "0") ?? 0,
           exampleLines: ($0["lines"] ?? "").split(separator: " ").prefix(5).compactMap { Int($0) })
       }
+      summary.quality = try Self.qualityCounts(load)
       summary.participations = counts.reduce(0) { $0 + $1.count }
       summary.linkage.sourcePersonRecords = try load.count("SELECT count(*) FROM source_person")
       summary.retiredTotal = try load.count("SELECT count(*) FROM source_person WHERE retired_run IS NOT NULL")
@@ -180,6 +181,36 @@ extension PipelineRunner {
       let alone = try load.count("SELECT count(*) FROM person WHERE records = 1")
       let records = summary.linkage.sourcePersonRecords
       summary.linkage.singletonShare = records == 0 ? 0 : Double(alone) / Double(records)
+    }
+  }
+}
+
+extension PipelineRunner {
+  /// The quality rules broken now, by source and rule, with the last five runs' counts.
+  static func qualityCounts(_ load: LoadSession) throws -> [RunSummary.QualityCount] {
+    let runs = try load.rows("SELECT DISTINCT run_id FROM quality_trend ORDER BY run_id DESC LIMIT 5")
+      .compactMap { $0["run_id"].flatMap { Int64($0) } }.reversed()
+    var trend: [String: [Int64: Int]] = [:]
+    for row in try load.rows("SELECT run_id, source, rule, flags FROM quality_trend WHERE run_id >= \(runs.first ?? 0)")
+    {
+      guard let run = row["run_id"].flatMap({ Int64($0) }) else { continue }
+      trend["\(row["source"] ?? "")|\(row["rule"] ?? "")", default: [:]][run] = Int(row["flags"] ?? "0") ?? 0
+    }
+    return try load.rows(
+      """
+      SELECT source, rule, severity, count(*) AS n,
+             group_concat(file || ':' || line, ' ') AS places
+      FROM (SELECT * FROM quality_flag ORDER BY id) GROUP BY source, rule, severity ORDER BY source, n DESC, rule
+      """
+    ).map { row in
+      let source = row["source"] ?? ""
+      let rule = row["rule"] ?? ""
+      let byRun = trend["\(source)|\(rule)"] ?? [:]
+      return RunSummary.QualityCount(
+        source: source, rule: rule, severity: row["severity"] ?? "",
+        explanation: QualityRule(rawValue: rule)?.explanation ?? rule, count: Int(row["n"] ?? "0") ?? 0,
+        examples: (row["places"] ?? "").split(separator: " ").prefix(5).map(String.init),
+        trend: runs.map { byRun[$0] ?? 0 })
     }
   }
 }

@@ -152,6 +152,8 @@ extension PipelineRunner {
   ) {
     encoder.record()
     if let reject = mapped.reject {
+      // A record a quality rule rejected: its flags say which.
+      for f in mapped.flags { encoder.flag(f) }
       encoder.reject(reject)
       return
     }
@@ -180,6 +182,7 @@ extension PipelineRunner {
     for p in mapped.potentials { encoder.potential(p) }
     for c in mapped.cases { encoder.caseFact(c, managerKey: c.manager.map { managerKey(c.source, $0) }) }
     for m in mapped.misses { encoder.miss(m) }
+    for f in mapped.flags { encoder.flag(f) }
   }
 
   func optionsFor(_ source: PreparedSource) -> ReadOptions {

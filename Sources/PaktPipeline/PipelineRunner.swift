@@ -25,7 +25,7 @@ public struct PipelineRunner: Sendable {
   public let config: PipelineConfig
   let logger: Logger
   /// Bumped when a change to pakt itself must make every source load again.
-  static let loaderVersion = "pakt-load-2"
+  static let loaderVersion = "pakt-load-3"
 
   public let options: Options
 
@@ -479,7 +479,7 @@ public struct PipelineRunner: Sendable {
             file.layout = opened.layout
             file.mapper = try RecordMapper(
               source: source.name, fileName: file.name, mapping: mapping, layout: opened.layout, matcher: matcher,
-              autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer)
+              autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer, quality: source.quality)
             if mapping.isXML, let mapper = file.mapper {
               file.problem = try SourceFiles.unmatchedXMLPaths(opened, mapper: mapper, mapping: mapping)
             }
@@ -495,7 +495,8 @@ public struct PipelineRunner: Sendable {
       }
       let mappingText = (try? String(contentsOfFile: source.mapping, encoding: .utf8)) ?? ""
       // Content, not names: a file delivered again under another name is the same delivery.
-      let fingerprint = Fingerprint.of([base, mappingText, source.format ?? "auto"] + files.map(\.sha256).sorted())
+      let fingerprint = Fingerprint.of(
+        [base, mappingText, source.format ?? "auto", source.quality.signature] + files.map(\.sha256).sorted())
       return PreparedSource(source: source, mapping: mapping, files: files, fingerprint: fingerprint)
     }
   }

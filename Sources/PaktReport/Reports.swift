@@ -41,6 +41,7 @@ public struct ReportWriter: Sendable {
     try save("unmapped-programs.csv", "unmapped_csv", unmappedCSV(summary))
     try save("rejects.csv", "rejects_csv", rejectsCSV(rejects))
     try save("normalization-misses.csv", "misses_csv", missesCSV(summary))
+    try save("quality-flags.csv", "quality_csv", qualityCSV(summary))
     var withPaths = summary
     withPaths.reports = paths.merging(["json": (folder as NSString).appendingPathComponent("run-summary.json")]) {
       a, _ in a
@@ -90,6 +91,38 @@ public struct ReportWriter: Sendable {
       out += Escape.csvLine(cells)
     }
     return out
+  }
+
+  func qualityCSV(_ s: RunSummary) -> String {
+    var out = Escape.csvLine(["source", "rule", "severity", "count", "explanation", "example_places", "last_runs"])
+    for q in s.quality {
+      let trend: String = q.trend.map { String($0) }.joined(separator: " ")
+      let cells: [String] = [
+        q.source, q.rule, q.severity, String(q.count), q.explanation, q.examples.joined(separator: " "), trend,
+      ]
+      out += Escape.csvLine(cells)
+    }
+    return out
+  }
+
+  /// The Quality section: rules broken per source, with example places and the last runs.
+  func qualityHTML(_ s: RunSummary) -> String {
+    let e = Escape.html
+    var h = "<h2>Quality (\(s.quality.reduce(0) { $0 + $1.count }) flags)</h2>"
+    guard !s.quality.isEmpty else { return h + "<p>No record breaks a quality rule.</p>" }
+    h += "<p>Records that break a quality rule: <i>reject</i> ones were not loaded (see Rejects), "
+    h += "<i>flag</i> ones loaded, with the unusable value left empty. Change a rule's severity under "
+    h += "<code>quality:</code> in pipeline.yml. The last column counts the flags of the last runs, oldest first.</p>"
+    h += "<table><tr><th>source</th><th>rule</th><th>severity</th><th>count</th><th>example places</th>"
+    h += "<th>last runs</th></tr>"
+    for q in s.quality {
+      h +=
+        "<tr><td>\(e(q.source))</td><td title=\"\(e(q.explanation))\">\(e(q.rule))<br><small>\(e(q.explanation))</small></td>"
+      h += "<td>\(e(q.severity))</td><td class=num>\(q.count)</td><td>\(e(q.examples.joined(separator: ", ")))</td>"
+      let trend: String = q.trend.map { String($0) }.joined(separator: " → ")
+      h += "<td class=num>\(trend)</td></tr>"
+    }
+    return h + "</table>"
   }
 
   func html(summary s: RunSummary, rejects: [RejectLine]) -> String {
@@ -154,6 +187,7 @@ public struct ReportWriter: Sendable {
       }
       h += "</table>"
     }
+    h += qualityHTML(s)
     h += "<h2>Rejects by reason</h2><table><tr><th>reason</th><th>count</th></tr>"
     for r in s.rejectsByReason { h += "<tr><td>\(e(r.kind))</td><td class=num>\(r.count)</td></tr>" }
     h += "</table><table><tr><th>source</th><th>file</th><th>line</th><th>reason</th></tr>"

@@ -12,6 +12,8 @@ struct ExportWriter {
     var bytes = 0
     /// Local id → true person, for every record that is not malformed.
     var truth: [(String, Int)] = []
+    /// Local id → quality rule, for every record written with a flaw a quality rule must catch.
+    var flaws: [(String, String)] = []
   }
 
   struct Part {
@@ -20,6 +22,32 @@ struct ExportWriter {
     var end: (Int, Int, Int)
     var status: Int
     var costCents: Int
+    var provider: String?
+  }
+
+  /// Gives one participation in `rate` a flaw offices write (dates swapped, a refund
+  /// entered as a negative cost, a misplaced decimal separator, 30 February, a control
+  /// character pasted into the provider) and says which quality rule catches it. Drawn from
+  /// a generator of its own, so the corpus is otherwise the same with and without flaws.
+  func flaw(_ parts: inout [Part], rate: Double, rng: inout SeededRandom) -> String? {
+    guard rate > 0, rng.chance(rate * Double(parts.count)) else { return nil }
+    let i = Int.random(in: 0..<parts.count, using: &rng)
+    let format = municipality.format
+    var kinds = ["end_before_start", "impossible_date"]
+    if format != .xmlReferences { kinds += ["cost_negative", "cost_absurd"] }
+    if format == .csvEnglish || format == .csvGerman { kinds.append("control_characters") }
+    let kind = rng.pick(kinds)
+    switch kind {
+    case "end_before_start":
+      // Dates entered in the wrong fields; a same-day course would not be a flaw.
+      guard parts[i].start != parts[i].end else { return nil }
+      (parts[i].start, parts[i].end) = (parts[i].end, parts[i].start)
+    case "impossible_date": parts[i].start = (parts[i].start.0, 2, 30)
+    case "cost_negative": parts[i].costCents = -(parts[i].costCents == 0 ? 41_855 : parts[i].costCents)
+    case "cost_absurd": parts[i].costCents = 12_345_000 + parts[i].costCents
+    default: parts[i].provider = "Tr\u{07}äger \u{1B}" + String(municipality.index % 7 + 1)
+    }
+    return kind
   }
 
   static let statusEnglish = ["completed", "ongoing", "planned", "dropped out"]
@@ -47,8 +75,10 @@ struct ExportWriter {
   static func iso(_ d: (Int, Int, Int)) -> String { "\(d.0)-\(twoDigits(d.1))-\(twoDigits(d.2))" }
   static func german(_ d: (Int, Int, Int)) -> String { "\(twoDigits(d.2)).\(twoDigits(d.1)).\(d.0)" }
   static func euros(_ cents: Int, comma: Bool, thousands: Bool = false) -> String {
+    if cents < 0 { return "-" + euros(-cents, comma: comma, thousands: thousands) }
     var whole = String(cents / 100)
     if thousands && whole.count > 3 { whole.insert(".", at: whole.index(whole.endIndex, offsetBy: -3)) }
+    if thousands && whole.count > 7 { whole.insert(".", at: whole.index(whole.endIndex, offsetBy: -7)) }
     return whole + (comma ? "," : ".") + twoDigits(cents % 100)
   }
   static func quoted(_ text: String, delimiter: Character) -> String {
@@ -72,6 +102,7 @@ struct ExportWriter {
     let file = try EncodedFile(path: path, encoding: encoding)
     let code = "G" + twoDigits(m.index + 1)
     var referenced: [(String, [Part])] = []
+    var flawRNG = rng.fork(0xF1A3)
 
     switch m.format {
     case .csvEnglish:
@@ -99,7 +130,8 @@ struct ExportWriter {
     for (n, appearance) in appearances.enumerated() {
       let p = persons[appearance.person].written(appearance.variant, rng: &rng).asWritten(rng: &rng)
       let localID = "\(code)-\(100_000 + n)"
-      let ps = parts(rng: &rng)
+      var ps = parts(rng: &rng)
+      if let rule = flaw(&ps, rate: options.flaws, rng: &flawRNG) { w.flaws.append((localID, rule)) }
       w.personRecords += 1
       w.participations += ps.count
       w.truth.append((localID, p.id))
@@ -112,7 +144,8 @@ struct ExportWriter {
             [
               localID, p.given, p.family, Self.iso(born), p.male ? "M" : "F", Names.nationalityEN[p.nationality]!,
               p.azr,
-              p.language, "\"\(name(part))\"", "\"\(m.name)\"", Self.iso(part.start), Self.iso(part.end),
+              p.language, "\"\(name(part))\"", "\"\(part.provider ?? m.name)\"", Self.iso(part.start),
+              Self.iso(part.end),
               Self.statusEnglish[part.status], Self.euros(part.costCents, comma: false),
             ].joined(separator: ",") + "\n")
         }
@@ -125,7 +158,8 @@ struct ExportWriter {
           try file.write(
             [
               localID, p.family, p.given, Self.german(born), p.male ? "männlich" : "weiblich",
-              Names.nationalityDE[p.nationality]!, Self.quoted(name(part), delimiter: ";"), "Träger \(m.index % 7 + 1)",
+              Names.nationalityDE[p.nationality]!, Self.quoted(name(part), delimiter: ";"),
+              part.provider ?? "Träger \(m.index % 7 + 1)",
               Self.german(part.start), Self.german(part.end), Self.statusGerman[part.status],
               Self.euros(part.costCents, comma: true, thousands: true) + " €", p.language, String(p.schoolYears),
             ].joined(separator: ";") + "\r\n")

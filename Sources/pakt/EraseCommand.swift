@@ -10,7 +10,7 @@ struct EraseCommand: ParsableCommand {
     abstract: "Erase one person everywhere in the warehouse (right to erasure).",
     discussion: """
       Removes the person's source records (names, dates of birth, identifiers), facts, links, \
-      id events, the normalisation misses of their lines and the rejected lines that name them, \
+      id events, the normalisation misses and quality flags of their lines and the rejected lines that name them, \
       in one transaction. The warehouse keeps only that an erasure happened (when, how many \
       records) and keyed tombstones, so that a later delivery does not load the person again. \
       Residence periods go with the person; report files that name them are withdrawn until the \
@@ -33,6 +33,6 @@ struct EraseCommand: ParsableCommand {
     print(
       "erased: \(counts.sourceRecords) source record(s), \(counts.participations) participation(s), "
         + "\(counts.residences) residence(s), \(counts.potentials) potential(s), \(counts.rejects) rejected line(s), "
-        + "\(counts.misses) unreadable value(s)")
+        + "\(counts.misses) unreadable value(s), \(counts.flags) quality flag(s)")
   }
 }

@@ -28,7 +28,10 @@ struct RunCommand: ParsableCommand {
   @Flag(help: "Print the run summary as JSON on standard output.")
   var json = false
 
-  @Flag(help: "Exit with code 1 when the run committed but had rejects or unmapped program names.")
+  @Flag(
+    help:
+      "Exit with code 1 when the run committed but had rejects (a quality rule of severity reject among them) or unmapped program names."
+  )
   var strict = false
 
   @Flag(help: "Do everything and report what would load, then roll back: nothing is written, no reports.")
@@ -123,6 +126,12 @@ enum SummaryText {
     if !s.normalizationMisses.isEmpty {
       let total = s.normalizationMisses.reduce(0) { $0 + $1.count }
       out.append("values that could not be read: \(total) (loaded as empty; listed in the report)")
+    }
+    if !s.quality.isEmpty {
+      var byRule: [String: Int] = [:]
+      for q in s.quality { byRule[q.rule, default: 0] += q.count }
+      let rules = byRule.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
+      out.append("quality flags: \(rules.joined(separator: ", ")) (listed in the report's Quality section)")
     }
     out.append(
       "persons: \(s.linkage.persons) from \(s.linkage.sourcePersonRecords) source person records "

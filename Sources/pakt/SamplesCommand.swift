@@ -70,7 +70,8 @@ struct SamplesCommand: ParsableCommand {
       print(
         "wrote \(result.files.count) exports (\(String(format: "%.1f", mb)) MB) into \(out): "
           + "\(result.personRecords) person records, \(result.participations) participations, "
-          + "\(result.badRecords) malformed records on purpose; "
+          + "\(result.badRecords) malformed records on purpose, "
+          + "\(result.flawedRecords) with a flaw a quality rule catches (truth/quality.csv); "
           + String(format: "%.1f s", Date().timeIntervalSince(started)))
       print("run it: pakt run \(out)/pipeline.yml")
     }
