@@ -66,4 +66,25 @@ struct SampleGeneratorTests {
     let stored = try Warehouse(path: "\(dir)/out/warehouse.sqlite").read { try $0.personIDs() }
     #expect(Set(truth) == Set(stored.keys))
   }
+
+  @Test("every flaw the generator writes is caught by its quality rule, and nothing else is flagged")
+  func flawsCaught() throws {
+    let dir = TestSupport.scratch("pakt-gen")
+    // A seed no rule was tuned on, with flaws at ten times the default rate to have each kind.
+    var options = SampleGenerator.Options(
+      persons: 800, municipalities: 5, seed: 4_711, out: dir, catalogue: TestSupport.path("mappings/catalogue.yml"))
+    options.flaws = 0.02
+    let result = try SampleGenerator.generate(options)
+    _ = try PipelineRunner(config: try PipelineConfig.load(path: "\(dir)/pipeline.yml")).run()
+    let truth = try String(contentsOfFile: "\(dir)/truth/quality.csv", encoding: .utf8)
+      .split(separator: "\n").dropFirst().map(String.init)
+    #expect(truth.count == result.flawedRecords)
+    #expect(Set(truth.map { $0.split(separator: ",").last.map(String.init) ?? "" }).count >= 5)
+    let flagged = try Warehouse(path: "\(dir)/out/warehouse.sqlite").read { load in
+      try load.rows("SELECT source, record, rule FROM quality_flag").map {
+        "\($0["source"] ?? ""),\($0["record"] ?? ""),\($0["rule"] ?? "")"
+      }
+    }
+    #expect(Set(flagged) == Set(truth))
+  }
 }
