@@ -161,8 +161,10 @@ public struct SourcePersonRecord: Sendable, Hashable, Codable {
 
 /// How a local program name found its catalogue code.
 public enum MappingMethod: String, Sendable, Codable {
-  /// A line in the source's mapping file (a steward's decision).
+  /// A line in the source's mapping file (a steward's decision for this source).
   case explicit
+  /// A line in the shared decisions (`mappings/programs.yml`), made once for every source.
+  case shared
   /// The name is a catalogue name or synonym after normalisation.
   case catalogue
   /// The best suggestion scored above the automatic threshold of pipeline.yml.

@@ -63,6 +63,13 @@ public struct PipelineConfig: Sendable {
   public struct Mapping: Sendable {
     /// A suggested catalogue code is applied without a steward only at or above this score (0…1).
     public var autoApplyThreshold: Double = 0.9
+    /// The program decisions every source shares (absolute path; `mapping: { programs: … }`,
+    /// by default mappings/programs.yml beside pipeline.yml). Read when it exists;
+    /// `pakt mappings accept` creates it.
+    public var sharedPrograms = ""
+    /// The value maps every source shares (`mapping: { values: … }`, by default
+    /// mappings/values.yml beside pipeline.yml). Read when it exists.
+    public var sharedValues = ""
   }
 
   /// The pipeline file itself (absolute path).
@@ -172,8 +179,16 @@ public struct PipelineConfig: Sendable {
         config.linkage.threshold = t
       }
     }
+    config.mapping.sharedPrograms = absolutePath("mappings/programs.yml", relativeTo: base)
+    config.mapping.sharedValues = absolutePath("mappings/values.yml", relativeTo: base)
     if let mapping = top["mapping"] {
-      let m = try mapping.mapping(allowed: ["auto_apply_threshold"], what: "mapping")
+      let m = try mapping.mapping(allowed: ["auto_apply_threshold", "programs", "values"], what: "mapping")
+      if let path = try m.optionalString("programs") {
+        config.mapping.sharedPrograms = absolutePath(path, relativeTo: base)
+      }
+      if let path = try m.optionalString("values") {
+        config.mapping.sharedValues = absolutePath(path, relativeTo: base)
+      }
       if let t = try m.optionalDouble("auto_apply_threshold") {
         guard t > 0, t <= 1 else {
           throw try m.require("auto_apply_threshold").error("auto_apply_threshold must lie in (0, 1], found \(t)")

@@ -96,13 +96,16 @@ public struct RunSummary: Sendable, Codable {
     public var source: String
     public var participations: Int
     public var mapped: Int
+    /// Participations mapped by each kind of decision: "explicit" (the source's own mapping
+    /// file), "shared" (mappings/programs.yml), "catalogue", "automatic".
+    public var byMethod: [String: Int] = [:]
     public var share: Double { participations == 0 ? 1 : Double(mapped) / Double(participations) }
     public init(source: String, participations: Int, mapped: Int) {
       self.source = source
       self.participations = participations
       self.mapped = mapped
     }
-    enum CodingKeys: String, CodingKey { case source, participations, mapped }
+    enum CodingKeys: String, CodingKey { case source, participations, mapped, byMethod }
   }
 
   public struct MissCount: Sendable, Codable {

@@ -64,6 +64,8 @@ public struct MappingFile: Sendable {
   public var values: [String: [String: String]] = [:]
   /// local program name (folded) → catalogue code, with the line.
   public var programs: [String: (code: String, name: String, line: Int?)] = [:]
+  /// The decisions every source shares (`mappings/programs.yml`), below this file's own.
+  public var sharedPrograms: [String: (code: String, name: String, line: Int?)] = [:]
   /// True when the mapping has its own `records:` (XML); false for the implicit CSV record.
   public var isXML: Bool
 
@@ -71,7 +73,9 @@ public struct MappingFile: Sendable {
     "source", "municipality", "ags", "read", "dates", "person", "participation", "potential", "residence",
     "case", "xml", "values", "programs",
   ]
-  static let valueKinds: Set<String> = ["sex", "status", "nationality", "accommodation", "language_level"]
+  static let valueKinds: Set<String> = [
+    "sex", "status", "nationality", "accommodation", "language_level", "school_years", "work_experience",
+  ]
 
   /// Loads and validates a mapping file against the catalogue.
   public static func load(file: String, catalogue: Catalogue) throws -> MappingFile {
@@ -187,6 +191,44 @@ public struct MappingFile: Sendable {
     }
   }
 
-  /// The code a steward mapped this local name to.
+  /// The code a steward mapped this local name to for this source.
   public func explicitCode(for name: String) -> String? { programs[TextFold.fold(name)]?.code }
+
+  /// The code a steward mapped this local name to for every source.
+  public func sharedCode(for name: String) -> String? { sharedPrograms[TextFold.fold(name)]?.code }
+
+  /// The decisions every source shares: the `programs:` and `values:` of the shared files that
+  /// exist (nil when neither does). Each is read like a mapping file, so a wrong code fails
+  /// with its file and line.
+  ///
+  /// ```swift
+  /// let shared = try MappingFile.loadShared(
+  ///   files: ["mappings/programs.yml", "mappings/values.yml"], catalogue: catalogue)
+  /// let mapping = try MappingFile.load(file: "mappings/ulm.yml", catalogue: catalogue).withShared(shared)
+  /// ```
+  public static func loadShared(files: [String], catalogue: Catalogue) throws -> MappingFile? {
+    var shared: MappingFile?
+    for file in files where FileManager.default.fileExists(atPath: file) {
+      let one = try load(file: file, catalogue: catalogue)
+      var merged = shared ?? one
+      if shared != nil {
+        merged.programs.merge(one.programs) { first, _ in first }
+        for (kind, map) in one.values { merged.values[kind, default: [:]].merge(map) { first, _ in first } }
+      }
+      shared = merged
+    }
+    return shared
+  }
+
+  /// This mapping with the shared decisions under its own: the shared program names, and each
+  /// shared value map entry this file does not set itself.
+  public func withShared(_ shared: MappingFile?) -> MappingFile {
+    guard let shared else { return self }
+    var merged = self
+    merged.sharedPrograms = shared.programs
+    for (kind, map) in shared.values {
+      merged.values[kind] = map.merging(values[kind] ?? [:]) { _, own in own }
+    }
+    return merged
+  }
 }

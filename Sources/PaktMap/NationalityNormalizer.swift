@@ -85,12 +85,59 @@ public enum NationalityNormalizer {
     ),
   ]
 
+  /// Names as the countries' own people write them in Latin letters (and a few in their
+  /// scripts), as offices receive them from passports and self-reports.
+  static let endonyms: [String: [String]] = [
+    "SYR": ["Suriya", "Souria", "Sūriyā", "سوريا", "سورية"],
+    "IRQ": ["Al-Iraq", "Iraq", "العراق", "Êraq"],
+    "AFG": ["Afghanestan", "Afghānistān", "افغانستان", "أفغانستان"],
+    "IRN": ["Īrān", "ایران", "إيران"],
+    "ERI": ["Ertra", "Iritriya", "ኤርትራ"],
+    "SOM": ["Soomaaliya", "Soomaali", "الصومال"],
+    "ETH": ["Ityop'iya", "Ityopiya", "ኢትዮጵያ"],
+    "UKR": ["Ukrajina", "Ukraina", "Україна"],
+    "RUS": ["Rossiya", "Rossija", "Россия"],
+    "ALB": ["Shqipëri", "Shqiperia", "Shqipëria"],
+    "GEO": ["Sakartvelo", "საქართველო"],
+    "EGY": ["Misr", "Masr", "مصر"],
+    "LBN": ["Lubnan", "لبنان"],
+    "JOR": ["Al-Urdun", "الأردن"],
+    "PSE": ["Filastin", "فلسطين"],
+    "YEM": ["Al-Yaman", "اليمن"],
+    "SDN": ["As-Sudan", "السودان"],
+    "MAR": ["Al-Maghrib", "المغرب"],
+    "TUN": ["Tunis", "Tounes", "تونس"],
+    "DZA": ["Al-Jazair", "Dzayer", "الجزائر"],
+    "LBY": ["Libiya", "ليبيا"],
+    "ARM": ["Hayastan", "Հայաստան"],
+    "AZE": ["Azərbaycan", "Azerbaycan"],
+    "SRB": ["Srbija", "Србија"],
+    "XKX": ["Kosova"],
+    "BIH": ["Bosna i Hercegovina", "Bosna"],
+    "MKD": ["Severna Makedonija", "Makedonija"],
+    "HRV": ["Hrvatska"],
+    "MNE": ["Crna Gora"],
+    "POL": ["Polska"],
+    "IND": ["Bharat"],
+    "CHN": ["Zhongguo"],
+    "TUR": ["Türkiye Cumhuriyeti"],
+  ]
+
+  /// Words of official long forms ("Syrien, Arabische Republik", "Islamic Republic of Iran"):
+  /// dropped when the whole text is not known, so that the country's name is left.
+  static let stateWords: Set<String> = [
+    "republik", "arabische", "islamische", "demokratische", "foederale", "foederative", "sozialistische",
+    "vereinigte", "koenigreich", "staat", "bundesrepublik", "volksrepublik", "des", "der", "die", "von",
+    "republic", "arab", "islamic", "democratic", "federal", "socialist", "united", "kingdom", "state", "of", "the",
+    "peoples", "people", "s", "rep", "dem", "islam",
+  ]
+
   static let lookup: [String: String] = {
     var map: [String: String] = [:]
     for (alpha3, alpha2, names) in countries {
       map[alpha3.lowercased()] = alpha3
       if !alpha2.isEmpty { map[alpha2.lowercased()] = alpha3 }
-      for name in names { map[TextFold.fold(name)] = alpha3 }
+      for name in names + (endonyms[alpha3] ?? []) { map[TextFold.fold(name)] = alpha3 }
     }
     return map
   }()
@@ -98,11 +145,27 @@ public enum NationalityNormalizer {
   public static func parse(_ raw: String) -> Normalized<String> {
     let key = TextFold.fold(raw)
     if key.isEmpty { return .empty }
-    if let code = lookup[key] { return .value(code) }
-    // German adjective endings: "syrische", "afghanischer", "irakischen".
-    for ending in ["en", "er", "es", "e"] where key.hasSuffix(ending) {
-      if let code = lookup[String(key.dropLast(ending.count))] { return .value(code) }
+    if let code = known(key) { return .value(code) }
+    // Official long and inverted forms: "Syrien, Arabische Republik", "Republik Irak",
+    // "Iran (Islamische Republik)". The country's name is what is left without the words of
+    // the state's form; "Kongo, Demokratische Republik" is listed whole, so it is found above.
+    let words = key.split(separator: " ").filter { !stateWords.contains(String($0)) }
+    if !words.isEmpty, words.count < key.split(separator: " ").count, let code = known(words.joined(separator: " ")) {
+      return .value(code)
     }
     return .invalid
+  }
+
+  /// The code of a folded name, an adjective with a German ending ("syrische", "afghanischer",
+  /// "irakischen") or a hyphenated article ("al iraq" → "iraq").
+  static func known(_ key: String) -> String? {
+    if let code = lookup[key] { return code }
+    for ending in ["en", "er", "es", "e"] where key.hasSuffix(ending) {
+      if let code = lookup[String(key.dropLast(ending.count))] { return code }
+    }
+    for article in ["al ", "el ", "as ", "ar "] where key.hasPrefix(article) {
+      if let code = lookup[String(key.dropFirst(article.count))] { return code }
+    }
+    return nil
   }
 }

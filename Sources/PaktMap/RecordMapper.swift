@@ -355,7 +355,7 @@ public struct RecordMapper: Sendable {
             continue
           }
         } else if kind == .schoolYears || kind == .workExperience {
-          guard let n = Self.wholeYears(raw), n < 60 else {
+          guard case .value(let n) = YearsNormalizer.parse(Self.mapped(mapping.values, kind.rawValue, raw)) else {
             miss(ref, raw)
             continue
           }
@@ -496,13 +496,16 @@ public struct RecordMapper: Sendable {
     return p
   }
 
-  /// Explicit mapping line, then catalogue name or synonym, then an automatic suggestion above the threshold.
+  /// The source's own mapping line, then the shared decisions, then catalogue name or synonym,
+  /// then an automatic suggestion above the threshold.
   mutating func resolve(_ name: String) -> ProgramResolution {
     // Cached by the name as written, so a repeated name is not even folded again.
     if let cached = programCache[name] { return cached }
     let result: ProgramResolution
     if let code = mapping.explicitCode(for: name) {
       result = ProgramResolution(code: code, method: .explicit)
+    } else if let code = mapping.sharedCode(for: name) {
+      result = ProgramResolution(code: code, method: .shared)
     } else if let code = matcher.exact(name) {
       result = ProgramResolution(code: code, method: .catalogue)
     } else if let best = matcher.suggest(name, limit: 1).first, best.score >= autoApplyThreshold {

@@ -15,6 +15,9 @@ public enum SexNormalizer {
     "d": .diverse, "divers": .diverse, "diverse": .diverse, "x": .diverse, "non binary": .diverse,
     "u": .unknown, "unbekannt": .unknown, "unknown": .unknown, "k a": .unknown, "keine angabe": .unknown,
     "ohne angabe": .unknown, "n a": .unknown,
+    // ISO/IEC 5218, the numeric code many registers and statistics exports use.
+    "0": .unknown, "1": .male, "2": .female, "9": .unknown,
+    "mnl": .male, "maennlich m": .male, "weiblich w": .female, "fem": .female, "masc": .male,
   ]
 
   public static func parse(_ raw: String) -> Normalized<Sex> {
@@ -33,7 +36,10 @@ public enum SexNormalizer {
 public enum StatusNormalizer {
   // Checked in order: "vorzeitig beendet" must be read as aborted before "beendet" as completed.
   static let stems: [(String, ParticipationStatus)] = [
-    ("abgebr", .aborted), ("abbruch", .aborted), ("vorzeitig", .aborted), ("abort", .aborted),
+    // "noch nicht begonnen" is planned, before "begonnen" is read as running.
+    ("noch nicht", .planned), ("nicht begonnen", .planned),
+    ("abgebr", .aborted), ("ausgeschieden", .aborted), ("unterbrochen", .aborted), ("ausgetreten", .aborted),
+    ("abbruch", .aborted), ("vorzeitig", .aborted), ("abort", .aborted),
     ("dropped", .aborted), ("cancel", .aborted), ("storn", .aborted), ("nicht angetreten", .aborted),
     ("geplant", .planned), ("planned", .planned), ("angemeldet", .planned), ("warteliste", .planned),
     ("vorgemerkt", .planned), ("zugewiesen", .planned), ("registered", .planned), ("waiting", .planned),
@@ -41,7 +47,9 @@ public enum StatusNormalizer {
     ("ongoing", .running), ("in teilnahme", .running), ("begonnen", .running), ("active", .running),
     ("in progress", .running), ("abgeschlossen", .completed), ("beendet", .completed), ("erfolgreich", .completed),
     ("completed", .completed), ("finished", .completed), ("done", .completed), ("bestanden", .completed),
-    ("teilgenommen", .completed), ("absolviert", .completed),
+    ("teilgenommen", .completed), ("absolviert", .completed), ("fertig", .completed), ("erledigt", .completed),
+    ("in massnahme", .running), ("in kurs", .running), ("teilnehmend", .running), ("nimmt teil", .running),
+    ("in bearbeitung", .running), ("zugesagt", .planned), ("bewilligt", .planned), ("beantragt", .planned),
   ]
 
   public static func parse(_ raw: String) -> Normalized<ParticipationStatus> {
@@ -135,6 +143,57 @@ public enum MoneyNormalizer {
     guard !o3 else { return .invalid }
     let cents = scaled + hundredths
     return .value(negative ? -cents : cents)
+  }
+}
+
+/// Reads a count of years at school (or of work experience) as offices write it: "7",
+/// "7 Jahre", "ca. 9", "9-10", "12 (Abitur)", "4,5"; "keine", "keine Schulbildung" and the like
+/// are 0. A steward extends it with a value map (`values: { school_years: { Grundschule: 4 } }`).
+///
+/// ```swift
+/// YearsNormalizer.parse("ca. 9 Jahre")  // .value(9)
+/// YearsNormalizer.parse("keine")        // .value(0)
+/// ```
+public enum YearsNormalizer {
+  /// Words around the number that say nothing about it.
+  static let noise: Set<String> = [
+    "ca", "circa", "zirka", "etwa", "ungefaehr", "ungef", "rund", "approx", "about", "around", "jahre", "jahr", "j",
+    "jahren", "jhr", "years", "year", "yrs", "yr", "schuljahre", "schuljahr", "schulbesuch", "klasse", "klassen",
+    "bis", "mehr", "als", "mind", "mindestens", "ueber", "unter", "max", "hoechstens",
+  ]
+  /// Answers that mean no years at all.
+  static let none: Set<String> = [
+    "keine", "kein", "keiner", "keine schulbildung", "kein schulbesuch", "keine schule", "nie", "nicht",
+    "none", "no", "no school", "no schooling", "ohne", "ohne schulbildung", "ohne schulbesuch", "nicht zur schule",
+    "nie zur schule gegangen", "analphabet", "analphabetin", "nein",
+  ]
+
+  public static func parse(_ raw: String) -> Normalized<Int> {
+    let trimmed = raw.trimmingWhitespace()
+    if trimmed.isEmpty { return .empty }
+    if let n = RecordMapper.wholeYears(trimmed) { return n < 60 ? .value(n) : .invalid }
+    // What is in brackets is a comment: "12 (Abitur)".
+    var text = ""
+    var depth = 0
+    for c in trimmed {
+      if c == "(" || c == "[" {
+        depth += 1
+      } else if c == ")" || c == "]" {
+        depth = max(0, depth - 1)
+      } else if depth == 0 {
+        text.append(c)
+      }
+    }
+    let folded = TextFold.fold(text.replacingOccurrences(of: ",", with: "."))
+    if folded.isEmpty { return .invalid }
+    if none.contains(folded) { return .value(0) }
+    // The first number left once the noise words are gone; a range "9-10" is its first.
+    let words = folded.split(separator: " ").map(String.init).filter { !noise.contains($0) }
+    guard let first = words.first, let n = Int(first), n < 60 else { return .invalid }
+    // "9 10" (a range) or "9 5" (a decimal, its fold) may follow; any other word means the
+    // text says more than a count, which is not guessed.
+    guard words.count == 1 || (words.count == 2 && Int(words[1]) != nil) else { return .invalid }
+    return .value(n)
   }
 }
 

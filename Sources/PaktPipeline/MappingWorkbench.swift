@@ -10,7 +10,7 @@ import PaktMap
 /// ```swift
 /// let bench = try MappingWorkbench(config: config)
 /// let open = try bench.unmapped(source: "freiburg")
-/// try bench.accept(source: "freiburg", name: "Nähcafé für Frauen", code: "SPR-NS", by: "steward")
+/// try bench.accept(source: nil, name: "Nähcafé für Frauen", code: "SPR-NS", by: "steward")  // every source
 /// ```
 public struct MappingWorkbench: Sendable {
   public let config: PipelineConfig
@@ -54,16 +54,31 @@ public struct MappingWorkbench: Sendable {
     return s
   }
 
-  /// Maps `name` to `code` for `source`: writes the mapping file (comments and order kept),
-  /// checks that it still loads, and records who decided when.
-  public func accept(source: String, name: String, code: String, by: String, at date: Date = Date()) throws {
-    try acceptAll([(source, name, code)], by: by, at: date)
+  /// Where a decision is written.
+  public enum Scope: Sendable {
+    /// The shared decisions (`mappings/programs.yml`): every source, from the next run on.
+    case shared
+    /// The source's own mapping file: this source only, over a shared decision.
+    case source
+  }
+
+  /// Maps `name` to `code`: in the shared decisions (by default) or, with `scope: .source`, in
+  /// `source`'s mapping file. Writes the file (comments and order kept), checks that it still
+  /// loads, and records who decided when. Returns notes for the steward: sources whose own
+  /// decision for the name stays in force over the shared one.
+  @discardableResult
+  public func accept(
+    source: String?, name: String, code: String, by: String, scope: Scope = .shared, at date: Date = Date()
+  ) throws -> [String] {
+    try acceptAll([(source, name, code)], by: by, scope: scope, at: date)
   }
 
   /// Accepts several decisions at once; nothing is written unless every one is valid.
-  public func acceptAll(_ decisions: [(source: String, name: String, code: String)], by: String, at date: Date = Date())
-    throws
-  {
+  @discardableResult
+  public func acceptAll(
+    _ decisions: [(source: String?, name: String, code: String)], by: String, scope: Scope = .shared,
+    at date: Date = Date()
+  ) throws -> [String] {
     var edited: [String: String] = [:]
     for d in decisions {
       guard catalogue[d.code] != nil else {
@@ -72,8 +87,19 @@ public struct MappingWorkbench: Sendable {
           file: nil, line: nil, "'\(d.code)' (for '\(d.name)') is not a catalogue code",
           fix: "\(hint)codes are listed in \(config.catalogue)")
       }
-      let file = try sourceConfig(d.source).mapping
-      let text = try edited[file] ?? String(contentsOfFile: file, encoding: .utf8)
+      if let source = d.source { _ = try sourceConfig(source) }
+      let file: String
+      switch scope {
+      case .shared: file = config.mapping.sharedPrograms
+      case .source:
+        guard let source = d.source else {
+          throw PaktError.config(
+            file: nil, line: nil, "a decision for one source only needs the source ('\(d.name)')",
+            fix: "give --source SOURCE, or leave out --source-only to decide for every source")
+        }
+        file = try sourceConfig(source).mapping
+      }
+      let text = try edited[file] ?? Self.text(of: file)
       edited[file] = try MappingEditor.settingProgram(d.name, to: d.code, in: text, file: file)
     }
     // Check every edited file before writing any.
@@ -87,17 +113,53 @@ public struct MappingWorkbench: Sendable {
         throw PaktError.config(file: file, line: e.line, "the edited mapping would not load: \(e.message)", fix: e.fix)
       }
     }
-    for (file, text) in edited { try text.write(toFile: file, atomically: true, encoding: .utf8) }
+    for (file, text) in edited {
+      try FileManager.default.createDirectory(
+        atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try text.write(toFile: file, atomically: true, encoding: .utf8)
+    }
     try Warehouse(path: config.warehouse).transaction { load in
       for d in decisions {
-        try load.recordDecision(source: d.source, localName: d.name, code: d.code, by: by, at: date)
+        try load.recordDecision(
+          source: scope == .shared ? Self.sharedSource : d.source ?? Self.sharedSource, localName: d.name,
+          code: d.code, by: by, at: date)
       }
     }
+    guard scope == .shared else { return [] }
+    // A source's own line for the name stays in force over the shared decision: say so.
+    var notes: [String] = []
+    for source in config.sources {
+      guard let own = try? MappingFile.load(file: source.mapping, catalogue: catalogue) else { continue }
+      for d in decisions {
+        if let code = own.explicitCode(for: d.name), code != d.code {
+          notes.append(
+            "\(source.name) keeps its own decision \"\(d.name)\" → \(code) (\(source.mapping)); "
+              + "remove that line to use \(d.code)")
+        }
+      }
+    }
+    return notes
+  }
+
+  /// The source recorded in `mapping_decision` for a shared decision (no source may be named so).
+  public static let sharedSource = "*"
+
+  /// A mapping file's text; a shared decisions file that does not exist yet starts with a comment.
+  static func text(of file: String) throws -> String {
+    guard !FileManager.default.fileExists(atPath: file) else {
+      return try String(contentsOfFile: file, encoding: .utf8)
+    }
+    return """
+      # Decisions every source shares: local program names → catalogue codes, written by
+      # `pakt mappings accept`. A source's own mapping file overrides a line here for that source.
+      # Shared value maps (sex, status, nationality, school_years, …) go in mappings/values.yml.
+
+      """
   }
 
   /// Reads a steward's edited suggestions file (CSV in any dialect pakt reads, with columns
   /// `source`, `local_name` and `code`); rows with an empty code are skipped.
-  public func decisions(fromCSV path: String) throws -> [(source: String, name: String, code: String)] {
+  public func decisions(fromCSV path: String) throws -> [(source: String?, name: String, code: String)] {
     let file: OpenedFile
     do {
       file = try OpenedFile(path: path, options: ReadOptions(format: .csv))
@@ -112,7 +174,7 @@ public struct MappingWorkbench: Sendable {
         file: path, line: file.layout.headerLine, "the decisions file needs columns source, local_name and code",
         fix: "start from `pakt mappings suggest --format csv` and fill in the code column")
     }
-    var out: [(String, String, String)] = []
+    var out: [(String?, String, String)] = []
     while let record = try file.next() {
       guard case .row(let row) = record else {
         throw PaktError.config(file: path, line: record.line, "this line of the decisions file cannot be read")

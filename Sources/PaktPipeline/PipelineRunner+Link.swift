@@ -151,7 +151,10 @@ extension PipelineRunner {
       for row in counts {
         var entry = coverage[row.source] ?? RunSummary.Coverage(source: row.source, participations: 0, mapped: 0)
         entry.participations += row.count
-        if row.code != nil { entry.mapped += row.count }
+        if row.code != nil {
+          entry.mapped += row.count
+          entry.byMethod[row.method, default: 0] += row.count
+        }
         coverage[row.source] = entry
       }
       summary.coverage = coverage.values.sorted { $0.source < $1.source }

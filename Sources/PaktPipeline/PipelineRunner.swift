@@ -432,11 +432,14 @@ public struct PipelineRunner: Sendable {
 
   /// Checks every source before anything is written: mappings parse, columns exist.
   func prepare(catalogue: Catalogue, matcher: ProgramMatcher, gazetteer: Gazetteer) throws -> [PreparedSource] {
-    let base = Fingerprint.of([
-      Self.loaderVersion, (try? String(contentsOfFile: config.catalogue, encoding: .utf8)) ?? "",
-      "auto=\(config.mapping.autoApplyThreshold)",
-      config.municipalities.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "",
-    ])
+    let sharedFiles = [config.mapping.sharedPrograms, config.mapping.sharedValues]
+    let shared = try MappingFile.loadShared(files: sharedFiles, catalogue: catalogue)
+    let base = Fingerprint.of(
+      [
+        Self.loaderVersion, (try? String(contentsOfFile: config.catalogue, encoding: .utf8)) ?? "",
+        "auto=\(config.mapping.autoApplyThreshold)",
+        config.municipalities.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "",
+      ] + sharedFiles.map { (try? String(contentsOfFile: $0, encoding: .utf8)) ?? "" })
     // Every file hashed first, on both cores: hashing is nearly all of this stage (218 MB of
     // exports at 300,000 persons). A file that cannot be read fails where it did before.
     // Only regular files are read: a link, a FIFO or a device among the exports is rejected
@@ -455,7 +458,7 @@ public struct PipelineRunner: Sendable {
     let digests = paths.concurrentMap(chunk: 1) { path in Result { try Fingerprint.file(path) } }
     let digestOf = Dictionary(zip(paths, digests), uniquingKeysWith: { first, _ in first })
     return try config.sources.map { source in
-      let mapping = try MappingFile.load(file: source.mapping, catalogue: catalogue)
+      let mapping = try MappingFile.load(file: source.mapping, catalogue: catalogue).withShared(shared)
       var options = mapping.read
       if let hint = source.format { options.format = FileFormat(rawValue: hint) }
       options.limits = readLimits

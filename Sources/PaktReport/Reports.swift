@@ -140,11 +140,16 @@ public struct ReportWriter: Sendable {
       """
     for held in s.heldBack { h += "<p class=warn><b>Delivery held back:</b> \(e(held.message))</p>\n" }
     h +=
-      "<h2>Coverage per source</h2><table><tr><th>source</th><th>participations</th><th>mapped</th><th>share</th><th></th></tr>"
+      "<h2>Coverage per source</h2><table><tr><th>source</th><th>participations</th><th>mapped</th><th>share</th><th></th>"
+      + "<th>source's own decisions</th><th>shared decisions</th><th>catalogue names</th><th>automatic</th></tr>"
     for c in s.coverage {
       let pct = Int((c.share * 100).rounded())
       h += "<tr><td>\(e(c.source))</td><td class=num>\(c.participations)</td><td class=num>\(c.mapped)</td>"
-      h += "<td class=num>\(pct)%</td><td><div class=bar><div class=fill style=\"width:\(pct)%\"></div></div></td></tr>"
+      h += "<td class=num>\(pct)%</td><td><div class=bar><div class=fill style=\"width:\(pct)%\"></div></div></td>"
+      for method in ["explicit", "shared", "catalogue", "automatic"] {
+        h += "<td class=num>\(c.byMethod[method] ?? 0)</td>"
+      }
+      h += "</tr>"
     }
     h += "</table>"
     h += "<h2>Unmapped program names (\(s.unmapped.count))</h2>"
@@ -152,7 +157,8 @@ public struct ReportWriter: Sendable {
       h += "<p>None: every program name has a catalogue code.</p>"
     } else {
       h += "<p>Loaded without a code. Record a decision with "
-      h += "<code>pakt mappings accept --source SOURCE \"local name\" CODE</code>.</p>"
+      h += "<code>pakt mappings accept \"local name\" CODE</code> (every source; "
+      h += "<code>--source-only --source SOURCE</code> for one).</p>"
       h += "<table><tr><th>source</th><th>local name</th><th>count</th><th>suggestions (score)</th></tr>"
       for p in s.unmapped {
         let sug = p.suggestions.map { "\(e($0.code)) \(e($0.name)) (\(String(format: "%.2f", $0.score)))" }

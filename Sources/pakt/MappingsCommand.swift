@@ -16,7 +16,7 @@ struct MappingsCommand: ParsableCommand {
         pakt mappings init export.csv --out mappings/x.yml
         (add the source to pipeline.yml) and pakt run
         pakt mappings suggest --source x               unmapped names with ranked suggestions
-        pakt mappings accept --source x "local name" CODE   (or --from edited.csv)
+        pakt mappings accept "local name" CODE        for every source (--source-only --source x: one)
         pakt run                                       applies the decisions
       """,
     subcommands: [Init.self, Suggest.self, Accept.self])
@@ -103,7 +103,7 @@ struct MappingsCommand: ParsableCommand {
             print("    \(s.code)  \(String(format: "%.2f", s.score))  \(s.name)")
           }
           if let best = n.suggestions.first {
-            print("    accept: pakt mappings accept --source \(n.source) \(shellQuote(n.name)) \(best.code)")
+            print("    accept: pakt mappings accept \(shellQuote(n.name)) \(best.code)")
           }
         }
       }
@@ -112,14 +112,23 @@ struct MappingsCommand: ParsableCommand {
 
   struct Accept: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Map a local program name to a catalogue code in the source's mapping file.",
-      discussion: "Keeps the mapping file's comments and order; records who decided when in the warehouse.")
+      abstract: "Map a local program name to a catalogue code, for every source (or one).",
+      discussion: """
+        By default the decision goes into the shared decisions (mapping: programs: in \
+        pipeline.yml, mappings/programs.yml unless set), so it applies to every source that uses \
+        the name from the next run on. --source-only writes it into the source's own mapping \
+        file instead, where it overrides a shared decision for that source. Files keep their \
+        comments and order; the warehouse records who decided when.
+        """)
 
     @Option(help: "The pipeline file.")
     var pipeline = "pipeline.yml"
 
-    @Option(help: "The source whose mapping file gets the decision.")
+    @Option(help: "The source the name comes from (recorded; with --source-only, whose mapping file gets it).")
     var source: String?
+
+    @Flag(help: "Decide for this source only, in its own mapping file.")
+    var sourceOnly = false
 
     @Option(help: "A CSV with columns source, local_name and code (e.g. an edited `suggest --format csv`).")
     var from: String?
@@ -131,24 +140,31 @@ struct MappingsCommand: ParsableCommand {
     var nameAndCode: [String] = []
 
     func validate() throws {
-      if from == nil && (source == nil || nameAndCode.count != 2) {
-        throw ValidationError("give --source S \"local name\" CODE, or --from FILE.csv")
+      if from == nil && nameAndCode.count != 2 {
+        throw ValidationError("give \"local name\" CODE (with --source S for one source), or --from FILE.csv")
       }
       if from != nil && !nameAndCode.isEmpty {
         throw ValidationError("give either --from or a name and code, not both")
+      }
+      if sourceOnly && from == nil && source == nil {
+        throw ValidationError("--source-only needs --source S")
       }
     }
 
     func run() throws {
       let bench = try MappingWorkbench(config: try PipelineConfig.load(path: pipeline))
+      let scope: MappingWorkbench.Scope = sourceOnly ? .source : .shared
+      let whereTo = sourceOnly ? "for its source" : "for every source (\(bench.config.mapping.sharedPrograms))"
+      let notes: [String]
       if let from {
         let decisions = try bench.decisions(fromCSV: from)
-        try bench.acceptAll(decisions, by: by)
-        print("accepted \(decisions.count) decision(s); the next `pakt run` applies them")
-      } else if let source {
-        try bench.accept(source: source, name: nameAndCode[0], code: nameAndCode[1], by: by)
-        print("mapped \"\(nameAndCode[0])\" to \(nameAndCode[1]) for \(source); the next `pakt run` applies it")
+        notes = try bench.acceptAll(decisions, by: by, scope: scope)
+        print("accepted \(decisions.count) decision(s) \(whereTo); the next `pakt run` applies them")
+      } else {
+        notes = try bench.accept(source: source, name: nameAndCode[0], code: nameAndCode[1], by: by, scope: scope)
+        print("mapped \"\(nameAndCode[0])\" to \(nameAndCode[1]) \(whereTo); the next `pakt run` applies it")
       }
+      for note in notes { print("note: \(note)") }
     }
   }
 }

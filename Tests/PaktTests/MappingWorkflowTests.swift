@@ -58,13 +58,13 @@ struct MappingWorkflowTests {
     #expect(open.filter { $0.name != "Fahrradwerkstatt" }.allSatisfy { !$0.suggestions.isEmpty })
     #expect(open.first { $0.name == "Fahrradwerkstatt" }?.suggestions.isEmpty == true)
 
-    try bench.accept(source: "freiburg", name: "Nähcafé für Frauen", code: "SPR-NS", by: "steward-a")
+    try bench.accept(source: "freiburg", name: "Nähcafé für Frauen", code: "SPR-NS", by: "steward-a", scope: .source)
     let csv = TestSupport.write(
       "source;local_name;count;code\nulm;Lerncafé Weststadt;9;SPR-NS\nmannheim;Fahrradwerkstatt;7;\n", to: "d.csv",
       in: TestSupport.scratch())
     let decisions = try bench.decisions(fromCSV: csv)
     #expect(decisions.count == 1)
-    try bench.acceptAll(decisions, by: "steward-b")
+    try bench.acceptAll(decisions, by: "steward-b", scope: .source)
 
     let freiburg = try String(contentsOfFile: "\(mappings)/freiburg.yml", encoding: .utf8)
     #expect(freiburg.hasPrefix("# Stadt Freiburg im Breisgau"))
