@@ -64,18 +64,26 @@ public struct ProbabilisticLinker: Sendable {
   public func link(
     columns: [[String?]], mustLink: [(Int, Int)] = [], cannotLink: [(Int, Int)] = [], randomPairs: Int = 500_000
   ) -> LinkOutput {
+    var clock = PhaseClock("linker")
     let records = PreparedRecords(columns: columns, config: config)
+    clock.lap("prepare")
     let comparator = Comparator(records: records, config: config)
     let blocks = ruleBlocks(records)
     let skipped = blocks.prefix(config.blocking.count).reduce(0) { $0 + $1.skipped }
     let candidates = CandidatePairs(rules: blocks, candidateRules: config.blocking.count, count: records.count)
+    clock.lap("blocking")
     let compared = compare(candidates, comparator)
+    clock.lap("compare")
     let model = estimate(records: records, comparator: comparator, compared: compared, randomPairs: randomPairs)
+    clock.lap("train")
     let scorer = Scorer(model: model, config: config, records: records)
     let pairs = score(candidates, compared, comparator, scorer)
+    clock.lap("score")
     let clustering = cluster(
       count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink,
       judge: PairJudge(comparator: comparator, scorer: scorer))
+    clock.lap("cluster")
+    clock.finish()
     return LinkOutput(
       clusters: clustering.clusters, pairs: pairs, model: model,
       candidatePairs: compared.filter(\.candidates).reduce(0) { $0 + $1.counts.reduce(0, +) },

@@ -23,7 +23,9 @@ extension PipelineRunner {
   ) throws
     -> RunSummary.Linkage
   {
+    var clock = PhaseClock("link stage")
     let stored = try load.storedPersons()
+    clock.lap("read records")
     let threshold = config.linkage.threshold
     let nextID = Int64(try load.meta("next_person_id") ?? "1") ?? 1
     // Linked, given stable ids and compared with the stored records on another thread: with
@@ -62,7 +64,9 @@ extension PipelineRunner {
       return Linked(result: result, ids: ids, changes: changes, personOf: personOf)
     }
     try meanwhile()
+    clock.lap("meanwhile")
     let linked = linking.value
+    clock.lap("wait for linking")
     let (result, ids) = (linked.result, linked.ids)
     let personIDs = ids.clusterIDs
     whileWriting(linked.personOf)
@@ -93,8 +97,11 @@ extension PipelineRunner {
       return persons
     }
     try load.writePersonIDs(changes: linked.changes, records: stored.count)
+    clock.lap("write person ids")
     let persons = making.value
     try load.writePersons(persons, events: ids.events.map { ($0.kind.rawValue, $0.old, $0.new) }, runID: runID)
+    clock.lap("write persons")
+    defer { clock.finish() }
     try load.setMeta("next_person_id", String(ids.nextID))
     var linkage = RunSummary.Linkage()
     linkage.sourcePersonRecords = stored.count

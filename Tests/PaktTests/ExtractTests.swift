@@ -516,7 +516,7 @@ struct XMLTests {
       """
     let records = try read(xml, records: [XMLPath("Person")])
     #expect(records.count == 2)
-    guard case .element(let first) = records[0] else { return }
+    let first = try #require(records[0].xmlRecord)
     #expect(first.path == "/Export/Personen/Person[1]")
     #expect(first.line == 3)
     #expect(XMLPath("@id").value(in: first.element) == "1")
@@ -524,7 +524,7 @@ struct XMLTests {
     let groups = XMLPath("Massnahmen/Massnahme").elements(in: first.element)
     #expect(groups.map { XMLPath("Bezeichnung").value(in: $0) } == ["IK", "EOK"])
     #expect(XMLPath("@status").value(in: groups[0]) == "running")
-    guard case .element(let second) = records[1] else { return }
+    let second = try #require(records[1].xmlRecord)
     #expect(second.path == "/Export/Personen/Person[2]")
   }
 
@@ -691,7 +691,7 @@ struct XMLTests {
     let path = TestSupport.write(bytes, to: "f.xml", in: dir)
     var reader = try XMLReader(path: path, records: [XMLPath("P")])
     let records = try reader.collect()
-    guard case .element(let e) = records.first else { return }
+    let e = try #require(records.first?.xmlRecord)
     #expect(XMLPath("n").value(in: e.element) == "Müller")
   }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import PaktExtract
+import PaktMap
 
 /// Paths and scratch space for tests.
 enum TestSupport {
@@ -151,4 +153,20 @@ enum TestSupport {
 struct TestFailure: Error, CustomStringConvertible {
   let description: String
   init(_ description: String) { self.description = description }
+}
+
+extension ExtractedRecord {
+  /// The XML record, nil for a row or a malformed record (for `#require` in tests).
+  var xmlRecord: XMLRecord? {
+    if case .element(let e) = self { return e }
+    return nil
+  }
+}
+
+extension Normalized {
+  /// The value read, nil for empty or invalid text (for `#require` in tests).
+  var value: Value? {
+    if case .value(let v) = self { return v }
+    return nil
+  }
 }
