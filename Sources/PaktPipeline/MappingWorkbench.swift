@@ -20,7 +20,22 @@ public struct MappingWorkbench: Sendable {
   public init(config: PipelineConfig) throws {
     self.config = config
     catalogue = try Catalogue.load(file: config.catalogue)
-    matcher = ProgramMatcher(catalogue: catalogue)
+    matcher = ProgramMatcher(catalogue: catalogue).learning(
+      from: Self.decidedNames(config: config, catalogue: catalogue))
+  }
+
+  /// Every program name a steward has decided, in any source's mapping file or the shared
+  /// decisions: suggestions rank a decided name's code first for every other source. Files
+  /// that do not load are left out here (the run reports them).
+  public static func decidedNames(config: PipelineConfig, catalogue: Catalogue) -> [(name: String, code: String)] {
+    var files = config.sources.map(\.mapping)
+    files.append(config.mapping.sharedPrograms)
+    var names: [(name: String, code: String)] = []
+    for file in files where FileManager.default.fileExists(atPath: file) {
+      guard let mapping = try? MappingFile.load(file: file, catalogue: catalogue) else { continue }
+      names += mapping.programs.values.map { ($0.name, $0.code) }.sorted { $0.name < $1.name }
+    }
+    return names
   }
 
   /// Unmapped program names in the warehouse (after `pakt run`), most frequent first.

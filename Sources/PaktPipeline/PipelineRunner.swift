@@ -121,7 +121,8 @@ public struct PipelineRunner: Sendable {
     var nameCounts: [ProgramNameCount]?
     var stays: LoadSession.Stays?
     var periods: InBackground<LoadSession.ResidencePeriods>?
-    let matcher = ProgramMatcher(catalogue: catalogue)
+    let matcher = ProgramMatcher(catalogue: catalogue).learning(
+      from: MappingWorkbench.decidedNames(config: config, catalogue: catalogue))
     let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
     let prepared = try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer)
     // With PostgreSQL, the run works on a local copy that must first match what PostgreSQL holds.
