@@ -152,6 +152,9 @@ public struct RunSummary: Sendable, Codable {
 
   public struct Linkage: Sendable, Codable {
     public var sourcePersonRecords = 0
+    /// Records linked this night: all of them on a full link, the change and the persons it
+    /// touches on a night linked in proportion to its change.
+    public var relinkedRecords = 0
     public var persons = 0
     /// Persons formed from more than one source record.
     public var linkedPersons = 0

@@ -6,10 +6,14 @@ struct PairJudge {
   /// Identifier fields, whose "else" level (two complete numbers that differ beyond one wrong
   /// or two swapped digits) is a conflict no cluster may hold.
   let identifiers: [(field: Int, conflict: UInt64)]
+  /// The records' numbers among all prepared records, when clustering numbers a subset of them
+  /// from 0 (see `relink`); nil when it numbers all.
+  var records: [Int]? = nil
 
-  init(comparator: Comparator, scorer: Scorer) {
+  init(comparator: Comparator, scorer: Scorer, records: [Int]? = nil) {
     self.comparator = comparator
     self.scorer = scorer
+    self.records = records
     identifiers = comparator.kinds.enumerated().compactMap { f, kind in
       kind == .identifier ? (f, UInt64(kind.levels.count)) : nil
     }
@@ -17,6 +21,7 @@ struct PairJudge {
 
   /// The match probability of records `a` and `b`, and whether they hold conflicting identifiers.
   func judge(_ a: Int, _ b: Int) -> (probability: Double, conflict: Bool) {
+    let (a, b) = records.map { ($0[a], $0[b]) } ?? (a, b)
     let pattern = comparator.compare(a, b, cache)
     let conflict = identifiers.contains { (pattern >> (4 * UInt64($0.field))) & 0xF == $0.conflict }
     return (scorer.probability(pattern, a), conflict)

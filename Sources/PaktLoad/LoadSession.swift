@@ -99,7 +99,8 @@ public struct LoadSession {
 
   /// Puts back, as retired, the set-aside person records of `source` that its new delivery
   /// no longer contains, with their facts: a person who left a municipality's caseload keeps
-  /// the measures they received there. Returns how many records were retired by this run.
+  /// the measures they received there; gives the records delivered again unchanged their
+  /// person. Returns how many records were retired by this run.
   public func retireMissing(source: String, runID: Int64) throws -> Int {
     try db.execute(sql: "DROP TABLE IF EXISTS temp.retiring")
     try db.execute(
@@ -108,6 +109,21 @@ public struct LoadSession {
         WHERE NOT EXISTS (SELECT 1 FROM main.source_person s WHERE s.source = ?1 AND s.local_id = p.local_id)
         """, arguments: [source])
     let newlyRetired = try count("SELECT count(*) FROM temp.retiring WHERE retired_run IS NULL")
+    // A reloaded record whose linked values are what they were keeps its person: linking in
+    // proportion to the change then links only the records that changed.
+    try db.execute(
+      sql: """
+        UPDATE main.source_person SET person_id = p.person_id, link_rule = p.link_rule
+        FROM temp.prior_source_person p
+        JOIN temp.prior_identity pi ON pi.source = p.source AND pi.local_id = p.local_id
+        JOIN main.identity i ON i.source = p.source AND i.local_id = p.local_id
+        WHERE main.source_person.source = ?1 AND main.source_person.local_id = p.local_id
+          AND main.source_person.person_id IS NULL AND p.retired_run IS NULL
+          AND i.family_name IS pi.family_name AND i.given_name IS pi.given_name
+          AND i.birth_date IS pi.birth_date AND i.azr_number IS pi.azr_number AND i.bamf_number IS pi.bamf_number
+          AND main.source_person.birth_date_placeholder IS p.birth_date_placeholder
+          AND main.source_person.sex IS p.sex AND main.source_person.nationality IS p.nationality
+        """, arguments: [source])
     for table in Self.recordTables {
       let owner = table == "source_person" || table == "identity" ? "local_id" : "person_local_id"
       // Facts get new row ids: the reload may have reused the old ones.
@@ -614,6 +630,36 @@ public struct LoadSession {
       }
       try rows.flush()
     }
+    let event = try db.cachedStatement(
+      sql: "INSERT INTO person_id_event(run_id, kind, old_person_id, new_person_id) VALUES (?,?,?,?)")
+    for e in events { try event.execute(arguments: [runID, e.kind, e.old, e.new]) }
+  }
+
+  /// Replaces some persons of the person dimension: the rows of `removing` go, `persons` come
+  /// in; the run's person id events are recorded. For a night linked in proportion to its change.
+  public func replacePersons(
+    _ persons: [PersonRow], removing: Set<Int64>, events: [(kind: String, old: Int64, new: Int64)], runID: Int64
+  ) throws {
+    let delete = try db.makeStatement(
+      sql: "DELETE FROM person WHERE person_id IN (SELECT c0 FROM \(RowsTable.name)(?))")
+    var ids = BuiltRows(delete.sqliteStatement, columns: 1, db: db)
+    for id in removing.sorted() { try ids.add { $0.value(id) } }
+    try ids.flush()
+    let insert = try db.makeStatement(
+      sql: RowsTable.insertSQL(
+        "person", columns: ["person_id", "person_key", "sex", "birth_year", "nationality", "records"]))
+    var rows = BuiltRows(insert.sqliteStatement, columns: 6, db: db)
+    for p in persons {
+      try rows.add {
+        $0.value(p.id)
+        $0.value(p.key)
+        $0.value(p.sex.rawValue)
+        $0.value(p.birthYear)
+        $0.value(p.nationality)
+        $0.value(p.records)
+      }
+    }
+    try rows.flush()
     let event = try db.cachedStatement(
       sql: "INSERT INTO person_id_event(run_id, kind, old_person_id, new_person_id) VALUES (?,?,?,?)")
     for e in events { try event.execute(arguments: [runID, e.kind, e.old, e.new]) }

@@ -92,12 +92,27 @@ public enum PersonLinkage {
     var review: [ReviewPair]
     var refusedMerges = 0
     var modelWarnings: [String] = []
+    /// The model the records were scored with (trained now, or kept from the last full link).
+    var model: LinkModel? = nil
+    /// Records linked again on a night linked in proportion to its change; nil: all were.
+    var affected: [Bool]? = nil
+  }
+
+  /// What a night linked in proportion to its change starts from: the last full link's model,
+  /// the records to link again first (`seeds`), and each record's previous person (-1: none).
+  struct Incremental: Sendable {
+    var model: LinkModel
+    var seeds: [Bool]
+    var previous: [Int32]
+    /// Records linked again on earlier nights since the model was trained.
+    var changedBefore: Int
   }
 
   /// Clusters of `stored` (indices) with each linked record's reason, the pairs for the
   /// duplicate review, and the decisions that named no stored record.
   static func probabilistic(
-    _ stored: [StoredPerson], settings: LinkageConfig, threshold: Double, decisions: [Decision]
+    _ stored: [StoredPerson], settings: LinkageConfig, threshold: Double, decisions: [Decision],
+    incremental: Incremental? = nil
   ) -> Result {
     var settings = settings
     settings.threshold = threshold
@@ -116,10 +131,23 @@ public enum PersonLinkage {
       if d.mustLink { mustLink.append((a, b)) } else { cannotLink.append((a, b)) }
     }
     let linker = ProbabilisticLinker(config: settings)
-    let out = linker.link(columns: data, mustLink: mustLink, cannotLink: cannotLink)
+    let out: LinkOutput
+    var affected: [Bool]? = nil
+    if let incremental {
+      let relinked = linker.relink(
+        columns: data, model: incremental.model, seeds: incremental.seeds, previous: incremental.previous,
+        mustLink: mustLink, cannotLink: cannotLink)
+      (out, affected) = (relinked.output, relinked.affected)
+    } else {
+      out = linker.link(columns: data, mustLink: mustLink, cannotLink: cannotLink)
+    }
     var reasons: [Int: String] = [:]
     for (i, p) in out.clusterProbability.enumerated() where p > 0 {
       reasons[i] = "probabilistic, p = " + String(format: "%.3f", p)
+    }
+    // Records not linked again keep their reason.
+    if let affected {
+      for (i, record) in stored.enumerated() where !affected[i] { reasons[i] = record.linkRule }
     }
     for (a, b) in mustLink {
       reasons[a] = "steward: must-link"
@@ -128,6 +156,7 @@ public enum PersonLinkage {
     let review = ReviewSelection.pairs(out, linker: linker, columns: data, ids: stored.map(\.key))
     return Result(
       clusters: out.clusters, reasons: reasons, candidatePairs: out.candidatePairs, unknownDecisions: unknown,
-      review: review, refusedMerges: out.refusedMerges, modelWarnings: out.model.warnings)
+      review: review, refusedMerges: out.refusedMerges, modelWarnings: out.model.warnings, model: out.model,
+      affected: affected)
   }
 }

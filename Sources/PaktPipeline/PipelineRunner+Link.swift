@@ -18,8 +18,8 @@ extension PipelineRunner {
   /// that work needing them can run on another thread meanwhile (the run's residence periods).
   func link(
     load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer, settings: LinkageConfig?,
-    decisions: [PersonLinkage.Decision], review: inout [ReviewPair], meanwhile: () throws -> Void,
-    whileWriting: ([Int64: Int64]) -> Void = { _ in }
+    decisions: [PersonLinkage.Decision], review: inout [ReviewPair], full: Bool, fingerprint: String,
+    meanwhile: () throws -> Void, whileWriting: ([Int64: Int64]) -> Void = { _ in }
   ) throws
     -> RunSummary.Linkage
   {
@@ -28,12 +28,15 @@ extension PipelineRunner {
     clock.lap("read records")
     let threshold = config.linkage.threshold
     let nextID = Int64(try load.meta("next_person_id") ?? "1") ?? 1
+    let incremental =
+      settings == nil || full ? nil : try Self.incremental(stored, previous: previous, load, fingerprint)
     // Linked, given stable ids and compared with the stored records on another thread: with
     // the rules, linking ends before `meanwhile`, and the ids then cost no time of their own.
     let linking = InBackground { () -> Linked in
       let result: PersonLinkage.Result
       if let settings {
-        result = PersonLinkage.probabilistic(stored, settings: settings, threshold: threshold, decisions: decisions)
+        result = PersonLinkage.probabilistic(
+          stored, settings: settings, threshold: threshold, decisions: decisions, incremental: incremental)
       } else {
         let records = stored.map {
           LinkRecord(
@@ -47,7 +50,14 @@ extension PipelineRunner {
           review: [])
       }
       let clusters = result.clusters.map { $0.map { stored[$0].key } }
-      let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
+      let ids: StableIDs.Result
+      if let affected = result.affected {
+        // Persons no change touched keep their ids without being matched again.
+        let kept = result.clusters.map { affected[$0[0]] ? nil : stored[$0[0]].personID }
+        ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID, kept: kept)
+      } else {
+        ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
+      }
       // Each record's cluster by its place, not by its key: no String hashed per record.
       var clusterOf = [Int32](repeating: -1, count: stored.count)
       for (c, cluster) in result.clusters.enumerated() { for i in cluster { clusterOf[i] = Int32(c) } }
@@ -79,34 +89,59 @@ extension PipelineRunner {
           held.contains($0.a) && held.contains($0.b)
         )
       }, runID: runID)
+    // On a night linked in proportion to its change, only the persons of the records linked
+    // again are written (their old rows go): every other person is as it was.
+    let affected = result.affected
+    let written: [Int] =
+      affected.map { affected in result.clusters.indices.filter { affected[result.clusters[$0][0]] } }
+      ?? Array(result.clusters.indices)
     // Keys and attributes of the persons are made on other threads while this one writes the
     // records' person ids (SQLite, one thread).
     let making = InBackground { () -> [LoadSession.PersonRow] in
-      let keys = pseudonyms.keys(for: personIDs)
+      let keys = pseudonyms.keys(for: written.map { personIDs[$0] })
       var persons: [LoadSession.PersonRow] = []
-      persons.reserveCapacity(result.clusters.count)
-      for (c, cluster) in result.clusters.enumerated() {
+      persons.reserveCapacity(written.count)
+      for (k, c) in written.enumerated() {
+        let cluster = result.clusters[c]
         let members = cluster.map { stored[$0] }
         let knownSexes: [Sex] = members.map(\.sex).filter { $0 != .unknown }
         let sex: Sex = Self.mostCommon(knownSexes.map(\.rawValue)).flatMap { Sex(rawValue: $0) } ?? .unknown
         let years: [Int] = members.compactMap { $0.birthDate?.year }
         let nationalities: [String] = members.compactMap(\.nationality)
         persons.append(
-          (personIDs[c], keys[c], sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
+          (personIDs[c], keys[k], sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
       }
       return persons
     }
     try load.writePersonIDs(changes: linked.changes, records: stored.count)
     clock.lap("write person ids")
     let persons = making.value
-    try load.writePersons(persons, events: ids.events.map { ($0.kind.rawValue, $0.old, $0.new) }, runID: runID)
+    let events = ids.events.map { ($0.kind.rawValue, $0.old, $0.new) }
+    if let affected {
+      // The affected records' persons before and after, and any id an event names.
+      var gone = Set(
+        stored.indices.filter { affected[$0] }.compactMap { stored[$0].personID ?? previous[stored[$0].key] })
+      for key in Set(previous.keys).subtracting(stored.map(\.key)) { if let id = previous[key] { gone.insert(id) } }
+      for e in ids.events { gone.insert(e.old) }
+      try load.replacePersons(persons, removing: gone.union(persons.map(\.id)), events: events, runID: runID)
+    } else {
+      try load.writePersons(persons, events: events, runID: runID)
+    }
+    if let settings, let model = result.model, incremental == nil {
+      try Self.keep(model, of: stored.count, fingerprint: fingerprint, settings: settings, load)
+    } else if let incremental {
+      let relinked = affected?.filter { $0 }.count ?? 0
+      try load.setMeta("link_model_changed", String(incremental.changedBefore + relinked))
+    }
+    try load.setMeta("last_link_mode", incremental == nil ? "full" : "incremental")
     clock.lap("write persons")
     defer { clock.finish() }
     try load.setMeta("next_person_id", String(ids.nextID))
     var linkage = RunSummary.Linkage()
     linkage.sourcePersonRecords = stored.count
-    linkage.persons = persons.count
-    linkage.linkedPersons = persons.filter { $0.records > 1 }.count
+    linkage.persons = result.clusters.count
+    linkage.linkedPersons = result.clusters.filter { $0.count > 1 }.count
+    linkage.relinkedRecords = affected.map { $0.filter { $0 }.count } ?? stored.count
     linkage.candidatePairs = result.candidatePairs
     linkage.newPersonIDs = ids.newIDs
     linkage.mergedPersonIDs = ids.events.filter { $0.kind == .merged }.count
@@ -222,6 +257,70 @@ extension PipelineRunner {
         examples: (row["places"] ?? "").split(separator: " ").prefix(5).map(String.init),
         trend: runs.map { byRun[$0] ?? 0 })
     }
+  }
+}
+
+extension PipelineRunner {
+  /// Relinking a night in proportion to its change pays only while the model it keeps still
+  /// describes the records: at most this share of them new or changed in one night, and in
+  /// all nights since the last full link.
+  static let incrementalShare = 0.2
+  static let incrementalCumulativeShare = 0.5
+
+  /// What a night linked in proportion to its change starts from, or nil for a full link: no
+  /// kept model, other settings, or too much changed.
+  static func incremental(
+    _ stored: [StoredPerson], previous: [String: Int64], _ load: LoadSession, _ fingerprint: String
+  ) throws -> PersonLinkage.Incremental? {
+    guard try load.meta("link_model_fingerprint") == fingerprint, let json = try load.meta("link_model"),
+      let model = try? JSONDecoder().decode(LinkModel.self, from: Data(json.utf8)),
+      let trained = Int(try load.meta("link_model_records") ?? ""), trained > 0
+    else { return nil }
+    let changedBefore = Int(try load.meta("link_model_changed") ?? "0") ?? 0
+    // New or reloaded records have no person yet; the persons of records gone or reloaded are
+    // linked again whole.
+    var touched = Set<Int64>()
+    var dirty = 0
+    for record in stored where record.personID == nil {
+      dirty += 1
+      if let id = previous[record.key] { touched.insert(id) }
+    }
+    let keys = Set(stored.map(\.key))
+    for (key, id) in previous where !keys.contains(key) { touched.insert(id) }
+    guard Double(dirty) <= incrementalShare * Double(stored.count),
+      Double(changedBefore + dirty) <= incrementalCumulativeShare * Double(trained)
+    else { return nil }
+    var numbers: [Int64: Int32] = [:]
+    var seeds = [Bool](repeating: false, count: stored.count)
+    var previousCluster = [Int32](repeating: -1, count: stored.count)
+    for (i, record) in stored.enumerated() {
+      let id = record.personID ?? previous[record.key]
+      seeds[i] = record.personID == nil || id.map(touched.contains) == true
+      if let id {
+        if numbers[id] == nil { numbers[id] = Int32(numbers.count) }
+        previousCluster[i] = numbers[id]!
+      }
+    }
+    return PersonLinkage.Incremental(
+      model: model, seeds: seeds, previous: previousCluster, changedBefore: changedBefore)
+  }
+
+  /// Keeps a full link's model for the nights after it.
+  static func keep(
+    _ model: LinkModel, of records: Int, fingerprint: String, settings: LinkageConfig, _ load: LoadSession
+  ) throws {
+    // To 12 significant digits, keys sorted: the same model is the same text on every run.
+    // Why: EM sums in an order that varies from process to process in the last bits.
+    func rounded(_ rows: [[Double]]) -> [[Double]] { rows.map { $0.map { Double(String(format: "%.12g", $0))! } } }
+    var kept = model
+    (kept.m, kept.u, kept.uGiven) = (rounded(model.m), rounded(model.u), rounded(model.uGiven))
+    kept.lambda = rounded([[model.lambda]])[0][0]
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    try load.setMeta("link_model", String(decoding: try encoder.encode(kept), as: UTF8.self))
+    try load.setMeta("link_model_fingerprint", fingerprint)
+    try load.setMeta("link_model_records", String(records))
+    try load.setMeta("link_model_changed", "0")
   }
 }
 

@@ -41,10 +41,13 @@ public struct PipelineRunner: Sendable {
     /// Sources whose delivery is taken even when the delivery guard would hold it back
     /// (`pakt run --accept-shrink SOURCE`).
     public var acceptShrink: Set<String> = []
+    /// Link every record with a newly trained model, however little changed (`--full-link`).
+    public var fullLink = false
     public init(
       dryRun: Bool = false, commitPerSource: Bool = false, progress: (@Sendable (LoadProgress) -> Void)? = nil,
-      acceptShrink: Set<String> = []
+      acceptShrink: Set<String> = [], fullLink: Bool = false
     ) {
+      self.fullLink = fullLink
       self.dryRun = dryRun
       self.commitPerSource = commitPerSource
       self.progress = progress
@@ -177,7 +180,7 @@ public struct PipelineRunner: Sendable {
       "threshold=\(config.linkage.threshold)",
     ])
     let relink = try warehouse.read { try $0.meta("linkage_fingerprint") } != linkageFingerprint
-    if !changed.isEmpty || !staleSources.isEmpty || relink {
+    if !changed.isEmpty || !staleSources.isEmpty || relink || options.fullLink {
       logger.info(
         "loading \(changed.count) changed source(s) of \(prepared.count)\(options.dryRun ? " (dry run)" : "")")
       let tracker = options.progress.map {
@@ -253,7 +256,7 @@ public struct PipelineRunner: Sendable {
         FaultInjection.pause(at: "before-link")
         let linkage = try link(
           load: load, previous: run.1, runID: run.0, pseudonyms: pseudonyms, settings: linkageSettings,
-          decisions: decisions, review: &review
+          decisions: decisions, review: &review, full: relink || options.fullLink, fingerprint: linkageFingerprint
         ) {
           // Neither depends on the persons being linked meanwhile; the participations and
           // residences do not change after loading.

@@ -44,6 +44,13 @@ struct RunCommand: ParsableCommand {
       valueName: "SOURCE"))
   var acceptShrink: [String] = []
 
+  @Flag(
+    help: """
+      Link every person record with a newly trained model. By default a night that changed few \
+      records links only those and the persons they touch, with the model of the last full link.
+      """)
+  var fullLink = false
+
   @OptionGroup var log: LogOptions
 
   func run() throws {
@@ -56,7 +63,7 @@ struct RunCommand: ParsableCommand {
     }
     let summary = try PipelineRunner(
       config: config, logger: Logger(label: "pakt.run"),
-      options: .init(dryRun: dryRun, acceptShrink: Set(acceptShrink))
+      options: .init(dryRun: dryRun, acceptShrink: Set(acceptShrink), fullLink: fullLink)
     ).run()
     if json {
       print(String(decoding: try ReportWriter.json(summary), as: UTF8.self))
@@ -135,7 +142,10 @@ enum SummaryText {
     }
     out.append(
       "persons: \(s.linkage.persons) from \(s.linkage.sourcePersonRecords) source person records "
-        + "(\(s.linkage.linkedPersons) linked from more than one record)")
+        + "(\(s.linkage.linkedPersons) linked from more than one record)"
+        + (s.linkage.relinkedRecords > 0 && s.linkage.relinkedRecords < s.linkage.sourcePersonRecords
+          ? "; linked again tonight: \(s.linkage.relinkedRecords) records (the change and the persons it touches)"
+          : ""))
     out.append(
       "clusters: largest \(s.linkage.largestCluster) records, \(s.linkage.clustersOver10) over 10 records, "
         + "\(String(format: "%.1f", 100 * s.linkage.singletonShare))% of records alone"
