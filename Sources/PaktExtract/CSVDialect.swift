@@ -18,6 +18,11 @@ public struct CSVDialect: Sendable, Equatable {
   public var skippedLines: [Int] = []
   /// Those of them as wide as the header: perhaps records, not titles (a warning).
   public var skippedWide: [Int] = []
+  /// A file without a header row: how many columns its rows have (named col_0, col_1, …).
+  public var columns = 0
+  /// The header names every column but the first, which holds row names (R's `write.table`
+  /// writes such files): the first column gets an empty name.
+  public var rowNames = false
 
   public init(
     encoding: TextEncoding, delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\""),
@@ -140,6 +145,31 @@ public struct CSVDialect: Sendable, Equatable {
     } else if let first = complete.first(where: { !$0.blank }) {
       headerLine = first.line
     }
+    // A first line that reads like the records below it is a record, not a header: the file
+    // has none. Why: measurement and export files without a header lost their first record
+    // to it (Pollock's real files).
+    var columns = 0
+    var rowNames = false
+    let fullMode = fullModes[best.delimiter] ?? 0
+    let firstLine = complete.first(where: { !$0.blank })
+    let records = complete.filter { !$0.blank && $0.line > (firstLine?.line ?? 0) }.prefix(20).map {
+      Self.fields(of: $0, in: text, delimiter: best.delimiter, quote: quote)
+    }
+    if overrides.headerLine == nil, let first = firstLine, first.line == headerLine,
+      Self.isData(Self.fields(of: first, in: text, delimiter: best.delimiter, quote: quote), body: records)
+    {
+      headerLine = 0
+      columns = fullMode + 1
+    } else if overrides.headerLine == 0 {
+      columns = fullMode + 1
+    } else if overrides.headerLine == nil, let first = firstLine, fullMode > 1,
+      (first.allCounts[best.delimiter] ?? 0) == fullMode - 1, headerLine > first.line,
+      !records.isEmpty, records.allSatisfy({ $0.count == fullMode + 1 })
+    {
+      // One name fewer than every row has fields: the first column holds row names.
+      headerLine = first.line
+      rowNames = true
+    }
     var skipped: [Int] = []
     var wide: [Int] = []
     for line in complete where !line.blank && line.line < headerLine {
@@ -153,11 +183,92 @@ public struct CSVDialect: Sendable, Equatable {
     var dialect = CSVDialect(
       encoding: encoding, delimiter: best.delimiter, quote: quote, headerLine: headerLine, lineEnding: ending)
     (dialect.skippedLines, dialect.skippedWide) = (skipped, wide)
+    dialect.columns = columns
+    dialect.rowNames = rowNames
     return dialect
+  }
+
+  /// The fields of one logical line (quotes removed, doubled quotes undone).
+  static func fields(of line: LogicalLine, in text: [UInt8], delimiter: UInt8, quote: UInt8) -> [String] {
+    var fields: [String] = []
+    var field: [UInt8] = []
+    var inQuotes = false
+    var i = line.start
+    while i < line.end {
+      let b = text[i]
+      if b == quote {
+        if inQuotes && i + 1 < line.end && text[i + 1] == quote {
+          field.append(quote)
+          i += 1
+        } else {
+          inQuotes.toggle()
+        }
+      } else if b == delimiter && !inQuotes {
+        fields.append(String(decoding: field, as: UTF8.self))
+        field = []
+      } else if !(b == 10 || b == 13) || inQuotes {
+        field.append(b)
+      }
+      i += 1
+    }
+    fields.append(String(decoding: field, as: UTF8.self))
+    return fields
+  }
+
+  /// Whether a would-be header holds data: it has a number in every column where the records
+  /// below it (`body`) have numbers, at least one such column, and its numbers are not all
+  /// years where the records' are not (a header "Region;2015;2016" above yearly figures). A
+  /// first line of numbers alone, with no records to compare, is data too.
+  static func isData(_ fields: [String], body: [[String]] = []) -> Bool {
+    let values = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+    guard values.contains(where: { !$0.isEmpty }) else { return false }
+    func isYear(_ v: String) -> Bool { v.count == 4 && Int(v).map { (1900...2100).contains($0) } == true }
+    let rows = body.filter { $0.count == values.count }
+    guard !rows.isEmpty else {
+      let filled = values.filter { !$0.isEmpty }
+      return filled.allSatisfy(isNumber) && !filled.allSatisfy(isYear)
+    }
+    var numericColumns = 0
+    var yearsOnly = true
+    for (c, value) in values.enumerated() {
+      let column = rows.map { $0[c].trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+      guard !column.isEmpty, 2 * column.filter(isNumber).count > column.count else { continue }
+      numericColumns += 1
+      guard isNumber(value) else { return false }
+      if !isYear(value) || column.allSatisfy(isYear) { yearsOnly = false }
+    }
+    return numericColumns > 0 && !yearsOnly
+  }
+
+  /// "0.01", "-3", "1,5", "2e-4", "12%": a number as a CSV cell writes it.
+  static func isNumber(_ value: String) -> Bool {
+    var v = Substring(value)
+    if v.hasSuffix("%") { v = v.dropLast() }
+    if v.first == "-" || v.first == "+" { v = v.dropFirst() }
+    guard let first = v.first, first.isASCII, first.isNumber || first == "." else { return false }
+    var separators = 0
+    var exponent = false
+    var previous: Character = " "
+    for c in v {
+      if c.isASCII && c.isNumber {
+        // a digit
+      } else if (c == "." || c == ",") && !exponent {
+        separators += 1
+      } else if (c == "e" || c == "E") && !exponent {
+        exponent = true
+      } else if !((c == "-" || c == "+") && (previous == "e" || previous == "E")) {
+        return false
+      }
+      previous = c
+    }
+    return separators <= 1 && previous.isASCII && previous.isNumber
   }
 
   struct LogicalLine {
     var line: Int
+    /// Where the line's text starts and ends in the sniffed text.
+    var start = 0
+    var end = 0
     /// Delimiters before the line's last content: trailing empty fields (Excel's ";;") do not count.
     var counts: [UInt8: Int]
     /// Every delimiter of the line, trailing ones too.
@@ -198,8 +309,10 @@ public struct CSVDialect: Sendable, Equatable {
         if b == 13 && i + 1 < text.count && text[i + 1] == 10 { i += 1 }
         line += 1
         if !inQuotes {
+          current.end = i + 1
           result.append(current)
           current = LogicalLine(line: line, counts: [:], blank: true)
+          current.start = i + 1
         }
       } else if !inQuotes && candidates.contains(b) {
         current.pending[b, default: 0] += 1
@@ -211,7 +324,10 @@ public struct CSVDialect: Sendable, Equatable {
       }
       i += 1
     }
-    if !current.blank && result.count < limit { result.append(current) }
+    if !current.blank && result.count < limit {
+      current.end = text.count
+      result.append(current)
+    }
     return result
   }
 

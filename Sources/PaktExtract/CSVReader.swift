@@ -23,6 +23,9 @@ public struct CSVReader: PaktCursor {
   public let dialect: CSVDialect
   /// The column names of the header row (empty until the header is read, which `init` does).
   public private(set) var header: [String] = []
+  /// The header as the file writes it, where pakt read it otherwise (row names: see
+  /// `CSVDialect.rowNames`); nil when the same.
+  public private(set) var writtenHeader: [String]?
 
   private let file: ChunkedFile
   private var transcoder: Transcoder
@@ -90,12 +93,20 @@ public struct CSVReader: PaktCursor {
 
   private mutating func readHeader() throws {
     guard dialect.headerLine > 0 else {
+      // No header row: the columns are named by position, col_0, col_1, … (the convention of
+      // the Pollock benchmark; DuckDB says column0), and every line is a record.
+      header = (0..<dialect.columns).map { "col_\($0)" }
       startedBody = true
       return
     }
     while let outcome = try nextRaw() {
       if case .fields(let startLine, let fields) = outcome, startLine >= dialect.headerLine {
         header = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        // Row names in the first column, which the header does not name (R's write.table).
+        if dialect.rowNames {
+          writtenHeader = header
+          header = [""] + header
+        }
         startedBody = true
         return
       }
@@ -110,11 +121,14 @@ public struct CSVReader: PaktCursor {
       case .malformed(let m): return .malformed(m)
       case .fields(let startLine, let fields):
         if !header.isEmpty && fields.count != header.count {
-          // A row ending in empty fields beyond the header (Excel's trailing ";;") is fine while
-          // the export is written that way. Once rows have the header's width, an extra empty
-          // field means a value shifted by an unquoted delimiter: a reject, not a guess.
+          // A row ending in empty fields beyond the header (Excel's trailing ";;", or a last
+          // quoted field holding only a line break) is fine while the export is written that
+          // way. Once rows have the header's width, an extra empty field means a value shifted
+          // by an unquoted delimiter: a reject, not a guess.
           let extra = fields.dropFirst(header.count)
-          if fields.count > header.count && exactRows == 0 && extra.allSatisfy({ $0.isEmpty }) {
+          if fields.count > header.count && exactRows == 0
+            && extra.allSatisfy({ $0.unicodeScalars.allSatisfy(\.properties.isWhitespace) })
+          {
             return .row(CSVRow(line: startLine, fields: Array(fields.prefix(header.count))))
           }
           return .malformed(

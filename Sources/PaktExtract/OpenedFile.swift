@@ -58,6 +58,11 @@ public final class OpenedFile: PaktCursor {
       xml = nil
       var l = reader.layout
       l.header = l.header.map(FileLayout.uniqueNames)
+      if let written = reader.writtenHeader {
+        l.writtenHeader = written
+      } else if l.header != reader.layout.header {
+        l.writtenHeader = reader.layout.header
+      }
       layout = l
     case .xml:
       // With the record elements named, only the root and its namespaces are wanted (for

@@ -70,7 +70,11 @@ public struct FileLayout: Sendable, Codable, Equatable {
   public var lineEnding: String?
   /// CSV: line of the header row (1-based); lines before it are a preamble.
   public var headerLine: Int?
+  /// The column names pakt uses: the header's, made unique (see `uniqueNames`).
   public var header: [String]?
+  /// CSV: the header's names as the file writes them, where making them unique changed one
+  /// (`pakt extract` writes these: its output is read by position).
+  public var writtenHeader: [String]?
   /// CSV: the non-blank lines above the header, skipped (see `CSVDialect.skippedLines`).
   public var skippedLines: [Int]?
   /// CSV: those of them as wide as the header.

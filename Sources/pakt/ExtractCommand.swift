@@ -11,7 +11,9 @@ struct ExtractCommand: ParsableCommand {
     abstract: "Write each file as the records pakt reads from it: UTF-8 CSV (RFC 4180) and a rejects CSV.",
     discussion: """
       For a steward to see and share what pakt read, and for CSV-loading benchmarks. A CSV file or \
-      workbook is written with its detected header (repeated names made unique, Name_2); an XML \
+      workbook is written with its detected header as the file writes it (repeated names too: the \
+      output is read by position; pakt itself names them Name_2), or col_0, col_1, … for a file \
+      whose first line holds data; an XML \
       file with one column per path found in its records (attributes as @name), flattened as \
       `pakt inspect` shows them. DIR/NAME.csv holds the records, DIR/NAME.rejects.csv the lines \
       pakt could not read (line, kind, reason). Values are written exactly as read: no formula \
@@ -93,7 +95,8 @@ struct ExtractCommand: ParsableCommand {
     let columns = header ?? []
     let writer = try CSVOut(path: output)
     let rejects = try CSVOut(path: (folder as NSString).appendingPathComponent(base + ".rejects.csv"))
-    try writer.row(columns)
+    // The header as the file writes it (repeated names too): the output is read by position.
+    try writer.row(file.layout.writtenHeader ?? columns)
     try rejects.row(["line", "kind", "reason"])
     let index = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     while let record = try file.next() {

@@ -42,7 +42,13 @@ struct InspectCommand: ParsableCommand {
       out.append(
         "  delimiter: \(l.delimiter == "\t" ? "tab" : "'\(l.delimiter ?? "")'")  quote: \(l.quote ?? "")  line ending: \(l.lineEnding ?? "")"
       )
-      out.append("  header:    line \(l.headerLine ?? 1): \((l.header ?? []).joined(separator: " | "))")
+      if l.headerLine == 0 {
+        out.append(
+          "  header:    none (the first line holds data); columns by position: \((l.header ?? []).joined(separator: " | "))"
+        )
+      } else {
+        out.append("  header:    line \(l.headerLine ?? 1): \((l.header ?? []).joined(separator: " | "))")
+      }
       if let skipped = l.skippedLines, !skipped.isEmpty {
         out.append("  skipped:   " + PipelineRunner.skippedNote(skipped, wide: l.skippedWide ?? []))
       }

@@ -123,6 +123,69 @@ struct ColumnNameTests {
   }
 }
 
+@Suite("Extract: files without a header row")
+struct HeaderlessTests {
+  @Test("a first line of numbers is a record: columns col_0, col_1, …, and no record lost")
+  func numbersFirst() throws {
+    let path = TestSupport.write("0,0\n0.01,0\n0.02,1.5e-3\n", to: "m.csv", in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    #expect(file.layout.headerLine == 0)
+    #expect(file.layout.header == ["col_0", "col_1"])
+    var rows: [[String]] = []
+    while let record = try file.next() { if case .row(let r) = record { rows.append(r.fields) } }
+    #expect(rows == [["0", "0"], ["0.01", "0"], ["0.02", "1.5e-3"]])
+  }
+
+  @Test("a first line typed like the records below it (numbers where they have numbers) is a record")
+  func mixedFirstLine() throws {
+    let path = TestSupport.write(
+      "1,1,di4-aN.wav,di,0.95\n1,2,di1-aN.wav,di,1.03\n2,1,mi2-iN.wav,mi,0.79\n", to: "t.csv", in: TestSupport.scratch()
+    )
+    let file = try OpenedFile(path: path)
+    #expect(file.layout.headerLine == 0)
+    #expect(file.layout.header?.count == 5)
+  }
+
+  @Test("a header one name short of the rows (R's write.table): the first column holds row names")
+  func rowNames() throws {
+    let path = TestSupport.write(
+      "\"x\";\"x\";\"y\"\n\"Org\";\"1\";\"0\";\"1\"\n\"Dim 1\";\"1\";\"1\";\"0\"\n", to: "r.csv",
+      in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    #expect(file.layout.headerLine == 1)
+    #expect(file.layout.header == ["Column_1", "x", "x_2", "y"])
+    #expect(file.layout.writtenHeader == ["x", "x", "y"])
+    var rows = 0
+    while let record = try file.next() { if case .row = record { rows += 1 } }
+    #expect(rows == 2)
+  }
+
+  @Test("a last extra field holding only a quoted line break is no content: the row keeps its values")
+  func trailingLineBreakField() throws {
+    let path = TestSupport.write(
+      "\"a\";\"b\"\n\"x\";\"1\";\"\n\"\n", to: "t.csv", in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    let record = try #require(try file.next())
+    guard case .row(let row) = record else {
+      Issue.record("not a row: \(record)")
+      return
+    }
+    #expect(row.fields == ["x", "1"])
+  }
+
+  @Test("a header of words, or of years, stays a header")
+  func realHeaders() throws {
+    let dir = TestSupport.scratch()
+    for (name, text) in [
+      ("words.csv", "Region;2015;2016\nNord;1;2\n"), ("years.csv", "2015;2016;2017\n1,5;2;3\n"),
+      ("ids.csv", "id,name\n1,Amina\n"), ("typed.csv", "id,name,age\n1,Amina,34\n2,Omar,40\n"),
+    ] {
+      let file = try OpenedFile(path: TestSupport.write(text, to: name, in: dir))
+      #expect(file.layout.headerLine == 1, "\(name)")
+    }
+  }
+}
+
 @Suite("pakt extract")
 struct ExtractCommandTests {
   @Test("a German `;` export comes out as UTF-8 RFC 4180 CSV with its header; the bad row in a rejects CSV")
@@ -158,5 +221,19 @@ struct ExtractCommandTests {
     #expect(run.code == 0, "\(run.err)")
     let written = try String(contentsOfFile: "\(dir)/out/p.csv", encoding: .utf8)
     #expect(written == "@id,n,v\r\n1,Haddad,\r\n2,Rahimi,Ali\r\n")
+  }
+}
+
+@Suite("pakt extract: the header as written")
+struct ExtractHeaderTests {
+  @Test("repeated names are written as the file writes them; a headerless file gets col_0, col_1")
+  func writtenHeader() throws {
+    let dir = TestSupport.scratch("pakt-extract")
+    TestSupport.write("x;x;y\n1;2;3\n", to: "dup.csv", in: dir)
+    TestSupport.write("1;2\n3;4\n", to: "none.csv", in: dir)
+    let run = try TestSupport.runPakt(["extract", "\(dir)/dup.csv", "\(dir)/none.csv", "--out", "\(dir)/out"])
+    #expect(run.code == 0, "\(run.err)")
+    #expect(try String(contentsOfFile: "\(dir)/out/dup.csv", encoding: .utf8) == "x,x,y\r\n1,2,3\r\n")
+    #expect(try String(contentsOfFile: "\(dir)/out/none.csv", encoding: .utf8) == "col_0,col_1\r\n1,2\r\n3,4\r\n")
   }
 }
