@@ -18,7 +18,7 @@ public enum HeaderSynonyms {
       [
         "id", "person id", "personid", "person nr", "personen nr", "personennummer", "klient", "klient nr",
         "klienten nr", "klientennummer", "nr", "nummer", "client id", "fall nr", "fallnummer", "case id", "lfd nr",
-        "kennung", "pid",
+        "kennung", "pid", "fall id", "fallid", "case no", "client no", "klienten id", "person no",
       ]
     ),
     (
@@ -35,7 +35,7 @@ public enum HeaderSynonyms {
       FieldRef(.person, "birth_date"),
       [
         "geburtsdatum", "geb datum", "gebdatum", "geb", "geboren", "geboren am", "geb am", "dob", "date of birth",
-        "birth date", "birthdate", "birthday", "geburtstag",
+        "birth date", "birthdate", "birthday", "geburtstag", "gebdat", "geb dat",
       ]
     ),
     (FieldRef(.person, "birth_year"), ["geburtsjahr", "birth year", "year of birth", "jahrgang"]),
@@ -57,7 +57,8 @@ public enum HeaderSynonyms {
       FieldRef(.participation, "program"),
       [
         "massnahme", "massnahmen", "mabnahme", "programm", "program", "programme", "kurs", "angebot",
-        "measure", "massnahmebezeichnung", "bezeichnung massnahme", "course", "foerdermassnahme",
+        "measure", "massnahmebezeichnung", "bezeichnung massnahme", "course", "foerdermassnahme", "bezeichnung",
+        "kursname", "angebotsname",
       ]
     ),
     (FieldRef(.participation, "provider"), ["traeger", "trager", "anbieter", "provider", "kurstraeger"]),
@@ -118,14 +119,28 @@ public enum HeaderSynonyms {
     return map
   }()
 
+  /// Words after a header's name that only give its unit: "Cost_EUR", "Kosten in €".
+  static let units: Set<String> = ["eur", "euro", "euros", "in", "chf", "usd", "ct", "cent", "tt", "mm", "jjjj"]
+
   /// The canonical field a header names, or nil.
   public static func field(for header: String) -> FieldRef? {
-    let key = TextFold.compact(repairMojibake(header))
+    let repaired = repairMojibake(header)
+    let key = TextFold.compact(repaired)
     if let f = lookup[key] { return f }
     // Units and notes in brackets: "Kosten (EUR)", "Beginn [TT.MM.JJJJ]".
     if let cut = header.firstIndex(where: { $0 == "(" || $0 == "[" }) {
       let stem = TextFold.compact(repairMojibake(String(header[..<cut])))
-      return stem.isEmpty ? nil : lookup[stem]
+      if !stem.isEmpty, let f = lookup[stem] { return f }
+    }
+    // A unit after the name: "Cost_EUR", "Kosten in €".
+    var words = TextFold.tokens(repaired)
+    while let last = words.last, units.contains(last), words.count > 1 { words.removeLast() }
+    if let f = lookup[words.joined()] { return f }
+    // Alternatives: "Maßnahme/Kurs", "Name / Vorname" only where every part names the same field.
+    let parts = repaired.split(separator: "/").map { TextFold.compact(String($0)) }.filter { !$0.isEmpty }
+    if parts.count > 1 {
+      let fields = parts.compactMap { lookup[$0] }
+      if fields.count == parts.count, Set(fields).count == 1 { return fields[0] }
     }
     return nil
   }

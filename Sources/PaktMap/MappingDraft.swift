@@ -56,38 +56,181 @@ public struct MappingDraft: Sendable {
         }
       }
       lines.append("  records:")
-      var samples: [String: [String: String]] = [:]
-      while let record = try file.next(), samples.count < (layout.recordElements ?? []).count {
-        if case .element(let e) = record, samples[e.element.name] == nil {
-          var flat: [String: String] = [:]
-          Inspection.flatten(e.element, prefix: "", into: &flat)
-          samples[e.element.name] = flat
-        }
-      }
-      for element in layout.recordElements ?? [] {
-        lines.append("    - element: \(element)")
-        var bySection: [Section: [String]] = [:]
-        for path in (samples[element] ?? [:]).keys.sorted() {
-          let leaf = path.split(separator: "/").last.map(String.init) ?? path
-          let bare = leaf.hasPrefix("@") ? String(leaf.dropFirst()) : leaf
-          let clean = bare.replacingOccurrences(of: #"\[\d+\]"#, with: "", options: .regularExpression)
-          let cleanPath = path.replacingOccurrences(of: #"\[\d+\]"#, with: "", options: .regularExpression)
-          if let field = HeaderSynonyms.field(for: clean) {
-            recognised.append((cleanPath, field.description))
-            bySection[field.section, default: []].append("        \(field.name): \(MappingEditor.quote(cleanPath))")
-          } else {
-            unrecognised.append(cleanPath)
-          }
-        }
-        for section in Section.allCases {
-          guard let entries = bySection[section] else { continue }
-          lines.append("      \(section.rawValue):")
-          lines += Array(Set(entries)).sorted()
-        }
-        lines.append("      # not recognised: \(unrecognised.map(MappingEditor.quote).joined(separator: ", "))")
+      let drafts = try XMLDraft.records(of: file, elements: layout.recordElements ?? [])
+      for d in drafts {
+        lines += d.lines
+        recognised += d.recognised
+        unrecognised += d.unrecognised
       }
     }
     lines.append("# programs:  # local program name → catalogue code; `pakt mappings accept` writes these")
     return MappingDraft(yaml: lines.joined(separator: "\n") + "\n", recognised: recognised, unrecognised: unrecognised)
+  }
+}
+
+/// Drafting the records of an XML export: which paths feed which fields, which child elements
+/// repeat (a group: `each:`), which groups are key and value pairs (potentials), and which
+/// record refers to a person listed elsewhere (`person_ref:`).
+enum XMLDraft {
+  struct Record {
+    var lines: [String]
+    var recognised: [(column: String, field: String)]
+    var unrecognised: [String]
+  }
+
+  /// What one record element holds across the sampled records: each path (indices removed)
+  /// with its values, and the paths of repeating groups.
+  struct Shape {
+    var values: [String: [String]] = [:]
+    var groups: Set<String> = []
+  }
+
+  /// Words a key element uses for each potential.
+  static let potentialKeys: [(Potential.Kind, [String])] = [
+    (.languageLevel, ["sprache", "deutsch", "sprachniveau", "deutschkenntnisse", "language", "german"]),
+    (.schoolYears, ["schule", "schuljahre", "schulbildung", "schulbesuch", "school", "schooling"]),
+    (.qualification, ["qualifikation", "abschluss", "berufsabschluss", "ausbildung", "qualification"]),
+    (.occupation, ["beruf", "taetigkeit", "occupation", "profession"]),
+    (.workExperience, ["berufserfahrung", "arbeitserfahrung", "erfahrung", "experience"]),
+  ]
+
+  static func potential(forKey key: String) -> Potential.Kind? {
+    let folded = TextFold.compact(key)
+    return potentialKeys.first { $0.1.contains(folded) }?.0
+      ?? HeaderSynonyms.field(for: key).flatMap { $0.section == .potential ? Potential.Kind(rawValue: $0.name) : nil }
+  }
+
+  /// The field a path's last step names (namespace prefix and "@" left out).
+  static func field(forPath path: String) -> FieldRef? {
+    let leaf = path.split(separator: "/").last.map(String.init) ?? path
+    var bare = leaf.hasPrefix("@") ? String(leaf.dropFirst()) : leaf
+    if let colon = bare.firstIndex(of: ":") { bare = String(bare[bare.index(after: colon)...]) }
+    return HeaderSynonyms.field(for: bare)
+  }
+
+  static func records(of file: OpenedFile, elements: [String]) throws -> [Record] {
+    var shapes: [String: Shape] = [:]
+    var seen: [String: Int] = [:]
+    while let record = try file.next() {
+      guard case .element(let e) = record else { continue }
+      let name = e.element.name
+      guard seen[name, default: 0] < 200 else {
+        if seen.count == elements.count && seen.values.allSatisfy({ $0 >= 200 }) { break }
+        continue
+      }
+      seen[name, default: 0] += 1
+      var flat: [String: String] = [:]
+      Inspection.flatten(e.element, prefix: "", into: &flat)
+      var shape = shapes[name] ?? Shape()
+      for (path, value) in flat {
+        let clean = path.replacingOccurrences(of: #"\[\d+\]"#, with: "", options: .regularExpression)
+        shape.values[clean, default: []].append(value)
+        // A step written with an index repeats: everything up to it is a group.
+        if let range = path.range(of: #"^.*?\[\d+\]"#, options: .regularExpression) {
+          shape.groups.insert(
+            String(path[range]).replacingOccurrences(of: #"\[\d+\]"#, with: "", options: .regularExpression))
+        }
+      }
+      shapes[name] = shape
+    }
+    // The element that holds names lists the persons; the others may refer to them.
+    let named = Set(
+      shapes.filter { _, shape in
+        shape.values.keys.contains { field(forPath: $0).map(MappingDraftNames.isName) ?? false }
+      }.keys)
+    var personIDs = Set<String>()
+    for element in named {
+      for (path, values) in shapes[element]!.values where field(forPath: path) == FieldRef(.person, "id") {
+        personIDs.formUnion(values)
+      }
+    }
+    return elements.map { element in
+      draft(element, shapes[element] ?? Shape(), listsPersons: named.contains(element), personIDs: personIDs)
+    }
+  }
+
+  static func draft(_ element: String, _ shape: Shape, listsPersons: Bool, personIDs: Set<String>) -> Record {
+    var out = Record(lines: ["    - element: \(element)"], recognised: [], unrecognised: [])
+    var bySection: [Section: [String]] = [:]
+    var eachOf: [Section: String] = [:]
+    var notes: [String] = []
+    // A record without names that holds another element's person ids refers to its person.
+    var personRef: String?
+    if !listsPersons && !personIDs.isEmpty {
+      personRef = shape.values.filter { path, values in
+        !shape.groups.contains(where: { path.hasPrefix($0 + "/") })
+          && values.filter { personIDs.contains($0) }.count * 2 > values.count
+      }.keys.sorted().first
+      if let personRef {
+        out.lines.append("      person_ref: \(MappingEditor.quote(personRef))  # the id of a person listed elsewhere")
+        out.recognised.append((personRef, "person_ref"))
+      }
+    }
+    let groups = shape.groups.sorted()
+    for path in shape.values.keys.sorted() where path != personRef {
+      let group = groups.last { path.hasPrefix($0 + "/") }
+      let relative = group.map { String(path.dropFirst($0.count + 1)) } ?? path
+      guard let f = field(forPath: path) else {
+        if group == nil || !isKeyedGroup(group!, shape) { out.unrecognised.append(path) }
+        continue
+      }
+      // A record that refers to its person holds no person of its own (its own number is not one).
+      if personRef != nil && f.section == .person { continue }
+      if let group {
+        guard f.section != .person else { continue }
+        if let other = eachOf[f.section], other != group { continue }
+        eachOf[f.section] = group
+      }
+      out.recognised.append((path, f.description))
+      bySection[f.section, default: []].append("        \(f.name): \(MappingEditor.quote(relative))")
+    }
+    for section in Section.allCases {
+      let keyed = section == .potential ? groups.first { isKeyedGroup($0, shape) } : nil
+      guard bySection[section] != nil || keyed != nil else { continue }
+      out.lines.append("      \(section.rawValue):")
+      if let group = eachOf[section] { out.lines.append("        each: \(MappingEditor.quote(group))") }
+      out.lines += Array(Set(bySection[section] ?? [])).sorted()
+      if let group = keyed, bySection[section] == nil, let kv = keyValue(group, shape) {
+        out.lines.append("        each: \(MappingEditor.quote(group))")
+        out.lines.append("        key: \(MappingEditor.quote(kv.key))")
+        out.lines.append("        value: \(MappingEditor.quote(kv.value))")
+        out.lines.append("        keys:")
+        for (word, kind) in kv.keys { out.lines.append("          \(MappingEditor.quote(word)): \(kind.rawValue)") }
+        out.recognised.append((group, "potential (key and value)"))
+        notes += kv.unknown.map { "potential key \(MappingEditor.quote($0)) not recognised: add it under keys:" }
+      }
+    }
+    if !out.unrecognised.isEmpty {
+      out.lines.append("      # not recognised: \(out.unrecognised.map(MappingEditor.quote).joined(separator: ", "))")
+    }
+    for note in notes { out.lines.append("      # \(note)") }
+    return out
+  }
+
+  static func isKeyedGroup(_ group: String, _ shape: Shape) -> Bool { keyValue(group, shape) != nil }
+
+  /// A group of two children, one a handful of words of which some name potentials (the key),
+  /// the other the values: its key and value paths and the potentials its words name.
+  static func keyValue(_ group: String, _ shape: Shape) -> (
+    key: String, value: String, keys: [(String, Potential.Kind)], unknown: [String]
+  )? {
+    let children = shape.values.keys.filter { $0.hasPrefix(group + "/") }
+      .map { String($0.dropFirst(group.count + 1)) }.filter { !$0.contains("/") }
+    guard children.count == 2 else { return nil }
+    for (k, v) in [(children[0], children[1]), (children[1], children[0])] {
+      let words = Array(Set(shape.values[group + "/" + k] ?? [])).sorted()
+      guard !words.isEmpty, words.count <= 20 else { continue }
+      let known = words.compactMap { word in potential(forKey: word).map { (word, $0) } }
+      guard !known.isEmpty else { continue }
+      return (k, v, known, words.filter { potential(forKey: $0) == nil })
+    }
+    return nil
+  }
+}
+
+/// Which person fields are names (for telling the element that lists persons).
+enum MappingDraftNames {
+  static func isName(_ field: FieldRef) -> Bool {
+    field.section == .person && ["family_name", "given_name", "full_name"].contains(field.name)
   }
 }

@@ -35,6 +35,22 @@ public struct MappingFile: Sendable {
     public var line: Int?
   }
 
+  /// Potentials as key/value elements of a repeating group:
+  ///
+  /// ```yaml
+  /// potential:
+  ///   each: Potenziale/Potenzial
+  ///   key: art
+  ///   value: wert
+  ///   keys: { Sprache: language_level, Schule: school_years, Beruf: occupation }
+  /// ```
+  public struct KeyedPotentials: Sendable {
+    public var each: String
+    public var key: String
+    public var value: String
+    public var keys: [String: Potential.Kind]
+  }
+
   /// One kind of record and what it holds.
   public struct RecordMapping: Sendable {
     /// XML: the record element; nil for CSV (every row).
@@ -45,6 +61,10 @@ public struct MappingFile: Sendable {
     public var bindings: [Binding] = []
     /// XML: a repeating group inside the record, per section (e.g. participation → Massnahmen/Massnahme).
     public var each: [Section: String] = [:]
+    /// XML: potentials written as key and value elements (`<Potenzial><art>Sprache</art>
+    /// <wert>B1</wert></Potenzial>`): the group, the key's and the value's paths inside it, and
+    /// each key's potential (keys folded).
+    public var keyedPotentials: KeyedPotentials?
     public var line: Int?
 
     public func bindings(in section: Section) -> [Binding] { bindings.filter { $0.field.section == section } }
@@ -178,8 +198,28 @@ public struct MappingFile: Sendable {
   static func parseSections(_ m: YAMLMapping, into record: inout RecordMapping, allowEach: Bool) throws {
     for section in Section.allCases {
       guard let node = m[section.rawValue] else { continue }
-      let allowed = Set(section.fields + (allowEach ? ["each"] : []))
+      let keyed = allowEach && section == .potential && (try? node.mapping())?["key"] != nil
+      let allowed = Set(
+        section.fields + (allowEach ? ["each"] : []) + (keyed ? ["key", "value", "keys"] : []))
       let s = try node.mapping(allowed: allowed, what: "'\(section.rawValue)'")
+      if keyed {
+        guard let each = try s.optionalString("each"), let value = try s.optionalString("value") else {
+          throw node.error(
+            "potentials as key and value need `each:` (the repeating element) and `value:` beside `key:`",
+            fix: "e.g. potential: { each: Potenziale/Potenzial, key: art, value: wert, keys: { Sprache: language_level } }")
+        }
+        var keys: [String: Potential.Kind] = [:]
+        for entry in try s.stringMap("keys") {
+          guard let kind = Potential.Kind(rawValue: entry.value) else {
+            throw try s.require("keys").error(
+              "'\(entry.value)' (for '\(entry.key)') is not a potential",
+              fix: "use one of: \(Potential.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+          }
+          keys[TextFold.fold(entry.key)] = kind
+        }
+        record.keyedPotentials = KeyedPotentials(each: each, key: try s.string("key"), value: value, keys: keys)
+        continue
+      }
       for entry in s.entries {
         let column = try entry.value.string(what: "'\(section.rawValue).\(entry.key)'")
         if entry.key == "each" {

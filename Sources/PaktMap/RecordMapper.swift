@@ -63,7 +63,7 @@ public struct RecordMapper: Sendable {
   var xmlRecords:
     [(
       element: XMLPath, record: MappingFile.RecordMapping, paths: FieldTable<XMLPath>, each: [Section: XMLPath],
-      personRef: XMLPath?
+      personRef: XMLPath?, keyed: (each: XMLPath, key: XMLPath, value: XMLPath)?
     )] = []
   var programCache: [String: ProgramResolution] = [:]
   /// Values already read, by the text as written: an export repeats a handful of spellings
@@ -108,10 +108,16 @@ public struct RecordMapper: Sendable {
         for b in record.bindings { paths[b.field] = XMLPath(b.column, namespaces: mapping.namespaces) }
         var each: [Section: XMLPath] = [:]
         for (section, path) in record.each { each[section] = XMLPath(path, namespaces: mapping.namespaces) }
+        let keyed = record.keyedPotentials.map {
+          (
+            XMLPath($0.each, namespaces: mapping.namespaces), XMLPath($0.key, namespaces: mapping.namespaces),
+            XMLPath($0.value, namespaces: mapping.namespaces)
+          )
+        }
         xmlRecords.append(
           (
             XMLPath(element, namespaces: mapping.namespaces), record, paths, each,
-            record.personRef.map { XMLPath($0, namespaces: mapping.namespaces) }
+            record.personRef.map { XMLPath($0, namespaces: mapping.namespaces) }, keyed
           ))
       }
     }
@@ -196,9 +202,19 @@ public struct RecordMapper: Sendable {
         }
         out.rawElement = e.element
       }
+      // Potentials written as key and value: each with the potential its key names.
+      var keyed: [(kind: Potential.Kind?, key: String, value: String)] = []
+      if let kv = spec.keyed, let keys = spec.record.keyedPotentials?.keys {
+        for node in kv.each.elements(in: e.element) {
+          guard let key = kv.key.value(in: node)?.trimmingWhitespace(), !key.isEmpty,
+            let value = kv.value.value(in: node)?.trimmingWhitespace(), !value.isEmpty
+          else { continue }
+          keyed.append((keys[TextFold.fold(key)] ?? Potential.Kind(rawValue: TextFold.fold(key)), key, value))
+        }
+      }
       mapFlat(
         read: get, groups: groups, column: column, lineage: lineage, personRef: ref, raw: nil,
-        namesMapped: Self.nameFields.contains { spec.paths[$0] != nil }, into: &out,
+        namesMapped: Self.nameFields.contains { spec.paths[$0] != nil }, keyed: keyed, into: &out,
         groupValue: { field, node in
           guard let v = spec.paths[field]?.value(in: node)?.trimmingWhitespace(), !v.isEmpty else { return nil }
           return v
@@ -213,7 +229,8 @@ public struct RecordMapper: Sendable {
   // readers, and splitting it would pass eight of them around (why it is over 80 lines).
   private mutating func mapFlat(
     read: (FieldRef) -> String?, groups: [Section: [XMLElementNode]], column: (FieldRef) -> String,
-    lineage: Lineage, personRef: String?, raw: [String]?, namesMapped: Bool, into out: inout MappedRecord,
+    lineage: Lineage, personRef: String?, raw: [String]?, namesMapped: Bool,
+    keyed: [(kind: Potential.Kind?, key: String, value: String)] = [], into out: inout MappedRecord,
     groupValue: ((FieldRef, XMLElementNode) -> String?)? = nil, element: XMLElementNode? = nil
   ) {
     let rawText: () -> String = {
@@ -342,9 +359,18 @@ public struct RecordMapper: Sendable {
               get(.caseClosed), .caseClosed, &notes, column, lineage),
             lineage: lineage))
       }
-      // Potentials
-      for (kind, ref) in FieldRef.mappedPotentials {
-        guard let raw = get(ref) else { continue }
+      // Potentials: from their own columns or paths, then those written as key and value.
+      var potentials = FieldRef.mappedPotentials.compactMap { kind, ref in get(ref).map { (kind, ref, $0) } }
+      for kv in keyed {
+        let ref = FieldRef(.potential, kv.kind?.rawValue ?? "key")
+        guard let kind = kv.kind else {
+          // A key the mapping does not name: reported with the key, so a steward can add it.
+          miss(ref, "\(kv.key): \(kv.value)")
+          continue
+        }
+        potentials.append((kind, ref, checked(ref, kv.value, lineage) ?? ""))
+      }
+      for (kind, ref, raw) in potentials where !raw.isEmpty {
         var value = raw
         if kind == .languageLevel {
           let values = mapping.values
