@@ -29,23 +29,63 @@ public struct MappingDraft: Sendable {
       if layout.format == "csv" && layout.encoding != "utf-8" {
         lines.append("read:\n  encoding: \(layout.encoding)  # detected")
       }
-      lines.append("# Recognised columns (they need no line):")
-      for column in layout.header ?? [] {
-        if let field = HeaderSynonyms.field(for: column) {
-          recognised.append((column, field.description))
-          lines.append("#   \(column) → \(field)")
-        } else {
+      // Each column's header and content: the content confirms the header, corrects it (a
+      // column of dates named "Abschluss" is no outcome; "NAME" holding "FAMILY, GIVEN" is the
+      // full name), or names a column whose header says nothing.
+      let header = layout.header ?? []
+      var profiles = [ColumnProfile](repeating: ColumnProfile(), count: header.count)
+      var rows = 0
+      while rows < 500, let record = try file.next() {
+        guard case .row(let row) = record else { continue }
+        rows += 1
+        for (i, value) in row.fields.enumerated() where i < profiles.count { profiles[i].add(value) }
+      }
+      var explicit: [Section: [String]] = [:]
+      var taken = Set<FieldRef>()
+      var confirmed: [String] = []
+      for (i, column) in header.enumerated() {
+        let profile = profiles[i]
+        let byHeader = HeaderSynonyms.field(for: column)
+        let decision = ColumnProfile.decide(header: byHeader, profile: profile, taken: taken)
+        guard let field = decision.field else {
           unrecognised.append(column)
+          if let why = decision.note { lines.append("# \(MappingEditor.quote(column)): \(why)") }
+          continue
         }
+        taken.insert(field)
+        recognised.append((column, field.description))
+        if decision.explicit {
+          explicit[field.section, default: []].append(
+            "  \(field.name): \(MappingEditor.quote(column))  # \(decision.note ?? "by its content")")
+        } else {
+          confirmed.append("#   \(column) → \(field)\(profile.values > 0 ? " (\(decision.note ?? "header"))" : "")")
+        }
+      }
+      if !confirmed.isEmpty {
+        lines.append("# Recognised columns (they need no line):")
+        lines += confirmed
       }
       if !unrecognised.isEmpty {
         lines.append("# Columns pakt did not recognise: map those that matter under the right section,")
         lines.append("# e.g. `person:` with `id: \(MappingEditor.quote(unrecognised[0]))`.")
         for c in unrecognised { lines.append("#   \(MappingEditor.quote(c))") }
       }
-      if !(recognised.contains { $0.1 == "person.id" }) {
-        lines.append("person:")
-        lines.append("  id: \(MappingEditor.quote(unrecognised.first ?? "?"))  # which column holds the person's id?")
+      if !taken.contains(FieldRef(.person, "id")) {
+        // An id is a column whose values tell rows apart and are neither dates nor names.
+        let candidate = header.indices.first { i in
+          !recognised.contains { $0.0 == header[i] } && profiles[i].looksLikeID
+        }
+        explicit[.person, default: []].insert(
+          candidate.map {
+            "  id: \(MappingEditor.quote(header[$0]))  # distinct values in every row: check it is the person's id"
+          }
+            ?? "  # id: no column holds a person id: each row is its own record (\"#line\"); name the id column if there is one",
+          at: 0)
+      }
+      for section in Section.allCases {
+        guard let entries = explicit[section] else { continue }
+        lines.append("\(section.rawValue):")
+        lines += entries
       }
     } else {
       lines.append("xml:")
@@ -157,10 +197,11 @@ enum XMLDraft {
     // A record without names that holds another element's person ids refers to its person.
     var personRef: String?
     if !listsPersons && !personIDs.isEmpty {
-      personRef = shape.values.filter { path, values in
-        !shape.groups.contains(where: { path.hasPrefix($0 + "/") })
-          && values.filter { personIDs.contains($0) }.count * 2 > values.count
-      }.keys.sorted().first
+      personRef =
+        shape.values.filter { path, values in
+          !shape.groups.contains(where: { path.hasPrefix($0 + "/") })
+            && values.filter { personIDs.contains($0) }.count * 2 > values.count
+        }.keys.sorted().first
       if let personRef {
         out.lines.append("      person_ref: \(MappingEditor.quote(personRef))  # the id of a person listed elsewhere")
         out.recognised.append((personRef, "person_ref"))
@@ -232,5 +273,83 @@ enum XMLDraft {
 enum MappingDraftNames {
   static func isName(_ field: FieldRef) -> Bool {
     field.section == .person && ["family_name", "given_name", "full_name"].contains(field.name)
+  }
+}
+
+/// What a column holds, from a sample of its values: dates, dates of birth, AZR numbers,
+/// "FAMILY, GIVEN" names, CEFR levels, how many distinct values.
+struct ColumnProfile {
+  var values = 0
+  var dates = 0
+  var birthDates = 0
+  var azr = 0
+  var fullNames = 0
+  var levels = 0
+  var distinct = Set<String>()
+
+  mutating func add(_ raw: String) {
+    let value = raw.trimmingWhitespace()
+    guard !value.isEmpty else { return }
+    values += 1
+    if distinct.count < 1000 { distinct.insert(value) }
+    if case .value(let d) = DateNormalizer().parse(value) {
+      dates += 1
+      if (1920...2020).contains(d.year) { birthDates += 1 }
+    }
+    let digits = value.filter(\.isNumber)
+    if digits.count == 12 && value.allSatisfy({ $0.isNumber || $0 == " " || $0 == "-" }) { azr += 1 }
+    if let comma = value.firstIndex(of: ","), value[..<comma].contains(where: \.isLetter),
+      value[value.index(after: comma)...].contains(where: \.isLetter), !value.contains(where: \.isNumber)
+    {
+      fullNames += 1
+    }
+    if case .value = LanguageLevelNormalizer.parse(value), value.count <= 12 { levels += 1 }
+  }
+
+  func share(_ n: Int) -> Double { values == 0 ? 0 : Double(n) / Double(values) }
+  /// Values that tell rows apart (most distinct), neither dates nor names with a comma.
+  var looksLikeID: Bool {
+    values > 0 && share(dates) < 0.5 && share(fullNames) < 0.5 && Double(distinct.count) >= 0.5 * Double(values)
+  }
+
+  /// The field a column feeds, from its header and its content; `explicit` when the mapping
+  /// must say so (the content chose or corrected it), with a note a steward reads.
+  static func decide(header: FieldRef?, profile p: ColumnProfile, taken: Set<FieldRef>) -> (
+    field: FieldRef?, explicit: Bool, note: String?
+  ) {
+    let mostly = 0.8
+    let dateFields: Set<String> = ["birth_date", "start", "end", "assessed", "from", "to", "opened", "closed"]
+    if let header {
+      if p.values == 0 { return (header, false, nil) }
+      if header == FieldRef(.person, "family_name") && p.share(p.fullNames) >= mostly {
+        return (FieldRef(.person, "full_name"), true, "holds \"FAMILY, GIVEN\": split into both names")
+      }
+      if !dateFields.contains(header.name) && header.name != "birth_year" && p.share(p.dates) >= mostly {
+        if header == FieldRef(.participation, "outcome") && !taken.contains(FieldRef(.participation, "end")) {
+          return (FieldRef(.participation, "end"), true, "named like an outcome but holds dates: the end")
+        }
+        if header == FieldRef(.person, "id") && p.share(p.birthDates) >= mostly
+          && !taken.contains(FieldRef(.person, "birth_date"))
+        {
+          return (FieldRef(.person, "birth_date"), true, "named like an id but holds dates of birth")
+        }
+        return (nil, false, "named like \(header) but holds dates: map it by hand if it matters")
+      }
+      return (header, false, "header and content")
+    }
+    guard p.values > 0 else { return (nil, false, nil) }
+    if p.share(p.azr) >= mostly && !taken.contains(FieldRef(.person, "azr")) {
+      return (FieldRef(.person, "azr"), true, "12-digit numbers: AZR numbers")
+    }
+    if p.share(p.levels) >= mostly && !taken.contains(FieldRef(.potential, "language_level")) {
+      return (FieldRef(.potential, "language_level"), true, "CEFR levels")
+    }
+    if p.share(p.fullNames) >= mostly && !taken.contains(FieldRef(.person, "full_name")) {
+      return (FieldRef(.person, "full_name"), true, "\"FAMILY, GIVEN\" names")
+    }
+    if p.share(p.birthDates) >= mostly && !taken.contains(FieldRef(.person, "birth_date")) {
+      return (FieldRef(.person, "birth_date"), true, "dates of birth (by content only: check)")
+    }
+    return (nil, false, nil)
   }
 }

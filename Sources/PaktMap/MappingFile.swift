@@ -206,7 +206,9 @@ public struct MappingFile: Sendable {
         guard let each = try s.optionalString("each"), let value = try s.optionalString("value") else {
           throw node.error(
             "potentials as key and value need `each:` (the repeating element) and `value:` beside `key:`",
-            fix: "e.g. potential: { each: Potenziale/Potenzial, key: art, value: wert, keys: { Sprache: language_level } }")
+            fix:
+              "e.g. potential: { each: Potenziale/Potenzial, key: art, value: wert, keys: { Sprache: language_level } }"
+          )
         }
         var keys: [String: Potential.Kind] = [:]
         for entry in try s.stringMap("keys") {

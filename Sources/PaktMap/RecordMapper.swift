@@ -76,6 +76,9 @@ public struct RecordMapper: Sendable {
   var costs = Memo<Int64>()
   /// Fields that the header synonyms filled (for `pakt mappings init` and reports).
   public private(set) var recognized: [FieldRef: String] = [:]
+  /// What the mapper decided for a steward to know: a column the mapping names that this file
+  /// calls otherwise ("column 'Vorname' is now 'Vornamen': mapped").
+  public private(set) var notes: [String] = []
 
   public init(
     source: String, fileName: String, mapping: MappingFile, layout: FileLayout, matcher: ProgramMatcher,
@@ -131,14 +134,21 @@ public struct RecordMapper: Sendable {
       byName[h] = byName[h] ?? i
       byFolded[TextFold.compact(h)] = byFolded[TextFold.compact(h)] ?? i
     }
+    let bound = Set(record.bindings.compactMap { byName[$0.column] ?? byFolded[TextFold.compact($0.column)] })
     for b in record.bindings {
-      guard let index = byName[b.column] ?? byFolded[TextFold.compact(b.column)] else {
+      guard
+        let index = byName[b.column] ?? byFolded[TextFold.compact(b.column)]
+          ?? Self.renamed(b, in: header, except: bound)
+      else {
         throw PaktError.config(
           file: mapping.file, line: b.line,
           "\(b.field) is mapped to column '\(b.column)', which \(fileName) does not have",
           fix: "use one of its columns: \(header.map { "'\($0)'" }.joined(separator: ", "))")
       }
       columns[b.field] = (index, header[index])
+      if byName[b.column] == nil && byFolded[TextFold.compact(b.column)] == nil {
+        notes.append("column '\(b.column)' is now '\(header[index])' (\(b.field)): mapped; update the mapping")
+      }
     }
     let taken = Set(columns.all.map(\.index))
     for (i, h) in header.enumerated() where !taken.contains(i) {
@@ -153,6 +163,26 @@ public struct RecordMapper: Sendable {
         file: mapping.file, line: 1, "no column of \(fileName) identifies the person (an id or a name)",
         fix: "map one under `person:`, e.g. `id: <column>`; its columns are: \(header.joined(separator: ", "))")
     }
+  }
+
+  /// The column of a header that renamed the one `binding` names between two deliveries: the
+  /// only unbound column that names the same canonical field, or whose name is one or two
+  /// letters off ("Vorname" → "Vornamen", "Geburtsdatum" → "Geburtsdat."). Nil when there is
+  /// none or more than one (a rename pakt cannot tell is reported as the missing column).
+  static func renamed(_ binding: MappingFile.Binding, in header: [String], except bound: Set<Int>) -> Int? {
+    let wanted = TextFold.compact(binding.column)
+    let free = header.indices.filter { !bound.contains($0) }
+    let sameField = free.filter {
+      HeaderSynonyms.field(for: header[$0]) == binding.field
+        && HeaderSynonyms.field(for: binding.column) == binding.field
+    }
+    if sameField.count == 1 { return sameField[0] }
+    let close = free.filter { i in
+      let name = TextFold.compact(header[i])
+      guard min(name.count, wanted.count) >= 5 else { return false }
+      return editDistance(Array(name), Array(wanted)) <= 2
+    }
+    return close.count == 1 ? close[0] : nil
   }
 
   /// Maps one record.

@@ -103,6 +103,10 @@ extension PipelineRunner {
       let wide = file.layout?.skippedWide ?? []
       summary.skippedNote = Self.skippedNote(skipped, wide: wide)
     }
+    if let notes = file.mapper?.notes, !notes.isEmpty {
+      summary.note = notes.joined(separator: "; ")
+      for note in notes { logger.warning("\(file.name): \(note)") }
+    }
     if problem == nil, file.mapper != nil {
       var counts = LoadSession.WriteCounts()
       try load.savepoint {

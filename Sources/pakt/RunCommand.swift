@@ -108,6 +108,7 @@ enum SummaryText {
         let repeats = f.repeated > 0 ? " (\(f.repeated) only repeating an earlier record)" : ""
         out.append("  \(name)  \(layout)  read \(f.read), loaded \(f.loaded)\(repeats), rejected \(f.rejected)\(note)")
         if let skipped = f.skippedNote { out.append("    \(skipped)") }
+        if f.status == "loaded", let note = f.note { out.append("    \(note)") }
       }
     }
     for held in s.heldBack { out.append("HELD BACK: \(held.message)") }

@@ -1,5 +1,6 @@
 import Foundation
 import PaktCore
+import PaktExtract
 import PaktLoad
 import PaktPipeline
 import Testing
@@ -94,16 +95,103 @@ struct MappingWorkflowTests {
   func initDraft() throws {
     let dir = TestSupport.scratch()
     let file = TestSupport.write(
-      "Fall-Nr.;Nachname;Vorname;Geb.-Datum;Staatsangehörigkeit;Kursname\n1;Haddad;Amina;01.02.1990;syrisch;IK\n",
+      "Fall-Nr.;Nachname;Vorname;Geb.-Datum;Staatsangehörigkeit;Kursname;Bemerkung\n1;Haddad;Amina;01.02.1990;syrisch;IK;x\n",
       to: "export.csv", in: dir)
     let draft = try MappingDraft.make(path: file, municipality: "Heilbronn")
-    #expect(draft.unrecognised == ["Kursname"])
-    #expect(draft.recognised.map(\.column) == ["Fall-Nr.", "Nachname", "Vorname", "Geb.-Datum", "Staatsangehörigkeit"])
+    #expect(draft.unrecognised == ["Bemerkung"])
+    #expect(
+      draft.recognised.map(\.column) == [
+        "Fall-Nr.", "Nachname", "Vorname", "Geb.-Datum", "Staatsangehörigkeit", "Kursname",
+      ])
     #expect(draft.yaml.contains("municipality: \"Heilbronn\""))
     // The draft itself is a valid mapping once saved.
     let saved = TestSupport.write(draft.yaml, to: "m.yml", in: dir)
     let catalogue = try Catalogue.load(file: TestSupport.path("mappings/catalogue.yml"))
     _ = try MappingFile.load(file: saved, catalogue: catalogue)
+  }
+
+  @Test(
+    "init reads columns by content too: dates named like an outcome, \"FAMILY, GIVEN\" names, AZR numbers, levels, no id"
+  )
+  func initByContent() throws {
+    let dir = TestSupport.scratch()
+    let file = TestSupport.write(
+      """
+      NAME;GEBDAT;Maßnahme/Kurs;Beginn;Abschluss;Cost_EUR;Sprache;AZ
+      HADDAD, Amina;07.03.1990;Integrationskurs;01.02.2024;30.06.2024;1.306,42;B1;123456789012
+      TESFAYE, Yonas;02.01.1985;Bewerbungstraining;01.03.2024;31.05.2024;200,00;A2;123456789013
+
+      """, to: "legacy.csv", in: dir)
+    let draft = try MappingDraft.make(path: file, municipality: "Aalen")
+    #expect(draft.yaml.contains("  full_name: \"NAME\""))
+    #expect(draft.yaml.contains("  end: \"Abschluss\""))
+    #expect(draft.yaml.contains("  azr: \"AZ\""))
+    #expect(draft.yaml.contains("  language_level: \"Sprache\""))
+    #expect(draft.yaml.contains("GEBDAT → person.birth_date"))
+    #expect(draft.yaml.contains("# id: no column holds a person id"))
+    #expect(!draft.yaml.contains("id: \"GEBDAT\""))
+    // The draft loads the file unedited: names split, the end date read, nothing rejected.
+    TestSupport.write(draft.yaml, to: "m.yml", in: dir)
+    let catalogue = try Catalogue.load(file: TestSupport.path("mappings/catalogue.yml"))
+    let mapping = try MappingFile.load(file: "\(dir)/m.yml", catalogue: catalogue)
+    let opened = try OpenedFile(path: file)
+    var mapper = try RecordMapper(
+      source: "aalen", fileName: "legacy.csv", mapping: mapping, layout: opened.layout,
+      matcher: ProgramMatcher(catalogue: catalogue), autoApplyThreshold: 0.9)
+    let record = try #require(try opened.next())
+    let mapped = mapper.map(record)
+    #expect(mapped.person?.familyName == "HADDAD" && mapped.person?.givenName == "Amina")
+    #expect(mapped.person?.azrNumber == "123456789012")
+    #expect(mapped.participations.first?.end?.iso == "2024-06-30")
+    #expect(mapped.participations.first?.costCents == 130642)
+    #expect(mapped.potentials.map(\.value) == ["B1"])
+  }
+
+  @Test(
+    "a column renamed between two deliveries is matched and reported, never dropped; an unknown rename still fails the file"
+  )
+  func renamedColumn() throws {
+    let dir = TestSupport.scratch("pakt-rename")
+    TestSupport.write("person:\n  id: Nr\n  given_name: Vorname\n  family_name: Familie\n", to: "m.yml", in: dir)
+    TestSupport.write("Nr;Familie;Vornamen;Kurs\n1;Haddad;Amina;Integrationskurs\n", to: "inbox/a.csv", in: dir)
+    let pipeline = TestSupport.write(
+      """
+      catalogue: \(TestSupport.root)/mappings/catalogue.yml
+      warehouse: \(dir)/warehouse.sqlite
+      reports: \(dir)/reports
+      sources:
+        - name: aalen
+          files: \(dir)/inbox/*.csv
+          mapping: \(dir)/m.yml
+      """, to: "pipeline.yml", in: dir)
+    let summary = try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
+    let file = try #require(summary.files.first)
+    #expect(file.status == "loaded")
+    #expect(file.note?.contains("column 'Vorname' is now 'Vornamen'") == true)
+    let given = try Warehouse(path: "\(dir)/warehouse.sqlite").read {
+      try $0.rows("SELECT given_name FROM identity").map { $0["given_name"] }
+    }
+    #expect(given == ["Amina"])
+    // A rename pakt cannot tell apart (two candidates) rejects the file with the reason.
+    TestSupport.write("Nr;Familie;Vornamex;Vornamey\n1;Haddad;Amina;A\n", to: "inbox/a.csv", in: dir)
+    let second = try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
+    #expect(second.files.first?.problem?.contains("'Vorname'") == true)
+  }
+
+  @Test(
+    "upgrades keep a steward's work: the sample mappings and pipeline load as written and a run leaves them byte for byte"
+  )
+  func upgradeKeepsFiles() throws {
+    let catalogue = try Catalogue.load(file: TestSupport.path("mappings/catalogue.yml"))
+    var before: [String: Data] = [:]
+    for name in TestSupport.sampleSources {
+      let path = TestSupport.path("mappings/\(name).yml")
+      before[path] = FileManager.default.contents(atPath: path)
+      _ = try MappingFile.load(file: path, catalogue: catalogue)
+    }
+    _ = try PipelineConfig.load(path: TestSupport.path("pipeline.yml"))
+    _ = try SamplePipeline().run()
+    for (path, bytes) in before { #expect(FileManager.default.contents(atPath: path) == bytes, "\(path)") }
   }
 
   @Test("pakt mappings init drafts XML record elements and recognised paths")

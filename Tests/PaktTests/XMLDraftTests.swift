@@ -140,7 +140,9 @@ struct XMLDraftTests {
     #expect(try Self.rows(dir, "SELECT count(*) FROM potential") == ["3"])
   }
 
-  @Test("a flat export (persons listed once, participations apart) is drafted with person_ref, not the participation's own number")
+  @Test(
+    "a flat export (persons listed once, participations apart) is drafted with person_ref, not the participation's own number"
+  )
   func draftFlat() throws {
     let (dir, pipeline) = Self.night(Self.flat, mapping: "", latin1: true)
     let draft = try MappingDraft.make(path: "\(dir)/inbox/export.xml", municipality: "Biberach").yaml
@@ -149,7 +151,8 @@ struct XMLDraftTests {
     #expect(!draft.contains("id: \"@nr\"\n      participation") && draft.components(separatedBy: "id: ").count == 2)
     let summary = try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
     #expect(summary.totals.rejected == 0)
-    #expect(try Self.rows(dir, "SELECT person_local_id FROM participation ORDER BY id") == ["\"B-1\"", "\"B-2\"", "\"B-1\""])
+    #expect(
+      try Self.rows(dir, "SELECT person_local_id FROM participation ORDER BY id") == ["\"B-1\"", "\"B-2\"", "\"B-1\""])
     #expect(try Self.rows(dir, "SELECT count(*) FROM source_person") == ["2"])
   }
 }
