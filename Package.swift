@@ -80,9 +80,11 @@ let package = Package(
     ),
     .executableTarget(
       name: "pakt",
+      // Every module it imports, declared (not reached through PaktPipeline).
       dependencies: [
-        "PaktPipeline", "PaktSamples",
+        "PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktReport", "PaktPipeline", "PaktSamples",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .testTarget(
