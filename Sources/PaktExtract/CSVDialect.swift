@@ -23,6 +23,9 @@ public struct CSVDialect: Sendable, Equatable {
   /// The header names every column but the first, which holds row names (R's `write.table`
   /// writes such files): the first column gets an empty name.
   public var rowNames = false
+  /// Fields are written with a space after the delimiter (", "): spaces starting a field are
+  /// not part of it, and a quote after them opens a quoted field.
+  public var skipInitialSpace = false
 
   public init(
     encoding: TextEncoding, delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\""),
@@ -185,7 +188,48 @@ public struct CSVDialect: Sendable, Equatable {
     (dialect.skippedLines, dialect.skippedWide) = (skipped, wide)
     dialect.columns = columns
     dialect.rowNames = rowNames
+    // `'` as the quote: a file whose fields never start and end with `"` but often with `'`
+    // ('ProductDescription','URL'). Read again with it; an apostrophe inside a value (Men's)
+    // is at no field's edge and does not count.
+    if overrides.quote == nil && quote == UInt8(ascii: "\"") {
+      let double = Self.edgeQuotes(text, delimiter: best.delimiter, quote: quote)
+      let single = Self.edgeQuotes(text, delimiter: best.delimiter, quote: UInt8(ascii: "'"))
+      if double == 0 && single >= 4 {
+        var again = overrides
+        again.quote = UInt8(ascii: "'")
+        again.delimiter = best.delimiter
+        return sniff(head: head, overrides: again)
+      }
+    }
+    // ", " between fields on nearly every line: the space belongs to the delimiter. Why: the
+    // quotes of a field written after ", " were not recognised, and its commas split it.
+    let delimiters = complete.reduce(0) { $0 + ($1.allCounts[best.delimiter] ?? 0) }
+    let spaced = complete.reduce(0) { $0 + ($1.spaced[best.delimiter] ?? 0) }
+    dialect.skipInitialSpace = best.delimiter != 0x20 && delimiters >= 4 && spaced * 10 >= delimiters * 9
     return dialect
+  }
+
+  /// How many fields of `text` are wrapped in `quote`: it opens right after a delimiter or a
+  /// line start and closes right before a delimiter or a line end.
+  static func edgeQuotes(_ text: [UInt8], delimiter: UInt8, quote: UInt8) -> Int {
+    var count = 0
+    var i = 0
+    while i < text.count {
+      let atStart = i == 0 || text[i - 1] == delimiter || text[i - 1] == 10 || text[i - 1] == 13
+      if text[i] == quote && atStart {
+        var j = i + 1
+        while j < text.count && text[j] != quote && text[j] != 10 && text[j] != 13 { j += 1 }
+        if j < text.count && text[j] == quote
+          && (j + 1 == text.count || text[j + 1] == delimiter || text[j + 1] == 10 || text[j + 1] == 13)
+        {
+          count += 1
+          i = j + 1
+          continue
+        }
+      }
+      i += 1
+    }
+    return count
   }
 
   /// The fields of one logical line (quotes removed, doubled quotes undone).
@@ -275,6 +319,8 @@ public struct CSVDialect: Sendable, Equatable {
     var allCounts: [UInt8: Int] = [:]
     /// Commas between two digits, outside quotes (see `isDecimalComma`).
     var decimalCommas = 0
+    /// Delimiters followed by a space.
+    var spaced: [UInt8: Int] = [:]
     var pending: [UInt8: Int] = [:]
     var blank: Bool
 
@@ -318,6 +364,7 @@ public struct CSVDialect: Sendable, Equatable {
         current.pending[b, default: 0] += 1
         current.allCounts[b, default: 0] += 1
         if Self.isDecimalComma(text, i) { current.decimalCommas += 1 }
+        if i + 1 < text.count && text[i + 1] == 0x20 { current.spaced[b, default: 0] += 1 }
       } else if b != 32 {
         current.blank = false
         current.commitPending()

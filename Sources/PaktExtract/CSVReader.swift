@@ -303,14 +303,14 @@ public struct CSVReader: PaktCursor {
         let spans = self.spans.room(for: fields.count)
         self.longValues.reserve(columns: fields.count)
         let longValues = self.longValues.table
-        let (eof, delimiter, quote, valid, fast) = (
-          atEOF, dialect.delimiter, dialect.quote, validFrom..<validTo, smallStrings
+        let (eof, delimiter, quote, valid, fast, skipSpace) = (
+          atEOF, dialect.delimiter, dialect.quote, validFrom..<validTo, smallStrings, dialect.skipInitialSpace
         )
         result = buffer.withUnsafeBufferPointer { buf in
           fields.withUnsafeMutableBufferPointer {
             Self.parseRecord(
-              buf, count: end, from: start, eof: eof, delimiter: delimiter, quote: quote, valid: valid,
-              fast: fast, spans: spans, longValues: longValues, into: $0)
+              buf, count: end, from: start, eof: eof, delimiter: delimiter, quote: quote, skipSpace: skipSpace,
+              valid: valid, fast: fast, spans: spans, longValues: longValues, into: $0)
           }
         }
         if case .needSlots = result { fields.append(contentsOf: repeatElement("", count: fields.count)) }
@@ -386,12 +386,13 @@ public struct CSVReader: PaktCursor {
   /// struct per row, callgrind).
   private static func parseRecord(
     _ buf: UnsafeBufferPointer<UInt8>, count n: Int, from: Int, eof: Bool, delimiter: UInt8, quote: UInt8,
-    valid: Range<Int>, fast: Bool, spans: UnsafeMutableBufferPointer<CSVScan.Span>, longValues: LongValueCache.Table,
+    skipSpace: Bool, valid: Range<Int>, fast: Bool, spans: UnsafeMutableBufferPointer<CSVScan.Span>,
+    longValues: LongValueCache.Table,
     into slots: UnsafeMutableBufferPointer<String>
   ) -> ParseResult {
     let base = buf.baseAddress!
     let scan = CSVScan.record(
-      base, count: n, from: from, eof: eof, delimiter: delimiter, quote: quote, into: spans)
+      base, count: n, from: from, eof: eof, delimiter: delimiter, quote: quote, skipSpace: skipSpace, into: spans)
     switch scan.status {
     case .needMore: return .needMore
     case .needSpans: return .needSlots

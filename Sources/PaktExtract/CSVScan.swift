@@ -52,10 +52,12 @@ enum CSVScan {
   /// Rules: a field that starts with `quote` runs to the quote that is not doubled and may
   /// hold delimiters and line breaks; any other field runs to the next delimiter or line end
   /// (a quote inside it is text). A record ends at LF, CRLF or CR, or at the end of the text
-  /// when `eof`. `base` must hold `padding` readable bytes past `n`.
+  /// when `eof`. `base` must hold `padding` readable bytes past `n`. With `skipSpace`, spaces
+  /// at the start of a field are not part of it and a quote after them opens a quoted field
+  /// (files written with ", " between fields).
   static func record(
     _ base: UnsafePointer<UInt8>, count n: Int, from: Int, eof: Bool, delimiter: UInt8, quote: UInt8,
-    into spans: UnsafeMutableBufferPointer<Span>
+    skipSpace: Bool = false, into spans: UnsafeMutableBufferPointer<Span>
   ) -> Result {
     var i = from
     var count = 0
@@ -77,6 +79,10 @@ enum CSVScan {
 
     while true {
       if count == spans.count { return Result(status: .needSpans) }
+      if skipSpace {
+        while i < n && base[i] == 0x20 { i &+= 1 }
+        if i >= n && !eof { return Result(status: .needMore) }
+      }
       if i < n && base[i] == quote {
         let quoted = Self.quoted(base, count: n, from: i &+ 1, eof: eof, quote: quote)
         guard quoted.close >= 0 else { return Result(status: .needMore) }

@@ -237,3 +237,37 @@ struct ExtractHeaderTests {
     #expect(try String(contentsOfFile: "\(dir)/out/none.csv", encoding: .utf8) == "col_0,col_1\r\n1,2\r\n3,4\r\n")
   }
 }
+
+@Suite("Extract: spaces after the delimiter and single quotes")
+struct QuoteStyleTests {
+  static func rows(_ text: String) throws -> (layout: FileLayout, rows: [[String]]) {
+    let file = try OpenedFile(path: TestSupport.write(text, to: "q.csv", in: TestSupport.scratch()))
+    var rows: [[String]] = []
+    while let record = try file.next() {
+      if case .row(let r) = record { rows.append(r.fields) }
+    }
+    return (file.layout, rows)
+  }
+
+  @Test("\", \" between fields: the space belongs to the delimiter and a quote after it opens a field")
+  func spaceAfterComma() throws {
+    let (layout, rows) = try Self.rows(
+      "Name, Ort, \"Bemerkung\"\nHaddad, Ulm, \"kommt, wenn möglich\"\nTesfaye, Aalen, \"neu\"\n")
+    #expect(layout.header == ["Name", "Ort", "Bemerkung"])
+    #expect(rows == [["Haddad", "Ulm", "kommt, wenn möglich"], ["Tesfaye", "Aalen", "neu"]])
+  }
+
+  @Test("single quotes around fields, and apostrophes inside values that are no quotes")
+  func singleQuotes() throws {
+    let (layout, rows) = try Self.rows(
+      "id,'Produkt','Text'\n1,'Stiefel','a, b'\n2,'Jacke','c'\n3,'Schuh','d, e'\n")
+    #expect(layout.quote == "'")
+    try #require(rows.count == 3)
+    #expect(rows[0] == ["1", "Stiefel", "a, b"])
+    #expect(rows[1] == ["2", "Jacke", "c"])
+    #expect(rows[2] == ["3", "Schuh", "d, e"])
+    let plain = try Self.rows("id,name\n1,Men's Boots\n2,O'Brien\n")
+    #expect(plain.layout.quote == "\"")
+    #expect(plain.rows == [["1", "Men's Boots"], ["2", "O'Brien"]])
+  }
+}
