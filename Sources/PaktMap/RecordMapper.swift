@@ -82,7 +82,8 @@ public struct RecordMapper: Sendable {
 
   public init(
     source: String, fileName: String, mapping: MappingFile, layout: FileLayout, matcher: ProgramMatcher,
-    autoApplyThreshold: Double, gazetteer: Gazetteer = Gazetteer(), quality: QualityRules = QualityRules()
+    autoApplyThreshold: Double, gazetteer: Gazetteer = Gazetteer(), quality: QualityRules = QualityRules(),
+    sample: () -> [[String]] = { [] }
   ) throws {
     self.gazetteer = gazetteer
     self.quality = quality
@@ -98,7 +99,7 @@ public struct RecordMapper: Sendable {
           file: mapping.file, line: 1, "the mapping describes XML records but \(fileName) is a \(layout.format) file",
           fix: "give this file its own source with a CSV mapping")
       }
-      try resolveColumns(header: layout.header ?? [])
+      try resolveColumns(header: layout.header ?? [], sample: sample)
     } else {
       guard mapping.isXML else {
         throw PaktError.config(
@@ -126,7 +127,7 @@ public struct RecordMapper: Sendable {
     }
   }
 
-  private mutating func resolveColumns(header: [String]) throws {
+  private mutating func resolveColumns(header: [String], sample: () -> [[String]]) throws {
     let record = mapping.records[0]
     var byName: [String: Int] = [:]
     var byFolded: [String: Int] = [:]
@@ -139,6 +140,7 @@ public struct RecordMapper: Sendable {
       guard
         let index = byName[b.column] ?? byFolded[TextFold.compact(b.column)]
           ?? Self.renamed(b, in: header, except: bound)
+          ?? Self.byContent(b, in: header, except: bound.union(columns.all.map(\.index)), sample: sample())
       else {
         throw PaktError.config(
           file: mapping.file, line: b.line,
@@ -147,7 +149,8 @@ public struct RecordMapper: Sendable {
       }
       columns[b.field] = (index, header[index])
       if byName[b.column] == nil && byFolded[TextFold.compact(b.column)] == nil {
-        notes.append("column '\(b.column)' is now '\(header[index])' (\(b.field)): mapped; update the mapping")
+        let how = Self.renamed(b, in: header, except: bound) == index ? "" : " (matched by its content)"
+        notes.append("column '\(b.column)' is now '\(header[index])' (\(b.field))\(how): mapped; update the mapping")
       }
     }
     let taken = Set(columns.all.map(\.index))
@@ -183,6 +186,39 @@ public struct RecordMapper: Sendable {
       return editDistance(Array(name), Array(wanted)) <= 2
     }
     return close.count == 1 ? close[0] : nil
+  }
+
+  /// The column that holds what `binding`'s field holds, by content, where the header no
+  /// longer names it: the only unbound column whose sampled values are mostly dates (for a date
+  /// field), 12-digit numbers (AZR), CEFR levels, amounts of money, or "FAMILY, GIVEN" names.
+  static func byContent(_ binding: MappingFile.Binding, in header: [String], except bound: Set<Int>, sample: [[String]])
+    -> Int?
+  {
+    guard !sample.isEmpty else { return nil }
+    let f = binding.field
+    let dateFields: Set<String> = ["birth_date", "start", "end", "assessed", "from", "to", "opened", "closed"]
+    let test: ((String) -> Bool)?
+    switch (f.section, f.name) {
+    case (_, let name) where dateFields.contains(name):
+      test = { if case .value = DateNormalizer().parse($0) { return true } else { return false } }
+    case (.person, "azr"): test = { $0.filter(\.isNumber).count == 12 }
+    case (.potential, "language_level"):
+      test = { if case .value = LanguageLevelNormalizer.parse($0) { return $0.count <= 12 } else { return false } }
+    case (.participation, "cost"):
+      test = { v in
+        if case .value = MoneyNormalizer.parse(v) { return v.contains(",") || v.contains(".") || v.contains("€") }
+        return false
+      }
+    case (.person, "full_name"): test = { $0.contains(",") && !$0.contains(where: \.isNumber) }
+    default: test = nil
+    }
+    guard let test else { return nil }
+    let matching = header.indices.filter { i in
+      guard !bound.contains(i) else { return false }
+      let values = sample.compactMap { i < $0.count ? $0[i].trimmingWhitespace() : nil }.filter { !$0.isEmpty }
+      return !values.isEmpty && Double(values.filter(test).count) >= 0.9 * Double(values.count)
+    }
+    return matching.count == 1 ? matching[0] : nil
   }
 
   /// Maps one record.

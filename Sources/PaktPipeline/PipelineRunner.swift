@@ -486,7 +486,16 @@ public struct PipelineRunner: Sendable {
             file.layout = opened.layout
             file.mapper = try RecordMapper(
               source: source.name, fileName: file.name, mapping: mapping, layout: opened.layout, matcher: matcher,
-              autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer, quality: source.quality)
+              autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer, quality: source.quality
+            ) {
+              // Read only when a column the mapping names is missing: rows to match it by content.
+              var rows: [[String]] = []
+              guard let sample = try? OpenedFile(path: path, options: options) else { return rows }
+              while rows.count < 200, let record = try? sample.next() {
+                if case .row(let row) = record { rows.append(row.fields) }
+              }
+              return rows
+            }
             if mapping.isXML, let mapper = file.mapper {
               file.problem = try SourceFiles.unmatchedXMLPaths(opened, mapper: mapper, mapping: mapping)
             }

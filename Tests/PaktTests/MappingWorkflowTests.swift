@@ -172,8 +172,22 @@ struct MappingWorkflowTests {
       try $0.rows("SELECT given_name FROM identity").map { $0["given_name"] }
     }
     #expect(given == ["Amina"])
+    // A column renamed to a name pakt does not know is matched by what it holds: the only
+    // column of dates for the mapping's start date.
+    try String(contentsOfFile: "\(dir)/m.yml", encoding: .utf8).appending("participation:\n  start: Beginn\n")
+      .write(toFile: "\(dir)/m.yml", atomically: true, encoding: .utf8)
+    TestSupport.write(
+      "Nr;Familie;Vorname;Kurs;Termin X\n1;Haddad;Amina;Integrationskurs;01.02.2024\n2;Ali;Noor;IK;03.04.2024\n",
+      to: "inbox/a.csv", in: dir)
+    let byContent = try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
+    #expect(byContent.files.first?.note?.contains("column 'Beginn' is now 'Termin X'") == true)
+    #expect(byContent.files.first?.note?.contains("matched by its content") == true)
+    let starts = try Warehouse(path: "\(dir)/warehouse.sqlite").read {
+      try $0.rows("SELECT start_date FROM participation ORDER BY start_date").map { $0["start_date"] }
+    }
+    #expect(starts == ["2024-02-01", "2024-04-03"])
     // A rename pakt cannot tell apart (two candidates) rejects the file with the reason.
-    TestSupport.write("Nr;Familie;Vornamex;Vornamey\n1;Haddad;Amina;A\n", to: "inbox/a.csv", in: dir)
+    TestSupport.write("Nr;Familie;Vornamex;Vornamey;Beginn\n1;Haddad;Amina;A;01.02.2024\n", to: "inbox/a.csv", in: dir)
     let second = try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
     #expect(second.files.first?.problem?.contains("'Vorname'") == true)
   }
