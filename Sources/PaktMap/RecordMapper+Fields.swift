@@ -1,0 +1,130 @@
+import Foundation
+import PaktCore
+import PaktExtract
+
+/// Reading the fields of a participation, dates, value maps and names.
+extension RecordMapper {
+  mutating func participation(
+    _ personID: String, _ get: (FieldRef) -> String?, _ column: (FieldRef) -> String, _ lineage: Lineage,
+    _ notes: inout Notes
+  ) -> Participation? {
+    guard let name = get(.participationProgram) else { return nil }
+    let resolution = resolve(name)
+    var p = Participation(
+      source: source, personLocalID: personID, programName: name, catalogueCode: resolution.code,
+      mappingMethod: resolution.method, provider: get(.participationProvider), lineage: lineage)
+    p.start = date(get(.participationStart), .participationStart, &notes, column, lineage)
+    p.end = date(get(.participationEnd), .participationEnd, &notes, column, lineage)
+    if let start = p.start, let end = p.end, PartialDate.before(end, start),
+      note(.endBeforeStart, .participationEnd, "end before start", lineage, &notes) != .ignore
+    {
+      p.end = nil
+    }
+    if let raw = get(.participationStatus) {
+      let values = mapping.values
+      switch statuses.value(raw, { StatusNormalizer.parse(Self.mapped(values, "status", $0)) }) {
+      case .value(let s): p.status = s
+      case .invalid:
+        notes.misses.append(
+          NormalizationMiss(
+            source: source, field: "participation.status", column: column(.participationStatus),
+            value: raw, lineage: lineage))
+      case .empty: break
+      }
+    }
+    p.outcome = get(.participationOutcome)
+    if let raw = get(.participationCost) {
+      switch costs.value(raw, MoneyNormalizer.parse) {
+      case .value(let cents) where cents < 0:
+        if note(.costNegative, .participationCost, "negative amount", lineage, &notes) == .ignore {
+          p.costCents = cents
+        }
+      case .value(let cents) where cents > quality.maxCostCents:
+        let limit = "over \(quality.maxCostCents / 100) €"
+        if note(.costAbsurd, .participationCost, limit, lineage, &notes) == .ignore { p.costCents = cents }
+      case .value(let cents): p.costCents = cents
+      case .invalid:
+        notes.misses.append(
+          NormalizationMiss(
+            source: source, field: "participation.cost", column: column(.participationCost), value: raw,
+            lineage: lineage))
+      case .empty: break
+      }
+    }
+    return p
+  }
+
+  /// The source's own mapping line, then the shared decisions, then catalogue name or synonym,
+  /// then an automatic suggestion above the threshold.
+  mutating func resolve(_ name: String) -> ProgramResolution {
+    // Cached by the name as written, so a repeated name is not even folded again.
+    if let cached = programCache[name] { return cached }
+    let result: ProgramResolution
+    if let code = mapping.explicitCode(for: name) {
+      result = ProgramResolution(code: code, method: .explicit)
+    } else if let code = mapping.sharedCode(for: name) {
+      result = ProgramResolution(code: code, method: .shared)
+    } else if let code = matcher.exact(name) {
+      result = ProgramResolution(code: code, method: .catalogue)
+    } else if let best = matcher.suggest(name, limit: 1).first, best.score >= autoApplyThreshold {
+      result = ProgramResolution(code: best.code, method: .automatic)
+    } else {
+      result = ProgramResolution(code: nil, method: .unmapped)
+    }
+    programCache[name] = result
+    return result
+  }
+
+  func date(
+    _ raw: String?, _ field: FieldRef, _ notes: inout Notes, _ column: (FieldRef) -> String,
+    _ lineage: Lineage
+  ) -> PartialDate? {
+    guard let raw else { return nil }
+    switch dates.parse(raw) {
+    case .value(let d): return d
+    case .invalid:
+      if case .impossible(let what) = dates.problem(raw), note(.impossibleDate, field, what, lineage, &notes) != .ignore
+      {
+        return nil
+      }
+      notes.misses.append(
+        NormalizationMiss(source: source, field: field.description, column: column(field), value: raw, lineage: lineage)
+      )
+      return nil
+    case .empty: return nil
+    }
+  }
+
+  /// A value passed through the mapping's value map for `kind`, if it has an entry.
+  func mapped(_ kind: String, _ raw: String) -> String {
+    Self.mapped(mapping.values, kind, raw)
+  }
+
+  static func mapped(_ values: [String: [String: String]], _ kind: String, _ raw: String) -> String {
+    values[kind]?[TextFold.fold(raw)] ?? raw
+  }
+
+  /// "Haddad, Amina" → ("Haddad", "Amina"); "Amina Haddad" → ("Haddad", "Amina").
+  static func splitFullName(_ full: String) -> (String?, String?) {
+    if let comma = full.firstIndex(of: ",") {
+      let family = full[..<comma].trimmingWhitespace()
+      let given = full[full.index(after: comma)...].trimmingWhitespace()
+      return (family.isEmpty ? nil : family, given.isEmpty ? nil : given)
+    }
+    let parts = full.split(separator: " ")
+    guard parts.count > 1 else { return (full, nil) }
+    return (String(parts.last!), parts.dropLast().joined(separator: " "))
+  }
+
+  /// The whole years of a count such as "4", "4,5" or "4.5" (the part before the decimal
+  /// separator; ",5" is 0), nil when it is not a number.
+  static func wholeYears(_ raw: String) -> Int? {
+    let whole = raw.utf8.prefix { $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: ".") }
+    if whole.isEmpty {
+      let fraction = raw.utf8.dropFirst()
+      return !fraction.isEmpty && fraction.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) ? 0 : nil
+    }
+    guard let n = Int(Substring(whole)), n >= 0 else { return nil }
+    return n
+  }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import PaktCore
+import PaktExtract
+import PaktLink
+import PaktLoad
+import PaktMap
+import PaktPostgres
+import PaktReport
+
+/// Preparing a run: every source's files hashed, checked and given their mapper.
+extension PipelineRunner {
+  /// Checks every source before anything is written: mappings parse, columns exist.
+  func prepare(catalogue: Catalogue, matcher: ProgramMatcher, gazetteer: Gazetteer) throws -> [PreparedSource] {
+    let sharedFiles = [config.mapping.sharedPrograms, config.mapping.sharedValues]
+    let shared = try MappingFile.loadShared(files: sharedFiles, catalogue: catalogue)
+    let base = Fingerprint.of(
+      [
+        Self.loaderVersion, (try? String(contentsOfFile: config.catalogue, encoding: .utf8)) ?? "",
+        "auto=\(config.mapping.autoApplyThreshold)",
+        config.municipalities.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "",
+      ] + sharedFiles.map { (try? String(contentsOfFile: $0, encoding: .utf8)) ?? "" })
+    // Every file hashed first, on both cores: hashing is nearly all of this stage (218 MB of
+    // exports at 300,000 persons). A file that cannot be read fails where it did before.
+    // Only regular files are read: a link, a FIFO or a device among the exports is rejected
+    // unread (a FIFO or /dev/zero hung the run; a link to a system file put its lines into
+    // messages). Each file is on its own from here: what cannot be read is its problem, and
+    // the rest of the night loads.
+    var kindProblem: [String: String] = [:]
+    for source in config.sources {
+      for path in source.files {
+        if let problem = SourceFiles.problem(path, followSymlinks: source.followSymlinks) {
+          kindProblem[path] = problem
+        }
+      }
+    }
+    let paths = config.sources.flatMap(\.files).filter { kindProblem[$0] == nil }
+    let digests = paths.concurrentMap(chunk: 1) { path in Result { try Fingerprint.file(path) } }
+    let digestOf = Dictionary(zip(paths, digests), uniquingKeysWith: { first, _ in first })
+    return try config.sources.map { source in
+      let mapping = try MappingFile.load(file: source.mapping, catalogue: catalogue).withShared(shared)
+      var options = mapping.read
+      if let hint = source.format { options.format = FileFormat(rawValue: hint) }
+      options.limits = readLimits
+      var files: [PreparedFile] = []
+      for path in source.files {
+        var problem = kindProblem[path]
+        var digest = ""
+        if problem == nil {
+          switch digestOf[path]! {
+          case .success(let d): digest = d
+          case .failure(let error): problem = SourceFiles.describe(error)
+          }
+        }
+        // A file not read is known by its problem: the same problem again is the same delivery.
+        var file = PreparedFile(
+          path: path, name: displayName(path), sha256: digest.isEmpty ? Fingerprint.of([path, problem ?? ""]) : digest)
+        file.problem = problem
+        if problem == nil {
+          do {
+            let opened = try OpenedFile(path: path, options: options)
+            file.layout = opened.layout
+            file.mapper = try RecordMapper(
+              source: source.name, fileName: file.name, mapping: mapping, layout: opened.layout, matcher: matcher,
+              autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer, quality: source.quality
+            ) {
+              // Read only when a column the mapping names is missing: rows to match it by content.
+              var rows: [[String]] = []
+              guard let sample = try? OpenedFile(path: path, options: options) else { return rows }
+              while rows.count < 200, let record = try? sample.next() {
+                if case .row(let row) = record { rows.append(row.fields) }
+              }
+              return rows
+            }
+            if mapping.isXML, let mapper = file.mapper {
+              file.problem = try SourceFiles.unmatchedXMLPaths(opened, mapper: mapper, mapping: mapping)
+            }
+          } catch let error as ExtractError {
+            file.problem = error.description
+          } catch let error as PaktError {
+            // The mapping does not fit this file (a column or path it names is not there): the
+            // file is rejected with the reason, the night goes on.
+            file.problem = SourceFiles.short(error.message + (error.fix.map { "; fix: " + $0 } ?? ""))
+          }
+        }
+        files.append(file)
+      }
+      let mappingText = (try? String(contentsOfFile: source.mapping, encoding: .utf8)) ?? ""
+      // Content, not names: a file delivered again under another name is the same delivery.
+      let fingerprint = Fingerprint.of(
+        [base, mappingText, source.format ?? "auto", source.quality.signature] + files.map(\.sha256).sorted())
+      return PreparedSource(source: source, mapping: mapping, files: files, fingerprint: fingerprint)
+    }
+  }
+
+  /// A path as shown in reports and lineage: relative to the pipeline's folder where possible.
+  func displayName(_ path: String) -> String {
+    let base = (config.file as NSString).deletingLastPathComponent + "/"
+    return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
+  }
+}
