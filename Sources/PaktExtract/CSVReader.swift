@@ -140,8 +140,37 @@ public struct CSVReader: PaktCursor {
                 + "inside a value must be quoted"))
         }
         if fields.count == header.count { exactRows += 1 }
+        if let (kind, reason) = notARecord(fields) {
+          return .malformed(
+            MalformedRecord(
+              line: startLine, raw: fields.joined(separator: dialect.delimiterText), kind: kind, reason: reason))
+        }
         return .row(CSVRow(line: startLine, fields: fields))
       }
+    }
+    return nil
+  }
+
+  /// Rows that are not records though as wide as the header: the header again (two exports
+  /// appended, or a header on every page), and a total line ("Summe;;;;1.234,00"). Each is
+  /// rejected with what it is, never loaded as a person.
+  func notARecord(_ fields: [String]) -> (kind: String, reason: String)? {
+    guard dialect.headerLine > 0, !fields.isEmpty else { return nil }
+    let written = writtenHeader ?? header
+    // Two or more names, some of them words: a one-column file may hold its header's text as data.
+    if fields.count == written.count, written.count >= 2,
+      written.contains(where: { $0.contains(where: \.isLetter) }),
+      zip(fields, written).allSatisfy({ $0.trimmingCharacters(in: .whitespaces) == $1 })
+    {
+      return ("repeated header", "the header row again inside the file (exports appended, or a header per page)")
+    }
+    let first = TextFold.fold(fields[0])
+    let totals = ["summe", "gesamt", "gesamtsumme", "insgesamt", "total", "sum", "totals", "zwischensumme"]
+    let empty = fields.dropFirst().filter { $0.trimmingCharacters(in: .whitespaces).isEmpty }.count
+    if let word = first.split(separator: " ").first, totals.contains(String(word)), fields.count > 2,
+      2 * empty >= fields.count - 1
+    {
+      return ("total line", "a line of totals ('\(fields[0])'), not a record")
     }
     return nil
   }

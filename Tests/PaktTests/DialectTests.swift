@@ -271,3 +271,25 @@ struct QuoteStyleTests {
     #expect(plain.rows == [["1", "Men's Boots"], ["2", "O'Brien"]])
   }
 }
+
+@Suite("Extract: rows that are not records")
+struct NotARecordTests {
+  @Test("the header again and a line of totals are rejects that say what they are, never persons")
+  func repeatedHeaderAndTotals() throws {
+    let path = TestSupport.write(
+      "Nr;Name;Kosten\n1;Haddad;10,00\nNr;Name;Kosten\n2;Ali;5,00\nSumme;;15,00\n", to: "t.csv",
+      in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    var rows: [String] = []
+    var rejects: [String] = []
+    while let record = try file.next() {
+      switch record {
+      case .row(let r): rows.append(r.fields[0])
+      case .malformed(let m): rejects.append("\(m.line) \(m.kind)")
+      case .element: break
+      }
+    }
+    #expect(rows == ["1", "2"])
+    #expect(rejects == ["3 repeated header", "5 total line"])
+  }
+}
