@@ -26,6 +26,18 @@ public struct CSVDialect: Sendable, Equatable {
   /// Fields are written with a space after the delimiter (", "): spaces starting a field are
   /// not part of it, and a quote after them opens a quoted field.
   public var skipInitialSpace = false
+  /// How sure the detection is: of `sampledLines` non-blank lines, how many have the chosen
+  /// delimiter's usual count, and the best other candidate with its count (nil when no other
+  /// candidate occurs at all).
+  public var sampledLines = 0
+  public var consistentLines = 0
+  public var runnerUp: RunnerUp?
+
+  /// The best candidate delimiter after the chosen one.
+  public struct RunnerUp: Sendable, Equatable {
+    public var delimiter: UInt8
+    public var consistentLines: Int
+  }
 
   public init(
     encoding: TextEncoding, delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\""),
@@ -188,6 +200,13 @@ public struct CSVDialect: Sendable, Equatable {
     (dialect.skippedLines, dialect.skippedWide) = (skipped, wide)
     dialect.columns = columns
     dialect.rowNames = rowNames
+    dialect.sampledLines = nonBlank
+    dialect.consistentLines = best.consistent
+    if let other = scores.filter({ $0.key != best.delimiter && $0.value.mode > 0 })
+      .max(by: { ($0.value.consistent, $1.key) < ($1.value.consistent, $0.key) })
+    {
+      dialect.runnerUp = RunnerUp(delimiter: other.key, consistentLines: other.value.consistent)
+    }
     // `'` as the quote: a file whose fields never start and end with `"` but often with `'`
     // ('ProductDescription','URL'). Read again with it; an apostrophe inside a value (Men's)
     // is at no field's edge and does not count.

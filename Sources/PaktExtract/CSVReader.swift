@@ -84,6 +84,14 @@ public struct CSVReader: PaktCursor {
     l.delimiter = dialect.delimiterText
     l.quote = String(UnicodeScalar(dialect.quote))
     l.lineEnding = dialect.lineEnding
+    if dialect.sampledLines > 0 {
+      let other = dialect.runnerUp.map { r -> String in
+        let name = r.delimiter == 9 ? "tab" : "'\(String(UnicodeScalar(r.delimiter)))'"
+        return "; runner-up \(name) on \(r.consistentLines)"
+      }
+      l.certainty =
+        "\(dialect.consistentLines) of \(dialect.sampledLines) sampled lines as wide as the others\(other ?? "; no other candidate")"
+    }
     l.headerLine = dialect.headerLine
     l.header = header
     if !dialect.skippedLines.isEmpty { l.skippedLines = dialect.skippedLines }

@@ -68,6 +68,8 @@ public struct FileLayout: Sendable, Codable, Equatable {
   public var quote: String?
   /// CSV: "LF", "CRLF" or "CR".
   public var lineEnding: String?
+  /// CSV: how sure the delimiter is: "20 of 20 sampled lines; runner-up ',' on 3".
+  public var certainty: String?
   /// CSV: line of the header row (1-based); lines before it are a preamble.
   public var headerLine: Int?
   /// The column names pakt uses: the header's, made unique (see `uniqueNames`).

@@ -41,6 +41,7 @@ struct InspectCommand: ParsableCommand {
     if l.format == "csv" {
       out.append(
         "  delimiter: \(l.delimiter == "\t" ? "tab" : "'\(l.delimiter ?? "")'")  quote: \(l.quote ?? "")  line ending: \(l.lineEnding ?? "")"
+          + (l.certainty.map { "\n  certainty: \($0)" } ?? "")
       )
       if l.headerLine == 0 {
         out.append(

@@ -293,3 +293,15 @@ struct NotARecordTests {
     #expect(rejects == ["3 repeated header", "5 total line"])
   }
 }
+
+@Suite("Extract: how sure the dialect is")
+struct CertaintyTests {
+  @Test("a `;` file with decimal commas names its runner-up, the comma, and how many lines each fits")
+  func runnerUp() throws {
+    let path = TestSupport.write(
+      "Nr;Name;Kosten\n1;Haddad;10,50\n2;Ali;5,25\n3;Omar;7,00\n", to: "c.csv", in: TestSupport.scratch())
+    let layout = try OpenedFile(path: path).layout
+    #expect(layout.delimiter == ";")
+    #expect(layout.certainty == "4 of 4 sampled lines as wide as the others; runner-up ',' on 3")
+  }
+}
