@@ -89,26 +89,8 @@ extension LoadSession {
     events: [(kind: String, old: Int64, new: Int64)], runID: Int64
   ) throws {
     try db.execute(sql: "DELETE FROM person")
-    try withIndexes(of: "person", rebuiltIf: persons.count > 10_000) {
-      let insert = try db.makeStatement(
-        sql: RowsTable.insertSQL(
-          "person", columns: ["person_id", "person_key", "sex", "birth_year", "nationality", "records"]))
-      var rows = BuiltRows(insert.sqliteStatement, columns: 6, db: db)
-      for p in persons {
-        try rows.add {
-          $0.value(p.id)
-          $0.value(p.key)
-          $0.value(p.sex.rawValue)
-          $0.value(p.birthYear)
-          $0.value(p.nationality)
-          $0.value(p.records)
-        }
-      }
-      try rows.flush()
-    }
-    let event = try db.cachedStatement(
-      sql: "INSERT INTO person_id_event(run_id, kind, old_person_id, new_person_id) VALUES (?,?,?,?)")
-    for e in events { try event.execute(arguments: [runID, e.kind, e.old, e.new]) }
+    try withIndexes(of: "person", rebuiltIf: persons.count > 10_000) { try insertPersons(persons) }
+    try recordEvents(events, runID: runID)
   }
 
   /// Replaces some persons of the person dimension: the rows of `removing` go, `persons` come
@@ -121,6 +103,12 @@ extension LoadSession {
     var ids = BuiltRows(delete.sqliteStatement, columns: 1, db: db)
     for id in removing.sorted() { try ids.add { $0.value(id) } }
     try ids.flush()
+    try insertPersons(persons)
+    try recordEvents(events, runID: runID)
+  }
+
+  /// Inserts person rows through `pakt_rows`: one statement over a few thousand rows.
+  func insertPersons(_ persons: [PersonRow]) throws {
     let insert = try db.makeStatement(
       sql: RowsTable.insertSQL(
         "person", columns: ["person_id", "person_key", "sex", "birth_year", "nationality", "records"]))
@@ -136,6 +124,10 @@ extension LoadSession {
       }
     }
     try rows.flush()
+  }
+
+  /// Records the run's person id events (merges and splits).
+  func recordEvents(_ events: [(kind: String, old: Int64, new: Int64)], runID: Int64) throws {
     let event = try db.cachedStatement(
       sql: "INSERT INTO person_id_event(run_id, kind, old_person_id, new_person_id) VALUES (?,?,?,?)")
     for e in events { try event.execute(arguments: [runID, e.kind, e.old, e.new]) }

@@ -154,16 +154,7 @@ struct MappingWorkflowTests {
     let dir = TestSupport.scratch("pakt-rename")
     TestSupport.write("person:\n  id: Nr\n  given_name: Vorname\n  family_name: Familie\n", to: "m.yml", in: dir)
     TestSupport.write("Nr;Familie;Vornamen;Kurs\n1;Haddad;Amina;Integrationskurs\n", to: "inbox/a.csv", in: dir)
-    let pipeline = TestSupport.write(
-      """
-      catalogue: \(TestSupport.root)/mappings/catalogue.yml
-      warehouse: \(dir)/warehouse.sqlite
-      reports: \(dir)/reports
-      sources:
-        - name: aalen
-          files: \(dir)/inbox/*.csv
-          mapping: \(dir)/m.yml
-      """, to: "pipeline.yml", in: dir)
+    let pipeline = TestSupport.onePipeline(in: dir, source: "aalen", files: "csv", mappingPath: "\(dir)/m.yml")
     let summary = try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
     let file = try #require(summary.files.first)
     #expect(file.status == "loaded")

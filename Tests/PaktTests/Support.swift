@@ -44,11 +44,13 @@ enum TestSupport {
   }
 
   /// Writes `dir/pipeline.yml` for one source reading `dir/inbox/*.EXT` through one of the
-  /// sample mappings, the warehouse and reports in `dir`; returns its path. `extra` goes at the
-  /// top level, `sourceExtra` (indented four spaces) into the source.
+  /// sample mappings (or the mapping file at `mappingPath`), the warehouse and reports in `dir`;
+  /// returns its path. `extra` goes at the top level, `sourceExtra` (indented four spaces) into
+  /// the source.
   @discardableResult
   static func onePipeline(
-    in dir: String, source: String, files ext: String, mapping: String, extra: String = "", sourceExtra: String = ""
+    in dir: String, source: String, files ext: String, mapping: String = "", mappingPath: String? = nil,
+    extra: String = "", sourceExtra: String = ""
   ) -> String {
     let text = """
       catalogue: \(root)/mappings/catalogue.yml
@@ -58,7 +60,7 @@ enum TestSupport {
       sources:
         - name: \(source)
           files: \(dir)/inbox/*.\(ext)
-          mapping: \(root)/mappings/\(mapping).yml
+          mapping: \(mappingPath ?? "\(root)/mappings/\(mapping).yml")
       \(sourceExtra)
       """
     return write(text, to: "pipeline.yml", in: dir)

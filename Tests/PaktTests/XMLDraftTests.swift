@@ -59,16 +59,8 @@ struct XMLDraftTests {
     let bytes = latin1 ? Array(xml.data(using: .isoLatin1)!) : Array(xml.utf8)
     TestSupport.write(bytes, to: "inbox/export.xml", in: dir)
     TestSupport.write(mapping, to: "mappings/src.yml", in: dir)
-    let pipeline = TestSupport.write(
-      """
-      catalogue: \(TestSupport.root)/mappings/catalogue.yml
-      warehouse: \(dir)/warehouse.sqlite
-      reports: \(dir)/reports
-      sources:
-        - name: src
-          files: \(dir)/inbox/*.xml
-          mapping: \(dir)/mappings/src.yml
-      """, to: "pipeline.yml", in: dir)
+    let pipeline = TestSupport.onePipeline(
+      in: dir, source: "src", files: "xml", mappingPath: "\(dir)/mappings/src.yml")
     return (dir, pipeline)
   }
 
