@@ -208,11 +208,13 @@ enum XMLDraft {
       }
     }
     let groups = shape.groups.sorted()
+    // Groups of key and value pairs, found once: their children are not fields of their own.
+    let keyedGroups = Set(groups.filter { keyValue($0, shape) != nil })
     for path in shape.values.keys.sorted() where path != personRef {
       let group = groups.last { path.hasPrefix($0 + "/") }
       let relative = group.map { String(path.dropFirst($0.count + 1)) } ?? path
       guard let f = field(forPath: path) else {
-        if group == nil || !isKeyedGroup(group!, shape) { out.unrecognised.append(path) }
+        if !keyedGroups.contains(group ?? "") { out.unrecognised.append(path) }
         continue
       }
       // A record that refers to its person holds no person of its own (its own number is not one).
@@ -226,7 +228,7 @@ enum XMLDraft {
       bySection[f.section, default: []].append("        \(f.name): \(MappingEditor.quote(relative))")
     }
     for section in Section.allCases {
-      let keyed = section == .potential ? groups.first { isKeyedGroup($0, shape) } : nil
+      let keyed = section == .potential ? groups.first { keyedGroups.contains($0) } : nil
       guard bySection[section] != nil || keyed != nil else { continue }
       out.lines.append("      \(section.rawValue):")
       if let group = eachOf[section] { out.lines.append("        each: \(MappingEditor.quote(group))") }
@@ -247,8 +249,6 @@ enum XMLDraft {
     for note in notes { out.lines.append("      # \(note)") }
     return out
   }
-
-  static func isKeyedGroup(_ group: String, _ shape: Shape) -> Bool { keyValue(group, shape) != nil }
 
   /// A group of two children, one a handful of words of which some name potentials (the key),
   /// the other the values: its key and value paths and the potentials its words name.
@@ -273,83 +273,5 @@ enum XMLDraft {
 enum MappingDraftNames {
   static func isName(_ field: FieldRef) -> Bool {
     field.section == .person && ["family_name", "given_name", "full_name"].contains(field.name)
-  }
-}
-
-/// What a column holds, from a sample of its values: dates, dates of birth, AZR numbers,
-/// "FAMILY, GIVEN" names, CEFR levels, how many distinct values.
-struct ColumnProfile {
-  var values = 0
-  var dates = 0
-  var birthDates = 0
-  var azr = 0
-  var fullNames = 0
-  var levels = 0
-  var distinct = Set<String>()
-
-  mutating func add(_ raw: String) {
-    let value = raw.trimmingWhitespace()
-    guard !value.isEmpty else { return }
-    values += 1
-    if distinct.count < 1000 { distinct.insert(value) }
-    if case .value(let d) = DateNormalizer().parse(value) {
-      dates += 1
-      if (1920...2020).contains(d.year) { birthDates += 1 }
-    }
-    let digits = value.filter(\.isNumber)
-    if digits.count == 12 && value.allSatisfy({ $0.isNumber || $0 == " " || $0 == "-" }) { azr += 1 }
-    if let comma = value.firstIndex(of: ","), value[..<comma].contains(where: \.isLetter),
-      value[value.index(after: comma)...].contains(where: \.isLetter), !value.contains(where: \.isNumber)
-    {
-      fullNames += 1
-    }
-    if case .value = LanguageLevelNormalizer.parse(value), value.count <= 12 { levels += 1 }
-  }
-
-  func share(_ n: Int) -> Double { values == 0 ? 0 : Double(n) / Double(values) }
-  /// Values that tell rows apart (most distinct), neither dates nor names with a comma.
-  var looksLikeID: Bool {
-    values > 0 && share(dates) < 0.5 && share(fullNames) < 0.5 && Double(distinct.count) >= 0.5 * Double(values)
-  }
-
-  /// The field a column feeds, from its header and its content; `explicit` when the mapping
-  /// must say so (the content chose or corrected it), with a note a steward reads.
-  static func decide(header: FieldRef?, profile p: ColumnProfile, taken: Set<FieldRef>) -> (
-    field: FieldRef?, explicit: Bool, note: String?
-  ) {
-    let mostly = 0.8
-    let dateFields: Set<String> = ["birth_date", "start", "end", "assessed", "from", "to", "opened", "closed"]
-    if let header {
-      if p.values == 0 { return (header, false, nil) }
-      if header == FieldRef(.person, "family_name") && p.share(p.fullNames) >= mostly {
-        return (FieldRef(.person, "full_name"), true, "holds \"FAMILY, GIVEN\": split into both names")
-      }
-      if !dateFields.contains(header.name) && header.name != "birth_year" && p.share(p.dates) >= mostly {
-        if header == FieldRef(.participation, "outcome") && !taken.contains(FieldRef(.participation, "end")) {
-          return (FieldRef(.participation, "end"), true, "named like an outcome but holds dates: the end")
-        }
-        if header == FieldRef(.person, "id") && p.share(p.birthDates) >= mostly
-          && !taken.contains(FieldRef(.person, "birth_date"))
-        {
-          return (FieldRef(.person, "birth_date"), true, "named like an id but holds dates of birth")
-        }
-        return (nil, false, "named like \(header) but holds dates: map it by hand if it matters")
-      }
-      return (header, false, "header and content")
-    }
-    guard p.values > 0 else { return (nil, false, nil) }
-    if p.share(p.azr) >= mostly && !taken.contains(FieldRef(.person, "azr")) {
-      return (FieldRef(.person, "azr"), true, "12-digit numbers: AZR numbers")
-    }
-    if p.share(p.levels) >= mostly && !taken.contains(FieldRef(.potential, "language_level")) {
-      return (FieldRef(.potential, "language_level"), true, "CEFR levels")
-    }
-    if p.share(p.fullNames) >= mostly && !taken.contains(FieldRef(.person, "full_name")) {
-      return (FieldRef(.person, "full_name"), true, "\"FAMILY, GIVEN\" names")
-    }
-    if p.share(p.birthDates) >= mostly && !taken.contains(FieldRef(.person, "birth_date")) {
-      return (FieldRef(.person, "birth_date"), true, "dates of birth (by content only: check)")
-    }
-    return (nil, false, nil)
   }
 }

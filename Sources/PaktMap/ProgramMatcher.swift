@@ -228,8 +228,8 @@ public struct ProgramMatcher: Sendable {
     guard !key.isEmpty else { return [] }
     if let code = learned[key], let measure = catalogue[code] {
       let rest = Self(copying: self).suggest(name, limit: limit, calibrated: calibrated).filter { $0.code != code }
-      let score = max(Self.learnedScore, rest.first { $0.code == code }?.score ?? 0)
-      return [RunSummary.Suggestion(code: code, name: measure.nameDE, score: score)] + rest.prefix(limit - 1)
+      return [RunSummary.Suggestion(code: code, name: measure.nameDE, score: Self.learnedScore)]
+        + rest.prefix(limit - 1)
     }
     let grams = Self.trigrams(key)
     let words = Set(key.split(separator: " ").map { Array($0.utf8) })

@@ -13,20 +13,24 @@ extension RecordMapper {
       byFolded[TextFold.compact(h)] = byFolded[TextFold.compact(h)] ?? i
     }
     let bound = Set(record.bindings.compactMap { byName[$0.column] ?? byFolded[TextFold.compact($0.column)] })
+    var rows: [[String]]?  // read once, and only when a column is missing
     for b in record.bindings {
-      guard
-        let index = byName[b.column] ?? byFolded[TextFold.compact(b.column)]
-          ?? Self.renamed(b, in: header, except: bound)
-          ?? Self.byContent(b, in: header, except: bound.union(columns.all.map(\.index)), sample: sample())
-      else {
+      let direct = byName[b.column] ?? byFolded[TextFold.compact(b.column)]
+      let renamed = direct == nil ? Self.renamed(b, in: header, except: bound) : nil
+      var found = direct ?? renamed
+      if found == nil {
+        if rows == nil { rows = sample() }
+        found = Self.byContent(b, in: header, except: bound.union(columns.all.map(\.index)), sample: rows ?? [])
+      }
+      guard let index = found else {
         throw PaktError.config(
           file: mapping.file, line: b.line,
           "\(b.field) is mapped to column '\(b.column)', which \(fileName) does not have",
           fix: "use one of its columns: \(header.map { "'\($0)'" }.joined(separator: ", "))")
       }
       columns[b.field] = (index, header[index])
-      if byName[b.column] == nil && byFolded[TextFold.compact(b.column)] == nil {
-        let how = Self.renamed(b, in: header, except: bound) == index ? "" : " (matched by its content)"
+      if direct == nil {
+        let how = renamed == nil ? " (matched by its content)" : ""
         notes.append("column '\(b.column)' is now '\(header[index])' (\(b.field))\(how): mapped; update the mapping")
       }
     }
@@ -71,29 +75,12 @@ extension RecordMapper {
   static func byContent(_ binding: MappingFile.Binding, in header: [String], except bound: Set<Int>, sample: [[String]])
     -> Int?
   {
-    guard !sample.isEmpty else { return nil }
-    let f = binding.field
-    let dateFields: Set<String> = ["birth_date", "start", "end", "assessed", "from", "to", "opened", "closed"]
-    let test: ((String) -> Bool)?
-    switch (f.section, f.name) {
-    case (_, let name) where dateFields.contains(name):
-      test = { if case .value = DateNormalizer().parse($0) { return true } else { return false } }
-    case (.person, "azr"): test = { $0.filter(\.isNumber).count == 12 }
-    case (.potential, "language_level"):
-      test = { if case .value = LanguageLevelNormalizer.parse($0) { return $0.count <= 12 } else { return false } }
-    case (.participation, "cost"):
-      test = { v in
-        if case .value = MoneyNormalizer.parse(v) { return v.contains(",") || v.contains(".") || v.contains("€") }
-        return false
-      }
-    case (.person, "full_name"): test = { $0.contains(",") && !$0.contains(where: \.isNumber) }
-    default: test = nil
-    }
-    guard let test else { return nil }
+    guard !sample.isEmpty, ColumnProfile().share(fitting: binding.field) != nil else { return nil }
     let matching = header.indices.filter { i in
       guard !bound.contains(i) else { return false }
-      let values = sample.compactMap { i < $0.count ? $0[i].trimmingWhitespace() : nil }.filter { !$0.isEmpty }
-      return !values.isEmpty && Double(values.filter(test).count) >= 0.9 * Double(values.count)
+      var profile = ColumnProfile()
+      for row in sample where i < row.count { profile.add(row[i]) }
+      return profile.values > 0 && (profile.share(fitting: binding.field) ?? 0) >= 0.9
     }
     return matching.count == 1 ? matching[0] : nil
   }

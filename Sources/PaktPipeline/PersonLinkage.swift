@@ -104,6 +104,8 @@ public enum PersonLinkage {
     var model: LinkModel
     var seeds: [Bool]
     var previous: [Int32]
+    /// The persons of records gone or delivered again changed: linked again whole.
+    var touched: Set<Int64>
     /// Records linked again on earlier nights since the model was trained.
     var changedBefore: Int
   }

@@ -121,7 +121,7 @@ extension PipelineRunner {
       // The affected records' persons before and after, and any id an event names.
       var gone = Set(
         stored.indices.filter { affected[$0] }.compactMap { stored[$0].personID ?? previous[stored[$0].key] })
-      for key in Set(previous.keys).subtracting(stored.map(\.key)) { if let id = previous[key] { gone.insert(id) } }
+      gone.formUnion(incremental?.touched ?? [])  // holds the persons of records no longer stored
       for e in ids.events { gone.insert(e.old) }
       try load.replacePersons(persons, removing: gone.union(persons.map(\.id)), events: events, runID: runID)
     } else {
@@ -302,7 +302,7 @@ extension PipelineRunner {
       }
     }
     return PersonLinkage.Incremental(
-      model: model, seeds: seeds, previous: previousCluster, changedBefore: changedBefore)
+      model: model, seeds: seeds, previous: previousCluster, touched: touched, changedBefore: changedBefore)
   }
 
   /// Keeps a full link's model for the nights after it.
