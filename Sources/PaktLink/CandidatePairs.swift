@@ -221,31 +221,67 @@ extension ProbabilisticLinker {
 
   /// One key part's number for every record (-1: none).
   static func keyPart(_ part: LinkageConfig.KeyPart, _ records: PreparedRecords) -> [Int32] {
+    switch partValues(part, records) {
+    case .keys(let column): return column.ids
+    case .numbers(let numbers): return numbers
+    }
+  }
+
+  /// Each record's key under each blocking rule as a hash of what the key is made of, the
+  /// same in every process (0: none): what `LinkIndex` keeps for later nights.
+  func stableKeys(_ records: PreparedRecords) -> [[UInt64]] {
+    config.blocking.concurrentMap { rule in
+      var keys = Self.stableKeyPart(rule[0], records)
+      for part in rule.dropFirst() {
+        let next = Self.stableKeyPart(part, records)
+        for r in keys.indices { keys[r] = LinkIndex.combine(keys[r], next[r]) }
+      }
+      return keys
+    }
+  }
+
+  static func stableKeyPart(_ part: LinkageConfig.KeyPart, _ records: PreparedRecords) -> [UInt64] {
+    switch partValues(part, records) {
+    case .keys(let column):
+      let hashes = column.texts.map { LinkIndex.hash($0) }
+      return column.ids.map { $0 < 0 ? 0 : hashes[Int($0)] }
+    case .numbers(let numbers):
+      return numbers.map { $0 < 0 ? 0 : UInt64($0) + 1 }
+    }
+  }
+
+  /// What a key part is made of: keys with their bytes, or numbers (dates, years).
+  enum PartValues {
+    case keys(KeyColumn)
+    case numbers([Int32])
+  }
+
+  static func partValues(_ part: LinkageConfig.KeyPart, _ records: PreparedRecords) -> PartValues {
     let field = records.fields[part.field]
-    func derived(_ transform: ([UInt8]) -> [UInt8]) -> [Int32] {
-      KeyColumn(items: field.values.texts, of: field.values.ids, key: transform).ids
+    func derived(_ transform: ([UInt8]) -> [UInt8]) -> PartValues {
+      .keys(KeyColumn(items: field.values.texts, of: field.values.ids, key: transform))
     }
     switch part.transform {
     case .exact:
       if !field.dates.isEmpty {
         // A placeholder date (01.01.YYYY) says only the year: as a block it would put
         // everyone of that year together, which the year rules already do with a name.
-        return field.dates.map { $0 >= 0 && $0 % 100 != 0 ? $0 : -1 }
+        return .numbers(field.dates.map { $0 >= 0 && $0 % 100 != 0 ? $0 : -1 })
       }
-      return field.values.ids
-    case .phonetic: return field.phonetic.isEmpty ? field.values.ids : field.phonetic.ids
-    case .translit: return field.translit.isEmpty ? field.values.ids : field.translit.ids
+      return .keys(field.values)
+    case .phonetic: return .keys(field.phonetic.isEmpty ? field.values : field.phonetic)
+    case .translit: return .keys(field.translit.isEmpty ? field.values : field.translit)
     case .prefix3: return derived { Array($0.prefix(3)) }
     case .year:
-      if !field.dates.isEmpty { return field.dates.map { $0 < 0 ? -1 : $0 / 10_000 } }
+      if !field.dates.isEmpty { return .numbers(field.dates.map { $0 < 0 ? -1 : $0 / 10_000 }) }
       return derived { Array($0.prefix(4)) }
     case .digits: return derived { $0.filter { $0 >= 48 && $0 <= 57 } }
     case .nameset:
-      if !field.nameset.isEmpty { return field.nameset.ids }
-      return field.translit.isEmpty ? field.values.ids : field.translit.ids
+      if !field.nameset.isEmpty { return .keys(field.nameset) }
+      return .keys(field.translit.isEmpty ? field.values : field.translit)
     case .phoneticset:
-      if !field.phoneticSet.isEmpty { return field.phoneticSet.ids }
-      return field.phonetic.isEmpty ? field.values.ids : field.phonetic.ids
+      if !field.phoneticSet.isEmpty { return .keys(field.phoneticSet) }
+      return .keys(field.phonetic.isEmpty ? field.values : field.phonetic)
     }
   }
 }

@@ -124,7 +124,9 @@ struct Scorer: Sendable {
   /// The most a term frequency lowers it: a very common name or date says little.
   static let frequencyLower = 1_000.0
 
-  init(model: LinkModel, config: LinkageConfig, records: PreparedRecords) {
+  /// `average`: the mean frequencies a full link measured (`LinkIndex.Frequencies.average`),
+  /// for records that are only a night's change; nil: these records' own.
+  init(model: LinkModel, config: LinkageConfig, records: PreparedRecords, average: [[Double]]? = nil) {
     prior = log(model.lambda / (1 - model.lambda))
     evidence = Evidence(model: model, config: config)
     var frequency: [[[Double]]] = []
@@ -155,7 +157,7 @@ struct Scorer: Sendable {
         })
     }
     self.frequency = frequency
-    self.averageFrequency = averageFrequency
+    self.averageFrequency = average ?? averageFrequency
   }
 
   /// The level a field is scored at (see `scoredAs`). Names given and family names swapped

@@ -51,6 +51,9 @@ struct PreparedField: Sendable {
   var frequency: [Double] = []
   /// Date fields: the share of records born in each record's year.
   var yearFrequency: [Double] = []
+  /// Records per value and per year, as counted here (for `LinkIndex.Frequencies`); empty
+  /// where frequencies came from a kept index or the field has none.
+  var counted: (values: [UInt64: Int32], years: [UInt64: Int32]) = ([:], [:])
 
   init(kind: LinkageConfig.Kind) { self.kind = kind }
 }
@@ -65,8 +68,9 @@ struct PreparedRecords: Sendable {
   var fields: [PreparedField]
 
   /// `columns[f][r]` is the raw text of field `f` for record `r` (nil or empty: missing).
-  /// Fields are prepared on all cores.
-  init(columns raw: [[String?]], config: LinkageConfig) {
+  /// Fields are prepared on all cores. With `kept`, term frequencies are those a full link
+  /// counted over all records (a night's change is only a few of them), else these records'.
+  init(columns raw: [[String?]], config: LinkageConfig, kept: LinkIndex.Frequencies? = nil) {
     let columns = Self.cleaned(raw, config: config)
     let count = columns.first?.count ?? 0
     self.count = count
@@ -75,7 +79,9 @@ struct PreparedRecords: Sendable {
       // Each field writes only its own slot.
       nonisolated(unsafe) let target = out
       DispatchQueue.concurrentPerform(iterations: config.fields.count) { f in
-        target[f] = Self.prepare(columns[f], config.fields[f], count: count)
+        target[f] = Self.prepare(
+          columns[f], config.fields[f], count: count,
+          kept: kept.map { ($0.values[f], $0.years[f], $0.total) })
       }
     }
     var prepared = fields.map { $0! }
@@ -154,7 +160,10 @@ struct PreparedRecords: Sendable {
     return out
   }
 
-  static func prepare(_ raw: [String?], _ spec: LinkageConfig.Field, count: Int) -> PreparedField {
+  static func prepare(
+    _ raw: [String?], _ spec: LinkageConfig.Field, count: Int,
+    kept: (values: [UInt64: Int32], years: [UInt64: Int32], total: Int)? = nil
+  ) -> PreparedField {
     // Each distinct text once.
     var numbers = Numbering<String>()
     var distinct: [String] = []
@@ -180,7 +189,18 @@ struct PreparedRecords: Sendable {
       let parsed = distinct.map { LinkDates.parse($0).map { Int32(Comparator.packed($0)) } ?? -1 }
       field.dates = ids.map { $0 < 0 ? -1 : parsed[Int($0)] }
     }
-    if spec.termFrequency && spec.kind == .date {
+    if spec.termFrequency, let kept {
+      // Counts of a value the full link did not see are 1: a rare value.
+      let n = Double(max(1, kept.total))
+      func share(_ table: [UInt64: Int32], _ key: UInt64) -> Double { Double(max(1, table[key] ?? 0)) / n }
+      if spec.kind == .date {
+        field.frequency = field.dates.map { $0 < 0 || $0 % 100 == 0 ? 0 : share(kept.values, UInt64($0)) }
+        field.yearFrequency = field.dates.map { $0 < 0 ? 0 : share(kept.years, UInt64($0 / 10_000)) }
+      } else {
+        let hashes = field.values.texts.map { LinkIndex.hash($0) }
+        field.frequency = field.values.ids.map { $0 < 0 ? 0 : share(kept.values, hashes[Int($0)]) }
+      }
+    } else if spec.termFrequency && spec.kind == .date {
       // Dates: the share of records born on the same complete date (exact agreement), and of
       // those born in the same year (agreement where one date is a placeholder or a year).
       var exact: [Int32: Int] = [:]
@@ -196,11 +216,19 @@ struct PreparedRecords: Sendable {
       // raised the mean ninefold and every exact date by about 3 bits.
       field.frequency = field.dates.map { $0 < 0 || $0 % 100 == 0 ? 0 : Double(exact[$0]!) / n }
       field.yearFrequency = field.dates.map { $0 < 0 ? 0 : Double(years[$0 / 10_000]!) / n }
+      field.counted = (
+        Dictionary(uniqueKeysWithValues: exact.map { (UInt64($0.key), Int32($0.value)) }),
+        Dictionary(uniqueKeysWithValues: years.map { (UInt64($0.key), Int32($0.value)) })
+      )
     } else if spec.termFrequency {
       var counts = [Int](repeating: 0, count: field.values.texts.count)
       for v in field.values.ids where v >= 0 { counts[Int(v)] += 1 }
       let n = Double(max(1, count))
       field.frequency = field.values.ids.map { $0 < 0 ? 0 : Double(counts[Int($0)]) / n }
+      var values: [UInt64: Int32] = [:]
+      values.reserveCapacity(counts.count)
+      for (v, text) in field.values.texts.enumerated() { values[LinkIndex.hash(text), default: 0] += Int32(counts[v]) }
+      field.counted = (values, [:])
     }
     return field
   }

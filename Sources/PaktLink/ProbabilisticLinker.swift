@@ -35,6 +35,8 @@ public struct LinkOutput: Sendable {
   /// Merges of two clusters refused because the records between them did not support it
   /// (average below the threshold, conflicting identifiers, or too large to check).
   public var refusedMerges = 0
+  /// What a later night needs to link only its change (`link(columns:keeping:)`).
+  public var index: LinkIndex? = nil
   /// The prepared records and their comparator, kept for `explain`. Why: rebuilding them to
   /// explain a few hundred review pairs was a fifth of the pipeline's link stage (perf).
   var scoring: Scoring? = nil
@@ -61,8 +63,12 @@ public struct ProbabilisticLinker: Sendable {
 
   public init(config: LinkageConfig) { self.config = config }
 
+  /// Links `columns[field][record]`. With `keeping` (each record's stable key, such as
+  /// "source/local id"), the output also holds the `LinkIndex` later nights link their
+  /// change with.
   public func link(
-    columns: [[String?]], mustLink: [(Int, Int)] = [], cannotLink: [(Int, Int)] = [], randomPairs: Int = 500_000
+    columns: [[String?]], mustLink: [(Int, Int)] = [], cannotLink: [(Int, Int)] = [], randomPairs: Int = 500_000,
+    keeping recordKeys: [String]? = nil
   ) -> LinkOutput {
     var clock = PhaseClock("linker")
     let records = PreparedRecords(columns: columns, config: config)
@@ -83,12 +89,20 @@ public struct ProbabilisticLinker: Sendable {
       count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink,
       judge: PairJudge(comparator: comparator, scorer: scorer))
     clock.lap("cluster")
+    let index = recordKeys.map { keys in
+      LinkIndex(
+        records: keys, keys: stableKeys(records),
+        frequencies: LinkIndex.Frequencies(
+          total: records.count, values: records.fields.map(\.counted.values),
+          years: records.fields.map(\.counted.years), average: scorer.averageFrequency))
+    }
+    clock.lap("index")
     clock.finish()
     return LinkOutput(
       clusters: clustering.clusters, pairs: pairs, model: model,
       candidatePairs: compared.filter(\.candidates).reduce(0) { $0 + $1.counts.reduce(0, +) },
       skippedBlocks: skipped, clusterProbability: clustering.joined, refusedMerges: clustering.refused,
-      scoring: LinkOutput.Scoring(comparator: comparator, scorer: scorer))
+      index: index, scoring: LinkOutput.Scoring(comparator: comparator, scorer: scorer))
   }
 
   // MARK: Training
@@ -201,7 +215,9 @@ public struct ProbabilisticLinker: Sendable {
   /// Pass one: every candidate pair (and every pair only a training rule makes) compared, on all cores.
   func compare(_ candidates: CandidatePairs, _ comparator: Comparator) -> [ComparedUnit] {
     let blocking = config.blocking.count
-    let trainingRules = config.training.count
+    // Rules past the blocking ones are training rules; a night's change is scored with a
+    // kept model and blocks by the blocking rules only.
+    let trainingRules = max(0, candidates.stride - blocking)
     let stride = candidates.stride
     return candidates.map { _, unit in
       let isCandidate = unit.rule < blocking

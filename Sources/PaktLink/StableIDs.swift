@@ -94,17 +94,3 @@ public enum StableIDs {
     return Result(clusterIDs: clusterIDs, events: ordered, nextID: next, newIDs: newIDs, clusters: clusters)
   }
 }
-
-extension StableIDs {
-  /// Like `assign(clusters:previous:nextID:)`, for a night linked in proportion to its change:
-  /// a cluster with a `kept` id (a person no change touched) keeps it, and only the others are
-  /// given ids (their old ids are never a kept one: the change touches whole persons).
-  public static func assign(clusters: [[String]], previous: [String: Int64], nextID: Int64, kept: [Int64?]) -> Result {
-    let open = clusters.indices.filter { kept[$0] == nil }
-    let assigned = assign(clusters: open.map { clusters[$0] }, previous: previous, nextID: nextID)
-    var ids = kept.map { $0 ?? 0 }
-    for (k, c) in open.enumerated() { ids[c] = assigned.clusterIDs[k] }
-    return Result(
-      clusterIDs: ids, events: assigned.events, nextID: assigned.nextID, newIDs: assigned.newIDs, clusters: clusters)
-  }
-}

@@ -93,6 +93,7 @@ extension LoadSession {
       try db.execute(
         sql: "DELETE FROM participation WHERE source = ? AND person_local_id = ?", arguments: [source, local])
       counts.participations += db.changesCount
+      if db.changesCount > 0 { try programNamesChanged(source: source) }
       try db.execute(sql: "DELETE FROM residence WHERE source = ? AND person_local_id = ?", arguments: [source, local])
       counts.residences += db.changesCount
       try db.execute(sql: "DELETE FROM potential WHERE source = ? AND person_local_id = ?", arguments: [source, local])

@@ -9,25 +9,106 @@ extension LoadSession {
   /// Every source person record, for linking, with the person id it had before this run.
   public func storedPersons() throws -> [StoredPerson] {
     // Read through SQLite's C API: decoding 300,000 GRDB rows took 3 s of the link stage.
-    let statement = try db.makeStatement(
+    try readStoredPersons(
+      """
+      SELECT sp.source, sp.local_id, i.family_name, i.given_name, i.birth_date, sp.birth_date_placeholder, sp.sex,
+             sp.nationality, i.azr_number, i.bamf_number, sp.person_id, sp.link_rule, sp.rowid
+      FROM source_person sp LEFT JOIN identity i ON i.source = sp.source AND i.local_id = sp.local_id
+      ORDER BY sp.source, sp.local_id
+      """)
+  }
+
+  /// The stored person records named by (source, local id), those of the given persons (all
+  /// their records), and, with `unlinked`, those without a person (new or changed tonight):
+  /// each once, in (source, local id) order. What a night linked in proportion to its change
+  /// reads instead of every record.
+  public func storedPersons(
+    keys: [(source: String, localID: String)] = [], persons: [Int64] = [], unlinked: Bool = false
+  ) throws -> [StoredPerson] {
+    try db.execute(
       sql: """
-        SELECT sp.source, sp.local_id, i.family_name, i.given_name, i.birth_date, sp.birth_date_placeholder, sp.sex,
-               sp.nationality, i.azr_number, i.bamf_number, sp.person_id, sp.link_rule, sp.rowid
-        FROM source_person sp LEFT JOIN identity i ON i.source = sp.source AND i.local_id = sp.local_id
-        ORDER BY sp.source, sp.local_id
+        CREATE TEMP TABLE IF NOT EXISTS picked_record (source TEXT NOT NULL, local_id TEXT NOT NULL,
+          PRIMARY KEY (source, local_id)) WITHOUT ROWID
         """)
-    let rows = RawRows(statement)
+    try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS picked_person (person_id INTEGER PRIMARY KEY)")
+    try db.execute(sql: "DELETE FROM temp.picked_record")
+    try db.execute(sql: "DELETE FROM temp.picked_person")
+    let addKey = try db.makeStatement(sql: "INSERT OR IGNORE INTO temp.picked_record VALUES (?, ?)")
+    for key in keys { try addKey.execute(arguments: [key.source, key.localID]) }
+    let addPerson = try db.makeStatement(sql: "INSERT OR IGNORE INTO temp.picked_person VALUES (?)")
+    for person in persons { try addPerson.execute(arguments: [person]) }
+    return try readStoredPersons(
+      """
+      WITH picked(id) AS (
+        SELECT sp.rowid FROM temp.picked_record p
+          JOIN source_person sp ON sp.source = p.source AND sp.local_id = p.local_id
+        UNION SELECT sp.rowid FROM temp.picked_person p JOIN source_person sp ON sp.person_id = p.person_id
+        UNION SELECT rowid FROM source_person WHERE \(unlinked ? 1 : 0) AND person_id IS NULL)
+      SELECT sp.source, sp.local_id, i.family_name, i.given_name, i.birth_date, sp.birth_date_placeholder, sp.sex,
+             sp.nationality, i.azr_number, i.bamf_number, sp.person_id, sp.link_rule, sp.rowid
+      FROM picked CROSS JOIN source_person sp ON sp.rowid = picked.id
+      LEFT JOIN identity i ON i.source = sp.source AND i.local_id = sp.local_id
+      ORDER BY sp.source, sp.local_id
+      """)
+  }
+
+  func readStoredPersons(_ sql: String) throws -> [StoredPerson] {
+    let rows = RawRows(try db.makeStatement(sql: sql))
     var out: [StoredPerson] = []
     while try rows.next(db) {
+      let (source, local) = (rows.text(0) ?? "", rows.text(1) ?? "")
       out.append(
         StoredPerson(
-          key: (rows.text(0) ?? "") + "/" + (rows.text(1) ?? ""), familyName: rows.text(2), givenName: rows.text(3),
-          birthDate: PartialDate(iso: rows.text(4), placeholder: rows.int64(5) == 1),
+          key: source + "/" + local, source: source, localID: local, familyName: rows.text(2),
+          givenName: rows.text(3), birthDate: PartialDate(iso: rows.text(4), placeholder: rows.int64(5) == 1),
           sex: rows.text(6).flatMap { Sex(rawValue: $0) } ?? .unknown, nationality: rows.text(7),
           azrNumber: rows.text(8), bamfNumber: rows.text(9), personID: rows.int64(10), linkRule: rows.text(11),
           rowID: rows.int64(12) ?? 0))
     }
     return out
+  }
+
+  /// Which of the record keys ("source/local id") the warehouse holds. A key is tried at
+  /// each "/" in turn: a source name may hold one too.
+  public func heldKeys(_ keys: [String]) throws -> Set<String> {
+    let lookup = try db.makeStatement(sql: "SELECT count(*) FROM source_person WHERE source = ? AND local_id = ?")
+    var held = Set<String>()
+    for key in Set(keys) {
+      for cut in key.indices where key[cut] == "/" {
+        let (source, local) = (String(key[..<cut]), String(key[key.index(after: cut)...]))
+        if try Int.fetchOne(lookup, arguments: [source, local]) ?? 0 > 0 {
+          held.insert(key)
+          break
+        }
+      }
+    }
+    return held
+  }
+
+  /// The persons of the records of every source this transaction replaced (delivered again).
+  public func personsOfReplacedSources() throws -> Set<Int64> {
+    try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS replaced_source (source TEXT PRIMARY KEY)")
+    return Set(
+      try Int64.fetchAll(
+        db,
+        sql: """
+          SELECT DISTINCT sp.person_id FROM temp.replaced_source r JOIN source_person sp ON sp.source = r.source
+          WHERE sp.person_id IS NOT NULL
+          """))
+  }
+
+  /// What linking keeps between nights under `name` (`LinkIndex`), nil when nothing is kept.
+  public func linkState(_ name: String) throws -> [UInt8]? {
+    try Data.fetchOne(db, sql: "SELECT data FROM link_state WHERE name = ?", arguments: [name]).map { [UInt8]($0) }
+  }
+
+  public func setLinkState(_ name: String, _ data: [UInt8]?) throws {
+    if let data {
+      try db.execute(
+        sql: "INSERT OR REPLACE INTO link_state(name, data) VALUES (?, ?)", arguments: [name, Data(data)])
+    } else {
+      try db.execute(sql: "DELETE FROM link_state WHERE name = ?", arguments: [name])
+    }
   }
 
   /// Person ids by source record key, as the warehouse holds them now.

@@ -13,7 +13,10 @@ public struct DeliveryRecord: Sendable, Codable {
 
 /// A source person record as stored, for linking.
 public struct StoredPerson: Sendable {
+  /// "source/local id".
   public var key: String
+  public var source: String
+  public var localID: String
   public var familyName: String?
   public var givenName: String?
   public var birthDate: PartialDate?
@@ -79,6 +82,9 @@ public struct LoadSession {
   /// Deletes everything a source's earlier delivery loaded (rows, rejects, misses, ledger).
   public func replaceSource(_ source: String) throws {
     prepared.forgetWritten()
+    try programNamesChanged(source: source)
+    try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS replaced_source (source TEXT PRIMARY KEY)")
+    try db.execute(sql: "INSERT OR IGNORE INTO temp.replaced_source VALUES (?)", arguments: [source])
     for table in Self.recordTables + ["reject", "normalization_miss", "quality_flag", "delivery"] {
       try db.execute(sql: "DELETE FROM \(table) WHERE source = ?", arguments: [source])
     }

@@ -46,22 +46,64 @@ extension LoadSession {
   /// participations' index per record (it holds the start dates, schema 8): 0.6–0.8 s in the
   /// sqlite3 shell, against 1.2 s for a join that groups every participation.
   public func readStays() throws -> Stays {
-    let records = RawRows(
-      try db.makeStatement(
-        sql: """
-          SELECT sp.rowid, sp.source, sp.local_id, sp.municipality,
-            (SELECT p.start_date FROM participation p
-             WHERE p.source = sp.source AND p.person_local_id = sp.local_id AND p.start_date IS NOT NULL
-             ORDER BY p.start_date LIMIT 1)
-          FROM source_person sp
-          ORDER BY sp.source, sp.local_id
-          """))
-    let residences = RawRows(
-      try db.makeStatement(
-        sql: """
-          SELECT source, person_local_id, id, municipality, ags, from_date, to_date FROM residence
-          ORDER BY source, person_local_id
-          """))
+    try readStays(
+      records: """
+        SELECT sp.rowid, sp.source, sp.local_id, sp.municipality,
+          (SELECT p.start_date FROM participation p
+           WHERE p.source = sp.source AND p.person_local_id = sp.local_id AND p.start_date IS NOT NULL
+           ORDER BY p.start_date LIMIT 1)
+        FROM source_person sp
+        ORDER BY sp.source, sp.local_id
+        """,
+      residences: """
+        SELECT source, person_local_id, id, municipality, ags, from_date, to_date FROM residence
+        ORDER BY source, person_local_id
+        """)
+  }
+
+  /// Works out again the residence periods of `persons` only (a night linked in proportion
+  /// to its change: the persons it linked again and those of the sources it loaded), from
+  /// their records' stays as linked now; returns how many periods they have. The joins go
+  /// from the persons outwards (CROSS JOIN): SQLite otherwise walked every residence.
+  public func rebuildResidencePeriods(persons: Set<Int64>) throws -> Int {
+    try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS picked_person (person_id INTEGER PRIMARY KEY)")
+    try db.execute(sql: "DELETE FROM temp.picked_person")
+    let add = try db.makeStatement(sql: "INSERT INTO temp.picked_person VALUES (?)")
+    for person in persons { try add.execute(arguments: [person]) }
+    let read = try readStays(
+      records: """
+        SELECT sp.rowid, sp.source, sp.local_id, sp.municipality,
+          (SELECT p.start_date FROM participation p
+           WHERE p.source = sp.source AND p.person_local_id = sp.local_id AND p.start_date IS NOT NULL
+           ORDER BY p.start_date LIMIT 1)
+        FROM temp.picked_person pp CROSS JOIN source_person sp ON sp.person_id = pp.person_id
+        ORDER BY sp.source, sp.local_id
+        """,
+      residences: """
+        SELECT r.source, r.person_local_id, r.id, r.municipality, r.ags, r.from_date, r.to_date
+        FROM temp.picked_person pp CROSS JOIN source_person sp ON sp.person_id = pp.person_id
+        CROSS JOIN residence r ON r.source = sp.source AND r.person_local_id = sp.local_id
+        ORDER BY r.source, r.person_local_id
+        """)
+    var personOf: [Int64: Int64] = [:]
+    for row in try Row.fetchAll(
+      db,
+      sql:
+        "SELECT sp.rowid, sp.person_id FROM temp.picked_person pp JOIN source_person sp ON sp.person_id = pp.person_id"
+    ) {
+      personOf[row[0]] = row[1]
+    }
+    try db.execute(
+      sql: "DELETE FROM residence_period WHERE person_id IN (SELECT person_id FROM temp.picked_person)")
+    return try insertResidencePeriods(Self.residencePeriods(read, personOf: personOf))
+  }
+
+  /// The stays of the records `records` reads (row id, source, local id, municipality, first
+  /// measure's start), with the residences `residences` reads (source, local id, id,
+  /// municipality, AGS, from, to); both in (source, local id) order.
+  func readStays(records recordsSQL: String, residences residencesSQL: String) throws -> Stays {
+    let records = RawRows(try db.makeStatement(sql: recordsSQL))
+    let residences = RawRows(try db.makeStatement(sql: residencesSQL))
     var stays = Stays()
     var residenceLeft = try residences.next(db)
     // The residences of the current record, in delivery (id) order.
@@ -147,6 +189,10 @@ extension LoadSession {
   /// Replaces `residence_period` with `periods`; returns the row count.
   public func writeResidencePeriods(_ periods: ResidencePeriods) throws -> Int {
     try db.execute(sql: "DELETE FROM residence_period")
+    return try insertResidencePeriods(periods)
+  }
+
+  func insertResidencePeriods(_ periods: ResidencePeriods) throws -> Int {
     let insert = try db.makeStatement(
       sql: RowsTable.insertSQL(
         "residence_period", columns: ["person_id", "municipality", "ags", "from_date", "to_date", "basis"]))

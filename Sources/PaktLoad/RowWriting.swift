@@ -144,7 +144,9 @@ extension LoadSession {
   @discardableResult
   public func insert(_ p: Participation, raw: (() -> String?)? = nil) throws -> Int64 {
     _ = try writeOne { $0.participation(p, raw: raw) }
-    return db.lastInsertedRowID
+    let id = db.lastInsertedRowID
+    try programNamesChanged(source: p.source)
+    return id
   }
 
   /// Inserts a residence; returns whether it was new.

@@ -3,16 +3,34 @@ import GRDB
 /// The warehouse schema, version by version. Each version is a list of statements applied in
 /// one transaction; `Warehouse` upgrades an older file in place and refuses a newer one.
 enum Schema {
-  static let version = 9
+  static let version = 10
 
   /// Statements that take a warehouse from version n-1 to n.
   static let migrations: [Int: [String]] = [
-    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9,
+    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10,
   ]
 
   /// The columns that identify a person directly: they live in `identity` only.
   static let identityColumns = [
     "family_name", "given_name", "birth_name", "birth_date", "place_of_birth", "azr_number", "bamf_number",
+  ]
+
+  /// Version 10: what a full link keeps for the nights after it (`link_state`: the records'
+  /// blocking keys and term frequencies, see `LinkIndex`), and the participations' program
+  /// names counted per source (`program_name_tally`), recounted only for the sources whose
+  /// participations changed (`program_name_stale`). Why: on a night that changes one export
+  /// of forty, reading and preparing every record and counting every participation were most
+  /// of the link stage (issue #21).
+  static let v10: [String] = [
+    "CREATE TABLE link_state (name TEXT PRIMARY KEY, data BLOB NOT NULL)",
+    """
+    CREATE TABLE program_name_tally (
+      source TEXT NOT NULL, program_name TEXT NOT NULL, catalogue_code TEXT, mapping_method TEXT NOT NULL,
+      participations INTEGER NOT NULL)
+    """,
+    "CREATE INDEX program_name_tally_source ON program_name_tally(source)",
+    "CREATE TABLE program_name_stale (source TEXT PRIMARY KEY)",
+    "INSERT INTO program_name_stale SELECT DISTINCT source FROM participation",
   ]
 
   /// Version 9: record-level quality flags (one row per rule a loaded or rejected record broke:

@@ -96,18 +96,36 @@ public enum PersonLinkage {
     var model: LinkModel? = nil
     /// Records linked again on a night linked in proportion to its change; nil: all were.
     var affected: [Bool]? = nil
+    /// What a full link keeps for the nights after it.
+    var index: LinkIndex? = nil
   }
 
-  /// What a night linked in proportion to its change starts from: the last full link's model,
-  /// the records to link again first (`seeds`), and each record's previous person (-1: none).
+  /// What a night linked in proportion to its change starts from: the last full link's model
+  /// and index, and the records to link again (see `PipelineRunner.incremental`).
   struct Incremental: Sendable {
     var model: LinkModel
-    var seeds: [Bool]
-    var previous: [Int32]
-    /// The persons of records gone or delivered again changed: linked again whole.
+    var index: LinkIndex
+    var records: [StoredPerson]
+    /// The persons of records delivered again changed: linked again whole.
     var touched: Set<Int64>
     /// Records linked again on earlier nights since the model was trained.
     var changedBefore: Int
+    /// The records added to the index since the full link that built it, with tonight's
+    /// new and changed records (kept once the night commits).
+    var additions: LinkIndex.Additions
+  }
+
+  /// Between source and local id in a record's name in the index: a character neither holds.
+  static let keySeparator: Character = "\u{1F}"
+
+  /// A record's name in `LinkIndex`.
+  static func indexName(_ record: StoredPerson) -> String {
+    record.source + String(keySeparator) + record.localID
+  }
+
+  /// The records' columns as the settings' fields read them (`data[field][record]`).
+  static func data(_ stored: [StoredPerson], _ settings: LinkageConfig) -> [[String?]] {
+    settings.fields.map { field in stored.map(columns[field.column]!) }
   }
 
   /// Clusters of `stored` (indices) with each linked record's reason, the pairs for the
@@ -118,7 +136,7 @@ public enum PersonLinkage {
   ) -> Result {
     var settings = settings
     settings.threshold = threshold
-    let data = settings.fields.map { field in stored.map(columns[field.column]!) }
+    let data = Self.data(stored, settings)
     // Records by key, for the stewards' decisions only.
     let index =
       decisions.isEmpty ? [:] : Dictionary(stored.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
@@ -127,7 +145,9 @@ public enum PersonLinkage {
     var unknown = 0
     for d in decisions {
       guard let a = index[d.a], let b = index[d.b] else {
-        unknown += 1
+        // Only the records linked again are at hand on a night linked in proportion to its
+        // change: the caller counts the decisions naming records the warehouse lacks.
+        if incremental == nil { unknown += 1 }
         continue
       }
       if d.mustLink { mustLink.append((a, b)) } else { cannotLink.append((a, b)) }
@@ -136,20 +156,16 @@ public enum PersonLinkage {
     let out: LinkOutput
     var affected: [Bool]? = nil
     if let incremental {
-      let relinked = linker.relink(
-        columns: data, model: incremental.model, seeds: incremental.seeds, previous: incremental.previous,
-        mustLink: mustLink, cannotLink: cannotLink)
-      (out, affected) = (relinked.output, relinked.affected)
+      out = linker.link(
+        columns: data, model: incremental.model, kept: incremental.index, mustLink: mustLink, cannotLink: cannotLink)
+      affected = [Bool](repeating: true, count: stored.count)
     } else {
-      out = linker.link(columns: data, mustLink: mustLink, cannotLink: cannotLink)
+      out = linker.link(
+        columns: data, mustLink: mustLink, cannotLink: cannotLink, keeping: stored.map(Self.indexName))
     }
     var reasons: [Int: String] = [:]
     for (i, p) in out.clusterProbability.enumerated() where p > 0 {
       reasons[i] = "probabilistic, p = " + String(format: "%.3f", p)
-    }
-    // Records not linked again keep their reason.
-    if let affected {
-      for (i, record) in stored.enumerated() where !affected[i] { reasons[i] = record.linkRule }
     }
     for (a, b) in mustLink {
       reasons[a] = "steward: must-link"
@@ -159,6 +175,6 @@ public enum PersonLinkage {
     return Result(
       clusters: out.clusters, reasons: reasons, candidatePairs: out.candidatePairs, unknownDecisions: unknown,
       review: review, refusedMerges: out.refusedMerges, modelWarnings: out.model.warnings, model: out.model,
-      affected: affected)
+      affected: affected, index: out.index)
   }
 }

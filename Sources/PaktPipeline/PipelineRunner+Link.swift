@@ -11,25 +11,29 @@ extension PipelineRunner {
   /// Links every source person record in the warehouse and writes stable person ids.
   ///
   /// While the records are linked (in memory, on other threads), this thread runs
-  /// `meanwhile`: reads that do not depend on the persons (the run counts program names and
-  /// reads the stays for residence periods there). Why: those reads are seconds of SQLite on
+  /// `meanwhile`: reads that do not depend on the persons (the run counts program names and,
+  /// on a full link, reads the stays for residence periods there; its argument says whether
+  /// the night is linked in proportion to its change). Such a night sets `changedPersons` to
+  /// the persons whose records or facts changed: only theirs need residence periods again. Why: those reads are seconds of SQLite on
   /// one thread, and linking leaves a core idle for much of its time. Once linked, it hands
   /// `whileWriting` the person of every source record (by row id) before it writes them, so
   /// that work needing them can run on another thread meanwhile (the run's residence periods).
   func link(
     load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer, settings: LinkageConfig?,
     decisions: [PersonLinkage.Decision], review: inout [ReviewPair], full: Bool, fingerprint: String,
-    meanwhile: () throws -> Void, whileWriting: ([Int64: Int64]) -> Void = { _ in }
+    changedPersons: inout Set<Int64>?, meanwhile: (_ incremental: Bool) throws -> Void,
+    whileWriting: ([Int64: Int64]) -> Void = { _ in }
   ) throws
     -> RunSummary.Linkage
   {
     var clock = PhaseClock("link stage")
-    let stored = try load.storedPersons()
-    clock.lap("read records")
     let threshold = config.linkage.threshold
     let nextID = Int64(try load.meta("next_person_id") ?? "1") ?? 1
-    let incremental =
-      settings == nil || full ? nil : try Self.incremental(stored, previous: previous, load, fingerprint)
+    // A night linked in proportion to its change reads only the records it links again.
+    let incremental: PersonLinkage.Incremental? =
+      if let settings, !full { try Self.incremental(previous: previous, load, fingerprint, settings) } else { nil }
+    let stored = try incremental?.records ?? load.storedPersons()
+    clock.lap("read records")
     // Linked, given stable ids and compared with the stored records on another thread: with
     // the rules, linking ends before `meanwhile`, and the ids then cost no time of their own.
     let linking = InBackground { () -> Linked in
@@ -50,14 +54,9 @@ extension PipelineRunner {
           review: [])
       }
       let clusters = result.clusters.map { $0.map { stored[$0].key } }
-      let ids: StableIDs.Result
-      if let affected = result.affected {
-        // Persons no change touched keep their ids without being matched again.
-        let kept = result.clusters.map { affected[$0[0]] ? nil : stored[$0[0]].personID }
-        ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID, kept: kept)
-      } else {
-        ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
-      }
+      // On a night linked in proportion to its change, the clusters are those of the records
+      // linked again, whole persons: every other person keeps its id unread.
+      let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
       // Each record's cluster by its place, not by its key: no String hashed per record.
       var clusterOf = [Int32](repeating: -1, count: stored.count)
       for (c, cluster) in result.clusters.enumerated() { for i in cluster { clusterOf[i] = Int32(c) } }
@@ -71,9 +70,15 @@ extension PipelineRunner {
         let rule = result.reasons[i]
         if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
       }
-      return Linked(result: result, ids: ids, changes: changes, personOf: personOf)
+      // The index for later nights, as the warehouse keeps it: encoded here, not on the
+      // thread that writes (tens of megabytes at 300,000 persons).
+      // (A night linked in proportion to its change keeps its records apart, see
+      // `LinkIndex.Additions`.)
+      return Linked(
+        result: result, ids: ids, changes: changes, personOf: personOf,
+        index: incremental == nil ? result.index?.encoded() : incremental?.additions.encoded())
     }
-    try meanwhile()
+    try meanwhile(incremental != nil)
     clock.lap("meanwhile")
     let linked = linking.value
     clock.lap("wait for linking")
@@ -81,7 +86,9 @@ extension PipelineRunner {
     let personIDs = ids.clusterIDs
     whileWriting(linked.personOf)
     review = result.review
-    let held = decisions.isEmpty ? [] : Set(stored.map(\.key))
+    let held: Set<String> =
+      decisions.isEmpty
+      ? [] : incremental == nil ? Set(stored.map(\.key)) : try load.heldKeys(decisions.flatMap { [$0.a, $0.b] })
     try load.replaceLinkDecisions(
       decisions.map {
         (
@@ -121,31 +128,51 @@ extension PipelineRunner {
       // The affected records' persons before and after, and any id an event names.
       var gone = Set(
         stored.indices.filter { affected[$0] }.compactMap { stored[$0].personID ?? previous[stored[$0].key] })
-      gone.formUnion(incremental?.touched ?? [])  // holds the persons of records no longer stored
+      gone.formUnion(incremental?.touched ?? [])
       for e in ids.events { gone.insert(e.old) }
-      try load.replacePersons(persons, removing: gone.union(persons.map(\.id)), events: events, runID: runID)
+      let removing = gone.union(persons.map(\.id))
+      try load.replacePersons(persons, removing: removing, events: events, runID: runID)
+      // Their residence periods, and those of every person of a source delivered tonight
+      // (its records may keep their person with other facts).
+      changedPersons = removing.union(try load.personsOfReplacedSources())
     } else {
       try load.writePersons(persons, events: events, runID: runID)
     }
+    clock.lap("write persons")
     if let settings, let model = result.model, incremental == nil {
       try Self.keep(model, of: stored.count, fingerprint: fingerprint, settings: settings, load)
+      try load.setLinkState("index", linked.index)
+      try load.setLinkState("index_added", nil)
     } else if let incremental {
       let relinked = affected?.filter { $0 }.count ?? 0
       try load.setMeta("link_model_changed", String(incremental.changedBefore + relinked))
+      try load.setLinkState("index_added", linked.index)
+    } else {
+      try load.setLinkState("index", nil)
+      try load.setLinkState("index_added", nil)
     }
     try load.setMeta("last_link_mode", incremental == nil ? "full" : "incremental")
-    clock.lap("write persons")
+    clock.lap("keep model and index")
     defer { clock.finish() }
     try load.setMeta("next_person_id", String(ids.nextID))
     var linkage = RunSummary.Linkage()
-    linkage.sourcePersonRecords = stored.count
-    linkage.persons = result.clusters.count
-    linkage.linkedPersons = result.clusters.filter { $0.count > 1 }.count
+    if incremental != nil {
+      // Only some records were read: the warehouse counts them all.
+      linkage.sourcePersonRecords = try load.count("SELECT count(*) FROM source_person")
+      linkage.persons = try load.count("SELECT count(*) FROM person")
+      linkage.linkedPersons = try load.count("SELECT count(*) FROM person WHERE records > 1")
+    } else {
+      linkage.sourcePersonRecords = stored.count
+      linkage.persons = result.clusters.count
+      linkage.linkedPersons = result.clusters.filter { $0.count > 1 }.count
+    }
     linkage.relinkedRecords = affected.map { $0.filter { $0 }.count } ?? stored.count
     linkage.candidatePairs = result.candidatePairs
     linkage.newPersonIDs = ids.newIDs
     linkage.mergedPersonIDs = ids.events.filter { $0.kind == .merged }.count
-    linkage.decisionsIgnored = result.unknownDecisions
+    linkage.decisionsIgnored =
+      incremental == nil
+      ? result.unknownDecisions : decisions.filter { !held.contains($0.a) || !held.contains($0.b) }.count
     linkage.refusedMerges = result.refusedMerges
     linkage.modelWarnings = result.modelWarnings
     try load.setMeta("last_candidate_pairs", String(result.candidatePairs))
@@ -268,41 +295,53 @@ extension PipelineRunner {
   static let incrementalCumulativeShare = 0.5
 
   /// What a night linked in proportion to its change starts from, or nil for a full link: no
-  /// kept model, other settings, or too much changed.
+  /// kept model or index, other settings, a record gone, or too much changed. Reads only the
+  /// records to link again (see `Relinking.swift`): the new and changed ones, every record
+  /// of the persons they leave, their block mates under the kept index, and every record of
+  /// the persons those belong to.
   static func incremental(
-    _ stored: [StoredPerson], previous: [String: Int64], _ load: LoadSession, _ fingerprint: String
+    previous: [String: Int64], _ load: LoadSession, _ fingerprint: String, _ settings: LinkageConfig
   ) throws -> PersonLinkage.Incremental? {
     guard try load.meta("link_model_fingerprint") == fingerprint, let json = try load.meta("link_model"),
       let model = try? JSONDecoder().decode(LinkModel.self, from: Data(json.utf8)),
-      let trained = Int(try load.meta("link_model_records") ?? ""), trained > 0
+      let trained = Int(try load.meta("link_model_records") ?? ""), trained > 0,
+      let bytes = try load.linkState("index"), var index = LinkIndex(encoded: bytes)
     else { return nil }
+    var additions = LinkIndex.Additions()
+    if let kept = try load.linkState("index_added") {
+      guard let read = LinkIndex.Additions(encoded: kept) else { return nil }
+      additions = read
+    }
+    index.add(records: additions.records, keys: additions.keys)
     let changedBefore = Int(try load.meta("link_model_changed") ?? "0") ?? 0
-    // New or reloaded records have no person yet; the persons of records gone or reloaded are
-    // linked again whole.
-    var touched = Set<Int64>()
-    var dirty = 0
-    for record in stored where record.personID == nil {
-      dirty += 1
-      if let id = previous[record.key] { touched.insert(id) }
-    }
-    let keys = Set(stored.map(\.key))
-    for (key, id) in previous where !keys.contains(key) { touched.insert(id) }
-    guard Double(dirty) <= incrementalShare * Double(stored.count),
-      Double(changedBefore + dirty) <= incrementalCumulativeShare * Double(trained)
+    // New or reloaded changed records have no person yet; the persons they leave are linked
+    // again whole.
+    let dirty = try load.storedPersons(unlinked: true)
+    let touched = Set(dirty.compactMap { previous[$0.key] })
+    // Every record that had a person is still here (retired ones stay): else a full link.
+    let new = dirty.filter { previous[$0.key] == nil }.count
+    guard try load.count("SELECT count(*) FROM source_person") == previous.count + new,
+      Double(dirty.count) <= incrementalShare * Double(index.count),
+      Double(changedBefore + dirty.count) <= incrementalCumulativeShare * Double(trained)
     else { return nil }
-    var numbers: [Int64: Int32] = [:]
-    var seeds = [Bool](repeating: false, count: stored.count)
-    var previousCluster = [Int32](repeating: -1, count: stored.count)
-    for (i, record) in stored.enumerated() {
-      let id = record.personID ?? previous[record.key]
-      seeds[i] = record.personID == nil || id.map(touched.contains) == true
-      if let id {
-        if numbers[id] == nil { numbers[id] = Int32(numbers.count) }
-        previousCluster[i] = numbers[id]!
-      }
+    let seeds = try load.storedPersons(persons: touched.sorted(), unlinked: true)
+    let linker = ProbabilisticLinker(config: settings)
+    let seedKeys = linker.blockingKeys(columns: PersonLinkage.data(seeds, settings))
+    let mates = index.mates(of: seedKeys, maxBlockSize: settings.maxBlockSize).map { n -> (String, String) in
+      let name = index.record(n)
+      guard let cut = name.firstIndex(of: PersonLinkage.keySeparator) else { return (name, "") }
+      return (String(name[..<cut]), String(name[name.index(after: cut)...]))
     }
+    let mateRecords = try load.storedPersons(keys: mates)
+    let persons = touched.union(mateRecords.compactMap(\.personID))
+    let records = try load.storedPersons(persons: persons.sorted(), unlinked: true)
+    // Tonight's new and changed records join the index for the nights after it.
+    let added = seeds.indices.filter { seeds[$0].personID == nil }
+    additions.append(
+      records: added.map { PersonLinkage.indexName(seeds[$0]) }, keys: seedKeys.map { keys in added.map { keys[$0] } })
     return PersonLinkage.Incremental(
-      model: model, seeds: seeds, previous: previousCluster, touched: touched, changedBefore: changedBefore)
+      model: model, index: index, records: records, touched: touched, changedBefore: changedBefore,
+      additions: additions)
   }
 
   /// Keeps a full link's model for the nights after it.
@@ -333,6 +372,8 @@ struct Linked: Sendable {
   var changes: [(rowID: Int64, id: Int64?, rule: String?)]
   /// The person of each record, by `source_person` row id.
   var personOf: [Int64: Int64]
+  /// A full link's `LinkIndex`, encoded.
+  var index: [UInt8]?
 }
 
 /// Work started on a thread of its own, whose result is waited for when it is needed.

@@ -254,23 +254,30 @@ public struct PipelineRunner: Sendable {
         // The disk is idle while linking: the loaded pages go to it now instead of at commit.
         load.writeToDiskMeanwhile()
         FaultInjection.pause(at: "before-link")
+        var changedPersons: Set<Int64>? = nil
         let linkage = try link(
           load: load, previous: run.1, runID: run.0, pseudonyms: pseudonyms, settings: linkageSettings,
-          decisions: decisions, review: &review, full: relink || options.fullLink, fingerprint: linkageFingerprint
-        ) {
+          decisions: decisions, review: &review, full: relink || options.fullLink, fingerprint: linkageFingerprint,
+          changedPersons: &changedPersons
+        ) { incremental in
           // Neither depends on the persons being linked meanwhile; the participations and
-          // residences do not change after loading.
+          // residences do not change after loading. A night linked in proportion to its
+          // change works out the periods of the persons it changed only, once they are known.
           nameCounts = try load.programNameCounts()
-          stays = try load.readStays()
+          if !incremental { stays = try load.readStays() }
         } whileWriting: { personOf in
           // Each person's periods are worked out while the persons are written.
-          let read = stays ?? LoadSession.Stays()
+          guard let read = stays else { return }
           periods = InBackground { LoadSession.residencePeriods(read, personOf: personOf) }
         }
         lap("link", rows: linkage.sourcePersonRecords)
         load.writeToDiskMeanwhile()
         try load.replaceMunicipalities(gazetteer.municipalities.map { ($0.name, $0.ags) })
-        lap("residence periods", rows: try load.writeResidencePeriods(periods!.value))
+        let periodRows =
+          if let changedPersons { try load.rebuildResidencePeriods(persons: changedPersons) } else {
+            try load.writeResidencePeriods(periods!.value)
+          }
+        lap("residence periods", rows: periodRows)
         try load.setMeta("pseudonym_key_fingerprint", pseudonyms.fingerprint)
         try load.setMeta("linkage_fingerprint", linkageFingerprint)
         // Committed here, published to PostgreSQL after the commit (and by the next run if

@@ -29,11 +29,16 @@ struct LocalCatalog: Sendable {
     var sql: String
   }
 
+  /// The warehouse's own working state, not published: what linking keeps between nights
+  /// (record keys and hashes, meaningless outside pakt) and the sources whose program names
+  /// are to be counted again.
+  static let workingTables: Set<String> = ["link_state", "program_name_stale"]
+
   init(_ db: Database) throws {
     tables = []
     for name in try String.fetchAll(
       db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    {
+    where !Self.workingTables.contains(name) {
       var columns: [Column] = []
       var keyed: [(Int, String)] = []
       for row in try Row.fetchAll(db, sql: "PRAGMA table_info(\(LocalCatalog.quote(name)))") {
