@@ -115,6 +115,7 @@ public struct CSVReader: PaktCursor {
           writtenHeader = header
           header = [""] + header
         }
+        headerLead = (writtenHeader ?? header).first?.utf8.first { !Self.isSpace($0) } ?? 0
         startedBody = true
         return
       }
@@ -148,7 +149,11 @@ public struct CSVReader: PaktCursor {
                 + "inside a value must be quoted"))
         }
         if fields.count == header.count { exactRows += 1 }
-        if let (kind, reason) = notARecord(fields) {
+        // Static, and only past a test of the first byte: as a method of this (large) struct
+        // the check copied it for every row, a third of reading a row (perf).
+        if let lead = headerLead, let first = fields.first, Self.mayNotBeRecord(first, headerLead: lead),
+          let (kind, reason) = Self.notARecord(fields, header: writtenHeader ?? header)
+        {
           return .malformed(
             MalformedRecord(
               line: startLine, raw: fields.joined(separator: dialect.delimiterText), kind: kind, reason: reason))
@@ -166,27 +171,41 @@ public struct CSVReader: PaktCursor {
   /// Checked on every row, so by bytes (spaces and tabs trimmed, ASCII letters lower-cased):
   /// trimming and folding each row's text through Foundation doubled the time to load a
   /// 300,000-person corpus (perf).
-  func notARecord(_ fields: [String]) -> (kind: String, reason: String)? {
-    guard dialect.headerLine > 0, !fields.isEmpty else { return nil }
-    let written = writtenHeader ?? header
+  static func notARecord(_ fields: [String], header written: [String]) -> (kind: String, reason: String)? {
+    guard let first = fields.first else { return nil }
     // Two or more names, some of them words: a one-column file may hold its header's text as data.
-    if fields.count == written.count, written.count >= 2, Self.trimmedEquals(fields[0], written[0]),
+    if fields.count == written.count, written.count >= 2,
       written.contains(where: { $0.contains(where: \.isLetter) }),
       zip(fields, written).allSatisfy({ Self.trimmedEquals($0, $1) })
     {
       return ("repeated header", "the header row again inside the file (exports appended, or a header per page)")
     }
-    if fields.count > 2, let word = Self.firstWord(fields[0]), Self.totalWords.contains(word),
+    if fields.count > 2, Self.startsWithTotalWord(first),
       2 * fields.dropFirst().filter({ Self.isBlank($0) }).count >= fields.count - 1
     {
-      return ("total line", "a line of totals ('\(fields[0])'), not a record")
+      return ("total line", "a line of totals ('\(first)'), not a record")
     }
     return nil
   }
 
-  static let totalWords: Set<String> = [
+  /// The first byte of the header's first name (after spaces): nil without a header row.
+  private var headerLead: UInt8?
+
+  /// Whether a row whose first field is `first` may be the header again or a total line: its
+  /// first byte is that of the header's first name, a space or tab, or s, g, i, t or z.
+  @inline(__always)
+  static func mayNotBeRecord(_ first: String, headerLead: UInt8) -> Bool {
+    guard let lead = first.utf8.first else { return false }
+    switch lead | 0x20 {
+    case 0x73, 0x67, 0x69, 0x74, 0x7A, 0x20, 0x29: return true  // also a space or tab first
+    default: return lead == headerLead
+    }
+  }
+
+  /// Words that begin a line of totals, lower-case ASCII.
+  static let totalWords: [[UInt8]] = [
     "summe", "gesamt", "gesamtsumme", "insgesamt", "total", "sum", "totals", "zwischensumme",
-  ]
+  ].map { Array($0.utf8) }
 
   static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 
@@ -194,29 +213,33 @@ public struct CSVReader: PaktCursor {
 
   /// `text` with spaces and tabs trimmed at both ends is `other`.
   static func trimmedEquals(_ text: String, _ other: String) -> Bool {
+    if text == other { return true }
     let bytes = text.utf8
+    guard let head = bytes.first, let tail = bytes.last, isSpace(head) || isSpace(tail) else { return false }
     guard let first = bytes.firstIndex(where: { !isSpace($0) }) else { return other.isEmpty }
     let last = bytes.lastIndex(where: { !isSpace($0) })!
     return bytes[first...last].elementsEqual(other.utf8)
   }
 
-  /// The leading ASCII letters of `text` (after spaces), lower-cased, when a word ends there
-  /// and is short enough to be one of `totalWords`; nil otherwise.
-  static func firstWord(_ text: String) -> String? {
-    var word: [UInt8] = []
-    for b in text.utf8 {
-      if word.isEmpty && isSpace(b) { continue }
-      let lower = b | 0x20
+  /// Whether `text` (after spaces) begins with one of `totalWords`, in any case, as a whole
+  /// word: "Summe", "GESAMT:", "Total 2024".
+  static func startsWithTotalWord(_ text: String) -> Bool {
+    var bytes = text.utf8[...]
+    while let b = bytes.first, isSpace(b) { bytes = bytes.dropFirst() }
+    var length = 0
+    for c in bytes {
+      let lower = c | 0x20
       if lower >= 0x61 && lower <= 0x7A {
-        if word.count == 13 { return nil }
-        word.append(lower)
-      } else if b >= 0x80 {
-        return nil  // a letter beyond ASCII: no total word
+        length += 1
+        if length > 13 { return false }
+      } else if c >= 0x80 {
+        return false  // a letter beyond ASCII: no total word
       } else {
         break
       }
     }
-    return word.isEmpty ? nil : String(decoding: word, as: UTF8.self)
+    let word = bytes.prefix(length)
+    return totalWords.contains { w in w.count == length && zip(w, word).allSatisfy { $0 == $1 | 0x20 } }
   }
 
   enum Outcome {
