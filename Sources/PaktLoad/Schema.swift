@@ -5,10 +5,46 @@ import GRDB
 enum Schema {
   static let version = 10
 
-  /// Statements that take a warehouse from version n-1 to n.
-  static let migrations: [Int: [String]] = [
-    1: v1, 2: v2, 3: v3, 4: v4, 5: v5, 6: v6, 7: v7, 8: v8, 9: v9, 10: v10,
+  /// The named migrations, in order: version n takes a warehouse from version n-1 to n. Each
+  /// is registered with GRDB's `DatabaseMigrator` (see `Schema.migrator`) under its name; the
+  /// version number stays in `schema_version` too, which older pakt builds read.
+  static let migrations: [(version: Int, name: String, statements: [String])] = [
+    (1, "v1 warehouse", v1),
+    (2, "v2 mapping decisions", v2),
+    (3, "v3 pseudonymous person keys", v3),
+    (4, "v4 erasure", v4),
+    (5, "v5 retired records", v5),
+    (6, "v6 residence periods", v6),
+    (7, "v7 identity vault and link decisions", v7),
+    (8, "v8 participation start dates in the index", v8),
+    (9, "v9 quality flags", v9),
+    (10, "v10 link index and program name tally", v10),
   ]
+
+  /// Every migration, for `DatabaseMigrator.migrate`. Each runs in a transaction of its own
+  /// and records its version in `schema_version`.
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    for migration in migrations {
+      migrator.registerMigration(migration.name) { db in
+        for sql in migration.statements { try db.execute(sql: sql) }
+        try db.execute(sql: "INSERT INTO schema_version(version) VALUES (?)", arguments: [migration.version])
+      }
+    }
+    return migrator
+  }
+
+  /// Marks the migrations a warehouse made before pakt used `DatabaseMigrator` (it knows them
+  /// by `schema_version` only) as applied, so that the migrator goes on from there.
+  static func adoptVersions(_ db: Database) throws {
+    guard try db.tableExists("schema_version"), try !db.tableExists("grdb_migrations") else { return }
+    let current = try Int.fetchOne(db, sql: "SELECT max(version) FROM schema_version") ?? 0
+    // The table as GRDB's migrator creates it.
+    try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+    for migration in migrations where migration.version <= current {
+      try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES (?)", arguments: [migration.name])
+    }
+  }
 
   /// The columns that identify a person directly: they live in `identity` only.
   static let identityColumns = [

@@ -92,21 +92,21 @@ public final class Warehouse: Sendable {
       fix: "wait for it to finish, then run again; PAKT_LOCK_WAIT sets how many seconds a run waits")
   }
 
+  /// Upgrades the warehouse in place with the named migrations (`Schema.migrator`); refuses
+  /// one a newer pakt made.
   private func migrate() throws {
+    let migrator = Schema.migrator
     try queue.write { db in
       let hasSchema = try db.tableExists("schema_version")
       let current = hasSchema ? (try Int.fetchOne(db, sql: "SELECT max(version) FROM schema_version") ?? 0) : 0
-      if current > Schema.version {
+      if try current > Schema.version || migrator.hasBeenSuperseded(db) {
         throw PaktError.failed(
           file: path, "the warehouse has schema version \(current), newer than this pakt (\(Schema.version))",
           fix: "run a newer pakt, or point pipeline.yml at another warehouse")
       }
-      // Upgrade in place, one version at a time, inside this one transaction.
-      for version in (current + 1)...max(current + 1, Schema.version) where version <= Schema.version {
-        for sql in Schema.migrations[version] ?? [] { try db.execute(sql: sql) }
-        try db.execute(sql: "INSERT INTO schema_version(version) VALUES (?)", arguments: [version])
-      }
+      try Schema.adoptVersions(db)
     }
+    try migrator.migrate(queue)
   }
 
   /// Runs `body` in one immediate transaction: committed when it returns (rolled back instead

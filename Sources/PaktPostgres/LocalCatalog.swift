@@ -30,9 +30,9 @@ struct LocalCatalog: Sendable {
   }
 
   /// The warehouse's own working state, not published: what linking keeps between nights
-  /// (record keys and hashes, meaningless outside pakt) and the sources whose program names
-  /// are to be counted again.
-  static let workingTables: Set<String> = ["link_state", "program_name_stale"]
+  /// (record keys and hashes, meaningless outside pakt), the sources whose program names are
+  /// to be counted again, and the migrations applied (GRDB's).
+  static let workingTables: Set<String> = ["link_state", "program_name_stale", "grdb_migrations"]
 
   init(_ db: Database) throws {
     tables = []

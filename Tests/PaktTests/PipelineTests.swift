@@ -370,6 +370,10 @@ struct WarehouseTests {
     }
     let upgraded = try Warehouse(path: path)
     #expect(try upgraded.schemaVersion() == Schema.version)
+    // Every named migration applied once, the first adopted from schema_version.
+    let applied = try db.read { try Schema.migrator.appliedIdentifiers($0) }
+    #expect(applied == Set(Schema.migrations.map(\.name)))
+    #expect(try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM schema_version WHERE version = 1") } == 1)
     #expect(try upgraded.tableCounts()["mapping_decision"] == 0)
     #expect(try upgraded.tableCounts()["person"] == 1)
     let columns = try db.read { try $0.columns(in: "person").map(\.name) }
@@ -397,6 +401,13 @@ struct WarehouseTests {
     _ = try Warehouse(path: path)
     let db = try DatabaseQueue(path: path)
     try db.write { try $0.execute(sql: "INSERT INTO schema_version(version) VALUES (99)") }
+    // A migration this pakt does not know, as a newer pakt would have recorded it: refused too.
+    let other = TestSupport.scratch()
+    _ = try Warehouse(path: "\(other)/w.sqlite")
+    try DatabaseQueue(path: "\(other)/w.sqlite").write {
+      try $0.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v99 from the future')")
+    }
+    #expect(throws: PaktError.self) { try Warehouse(path: "\(other)/w.sqlite") }
     #expect {
       _ = try Warehouse(path: path)
     } throws: { error in

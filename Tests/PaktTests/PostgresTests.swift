@@ -64,7 +64,7 @@ enum PostgresServer {
     (
       try String.fetchAll(
         db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-      ).filter { !["link_state", "program_name_stale"].contains($0) },
+      ).filter { !["link_state", "program_name_stale", "grdb_migrations"].contains($0) },
       try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")
     )
   }
