@@ -1,3 +1,30 @@
+/// What became of a delivered file in a run (its JSON and printed form is the raw value).
+public enum FileStatus: String, Sendable, Codable, CustomStringConvertible {
+  /// Read and loaded.
+  case loaded
+  /// The same content is in the warehouse already (perhaps under another name): not read again.
+  case unchanged
+  /// The same content as another file of the delivery: not read.
+  case duplicate
+  /// Could not be read (see `RunSummary.File.problem`).
+  case unreadable
+  /// Read, and not taken: the delivery guard kept the source's previous delivery.
+  case heldBack = "held back"
+
+  public var description: String { rawValue }
+}
+
+/// How a run ended (its JSON and printed form is the raw value).
+public enum RunStatus: String, Sendable, Codable, CustomStringConvertible {
+  case committed
+  /// Every file was already loaded with the same mappings: nothing written.
+  case unchanged
+  /// Did and checked everything, then rolled back (`pakt run --dry-run`).
+  case dryRun = "dry run"
+
+  public var description: String { rawValue }
+}
+
 /// What one run did, per file and in total: printed for people, and as JSON for monitoring.
 public struct RunSummary: Sendable, Codable {
   public struct File: Sendable, Codable {
@@ -9,10 +36,7 @@ public struct RunSummary: Sendable, Codable {
     /// CSV delimiter or XML record element(s), for the human summary.
     public var layout: String
     public var sha256: String
-    /// "loaded", "unchanged" (same content already in the warehouse, perhaps under another
-    /// name), "duplicate" (same content as another file of the delivery; not read) or
-    /// "unreadable".
-    public var status: String
+    public var status: FileStatus
     public var read: Int
     public var loaded: Int
     public var rejected: Int
@@ -31,7 +55,7 @@ public struct RunSummary: Sendable, Codable {
 
     public init(
       source: String, name: String, path: String, format: String, encoding: String, layout: String,
-      sha256: String, status: String, read: Int = 0, loaded: Int = 0, rejected: Int = 0, problem: String? = nil
+      sha256: String, status: FileStatus, read: Int = 0, loaded: Int = 0, rejected: Int = 0, problem: String? = nil
     ) {
       self.source = source
       self.name = name
@@ -177,8 +201,7 @@ public struct RunSummary: Sendable, Codable {
     public init() {}
   }
 
-  /// "committed", or "unchanged" when every file was already loaded with the same mappings.
-  public var status: String
+  public var status: RunStatus
   public var runID: Int64?
   public var pipeline: String
   public var warehouse: String
@@ -245,7 +268,7 @@ public struct RunSummary: Sendable, Codable {
     }
   }
 
-  public init(status: String, pipeline: String, warehouse: String) {
+  public init(status: RunStatus, pipeline: String, warehouse: String) {
     self.status = status
     self.pipeline = pipeline
     self.warehouse = warehouse

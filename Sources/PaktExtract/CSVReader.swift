@@ -80,7 +80,7 @@ public struct CSVReader: PaktCursor {
   public var bytesRead: Int { file.bytesRead }
 
   public var layout: FileLayout {
-    var l = FileLayout(format: "csv", encoding: dialect.encoding.rawValue)
+    var l = FileLayout(format: .csv, encoding: dialect.encoding.rawValue)
     l.delimiter = dialect.delimiterText
     l.quote = String(UnicodeScalar(dialect.quote))
     l.lineEnding = dialect.lineEnding

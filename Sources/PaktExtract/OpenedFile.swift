@@ -75,7 +75,7 @@ public final class OpenedFile: PaktCursor {
       }
       xml = try XMLReader(path: path, records: records)
       csv = nil
-      var l = FileLayout(format: "xml", encoding: Self.xmlEncoding(head))
+      var l = FileLayout(format: .xml, encoding: Self.xmlEncoding(head))
       l.rootElement = shape.rootElement
       l.recordElements = records.map(\.description)
       l.namespaces = shape.namespaces.isEmpty ? nil : shape.namespaces

@@ -60,8 +60,7 @@ public struct MalformedRecord: Sendable {
 
 /// What a reader found out about a file: shown by `pakt inspect` and stored in the run ledger.
 public struct FileLayout: Sendable, Codable, Equatable {
-  /// "csv" or "xml".
-  public var format: String
+  public var format: FileFormat
   public var encoding: String
   /// CSV: the delimiter as text ("," ";" "\t" "|").
   public var delimiter: String?
@@ -87,7 +86,7 @@ public struct FileLayout: Sendable, Codable, Equatable {
   /// XML: namespace URIs by prefix as declared on the root element.
   public var namespaces: [String: String]?
 
-  public init(format: String, encoding: String) {
+  public init(format: FileFormat, encoding: String) {
     self.format = format
     self.encoding = encoding
   }
@@ -121,11 +120,11 @@ public struct FileLayout: Sendable, Codable, Equatable {
 
   /// A one-line description: "csv, windows-1252, ';'" or "xml, utf-8, <Person>".
   public var summary: String {
-    if format == "csv" {
+    if format == .csv {
       let d = delimiter == "\t" ? "tab" : "'\(delimiter ?? ",")'"
       return "csv, \(encoding), \(d)"
     }
-    if format == "xlsx" { return "xlsx, " + (recordElements ?? []).joined(separator: " ") }
+    if format == .xlsx { return "xlsx, " + (recordElements ?? []).joined(separator: " ") }
     return "xml, \(encoding), " + (recordElements ?? []).map { "<\($0)>" }.joined(separator: " ")
   }
 }

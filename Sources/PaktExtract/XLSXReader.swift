@@ -162,7 +162,7 @@ public final class XLSXReader: PaktCursor {
   deinit { try? FileManager.default.removeItem(atPath: scratch) }
 
   public var layout: FileLayout {
-    var l = FileLayout(format: "xlsx", encoding: "utf-8")
+    var l = FileLayout(format: .xlsx, encoding: "utf-8")
     l.header = header
     l.headerLine = headerRow
     l.recordElements = ["sheet '\(sheetName)'"]

@@ -337,10 +337,11 @@ public struct LoadSession {
         source: row["source"], path: row["path"], sha256: row["sha256"], fingerprint: row["fingerprint"],
         file: RunSummary.File(
           source: row["source"], name: row["name"], path: row["path"], format: row["format"],
-          encoding: row["encoding"], layout: row["layout"], sha256: row["sha256"], status: row["status"],
+          encoding: row["encoding"], layout: row["layout"], sha256: row["sha256"],
+          status: FileStatus(rawValue: row["status"] ?? "") ?? .loaded,
           read: row["records_read"], loaded: row["loaded"], rejected: row["rejected"], problem: row["problem"]))
       // The `problem` column holds an unreadable file's problem or another file's note.
-      if record.file.status != "unreadable" {
+      if record.file.status != .unreadable {
         record.file.note = record.file.problem
         record.file.problem = nil
       }
@@ -356,7 +357,8 @@ public struct LoadSession {
         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
         """,
       arguments: [
-        f.source, f.path, f.name, f.sha256, fingerprint, f.format, f.encoding, f.layout, f.status, f.problem ?? f.note,
+        f.source, f.path, f.name, f.sha256, fingerprint, f.format, f.encoding, f.layout, f.status.rawValue,
+        f.problem ?? f.note,
         f.read,
         f.loaded, f.rejected, runID,
       ])

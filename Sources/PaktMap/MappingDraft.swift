@@ -25,8 +25,8 @@ public struct MappingDraft: Sendable {
     ]
     var recognised: [(String, String)] = []
     var unrecognised: [String] = []
-    if layout.format == "csv" || layout.format == "xlsx" {
-      if layout.format == "csv" && layout.encoding != "utf-8" {
+    if layout.format == .csv || layout.format == .xlsx {
+      if layout.format == .csv && layout.encoding != "utf-8" {
         lines.append("read:\n  encoding: \(layout.encoding)  # detected")
       }
       // Each column's header and content: the content confirms the header, corrects it (a

@@ -93,7 +93,7 @@ public struct RecordMapper: Sendable {
     self.matcher = matcher
     self.autoApplyThreshold = autoApplyThreshold
     self.dates = DateNormalizer(order: mapping.dateOrder)
-    if layout.format == "csv" || layout.format == "xlsx" {
+    if layout.format == .csv || layout.format == .xlsx {
       guard !mapping.isXML else {
         throw PaktError.config(
           file: mapping.file, line: 1, "the mapping describes XML records but \(fileName) is a \(layout.format) file",

@@ -24,7 +24,7 @@ enum DeliveryGuard {
     guard previous > 0 else { return nil }
     let take = "to take it anyway: pakt run --accept-shrink \(source) (or accept_shrink: true on the source)"
     let kept = "its previous delivery (\(previous) current person records) stays"
-    if !files.isEmpty && files.allSatisfy({ $0.status == "unreadable" }) {
+    if !files.isEmpty && files.allSatisfy({ $0.status == .unreadable }) {
       let problems = files.compactMap(\.problem).prefix(3).joined(separator: "; ")
       return .init(
         source: source, reason: "unreadable", previousRecords: previous, deliveredRecords: 0,

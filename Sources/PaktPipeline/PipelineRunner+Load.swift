@@ -94,9 +94,9 @@ extension PipelineRunner {
     tracker: ProgressTracker? = nil
   ) throws -> RunSummary.File {
     var summary = RunSummary.File(
-      source: source.source.name, name: file.name, path: file.path, format: file.layout?.format ?? "unknown",
+      source: source.source.name, name: file.name, path: file.path, format: file.layout?.format.rawValue ?? "unknown",
       encoding: file.layout?.encoding ?? "unknown", layout: file.layout?.summary ?? "unreadable",
-      sha256: file.sha256, status: "loaded")
+      sha256: file.sha256, status: .loaded)
     var problem = file.problem
     if let skipped = file.layout?.skippedLines, !skipped.isEmpty {
       summary.skipped = skipped.count
@@ -138,7 +138,7 @@ extension PipelineRunner {
       // Rejected as a whole: nothing of it stays in the warehouse; the run goes on.
       summary = RunSummary.File(
         source: summary.source, name: summary.name, path: summary.path, format: summary.format,
-        encoding: summary.encoding, layout: summary.layout, sha256: summary.sha256, status: "unreadable",
+        encoding: summary.encoding, layout: summary.layout, sha256: summary.sha256, status: .unreadable,
         problem: problem)
       try load.insert(
         Reject(source: source.source.name, file: file.name, line: 0, raw: "", kind: "unreadable file", reason: problem),
@@ -222,7 +222,7 @@ extension PipelineRunner {
 
   /// Records read = loaded + rejected, checked against what the warehouse holds, before commit.
   func reconcile(_ f: RunSummary.File, load: LoadSession, rows: LoadSession.FileRows?) throws {
-    guard f.status == "loaded" else { return }
+    guard f.status == .loaded else { return }
     let stored = try load.storedRecordCount(source: f.source, file: f.name, within: rows)
     let rejected = try load.rejectCount(source: f.source, file: f.name)
     // Every loaded record has rows in the warehouse, except those that only repeated an

@@ -168,7 +168,7 @@ public struct PipelineRunner: Sendable {
     lap("prepare", rows: prepared.reduce(0) { $0 + $1.files.count })
     let staleSources = Set(ledger.map(\.source)).subtracting(configuredNames)
 
-    var summary = RunSummary(status: "unchanged", pipeline: config.file, warehouse: config.warehouse)
+    var summary = RunSummary(status: .unchanged, pipeline: config.file, warehouse: config.warehouse)
     summary.postgres = config.postgres?.display
     var fileSummaries: [String: RunSummary.File] = [:]
 
@@ -230,8 +230,8 @@ public struct PipelineRunner: Sendable {
               // The files are reported as read, and as not taken.
               files += loaded.files.map { file in
                 var f = file
-                if f.status == "loaded" {
-                  f.status = "held back"
+                if f.status == .loaded {
+                  f.status = .heldBack
                   f.note = "the source's previous delivery stays"
                 }
                 return f
@@ -283,7 +283,7 @@ public struct PipelineRunner: Sendable {
         // Committed here, published to PostgreSQL after the commit (and by the next run if
         // that publish fails).
         if replica != nil { try load.setMeta(PostgresReplica.pendingKey, "1") }
-        var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
+        var partial = RunSummary(status: .committed, pipeline: config.file, warehouse: config.warehouse)
         partial.linkage = linkage
         partial.totals = Self.totals(files)
         try load.finishRun(run.0, summary: partial)
@@ -304,7 +304,7 @@ public struct PipelineRunner: Sendable {
             let loaded = try loadSources([source], load, run)
             // The run's row counts what has committed so far: a migration interrupted between
             // sources leaves a row that says how far it got, not 0 files and 0 records.
-            var partial = RunSummary(status: "committed", pipeline: config.file, warehouse: config.warehouse)
+            var partial = RunSummary(status: .committed, pipeline: config.file, warehouse: config.warehouse)
             partial.totals = Self.totals(files + loaded.files)
             try load.finishRun(run.0, summary: partial)
             return loaded
@@ -329,7 +329,7 @@ public struct PipelineRunner: Sendable {
       }
       lap(options.dryRun ? "roll back (dry run)" : "commit")
       for f in files { fileSummaries["\(f.source)|\(f.path)"] = f }
-      summary.status = options.dryRun ? "dry run" : "committed"
+      summary.status = options.dryRun ? .dryRun : .committed
       summary.linkage = linkage
       summary.retired = retired
       summary.heldBack = heldBack
@@ -380,7 +380,7 @@ public struct PipelineRunner: Sendable {
     // reports folder) are the summary's problem, not a failed run (exit 5, not 3).
     do {
       summary.reports = try ReportWriter(folder: config.reports).write(summary: summary, rejects: rejects)
-      if summary.status == "committed" && linkageSettings != nil {
+      if summary.status == .committed && linkageSettings != nil {
         let written = try DuplicateReview(folder: config.reports).write(
           review, threshold: config.linkage.threshold,
           decisionsHint: "the decided rows copied into the file pipeline.yml names under `linkage: decisions:`")
@@ -406,9 +406,9 @@ public struct PipelineRunner: Sendable {
   /// A file whose content another file of the same delivery already has: not read again.
   static func duplicate(_ file: PreparedFile, of first: String, source: String) -> RunSummary.File {
     var f = RunSummary.File(
-      source: source, name: file.name, path: file.path, format: file.layout?.format ?? "unknown",
+      source: source, name: file.name, path: file.path, format: file.layout?.format.rawValue ?? "unknown",
       encoding: file.layout?.encoding ?? "unknown", layout: file.layout?.summary ?? "unknown", sha256: file.sha256,
-      status: "duplicate")
+      status: .duplicate)
     f.note = "same content as '\(first)' of this delivery; not read"
     return f
   }
@@ -421,7 +421,7 @@ public struct PipelineRunner: Sendable {
         ?? earlier.firstIndex(where: { $0.sha256 == file.sha256 })
     else { return nil }
     var f = earlier.remove(at: i)
-    if f.status != "unreadable" && f.status != "duplicate" { f.status = "unchanged" }
+    if f.status != .unreadable && f.status != .duplicate { f.status = .unchanged }
     if f.path != file.path {
       f.note = "same content as '\(f.name)', loaded earlier; not read again"
       f.name = file.name

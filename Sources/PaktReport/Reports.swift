@@ -132,7 +132,7 @@ public struct ReportWriter: Sendable {
       extraStyle: ".bar{background:#e8e8e8;width:12em;height:1em}.fill{background:#2a7d4f;height:1em}.warn{color:#a33}")
     h += """
       <h1>pakt mapping report</h1>
-      <p>Run status: <b>\(e(s.status))</b>. Files: \(s.totals.files); records read \(s.totals.read),
+      <p>Run status: <b>\(e(s.status.rawValue))</b>. Files: \(s.totals.files); records read \(s.totals.read),
       loaded \(s.totals.loaded), rejected \(s.totals.rejected). Persons: \(s.linkage.persons) from
       \(s.linkage.sourcePersonRecords) source records (\(s.linkage.linkedPersons) linked across records).
       Retired (no longer in their source's export, kept as history): \(s.retired) this run, \(s.retiredTotal) in all.</p>
@@ -205,7 +205,7 @@ public struct ReportWriter: Sendable {
     h +=
       "<h2>Files</h2><table><tr><th>source</th><th>file</th><th>read as</th><th>status</th><th>read</th><th>loaded</th><th>rejected</th></tr>"
     for f in s.files {
-      let status = (f.problem ?? f.note).map { "\(f.status): \($0)" } ?? f.status
+      let status = (f.problem ?? f.note).map { "\(f.status): \($0)" } ?? f.status.rawValue
       h += "<tr><td>\(e(f.source))</td><td>\(e(f.name))</td><td>\(e(f.layout))</td><td>\(e(status))</td>"
       h += "<td class=num>\(f.read)</td><td class=num>\(f.loaded)</td><td class=num>\(f.rejected)</td></tr>"
     }

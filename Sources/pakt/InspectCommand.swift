@@ -38,7 +38,7 @@ struct InspectCommand: ParsableCommand {
     }
     out.append("  format:    \(l.format)")
     out.append("  encoding:  \(l.encoding)")
-    if l.format == "csv" {
+    if l.format == .csv {
       out.append(
         "  delimiter: \(l.delimiter == "\t" ? "tab" : "'\(l.delimiter ?? "")'")  quote: \(l.quote ?? "")  line ending: \(l.lineEnding ?? "")"
           + (l.certainty.map { "\n  certainty: \($0)" } ?? "")

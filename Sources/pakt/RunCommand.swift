@@ -75,7 +75,7 @@ struct RunCommand: ParsableCommand {
       throw ExitCode(5)
     }
     // Not everything was taken: a delivery held back, or a file rejected as a whole.
-    if !summary.heldBack.isEmpty || summary.files.contains(where: { $0.status == "unreadable" }) { throw ExitCode(4) }
+    if !summary.heldBack.isEmpty || summary.files.contains(where: { $0.status == .unreadable }) { throw ExitCode(4) }
     if strict && (summary.totals.rejected > 0 || !summary.unmapped.isEmpty) { throw ExitCode(1) }
   }
 }
@@ -86,9 +86,9 @@ enum SummaryText {
     var out: [String] = []
     let what =
       switch s.status {
-      case "unchanged": "nothing changed since the last run; warehouse untouched"
-      case "dry run": "dry run: what would load is below; nothing was written"
-      default: s.status
+      case .unchanged: "nothing changed since the last run; warehouse untouched"
+      case .dryRun: "dry run: what would load is below; nothing was written"
+      case .committed: "committed"
       }
     out.append(
       "\(command): \(what) (\(String(format: "%.1f", s.seconds)) s) → "
@@ -101,14 +101,14 @@ enum SummaryText {
     for f in s.files {
       let name = f.name.padding(toLength: max(nameWidth, f.name.count), withPad: " ", startingAt: 0)
       let layout = f.layout.padding(toLength: layoutWidth, withPad: " ", startingAt: 0)
-      if f.status == "unreadable" {
+      if f.status == .unreadable {
         out.append("  \(name)  \(layout)  REJECTED AS A WHOLE: \(f.problem ?? "")")
       } else {
-        let note = f.status == "loaded" ? "" : "  (\(f.status)\(f.note.map { ": " + $0 } ?? ""))"
+        let note = f.status == .loaded ? "" : "  (\(f.status)\(f.note.map { ": " + $0 } ?? ""))"
         let repeats = f.repeated > 0 ? " (\(f.repeated) only repeating an earlier record)" : ""
         out.append("  \(name)  \(layout)  read \(f.read), loaded \(f.loaded)\(repeats), rejected \(f.rejected)\(note)")
         if let skipped = f.skippedNote { out.append("    \(skipped)") }
-        if f.status == "loaded", let note = f.note { out.append("    \(note)") }
+        if f.status == .loaded, let note = f.note { out.append("    \(note)") }
       }
     }
     for held in s.heldBack { out.append("HELD BACK: \(held.message)") }

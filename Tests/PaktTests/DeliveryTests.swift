@@ -65,7 +65,7 @@ struct DeliveryTests {
     // W-2 moved away: tonight's full export lacks them.
     night.deliver(["W-1", "W-3"])
     let second = try night.run()
-    #expect(second.status == "committed")
+    #expect(second.status == .committed)
     #expect(second.retired == 1)
     #expect(second.retiredTotal == 1)
     #expect(second.totals.loaded == 4)
@@ -106,10 +106,10 @@ extension DeliveryTests {
 
     night.deliver(["W-1", "W-2"], as: "export-2026-11-25.csv")
     let renamed = try night.run()
-    #expect(renamed.status == "unchanged")
+    #expect(renamed.status == .unchanged)
     let file = try #require(renamed.files.first)
     #expect(file.name.hasSuffix("export-2026-11-25.csv"))
-    #expect(file.status == "unchanged")
+    #expect(file.status == .unchanged)
     #expect(file.note?.contains("export-2026-11-24.csv") == true)
     #expect(file.loaded == 4)
 
@@ -117,15 +117,15 @@ extension DeliveryTests {
     night.deliver(["W-1", "W-2", "W-3"], as: "export.csv")
     night.add(["W-1", "W-2", "W-3"], as: "export (1).csv")
     let copied = try night.run()
-    #expect(copied.status == "committed")
-    let duplicate = try #require(copied.files.first { $0.status == "duplicate" })
+    #expect(copied.status == .committed)
+    let duplicate = try #require(copied.files.first { $0.status == .duplicate })
     #expect(duplicate.note?.contains("export") == true)
     #expect(duplicate.read == 0)
     #expect(copied.totals.loaded == 6)
     #expect(try night.count("SELECT count(*) FROM participation") == before + 2)
     let again = try night.run()
-    #expect(again.status == "unchanged")
-    #expect(again.files.map(\.status).sorted() == ["duplicate", "unchanged"])
-    #expect(again.files.contains { $0.status == "duplicate" && $0.note != nil })
+    #expect(again.status == .unchanged)
+    #expect(again.files.map(\.status.rawValue).sorted() == ["duplicate", "unchanged"])
+    #expect(again.files.contains { $0.status == .duplicate && $0.note != nil })
   }
 }

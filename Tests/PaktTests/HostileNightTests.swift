@@ -92,7 +92,7 @@ struct DeliveryGuardTests {
     #expect(summary.heldBack[0].deliveredRecords < night.clients / 2 + 2)
     #expect(summary.retired == 0)
     #expect(try night.current() == night.clients)
-    #expect(summary.files.first?.status == "held back")
+    #expect(summary.files.first?.status == .heldBack)
   }
 
   @Test("a file made unreadable (binary content) keeps the previous delivery")
@@ -220,7 +220,7 @@ struct EachFileOnItsOwnTests {
   }
 
   static func rejected(_ summary: RunSummary, _ name: String) -> RunSummary.File? {
-    summary.files.first { $0.name.hasSuffix(name) && $0.status == "unreadable" }
+    summary.files.first { $0.name.hasSuffix(name) && $0.status == .unreadable }
   }
 
   @Test("a symbolic link among the exports is rejected unread, and its target's content appears nowhere")
@@ -258,7 +258,7 @@ struct EachFileOnItsOwnTests {
     let file = try #require(Self.rejected(summary, "wide.csv"))
     #expect((file.problem?.count ?? 0) < 600)
     #expect(try night.current() == night.clients)
-    #expect(summary.status == "committed")
+    #expect(summary.status == .committed)
   }
 
   @Test("warehouse, key, reports and duplicate review are private to their owner")
@@ -334,7 +334,7 @@ struct HostileWorkbookTests {
       }
     }
     let odd = try #require(summary.files.first { $0.name.hasSuffix("odd.xlsx") })
-    #expect(odd.status == "unreadable")
+    #expect(odd.status == .unreadable)
     #expect(odd.problem?.contains("more than 1 MB") == true, "\(odd.problem ?? "")")
     let good = try #require(summary.files.first { $0.name.hasSuffix("good.xlsx") })
     #expect(good.loaded > 0)
@@ -351,7 +351,7 @@ struct HostileWorkbookTests {
       }
     }
     let odd = try #require(summary.files.first { $0.name.hasSuffix("odd.xlsx") })
-    #expect(odd.status == "unreadable")
+    #expect(odd.status == .unreadable)
     #expect(odd.problem?.contains("symbolic link") == true)
     let good = try #require(summary.files.first { $0.name.hasSuffix("good.xlsx") })
     #expect(good.loaded > 0)
@@ -409,7 +409,7 @@ struct HostileWorkbookTests {
       try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
     let odd = try #require(summary.files.first { $0.name.hasSuffix("odd.xlsx") })
-    #expect(odd.status == "unreadable")
+    #expect(odd.status == .unreadable)
     // Stopped by counting what inflated, whatever the part declared.
     #expect(odd.problem?.contains("more than 256 MB") == true, "\(odd.problem ?? "")")
     let good = try #require(summary.files.first { $0.name.hasSuffix("good.xlsx") })

@@ -48,7 +48,7 @@ struct LogPrivacyTests {
     let captured = CapturedLog()
     let logger = Logger(label: "pakt.test") { _ in CapturedLog.Handler(log: captured) }
     let summary = try PipelineRunner(config: try PipelineConfig.load(path: pipeline.file), logger: logger).run()
-    #expect(summary.files.filter { $0.status == "unreadable" }.count == 2)
+    #expect(summary.files.filter { $0.status == .unreadable }.count == 2)
     let lines = captured.lines
     #expect(lines.count >= 3)
 

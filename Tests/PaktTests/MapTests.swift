@@ -278,7 +278,7 @@ struct MappingFileTests {
     let dir = TestSupport.scratch()
     let file = TestSupport.write("municipality: X\nperson:\n  id: Kundennummer\n", to: "m.yml", in: dir)
     let mapping = try MappingFile.load(file: file, catalogue: try catalogue())
-    var layout = FileLayout(format: "csv", encoding: "utf-8")
+    var layout = FileLayout(format: .csv, encoding: "utf-8")
     layout.header = ["Nr", "Name"]
     #expect {
       _ = try RecordMapper(
@@ -297,7 +297,7 @@ struct MappingFileTests {
       "municipality: Ulm\nags: \"08421000\"\nvalues:\n  sex:\n    \"2\": female\nprograms:\n  Lerncafé: SPR-NS\n",
       to: "m.yml", in: dir)
     let mapping = try MappingFile.load(file: file, catalogue: try catalogue())
-    var layout = FileLayout(format: "csv", encoding: "utf-8")
+    var layout = FileLayout(format: .csv, encoding: "utf-8")
     layout.header = [
       "Nr", "Name", "Vorname", "Geb.-Datum", "Geschlecht", "Maßnahme", "Beginn", "Kosten", "Sprachniveau",
     ]

@@ -157,7 +157,7 @@ struct MappingWorkflowTests {
     let pipeline = TestSupport.onePipeline(in: dir, source: "aalen", files: "csv", mappingPath: "\(dir)/m.yml")
     let summary = try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
     let file = try #require(summary.files.first)
-    #expect(file.status == "loaded")
+    #expect(file.status == .loaded)
     #expect(file.note?.contains("column 'Vorname' is now 'Vornamen'") == true)
     let given = try Warehouse(path: "\(dir)/warehouse.sqlite").read {
       try $0.rows("SELECT given_name FROM identity").map { $0["given_name"] }

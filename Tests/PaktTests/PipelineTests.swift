@@ -83,7 +83,7 @@ struct PipelineTests {
   func samples() throws {
     let pipeline = SamplePipeline()
     let s = try pipeline.run()
-    #expect(s.status == "committed")
+    #expect(s.status == .committed)
     #expect(s.files.count == 6)
     for f in s.files {
       let name = (f.name as NSString).lastPathComponent
@@ -161,7 +161,7 @@ struct PipelineTests {
     let counts = try Warehouse(path: pipeline.warehouse).tableCounts()
     let ids = try pipeline.personIDs()
     let again = try pipeline.run()
-    #expect(again.status == "unchanged")
+    #expect(again.status == .unchanged)
     #expect(try Warehouse(path: pipeline.warehouse).tableCounts() == counts)
     #expect(try pipeline.personIDs() == ids)
     #expect(again.totals.read == 462)
@@ -198,7 +198,7 @@ struct PipelineTests {
     let ids = try pipeline.personIDs()
     try TestSupport.append("# a steward's comment\n", to: "\(mappings)/ulm.yml")
     let second = try pipeline.run()
-    #expect(second.status == "committed")
+    #expect(second.status == .committed)
     #expect(try pipeline.personIDs() == ids)
     let events = try Warehouse(path: pipeline.warehouse).read { try $0.count("SELECT count(*) FROM person_id_event") }
     #expect(events == 0)
@@ -221,9 +221,9 @@ struct PipelineTests {
     let pipeline = Self.withUlmSource("broken", files: broken)
     let s = try pipeline.run()
     let cut = try #require(s.files.first { $0.source == "broken" })
-    #expect(cut.status == "unreadable")
+    #expect(cut.status == .unreadable)
     #expect(cut.problem?.contains("ends inside") == true || cut.problem?.contains("not well-formed") == true)
-    #expect(s.files.filter { $0.status == "loaded" }.count == 6)
+    #expect(s.files.filter { $0.status == .loaded }.count == 6)
     let stored = try Warehouse(path: pipeline.warehouse).read {
       try $0.count("SELECT count(*) FROM source_person WHERE source = 'broken'")
     }
@@ -251,7 +251,7 @@ struct PipelineTests {
     let pipeline = Self.withUlmSource("three", files: dir)
     let s = try pipeline.run()
     let files = s.files.filter { $0.source == "three" }.sorted { $0.name < $1.name }
-    #expect(files.map(\.status) == ["loaded", "unreadable", "loaded"])
+    #expect(files.map(\.status) == [.loaded, .unreadable, .loaded])
     #expect(files.map(\.loaded) == [3, 0, 3])
     let stored = try Warehouse(path: pipeline.warehouse).read {
       try $0.rows("SELECT local_id FROM source_person WHERE source = 'three' ORDER BY local_id").compactMap {
@@ -270,7 +270,7 @@ struct PipelineTests {
     let pipeline = SamplePipeline(mappingsDir: mappings)
     let summary = try pipeline.run()
     let ulm = summary.files.filter { $0.source == "ulm" }
-    #expect(!ulm.isEmpty && ulm.allSatisfy { $0.status == "unreadable" })
+    #expect(!ulm.isEmpty && ulm.allSatisfy { $0.status == .unreadable })
     #expect(ulm.first?.problem?.contains("'Name/Nachname'") == true, "\(ulm.first?.problem ?? "")")
     #expect(summary.files.contains { $0.source == "karlsruhe" && $0.loaded > 0 })
   }
@@ -284,7 +284,7 @@ struct PipelineTests {
     let pipeline = SamplePipeline(mappingsDir: mappings)
     let summary = try pipeline.run()
     let stuttgart = summary.files.filter { $0.source == "stuttgart" }
-    #expect(!stuttgart.isEmpty && stuttgart.allSatisfy { $0.status == "unreadable" })
+    #expect(!stuttgart.isEmpty && stuttgart.allSatisfy { $0.status == .unreadable })
     #expect(stuttgart.first?.problem?.contains("kunden_id") == true)
     #expect(summary.files.contains { $0.source == "freiburg" && $0.loaded > 0 })
   }
@@ -502,7 +502,7 @@ struct ErasureTests {
       try TestSupport.append("# reload\n", to: "\(mappings)/\(name).yml")
     }
     let again = try pipeline.run()
-    #expect(again.status == "committed")
+    #expect(again.status == .committed)
     #expect(again.rejectsByReason.contains { $0.kind == "erased" })
     for r in records {
       let back = try warehouse.read {
@@ -610,17 +610,17 @@ extension LinkageSettingsTests {
     text = text.replacingOccurrences(of: "linkage:\n", with: "linkage:\n  decisions: \(decisions)\n")
     try text.write(toFile: pipeline.file, atomically: true, encoding: .utf8)
     _ = try pipeline.run()
-    #expect(try pipeline.run().status == "unchanged")
+    #expect(try pipeline.run().status == .unchanged)
     let ids = try pipeline.personIDs()
     #expect(ids["freiburg/FR2002"] != ids["freiburg/FR2003"])
     TestSupport.write(
       "record_a,record_b,decision\nfreiburg/FR2002,freiburg/FR2003,must-link\n", to: "decisions.csv", in: pipeline.dir)
     let relinked = try pipeline.run()
-    #expect(relinked.status == "committed")
-    #expect(relinked.files.allSatisfy { $0.status == "unchanged" })
+    #expect(relinked.status == .committed)
+    #expect(relinked.files.allSatisfy { $0.status == .unchanged })
     let after = try pipeline.personIDs()
     #expect(after["freiburg/FR2002"] == after["freiburg/FR2003"])
-    #expect(try pipeline.run().status == "unchanged")
+    #expect(try pipeline.run().status == .unchanged)
   }
 }
 

@@ -161,7 +161,7 @@ struct QualityRuleTests {
     text = "quality: { cost_negative: ignore }\n" + text
     try text.write(toFile: pipeline, atomically: true, encoding: .utf8)
     let summary = try Self.run(pipeline)
-    #expect(summary.files.first?.status == "loaded")
+    #expect(summary.files.first?.status == .loaded)
     #expect(!summary.quality.contains { $0.rule == "cost_negative" })
     let trend = try #require(summary.quality.first { $0.rule == "end_before_start" })
     #expect(trend.trend == [1, 1])

@@ -66,7 +66,7 @@ struct ReportTests {
 struct ReportFileTests {
   @Test("what a municipality delivered is escaped in the HTML page and defused in the CSV files")
   func escapedReports() throws {
-    var s = PaktCore.RunSummary(status: "committed", pipeline: "p.yml", warehouse: "w.sqlite")
+    var s = PaktCore.RunSummary(status: .committed, pipeline: "p.yml", warehouse: "w.sqlite")
     s.unmapped = [
       .init(source: "x", name: "<script>alert(1)</script>", count: 2, suggestions: []),
       .init(source: "x", name: "=HYPERLINK(\"http://evil\")", count: 1, suggestions: []),

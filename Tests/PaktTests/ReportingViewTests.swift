@@ -130,7 +130,7 @@ struct ReportingViewTests {
   @Test("case management: one case per client with a pseudonymous manager; counted per municipality and quarter")
   func cases() throws {
     let pipeline = SamplePipeline()
-    #expect(try pipeline.run().status == "committed")
+    #expect(try pipeline.run().status == .committed)
     let w = try Warehouse(path: pipeline.warehouse)
     let clients = try w.read {
       try $0.count("SELECT count(*) FROM source_person WHERE source = 'stuttgart' AND local_id LIKE 'S-1%'")

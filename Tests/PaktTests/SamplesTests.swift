@@ -49,7 +49,7 @@ struct SampleGeneratorTests {
     let generated = try Self.generate(into: dir, persons: 400, municipalities: 5)
     #expect(generated.files.count == 5)
     let summary = try PipelineRunner(config: try PipelineConfig.load(path: "\(dir)/pipeline.yml")).run()
-    #expect(summary.status == "committed")
+    #expect(summary.status == .committed)
     #expect(Set(summary.files.map(\.encoding)) == ["utf-8", "windows-1252", "utf-16le", "iso-8859-1"])
     #expect(Set(summary.files.map(\.format)) == ["csv", "xml"])
     #expect(summary.totals.rejected == generated.badRecords)
