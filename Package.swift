@@ -87,19 +87,49 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // Tests: helpers shared by every test target (paths, scratch folders, sample pipelines),
+    // a unit test target per stage, the end-to-end tests, PostgreSQL, and accuracy.
+    .target(
+      name: "PaktTestSupport",
+      dependencies: ["PaktCore", "PaktExtract", "PaktMap", "PaktLoad", "PaktPipeline"],
+      path: "Tests/PaktTestSupport"
+    ),
     .testTarget(
-      name: "PaktTests",
+      name: "PaktCoreTests",
+      dependencies: [
+        "PaktCore", "PaktPipeline", "PaktTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
+    .testTarget(
+      name: "PaktExtractTests", dependencies: ["PaktCore", "PaktExtract", "PaktSamples", "PaktTestSupport"]
+    ),
+    .testTarget(name: "PaktMapTests", dependencies: ["PaktCore", "PaktExtract", "PaktMap", "PaktTestSupport"]),
+    .testTarget(name: "PaktLinkTests", dependencies: ["PaktCore", "PaktExtract", "PaktLink", "PaktTestSupport"]),
+    .testTarget(name: "PaktLoadTests", dependencies: ["PaktCore", "PaktLoad", "PaktTestSupport"]),
+    .testTarget(name: "PaktReportTests", dependencies: ["PaktCore", "PaktReport", "PaktTestSupport"]),
+    // The whole pipeline and the `pakt` command, run as a user would (these run the built
+    // executable, and make hostile workbooks at test time).
+    .testTarget(
+      name: "PaktEndToEndTests",
       dependencies: [
         "PaktCore", "PaktExtract", "PaktMap", "PaktLink", "PaktLoad", "PaktReport", "PaktPipeline", "PaktSamples",
-        // The command-line tests run the built `pakt` executable.
-        "pakt",
+        "PaktTestSupport", "pakt",
         .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Crypto", package: "swift-crypto"),
-        // Hostile workbooks are made at test time (HostileNightTests).
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-      ],
-      // Read by path (TestSupport.path), not as bundle resources.
-      exclude: ["Fixtures"]
+      ]
+    ),
+    // Against the throwaway PostgreSQL server `Tests/run` starts.
+    .testTarget(
+      name: "PaktPostgresTests",
+      dependencies: [
+        "PaktCore", "PaktLoad", "PaktPipeline", "PaktTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+      ]
+    ),
+    // Accuracy of program-name suggestions and of linkage on hand-made failure classes.
+    .testTarget(
+      name: "PaktAccuracyTests",
+      dependencies: ["PaktCore", "PaktExtract", "PaktLink", "PaktMap", "PaktSamples", "PaktTestSupport"]
     ),
   ],
   swiftLanguageModes: [.v6]

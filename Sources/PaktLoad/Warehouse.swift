@@ -106,7 +106,17 @@ public final class Warehouse: Sendable {
       }
       try Schema.adoptVersions(db)
     }
-    try migrator.migrate(queue)
+    // Two first runs may migrate at once, and GRDB's migrator reads what is applied before it
+    // takes the write lock: the one that loses a migration to the other fails on it (its
+    // transaction rolled back, nothing half-done) and reads again.
+    for attempt in 1...3 {
+      do {
+        try migrator.migrate(queue)
+        return
+      } catch  where attempt < 3 {
+        if try queue.read({ try migrator.hasCompletedMigrations($0) }) { return }
+      }
+    }
   }
 
   /// Runs `body` in one immediate transaction: committed when it returns (rolled back instead

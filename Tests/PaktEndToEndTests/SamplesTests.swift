@@ -1,0 +1,91 @@
+import Foundation
+import PaktCore
+import PaktPipeline
+import PaktSamples
+import PaktTestSupport
+import Testing
+
+@testable import PaktLoad
+
+@Suite("Samples: the corpus generator")
+struct SampleGeneratorTests {
+  static func generate(into dir: String, persons: Int = 300, municipalities: Int = 5, seed: UInt64 = 3) throws
+    -> SampleGenerator.Result
+  {
+    try SampleGenerator.generate(
+      .init(
+        persons: persons, municipalities: municipalities, seed: seed, out: dir,
+        catalogue: TestSupport.path("mappings/catalogue.yml")))
+  }
+
+  static func contents(of dir: String) throws -> [String: Data] {
+    var out: [String: Data] = [:]
+    let files = FileManager.default.enumerator(atPath: dir)!.compactMap { $0 as? String }
+    for f in files.sorted() {
+      var isDirectory: ObjCBool = false
+      FileManager.default.fileExists(atPath: "\(dir)/\(f)", isDirectory: &isDirectory)
+      if !isDirectory.boolValue { out[f] = FileManager.default.contents(atPath: "\(dir)/\(f)") }
+    }
+    return out
+  }
+
+  @Test("the same seed and sizes give the same bytes; another seed gives other data")
+  func deterministic() throws {
+    let a = TestSupport.scratch("pakt-gen")
+    let b = TestSupport.scratch("pakt-gen")
+    let c = TestSupport.scratch("pakt-gen")
+    _ = try Self.generate(into: a)
+    _ = try Self.generate(into: b)
+    _ = try Self.generate(into: c, seed: 4)
+    let first = try Self.contents(of: a)
+    #expect(first.keys.contains("pipeline.yml"))
+    #expect(first.keys.contains("truth/persons.csv"))
+    #expect(first == (try Self.contents(of: b)))
+    #expect(first["truth/persons.csv"] != (try Self.contents(of: c))["truth/persons.csv"])
+  }
+
+  @Test("one export per municipality in every format; pakt loads them all, rejecting exactly the bad records")
+  func loads() throws {
+    let dir = TestSupport.scratch("pakt-gen")
+    let generated = try Self.generate(into: dir, persons: 400, municipalities: 5)
+    #expect(generated.files.count == 5)
+    let summary = try PipelineRunner(config: try PipelineConfig.load(path: "\(dir)/pipeline.yml")).run()
+    #expect(summary.status == .committed)
+    #expect(Set(summary.files.map(\.encoding)) == ["utf-8", "windows-1252", "utf-16le", "iso-8859-1"])
+    #expect(Set(summary.files.map(\.format)) == ["csv", "xml"])
+    #expect(summary.totals.rejected == generated.badRecords)
+    #expect(summary.participations == generated.participations)
+    #expect(summary.linkage.sourcePersonRecords == generated.personRecords)
+    #expect(summary.stages.map(\.name).contains("link"))
+    // Every record the truth lists is in the warehouse under its local id.
+    let truth = try String(contentsOfFile: "\(dir)/truth/persons.csv", encoding: .utf8)
+      .split(whereSeparator: \.isNewline).dropFirst()
+      .map { line -> String in
+        let cells = line.split(separator: ",")
+        return "\(cells[0])/\(cells[1])"
+      }
+    let stored = try Warehouse(path: "\(dir)/out/warehouse.sqlite").read { try $0.personIDs() }
+    #expect(Set(truth) == Set(stored.keys))
+  }
+
+  @Test("every flaw the generator writes is caught by its quality rule, and nothing else is flagged")
+  func flawsCaught() throws {
+    let dir = TestSupport.scratch("pakt-gen")
+    // A seed no rule was tuned on, with flaws at ten times the default rate to have each kind.
+    var options = SampleGenerator.Options(
+      persons: 800, municipalities: 5, seed: 4_711, out: dir, catalogue: TestSupport.path("mappings/catalogue.yml"))
+    options.flaws = 0.02
+    let result = try SampleGenerator.generate(options)
+    _ = try PipelineRunner(config: try PipelineConfig.load(path: "\(dir)/pipeline.yml")).run()
+    let truth = try String(contentsOfFile: "\(dir)/truth/quality.csv", encoding: .utf8)
+      .split(separator: "\n").dropFirst().map(String.init)
+    #expect(truth.count == result.flawedRecords)
+    #expect(Set(truth.map { $0.split(separator: ",").last.map(String.init) ?? "" }).count >= 5)
+    let flagged = try Warehouse(path: "\(dir)/out/warehouse.sqlite").read { load in
+      try load.rows("SELECT source, record, rule FROM quality_flag").map {
+        "\($0["source"] ?? ""),\($0["record"] ?? ""),\($0["rule"] ?? "")"
+      }
+    }
+    #expect(Set(flagged) == Set(truth))
+  }
+}

@@ -1,0 +1,308 @@
+import Foundation
+import PaktCore
+import PaktTestSupport
+import Testing
+
+@testable import PaktExtract
+
+/// Files written the way German office tools write them (issue #23): `;` with decimal commas,
+/// comment columns with line breaks, empty trailing fields.
+@Suite("Extract: dialect detection on German exports")
+struct DialectTests {
+  /// A LibreOffice / Excel export: `;`, decimal commas and thousands points in the cost column,
+  /// a quoted comment column with line breaks, semicolons and doubled quotes, many rows whose
+  /// last fields are empty.
+  static func libreOfficeExport(rows: Int) -> String {
+    var lines = ["Klienten-Nr.;Nachname;Vorname;Geburtsdatum;Maßnahme;Kosten;Bemerkung;Betreuer;Ende"]
+    for i in 0..<rows {
+      let cost = i % 3 == 0 ? "1.306,42 €" : (i % 3 == 1 ? "223,49" : "")
+      let comment =
+        i % 4 == 0
+        ? "\"Termin verschoben;\nneuer Termin folgt, \"\"bitte\"\" anrufen\"" : (i % 4 == 1 ? "ok, erledigt" : "")
+      let tail = i % 2 == 0 ? ";;" : ";Frau Weber;31.12.2024"
+      lines.append("K-\(i);Haddad;Samira;07.03.19\(60 + i % 40);Integrationskurs;\(cost);\(comment)\(tail)")
+    }
+    return lines.joined(separator: "\r\n") + "\r\n"
+  }
+
+  @Test(
+    "a `;` export with decimal commas and multi-line comments is read as `;`, header on line 1",
+    arguments: [8, 40, 200])
+  func semicolonWithDecimalCommas(rows: Int) throws {
+    let text = Self.libreOfficeExport(rows: rows)
+    let dialect = CSVDialect.sniff(head: [0xEF, 0xBB, 0xBF] + Array(text.utf8))
+    #expect(dialect.delimiterText == ";")
+    #expect(dialect.headerLine == 1)
+    let path = TestSupport.write([0xEF, 0xBB, 0xBF] + Array(text.utf8), to: "export.csv", in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    var read = 0
+    var malformed = 0
+    var narrow = 0
+    while let record = try file.next() {
+      if case .row(let row) = record {
+        read += 1
+        if row.fields.count != 9 { narrow += 1 }
+      } else {
+        malformed += 1
+      }
+    }
+    #expect(read == rows)
+    #expect(malformed == 0)
+    #expect(narrow == 0)
+  }
+
+  @Test("the same in Windows-1252 without BOM")
+  func windows1252() throws {
+    let text = Self.libreOfficeExport(rows: 60)
+    let bytes = text.unicodeScalars.map { s -> UInt8 in
+      switch s {
+      case "€": return 0x80
+      case "ß": return 0xDF
+      default: return UInt8(truncatingIfNeeded: s.value)
+      }
+    }
+    let dialect = CSVDialect.sniff(head: bytes)
+    #expect(dialect.encoding == .windows1252)
+    #expect(dialect.delimiterText == ";")
+    #expect(dialect.headerLine == 1)
+  }
+
+  @Test("a comma file whose numbers touch the delimiter (C1,34,100.50) stays a comma file")
+  func commaBetweenDigits() throws {
+    var lines = ["client_id,age,cost,remarks"]
+    for i in 0..<50 { lines.append("C\(i),\(20 + i % 50),\(i)00.50,\(i % 3 == 0 ? "ok; done" : "")") }
+    let dialect = CSVDialect.sniff(head: Array((lines.joined(separator: "\n") + "\n").utf8))
+    #expect(dialect.delimiterText == ",")
+    #expect(dialect.headerLine == 1)
+  }
+
+  @Test("an English comma file whose free text holds semicolons stays a comma file")
+  func commaWithSemicolonsInText() throws {
+    var lines = ["client_id,first_name,last_name,cost_eur,remarks"]
+    for i in 0..<50 {
+      lines.append("C-\(i),Omar,Haddad,\(i).50,\(i % 5 == 0 ? "moved; new address pending" : "")")
+    }
+    let dialect = CSVDialect.sniff(head: Array((lines.joined(separator: "\n") + "\n").utf8))
+    #expect(dialect.delimiterText == ",")
+    #expect(dialect.headerLine == 1)
+  }
+}
+
+@Suite("Extract: one bad byte costs a row, not a file")
+struct BadByteTests {
+  @Test("a Windows-1252 export with one NUL inside a field is read as CSV; the other rows are intact")
+  func nulInField() throws {
+    var lines = ["Klienten-Nr.;Nachname;Vorname;Beruf"]
+    for i in 0..<700 { lines.append("K-\(i);Haddad;Samira;\(i == 9 ? "Schnei\u{0}der" : "Schneiderin")") }
+    let bytes = Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
+    #expect(FileFormat.detect(bytes) == .csv)
+    let path = TestSupport.write(bytes, to: "nul.csv", in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    var rows = 0
+    while let record = try file.next() { if case .row = record { rows += 1 } }
+    #expect(rows >= 699)
+  }
+
+  @Test("a file that is mostly control bytes is still binary")
+  func binary() {
+    #expect(FileFormat.detect([UInt8](repeating: 0, count: 2000) + Array("a;b\n".utf8)) == .binary)
+  }
+}
+
+@Suite("Extract: repeated and empty column names")
+struct ColumnNameTests {
+  @Test("repeated column names get _2, _3 and empty ones Column_N; every column keeps its values")
+  func uniqueNames() throws {
+    #expect(FileLayout.uniqueNames(["Name", "Name", ""]) == ["Name", "Name_2", "Column_3"])
+    #expect(FileLayout.uniqueNames(["a", "a", "a_2"]) == ["a", "a_3", "a_2"])
+    let path = TestSupport.write("id;Name;Name;\n1;Haddad;Samira;x\n", to: "dup.csv", in: TestSupport.scratch())
+    let inspection = Inspection.inspect(path: path)
+    let sample = try #require(inspection.samples.first?.fields)
+    #expect(sample["Name"] == "Haddad")
+    #expect(sample["Name_2"] == "Samira")
+    #expect(sample["Column_4"] == "x")
+  }
+}
+
+@Suite("Extract: files without a header row")
+struct HeaderlessTests {
+  @Test("a first line of numbers is a record: columns col_0, col_1, …, and no record lost")
+  func numbersFirst() throws {
+    let path = TestSupport.write("0,0\n0.01,0\n0.02,1.5e-3\n", to: "m.csv", in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    #expect(file.layout.headerLine == 0)
+    #expect(file.layout.header == ["col_0", "col_1"])
+    var rows: [[String]] = []
+    while let record = try file.next() { if case .row(let r) = record { rows.append(r.fields) } }
+    #expect(rows == [["0", "0"], ["0.01", "0"], ["0.02", "1.5e-3"]])
+  }
+
+  @Test("a first line typed like the records below it (numbers where they have numbers) is a record")
+  func mixedFirstLine() throws {
+    let path = TestSupport.write(
+      "1,1,di4-aN.wav,di,0.95\n1,2,di1-aN.wav,di,1.03\n2,1,mi2-iN.wav,mi,0.79\n", to: "t.csv", in: TestSupport.scratch()
+    )
+    let file = try OpenedFile(path: path)
+    #expect(file.layout.headerLine == 0)
+    #expect(file.layout.header?.count == 5)
+  }
+
+  @Test("a header one name short of the rows (R's write.table): the first column holds row names")
+  func rowNames() throws {
+    let path = TestSupport.write(
+      "\"x\";\"x\";\"y\"\n\"Org\";\"1\";\"0\";\"1\"\n\"Dim 1\";\"1\";\"1\";\"0\"\n", to: "r.csv",
+      in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    #expect(file.layout.headerLine == 1)
+    #expect(file.layout.header == ["Column_1", "x", "x_2", "y"])
+    #expect(file.layout.writtenHeader == ["x", "x", "y"])
+    var rows = 0
+    while let record = try file.next() { if case .row = record { rows += 1 } }
+    #expect(rows == 2)
+  }
+
+  @Test("a last extra field holding only a quoted line break is no content: the row keeps its values")
+  func trailingLineBreakField() throws {
+    let path = TestSupport.write(
+      "\"a\";\"b\"\n\"x\";\"1\";\"\n\"\n", to: "t.csv", in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    let record = try #require(try file.next())
+    guard case .row(let row) = record else {
+      Issue.record("not a row: \(record)")
+      return
+    }
+    #expect(row.fields == ["x", "1"])
+  }
+
+  @Test("a header of words, or of years, stays a header")
+  func realHeaders() throws {
+    let dir = TestSupport.scratch()
+    for (name, text) in [
+      ("words.csv", "Region;2015;2016\nNord;1;2\n"), ("years.csv", "2015;2016;2017\n1,5;2;3\n"),
+      ("ids.csv", "id,name\n1,Amina\n"), ("typed.csv", "id,name,age\n1,Amina,34\n2,Omar,40\n"),
+    ] {
+      let file = try OpenedFile(path: TestSupport.write(text, to: name, in: dir))
+      #expect(file.layout.headerLine == 1, "\(name)")
+    }
+  }
+}
+
+@Suite("pakt extract")
+struct ExtractCommandTests {
+  @Test("a German `;` export comes out as UTF-8 RFC 4180 CSV with its header; the bad row in a rejects CSV")
+  func csv() throws {
+    let dir = TestSupport.scratch("pakt-extract")
+    let text = DialectTests.libreOfficeExport(rows: 20) + "K-99;too;many;fields;a;b;c;d;e;f;g;h\r\n"
+    let bytes = text.unicodeScalars.map { s -> UInt8 in
+      switch s {
+      case "€": return 0x80
+      case "ß": return 0xDF
+      default: return UInt8(truncatingIfNeeded: s.value)
+      }
+    }
+    let path = TestSupport.write(bytes, to: "export.csv", in: dir)
+    let run = try TestSupport.runPakt(["extract", path, "--out", "\(dir)/out"])
+    #expect(run.code == 0, "\(run.err)")
+    #expect(run.out.contains("20 records"))
+    let written = try String(contentsOfFile: "\(dir)/out/export.csv", encoding: .utf8)
+    #expect(written.hasPrefix("Klienten-Nr.,Nachname,Vorname,Geburtsdatum,Maßnahme,Kosten,Bemerkung,Betreuer,Ende\r\n"))
+    #expect(written.contains("\"1.306,42 €\""))
+    #expect(written.contains("\"Termin verschoben;\nneuer Termin folgt, \"\"bitte\"\" anrufen\""))
+    let rejects = try String(contentsOfFile: "\(dir)/out/export.rejects.csv", encoding: .utf8)
+    #expect(rejects.split(separator: "\r\n").count == 2)
+    #expect(rejects.contains("ragged row"))
+  }
+
+  @Test("an XML file comes out with one column per path found in its records")
+  func xml() throws {
+    let dir = TestSupport.scratch("pakt-extract")
+    let path = TestSupport.write(
+      "<R><P id='1'><n>Haddad</n></P><P id='2'><n>Rahimi</n><v>Ali</v></P></R>", to: "p.xml", in: dir)
+    let run = try TestSupport.runPakt(["extract", path, "--out", "\(dir)/out"])
+    #expect(run.code == 0, "\(run.err)")
+    let written = try String(contentsOfFile: "\(dir)/out/p.csv", encoding: .utf8)
+    #expect(written == "@id,n,v\r\n1,Haddad,\r\n2,Rahimi,Ali\r\n")
+  }
+}
+
+@Suite("pakt extract: the header as written")
+struct ExtractHeaderTests {
+  @Test("repeated names are written as the file writes them; a headerless file gets col_0, col_1")
+  func writtenHeader() throws {
+    let dir = TestSupport.scratch("pakt-extract")
+    TestSupport.write("x;x;y\n1;2;3\n", to: "dup.csv", in: dir)
+    TestSupport.write("1;2\n3;4\n", to: "none.csv", in: dir)
+    let run = try TestSupport.runPakt(["extract", "\(dir)/dup.csv", "\(dir)/none.csv", "--out", "\(dir)/out"])
+    #expect(run.code == 0, "\(run.err)")
+    #expect(try String(contentsOfFile: "\(dir)/out/dup.csv", encoding: .utf8) == "x,x,y\r\n1,2,3\r\n")
+    #expect(try String(contentsOfFile: "\(dir)/out/none.csv", encoding: .utf8) == "col_0,col_1\r\n1,2\r\n3,4\r\n")
+  }
+}
+
+@Suite("Extract: spaces after the delimiter and single quotes")
+struct QuoteStyleTests {
+  static func rows(_ text: String) throws -> (layout: FileLayout, rows: [[String]]) {
+    let file = try OpenedFile(path: TestSupport.write(text, to: "q.csv", in: TestSupport.scratch()))
+    var rows: [[String]] = []
+    while let record = try file.next() {
+      if case .row(let r) = record { rows.append(r.fields) }
+    }
+    return (file.layout, rows)
+  }
+
+  @Test("\", \" between fields: the space belongs to the delimiter and a quote after it opens a field")
+  func spaceAfterComma() throws {
+    let (layout, rows) = try Self.rows(
+      "Name, Ort, \"Bemerkung\"\nHaddad, Ulm, \"kommt, wenn möglich\"\nTesfaye, Aalen, \"neu\"\n")
+    #expect(layout.header == ["Name", "Ort", "Bemerkung"])
+    #expect(rows == [["Haddad", "Ulm", "kommt, wenn möglich"], ["Tesfaye", "Aalen", "neu"]])
+  }
+
+  @Test("single quotes around fields, and apostrophes inside values that are no quotes")
+  func singleQuotes() throws {
+    let (layout, rows) = try Self.rows(
+      "id,'Produkt','Text'\n1,'Stiefel','a, b'\n2,'Jacke','c'\n3,'Schuh','d, e'\n")
+    #expect(layout.quote == "'")
+    try #require(rows.count == 3)
+    #expect(rows[0] == ["1", "Stiefel", "a, b"])
+    #expect(rows[1] == ["2", "Jacke", "c"])
+    #expect(rows[2] == ["3", "Schuh", "d, e"])
+    let plain = try Self.rows("id,name\n1,Men's Boots\n2,O'Brien\n")
+    #expect(plain.layout.quote == "\"")
+    #expect(plain.rows == [["1", "Men's Boots"], ["2", "O'Brien"]])
+  }
+}
+
+@Suite("Extract: rows that are not records")
+struct NotARecordTests {
+  @Test("the header again and a line of totals are rejects that say what they are, never persons")
+  func repeatedHeaderAndTotals() throws {
+    let path = TestSupport.write(
+      "Nr;Name;Kosten\n1;Haddad;10,00\nNr;Name;Kosten\n2;Ali;5,00\nSumme;;15,00\n", to: "t.csv",
+      in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    var rows: [String] = []
+    var rejects: [String] = []
+    while let record = try file.next() {
+      switch record {
+      case .row(let r): rows.append(r.fields[0])
+      case .malformed(let m): rejects.append("\(m.line) \(m.kind)")
+      case .element: break
+      }
+    }
+    #expect(rows == ["1", "2"])
+    #expect(rejects == ["3 repeated header", "5 total line"])
+  }
+}
+
+@Suite("Extract: how sure the dialect is")
+struct CertaintyTests {
+  @Test("a `;` file with decimal commas names its runner-up, the comma, and how many lines each fits")
+  func runnerUp() throws {
+    let path = TestSupport.write(
+      "Nr;Name;Kosten\n1;Haddad;10,50\n2;Ali;5,25\n3;Omar;7,00\n", to: "c.csv", in: TestSupport.scratch())
+    let layout = try OpenedFile(path: path).layout
+    #expect(layout.delimiter == ";")
+    #expect(layout.certainty == "4 of 4 sampled lines as wide as the others; runner-up ',' on 3")
+  }
+}

@@ -1,0 +1,137 @@
+import PaktCore
+import PaktTestSupport
+import Testing
+
+@testable import PaktLink
+
+@Suite("Link")
+struct LinkTests {
+  @Test(
+    "transliterated and swapped names give one key",
+    arguments: [
+      (("Mohammed", "Al-Hassan"), ("Muhammad", "Alhassan")),
+      (("Hussein", "Haddad"), ("Husain", "Hadad")),
+      (("Yusuf", "Rahimi"), ("Youssef", "Rahimy")),
+      (("Omar", "Khalil"), ("Khalil", "Omar")),
+      (("Khaled", "Qasim"), ("Chaled", "Kasim")),
+      (("Abd al-Rahman", "Dschafari"), ("Abdulrahman", "Jafari")),
+      (("Sergej", "Bondarenko"), ("Serhii", "Bondarenko")),
+      (("Hassan", "Dzhabarov"), ("Gassan", "Jabarov")),
+    ])
+  func nameKey(a: (String, String), b: (String, String)) {
+    #expect(NameKey.make(family: a.1, given: a.0) == NameKey.make(family: b.1, given: b.0))
+  }
+
+  @Test("different names keep different keys")
+  func distinct() {
+    #expect(NameKey.make(family: "Haddad", given: "Amina") != NameKey.make(family: "Haddad", given: "Omar"))
+  }
+
+  /// The byte path must give the general path's key for every ASCII name: random names
+  /// drawn from the letters the rules look at (abd-, al-/el-, dsch, dzh, sch, kh, ch, ph, ou,
+  /// dj, gh, w, z, c, q, j, g, doubled letters), digits, upper case and separators.
+  /// The byte path must give the general path's code for all ASCII text: random texts drawn
+  /// from the letters Kölner Phonetik looks at in context (C, D, T, P, X, S, Z, K, Q, H),
+  /// vowels, lower case, digits and separators.
+  @Test("ASCII text: the byte path gives the general path's Kölner Phonetik")
+  func asciiPhoneticsMatchesGeneral() {
+    var random = SystemRandomNumberGenerator()
+    let pieces = [
+      "c", "C", "ch", "cx", "sc", "zc", "d", "t", "dc", "ts", "tz", "p", "ph", "x", "kx", "qx", "cx", "s", "z", "k",
+      "q",
+      "h", "a", "e", "i", "j", "o", "u", "y", "b", "f", "v", "w", "g", "l", "m", "n", "r", "1", " ", "-", "'", "ll",
+    ]
+    for _ in 0..<20_000 {
+      let text = (0..<Int.random(in: 0..<10, using: &random)).map { _ in pieces.randomElement(using: &random)! }
+        .joined()
+      #expect(ColognePhonetics.codeASCII(text) == ColognePhonetics.codeGeneral(text), "\(text)")
+    }
+    #expect(ColognePhonetics.codeASCII("Müller") == nil)
+    #expect(ColognePhonetics.code("Müller") == ColognePhonetics.codeGeneral("Müller"))
+  }
+
+  @Test("ASCII names: the byte path gives the general path's key")
+  func asciiKeyMatchesGeneral() {
+    var random = SystemRandomNumberGenerator()
+    let pieces = [
+      "abd", "abdul", "Abdel", "al", "el", "Al-", "el ", "ul", "ash", "ed", "dsch", "dzh", "sch", "kh", "ch", "ph",
+      "ou",
+      "dj", "gh", "w", "z", "c", "q", "j", "g", "y", "a", "e", "i", "o", "u", "h", "s", "d", "k", "p", "m", "n", "r",
+      "t", "ll", "ss", "mm", "1", "7", " ", "-", "'", ".", ",", "\t", "A", "O", "Y", "Q", "  ",
+    ]
+    var checked = 0
+    for _ in 0..<20_000 {
+      func name() -> String? {
+        if Int.random(in: 0..<8, using: &random) == 0 { return nil }
+        return (0..<Int.random(in: 0..<9, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+      }
+      let (family, given) = (name(), name())
+      let fast = NameKey.makeASCII(family: family, given: given)
+      #expect(fast == NameKey.makeGeneral(family: family, given: given), "\(family ?? "nil") / \(given ?? "nil")")
+      checked += 1
+    }
+    #expect(checked == 20_000)
+    // Not ASCII: the general path.
+    #expect(NameKey.makeASCII(family: "Müller", given: nil) == nil)
+    #expect(NameKey.make(family: "Müller", given: nil) == NameKey.makeGeneral(family: "Müller", given: nil))
+  }
+
+  func record(
+    _ key: String, _ given: String, _ family: String, _ date: PartialDate?, sex: Sex = .female, azr: String? = nil
+  )
+    -> LinkRecord
+  {
+    LinkRecord(
+      key: key, familyName: family, givenName: given, birthDate: date, sex: sex, azrNumber: azr, bamfNumber: nil)
+  }
+
+  @Test("rules: identifier, name with date, name with year for placeholders; sex conflicts never join")
+  func rules() {
+    let full = PartialDate(year: 1990, month: 3, day: 7)
+    let records = [
+      record("a/1", "Amina", "Haddad", full),
+      record("b/1", "Amina", "Hadad", full),  // transliteration: joins a/1
+      record("c/1", "Amina", "Haddad", PartialDate(year: 1990, placeholder: true)),  // placeholder: joins
+      record("d/1", "Zahra", "Karimi", nil, azr: "123"),
+      record("e/1", "Sara", "Karimy", nil, azr: "123"),  // same AZR: joins d/1
+      record("f/1", "Amina", "Haddad", full, sex: .male),  // sex differs: stays apart
+      record("g/1", "Layla", "Nasser", PartialDate(year: 1985, month: 1, day: 2)),
+    ]
+    let result = DeterministicLinker().link(records)
+    let clusters = Set(result.clusters.map { Set($0.map { records[$0].key }) })
+    #expect(clusters.contains(["a/1", "b/1", "c/1"]))
+    #expect(clusters.contains(["d/1", "e/1"]))
+    #expect(clusters.contains(["f/1"]))
+    #expect(clusters.contains(["g/1"]))
+    #expect(result.reasons[4] == "same AZR number")
+  }
+
+  @Test("a placeholder record is not joined when two different full dates compete")
+  func ambiguousPlaceholder() {
+    let records = [
+      record("a/1", "Ali", "Osman", PartialDate(year: 1990, month: 3, day: 7), sex: .male),
+      record("b/1", "Ali", "Osman", PartialDate(year: 1990, month: 9, day: 1), sex: .male),
+      record("c/1", "Ali", "Osman", PartialDate(year: 1990, placeholder: true), sex: .male),
+    ]
+    #expect(DeterministicLinker().link(records).clusters.count == 3)
+  }
+
+  @Test("stable ids: kept, merged and split")
+  func stableIDs() {
+    // Unchanged clusters keep their ids.
+    let same = StableIDs.assign(clusters: [["a", "b"], ["c"]], previous: ["a": 1, "b": 1, "c": 2], nextID: 3)
+    #expect(same.assignment == ["a": 1, "b": 1, "c": 2])
+    #expect(same.events.isEmpty && same.nextID == 3)
+    // Two persons become one: the larger keeps its id, the other is recorded as merged.
+    let merged = StableIDs.assign(clusters: [["a", "b", "c"]], previous: ["a": 1, "b": 1, "c": 2], nextID: 3)
+    #expect(Set(merged.assignment.values) == [1])
+    #expect(merged.events == [PersonIDEvent(kind: .merged, old: 2, new: 1)])
+    // One person becomes two: the larger part keeps the id, the other gets a new one.
+    let split = StableIDs.assign(clusters: [["a", "b"], ["c"]], previous: ["a": 1, "b": 1, "c": 1], nextID: 3)
+    #expect(split.assignment["a"] == 1 && split.assignment["c"] == 3)
+    #expect(split.events == [PersonIDEvent(kind: .split, old: 1, new: 3)])
+    // New records get new ids, never reused ones.
+    let fresh = StableIDs.assign(clusters: [["x"]], previous: [:], nextID: 10)
+    #expect(fresh.assignment["x"] == 10 && fresh.nextID == 11)
+  }
+}
