@@ -45,18 +45,8 @@ public struct MappingWorkbench: Sendable {
       throw PaktError.config(
         file: config.warehouse, line: nil, "there is no warehouse yet", fix: "run `pakt run` first")
     }
-    let rows = try Warehouse(path: config.warehouse).read { load in
-      try load.rows(
-        """
-        SELECT source, program_name, count(*) AS n FROM participation
-        WHERE catalogue_code IS NULL AND (?1 IS NULL OR source = ?1)
-        GROUP BY source, program_name ORDER BY n DESC, source, program_name
-        """, [source])
-    }
-    return rows.map {
-      let name = $0["program_name"] ?? ""
-      return RunSummary.ProgramName(
-        source: $0["source"] ?? "", name: name, count: Int($0["n"] ?? "0") ?? 0, suggestions: matcher.ranked(name))
+    return try Warehouse(path: config.warehouse).read { try $0.unmappedNames(source: source) }.map {
+      RunSummary.ProgramName(source: $0.source, name: $0.name, count: $0.count, suggestions: matcher.ranked($0.name))
     }
   }
 

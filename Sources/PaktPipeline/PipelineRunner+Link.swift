@@ -158,9 +158,10 @@ extension PipelineRunner {
     var linkage = RunSummary.Linkage()
     if incremental != nil {
       // Only some records were read: the warehouse counts them all.
-      linkage.sourcePersonRecords = try load.count("SELECT count(*) FROM source_person")
-      linkage.persons = try load.count("SELECT count(*) FROM person")
-      linkage.linkedPersons = try load.count("SELECT count(*) FROM person WHERE records > 1")
+      let people = try load.personCounts()
+      linkage.sourcePersonRecords = people.sourcePersonRecords
+      linkage.persons = people.persons
+      linkage.linkedPersons = people.linkedPersons
     } else {
       linkage.sourcePersonRecords = stored.count
       linkage.persons = result.clusters.count
@@ -196,10 +197,7 @@ extension PipelineRunner {
     into summary: inout RunSummary, load: LoadSession, matcher: ProgramMatcher, nameCounts: [ProgramNameCount]? = nil
   ) throws {
     do {
-      summary.rejectsByReason = try load.rows(
-        "SELECT kind, count(*) AS n FROM reject GROUP BY kind ORDER BY n DESC, kind"
-      )
-      .map { RunSummary.ReasonCount(kind: $0["kind"] ?? "", count: Int($0["n"] ?? "0") ?? 0) }
+      summary.rejectsByReason = try load.rejectsByKind()
       let counts = try nameCounts ?? load.programNameCounts()
       // Names nobody has mapped, and names mapped automatically: by source, most used first.
       let names = counts.filter { $0.method == "unmapped" || $0.method == "automatic" }.sorted {
@@ -227,62 +225,23 @@ extension PipelineRunner {
         coverage[row.source] = entry
       }
       summary.coverage = coverage.values.sorted { $0.source < $1.source }
-      summary.normalizationMisses = try load.rows(
-        """
-        SELECT source, field, column_name, value, count(*) AS n, group_concat(line, ' ') AS lines
-        FROM normalization_miss GROUP BY source, field, column_name, value ORDER BY source, n DESC, field
-        """
-      ).map {
-        RunSummary.MissCount(
-          source: $0["source"] ?? "", field: $0["field"] ?? "", column: $0["column_name"] ?? "",
-          value: $0["value"] ?? "", count: Int($0["n"] ?? "0") ?? 0,
-          exampleLines: ($0["lines"] ?? "").split(separator: " ").prefix(5).compactMap { Int($0) })
-      }
-      summary.quality = try Self.qualityCounts(load)
+      summary.normalizationMisses = try load.normalizationMisses()
+      summary.quality = try load.qualityCounts()
       summary.participations = counts.reduce(0) { $0 + $1.count }
-      summary.linkage.sourcePersonRecords = try load.count("SELECT count(*) FROM source_person")
-      summary.retiredTotal = try load.count("SELECT count(*) FROM source_person WHERE retired_run IS NOT NULL")
-      summary.linkage.persons = try load.count("SELECT count(*) FROM person")
-      summary.linkage.linkedPersons = try load.count("SELECT count(*) FROM person WHERE records > 1")
+      let people = try load.personCounts()
+      summary.linkage.sourcePersonRecords = people.sourcePersonRecords
+      summary.retiredTotal = people.retiredRecords
+      summary.linkage.persons = people.persons
+      summary.linkage.linkedPersons = people.linkedPersons
       summary.linkage.candidatePairs = Int(try load.meta("last_candidate_pairs") ?? "0") ?? 0
       summary.linkage.refusedMerges = Int(try load.meta("last_refused_merges") ?? "0") ?? 0
       summary.linkage.modelWarnings = (try load.meta("last_model_warnings") ?? "").split(separator: "\n").map(
         String.init)
-      summary.linkage.largestCluster = try load.count("SELECT coalesce(max(records), 0) FROM person")
-      summary.linkage.clustersOver10 = try load.count("SELECT count(*) FROM person WHERE records > 10")
-      let alone = try load.count("SELECT count(*) FROM person WHERE records = 1")
+      summary.linkage.largestCluster = people.largestCluster
+      summary.linkage.clustersOver10 = people.clustersOver10
+      let alone = people.alone
       let records = summary.linkage.sourcePersonRecords
       summary.linkage.singletonShare = records == 0 ? 0 : Double(alone) / Double(records)
-    }
-  }
-}
-
-extension PipelineRunner {
-  /// The quality rules broken now, by source and rule, with the last five runs' counts.
-  static func qualityCounts(_ load: LoadSession) throws -> [RunSummary.QualityCount] {
-    let runs = try load.rows("SELECT DISTINCT run_id FROM quality_trend ORDER BY run_id DESC LIMIT 5")
-      .compactMap { $0["run_id"].flatMap { Int64($0) } }.reversed()
-    var trend: [String: [Int64: Int]] = [:]
-    for row in try load.rows("SELECT run_id, source, rule, flags FROM quality_trend WHERE run_id >= \(runs.first ?? 0)")
-    {
-      guard let run = row["run_id"].flatMap({ Int64($0) }) else { continue }
-      trend["\(row["source"] ?? "")|\(row["rule"] ?? "")", default: [:]][run] = Int(row["flags"] ?? "0") ?? 0
-    }
-    return try load.rows(
-      """
-      SELECT source, rule, severity, count(*) AS n,
-             group_concat(file || ':' || line, ' ') AS places
-      FROM (SELECT * FROM quality_flag ORDER BY id) GROUP BY source, rule, severity ORDER BY source, n DESC, rule
-      """
-    ).map { row in
-      let source = row["source"] ?? ""
-      let rule = row["rule"] ?? ""
-      let byRun = trend["\(source)|\(rule)"] ?? [:]
-      return RunSummary.QualityCount(
-        source: source, rule: rule, severity: row["severity"] ?? "",
-        explanation: QualityRule(rawValue: rule)?.explanation ?? rule, count: Int(row["n"] ?? "0") ?? 0,
-        examples: (row["places"] ?? "").split(separator: " ").prefix(5).map(String.init),
-        trend: runs.map { byRun[$0] ?? 0 })
     }
   }
 }
@@ -320,7 +279,7 @@ extension PipelineRunner {
     let touched = Set(dirty.compactMap { previous[$0.key] })
     // Every record that had a person is still here (retired ones stay): else a full link.
     let new = dirty.filter { previous[$0.key] == nil }.count
-    guard try load.count("SELECT count(*) FROM source_person") == previous.count + new,
+    guard try load.sourcePersonRecords() == previous.count + new,
       Double(dirty.count) <= incrementalShare * Double(index.count),
       Double(changedBefore + dirty.count) <= incrementalCumulativeShare * Double(trained)
     else { return nil }

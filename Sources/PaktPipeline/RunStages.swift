@@ -341,12 +341,8 @@ extension PipelineRunner {
     try plan.warehouse.read {
       try describe(into: &summary, load: $0, matcher: plan.matcher, nameCounts: written.nameCounts)
     }
-    let rejects = try plan.warehouse.read { load in
-      try load.rows("SELECT source, file, line, kind, reason FROM reject ORDER BY source, file, line").map {
-        RejectLine(
-          source: $0["source"] ?? "", file: $0["file"] ?? "", line: Int($0["line"] ?? "0") ?? 0, kind: $0["kind"] ?? "",
-          reason: $0["reason"] ?? "")
-      }
+    let rejects = try plan.warehouse.read { try $0.rejectLines() }.map {
+      RejectLine(source: $0.source, file: $0.file, line: $0.line, kind: $0.kind, reason: $0.reason)
     }
     clock.lap("describe", rows: summary.participations)
     // Set twice: run-summary.json is written by the reports stage itself and so carries the
