@@ -70,7 +70,12 @@ struct PreparedRecords: Sendable {
   /// `columns[f][r]` is the raw text of field `f` for record `r` (nil or empty: missing).
   /// Fields are prepared on all cores. With `kept`, term frequencies are those a full link
   /// counted over all records (a night's change is only a few of them), else these records'.
-  init(columns raw: [[String?]], config: LinkageConfig, kept: LinkIndex.Frequencies? = nil) {
+  /// `dates[f]`, when given, are date field `f`'s values already read (the pipeline's
+  /// `PartialDate`s): they are packed as they are, not parsed again from `columns[f]`.
+  init(
+    columns raw: [[String?]], config: LinkageConfig, kept: LinkIndex.Frequencies? = nil,
+    dates: [Int: [PartialDate?]] = [:]
+  ) {
     let columns = Self.cleaned(raw, config: config)
     let count = columns.first?.count ?? 0
     self.count = count
@@ -81,7 +86,7 @@ struct PreparedRecords: Sendable {
       DispatchQueue.concurrentPerform(iterations: config.fields.count) { f in
         target[f] = Self.prepare(
           columns[f], config.fields[f], count: count,
-          kept: kept.map { ($0.values[f], $0.years[f], $0.total) })
+          kept: kept.map { ($0.values[f], $0.years[f], $0.total) }, dates: dates[f])
       }
     }
     var prepared = fields.map { $0! }
@@ -162,7 +167,7 @@ struct PreparedRecords: Sendable {
 
   static func prepare(
     _ raw: [String?], _ spec: LinkageConfig.Field, count: Int,
-    kept: (values: [UInt64: Int32], years: [UInt64: Int32], total: Int)? = nil
+    kept: (values: [UInt64: Int32], years: [UInt64: Int32], total: Int)? = nil, dates: [PartialDate?]? = nil
   ) -> PreparedField {
     // Each distinct text once.
     var numbers = Numbering<String>()
@@ -185,8 +190,10 @@ struct PreparedRecords: Sendable {
       field.translit = KeyColumn(items: distinct, of: ids) { Array(NameKey.make(family: $0, given: nil).utf8) }
       field.phonetic = KeyColumn(items: distinct, of: ids) { Array(ColognePhonetics.code($0).utf8) }
     }
-    if spec.kind == .date {
-      let parsed = distinct.map { LinkDates.parse($0).map { Int32(Comparator.packed($0)) } ?? -1 }
+    if spec.kind == .date, let dates {
+      field.dates = dates.map { $0.map(LinkDates.packed) ?? -1 }
+    } else if spec.kind == .date {
+      let parsed = distinct.map { LinkDates.parse($0).map(LinkDates.packed) ?? -1 }
       field.dates = ids.map { $0 < 0 ? -1 : parsed[Int($0)] }
     }
     if spec.termFrequency, let kept {
@@ -246,6 +253,19 @@ struct PreparedRecords: Sendable {
 
 /// Dates as person files write them, with the placeholders linking must recognise.
 enum LinkDates {
+  /// A date as linking compares it: yyyymmdd, or yyyy0000 when only the year counts (a
+  /// year-only date, a placeholder, and 01.01., which offices write for an unknown day); -1
+  /// for a year outside 1850-2100.
+  static func packed(_ date: PartialDate) -> Int32 {
+    guard (1850...2100).contains(date.year) else { return -1 }
+    if date.precision == .day, !date.placeholder, let month = date.month, let day = date.day,
+      (1...12).contains(month), (1...31).contains(day), !(month == 1 && day == 1)
+    {
+      return Int32(date.year * 10_000 + month * 100 + day)
+    }
+    return Int32(date.year * 10_000)
+  }
+
   /// "19720812", "1972-08-12", "12.08.1972", "1972"; 01.01.YYYY and 00.00.YYYY → year only.
   static func parse(_ text: String) -> PartialDate? {
     let digits = text.filter(\.isNumber)

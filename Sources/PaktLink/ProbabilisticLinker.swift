@@ -63,15 +63,16 @@ public struct ProbabilisticLinker: Sendable {
 
   public init(config: LinkageConfig) { self.config = config }
 
-  /// Links `columns[field][record]`. With `keeping` (each record's stable key, such as
-  /// "source/local id"), the output also holds the `LinkIndex` later nights link their
-  /// change with.
+  /// Links `columns[field][record]`. `dates[field]`, when given, are a date field's values
+  /// already read (they are not parsed again from the text). With `keeping` (each record's
+  /// stable key, such as "source/local id"), the output also holds the `LinkIndex` later
+  /// nights link their change with.
   public func link(
-    columns: [[String?]], mustLink: [(Int, Int)] = [], cannotLink: [(Int, Int)] = [], randomPairs: Int = 500_000,
-    keeping recordKeys: [String]? = nil
+    columns: [[String?]], dates: [Int: [PartialDate?]] = [:], mustLink: [(Int, Int)] = [],
+    cannotLink: [(Int, Int)] = [], randomPairs: Int = 500_000, keeping recordKeys: [String]? = nil
   ) -> LinkOutput {
     var clock = PhaseClock("linker")
-    let records = PreparedRecords(columns: columns, config: config)
+    let records = PreparedRecords(columns: columns, config: config, dates: dates)
     clock.lap("prepare")
     let comparator = Comparator(records: records, config: config)
     let blocks = ruleBlocks(records)

@@ -26,19 +26,19 @@ import PaktCore
 /// ```
 extension ProbabilisticLinker {
   /// Each record's key under each blocking rule, as `LinkIndex` keeps them (0: none).
-  public func blockingKeys(columns: [[String?]]) -> [[UInt64]] {
-    stableKeys(PreparedRecords(columns: columns, config: config))
+  public func blockingKeys(columns: [[String?]], dates: [Int: [PartialDate?]] = [:]) -> [[UInt64]] {
+    stableKeys(PreparedRecords(columns: columns, config: config, dates: dates))
   }
 
   /// Links records with a kept model, scoring them with the term frequencies of the full
   /// link that trained it (the records here are a night's change and its block mates, whose
   /// own frequencies would say nothing).
   public func link(
-    columns: [[String?]], model: LinkModel, kept index: LinkIndex, mustLink: [(Int, Int)] = [],
-    cannotLink: [(Int, Int)] = []
+    columns: [[String?]], dates: [Int: [PartialDate?]] = [:], model: LinkModel, kept index: LinkIndex,
+    mustLink: [(Int, Int)] = [], cannotLink: [(Int, Int)] = []
   ) -> LinkOutput {
     var clock = PhaseClock("relinker")
-    let records = PreparedRecords(columns: columns, config: config, kept: index.frequencies)
+    let records = PreparedRecords(columns: columns, config: config, kept: index.frequencies, dates: dates)
     clock.lap("prepare")
     let comparator = Comparator(records: records, config: config)
     let blocks = config.blocking.map {

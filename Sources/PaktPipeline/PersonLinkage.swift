@@ -15,7 +15,8 @@ import PaktReport
 ///   threshold: 0.5
 /// ```
 public enum PersonLinkage {
-  /// The canonical person columns a linkage settings file may compare.
+  /// The canonical person columns a linkage settings file may compare, as text (a date of
+  /// birth reaches the linker as its `PartialDate` too: see `dates`).
   static let columns: [String: @Sendable (StoredPerson) -> String?] = [
     "family_name": { $0.familyName },
     "given_name": { $0.givenName },
@@ -26,9 +27,10 @@ public enum PersonLinkage {
     "bamf_number": { $0.bamfNumber },
   ]
 
-  /// A date as the linker reads it: a full date as ISO, else only its year ("00.00.YYYY").
+  /// A date as text, for what the linker shows (the duplicate review): a full date as ISO,
+  /// else its year.
   static func text(_ date: PartialDate) -> String {
-    date.precision == .day && !date.placeholder ? date.iso : "00.00.\(date.year)"
+    date.precision == .day && !date.placeholder ? date.iso : String(date.year)
   }
 
   /// Loads and checks the settings: every field must read a canonical person column.
@@ -128,6 +130,16 @@ public enum PersonLinkage {
     settings.fields.map { field in stored.map(columns[field.column]!) }
   }
 
+  /// The dates of birth as the mapper read them, for each field that compares them: the
+  /// linker takes these values as they are instead of parsing text again.
+  static func dates(_ stored: [StoredPerson], _ settings: LinkageConfig) -> [Int: [PartialDate?]] {
+    var out: [Int: [PartialDate?]] = [:]
+    for (f, field) in settings.fields.enumerated() where field.column == "birth_date" && field.kind == .date {
+      out[f] = stored.map(\.birthDate)
+    }
+    return out
+  }
+
   /// Clusters of `stored` (indices) with each linked record's reason, the pairs for the
   /// duplicate review, and the decisions that named no stored record.
   static func probabilistic(
@@ -137,6 +149,7 @@ public enum PersonLinkage {
     var settings = settings
     settings.threshold = threshold
     let data = Self.data(stored, settings)
+    let dates = Self.dates(stored, settings)
     // Records by key, for the stewards' decisions only.
     let index =
       decisions.isEmpty ? [:] : Dictionary(stored.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
@@ -157,11 +170,12 @@ public enum PersonLinkage {
     var affected: [Bool]? = nil
     if let incremental {
       out = linker.link(
-        columns: data, model: incremental.model, kept: incremental.index, mustLink: mustLink, cannotLink: cannotLink)
+        columns: data, dates: dates, model: incremental.model, kept: incremental.index, mustLink: mustLink,
+        cannotLink: cannotLink)
       affected = [Bool](repeating: true, count: stored.count)
     } else {
       out = linker.link(
-        columns: data, mustLink: mustLink, cannotLink: cannotLink, keeping: stored.map(Self.indexName))
+        columns: data, dates: dates, mustLink: mustLink, cannotLink: cannotLink, keeping: stored.map(Self.indexName))
     }
     var reasons: [Int: String] = [:]
     for (i, p) in out.clusterProbability.enumerated() where p > 0 {

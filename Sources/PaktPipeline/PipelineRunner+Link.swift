@@ -285,7 +285,8 @@ extension PipelineRunner {
     else { return nil }
     let seeds = try load.storedPersons(persons: touched.sorted(), unlinked: true)
     let linker = ProbabilisticLinker(config: settings)
-    let seedKeys = linker.blockingKeys(columns: PersonLinkage.data(seeds, settings))
+    let seedKeys = linker.blockingKeys(
+      columns: PersonLinkage.data(seeds, settings), dates: PersonLinkage.dates(seeds, settings))
     let mates = index.mates(of: seedKeys, maxBlockSize: settings.maxBlockSize).map { n -> (String, String) in
       let name = index.record(n)
       guard let cut = name.firstIndex(of: PersonLinkage.keySeparator) else { return (name, "") }
