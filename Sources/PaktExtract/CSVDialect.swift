@@ -20,6 +20,8 @@ public struct CSVDialect: Sendable, Equatable {
   public var skippedWide: [Int] = []
   /// A file without a header row: how many columns its rows have (named col_0, col_1, …).
   public var columns = 0
+  /// How many fields most sampled lines have (0: not known).
+  public var width = 0
   /// The header names every column but the first, which holds row names (R's `write.table`
   /// writes such files): the first column gets an empty name.
   public var rowNames = false
@@ -199,6 +201,7 @@ public struct CSVDialect: Sendable, Equatable {
       encoding: encoding, delimiter: best.delimiter, quote: quote, headerLine: headerLine, lineEnding: ending)
     (dialect.skippedLines, dialect.skippedWide) = (skipped, wide)
     dialect.columns = columns
+    dialect.width = fullMode > 0 ? fullMode + 1 : 0
     dialect.rowNames = rowNames
     dialect.sampledLines = nonBlank
     dialect.consistentLines = best.consistent
@@ -363,11 +366,23 @@ public struct CSVDialect: Sendable, Equatable {
     var line = 1
     var current = LogicalLine(line: 1, counts: [:], blank: true)
     var inQuotes = false
+    // The last byte other than a space on this line (nil at its start): a quote opens a quoted
+    // field only there or after a delimiter, as the reader reads it (`CSVScan`); inside a
+    // value it is text. Why: one `E"(1.000 Hz)` in a header made the rest of the sample one
+    // unfinished line, and the table's width was taken from the preamble above it.
+    var lastNonSpace: UInt8? = nil
     var i = 0
     while i < text.count && result.count < limit {
       let b = text[i]
-      if b == quote {
-        inQuotes.toggle()
+      if b == quote && inQuotes {
+        // A doubled quote is one quote inside the field; another closes it.
+        if i + 1 < text.count && text[i + 1] == quote { i += 1 } else { inQuotes = false }
+        lastNonSpace = b
+        current.blank = false
+        current.commitPending()
+      } else if b == quote {
+        if lastNonSpace.map({ candidates.contains($0) }) ?? true { inQuotes = true }
+        lastNonSpace = b
         current.blank = false
         current.commitPending()
       } else if b == 10 || b == 13 {
@@ -378,13 +393,16 @@ public struct CSVDialect: Sendable, Equatable {
           result.append(current)
           current = LogicalLine(line: line, counts: [:], blank: true)
           current.start = i + 1
+          lastNonSpace = nil
         }
       } else if !inQuotes && candidates.contains(b) {
+        lastNonSpace = b
         current.pending[b, default: 0] += 1
         current.allCounts[b, default: 0] += 1
         if Self.isDecimalComma(text, i) { current.decimalCommas += 1 }
         if i + 1 < text.count && text[i + 1] == 0x20 { current.spaced[b, default: 0] += 1 }
       } else if b != 32 {
+        lastNonSpace = b
         current.blank = false
         current.commitPending()
       }

@@ -110,6 +110,11 @@ public struct CSVReader: PaktCursor {
     while let outcome = try nextRaw() {
       if case .fields(let startLine, let fields) = outcome, startLine >= dialect.headerLine {
         header = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        // A header line ending in delimiters its rows do not have ("RUN,1_1,1_2,"): its empty
+        // last names are no columns (the rows would all be "ragged" against them).
+        while dialect.width > 0 && header.count > dialect.width && header.last?.isEmpty == true {
+          header.removeLast()
+        }
         // Row names in the first column, which the header does not name (R's write.table).
         if dialect.rowNames {
           writtenHeader = header

@@ -76,6 +76,43 @@ struct DialectTests {
     #expect(dialect.headerLine == 1)
   }
 
+  @Test("a quote inside a header name does not open a quoted field: the table below a long preamble is found")
+  func quoteInsideHeaderName() throws {
+    // A measuring instrument's export: 22 lines of settings (two fields each), then a header
+    // whose last name holds a quote (E" for the loss modulus), then five-column rows.
+    var lines = (1...22).map { "#SETTING\($0):  ,value \($0)" }
+    lines.append("##Temp./C,Time/min,tan d(1 Hz),E'(1 Hz)/MPa,E\"(1 Hz)/MPa")
+    for i in 0..<60 { lines.append(" 21.\(i), 0.\(i),5.6e-002,5353.1,302.7") }
+    let path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "dma.csv", in: TestSupport.scratch())
+    let dialect = try CSVDialect.sniff(path: path)
+    #expect(dialect.headerLine == 23)
+    #expect(dialect.skippedLines.count == 22)
+    var reader = try CSVReader(path: path)
+    #expect(reader.header.last == "E\"(1 Hz)/MPa")
+    var rows = 0
+    while let record = try reader.next() {
+      guard case .row = record else { Issue.record("not a row: \(record)"); continue }
+      rows += 1
+    }
+    #expect(rows == 60)
+  }
+
+  @Test("a header line ending in a delimiter its rows do not have loses that empty name, and every row reads")
+  func headerWithTrailingDelimiter() throws {
+    var lines = ["RUN, 1_ 1, 1_ 2, 1_ 3,"]
+    for i in 0..<30 { lines.append("\(i),.,A,E") }
+    let path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "run.csv", in: TestSupport.scratch())
+    var reader = try CSVReader(path: path)
+    #expect(reader.header == ["RUN", "1_ 1", "1_ 2", "1_ 3"])
+    var rows = 0
+    while let record = try reader.next() {
+      guard case .row(let row) = record else { Issue.record("not a row: \(record)"); continue }
+      #expect(row.fields.count == 4)
+      rows += 1
+    }
+    #expect(rows == 30)
+  }
+
   @Test("an English comma file whose free text holds semicolons stays a comma file")
   func commaWithSemicolonsInText() throws {
     var lines = ["client_id,first_name,last_name,cost_eur,remarks"]
