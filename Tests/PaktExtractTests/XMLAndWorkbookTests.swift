@@ -1,0 +1,278 @@
+import Foundation
+import PaktCore
+import PaktSamples
+import PaktTestSupport
+import Testing
+
+@testable import PaktExtract
+
+@Suite("Extract: XML")
+struct XMLTests {
+  func read(_ xml: String, records: [XMLPath]) throws -> [ExtractedRecord] {
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(xml, to: "f.xml", in: dir)
+    var reader = try XMLReader(path: path, records: records)
+    return try reader.collect()
+  }
+
+  @Test("record elements with attributes, children, nested groups and paths")
+  func records() throws {
+    let xml = """
+      <?xml version="1.0"?>
+      <Export><Personen>
+        <Person id="1"><Name><Familienname>Haddad</Familienname></Name>
+          <Massnahmen><Massnahme status="running"><Bezeichnung>IK</Bezeichnung></Massnahme>
+          <Massnahme><Bezeichnung>EOK</Bezeichnung></Massnahme></Massnahmen></Person>
+        <Person id="2"/>
+      </Personen></Export>
+      """
+    let records = try read(xml, records: [XMLPath("Person")])
+    #expect(records.count == 2)
+    let first = try #require(records[0].xmlRecord)
+    #expect(first.path == "/Export/Personen/Person[1]")
+    #expect(first.line == 3)
+    #expect(XMLPath("@id").value(in: first.element) == "1")
+    #expect(XMLPath("Name/Familienname").value(in: first.element) == "Haddad")
+    let groups = XMLPath("Massnahmen/Massnahme").elements(in: first.element)
+    #expect(groups.map { XMLPath("Bezeichnung").value(in: $0) } == ["IK", "EOK"])
+    #expect(XMLPath("@status").value(in: groups[0]) == "running")
+    let second = try #require(records[1].xmlRecord)
+    #expect(second.path == "/Export/Personen/Person[2]")
+  }
+
+  @Test("text around children, entities, Unicode spaces and attribute values survive the flat record")
+  func textRuns() throws {
+    let xml = """
+      <E><R a="x &amp; y" b="Zoë" c="" d="a &lt; b &#60; c &amp;#38;"> Kopf <K>Kind</K> Ende&#160;<K>zwei</K>\u{2003}Schluss\u{2003}</R>
+      <R><L>  Mohammed   Al-Hassan  </L><L>\u{00A0}</L></R></E>
+      """
+    let records = try read(xml, records: [XMLPath("R")])
+    guard records.count == 2, case .element(let r) = records[0], case .element(let s) = records[1] else {
+      Issue.record("expected two records, got \(records.count)")
+      return
+    }
+    let root = r.element
+    #expect(root.text == " Kopf  Ende\u{00A0}\u{2003}Schluss\u{2003}")
+    #expect(root.trimmedText == "Kopf  Ende\u{00A0}\u{2003}Schluss")
+    #expect(root.children.map(\.text) == ["Kind", "zwei"])
+    #expect(root.attribute("a") == "x & y")
+    #expect(root.attribute("b") == "Zoë")
+    #expect(root.attribute("c") == "")
+    #expect(root.attribute("d") == "a < b < c &#38;")
+    #expect(root.attribute("e") == nil)
+    #expect(root.attributes.map(\.name) == ["a", "b", "c", "d"])
+    #expect(XMLPath("L").values(in: s.element) == ["Mohammed   Al-Hassan", ""])
+    #expect(
+      root.render().hasSuffix(
+        "c=\"\" d=\"a < b < c &#38;\">Kopf  Ende\u{00A0}\u{2003}Schluss<K>Kind</K><K>zwei</K></R>"))
+  }
+
+  @Test("namespaced elements and attributes match through the mapping's prefixes")
+  func namespaces() throws {
+    let xml = """
+      <k:Export xmlns:k="urn:x"><k:Person k:nr="7"><k:Name>Ali</k:Name></k:Person></k:Export>
+      """
+    let ns = ["p": "urn:x"]
+    let records = try read(xml, records: [XMLPath("p:Person", namespaces: ns)])
+    guard case .element(let e) = records.first else {
+      Issue.record("no record")
+      return
+    }
+    #expect(XMLPath("@p:nr", namespaces: ns).value(in: e.element) == "7")
+    #expect(XMLPath("p:Name", namespaces: ns).value(in: e.element) == "Ali")
+    #expect(XMLPath("p:Name", namespaces: ["p": "urn:other"]).value(in: e.element) == nil)
+  }
+
+  @Test("the record elements of an export are detected")
+  func shape() throws {
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(
+      "<R><Ps><P a='1'><x/></P><P a='2'/></Ps><Ts><T p='1'><y/></T><T p='2'><y/></T></Ts></R>", to: "f.xml", in: dir)
+    let shape = try XMLShape.detect(path: path)
+    #expect(shape.rootElement == "R")
+    #expect(shape.recordElements == ["P", "T"])
+  }
+
+  @Test("an entity-expansion bomb is refused with a clear message")
+  func billionLaughs() throws {
+    var dtd = "<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+    for i in 1...9 {
+      let prev = i == 1 ? "lol" : "lol\(i - 1)"
+      dtd += "<!ENTITY lol\(i) \"" + String(repeating: "&\(prev);", count: 10) + "\">"
+    }
+    dtd += "]>"
+    let xml = "<?xml version=\"1.0\"?>\(dtd)<R><P><x>&lol9;</x></P><P><x>1</x></P></R>"
+    let started = Date()
+    #expect {
+      _ = try read(xml, records: [XMLPath("P")])
+    } throws: { error in
+      // Refused at the declaration, before anything expands (libxml2's own checks let one
+      // reach 2.1 GB first).
+      "\(error)".contains("built from other entities")
+    }
+    #expect(Date().timeIntervalSince(started) < 2)
+  }
+
+  @Test("an external entity is never read from disk")
+  func xxe() throws {
+    let dir = TestSupport.scratch()
+    let secret = TestSupport.write("TOPSECRET", to: "secret.txt", in: dir)
+    let xml = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file://\(secret)\">]><R><P><v>&x;</v></P></R>"
+    let path = TestSupport.write(xml, to: "f.xml", in: dir)
+    let reader = try XMLReader(path: path, records: [XMLPath("P")])
+    var seen = ""
+    do {
+      while let r = try reader.next() { if case .element(let e) = r { seen += e.element.render() } }
+    } catch {
+      seen += "\(error)"
+    }
+    #expect(!seen.contains("TOPSECRET"))
+  }
+
+  @Test("a truncated document is unreadable, with the place")
+  func truncated() throws {
+    #expect(throws: ExtractError.self) {
+      _ = try read("<R><P><x>1</x></P><P><x>2", records: [XMLPath("P")])
+    }
+  }
+
+  /// A document of many event batches (the parser thread hands over about 128 KiB at a time),
+  /// with an attribute value and a text each larger than a batch.
+  static func longDocument(records: Int, bigAt: Int) -> String {
+    let big = String(repeating: "ä0123456789", count: 20_000)
+    var xml = "<?xml version=\"1.0\"?>\n<Export xmlns:k=\"urn:k\">\n"
+    for i in 0..<records {
+      let attribute = i == bigAt ? big : "v\(i)"
+      let text = i == bigAt + 1 ? big : "Text &amp; \(i)"
+      xml += "<P id=\"\(i)\" a=\"\(attribute)\"><n>\(text)</n><k:m>\(i % 7)</k:m></P>\n"
+    }
+    return xml + "</Export>\n"
+  }
+
+  @Test("a document of many batches: every record whole and in order, also past a value larger than a batch")
+  func manyBatches() throws {
+    let count = 30_000
+    let records = try read(Self.longDocument(records: count, bigAt: 12_345), records: [XMLPath("P")])
+    #expect(records.count == count)
+    var wrong = 0
+    for (i, record) in records.enumerated() {
+      guard case .element(let e) = record else {
+        wrong += 1
+        continue
+      }
+      let attribute = XMLPath("@a").value(in: e.element)
+      let text = XMLPath("n").value(in: e.element)
+      let expectedAttribute = i == 12_345 ? 220_000 : "v\(i)".count
+      let expectedText = i == 12_346 ? 220_000 : "Text & \(i)".count
+      if XMLPath("@id").value(in: e.element) != "\(i)" || e.line != i + 3 || e.path != "/Export/P[\(i + 1)]"
+        || attribute?.count != expectedAttribute || text?.count != expectedText
+        || XMLPath("k:m", namespaces: ["k": "urn:k"]).value(in: e.element) != "\(i % 7)"
+      {
+        wrong += 1
+      }
+    }
+    #expect(wrong == 0)
+  }
+
+  @Test("a reader dropped after its first record stops its parser thread; an error after many records still throws")
+  func stopsEarly() throws {
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(Self.longDocument(records: 20_000, bigAt: -2), to: "f.xml", in: dir)
+    for _ in 0..<20 {
+      let reader = try XMLReader(path: path, records: [XMLPath("P")])
+      #expect(try reader.next() != nil)
+      // Dropped here: its deinit waits for the parser thread, which is blocked on a full queue.
+    }
+    var cut = Self.longDocument(records: 20_000, bigAt: -2)
+    cut.removeLast(200)
+    let truncated = TestSupport.write(cut + "<P><broken", to: "cut.xml", in: dir)
+    let reader = try XMLReader(path: truncated, records: [XMLPath("P")])
+    var seen = 0
+    #expect(throws: ExtractError.self) {
+      while try reader.next() != nil { seen += 1 }
+    }
+    #expect(seen > 19_000)
+    #expect(try reader.next() == nil)
+  }
+
+  @Test("ISO-8859-1 declared encoding is honoured")
+  func latin1() throws {
+    let bytes: [UInt8] =
+      Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><R><P><n>M".utf8) + [0xFC] + Array("ller</n></P></R>".utf8)
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write(bytes, to: "f.xml", in: dir)
+    var reader = try XMLReader(path: path, records: [XMLPath("P")])
+    let records = try reader.collect()
+    let e = try #require(records.first?.xmlRecord)
+    #expect(XMLPath("n").value(in: e.element) == "Müller")
+  }
+}
+
+@Suite("Extract: formats and inspection")
+struct FormatTests {
+  @Test("format from content, not name")
+  func format() {
+    #expect(FileFormat.detect(Array("\u{FEFF}<?xml?>".utf8)) == .xml)
+    #expect(FileFormat.detect(Array("a,b\n".utf8)) == .csv)
+    #expect(FileFormat.detect([0x50, 0x4B, 0x03, 0x04]) == .xlsx)
+    #expect(FileFormat.detect([]) == .empty)
+    #expect(FileFormat.detect([0x00, 0x01, 0x02, 0x03, 0x41]) == .binary)
+  }
+
+  @Test("empty and binary files are unreadable with a reason")
+  func unreadable() {
+    let dir = TestSupport.scratch()
+    let empty = TestSupport.write([], to: "e.csv", in: dir)
+    let binary = TestSupport.write([0x00, 0x01, 0x02, 0x03, 0x04, 0x05], to: "b.csv", in: dir)
+    #expect(Inspection.inspect(path: empty).problem?.contains("empty") == true)
+    #expect(Inspection.inspect(path: binary).problem?.contains("binary") == true)
+  }
+}
+
+@Suite("Extract: Excel workbooks")
+struct XLSXTests {
+  @Test("the sample workbook: title row skipped, shared and inline strings, date cells as ISO dates")
+  func sample() throws {
+    let reader = try XLSXReader(path: TestSupport.path("samples/heidelberg/teilnahmen_2024.xlsx"))
+    #expect(reader.sheetName == "Teilnahmen")
+    #expect(reader.headerRow == 3)
+    #expect(reader.header.first == "Personen-ID")
+    #expect(reader.header.contains("Staatsangehörigkeit"))
+    var rows: [CSVRow] = []
+    var malformed = 0
+    while let r = try reader.next() {
+      switch r {
+      case .row(let row): rows.append(row)
+      default: malformed += 1
+      }
+    }
+    #expect(malformed == 0)
+    #expect(rows.first?.line == 4)
+    let birth = rows[0].fields[reader.header.firstIndex(of: "Geburtsdatum")!]
+    #expect(birth.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil)
+    let given = rows[0].fields[reader.header.firstIndex(of: "Vorname")!]
+    #expect(!given.isEmpty)
+  }
+
+  @Test("serial numbers of the 1900 date system")
+  func serials() {
+    #expect(XLSXReader.isoDate(serial: 1) == "1900-01-01")
+    #expect(XLSXReader.isoDate(serial: 61) == "1900-03-01")
+    #expect(XLSXReader.isoDate(serial: 45_000) == "2023-03-15")
+    #expect(XLSXReader.isoDate(serial: 32_939.5) == "1990-03-07")
+  }
+
+  @Test("column references")
+  func columns() {
+    #expect(XLSXReader.columnIndex("A1") == 0)
+    #expect(XLSXReader.columnIndex("Z9") == 25)
+    #expect(XLSXReader.columnIndex("AA10") == 26)
+  }
+
+  @Test("a zip that is no workbook is unreadable with a reason")
+  func notAWorkbook() {
+    let dir = TestSupport.scratch()
+    let path = TestSupport.write([0x50, 0x4B, 0x03, 0x04, 0x00, 0x00], to: "x.xlsx", in: dir)
+    #expect(Inspection.inspect(path: path).problem?.contains("workbook") == true)
+  }
+}
