@@ -13,11 +13,12 @@ extension PipelineRunner {
   /// While the records are linked (in memory, on other threads), this thread runs
   /// `meanwhile`: reads that do not depend on the persons (the run counts program names and,
   /// on a full link, reads the stays for residence periods there; its argument says whether
-  /// the night is linked in proportion to its change). Such a night sets `changedPersons` to
-  /// the persons whose records or facts changed: only theirs need residence periods again. Why: those reads are seconds of SQLite on
-  /// one thread, and linking leaves a core idle for much of its time. Once linked, it hands
+  /// the night is linked in proportion to its change). Why: those reads are seconds of SQLite
+  /// on one thread, and linking leaves a core idle for much of its time. Once linked, it hands
   /// `whileWriting` the person of every source record (by row id) before it writes them, so
   /// that work needing them can run on another thread meanwhile (the run's residence periods).
+  /// A night linked in proportion to its change sets `changedPersons` to the persons whose
+  /// records or facts changed: only theirs need residence periods again.
   func link(
     load: LoadSession, previous: [String: Int64], runID: Int64, pseudonyms: Pseudonymizer, settings: LinkageConfig?,
     decisions: [PersonLinkage.Decision], review: inout [ReviewPair], full: Bool, fingerprint: String,
@@ -36,47 +37,10 @@ extension PipelineRunner {
     clock.lap("read records")
     // Linked, given stable ids and compared with the stored records on another thread: with
     // the rules, linking ends before `meanwhile`, and the ids then cost no time of their own.
-    let linking = InBackground { () -> Linked in
-      let result: PersonLinkage.Result
-      if let settings {
-        result = PersonLinkage.probabilistic(
-          stored, settings: settings, threshold: threshold, decisions: decisions, incremental: incremental)
-      } else {
-        let records = stored.map {
-          LinkRecord(
-            key: $0.key, familyName: $0.familyName, givenName: $0.givenName, birthDate: $0.birthDate, sex: $0.sex,
-            azrNumber: $0.azrNumber, bamfNumber: $0.bamfNumber)
-        }
-        let rules = DeterministicLinker().link(records)
-        // The rules leave nothing for the duplicate review.
-        result = PersonLinkage.Result(
-          clusters: rules.clusters, reasons: rules.reasons, candidatePairs: rules.candidatePairs, unknownDecisions: 0,
-          review: [])
-      }
-      let clusters = result.clusters.map { $0.map { stored[$0].key } }
-      // On a night linked in proportion to its change, the clusters are those of the records
-      // linked again, whole persons: every other person keeps its id unread.
-      let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
-      // Each record's cluster by its place, not by its key: no String hashed per record.
-      var clusterOf = [Int32](repeating: -1, count: stored.count)
-      for (c, cluster) in result.clusters.enumerated() { for i in cluster { clusterOf[i] = Int32(c) } }
-      // Each record's person and reason, written where either changed.
-      var changes: [(rowID: Int64, id: Int64?, rule: String?)] = []
-      var personOf: [Int64: Int64] = [:]
-      personOf.reserveCapacity(stored.count)
-      for (i, record) in stored.enumerated() {
-        let id = clusterOf[i] < 0 ? nil : ids.clusterIDs[Int(clusterOf[i])]
-        personOf[record.rowID] = id
-        let rule = result.reasons[i]
-        if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
-      }
-      // The index for later nights, as the warehouse keeps it: encoded here, not on the
-      // thread that writes (tens of megabytes at 300,000 persons).
-      // (A night linked in proportion to its change keeps its records apart, see
-      // `LinkIndex.Additions`.)
-      return Linked(
-        result: result, ids: ids, changes: changes, personOf: personOf,
-        index: incremental == nil ? result.index?.encoded() : incremental?.additions.encoded())
+    let linking = InBackground {
+      Self.linkInMemory(
+        stored, settings: settings, threshold: threshold, decisions: decisions, incremental: incremental,
+        previous: previous, nextID: nextID)
     }
     try meanwhile(incremental != nil)
     clock.lap("meanwhile")
@@ -86,16 +50,7 @@ extension PipelineRunner {
     let personIDs = ids.clusterIDs
     whileWriting(linked.personOf)
     review = result.review
-    let held: Set<String> =
-      decisions.isEmpty
-      ? [] : incremental == nil ? Set(stored.map(\.key)) : try load.heldKeys(decisions.flatMap { [$0.a, $0.b] })
-    try load.replaceLinkDecisions(
-      decisions.map {
-        (
-          $0.a, $0.b, $0.mustLink ? "must-link" : "cannot-link", displayName(config.linkage.decisions ?? ""), $0.line,
-          held.contains($0.a) && held.contains($0.b)
-        )
-      }, runID: runID)
+    let held = try writeDecisions(decisions, stored: incremental == nil ? stored : nil, load, runID: runID)
     // On a night linked in proportion to its change, only the persons of the records linked
     // again are written (their old rows go): every other person is as it was.
     let affected = result.affected
@@ -104,21 +59,8 @@ extension PipelineRunner {
       ?? Array(result.clusters.indices)
     // Keys and attributes of the persons are made on other threads while this one writes the
     // records' person ids (SQLite, one thread).
-    let making = InBackground { () -> [LoadSession.PersonRow] in
-      let keys = pseudonyms.keys(for: written.map { personIDs[$0] })
-      var persons: [LoadSession.PersonRow] = []
-      persons.reserveCapacity(written.count)
-      for (k, c) in written.enumerated() {
-        let cluster = result.clusters[c]
-        let members = cluster.map { stored[$0] }
-        let knownSexes: [Sex] = members.map(\.sex).filter { $0 != .unknown }
-        let sex: Sex = Self.mostCommon(knownSexes.map(\.rawValue)).flatMap { Sex(rawValue: $0) } ?? .unknown
-        let years: [Int] = members.compactMap { $0.birthDate?.year }
-        let nationalities: [String] = members.compactMap(\.nationality)
-        persons.append(
-          (personIDs[c], keys[k], sex, Self.mostCommon(years), Self.mostCommon(nationalities), members.count))
-      }
-      return persons
+    let making = InBackground {
+      Self.personRows(written.map { result.clusters[$0] }, ids: written.map { personIDs[$0] }, stored, pseudonyms)
     }
     try load.writePersonIDs(changes: linked.changes, records: stored.count)
     clock.lap("write person ids")
@@ -139,47 +81,155 @@ extension PipelineRunner {
       try load.writePersons(persons, events: events, runID: runID)
     }
     clock.lap("write persons")
-    if let settings, let model = result.model, incremental == nil {
-      try Self.keep(model, of: stored.count, fingerprint: fingerprint, settings: settings, load)
-      try load.setLinkState("index", linked.index)
-      try load.setLinkState("index_added", nil)
-    } else if let incremental {
-      let relinked = affected?.filter { $0 }.count ?? 0
-      try load.setMeta("link_model_changed", String(incremental.changedBefore + relinked))
-      try load.setLinkState("index_added", linked.index)
-    } else {
-      try load.setLinkState("index", nil)
-      try load.setLinkState("index_added", nil)
-    }
+    try Self.keepLinkState(
+      load, settings: settings, model: result.model, incremental: incremental, index: linked.index,
+      relinked: affected?.filter { $0 }.count ?? 0, records: stored.count, fingerprint: fingerprint)
     try load.setMeta("last_link_mode", incremental == nil ? "full" : "incremental")
     clock.lap("keep model and index")
     defer { clock.finish() }
     try load.setMeta("next_person_id", String(ids.nextID))
+    let linkage = try Self.summary(
+      of: result, ids: ids, records: stored.count, load, partial: incremental != nil,
+      ignored: incremental == nil
+        ? result.unknownDecisions : decisions.filter { !held.contains($0.a) || !held.contains($0.b) }.count)
+    try load.setMeta("last_candidate_pairs", String(result.candidatePairs))
+    try load.setMeta("last_refused_merges", String(result.refusedMerges))
+    try load.setMeta("last_model_warnings", result.modelWarnings.joined(separator: "\n"))
+    return linkage
+  }
+
+  /// Links `stored` (with the rules when `settings` is nil), gives the clusters stable ids and
+  /// finds each record's person and the records whose person or reason changed: all in
+  /// memory, on the linking thread.
+  static func linkInMemory(
+    _ stored: [StoredPerson], settings: LinkageConfig?, threshold: Double, decisions: [PersonLinkage.Decision],
+    incremental: PersonLinkage.Incremental?, previous: [String: Int64], nextID: Int64
+  ) -> Linked {
+    let result: PersonLinkage.Result
+    if let settings {
+      result = PersonLinkage.probabilistic(
+        stored, settings: settings, threshold: threshold, decisions: decisions, incremental: incremental)
+    } else {
+      let records = stored.map {
+        LinkRecord(
+          key: $0.key, familyName: $0.familyName, givenName: $0.givenName, birthDate: $0.birthDate, sex: $0.sex,
+          azrNumber: $0.azrNumber, bamfNumber: $0.bamfNumber)
+      }
+      let rules = DeterministicLinker().link(records)
+      // The rules leave nothing for the duplicate review.
+      result = PersonLinkage.Result(
+        clusters: rules.clusters, reasons: rules.reasons, candidatePairs: rules.candidatePairs, unknownDecisions: 0,
+        review: [])
+    }
+    let clusters = result.clusters.map { $0.map { stored[$0].key } }
+    // On a night linked in proportion to its change, the clusters are those of the records
+    // linked again, whole persons: every other person keeps its id unread.
+    let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
+    // Each record's cluster by its place, not by its key: no String hashed per record.
+    var clusterOf = [Int32](repeating: -1, count: stored.count)
+    for (c, cluster) in result.clusters.enumerated() { for i in cluster { clusterOf[i] = Int32(c) } }
+    // Each record's person and reason, written where either changed.
+    var changes: [(rowID: Int64, id: Int64?, rule: String?)] = []
+    var personOf: [Int64: Int64] = [:]
+    personOf.reserveCapacity(stored.count)
+    for (i, record) in stored.enumerated() {
+      let id = clusterOf[i] < 0 ? nil : ids.clusterIDs[Int(clusterOf[i])]
+      personOf[record.rowID] = id
+      let rule = result.reasons[i]
+      if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
+    }
+    // The index for later nights, as the warehouse keeps it: encoded here, not on the
+    // thread that writes (tens of megabytes at 300,000 persons).
+    // (A night linked in proportion to its change keeps its records apart, see
+    // `LinkIndex.Additions`.)
+    return Linked(
+      result: result, ids: ids, changes: changes, personOf: personOf,
+      index: incremental == nil ? result.index?.encoded() : incremental?.additions.encoded())
+  }
+
+  /// The person rows of `clusters` (records by place in `stored`) with ids `ids`: pseudonymous
+  /// key, and the sex, birth year and nationality most of their records give.
+  static func personRows(_ clusters: [[Int]], ids: [Int64], _ stored: [StoredPerson], _ pseudonyms: Pseudonymizer)
+    -> [LoadSession.PersonRow]
+  {
+    let keys = pseudonyms.keys(for: ids)
+    var persons: [LoadSession.PersonRow] = []
+    persons.reserveCapacity(clusters.count)
+    for (k, cluster) in clusters.enumerated() {
+      let members = cluster.map { stored[$0] }
+      let knownSexes: [Sex] = members.map(\.sex).filter { $0 != .unknown }
+      let sex: Sex = mostCommon(knownSexes.map(\.rawValue)).flatMap { Sex(rawValue: $0) } ?? .unknown
+      let years: [Int] = members.compactMap { $0.birthDate?.year }
+      let nationalities: [String] = members.compactMap(\.nationality)
+      persons.append((ids[k], keys[k], sex, mostCommon(years), mostCommon(nationalities), members.count))
+    }
+    return persons
+  }
+
+  /// What a full link keeps for the nights after it (its model and index), or what a night
+  /// linked in proportion to its change adds (its records, and how many it linked again);
+  /// nothing with the rules.
+  static func keepLinkState(
+    _ load: LoadSession, settings: LinkageConfig?, model: LinkModel?, incremental: PersonLinkage.Incremental?,
+    index: [UInt8]?, relinked: Int, records: Int, fingerprint: String
+  ) throws {
+    if let settings, let model, incremental == nil {
+      try keep(model, of: records, fingerprint: fingerprint, settings: settings, load)
+      try load.setLinkState("index", index)
+      try load.setLinkState("index_added", nil)
+    } else if let incremental {
+      try load.setMeta("link_model_changed", String(incremental.changedBefore + relinked))
+      try load.setLinkState("index_added", index)
+    } else {
+      try load.setLinkState("index", nil)
+      try load.setLinkState("index_added", nil)
+    }
+  }
+
+  /// What the run summary says of this linkage. `partial`: only some records were linked
+  /// (the warehouse then counts the persons); `ignored`: decisions naming records not held.
+  static func summary(
+    of result: PersonLinkage.Result, ids: StableIDs.Result, records: Int, _ load: LoadSession, partial: Bool,
+    ignored: Int
+  ) throws -> RunSummary.Linkage {
     var linkage = RunSummary.Linkage()
-    if incremental != nil {
-      // Only some records were read: the warehouse counts them all.
+    if partial {
       let people = try load.personCounts()
       linkage.sourcePersonRecords = people.sourcePersonRecords
       linkage.persons = people.persons
       linkage.linkedPersons = people.linkedPersons
     } else {
-      linkage.sourcePersonRecords = stored.count
+      linkage.sourcePersonRecords = records
       linkage.persons = result.clusters.count
       linkage.linkedPersons = result.clusters.filter { $0.count > 1 }.count
     }
-    linkage.relinkedRecords = affected.map { $0.filter { $0 }.count } ?? stored.count
+    linkage.relinkedRecords = result.affected.map { $0.filter { $0 }.count } ?? records
     linkage.candidatePairs = result.candidatePairs
     linkage.newPersonIDs = ids.newIDs
     linkage.mergedPersonIDs = ids.events.filter { $0.kind == .merged }.count
-    linkage.decisionsIgnored =
-      incremental == nil
-      ? result.unknownDecisions : decisions.filter { !held.contains($0.a) || !held.contains($0.b) }.count
+    linkage.decisionsIgnored = ignored
     linkage.refusedMerges = result.refusedMerges
     linkage.modelWarnings = result.modelWarnings
-    try load.setMeta("last_candidate_pairs", String(result.candidatePairs))
-    try load.setMeta("last_refused_merges", String(result.refusedMerges))
-    try load.setMeta("last_model_warnings", result.modelWarnings.joined(separator: "\n"))
     return linkage
+  }
+
+  /// Records the stewards' decisions in force, each with whether the warehouse holds both its
+  /// records; returns the record keys held among those the decisions name. `stored`: every
+  /// record, when at hand (else the warehouse is asked).
+  func writeDecisions(
+    _ decisions: [PersonLinkage.Decision], stored: [StoredPerson]?, _ load: LoadSession, runID: Int64
+  ) throws -> Set<String> {
+    let held: Set<String> =
+      decisions.isEmpty
+      ? [] : try stored.map { Set($0.map(\.key)) } ?? load.heldKeys(decisions.flatMap { [$0.a, $0.b] })
+    try load.replaceLinkDecisions(
+      decisions.map {
+        (
+          $0.a, $0.b, $0.mustLink ? "must-link" : "cannot-link", displayName(config.linkage.decisions ?? ""), $0.line,
+          held.contains($0.a) && held.contains($0.b)
+        )
+      }, runID: runID)
+    return held
   }
 
   /// The most frequent value (ties: the smallest), nil for none.
