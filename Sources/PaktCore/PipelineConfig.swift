@@ -117,6 +117,42 @@ public struct PipelineConfig: Sendable {
     let top = try root.mapping(allowed: topKeys, what: "pipeline.yml")
     let catalogue = absolutePath(try top.string("catalogue"), relativeTo: base)
     try requireFile(catalogue, node: top.require("catalogue"), what: "the catalogue")
+    let (warehouse, postgres) = try warehouseSettings(top, base: base)
+    let reports = absolutePath(try top.optionalString("reports") ?? "out/reports", relativeTo: base)
+
+    // Beside the warehouse by default, never inside it.
+    let keyFile = absolutePath(
+      try top.optionalString("pseudonym_key")
+        ?? ((warehouse as NSString).deletingLastPathComponent as NSString).appendingPathComponent("pseudonym.key"),
+      relativeTo: base)
+    var config = PipelineConfig(
+      file: file, sources: [], catalogue: catalogue, warehouse: warehouse, reports: reports, pseudonymKey: keyFile)
+    config.postgres = postgres
+    if let m = try top.optionalString("municipalities") {
+      let path = absolutePath(m, relativeTo: base)
+      try requireFile(path, node: top.require("municipalities"), what: "the municipality list")
+      config.municipalities = path
+    }
+    if let node = top["linkage"] { try parseLinkage(node, base: base, into: &config) }
+    try parseMapping(top["mapping"], base: base, into: &config)
+
+    if let node = top["delivery_guard"] { try parseDeliveryGuard(node, into: &config) }
+    if let node = top["limits"] { try parseLimits(node, into: &config) }
+
+    if let node = top["quality"] { config.quality = try config.quality.overridden(by: node) }
+
+    let sourceNodes = try top.require("sources").sequence(what: "'sources'")
+    if sourceNodes.isEmpty { throw try top.require("sources").error("no sources listed", fix: "add a source") }
+    var names: Set<String> = []
+    for node in sourceNodes {
+      let source = try parseSource(node, base: base, names: &names, quality: config.quality)
+      config.sources.append(source)
+    }
+    return config
+  }
+
+  /// The warehouse: a SQLite file, or a PostgreSQL URL with the local working copy it needs.
+  static func warehouseSettings(_ top: YAMLMapping, base: String) throws -> (String, PostgresTarget?) {
     let warehouseSetting = try top.optionalString("warehouse") ?? "out/warehouse.sqlite"
     var postgres: PostgresTarget?
     var warehouse = absolutePath(warehouseSetting, relativeTo: base)
@@ -145,43 +181,34 @@ public struct PipelineConfig: Sendable {
         "`postgres:` settings given, but the warehouse is a SQLite file",
         fix: "set `warehouse: postgres://user@host/database`, or remove the `postgres:` section")
     }
-    let reports = absolutePath(try top.optionalString("reports") ?? "out/reports", relativeTo: base)
+    return (warehouse, postgres)
+  }
 
-    // Beside the warehouse by default, never inside it.
-    let keyFile = absolutePath(
-      try top.optionalString("pseudonym_key")
-        ?? ((warehouse as NSString).deletingLastPathComponent as NSString).appendingPathComponent("pseudonym.key"),
-      relativeTo: base)
-    var config = PipelineConfig(
-      file: file, sources: [], catalogue: catalogue, warehouse: warehouse, reports: reports, pseudonymKey: keyFile)
-    config.postgres = postgres
-    if let m = try top.optionalString("municipalities") {
-      let path = absolutePath(m, relativeTo: base)
-      try requireFile(path, node: top.require("municipalities"), what: "the municipality list")
-      config.municipalities = path
+  static func parseLinkage(_ linkage: YAMLNode, base: String, into config: inout PipelineConfig) throws {
+    let m = try linkage.mapping(allowed: ["threshold", "settings", "decisions"], what: "linkage")
+    if let decisions = try m.optionalString("decisions") {
+      let path = absolutePath(decisions, relativeTo: base)
+      try requireFile(path, node: m.require("decisions"), what: "the link decisions")
+      config.linkage.decisions = path
     }
-    if let linkage = top["linkage"] {
-      let m = try linkage.mapping(allowed: ["threshold", "settings", "decisions"], what: "linkage")
-      if let decisions = try m.optionalString("decisions") {
-        let path = absolutePath(decisions, relativeTo: base)
-        try requireFile(path, node: m.require("decisions"), what: "the link decisions")
-        config.linkage.decisions = path
-      }
-      if let settings = try m.optionalString("settings") {
-        let path = absolutePath(settings, relativeTo: base)
-        try requireFile(path, node: m.require("settings"), what: "the linkage settings")
-        config.linkage.settings = path
-      }
-      if let t = try m.optionalDouble("threshold") {
-        guard t > 0, t < 1 else {
-          throw try m.require("threshold").error("linkage threshold must lie between 0 and 1, found \(t)")
-        }
-        config.linkage.threshold = t
-      }
+    if let settings = try m.optionalString("settings") {
+      let path = absolutePath(settings, relativeTo: base)
+      try requireFile(path, node: m.require("settings"), what: "the linkage settings")
+      config.linkage.settings = path
     }
+    if let t = try m.optionalDouble("threshold") {
+      guard t > 0, t < 1 else {
+        throw try m.require("threshold").error("linkage threshold must lie between 0 and 1, found \(t)")
+      }
+      config.linkage.threshold = t
+    }
+  }
+
+  /// The shared decision files (beside the pipeline by default) and the automatic threshold.
+  static func parseMapping(_ mapping: YAMLNode?, base: String, into config: inout PipelineConfig) throws {
     config.mapping.sharedPrograms = absolutePath("mappings/programs.yml", relativeTo: base)
     config.mapping.sharedValues = absolutePath("mappings/values.yml", relativeTo: base)
-    if let mapping = top["mapping"] {
+    if let mapping {
       let m = try mapping.mapping(allowed: ["auto_apply_threshold", "programs", "values"], what: "mapping")
       if let path = try m.optionalString("programs") {
         config.mapping.sharedPrograms = absolutePath(path, relativeTo: base)
@@ -196,84 +223,81 @@ public struct PipelineConfig: Sendable {
         config.mapping.autoApplyThreshold = t
       }
     }
+  }
 
-    if let node = top["delivery_guard"] {
-      let m = try node.mapping(allowed: ["max_shrink", "min_loss"], what: "delivery_guard")
-      if let loss = try m.optionalDouble("min_loss") {
-        guard loss >= 0, loss == loss.rounded() else {
-          throw try m.require("min_loss").error(
-            "min_loss must be a whole number of records, found \(loss)", fix: "write e.g. min_loss: 10")
-        }
-        config.deliveryGuard.minLoss = Int(loss)
+  static func parseDeliveryGuard(_ node: YAMLNode, into config: inout PipelineConfig) throws {
+    let m = try node.mapping(allowed: ["max_shrink", "min_loss"], what: "delivery_guard")
+    if let loss = try m.optionalDouble("min_loss") {
+      guard loss >= 0, loss == loss.rounded() else {
+        throw try m.require("min_loss").error(
+          "min_loss must be a whole number of records, found \(loss)", fix: "write e.g. min_loss: 10")
       }
-      if let share = try m.optionalDouble("max_shrink") {
-        guard share >= 0, share <= 1 else {
-          throw try m.require("max_shrink").error(
-            "max_shrink must lie between 0 and 1, found \(share)",
-            fix: "write the share of a source's records a delivery may lose, e.g. 0.2 for 20%")
-        }
-        config.deliveryGuard.maxShrink = share
-      }
+      config.deliveryGuard.minLoss = Int(loss)
     }
-
-    if let node = top["limits"] {
-      let m = try node.mapping(allowed: ["record_mb", "workbook_part_mb", "shared_strings_mb"], what: "limits")
-      for key in ["record_mb", "workbook_part_mb", "shared_strings_mb"] {
-        guard let mb = try m.optionalDouble(key) else { continue }
-        guard mb >= 1, mb <= 65_536, mb == mb.rounded() else {
-          throw try m.require(key).error(
-            "\(key) must be a whole number of megabytes from 1 to 65536, found \(mb)", fix: "e.g. \(key): 64")
-        }
-        config.limits[key] = Int(mb)
+    if let share = try m.optionalDouble("max_shrink") {
+      guard share >= 0, share <= 1 else {
+        throw try m.require("max_shrink").error(
+          "max_shrink must lie between 0 and 1, found \(share)",
+          fix: "write the share of a source's records a delivery may lose, e.g. 0.2 for 20%")
       }
+      config.deliveryGuard.maxShrink = share
     }
+  }
 
-    if let node = top["quality"] { config.quality = try config.quality.overridden(by: node) }
-
-    let sourceNodes = try top.require("sources").sequence(what: "'sources'")
-    if sourceNodes.isEmpty { throw try top.require("sources").error("no sources listed", fix: "add a source") }
-    var names: Set<String> = []
-    for node in sourceNodes {
-      let s = try node.mapping(allowed: sourceKeys, what: "a source")
-      let name = try s.string("name")
-      guard name.range(of: "^[A-Za-z0-9_-]+$", options: .regularExpression) != nil else {
-        throw try s.require("name").error(
-          "source name '\(name)' may hold only letters, digits, '-' and '_'", fix: "rename the source")
+  static func parseLimits(_ node: YAMLNode, into config: inout PipelineConfig) throws {
+    let m = try node.mapping(allowed: ["record_mb", "workbook_part_mb", "shared_strings_mb"], what: "limits")
+    for key in ["record_mb", "workbook_part_mb", "shared_strings_mb"] {
+      guard let mb = try m.optionalDouble(key) else { continue }
+      guard mb >= 1, mb <= 65_536, mb == mb.rounded() else {
+        throw try m.require(key).error(
+          "\(key) must be a whole number of megabytes from 1 to 65536, found \(mb)", fix: "e.g. \(key): 64")
       }
-      guard names.insert(name).inserted else {
-        throw try s.require("name").error("source name '\(name)' is used twice", fix: "give each source its own name")
-      }
-      let mapping = absolutePath(try s.string("mapping"), relativeTo: base)
-      try requireFile(mapping, node: s.require("mapping"), what: "the mapping file of source '\(name)'")
-      let optional = try s.optionalBool("optional") ?? false
-      var files: [String] = []
-      let patterns = try s.strings("files")
-      if patterns.isEmpty {
-        throw try s.require("files").error("source '\(name)' lists no files", fix: "add `files: path/or/*.glob`")
-      }
-      for pattern in patterns {
-        let absolute = absolutePath(pattern, relativeTo: base)
-        let matched = expandGlob(absolute)
-        if matched.isEmpty && !optional {
-          throw try s.require("files").error(
-            "no file matches '\(pattern)' for source '\(name)'",
-            fix: "check the path, or set `optional: true` on the source if a night without a delivery is normal")
-        }
-        files.append(contentsOf: matched)
-      }
-      var format = try s.optionalString("format")?.lowercased()
-      if let f = format, !["csv", "xml", "xlsx", "auto"].contains(f) {
-        throw try s.require("format").error("unknown format '\(f)'", fix: "use csv, xml, xlsx or auto (detect)")
-      }
-      if format == "auto" { format = nil }
-      var source = Source(
-        name: name, files: Array(Set(files)).sorted(), mapping: mapping, format: format, line: node.line)
-      source.acceptShrink = try s.optionalBool("accept_shrink") ?? false
-      source.followSymlinks = try s.optionalBool("follow_symlinks") ?? false
-      source.quality = try s["quality"].map { try config.quality.overridden(by: $0) } ?? config.quality
-      config.sources.append(source)
+      config.limits[key] = Int(mb)
     }
-    return config
+  }
+
+  /// One source of `sources:`: its name (unique), mapping file, files (globs) and options.
+  static func parseSource(_ node: YAMLNode, base: String, names: inout Set<String>, quality: QualityRules) throws
+    -> Source
+  {
+    let s = try node.mapping(allowed: sourceKeys, what: "a source")
+    let name = try s.string("name")
+    guard name.range(of: "^[A-Za-z0-9_-]+$", options: .regularExpression) != nil else {
+      throw try s.require("name").error(
+        "source name '\(name)' may hold only letters, digits, '-' and '_'", fix: "rename the source")
+    }
+    guard names.insert(name).inserted else {
+      throw try s.require("name").error("source name '\(name)' is used twice", fix: "give each source its own name")
+    }
+    let mapping = absolutePath(try s.string("mapping"), relativeTo: base)
+    try requireFile(mapping, node: s.require("mapping"), what: "the mapping file of source '\(name)'")
+    let optional = try s.optionalBool("optional") ?? false
+    var files: [String] = []
+    let patterns = try s.strings("files")
+    if patterns.isEmpty {
+      throw try s.require("files").error("source '\(name)' lists no files", fix: "add `files: path/or/*.glob`")
+    }
+    for pattern in patterns {
+      let absolute = absolutePath(pattern, relativeTo: base)
+      let matched = expandGlob(absolute)
+      if matched.isEmpty && !optional {
+        throw try s.require("files").error(
+          "no file matches '\(pattern)' for source '\(name)'",
+          fix: "check the path, or set `optional: true` on the source if a night without a delivery is normal")
+      }
+      files.append(contentsOf: matched)
+    }
+    var format = try s.optionalString("format")?.lowercased()
+    if let f = format, !["csv", "xml", "xlsx", "auto"].contains(f) {
+      throw try s.require("format").error("unknown format '\(f)'", fix: "use csv, xml, xlsx or auto (detect)")
+    }
+    if format == "auto" { format = nil }
+    var source = Source(
+      name: name, files: Array(Set(files)).sorted(), mapping: mapping, format: format, line: node.line)
+    source.acceptShrink = try s.optionalBool("accept_shrink") ?? false
+    source.followSymlinks = try s.optionalBool("follow_symlinks") ?? false
+    source.quality = try s["quality"].map { try quality.overridden(by: $0) } ?? quality
+    return source
   }
 
   static func requireFile(_ path: String, node: YAMLNode, what: String) throws {
