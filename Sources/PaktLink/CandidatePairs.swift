@@ -189,8 +189,10 @@ struct CandidatePairs: Sendable {
 
 extension ProbabilisticLinker {
   /// The blocks of the blocking rules followed by those of the training rules, built on all cores.
-  func ruleBlocks(_ records: PreparedRecords) -> [RuleBlocks] {
-    let rules = config.blocking + config.training
+  /// The blocks of every blocking rule, then (unless `training` is false: a kept model needs
+  /// none) of every training rule, built on all cores.
+  func ruleBlocks(_ records: PreparedRecords, training: Bool = true) -> [RuleBlocks] {
+    let rules = config.blocking + (training ? config.training : [])
     var built = [RuleBlocks?](repeating: nil, count: rules.count)
     built.withUnsafeMutableBufferPointer { out in
       nonisolated(unsafe) let target = out

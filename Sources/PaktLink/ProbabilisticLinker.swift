@@ -84,13 +84,10 @@ public struct ProbabilisticLinker: Sendable {
     let model = estimate(records: records, comparator: comparator, compared: compared, randomPairs: randomPairs)
     clock.lap("train")
     let scorer = Scorer(model: model, config: config, records: records)
-    let pairs = score(candidates, compared, comparator, scorer)
-    clock.lap("score")
-    let clustering = cluster(
-      count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink,
-      judge: PairJudge(comparator: comparator, scorer: scorer))
-    clock.lap("cluster")
-    let index = recordKeys.map { keys in
+    var out = scoreAndCluster(
+      records, comparator, candidates, compared, scorer, model: model, skipped: skipped, mustLink: mustLink,
+      cannotLink: cannotLink, clock: &clock)
+    out.index = recordKeys.map { keys in
       LinkIndex(
         records: keys, keys: stableKeys(records),
         frequencies: LinkIndex.Frequencies(
@@ -99,11 +96,27 @@ public struct ProbabilisticLinker: Sendable {
     }
     clock.lap("index")
     clock.finish()
+    return out
+  }
+
+  /// The second half of a link, with a model trained or kept: the candidates' match
+  /// probabilities, the clusters, and the output.
+  func scoreAndCluster(
+    _ records: PreparedRecords, _ comparator: Comparator, _ candidates: CandidatePairs, _ compared: [ComparedUnit],
+    _ scorer: Scorer, model: LinkModel, skipped: Int, mustLink: [(Int, Int)], cannotLink: [(Int, Int)],
+    clock: inout PhaseClock
+  ) -> LinkOutput {
+    let pairs = score(candidates, compared, comparator, scorer)
+    clock.lap("score")
+    let clustering = cluster(
+      count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink,
+      judge: PairJudge(comparator: comparator, scorer: scorer))
+    clock.lap("cluster")
     return LinkOutput(
       clusters: clustering.clusters, pairs: pairs, model: model,
       candidatePairs: compared.filter(\.candidates).reduce(0) { $0 + $1.counts.reduce(0, +) },
       skippedBlocks: skipped, clusterProbability: clustering.joined, refusedMerges: clustering.refused,
-      index: index, scoring: LinkOutput.Scoring(comparator: comparator, scorer: scorer))
+      scoring: LinkOutput.Scoring(comparator: comparator, scorer: scorer))
   }
 
   // MARK: Training

@@ -41,23 +41,15 @@ extension ProbabilisticLinker {
     let records = PreparedRecords(columns: columns, config: config, kept: index.frequencies, dates: dates)
     clock.lap("prepare")
     let comparator = Comparator(records: records, config: config)
-    let blocks = config.blocking.map {
-      RuleBlocks(keys: blockingKeys($0, records), maxBlockSize: config.maxBlockSize)
-    }
+    let blocks = ruleBlocks(records, training: false)
     let candidates = CandidatePairs(rules: blocks, candidateRules: config.blocking.count, count: records.count)
     let compared = compare(candidates, comparator)
+    clock.lap("compare")
     let scorer = Scorer(model: model, config: config, records: records, average: index.frequencies.average)
-    let pairs = score(candidates, compared, comparator, scorer)
-    clock.lap("compare and score")
-    let clustering = cluster(
-      count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink,
-      judge: PairJudge(comparator: comparator, scorer: scorer))
-    clock.lap("cluster")
+    let out = scoreAndCluster(
+      records, comparator, candidates, compared, scorer, model: model, skipped: blocks.reduce(0) { $0 + $1.skipped },
+      mustLink: mustLink, cannotLink: cannotLink, clock: &clock)
     clock.finish()
-    return LinkOutput(
-      clusters: clustering.clusters, pairs: pairs, model: model,
-      candidatePairs: compared.filter(\.candidates).reduce(0) { $0 + $1.counts.reduce(0, +) },
-      skippedBlocks: blocks.reduce(0) { $0 + $1.skipped }, clusterProbability: clustering.joined,
-      refusedMerges: clustering.refused, scoring: LinkOutput.Scoring(comparator: comparator, scorer: scorer))
+    return out
   }
 }

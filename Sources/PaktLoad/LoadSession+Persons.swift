@@ -30,13 +30,10 @@ extension LoadSession {
         CREATE TEMP TABLE IF NOT EXISTS picked_record (source TEXT NOT NULL, local_id TEXT NOT NULL,
           PRIMARY KEY (source, local_id)) WITHOUT ROWID
         """)
-    try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS picked_person (person_id INTEGER PRIMARY KEY)")
     try db.execute(sql: "DELETE FROM temp.picked_record")
-    try db.execute(sql: "DELETE FROM temp.picked_person")
     let addKey = try db.makeStatement(sql: "INSERT OR IGNORE INTO temp.picked_record VALUES (?, ?)")
     for key in keys { try addKey.execute(arguments: [key.source, key.localID]) }
-    let addPerson = try db.makeStatement(sql: "INSERT OR IGNORE INTO temp.picked_person VALUES (?)")
-    for person in persons { try addPerson.execute(arguments: [person]) }
+    try pick(persons: persons)
     return try readStoredPersons(
       """
       WITH picked(id) AS (
@@ -50,6 +47,15 @@ extension LoadSession {
       LEFT JOIN identity i ON i.source = sp.source AND i.local_id = sp.local_id
       ORDER BY sp.source, sp.local_id
       """)
+  }
+
+  /// Fills `temp.picked_person` with `persons` (what was picked before goes): the persons a
+  /// statement then joins from.
+  func pick(persons: some Sequence<Int64>) throws {
+    try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS picked_person (person_id INTEGER PRIMARY KEY)")
+    try db.execute(sql: "DELETE FROM temp.picked_person")
+    let add = try db.makeStatement(sql: "INSERT OR IGNORE INTO temp.picked_person VALUES (?)")
+    for person in persons { try add.execute(arguments: [person]) }
   }
 
   func readStoredPersons(_ sql: String) throws -> [StoredPerson] {

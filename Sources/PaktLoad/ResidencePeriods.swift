@@ -66,10 +66,7 @@ extension LoadSession {
   /// their records' stays as linked now; returns how many periods they have. The joins go
   /// from the persons outwards (CROSS JOIN): SQLite otherwise walked every residence.
   public func rebuildResidencePeriods(persons: Set<Int64>) throws -> Int {
-    try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS picked_person (person_id INTEGER PRIMARY KEY)")
-    try db.execute(sql: "DELETE FROM temp.picked_person")
-    let add = try db.makeStatement(sql: "INSERT INTO temp.picked_person VALUES (?)")
-    for person in persons { try add.execute(arguments: [person]) }
+    try pick(persons: persons)
     let read = try readStays(
       records: """
         SELECT sp.rowid, sp.source, sp.local_id, sp.municipality,

@@ -96,8 +96,6 @@ public enum PersonLinkage {
     var modelWarnings: [String] = []
     /// The model the records were scored with (trained now, or kept from the last full link).
     var model: LinkModel? = nil
-    /// Records linked again on a night linked in proportion to its change; nil: all were.
-    var affected: [Bool]? = nil
     /// What a full link keeps for the nights after it.
     var index: LinkIndex? = nil
   }
@@ -167,12 +165,10 @@ public enum PersonLinkage {
     }
     let linker = ProbabilisticLinker(config: settings)
     let out: LinkOutput
-    var affected: [Bool]? = nil
     if let incremental {
       out = linker.link(
         columns: data, dates: dates, model: incremental.model, kept: incremental.index, mustLink: mustLink,
         cannotLink: cannotLink)
-      affected = [Bool](repeating: true, count: stored.count)
     } else {
       out = linker.link(
         columns: data, dates: dates, mustLink: mustLink, cannotLink: cannotLink, keeping: stored.map(Self.indexName))
@@ -189,6 +185,6 @@ public enum PersonLinkage {
     return Result(
       clusters: out.clusters, reasons: reasons, candidatePairs: out.candidatePairs, unknownDecisions: unknown,
       review: review, refusedMerges: out.refusedMerges, modelWarnings: out.model.warnings, model: out.model,
-      affected: affected, index: out.index)
+      index: out.index)
   }
 }

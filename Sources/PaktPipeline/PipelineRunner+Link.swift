@@ -51,26 +51,19 @@ extension PipelineRunner {
     whileWriting(linked.personOf)
     review = result.review
     let held = try writeDecisions(decisions, stored: incremental == nil ? stored : nil, load, runID: runID)
-    // On a night linked in proportion to its change, only the persons of the records linked
-    // again are written (their old rows go): every other person is as it was.
-    let affected = result.affected
-    let written: [Int] =
-      affected.map { affected in result.clusters.indices.filter { affected[result.clusters[$0][0]] } }
-      ?? Array(result.clusters.indices)
     // Keys and attributes of the persons are made on other threads while this one writes the
     // records' person ids (SQLite, one thread).
-    let making = InBackground {
-      Self.personRows(written.map { result.clusters[$0] }, ids: written.map { personIDs[$0] }, stored, pseudonyms)
-    }
+    let making = InBackground { Self.personRows(result.clusters, ids: personIDs, stored, pseudonyms) }
     try load.writePersonIDs(changes: linked.changes, records: stored.count)
     clock.lap("write person ids")
     let persons = making.value
     let events = ids.events.map { ($0.kind.rawValue, $0.old, $0.new) }
-    if let affected {
-      // The affected records' persons before and after, and any id an event names.
-      var gone = Set(
-        stored.indices.filter { affected[$0] }.compactMap { stored[$0].personID ?? previous[stored[$0].key] })
-      gone.formUnion(incremental?.touched ?? [])
+    if let incremental {
+      // A night linked in proportion to its change read whole persons only: their rows are
+      // replaced (the records' persons before and after, and any id an event names); every
+      // other person is as it was.
+      var gone = Set(stored.compactMap { $0.personID ?? previous[$0.key] })
+      gone.formUnion(incremental.touched)
       for e in ids.events { gone.insert(e.old) }
       let removing = gone.union(persons.map(\.id))
       try load.replacePersons(persons, removing: removing, events: events, runID: runID)
@@ -83,7 +76,7 @@ extension PipelineRunner {
     clock.lap("write persons")
     try Self.keepLinkState(
       load, settings: settings, model: result.model, incremental: incremental, index: linked.index,
-      relinked: affected?.filter { $0 }.count ?? 0, records: stored.count, fingerprint: fingerprint)
+      records: stored.count, fingerprint: fingerprint)
     try load.setMeta("last_link_mode", incremental == nil ? "full" : "incremental")
     clock.lap("keep model and index")
     defer { clock.finish() }
@@ -171,14 +164,14 @@ extension PipelineRunner {
   /// nothing with the rules.
   static func keepLinkState(
     _ load: LoadSession, settings: LinkageConfig?, model: LinkModel?, incremental: PersonLinkage.Incremental?,
-    index: [UInt8]?, relinked: Int, records: Int, fingerprint: String
+    index: [UInt8]?, records: Int, fingerprint: String
   ) throws {
     if let settings, let model, incremental == nil {
       try keep(model, of: records, fingerprint: fingerprint, settings: settings, load)
       try load.setLinkState("index", index)
       try load.setLinkState("index_added", nil)
     } else if let incremental {
-      try load.setMeta("link_model_changed", String(incremental.changedBefore + relinked))
+      try load.setMeta("link_model_changed", String(incremental.changedBefore + records))
       try load.setLinkState("index_added", index)
     } else {
       try load.setLinkState("index", nil)
@@ -203,7 +196,8 @@ extension PipelineRunner {
       linkage.persons = result.clusters.count
       linkage.linkedPersons = result.clusters.filter { $0.count > 1 }.count
     }
-    linkage.relinkedRecords = result.affected.map { $0.filter { $0 }.count } ?? records
+    // Every record read was linked again (a change night reads only those).
+    linkage.relinkedRecords = records
     linkage.candidatePairs = result.candidatePairs
     linkage.newPersonIDs = ids.newIDs
     linkage.mergedPersonIDs = ids.events.filter { $0.kind == .merged }.count
