@@ -254,15 +254,15 @@ struct Comparator: Sendable {
       if x == y { return 1 }
       let (monthX, dayX) = ((x / 100) % 100, x % 100)
       let (monthY, dayY) = ((y / 100) % 100, y % 100)
-      if yearX == yearY && monthX == dayY && dayX == monthY { return 3 }
-      if oneTypo(x, y) || abs(dayNumber(yearX, monthX, dayX) - dayNumber(yearY, monthY, dayY)) == 1 { return 4 }
-      if abs(yearX - yearY) == 1 && monthX == monthY && dayX == dayY { return 5 }
-      return 6
+      if yearX == yearY && monthX == dayY && dayX == monthY { return 4 }
+      if oneTypo(x, y) || abs(dayNumber(yearX, monthX, dayX) - dayNumber(yearY, monthY, dayY)) == 1 { return 5 }
+      if abs(yearX - yearY) == 1 && monthX == monthY && dayX == dayY { return 6 }
+      return 7
     }
     // A placeholder or a year-only date: only the year carries information.
-    if yearX == yearY { return 2 }
-    if abs(yearX - yearY) == 1 { return 5 }
-    return 7
+    if yearX == yearY { return fullX || fullY ? 3 : 2 }
+    if abs(yearX - yearY) == 1 { return 6 }
+    return 8
   }
 
   /// Days since 1 March of year 0 (proleptic Gregorian), for dates one day apart: a date

@@ -132,10 +132,14 @@ struct Scorer: Sendable {
     var frequency: [[[Double]]] = []
     var averageFrequency: [[Double]] = []
     for (f, field) in records.fields.enumerated() {
-      var perLevel = [[Double]](repeating: [], count: 3)
+      var perLevel = [[Double]](repeating: [], count: 4)
       if config.fields[f].termFrequency && !field.frequency.isEmpty {
         perLevel[1] = field.frequency
-        if field.kind == .date { perLevel[2] = field.yearFrequency }
+        switch field.kind {
+        case .date: (perLevel[2], perLevel[3]) = (field.coarseFrequency, field.coarseFrequency)
+        case .name: perLevel[2] = field.coarseFrequency
+        default: break
+        }
       }
       frequency.append(perLevel)
       // The mean of the records' frequencies: with n_v records of value v among N present,
@@ -179,7 +183,7 @@ struct Scorer: Sendable {
     var sum = 0.0
     for f in evidence.names.indices {
       let l = scoredLevel(pattern, f)
-      if l < 3 && averageFrequency[f][l] > 0 { sum += log(Self.frequencyRaise) }
+      if l < 4 && averageFrequency[f][l] > 0 { sum += log(Self.frequencyRaise) }
     }
     return sum
   }
@@ -191,7 +195,7 @@ struct Scorer: Sendable {
     var sum = 0.0
     for f in evidence.names.indices {
       let l = scoredLevel(pattern, f)
-      guard l < 3, averageFrequency[f][l] > 0 else { continue }
+      guard l < 4, averageFrequency[f][l] > 0 else { continue }
       let tf = frequency[f][l][a]
       if tf > 0 {
         sum += log(min(Self.frequencyRaise, max(1 / Self.frequencyLower, averageFrequency[f][l] / tf)))

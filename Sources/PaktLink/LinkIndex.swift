@@ -73,8 +73,9 @@ public struct LinkIndex: Sendable, Equatable {
     /// Per field: records per value (by `LinkIndex.hash` of the folded value; dates by their
     /// packed yyyymmdd); empty for fields without term frequencies.
     var values: [[UInt64: Int32]]
-    /// Per date field: records per year of birth; empty for other fields.
-    var years: [[UInt64: Int32]]
+    /// Per field: records per coarser key (dates: year of birth, packed; names: transliteration
+    /// key, by `LinkIndex.hash`); empty for other fields.
+    var coarse: [[UInt64: Int32]]
     /// Per field and level: the mean frequency the scorer compares a value's with.
     var average: [[Double]]
   }
@@ -152,7 +153,7 @@ public struct LinkIndex: Sendable, Equatable {
 extension LinkIndex {
   /// A version number leads the bytes: a format this build does not know reads as nil, and
   /// the night links in full.
-  static let formatVersion: UInt32 = 1
+  static let formatVersion: UInt32 = 2
 
   /// The index as bytes, for the warehouse.
   public func encoded() -> [UInt8] {
@@ -170,7 +171,7 @@ extension LinkIndex {
     out.u64(UInt64(frequencies.total))
     out.u32(UInt32(frequencies.values.count))
     for f in frequencies.values.indices {
-      for table in [frequencies.values[f], frequencies.years[f]] {
+      for table in [frequencies.values[f], frequencies.coarse[f]] {
         let sorted = table.sorted { $0.key < $1.key }
         out.array(sorted.map(\.key))
         out.array(sorted.map(\.value))
@@ -197,7 +198,7 @@ extension LinkIndex {
     }
     self.blocks = blocks
     guard let total = input.u64(), let fields = input.u32() else { return nil }
-    var frequencies = Frequencies(total: Int(total), values: [], years: [], average: [])
+    var frequencies = Frequencies(total: Int(total), values: [], coarse: [], average: [])
     for _ in 0..<fields {
       var tables: [[UInt64: Int32]] = []
       for _ in 0..<2 {
@@ -207,7 +208,7 @@ extension LinkIndex {
       }
       guard let average: [UInt64] = input.array() else { return nil }
       frequencies.values.append(tables[0])
-      frequencies.years.append(tables[1])
+      frequencies.coarse.append(tables[1])
       frequencies.average.append(average.map(Double.init(bitPattern:)))
     }
     guard input.atEnd else { return nil }

@@ -46,7 +46,8 @@ public struct LinkageConfig: Sendable {
         ]
       case .date:
         return [
-          "exact", "same year, day unknown", "day and month swapped", "one typo or one day apart", "year ±1",
+          "exact", "same year, both days unknown", "same year, one day unknown", "day and month swapped",
+          "one typo or one day apart", "year ±1",
           "complete dates differ", "years differ",
         ]
       case .identifier: return ["exact", "one digit wrong or swapped", "else"]
@@ -55,6 +56,12 @@ public struct LinkageConfig: Sendable {
       case .text: return ["exact", "jaro-winkler ≥ 0.90", "jaro-winkler ≥ 0.70", "else"]
       }
     }
+  }
+
+  /// Every kind's comparison levels, for fingerprints: a model kept by a pakt whose levels
+  /// differ (a level added or split) is not reused, and the next night links in full.
+  public static var levelSignature: String {
+    Kind.allCases.map { "\($0.rawValue): \($0.levels.joined(separator: "|"))" }.joined(separator: "; ")
   }
 
   public struct Field: Sendable {

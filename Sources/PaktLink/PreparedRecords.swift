@@ -49,11 +49,13 @@ struct PreparedField: Sendable {
   var dates: [Int32] = []
   /// Term frequency of each record's value (share of records holding it).
   var frequency: [Double] = []
-  /// Date fields: the share of records born in each record's year.
-  var yearFrequency: [Double] = []
-  /// Records per value and per year, as counted here (for `LinkIndex.Frequencies`); empty
-  /// where frequencies came from a kept index or the field has none.
-  var counted: (values: [UInt64: Int32], years: [UInt64: Int32]) = ([:], [:])
+  /// The share of records agreeing with each record on a coarser key: for dates its year of
+  /// birth (agreement where a date is a placeholder or a year), for names its transliteration
+  /// key (agreement by transliteration).
+  var coarseFrequency: [Double] = []
+  /// Records per value and per coarser key, as counted here (for `LinkIndex.Frequencies`);
+  /// empty where frequencies came from a kept index or the field has none.
+  var counted: (values: [UInt64: Int32], coarse: [UInt64: Int32]) = ([:], [:])
 
   init(kind: LinkageConfig.Kind) { self.kind = kind }
 }
@@ -86,7 +88,7 @@ struct PreparedRecords: Sendable {
       DispatchQueue.concurrentPerform(iterations: config.fields.count) { f in
         target[f] = Self.prepare(
           columns[f], config.fields[f], count: count,
-          kept: kept.map { ($0.values[f], $0.years[f], $0.total) }, dates: dates[f])
+          kept: kept.map { ($0.values[f], $0.coarse[f], $0.total) }, dates: dates[f])
       }
     }
     var prepared = fields.map { $0! }
@@ -167,7 +169,7 @@ struct PreparedRecords: Sendable {
 
   static func prepare(
     _ raw: [String?], _ spec: LinkageConfig.Field, count: Int,
-    kept: (values: [UInt64: Int32], years: [UInt64: Int32], total: Int)? = nil, dates: [PartialDate?]? = nil
+    kept: (values: [UInt64: Int32], coarse: [UInt64: Int32], total: Int)? = nil, dates: [PartialDate?]? = nil
   ) -> PreparedField {
     // Each distinct text once.
     var numbers = Numbering<String>()
@@ -202,10 +204,14 @@ struct PreparedRecords: Sendable {
       func share(_ table: [UInt64: Int32], _ key: UInt64) -> Double { Double(max(1, table[key] ?? 0)) / n }
       if spec.kind == .date {
         field.frequency = field.dates.map { $0 < 0 || $0 % 100 == 0 ? 0 : share(kept.values, UInt64($0)) }
-        field.yearFrequency = field.dates.map { $0 < 0 ? 0 : share(kept.years, UInt64($0 / 10_000)) }
+        field.coarseFrequency = field.dates.map { $0 < 0 ? 0 : share(kept.coarse, UInt64($0 / 10_000)) }
       } else {
         let hashes = field.values.texts.map { LinkIndex.hash($0) }
         field.frequency = field.values.ids.map { $0 < 0 ? 0 : share(kept.values, hashes[Int($0)]) }
+        if spec.kind == .name {
+          let keys = field.translit.texts.map { LinkIndex.hash($0) }
+          field.coarseFrequency = field.translit.ids.map { $0 < 0 ? 0 : share(kept.coarse, keys[Int($0)]) }
+        }
       }
     } else if spec.termFrequency && spec.kind == .date {
       // Dates: the share of records born on the same complete date (exact agreement), and of
@@ -222,7 +228,7 @@ struct PreparedRecords: Sendable {
       // is that of complete dates. Counted in, the many records sharing a placeholder year
       // raised the mean ninefold and every exact date by about 3 bits.
       field.frequency = field.dates.map { $0 < 0 || $0 % 100 == 0 ? 0 : Double(exact[$0]!) / n }
-      field.yearFrequency = field.dates.map { $0 < 0 ? 0 : Double(years[$0 / 10_000]!) / n }
+      field.coarseFrequency = field.dates.map { $0 < 0 ? 0 : Double(years[$0 / 10_000]!) / n }
       field.counted = (
         Dictionary(uniqueKeysWithValues: exact.map { (UInt64($0.key), Int32($0.value)) }),
         Dictionary(uniqueKeysWithValues: years.map { (UInt64($0.key), Int32($0.value)) })
@@ -235,7 +241,19 @@ struct PreparedRecords: Sendable {
       var values: [UInt64: Int32] = [:]
       values.reserveCapacity(counts.count)
       for (v, text) in field.values.texts.enumerated() { values[LinkIndex.hash(text), default: 0] += Int32(counts[v]) }
-      field.counted = (values, [:])
+      var keys: [UInt64: Int32] = [:]
+      if spec.kind == .name {
+        // Agreement by transliteration weighs by how common the transliteration key is, as
+        // exact agreement by the name's own frequency: "Hosseini" and "Hassani" share a key
+        // with thousands of records, which says less than a rare key shared.
+        var keyCounts = [Int](repeating: 0, count: field.translit.texts.count)
+        for k in field.translit.ids where k >= 0 { keyCounts[Int(k)] += 1 }
+        field.coarseFrequency = field.translit.ids.map { $0 < 0 ? 0 : Double(keyCounts[Int($0)]) / n }
+        for (k, text) in field.translit.texts.enumerated() {
+          keys[LinkIndex.hash(text), default: 0] += Int32(keyCounts[k])
+        }
+      }
+      field.counted = (values, keys)
     }
     return field
   }

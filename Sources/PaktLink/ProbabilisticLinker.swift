@@ -92,7 +92,7 @@ public struct ProbabilisticLinker: Sendable {
         records: keys, keys: stableKeys(records),
         frequencies: LinkIndex.Frequencies(
           total: records.count, values: records.fields.map(\.counted.values),
-          years: records.fields.map(\.counted.years), average: scorer.averageFrequency))
+          coarse: records.fields.map(\.counted.coarse), average: scorer.averageFrequency))
     }
     clock.lap("index")
     clock.finish()

@@ -129,7 +129,7 @@ extension PipelineRunner {
     let linkageFingerprint = Fingerprint.of([
       config.linkage.settings.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "rules",
       config.linkage.decisions.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "",
-      "threshold=\(config.linkage.threshold)",
+      "threshold=\(config.linkage.threshold)", LinkageConfig.levelSignature,
     ])
     return RunPlan(
       catalogue: catalogue, linkageSettings: linkageSettings, decisions: decisions, matcher: matcher,

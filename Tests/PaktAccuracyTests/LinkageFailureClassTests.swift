@@ -109,6 +109,17 @@ struct LinkageFailureClassTests {
     ["Ahmadi", "Mohammed", "1970-03-04", "male", "AFG", nil, nil],
     ["Qaderyar", "Wahidullah", "1970-03-04", "male", "AFG", nil, nil],
     ["Qaderyar", "Wahidullah", "1970-03-04", "male", "AFG", nil, nil],
+    // 4–7: family names agreeing by transliteration only: a key thousands share, a rare one.
+    ["Hosseini", "Karim", "1966-08-19", "male", "AFG", nil, nil],
+    ["Husseini", "Karim", "1966-08-19", "male", "AFG", nil, nil],
+    ["Qaderyar", "Karim", "1966-08-19", "male", "AFG", nil, nil],
+    ["Qaderyaar", "Karim", "1966-08-19", "male", "AFG", nil, nil],
+    // 8, 9: the same name and year, both dates of birth without a day (01.01. and year only);
+    // 10, 11: one with its day.
+    ["Haddad", "Omar", "01.01.1979", "male", "SYR", nil, nil],
+    ["Haddad", "Omar", "1979", "male", "SYR", nil, nil],
+    ["Haddad", "Omar", "1979-05-14", "male", "SYR", nil, nil],
+    ["Haddad", "Omar", "01.01.1979", "male", "SYR", nil, nil],
   ]
 
   static let swapRows: [Row] = [
@@ -176,6 +187,31 @@ struct LinkageFailureClassTests {
     let rarePattern = l.output.scoring!.comparator.compare(l.first + 2, l.first + 3, Comparator.Cache())
     #expect(pattern == rarePattern)
     #expect(scorer.termFrequencyAdjustment(pattern, l.first) < scorer.termFrequencyAdjustment(pattern, l.first + 2))
+    // Agreement by transliteration weighs by the key's frequency too.
+    #expect(l.level(4, 5, "family_name") == "transliteration")
+    #expect(l.level(6, 7, "family_name") == "transliteration")
+    let variants = (
+      common: l.output.scoring!.comparator.compare(l.first + 4, l.first + 5, Comparator.Cache()),
+      rare: l.output.scoring!.comparator.compare(l.first + 6, l.first + 7, Comparator.Cache())
+    )
+    #expect(variants.common == variants.rare)
+    #expect(
+      scorer.termFrequencyAdjustment(variants.common, l.first + 4)
+        < scorer.termFrequencyAdjustment(variants.rare, l.first + 6))
+    #expect(l.explain(4, 5).probability < l.explain(6, 7).probability)
+  }
+
+  @Test("placeholder dates: both days unknown is a level of its own, one day unknown another, each estimated")
+  func placeholderDates() throws {
+    let l = try Self.group(2)
+    let both = l.explain(8, 9).parts.first { $0.field == "birth_date" }!
+    let one = l.explain(10, 11).parts.first { $0.field == "birth_date" }!
+    #expect(both.level == "same year, both days unknown")
+    #expect(one.level == "same year, one day unknown")
+    // Records that both lack the day fit one person whose papers carry no day; a day on one of
+    // them and not the other is weaker evidence (estimated so on the generated background).
+    #expect(both.weight > one.weight)
+    #expect(one.weight > 0)
   }
 
   @Test("swaps with variants: given and family name swapped and spelled differently still link")
