@@ -71,39 +71,15 @@ public struct EncodedRows: Sendable {
 
   func index(_ value: Int) { bytes.append(UInt32(truncatingIfNeeded: value)) }
 
-  func value(_ text: String?) {
-    guard var text else {
-      bytes.append(Tag.null.rawValue)
-      return
-    }
-    text.withUTF8 { utf8 in
-      bytes.reserve(5 + utf8.count)
-      bytes.append(Tag.text.rawValue)
-      bytes.append(UInt32(truncatingIfNeeded: utf8.count))
-      bytes.append(UnsafeRawBufferPointer(utf8))
-    }
-  }
+  func value(_ text: String?) { bytes.value(text) }
 
-  func value(_ number: Int64?) {
-    guard let number else {
-      bytes.append(Tag.null.rawValue)
-      return
-    }
-    bytes.reserve(9)
-    bytes.append(Tag.integer.rawValue)
-    bytes.append(number)
-  }
+  func value(_ number: Int64?) { bytes.value(number) }
 
-  func value(_ number: Int?) { value(number.map(Int64.init)) }
+  func value(_ number: Int?) { bytes.value(number) }
 
-  func value(_ flag: Bool) { value(Int64(flag ? 1 : 0)) }
+  func value(_ flag: Bool) { bytes.value(flag) }
 
-  /// Where a row comes from: its file, line and record path (three values).
-  func value(_ lineage: Lineage) {
-    value(lineage.file)
-    value(lineage.line)
-    value(lineage.path)
-  }
+  func value(_ lineage: Lineage) { bytes.value(lineage) }
 }
 
 /// Bytes that grow as they are appended to, owned by one batch at a time: made on the mapping
@@ -239,25 +215,8 @@ public struct RowEncoder: Sendable {
     if lastPerson.repeats(p.source, p.localID) { return }
     knownPersons.insert(.person(source: p.source, localID: p.localID))
     rows.op(.person)
-    rows.value(p.source)
-    rows.value(p.localID)
-    rows.value(p.birthDate.map { Int64($0.year) })
-    rows.value(p.birthDate?.precision.rawValue)
-    rows.value(p.birthDate?.placeholder ?? false)
-    rows.value(p.sex.rawValue)
-    rows.value(p.nationality)
-    rows.value(p.municipality)
-    rows.value(p.lineage)
-    // Names, the full date of birth and identifiers: in the identity vault only.
-    rows.value(p.source)
-    rows.value(p.localID)
-    rows.value(p.familyName)
-    rows.value(p.givenName)
-    rows.value(p.birthName)
-    rows.value(p.birthDate?.iso)
-    rows.value(p.placeOfBirth)
-    rows.value(p.azrNumber)
-    rows.value(p.bamfNumber)
+    Tables.person.encode(p, into: rows.bytes)
+    Tables.identity.encode(p, into: rows.bytes)
   }
 
   /// A participation. `raw` gives the record's raw text for a participation that refers to a
@@ -274,18 +233,7 @@ public struct RowEncoder: Sendable {
     }
     rows.op(.participation)
     rows.index(Int(rawIndex))
-    rows.value(p.source)
-    rows.value(p.personLocalID)
-    rows.value(p.programName)
-    rows.value(p.catalogueCode)
-    rows.value(p.mappingMethod.rawValue)
-    rows.value(p.provider)
-    rows.value(p.start?.iso)
-    rows.value(p.end?.iso)
-    rows.value(p.status?.rawValue)
-    rows.value(p.outcome)
-    rows.value(p.costCents)
-    rows.value(p.lineage)
+    Tables.participation.encode(p, into: rows.bytes)
   }
 
   /// A residence; left out when it repeats the one just before.
@@ -295,14 +243,7 @@ public struct RowEncoder: Sendable {
     // The key of `residence_unique`: ifnull(date, '') there, so nil and "" are the same.
     if lastResidence.repeats(r.source, r.personLocalID, r.municipality, from ?? "", to ?? "") { return }
     rows.op(.residence)
-    rows.value(r.source)
-    rows.value(r.personLocalID)
-    rows.value(r.municipality)
-    rows.value(r.ags)
-    rows.value(from)
-    rows.value(to)
-    rows.value(r.accommodation)
-    rows.value(r.lineage)
+    Tables.residence.encode(r, into: rows.bytes)
   }
 
   /// A potential; left out when it repeats the one just before.
@@ -311,23 +252,50 @@ public struct RowEncoder: Sendable {
     // The key of `potential_unique` (ifnull(assessed, '') there).
     if lastPotential.repeats(p.source, p.personLocalID, p.kind.rawValue, p.value, assessed ?? "") { return }
     rows.op(.potential)
-    rows.value(p.source)
-    rows.value(p.personLocalID)
-    rows.value(p.kind.rawValue)
-    rows.value(p.value)
-    rows.value(assessed)
-    rows.value(p.lineage)
+    Tables.potential.encode(p, into: rows.bytes)
   }
 
   /// A case; `managerKey` is the keyed pseudonym of its manager (never the name).
   public mutating func caseFact(_ c: CaseRecord, managerKey: String?) {
     rows.op(.caseFact)
-    rows.value(c.source)
-    rows.value(c.personLocalID)
-    rows.value(c.municipality)
-    rows.value(managerKey)
-    rows.value(c.opened?.iso)
-    rows.value(c.closed?.iso)
-    rows.value(c.lineage)
+    Tables.caseFact.encode((c, managerKey), into: rows.bytes)
+  }
+}
+
+/// Values as `EncodedRows` lays them out: a tag byte, then nothing (NULL), eight bytes (an
+/// integer) or a four-byte length and the UTF-8 bytes (text).
+extension ByteBuffer {
+  func value(_ text: String?) {
+    guard var text else {
+      append(EncodedRows.Tag.null.rawValue)
+      return
+    }
+    text.withUTF8 { utf8 in
+      reserve(5 + utf8.count)
+      append(EncodedRows.Tag.text.rawValue)
+      append(UInt32(truncatingIfNeeded: utf8.count))
+      append(UnsafeRawBufferPointer(utf8))
+    }
+  }
+
+  func value(_ number: Int64?) {
+    guard let number else {
+      append(EncodedRows.Tag.null.rawValue)
+      return
+    }
+    reserve(9)
+    append(EncodedRows.Tag.integer.rawValue)
+    append(number)
+  }
+
+  func value(_ number: Int?) { value(number.map(Int64.init)) }
+
+  func value(_ flag: Bool) { value(Int64(flag ? 1 : 0)) }
+
+  /// Where a row comes from: its file, line and record path (three values).
+  func value(_ lineage: Lineage) {
+    value(lineage.file)
+    value(lineage.line)
+    value(lineage.path)
   }
 }

@@ -190,8 +190,8 @@ private struct RowReader {
   }
 }
 
-/// A table the encoded rows go into: its columns in the order `RowEncoder` encodes their
-/// values, and whether a row whose unique key is there already is ignored.
+/// A table the encoded rows go into: its loaded columns in the order `RowEncoder` encodes their
+/// values (from its `TableSpec`), and whether a row whose unique key is there already is ignored.
 struct RowTable: Sendable {
   let name: String
   let columns: [String]
@@ -200,39 +200,12 @@ struct RowTable: Sendable {
 
   var sql: String { RowsTable.insertSQL(name, columns: columns, orIgnore: orIgnore) }
 
-  static let person = RowTable(
-    name: "source_person",
-    columns: [
-      "source", "local_id", "birth_year", "birth_date_precision", "birth_date_placeholder", "sex", "nationality",
-      "municipality", "file", "line", "path",
-    ], orIgnore: true, slot: .sourcePerson)
-  static let identity = RowTable(
-    name: "identity",
-    columns: [
-      "source", "local_id", "family_name", "given_name", "birth_name", "birth_date", "place_of_birth", "azr_number",
-      "bamf_number",
-    ], orIgnore: false, slot: .identity)
-  static let participation = RowTable(
-    name: "participation",
-    columns: [
-      "source", "person_local_id", "program_name", "catalogue_code", "mapping_method", "provider", "start_date",
-      "end_date", "status", "outcome", "cost_cents", "file", "line", "path",
-    ], orIgnore: false, slot: .participation)
-  static let residence = RowTable(
-    name: "residence",
-    columns: [
-      "source", "person_local_id", "municipality", "ags", "from_date", "to_date", "accommodation", "file", "line",
-      "path",
-    ], orIgnore: true, slot: .residence)
-  static let potential = RowTable(
-    name: "potential",
-    columns: ["source", "person_local_id", "kind", "value", "assessed", "file", "line", "path"], orIgnore: true,
-    slot: .potential)
-  static let caseFact = RowTable(
-    name: "case_fact",
-    columns: [
-      "source", "person_local_id", "municipality", "manager_key", "opened", "closed", "file", "line", "path",
-    ], orIgnore: true, slot: .caseFact)
+  static let person = Tables.person.rows
+  static let identity = Tables.identity.rows
+  static let participation = Tables.participation.rows
+  static let residence = Tables.residence.rows
+  static let potential = Tables.potential.rows
+  static let caseFact = Tables.caseFact.rows
 }
 
 /// One table's rows in the batch being written: where each begins, the record it belongs to,

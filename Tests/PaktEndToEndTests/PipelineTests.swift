@@ -315,6 +315,15 @@ struct WarehouseTests {
     let columns = try db.read { try $0.columns(in: "person").map(\.name) }
     #expect(columns.contains("person_key"))
     #expect(try db.read { try $0.columns(in: "participation").map(\.name) }.contains("retired_run"))
+    // An upgraded warehouse has the columns a new one has (see TableSpecTests).
+    for table in Tables.all.map(\.name) {
+      let built = try db.read { db in
+        try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table]).map {
+          $0["name"] as String
+        }
+      }
+      #expect(built == Tables.all.first { $0.name == table }!.columns.map(\.name), "table \(table)")
+    }
     // Version 7 moved names, dates of birth and identifiers into the identity vault.
     let personColumns = try db.read { try $0.columns(in: "source_person").map(\.name) }
     #expect(!personColumns.contains("family_name") && !personColumns.contains("birth_date"))
