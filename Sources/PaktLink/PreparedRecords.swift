@@ -199,61 +199,9 @@ struct PreparedRecords: Sendable {
       field.dates = ids.map { $0 < 0 ? -1 : parsed[Int($0)] }
     }
     if spec.termFrequency, let kept {
-      // Counts of a value the full link did not see are 1: a rare value.
-      let n = Double(max(1, kept.total))
-      func share(_ table: [UInt64: Int32], _ key: UInt64) -> Double { Double(max(1, table[key] ?? 0)) / n }
-      if spec.kind == .date {
-        field.frequency = field.dates.map { $0 < 0 || $0 % 100 == 0 ? 0 : share(kept.values, UInt64($0)) }
-        field.coarseFrequency = field.dates.map { $0 < 0 ? 0 : share(kept.coarse, UInt64($0 / 10_000)) }
-      } else {
-        let hashes = field.values.texts.map { LinkIndex.hash($0) }
-        field.frequency = field.values.ids.map { $0 < 0 ? 0 : share(kept.values, hashes[Int($0)]) }
-        if spec.kind == .name {
-          let keys = field.translit.texts.map { LinkIndex.hash($0) }
-          field.coarseFrequency = field.translit.ids.map { $0 < 0 ? 0 : share(kept.coarse, keys[Int($0)]) }
-        }
-      }
-    } else if spec.termFrequency && spec.kind == .date {
-      // Dates: the share of records born on the same complete date (exact agreement), and of
-      // those born in the same year (agreement where one date is a placeholder or a year).
-      var exact: [Int32: Int] = [:]
-      var years: [Int32: Int] = [:]
-      for d in field.dates where d >= 0 {
-        exact[d, default: 0] += 1
-        years[d / 10_000, default: 0] += 1
-      }
-      let n = Double(max(1, count))
-      // Exact agreement happens only between complete dates: a year-only or placeholder date
-      // has no exact-date frequency (0), so that the mean the adjustment is measured against
-      // is that of complete dates. Counted in, the many records sharing a placeholder year
-      // raised the mean ninefold and every exact date by about 3 bits.
-      field.frequency = field.dates.map { $0 < 0 || $0 % 100 == 0 ? 0 : Double(exact[$0]!) / n }
-      field.coarseFrequency = field.dates.map { $0 < 0 ? 0 : Double(years[$0 / 10_000]!) / n }
-      field.counted = (
-        Dictionary(uniqueKeysWithValues: exact.map { (UInt64($0.key), Int32($0.value)) }),
-        Dictionary(uniqueKeysWithValues: years.map { (UInt64($0.key), Int32($0.value)) })
-      )
+      field.frequencies(kept: kept)
     } else if spec.termFrequency {
-      var counts = [Int](repeating: 0, count: field.values.texts.count)
-      for v in field.values.ids where v >= 0 { counts[Int(v)] += 1 }
-      let n = Double(max(1, count))
-      field.frequency = field.values.ids.map { $0 < 0 ? 0 : Double(counts[Int($0)]) / n }
-      var values: [UInt64: Int32] = [:]
-      values.reserveCapacity(counts.count)
-      for (v, text) in field.values.texts.enumerated() { values[LinkIndex.hash(text), default: 0] += Int32(counts[v]) }
-      var keys: [UInt64: Int32] = [:]
-      if spec.kind == .name {
-        // Agreement by transliteration weighs by how common the transliteration key is, as
-        // exact agreement by the name's own frequency: "Hosseini" and "Hassani" share a key
-        // with thousands of records, which says less than a rare key shared.
-        var keyCounts = [Int](repeating: 0, count: field.translit.texts.count)
-        for k in field.translit.ids where k >= 0 { keyCounts[Int(k)] += 1 }
-        field.coarseFrequency = field.translit.ids.map { $0 < 0 ? 0 : Double(keyCounts[Int($0)]) / n }
-        for (k, text) in field.translit.texts.enumerated() {
-          keys[LinkIndex.hash(text), default: 0] += Int32(keyCounts[k])
-        }
-      }
-      field.counted = (values, keys)
+      field.countFrequencies(records: count)
     }
     return field
   }
@@ -304,5 +252,72 @@ enum LinkDates {
     }
     if month == 1 && day == 1 { return PartialDate(year: year, placeholder: true) }
     return PartialDate(year: year, month: month, day: day)
+  }
+}
+
+extension PreparedField {
+  /// Term frequencies from the counts a full link kept (`LinkIndex.Frequencies`), for the few
+  /// records of a change night.
+  mutating func frequencies(kept: (values: [UInt64: Int32], coarse: [UInt64: Int32], total: Int)) {
+    // Counts of a value the full link did not see are 1: a rare value.
+    let n = Double(max(1, kept.total))
+    func share(_ table: [UInt64: Int32], _ key: UInt64) -> Double { Double(max(1, table[key] ?? 0)) / n }
+    if kind == .date {
+      frequency = dates.map { $0 < 0 || $0 % 100 == 0 ? 0 : share(kept.values, UInt64($0)) }
+      coarseFrequency = dates.map { $0 < 0 ? 0 : share(kept.coarse, UInt64($0 / 10_000)) }
+    } else {
+      let hashes = values.texts.map { LinkIndex.hash($0) }
+      frequency = values.ids.map { $0 < 0 ? 0 : share(kept.values, hashes[Int($0)]) }
+      if kind == .name {
+        let keys = translit.texts.map { LinkIndex.hash($0) }
+        coarseFrequency = translit.ids.map { $0 < 0 ? 0 : share(kept.coarse, keys[Int($0)]) }
+      }
+    }
+  }
+
+  /// Term frequencies counted over these records, kept in `counted` for the index.
+  mutating func countFrequencies(records: Int) {
+    if kind == .date {
+      // Dates: the share of records born on the same complete date (exact agreement), and of
+      // those born in the same year (agreement where one date is a placeholder or a year).
+      var exact: [Int32: Int] = [:]
+      var years: [Int32: Int] = [:]
+      for d in dates where d >= 0 {
+        exact[d, default: 0] += 1
+        years[d / 10_000, default: 0] += 1
+      }
+      let n = Double(max(1, records))
+      // Exact agreement happens only between complete dates: a year-only or placeholder date
+      // has no exact-date frequency (0), so that the mean the adjustment is measured against
+      // is that of complete dates. Counted in, the many records sharing a placeholder year
+      // raised the mean ninefold and every exact date by about 3 bits.
+      frequency = dates.map { $0 < 0 || $0 % 100 == 0 ? 0 : Double(exact[$0]!) / n }
+      coarseFrequency = dates.map { $0 < 0 ? 0 : Double(years[$0 / 10_000]!) / n }
+      counted = (
+        Dictionary(uniqueKeysWithValues: exact.map { (UInt64($0.key), Int32($0.value)) }),
+        Dictionary(uniqueKeysWithValues: years.map { (UInt64($0.key), Int32($0.value)) })
+      )
+      return
+    }
+    var counts = [Int](repeating: 0, count: values.texts.count)
+    for v in values.ids where v >= 0 { counts[Int(v)] += 1 }
+    let n = Double(max(1, records))
+    frequency = values.ids.map { $0 < 0 ? 0 : Double(counts[Int($0)]) / n }
+    var byValue: [UInt64: Int32] = [:]
+    byValue.reserveCapacity(counts.count)
+    for (v, text) in values.texts.enumerated() { byValue[LinkIndex.hash(text), default: 0] += Int32(counts[v]) }
+    var keys: [UInt64: Int32] = [:]
+    if kind == .name {
+      // Agreement by transliteration weighs by how common the transliteration key is, as
+      // exact agreement by the name's own frequency: "Hosseini" and "Hassani" share a key
+      // with thousands of records, which says less than a rare key shared.
+      var keyCounts = [Int](repeating: 0, count: translit.texts.count)
+      for k in translit.ids where k >= 0 { keyCounts[Int(k)] += 1 }
+      coarseFrequency = translit.ids.map { $0 < 0 ? 0 : Double(keyCounts[Int($0)]) / n }
+      for (k, text) in translit.texts.enumerated() {
+        keys[LinkIndex.hash(text), default: 0] += Int32(keyCounts[k])
+      }
+    }
+    counted = (byValue, keys)
   }
 }

@@ -56,6 +56,40 @@ struct LinkCommand: ParsableCommand {
     let started = Date()
     let settings = try LinkageConfig.load(file: config)
     let (ids, columns) = try readPersons(input, settings: settings)
+    let (mustLink, cannotLink) = try readDecisions(ids: ids)
+    let read = Date()
+    let linker = ProbabilisticLinker(config: settings)
+    let result = linker.link(columns: columns, mustLink: mustLink, cannotLink: cannotLink)
+    let linked = Date()
+    if let pairs { try writePairs(result, ids: ids, to: pairs) }
+    if !explain.isEmpty { try printExplanations(result, linker: linker, ids: ids, columns: columns) }
+    if let review {
+      let pairs = ReviewSelection.pairs(result, linker: linker, columns: columns, ids: ids)
+      let paths = try DuplicateReview(folder: review).write(
+        pairs, threshold: settings.threshold, decisionsHint: "--decisions duplicate-review.csv")
+      print("duplicate review: \(pairs.count) pairs → \(paths["html"]!)")
+    }
+    try writeClusters(result, ids: ids)
+
+    var figures: [String: Double] = [
+      "records": Double(ids.count), "candidate_pairs": Double(result.candidatePairs),
+      "clusters": Double(result.clusters.count), "seconds_read": read.timeIntervalSince(started),
+      "seconds_link": linked.timeIntervalSince(read), "em_iterations": Double(result.model.iterations),
+      "lambda": result.model.lambda, "skipped_blocks": Double(result.skippedBlocks),
+    ]
+    let metrics = ClusterMetrics(clusters: result.clusters)
+    figures["largest_cluster"] = Double(metrics.largest)
+    figures["clusters_over_10"] = Double(metrics.over10)
+    figures["singleton_share"] = metrics.singletonShare
+    figures["refused_merges"] = Double(result.refusedMerges)
+    figures["model_warnings"] = Double(result.model.warnings.count)
+    if let truth { try score(result, ids: ids, truth: truth, into: &figures) }
+    if showModel { printModel(result.model, settings: settings) }
+    try printFigures(figures, result: result, metrics: metrics)
+  }
+
+  /// The steward's decisions as record numbers: must-link and cannot-link pairs.
+  func readDecisions(ids: [String]) throws -> (mustLink: [(Int, Int)], cannotLink: [(Int, Int)]) {
     var mustLink: [(Int, Int)] = []
     var cannotLink: [(Int, Int)] = []
     if let decisions {
@@ -69,42 +103,41 @@ struct LinkCommand: ParsableCommand {
         if decision.mustLink { mustLink.append((x, y)) } else { cannotLink.append((x, y)) }
       }
     }
-    let read = Date()
-    let linker = ProbabilisticLinker(config: settings)
-    let result = linker.link(columns: columns, mustLink: mustLink, cannotLink: cannotLink)
-    let linked = Date()
-    if let pairs {
-      var text = Escape.csvLine(["record_a", "record_b", "match_probability"])
-      for p in result.pairs where p.probability >= 0.01 {
-        text += "\(Escape.csvLine([ids[p.a], ids[p.b], String(format: "%.6f", p.probability)]))"
-      }
-      try text.write(toFile: pairs, atomically: true, encoding: .utf8)
-    }
-    if !explain.isEmpty {
-      let index = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-      for pair in explain {
-        let parts = pair.split(separator: ",").map(String.init)
-        guard parts.count == 2, let a = index[parts[0]], let b = index[parts[1]] else {
-          throw ValidationError("--explain takes two record ids of \(input), as ID,ID: '\(pair)' is not")
-        }
-        let e = linker.explain(columns: columns, pairs: [(a, b)], model: result.model, of: result)[0]
-        print("\(parts[0]) ↔ \(parts[1]): match probability \(String(format: "%.4f", e.probability))")
-        print("  prior (λ) \(String(format: "%+.2f", log2(result.model.lambda / (1 - result.model.lambda)))) bits")
-        for part in e.parts {
-          print("  \(part.field): \(part.level) \(String(format: "%+.2f", part.weight))")
-        }
-        let total = log2(e.probability / (1 - e.probability))
-        let fields = e.parts.reduce(0) { $0 + $1.weight } + log2(result.model.lambda / (1 - result.model.lambda))
-        print("  term frequencies \(String(format: "%+.2f", total - fields)) bits")
-      }
-    }
-    if let review {
-      let pairs = ReviewSelection.pairs(result, linker: linker, columns: columns, ids: ids)
-      let paths = try DuplicateReview(folder: review).write(
-        pairs, threshold: settings.threshold, decisionsHint: "--decisions duplicate-review.csv")
-      print("duplicate review: \(pairs.count) pairs → \(paths["html"]!)")
-    }
+    return (mustLink, cannotLink)
+  }
 
+  /// Every compared pair with a probability of at least 0.01 (`--pairs`).
+  func writePairs(_ result: LinkOutput, ids: [String], to pairs: String) throws {
+    var text = Escape.csvLine(["record_a", "record_b", "match_probability"])
+    for p in result.pairs where p.probability >= 0.01 {
+      text += "\(Escape.csvLine([ids[p.a], ids[p.b], String(format: "%.6f", p.probability)]))"
+    }
+    try text.write(toFile: pairs, atomically: true, encoding: .utf8)
+  }
+
+  /// Each `--explain` pair's fields, levels and weights, then the probability.
+  func printExplanations(_ result: LinkOutput, linker: ProbabilisticLinker, ids: [String], columns: [[String?]]) throws
+  {
+    let index = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    for pair in explain {
+      let parts = pair.split(separator: ",").map(String.init)
+      guard parts.count == 2, let a = index[parts[0]], let b = index[parts[1]] else {
+        throw ValidationError("--explain takes two record ids of \(input), as ID,ID: '\(pair)' is not")
+      }
+      let e = linker.explain(columns: columns, pairs: [(a, b)], model: result.model, of: result)[0]
+      print("\(parts[0]) ↔ \(parts[1]): match probability \(String(format: "%.4f", e.probability))")
+      print("  prior (λ) \(String(format: "%+.2f", log2(result.model.lambda / (1 - result.model.lambda)))) bits")
+      for part in e.parts {
+        print("  \(part.field): \(part.level) \(String(format: "%+.2f", part.weight))")
+      }
+      let total = log2(e.probability / (1 - e.probability))
+      let fields = e.parts.reduce(0) { $0 + $1.weight } + log2(result.model.lambda / (1 - result.model.lambda))
+      print("  term frequencies \(String(format: "%+.2f", total - fields)) bits")
+    }
+  }
+
+  /// The clusters: record_id, cluster_id (the smallest id in it), match_probability.
+  func writeClusters(_ result: LinkOutput, ids: [String]) throws {
     var csv = Escape.csvLine(["record_id", "cluster_id", "match_probability"])
     csv.reserveCapacity(ids.count * 48)
     for cluster in result.clusters {
@@ -119,58 +152,52 @@ struct LinkCommand: ParsableCommand {
       }
     }
     try csv.write(toFile: out, atomically: true, encoding: .utf8)
+  }
 
-    var figures: [String: Double] = [
-      "records": Double(ids.count), "candidate_pairs": Double(result.candidatePairs),
-      "clusters": Double(result.clusters.count), "seconds_read": read.timeIntervalSince(started),
-      "seconds_link": linked.timeIntervalSince(read), "em_iterations": Double(result.model.iterations),
-      "lambda": result.model.lambda, "skipped_blocks": Double(result.skippedBlocks),
-    ]
-    let metrics = ClusterMetrics(clusters: result.clusters)
-    figures["largest_cluster"] = Double(metrics.largest)
-    figures["clusters_over_10"] = Double(metrics.over10)
-    figures["singleton_share"] = metrics.singletonShare
-    figures["refused_merges"] = Double(result.refusedMerges)
-    figures["model_warnings"] = Double(result.model.warnings.count)
-    if let truth {
-      let truthTable = try readTable(truth)
-      let truePairs = truthTable.rows.map { ($0[0], $0[1]) }
-      let pairwise = LinkEvaluation(
-        predicted: result.pairs.filter { $0.probability >= 0.5 }.map { (ids[$0.a], ids[$0.b]) }, truth: truePairs)
-      var clusterPairs: [(String, String)] = []
-      for c in result.clusters where c.count > 1 {
-        for i in 0..<c.count { for j in (i + 1)..<c.count { clusterPairs.append((ids[c[i]], ids[c[j]])) } }
-      }
-      let clustered = LinkEvaluation(predicted: clusterPairs, truth: truePairs)
-      figures["pairwise_precision"] = pairwise.precision
-      figures["pairwise_recall"] = pairwise.recall
-      figures["pairwise_f1"] = pairwise.f1
-      figures["cluster_precision"] = clustered.precision
-      figures["cluster_recall"] = clustered.recall
-      figures["cluster_f1"] = clustered.f1
+  /// Pairwise and cluster precision, recall and F1 against the true pairs.
+  func score(_ result: LinkOutput, ids: [String], truth: String, into figures: inout [String: Double]) throws {
+    let truthTable = try readTable(truth)
+    let truePairs = truthTable.rows.map { ($0[0], $0[1]) }
+    let pairwise = LinkEvaluation(
+      predicted: result.pairs.filter { $0.probability >= 0.5 }.map { (ids[$0.a], ids[$0.b]) }, truth: truePairs)
+    var clusterPairs: [(String, String)] = []
+    for c in result.clusters where c.count > 1 {
+      for i in 0..<c.count { for j in (i + 1)..<c.count { clusterPairs.append((ids[c[i]], ids[c[j]])) } }
     }
-    if showModel {
-      print("λ (share of matches among candidate pairs) = \(String(format: "%.5f", result.model.lambda))")
-      for (f, field) in settings.fields.enumerated() {
-        for (i, label) in field.kind.levels.enumerated() {
-          let l = i + 1
-          print(
-            "  \(field.name) \(label): m \(String(format: "%.4f", result.model.m[f][l])), "
-              + "u \(String(format: "%.4f", result.model.u[f][l])), weight \(String(format: "%+.2f", result.model.weight(f, l)))"
-              + (result.model.weightGiven(f, l).map {
-                "; where \(field.dependsOn!) agrees: u \(String(format: "%.4f", result.model.uGiven[f][l])), "
-                  + "weight \(String(format: "%+.2f", $0))"
-              } ?? "")
-          )
-        }
+    let clustered = LinkEvaluation(predicted: clusterPairs, truth: truePairs)
+    figures["pairwise_precision"] = pairwise.precision
+    figures["pairwise_recall"] = pairwise.recall
+    figures["pairwise_f1"] = pairwise.f1
+    figures["cluster_precision"] = clustered.precision
+    figures["cluster_recall"] = clustered.recall
+    figures["cluster_f1"] = clustered.f1
+  }
+
+  /// The estimated model: m, u and weight of every field and level, and its warnings.
+  func printModel(_ model: LinkModel, settings: LinkageConfig) {
+    print("λ (share of matches among candidate pairs) = \(String(format: "%.5f", model.lambda))")
+    for (f, field) in settings.fields.enumerated() {
+      for (i, label) in field.kind.levels.enumerated() {
+        let l = i + 1
+        print(
+          "  \(field.name) \(label): m \(String(format: "%.4f", model.m[f][l])), "
+            + "u \(String(format: "%.4f", model.u[f][l])), weight \(String(format: "%+.2f", model.weight(f, l)))"
+            + (model.weightGiven(f, l).map {
+              "; where \(field.dependsOn!) agrees: u \(String(format: "%.4f", model.uGiven[f][l])), "
+                + "weight \(String(format: "%+.2f", $0))"
+            } ?? "")
+        )
       }
-      for warning in result.model.warnings { print("warning: \(warning)") }
     }
+    for warning in model.warnings { print("warning: \(warning)") }
+  }
+
+  func printFigures(_ figures: [String: Double], result: LinkOutput, metrics: ClusterMetrics) throws {
     if json {
       print(String(decoding: try ReportWriter.json(figures), as: UTF8.self))
     } else {
       print(
-        "linked \(ids.count) records into \(result.clusters.count) clusters; \(result.candidatePairs) candidate pairs; "
+        "linked \(Int(figures["records"]!)) records into \(result.clusters.count) clusters; \(result.candidatePairs) candidate pairs; "
           + "EM \(result.model.iterations) iterations; \(String(format: "%.2f", figures["seconds_link"]!)) s → \(out)")
       print(
         "clusters: largest \(metrics.largest) records, \(metrics.over10) over 10 records, "
