@@ -6,8 +6,12 @@ import PaktCore
 ///
 /// Per word: folded to ASCII; abdul-/abdel- split off as "abd"; dsch/dzh → j; kh/ch → h,
 /// ph → f, ou → u, w → v, z → s, c/q → k, j → y, g → h;
-/// vowels after the first letter dropped and a first vowel unified; doubled letters
-/// collapsed; the article al-/el- (also when written together before a consonant) dropped.
+/// vowels after the first letter dropped and a first vowel unified, a word-final vowel kept as
+/// "a", as is a final j (Hassan and Hassani, Jamil and Jamili are different names; Fatima and
+/// Fatime, Sergej and Serhii one);
+/// doubled letters collapsed, but not one consonant written twice around a vowel (Demir and
+/// Demirer are different names); the article al-/el- (also when written together before a
+/// consonant) dropped.
 /// The words are sorted, so swapped given and family names give the same key.
 ///
 /// ```swift
@@ -138,7 +142,8 @@ public enum NameKey {
       i += 2
     }
     var out: [UInt8] = []
-    out.reserveCapacity(folded.count)
+    out.reserveCapacity(folded.count + 1)
+    var previous: UInt8 = 0
     for (index, byte) in folded.enumerated() {
       var b = byte
       switch b {
@@ -150,14 +155,17 @@ public enum NameKey {
       default: break
       }
       let vowel = isVowel(b)
+      defer { previous = b }
       if index == 0 {
         out.append(vowel ? 0x61 : b)
         continue
       }
       if vowel { continue }
-      if out.last == b { continue }
+      if previous == b { continue }
       out.append(b)
     }
+    // A final semivowel too: Sergej / Serhii, Andrej / Andrii (Russian and Ukrainian spellings).
+    if folded.count > 1, let last = folded.last, isVowel(last) || last == j { out.append(0x61) }
     return out.isEmpty ? nil : out
   }
 
@@ -216,6 +224,7 @@ public enum NameKey {
       k += 2
     }
     var out: [Character] = []
+    var previous: Character = " "
     for (i, ch) in folded.enumerated() {
       var c = ch
       switch c {
@@ -228,14 +237,16 @@ public enum NameKey {
       default: break
       }
       let vowel = "aeiouy".contains(c)
+      defer { previous = c }
       if i == 0 {
         out.append(vowel ? "a" : c)
         continue
       }
       if vowel { continue }
-      if out.last == c { continue }
+      if previous == c { continue }
       out.append(c)
     }
+    if folded.count > 1, let last = folded.last, "aeiouyj".contains(last) { out.append("a") }
     return out.isEmpty ? nil : String(out)
   }
 }
