@@ -95,6 +95,32 @@ enum SummaryText {
         + (s.postgres.map { "\($0) (working copy \(s.warehouse))" } ?? s.warehouse))
     for step in s.postgresSteps { out.append("postgresql: \(step)") }
     out.append("")
+    out += renderFiles(s)
+    for held in s.heldBack { out.append("HELD BACK: \(held.message)") }
+    out.append("")
+    out.append("records: \(s.totals.read) read, \(s.totals.loaded) loaded, \(s.totals.rejected) rejected")
+    if !s.rejectsByReason.isEmpty {
+      out.append("rejects by reason: " + s.rejectsByReason.map { "\($0.kind) \($0.count)" }.joined(separator: ", "))
+    }
+    out += renderMapping(s)
+    out += renderPersons(s)
+    if s.retired > 0 || s.retiredTotal > 0 {
+      out.append(
+        "retired: \(s.retired) source person records this run, \(s.retiredTotal) in all "
+          + "(no longer in their source's export; kept with their measures as history)")
+    }
+    if !s.stages.isEmpty {
+      out.append(
+        "time: "
+          + s.stages.map { "\($0.name) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", "))
+    }
+    if let html = s.reports["html"] { out.append("report: \(html)") }
+    return out.joined(separator: "\n")
+  }
+
+  /// One line per file: read, loaded, rejected, or why it was rejected as a whole.
+  static func renderFiles(_ s: RunSummary) -> [String] {
+    var out: [String] = []
     out.append("files (\(s.files.count)):")
     let nameWidth = min(48, s.files.map(\.name.count).max() ?? 10)
     let layoutWidth = s.files.map(\.layout.count).max() ?? 10
@@ -111,12 +137,12 @@ enum SummaryText {
         if f.status == .loaded, let note = f.note { out.append("    \(note)") }
       }
     }
-    for held in s.heldBack { out.append("HELD BACK: \(held.message)") }
-    out.append("")
-    out.append("records: \(s.totals.read) read, \(s.totals.loaded) loaded, \(s.totals.rejected) rejected")
-    if !s.rejectsByReason.isEmpty {
-      out.append("rejects by reason: " + s.rejectsByReason.map { "\($0.kind) \($0.count)" }.joined(separator: ", "))
-    }
+    return out
+  }
+
+  /// Participations, automatic mappings, unmapped program names, unreadable values, quality flags.
+  static func renderMapping(_ s: RunSummary) -> [String] {
+    var out: [String] = []
     let mapped = s.coverage.reduce(0) { $0 + $1.mapped }
     out.append("participations: \(s.participations), \(mapped) with a catalogue code")
     if !s.automaticMappings.isEmpty {
@@ -141,6 +167,12 @@ enum SummaryText {
       let rules = byRule.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
       out.append("quality flags: \(rules.joined(separator: ", ")) (listed in the report's Quality section)")
     }
+    return out
+  }
+
+  /// Persons, clusters and the linkage model's warnings.
+  static func renderPersons(_ s: RunSummary) -> [String] {
+    var out: [String] = []
     out.append(
       "persons: \(s.linkage.persons) from \(s.linkage.sourcePersonRecords) source person records "
         + "(\(s.linkage.linkedPersons) linked from more than one record)"
@@ -152,17 +184,6 @@ enum SummaryText {
         + "\(String(format: "%.1f", 100 * s.linkage.singletonShare))% of records alone"
         + (s.linkage.refusedMerges > 0 ? "; \(s.linkage.refusedMerges) merges refused" : ""))
     for warning in s.linkage.modelWarnings { out.append("linkage model warning: \(warning)") }
-    if s.retired > 0 || s.retiredTotal > 0 {
-      out.append(
-        "retired: \(s.retired) source person records this run, \(s.retiredTotal) in all "
-          + "(no longer in their source's export; kept with their measures as history)")
-    }
-    if !s.stages.isEmpty {
-      out.append(
-        "time: "
-          + s.stages.map { "\($0.name) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", "))
-    }
-    if let html = s.reports["html"] { out.append("report: \(html)") }
-    return out.joined(separator: "\n")
+    return out
   }
 }
