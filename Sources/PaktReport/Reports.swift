@@ -139,6 +139,20 @@ public struct ReportWriter: Sendable {
 
       """
     for held in s.heldBack { h += "<p class=warn><b>Delivery held back:</b> \(e(held.message))</p>\n" }
+    h += coverageHTML(s)
+    h += programNamesHTML(s)
+    h += missesHTML(s)
+    h += qualityHTML(s)
+    h += rejectsHTML(s, rejects)
+    h += filesHTML(s)
+    h += "</table></body></html>\n"
+    return h
+  }
+
+  /// Participations with a catalogue code per source, by how they were mapped.
+  func coverageHTML(_ s: RunSummary) -> String {
+    let e = Escape.html
+    var h = ""
     h +=
       "<h2>Coverage per source</h2><table><tr><th>source</th><th>participations</th><th>mapped</th><th>share</th><th></th>"
       + "<th>source's own decisions</th><th>shared decisions</th><th>catalogue names</th><th>automatic</th></tr>"
@@ -152,6 +166,13 @@ public struct ReportWriter: Sendable {
       h += "</tr>"
     }
     h += "</table>"
+    return h
+  }
+
+  /// Unmapped program names with suggestions, and the automatic mappings.
+  func programNamesHTML(_ s: RunSummary) -> String {
+    let e = Escape.html
+    var h = ""
     h += "<h2>Unmapped program names (\(s.unmapped.count))</h2>"
     if s.unmapped.isEmpty {
       h += "<p>None: every program name has a catalogue code.</p>"
@@ -179,6 +200,13 @@ public struct ReportWriter: Sendable {
       }
       h += "</table>"
     }
+    return h
+  }
+
+  /// Values that could not be read.
+  func missesHTML(_ s: RunSummary) -> String {
+    let e = Escape.html
+    var h = ""
     h += "<h2>Values that could not be read (\(s.normalizationMisses.count))</h2>"
     if s.normalizationMisses.isEmpty {
       h += "<p>None.</p>"
@@ -193,7 +221,13 @@ public struct ReportWriter: Sendable {
       }
       h += "</table>"
     }
-    h += qualityHTML(s)
+    return h
+  }
+
+  /// Rejects by reason, then the first 1,000 rejects.
+  func rejectsHTML(_ s: RunSummary, _ rejects: [RejectLine]) -> String {
+    let e = Escape.html
+    var h = ""
     h += "<h2>Rejects by reason</h2><table><tr><th>reason</th><th>count</th></tr>"
     for r in s.rejectsByReason { h += "<tr><td>\(e(r.kind))</td><td class=num>\(r.count)</td></tr>" }
     h += "</table><table><tr><th>source</th><th>file</th><th>line</th><th>reason</th></tr>"
@@ -202,6 +236,13 @@ public struct ReportWriter: Sendable {
         "<tr><td>\(e(r.source))</td><td>\(e(r.file))</td><td class=num>\(r.line)</td><td>\(e(r.kind)): \(e(r.reason))</td></tr>"
     }
     h += "</table>"
+    return h
+  }
+
+  /// One row per file (its table is closed by the caller).
+  func filesHTML(_ s: RunSummary) -> String {
+    let e = Escape.html
+    var h = ""
     h +=
       "<h2>Files</h2><table><tr><th>source</th><th>file</th><th>read as</th><th>status</th><th>read</th><th>loaded</th><th>rejected</th></tr>"
     for f in s.files {
@@ -209,7 +250,6 @@ public struct ReportWriter: Sendable {
       h += "<tr><td>\(e(f.source))</td><td>\(e(f.name))</td><td>\(e(f.layout))</td><td>\(e(status))</td>"
       h += "<td class=num>\(f.read)</td><td class=num>\(f.loaded)</td><td class=num>\(f.rejected)</td></tr>"
     }
-    h += "</table></body></html>\n"
     return h
   }
 }
