@@ -101,44 +101,7 @@ public struct MappingFile: Sendable {
   public static func load(file: String, catalogue: Catalogue) throws -> MappingFile {
     let root = try YAMLNode.load(file: file)
     let top = try root.mapping(allowed: topKeys, what: "the mapping file")
-    var read = ReadOptions()
-    if let r = top["read"] {
-      let m = try r.mapping(
-        allowed: ["format", "encoding", "delimiter", "quote", "header_line", "sheet"], what: "'read'")
-      if let f = try m.optionalString("format") {
-        guard let format = FileFormat(rawValue: f.lowercased()), [.csv, .xml, .xlsx].contains(format) else {
-          throw try m.require("format").error("unknown format '\(f)'", fix: "use csv, xml or xlsx")
-        }
-        read.format = format
-      }
-      read.sheet = try m.optionalString("sheet")
-      if let e = try m.optionalString("encoding") {
-        guard let enc = TextEncoding(name: e) else {
-          throw try m.require("encoding").error(
-            "unknown encoding '\(e)'",
-            fix: "use one of: \(TextEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        read.csv.encoding = enc
-      }
-      if let d = try m.optionalString("delimiter") {
-        let text = d == "\\t" || d.lowercased() == "tab" ? "\t" : d
-        guard text.utf8.count == 1 else {
-          throw try m.require("delimiter").error(
-            "the delimiter must be one character, found '\(d)'", fix: "e.g. \";\" or tab")
-        }
-        read.csv.delimiter = text.utf8.first
-      }
-      if let q = try m.optionalString("quote") {
-        guard q.utf8.count == 1 else { throw try m.require("quote").error("the quote must be one character") }
-        read.csv.quote = q.utf8.first
-      }
-      if let h = try m.optionalString("header_line") {
-        guard let n = Int(h), n >= 0 else {
-          throw try m.require("header_line").error("header_line must be a line number (0: no header)")
-        }
-        read.csv.headerLine = n
-      }
-    }
+    let read = try top["read"].map(readOptions) ?? ReadOptions()
     var mapping = MappingFile(
       file: file, municipality: try top.optionalString("municipality"), ags: try top.optionalString("ags"), read: read,
       records: [], isXML: top["xml"] != nil)
@@ -150,25 +113,7 @@ public struct MappingFile: Sendable {
       mapping.dateOrder = order
     }
     if let xml = top["xml"] {
-      let x = try xml.mapping(allowed: ["namespaces", "records"], what: "'xml'")
-      for entry in try x.stringMap("namespaces") { mapping.namespaces[entry.key] = entry.value }
-      for node in try x.require("records").sequence(what: "'records'") {
-        let r = try node.mapping(
-          allowed: Set(["element", "person_ref"] + Section.allCases.map(\.rawValue)), what: "a record")
-        var record = RecordMapping(element: try r.string("element"), line: node.line)
-        record.personRef = try r.optionalString("person_ref")
-        record.personRefLine = r.entries.first { $0.key == "person_ref" }?.keyLine
-        try parseSections(r, into: &record, allowEach: true)
-        mapping.records.append(record)
-      }
-      for section in Section.allCases where top[section.rawValue] != nil {
-        throw try top.require(section.rawValue).error(
-          "with `xml:`, '\(section.rawValue)' belongs inside a record under `xml: records:`")
-      }
-      mapping.read.format = .xml
-      mapping.read.xmlRecords = mapping.records.compactMap {
-        $0.element.map { XMLPath($0, namespaces: mapping.namespaces) }
-      }
+      try mapping.readXMLRecords(xml, top: top)
     } else {
       var record = RecordMapping(element: nil, line: 1)
       try parseSections(top, into: &record, allowEach: false)
@@ -182,6 +127,76 @@ public struct MappingFile: Sendable {
         mapping.values[entry.key] = map
       }
     }
+    try mapping.readPrograms(top, catalogue: catalogue)
+    return mapping
+  }
+
+  /// The `read:` block: format, encoding, delimiter, quote, header line, sheet.
+  static func readOptions(_ r: YAMLNode) throws -> ReadOptions {
+    var read = ReadOptions()
+    let m = try r.mapping(
+      allowed: ["format", "encoding", "delimiter", "quote", "header_line", "sheet"], what: "'read'")
+    if let f = try m.optionalString("format") {
+      guard let format = FileFormat(rawValue: f.lowercased()), [.csv, .xml, .xlsx].contains(format) else {
+        throw try m.require("format").error("unknown format '\(f)'", fix: "use csv, xml or xlsx")
+      }
+      read.format = format
+    }
+    read.sheet = try m.optionalString("sheet")
+    if let e = try m.optionalString("encoding") {
+      guard let enc = TextEncoding(name: e) else {
+        throw try m.require("encoding").error(
+          "unknown encoding '\(e)'",
+          fix: "use one of: \(TextEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      read.csv.encoding = enc
+    }
+    if let d = try m.optionalString("delimiter") {
+      let text = d == "\\t" || d.lowercased() == "tab" ? "\t" : d
+      guard text.utf8.count == 1 else {
+        throw try m.require("delimiter").error(
+          "the delimiter must be one character, found '\(d)'", fix: "e.g. \";\" or tab")
+      }
+      read.csv.delimiter = text.utf8.first
+    }
+    if let q = try m.optionalString("quote") {
+      guard q.utf8.count == 1 else { throw try m.require("quote").error("the quote must be one character") }
+      read.csv.quote = q.utf8.first
+    }
+    if let h = try m.optionalString("header_line") {
+      guard let n = Int(h), n >= 0 else {
+        throw try m.require("header_line").error("header_line must be a line number (0: no header)")
+      }
+      read.csv.headerLine = n
+    }
+    return read
+  }
+
+  /// `xml: records:`: one record mapping per element, with the namespaces they use.
+  mutating func readXMLRecords(_ xml: YAMLNode, top: YAMLMapping) throws {
+    let x = try xml.mapping(allowed: ["namespaces", "records"], what: "'xml'")
+    for entry in try x.stringMap("namespaces") { namespaces[entry.key] = entry.value }
+    for node in try x.require("records").sequence(what: "'records'") {
+      let r = try node.mapping(
+        allowed: Set(["element", "person_ref"] + Section.allCases.map(\.rawValue)), what: "a record")
+      var record = RecordMapping(element: try r.string("element"), line: node.line)
+      record.personRef = try r.optionalString("person_ref")
+      record.personRefLine = r.entries.first { $0.key == "person_ref" }?.keyLine
+      try Self.parseSections(r, into: &record, allowEach: true)
+      records.append(record)
+    }
+    for section in Section.allCases where top[section.rawValue] != nil {
+      throw try top.require(section.rawValue).error(
+        "with `xml:`, '\(section.rawValue)' belongs inside a record under `xml: records:`")
+    }
+    read.format = .xml
+    read.xmlRecords = records.compactMap {
+      $0.element.map { XMLPath($0, namespaces: namespaces) }
+    }
+  }
+
+  /// `programs:`: local program names decided onto catalogue codes.
+  mutating func readPrograms(_ top: YAMLMapping, catalogue: Catalogue) throws {
     for entry in try top.stringMap("programs") {
       guard catalogue[entry.value] != nil else {
         let hint = closest(entry.value, in: Set(catalogue.measures.map(\.code))).map { " (did you mean \($0)?)" } ?? ""
@@ -190,9 +205,8 @@ public struct MappingFile: Sendable {
           "'\(entry.key)' is mapped to '\(entry.value)', which is not a catalogue code\(hint)",
           fix: "use a code from mappings/catalogue.yml, e.g. `pakt mappings suggest` lists candidates")
       }
-      mapping.programs[TextFold.fold(entry.key)] = (entry.value, entry.key, entry.line)
+      programs[TextFold.fold(entry.key)] = (entry.value, entry.key, entry.line)
     }
-    return mapping
   }
 
   static func parseSections(_ m: YAMLMapping, into record: inout RecordMapping, allowEach: Bool) throws {
