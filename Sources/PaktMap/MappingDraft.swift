@@ -29,64 +29,7 @@ public struct MappingDraft: Sendable {
       if layout.format == .csv && layout.encoding != "utf-8" {
         lines.append("read:\n  encoding: \(layout.encoding)  # detected")
       }
-      // Each column's header and content: the content confirms the header, corrects it (a
-      // column of dates named "Abschluss" is no outcome; "NAME" holding "FAMILY, GIVEN" is the
-      // full name), or names a column whose header says nothing.
-      let header = layout.header ?? []
-      var profiles = [ColumnProfile](repeating: ColumnProfile(), count: header.count)
-      var rows = 0
-      while rows < 500, let record = try file.next() {
-        guard case .row(let row) = record else { continue }
-        rows += 1
-        for (i, value) in row.fields.enumerated() where i < profiles.count { profiles[i].add(value) }
-      }
-      var explicit: [Section: [String]] = [:]
-      var taken = Set<FieldRef>()
-      var confirmed: [String] = []
-      for (i, column) in header.enumerated() {
-        let profile = profiles[i]
-        let byHeader = HeaderSynonyms.field(for: column)
-        let decision = ColumnProfile.decide(header: byHeader, profile: profile, taken: taken)
-        guard let field = decision.field else {
-          unrecognised.append(column)
-          if let why = decision.note { lines.append("# \(MappingEditor.quote(column)): \(why)") }
-          continue
-        }
-        taken.insert(field)
-        recognised.append((column, field.description))
-        if decision.explicit {
-          explicit[field.section, default: []].append(
-            "  \(field.name): \(MappingEditor.quote(column))  # \(decision.note ?? "by its content")")
-        } else {
-          confirmed.append("#   \(column) → \(field)\(profile.values > 0 ? " (\(decision.note ?? "header"))" : "")")
-        }
-      }
-      if !confirmed.isEmpty {
-        lines.append("# Recognised columns (they need no line):")
-        lines += confirmed
-      }
-      if !unrecognised.isEmpty {
-        lines.append("# Columns pakt did not recognise: map those that matter under the right section,")
-        lines.append("# e.g. `person:` with `id: \(MappingEditor.quote(unrecognised[0]))`.")
-        for c in unrecognised { lines.append("#   \(MappingEditor.quote(c))") }
-      }
-      if !taken.contains(FieldRef(.person, "id")) {
-        // An id is a column whose values tell rows apart and are neither dates nor names.
-        let candidate = header.indices.first { i in
-          !recognised.contains { $0.0 == header[i] } && profiles[i].looksLikeID
-        }
-        explicit[.person, default: []].insert(
-          candidate.map {
-            "  id: \(MappingEditor.quote(header[$0]))  # distinct values in every row: check it is the person's id"
-          }
-            ?? "  # id: no column holds a person id: each row is its own record (\"#line\"); name the id column if there is one",
-          at: 0)
-      }
-      for section in Section.allCases {
-        guard let entries = explicit[section] else { continue }
-        lines.append("\(section.rawValue):")
-        lines += entries
-      }
+      try tabular(file, layout: layout, lines: &lines, recognised: &recognised, unrecognised: &unrecognised)
     } else {
       lines.append("xml:")
       if let ns = layout.namespaces, !ns.isEmpty {
@@ -105,6 +48,72 @@ public struct MappingDraft: Sendable {
     }
     lines.append("# programs:  # local program name → catalogue code; `pakt mappings accept` writes these")
     return MappingDraft(yaml: lines.joined(separator: "\n") + "\n", recognised: recognised, unrecognised: unrecognised)
+  }
+
+  /// The lines of a CSV or workbook's draft: each column's header and content decide its
+  /// field; an id column is proposed where none was recognised.
+  static func tabular(
+    _ file: OpenedFile, layout: FileLayout, lines: inout [String], recognised: inout [(String, String)],
+    unrecognised: inout [String]
+  ) throws {
+    // Each column's header and content: the content confirms the header, corrects it (a
+    // column of dates named "Abschluss" is no outcome; "NAME" holding "FAMILY, GIVEN" is the
+    // full name), or names a column whose header says nothing.
+    let header = layout.header ?? []
+    var profiles = [ColumnProfile](repeating: ColumnProfile(), count: header.count)
+    var rows = 0
+    while rows < 500, let record = try file.next() {
+      guard case .row(let row) = record else { continue }
+      rows += 1
+      for (i, value) in row.fields.enumerated() where i < profiles.count { profiles[i].add(value) }
+    }
+    var explicit: [Section: [String]] = [:]
+    var taken = Set<FieldRef>()
+    var confirmed: [String] = []
+    for (i, column) in header.enumerated() {
+      let profile = profiles[i]
+      let byHeader = HeaderSynonyms.field(for: column)
+      let decision = ColumnProfile.decide(header: byHeader, profile: profile, taken: taken)
+      guard let field = decision.field else {
+        unrecognised.append(column)
+        if let why = decision.note { lines.append("# \(MappingEditor.quote(column)): \(why)") }
+        continue
+      }
+      taken.insert(field)
+      recognised.append((column, field.description))
+      if decision.explicit {
+        explicit[field.section, default: []].append(
+          "  \(field.name): \(MappingEditor.quote(column))  # \(decision.note ?? "by its content")")
+      } else {
+        confirmed.append("#   \(column) → \(field)\(profile.values > 0 ? " (\(decision.note ?? "header"))" : "")")
+      }
+    }
+    if !confirmed.isEmpty {
+      lines.append("# Recognised columns (they need no line):")
+      lines += confirmed
+    }
+    if !unrecognised.isEmpty {
+      lines.append("# Columns pakt did not recognise: map those that matter under the right section,")
+      lines.append("# e.g. `person:` with `id: \(MappingEditor.quote(unrecognised[0]))`.")
+      for c in unrecognised { lines.append("#   \(MappingEditor.quote(c))") }
+    }
+    if !taken.contains(FieldRef(.person, "id")) {
+      // An id is a column whose values tell rows apart and are neither dates nor names.
+      let candidate = header.indices.first { i in
+        !recognised.contains { $0.0 == header[i] } && profiles[i].looksLikeID
+      }
+      explicit[.person, default: []].insert(
+        candidate.map {
+          "  id: \(MappingEditor.quote(header[$0]))  # distinct values in every row: check it is the person's id"
+        }
+          ?? "  # id: no column holds a person id: each row is its own record (\"#line\"); name the id column if there is one",
+        at: 0)
+    }
+    for section in Section.allCases {
+      guard let entries = explicit[section] else { continue }
+      lines.append("\(section.rawValue):")
+      lines += entries
+    }
   }
 }
 
