@@ -57,31 +57,9 @@ extension PipelineRunner {
           path: path, name: displayName(path), sha256: digest.isEmpty ? Fingerprint.of([path, problem ?? ""]) : digest)
         file.problem = problem
         if problem == nil {
-          do {
-            let opened = try OpenedFile(path: path, options: options)
-            file.layout = opened.layout
-            file.mapper = try RecordMapper(
-              source: source.name, fileName: file.name, mapping: mapping, layout: opened.layout, matcher: matcher,
-              autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer, quality: source.quality
-            ) {
-              // Read only when a column the mapping names is missing: rows to match it by content.
-              var rows: [[String]] = []
-              guard let sample = try? OpenedFile(path: path, options: options) else { return rows }
-              while rows.count < 200, let record = try? sample.next() {
-                if case .row(let row) = record { rows.append(row.fields) }
-              }
-              return rows
-            }
-            if mapping.isXML, let mapper = file.mapper {
-              file.problem = try SourceFiles.unmatchedXMLPaths(opened, mapper: mapper, mapping: mapping)
-            }
-          } catch let error as ExtractError {
-            file.problem = error.description
-          } catch let error as PaktError {
-            // The mapping does not fit this file (a column or path it names is not there): the
-            // file is rejected with the reason, the night goes on.
-            file.problem = SourceFiles.short(error.message + (error.fix.map { "; fix: " + $0 } ?? ""))
-          }
+          file.problem = try prepareMapper(
+            &file, path: path, source: source, mapping: mapping, options: options,
+            matcher: matcher, gazetteer: gazetteer)
         }
         files.append(file)
       }
@@ -91,6 +69,40 @@ extension PipelineRunner {
         [base, mappingText, source.format ?? "auto", source.quality.signature] + files.map(\.sha256).sorted())
       return PreparedSource(source: source, mapping: mapping, files: files, fingerprint: fingerprint)
     }
+  }
+
+  /// Opens a file and prepares its mapper; returns why the file cannot be read or mapped (it
+  /// is then rejected with the reason, and the night goes on), nil when it can.
+  func prepareMapper(
+    _ file: inout PreparedFile, path: String, source: PipelineConfig.Source, mapping: MappingFile,
+    options: ReadOptions, matcher: ProgramMatcher, gazetteer: Gazetteer
+  ) throws -> String? {
+    do {
+      let opened = try OpenedFile(path: path, options: options)
+      file.layout = opened.layout
+      file.mapper = try RecordMapper(
+        source: source.name, fileName: file.name, mapping: mapping, layout: opened.layout, matcher: matcher,
+        autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer, quality: source.quality
+      ) {
+        // Read only when a column the mapping names is missing: rows to match it by content.
+        var rows: [[String]] = []
+        guard let sample = try? OpenedFile(path: path, options: options) else { return rows }
+        while rows.count < 200, let record = try? sample.next() {
+          if case .row(let row) = record { rows.append(row.fields) }
+        }
+        return rows
+      }
+      if mapping.isXML, let mapper = file.mapper {
+        return try SourceFiles.unmatchedXMLPaths(opened, mapper: mapper, mapping: mapping)
+      }
+    } catch let error as ExtractError {
+      return error.description
+    } catch let error as PaktError {
+      // The mapping does not fit this file (a column or path it names is not there): the
+      // file is rejected with the reason, the night goes on.
+      return SourceFiles.short(error.message + (error.fix.map { "; fix: " + $0 } ?? ""))
+    }
+    return nil
   }
 
   /// A path as shown in reports and lineage: relative to the pipeline's folder where possible.
