@@ -103,7 +103,28 @@ struct ExportWriter {
     let code = "G" + twoDigits(m.index + 1)
     var referenced: [(String, [Part])] = []
     var flawRNG = rng.fork(0xF1A3)
+    try writeHeader(file)
+    for (n, appearance) in appearances.enumerated() {
+      let p = persons[appearance.person].written(appearance.variant, rng: &rng).asWritten(rng: &rng)
+      let localID = "\(code)-\(100_000 + n)"
+      var ps = parts(rng: &rng)
+      if let rule = flaw(&ps, rate: options.flaws, rng: &flawRNG) { w.flaws.append((localID, rule)) }
+      w.personRecords += 1
+      w.participations += ps.count
+      w.truth.append((localID, p.id))
+      try writeRecord(
+        file, p, localID: localID, parts: ps, n: n, code: code, options: options, rng: &rng, written: &w,
+        referenced: &referenced)
+    }
+    try writeFooter(file, referenced: referenced, code: code, options: options, rng: &rng, written: &w)
+    try file.close()
+    w.bytes = file.bytesWritten
+    return w
+  }
 
+  /// The file's header line, title lines or XML prologue.
+  func writeHeader(_ file: EncodedFile) throws {
+    let m = municipality
     switch m.format {
     case .csvEnglish:
       try file.write(
@@ -126,93 +147,101 @@ struct ExportWriter {
         "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<g:Meldung xmlns:g=\"urn:example:pakt:generated:1\">\n  <g:Personen>\n"
       )
     }
+  }
 
-    for (n, appearance) in appearances.enumerated() {
-      let p = persons[appearance.person].written(appearance.variant, rng: &rng).asWritten(rng: &rng)
-      let localID = "\(code)-\(100_000 + n)"
-      var ps = parts(rng: &rng)
-      if let rule = flaw(&ps, rate: options.flaws, rng: &flawRNG) { w.flaws.append((localID, rule)) }
-      w.personRecords += 1
-      w.participations += ps.count
-      w.truth.append((localID, p.id))
-      let name = { (part: Part) in m.localNames[part.code]! }
-      let born = (p.year, p.month, p.day)
-      switch m.format {
-      case .csvEnglish:
-        for part in ps {
-          try file.write(
-            [
-              localID, p.given, p.family, Self.iso(born), p.male ? "M" : "F", Names.nationalityEN[p.nationality]!,
-              p.azr,
-              p.language, "\"\(name(part))\"", "\"\(part.provider ?? m.name)\"", Self.iso(part.start),
-              Self.iso(part.end),
-              Self.statusEnglish[part.status], Self.euros(part.costCents, comma: false),
-            ].joined(separator: ",") + "\n")
-        }
-        if rng.chance(options.bad) {
-          try file.write("\(code)-X\(n),\(p.given)\n")  // malformed: the row is cut short
-          w.bad += 1
-        }
-      case .csvGerman:
-        for part in ps {
-          try file.write(
-            [
-              localID, p.family, p.given, Self.german(born), p.male ? "männlich" : "weiblich",
-              Names.nationalityDE[p.nationality]!, Self.quoted(name(part), delimiter: ";"),
-              part.provider ?? "Träger \(m.index % 7 + 1)",
-              Self.german(part.start), Self.german(part.end), Self.statusGerman[part.status],
-              Self.euros(part.costCents, comma: true, thousands: true) + " €", p.language, String(p.schoolYears),
-            ].joined(separator: ";") + "\r\n")
-        }
-        if rng.chance(options.bad) {
-          // malformed: text after a closing quote
-          try file.write("\(code)-X\(n);\(p.family);\(p.given);\"Kurs\" Abend;;;;;;;;;;\r\n")
-          w.bad += 1
-        }
-      case .excelText:
-        for part in ps {
-          try file.write(
-            [
-              localID, p.family, p.given, Self.german(born), p.male ? "1" : "2", p.nationality, p.azr, name(part),
-              Self.german(part.start), Self.german(part.end), Self.statusExcel[part.status],
-              Self.euros(part.costCents, comma: true),
-            ].joined(separator: "\t") + "\r\n")
-        }
-        if rng.chance(options.bad) {
-          try file.write("\(code)-X\(n)\t\(p.family)\r\n")  // malformed: the row is cut short
-          w.bad += 1
-        }
-      case .xmlNested:
-        var out = "    <Person id=\"\(localID)\">\n"
-        out += "      <Name><Familienname>\(xmlEscaped(p.family))</Familienname>"
-        out += "<Vorname>\(xmlEscaped(p.given))</Vorname></Name>\n"
-        out += "      <Geburtsdatum>\(Self.iso(born))</Geburtsdatum><Geschlecht>\(p.male ? "m" : "w")</Geschlecht>"
-        out += "<Staatsangehoerigkeit>\(p.nationality)</Staatsangehoerigkeit>"
-        if !p.azr.isEmpty { out += "<AZR>\(p.azr)</AZR>" }
-        out += "\n      <Potenzial><Sprache>\(xmlEscaped(p.language))</Sprache>"
-        out += "<Schuljahre>\(p.schoolYears)</Schuljahre></Potenzial>\n      <Massnahmen>\n"
-        for part in ps {
-          out += "        <Massnahme status=\"\(Self.statusXML[part.status])\"><Bezeichnung>\(xmlEscaped(name(part)))"
-          out += "</Bezeichnung><Beginn>\(Self.iso(part.start))</Beginn><Ende>\(Self.iso(part.end))</Ende>"
-          out += "<Kosten>\(Self.euros(part.costCents, comma: false))</Kosten></Massnahme>\n"
-        }
-        out += "      </Massnahmen>\n    </Person>\n"
-        if rng.chance(options.bad) {
-          // malformed: a person without id or name
-          out += "    <Person><Geschlecht>w</Geschlecht><Massnahmen><Massnahme status=\"running\">"
-          out += "<Bezeichnung>\(xmlEscaped(name(ps[0])))</Bezeichnung></Massnahme></Massnahmen></Person>\n"
-          w.bad += 1
-        }
-        try file.write(out)
-      case .xmlReferences:
+  /// One person's record (and its participations) in the municipality's format; now and then
+  /// a malformed record after it.
+  func writeRecord(
+    _ file: EncodedFile, _ p: TruePerson, localID: String, parts ps: [Part], n: Int, code: String,
+    options: SampleGenerator.Options, rng: inout SeededRandom, written w: inout Written,
+    referenced: inout [(String, [Part])]
+  ) throws {
+    let m = municipality
+    let name = { (part: Part) in m.localNames[part.code]! }
+    let born = (p.year, p.month, p.day)
+    switch m.format {
+    case .csvEnglish:
+      for part in ps {
         try file.write(
-          "    <g:Person g:nr=\"\(localID)\" geschlecht=\"\(p.male ? "m" : "f")\" staat=\"\(p.nationality)\">"
-            + "<g:Nachname>\(xmlEscaped(p.family, latin1: true))</g:Nachname>"
-            + "<g:Vornamen>\(xmlEscaped(p.given, latin1: true))</g:Vornamen>"
-            + "<g:GebDatum>\(Self.german(born))</g:GebDatum></g:Person>\n")
-        referenced.append((localID, ps))
+          [
+            localID, p.given, p.family, Self.iso(born), p.male ? "M" : "F", Names.nationalityEN[p.nationality]!,
+            p.azr,
+            p.language, "\"\(name(part))\"", "\"\(part.provider ?? m.name)\"", Self.iso(part.start),
+            Self.iso(part.end),
+            Self.statusEnglish[part.status], Self.euros(part.costCents, comma: false),
+          ].joined(separator: ",") + "\n")
       }
+      if rng.chance(options.bad) {
+        try file.write("\(code)-X\(n),\(p.given)\n")  // malformed: the row is cut short
+        w.bad += 1
+      }
+    case .csvGerman:
+      for part in ps {
+        try file.write(
+          [
+            localID, p.family, p.given, Self.german(born), p.male ? "männlich" : "weiblich",
+            Names.nationalityDE[p.nationality]!, Self.quoted(name(part), delimiter: ";"),
+            part.provider ?? "Träger \(m.index % 7 + 1)",
+            Self.german(part.start), Self.german(part.end), Self.statusGerman[part.status],
+            Self.euros(part.costCents, comma: true, thousands: true) + " €", p.language, String(p.schoolYears),
+          ].joined(separator: ";") + "\r\n")
+      }
+      if rng.chance(options.bad) {
+        // malformed: text after a closing quote
+        try file.write("\(code)-X\(n);\(p.family);\(p.given);\"Kurs\" Abend;;;;;;;;;;\r\n")
+        w.bad += 1
+      }
+    case .excelText:
+      for part in ps {
+        try file.write(
+          [
+            localID, p.family, p.given, Self.german(born), p.male ? "1" : "2", p.nationality, p.azr, name(part),
+            Self.german(part.start), Self.german(part.end), Self.statusExcel[part.status],
+            Self.euros(part.costCents, comma: true),
+          ].joined(separator: "\t") + "\r\n")
+      }
+      if rng.chance(options.bad) {
+        try file.write("\(code)-X\(n)\t\(p.family)\r\n")  // malformed: the row is cut short
+        w.bad += 1
+      }
+    case .xmlNested:
+      var out = "    <Person id=\"\(localID)\">\n"
+      out += "      <Name><Familienname>\(xmlEscaped(p.family))</Familienname>"
+      out += "<Vorname>\(xmlEscaped(p.given))</Vorname></Name>\n"
+      out += "      <Geburtsdatum>\(Self.iso(born))</Geburtsdatum><Geschlecht>\(p.male ? "m" : "w")</Geschlecht>"
+      out += "<Staatsangehoerigkeit>\(p.nationality)</Staatsangehoerigkeit>"
+      if !p.azr.isEmpty { out += "<AZR>\(p.azr)</AZR>" }
+      out += "\n      <Potenzial><Sprache>\(xmlEscaped(p.language))</Sprache>"
+      out += "<Schuljahre>\(p.schoolYears)</Schuljahre></Potenzial>\n      <Massnahmen>\n"
+      for part in ps {
+        out += "        <Massnahme status=\"\(Self.statusXML[part.status])\"><Bezeichnung>\(xmlEscaped(name(part)))"
+        out += "</Bezeichnung><Beginn>\(Self.iso(part.start))</Beginn><Ende>\(Self.iso(part.end))</Ende>"
+        out += "<Kosten>\(Self.euros(part.costCents, comma: false))</Kosten></Massnahme>\n"
+      }
+      out += "      </Massnahmen>\n    </Person>\n"
+      if rng.chance(options.bad) {
+        // malformed: a person without id or name
+        out += "    <Person><Geschlecht>w</Geschlecht><Massnahmen><Massnahme status=\"running\">"
+        out += "<Bezeichnung>\(xmlEscaped(name(ps[0])))</Bezeichnung></Massnahme></Massnahmen></Person>\n"
+        w.bad += 1
+      }
+      try file.write(out)
+    case .xmlReferences:
+      try file.write(
+        "    <g:Person g:nr=\"\(localID)\" geschlecht=\"\(p.male ? "m" : "f")\" staat=\"\(p.nationality)\">"
+          + "<g:Nachname>\(xmlEscaped(p.family, latin1: true))</g:Nachname>"
+          + "<g:Vornamen>\(xmlEscaped(p.given, latin1: true))</g:Vornamen>"
+          + "<g:GebDatum>\(Self.german(born))</g:GebDatum></g:Person>\n")
+      referenced.append((localID, ps))
     }
+  }
+
+  /// What closes the file: the XML end tags, and the participations of the referencing format.
+  func writeFooter(
+    _ file: EncodedFile, referenced: [(String, [Part])], code: String, options: SampleGenerator.Options,
+    rng: inout SeededRandom, written w: inout Written
+  ) throws {
+    let m = municipality
     switch m.format {
     case .xmlNested:
       try file.write("  </Personen>\n</Export>\n")
@@ -235,8 +264,5 @@ struct ExportWriter {
       try file.write("  </g:Teilnahmen>\n</g:Meldung>\n")
     default: break
     }
-    try file.close()
-    w.bytes = file.bytesWritten
-    return w
   }
 }
