@@ -65,67 +65,11 @@ public enum SampleGenerator {
       throw GeneratorError("--persons and --municipalities must be at least 1")
     }
     let catalogue = try Catalogue.load(file: options.catalogue)
-    let fm = FileManager.default
-    for dir in ["exports", "mappings", "truth"] {
-      try fm.createDirectory(atPath: "\(options.out)/\(dir)", withIntermediateDirectories: true)
-    }
-    try? fm.removeItem(atPath: "\(options.out)/mappings/catalogue.yml")
-    try fm.copyItem(atPath: options.catalogue, toPath: "\(options.out)/mappings/catalogue.yml")
-    if let gazetteer = options.gazetteer {
-      try? fm.removeItem(atPath: "\(options.out)/mappings/municipalities.csv")
-      try fm.copyItem(atPath: gazetteer, toPath: "\(options.out)/mappings/municipalities.csv")
-    }
-    if let linkage = options.linkage {
-      try? fm.removeItem(atPath: "\(options.out)/mappings/linkage.yml")
-      try fm.copyItem(atPath: linkage, toPath: "\(options.out)/mappings/linkage.yml")
-    }
-
+    try prepareFolder(options)
     let root = SeededRandom(seed: options.seed)
     let persons = population(options, root: root)
-
-    // Municipalities of very different sizes, as in the state (a few cities, many small towns).
-    var towns = root.fork(2)
-    var municipalities: [GeneratedMunicipality] = []
-    var usedSlugs: Set<String> = []
-    for i in 0..<options.municipalities {
-      var invented = GeneratedMunicipality.invent(index: i + 1, rng: &towns)
-      while usedSlugs.contains(invented.slug) { invented = GeneratedMunicipality.invent(index: i + 1, rng: &towns) }
-      usedSlugs.insert(invented.slug)
-      var names: [String: String] = [:]
-      for m in catalogue.measures { names[m.code] = localName(for: m, rng: &towns) }
-      municipalities.append(
-        GeneratedMunicipality(
-          index: i, slug: invented.slug, name: invented.name,
-          ags: "08" + String(format: "%03d", 100 + i / 20) + String(format: "%03d", 1 + i % 997),
-          format: GeneratedMunicipality.Format(rawValue: i % 5)!, localNames: names))
-    }
-    let weights = (0..<options.municipalities).map { 1.0 / Double($0 % 12 + 1) }
-    let totalWeight = weights.reduce(0, +)
-
-    // Who appears where: every person at home, some also in a second place or twice at home.
-    var appearances = [[(person: Int, variant: Variant)]](repeating: [], count: options.municipalities)
-    var place = root.fork(3)
-    for p in persons.indices {
-      var x = Double.random(in: 0..<totalWeight, using: &place)
-      var home = 0
-      while home < weights.count - 1 && x >= weights[home] {
-        x -= weights[home]
-        home += 1
-      }
-      appearances[home].append((p, .same))
-      if options.municipalities > 1 && place.chance(options.movers) {
-        var other = Int.random(in: 0..<options.municipalities, using: &place)
-        if other == home { other = (other + 1) % options.municipalities }
-        let variant = place.pick([
-          Variant.transliterated, .swapped, .placeholderDate, .dayMonthSwapped, .same, .swappedTransliterated,
-        ])
-        appearances[other].append((p, variant))
-      }
-      if place.chance(options.duplicates) {
-        appearances[home].append((p, place.pick([Variant.typo, .placeholderDate, .transliterated])))
-      }
-    }
-
+    let municipalities = inventMunicipalities(options, catalogue: catalogue, root: root)
+    let appearances = placeAppearances(options, persons: persons.count, root: root)
     var result = Result()
     var personTruth = "source,local_id,true_person\n"
     var programTruth = "source,local_name,code\n"
@@ -156,6 +100,85 @@ public enum SampleGenerator {
     try personTruth.write(toFile: "\(options.out)/truth/persons.csv", atomically: true, encoding: .utf8)
     try programTruth.write(toFile: "\(options.out)/truth/programs.csv", atomically: true, encoding: .utf8)
     try qualityTruth.write(toFile: "\(options.out)/truth/quality.csv", atomically: true, encoding: .utf8)
+    try writePipeline(options, sources: sources)
+    return result
+  }
+
+  /// The output folders, with the catalogue, gazetteer and linkage settings copied in.
+  static func prepareFolder(_ options: Options) throws {
+    let fm = FileManager.default
+    for dir in ["exports", "mappings", "truth"] {
+      try fm.createDirectory(atPath: "\(options.out)/\(dir)", withIntermediateDirectories: true)
+    }
+    try? fm.removeItem(atPath: "\(options.out)/mappings/catalogue.yml")
+    try fm.copyItem(atPath: options.catalogue, toPath: "\(options.out)/mappings/catalogue.yml")
+    if let gazetteer = options.gazetteer {
+      try? fm.removeItem(atPath: "\(options.out)/mappings/municipalities.csv")
+      try fm.copyItem(atPath: gazetteer, toPath: "\(options.out)/mappings/municipalities.csv")
+    }
+    if let linkage = options.linkage {
+      try? fm.removeItem(atPath: "\(options.out)/mappings/linkage.yml")
+      try fm.copyItem(atPath: linkage, toPath: "\(options.out)/mappings/linkage.yml")
+    }
+  }
+
+  /// Municipalities of very different sizes, as in the state (a few cities, many small towns),
+  /// each with its own names for the catalogue's measures.
+  static func inventMunicipalities(_ options: Options, catalogue: Catalogue, root: SeededRandom)
+    -> [GeneratedMunicipality]
+  {
+    var towns = root.fork(2)
+    var municipalities: [GeneratedMunicipality] = []
+    var usedSlugs: Set<String> = []
+    for i in 0..<options.municipalities {
+      var invented = GeneratedMunicipality.invent(index: i + 1, rng: &towns)
+      while usedSlugs.contains(invented.slug) { invented = GeneratedMunicipality.invent(index: i + 1, rng: &towns) }
+      usedSlugs.insert(invented.slug)
+      var names: [String: String] = [:]
+      for m in catalogue.measures { names[m.code] = localName(for: m, rng: &towns) }
+      municipalities.append(
+        GeneratedMunicipality(
+          index: i, slug: invented.slug, name: invented.name,
+          ags: "08" + String(format: "%03d", 100 + i / 20) + String(format: "%03d", 1 + i % 997),
+          format: GeneratedMunicipality.Format(rawValue: i % 5)!, localNames: names))
+    }
+    return municipalities
+  }
+
+  /// Who appears where: every person at home, some also in a second place or twice at home.
+  static func placeAppearances(_ options: Options, persons: Int, root: SeededRandom)
+    -> [[(person: Int, variant: Variant)]]
+  {
+    let weights = (0..<options.municipalities).map { 1.0 / Double($0 % 12 + 1) }
+    let totalWeight = weights.reduce(0, +)
+
+    var appearances = [[(person: Int, variant: Variant)]](repeating: [], count: options.municipalities)
+    var place = root.fork(3)
+    for p in 0..<persons {
+      var x = Double.random(in: 0..<totalWeight, using: &place)
+      var home = 0
+      while home < weights.count - 1 && x >= weights[home] {
+        x -= weights[home]
+        home += 1
+      }
+      appearances[home].append((p, .same))
+      if options.municipalities > 1 && place.chance(options.movers) {
+        var other = Int.random(in: 0..<options.municipalities, using: &place)
+        if other == home { other = (other + 1) % options.municipalities }
+        let variant = place.pick([
+          Variant.transliterated, .swapped, .placeholderDate, .dayMonthSwapped, .same, .swappedTransliterated,
+        ])
+        appearances[other].append((p, variant))
+      }
+      if place.chance(options.duplicates) {
+        appearances[home].append((p, place.pick([Variant.typo, .placeholderDate, .transliterated])))
+      }
+    }
+    return appearances
+  }
+
+  /// The corpus's pipeline.yml, listing every municipality's export as a source.
+  static func writePipeline(_ options: Options, sources: String) throws {
     var pipeline = """
       # Generated by `pakt samples generate --persons \(options.persons) --municipalities \(options.municipalities) \
       --seed \(options.seed)`: invented people and places only.
@@ -169,7 +192,6 @@ public enum SampleGenerator {
     if options.linkage != nil { pipeline += "  settings: mappings/linkage.yml\n" }
     pipeline += "  threshold: 0.5\nsources:\n" + sources
     try pipeline.write(toFile: "\(options.out)/pipeline.yml", atomically: true, encoding: .utf8)
-    return result
   }
 
   /// The invented persons, namesakes among them (see `Options.namesakes`).
