@@ -88,80 +88,13 @@ public struct CSVDialect: Sendable, Equatable {
     let quote = overrides.quote ?? UInt8(ascii: "\"")
     let lines = logicalLines(text, quote: quote, limit: 200)
     let complete = head.count < (64 << 10) ? lines : Array(lines.dropLast())
-
-    // Each candidate is scored twice: on the delimiters before a line's last content (a title
-    // line "Export;;;;" counts none) and on all of them (Excel and LibreOffice write every
-    // delimiter, so rows whose last fields are empty have fewer of the first kind but as many
-    // of the second). The more consistent count is the candidate's. Why both: on the first
-    // alone, a `;` file whose rows end in different numbers of empty fields looked less
-    // consistent than its decimal commas, and was read as a comma file.
-    var best: (delimiter: UInt8, consistent: Int, mode: Int) = (UInt8(ascii: ","), -1, 0)
-    var scores: [UInt8: (consistent: Int, mode: Int)] = [:]
-    var fullModes: [UInt8: Int] = [:]
-    for candidate in overrides.delimiter.map({ [$0] }) ?? candidates {
-      var histogram: [Int: Int] = [:]
-      var full: [Int: Int] = [:]
-      for line in complete where !line.blank {
-        histogram[line.counts[candidate] ?? 0, default: 0] += 1
-        full[line.allCounts[candidate] ?? 0, default: 0] += 1
-      }
-      // Ties between counts go to the one met first (a header and one data row of another
-      // width: the header's).
-      var firstSeen: [Int: Int] = [:]
-      var firstSeenFull: [Int: Int] = [:]
-      for (i, line) in complete.enumerated() where !line.blank {
-        if firstSeen[line.counts[candidate] ?? 0] == nil { firstSeen[line.counts[candidate] ?? 0] = i }
-        if firstSeenFull[line.allCounts[candidate] ?? 0] == nil { firstSeenFull[line.allCounts[candidate] ?? 0] = i }
-      }
-      let mode = histogram.filter { $0.key > 0 }.max {
-        ($0.value, -firstSeen[$0.key, default: 0]) < ($1.value, -firstSeen[$1.key, default: 0])
-      }
-      let fullMode = full.filter { $0.key > 0 }.max {
-        ($0.value, -firstSeenFull[$0.key, default: 0]) < ($1.value, -firstSeenFull[$1.key, default: 0])
-      }
-      let consistent = max(mode?.value ?? 0, fullMode?.value ?? 0)
-      // The mode on the delimiters before the last content, for finding the header.
-      let key = mode?.key ?? 0
-      if consistent > best.consistent || (consistent == best.consistent && key > best.mode) {
-        best = (candidate, consistent, key)
-      }
-      scores[candidate] = (consistent, key)
-      fullModes[candidate] = fullMode?.key ?? 0
-    }
-    // Commas that are mostly between digits are decimal commas, evidence for a `;` (or tab)
-    // file rather than against it: where another candidate is consistent on nearly every line,
-    // it wins over such commas. Why: German exports write costs as "223,49" in `;` files, and
-    // a cost in every row made the comma look like the delimiter. A comma file whose numbers
-    // touch ("C1,34") has no consistent rival and stays a comma file.
+    var (best, scores, fullModes) = scoreDelimiters(
+      complete, candidates: overrides.delimiter.map { [$0] } ?? candidates)
     let nonBlank = complete.filter { !$0.blank }.count
-    let commas = complete.reduce(0) { $0 + ($1.allCounts[UInt8(ascii: ",")] ?? 0) }
-    let decimals = complete.reduce(0) { $0 + $1.decimalCommas }
-    if overrides.delimiter == nil, best.delimiter == UInt8(ascii: ","), commas > 0, 2 * decimals >= commas,
-      let rival = scores.filter({ $0.key != UInt8(ascii: ",") && $0.value.mode > 0 })
-        .max(by: { $0.value.consistent < $1.value.consistent }),
-      Double(rival.value.consistent) >= 0.8 * Double(nonBlank)
-    {
-      best = (rival.key, rival.value.consistent, rival.value.mode)
+    if overrides.delimiter == nil, let rival = rivalOfDecimalCommas(complete, best: best, scores: scores) {
+      best = rival
     }
-    var headerLine = 1
-    if let fixed = overrides.headerLine {
-      headerLine = fixed
-    } else if best.mode > 0,
-      let first = complete.first(where: { line in
-        guard !line.blank else { return false }
-        let before = line.counts[best.delimiter] ?? 0
-        // Exactly as wide as most lines, or as wide on all its delimiters with content beyond
-        // the first field (a header whose last names are empty: "id;Name;Name;"). Exactly:
-        // a preamble line wider than the table ("Created as New Dataset,Sample 022,February
-        // 11 2017" above two columns) is no header.
-        return before == best.mode
-          || (before >= 1 && (line.allCounts[best.delimiter] ?? 0) == (fullModes[best.delimiter] ?? .max))
-      }) ?? complete.first(where: { !$0.blank && ($0.counts[best.delimiter] ?? 0) >= best.mode })
-    {
-      headerLine = first.line
-    } else if let first = complete.first(where: { !$0.blank }) {
-      headerLine = first.line
-    }
+    var headerLine = overrides.headerLine ?? Self.headerLine(complete, best: best, fullMode: fullModes[best.delimiter])
     // A first line that reads like the records below it is a record, not a header: the file
     // has none. Why: measurement and export files without a header lost their first record
     // to it (Pollock's real files).
@@ -229,6 +162,98 @@ public struct CSVDialect: Sendable, Equatable {
     let spaced = complete.reduce(0) { $0 + ($1.spaced[best.delimiter] ?? 0) }
     dialect.skipInitialSpace = best.delimiter != 0x20 && delimiters >= 4 && spaced * 10 >= delimiters * 9
     return dialect
+  }
+
+  /// The best delimiter: the candidate consistent on the most lines (on ties, the wider), each
+  /// candidate's score, and each candidate's mode over all its delimiters.
+  ///
+  /// Each candidate is scored twice: on the delimiters before a line's last content (a title
+  /// line "Export;;;;" counts none) and on all of them (Excel and LibreOffice write every
+  /// delimiter, so rows whose last fields are empty have fewer of the first kind but as many
+  /// of the second). The more consistent count is the candidate's. Why both: on the first
+  /// alone, a `;` file whose rows end in different numbers of empty fields looked less
+  /// consistent than its decimal commas, and was read as a comma file.
+  static func scoreDelimiters(_ complete: [LogicalLine], candidates: [UInt8]) -> (
+    best: (delimiter: UInt8, consistent: Int, mode: Int), scores: [UInt8: (consistent: Int, mode: Int)],
+    fullModes: [UInt8: Int]
+  ) {
+    var best: (delimiter: UInt8, consistent: Int, mode: Int) = (UInt8(ascii: ","), -1, 0)
+    var scores: [UInt8: (consistent: Int, mode: Int)] = [:]
+    var fullModes: [UInt8: Int] = [:]
+    for candidate in candidates {
+      var histogram: [Int: Int] = [:]
+      var full: [Int: Int] = [:]
+      for line in complete where !line.blank {
+        histogram[line.counts[candidate] ?? 0, default: 0] += 1
+        full[line.allCounts[candidate] ?? 0, default: 0] += 1
+      }
+      // Ties between counts go to the one met first (a header and one data row of another
+      // width: the header's).
+      var firstSeen: [Int: Int] = [:]
+      var firstSeenFull: [Int: Int] = [:]
+      for (i, line) in complete.enumerated() where !line.blank {
+        if firstSeen[line.counts[candidate] ?? 0] == nil { firstSeen[line.counts[candidate] ?? 0] = i }
+        if firstSeenFull[line.allCounts[candidate] ?? 0] == nil { firstSeenFull[line.allCounts[candidate] ?? 0] = i }
+      }
+      let mode = histogram.filter { $0.key > 0 }.max {
+        ($0.value, -firstSeen[$0.key, default: 0]) < ($1.value, -firstSeen[$1.key, default: 0])
+      }
+      let fullMode = full.filter { $0.key > 0 }.max {
+        ($0.value, -firstSeenFull[$0.key, default: 0]) < ($1.value, -firstSeenFull[$1.key, default: 0])
+      }
+      let consistent = max(mode?.value ?? 0, fullMode?.value ?? 0)
+      // The mode on the delimiters before the last content, for finding the header.
+      let key = mode?.key ?? 0
+      if consistent > best.consistent || (consistent == best.consistent && key > best.mode) {
+        best = (candidate, consistent, key)
+      }
+      scores[candidate] = (consistent, key)
+      fullModes[candidate] = fullMode?.key ?? 0
+    }
+    return (best, scores, fullModes)
+  }
+
+  /// Commas that are mostly between digits are decimal commas, evidence for a `;` (or tab)
+  /// file rather than against it: where another candidate is consistent on nearly every line,
+  /// it wins over such commas. Why: German exports write costs as "223,49" in `;` files, and
+  /// a cost in every row made the comma look like the delimiter. A comma file whose numbers
+  /// touch ("C1,34") has no consistent rival and stays a comma file.
+  static func rivalOfDecimalCommas(
+    _ complete: [LogicalLine], best: (delimiter: UInt8, consistent: Int, mode: Int),
+    scores: [UInt8: (consistent: Int, mode: Int)]
+  ) -> (delimiter: UInt8, consistent: Int, mode: Int)? {
+    let nonBlank = complete.filter { !$0.blank }.count
+    let commas = complete.reduce(0) { $0 + ($1.allCounts[UInt8(ascii: ",")] ?? 0) }
+    let decimals = complete.reduce(0) { $0 + $1.decimalCommas }
+    guard best.delimiter == UInt8(ascii: ","), commas > 0, 2 * decimals >= commas,
+      let rival = scores.filter({ $0.key != UInt8(ascii: ",") && $0.value.mode > 0 })
+        .max(by: { $0.value.consistent < $1.value.consistent }),
+      Double(rival.value.consistent) >= 0.8 * Double(nonBlank)
+    else { return nil }
+    return (rival.key, rival.value.consistent, rival.value.mode)
+  }
+
+  /// The header line: the first line exactly as wide as most lines, or as wide on all its
+  /// delimiters with content beyond the first field; else the first line at least as wide;
+  /// else the first line with content.
+  static func headerLine(
+    _ complete: [LogicalLine], best: (delimiter: UInt8, consistent: Int, mode: Int), fullMode: Int?
+  ) -> Int {
+    if best.mode > 0,
+      let first = complete.first(where: { line in
+        guard !line.blank else { return false }
+        let before = line.counts[best.delimiter] ?? 0
+        // Exactly as wide as most lines, or as wide on all its delimiters with content beyond
+        // the first field (a header whose last names are empty: "id;Name;Name;"). Exactly:
+        // a preamble line wider than the table ("Created as New Dataset,Sample 022,February
+        // 11 2017" above two columns) is no header.
+        return before == best.mode
+          || (before >= 1 && (line.allCounts[best.delimiter] ?? 0) == (fullMode ?? .max))
+      }) ?? complete.first(where: { !$0.blank && ($0.counts[best.delimiter] ?? 0) >= best.mode })
+    {
+      return first.line
+    }
+    return complete.first(where: { !$0.blank })?.line ?? 1
   }
 
   /// How many fields of `text` are wrapped in `quote`: it opens right after a delimiter or a
