@@ -120,19 +120,13 @@ public struct CSVDialect: Sendable, Equatable {
       headerLine = first.line
       rowNames = true
     }
-    var skipped: [Int] = []
-    var wide: [Int] = []
-    for line in complete where !line.blank && line.line < headerLine {
-      skipped.append(line.line)
-      if best.mode > 0 && (line.counts[best.delimiter] ?? 0) >= best.mode { wide.append(line.line) }
-    }
-    var ending = "LF"
-    if let cr = text.firstIndex(of: 13) {
-      ending = cr + 1 < text.count && text[cr + 1] == 10 ? "CRLF" : "CR"
-    }
     var dialect = CSVDialect(
-      encoding: encoding, delimiter: best.delimiter, quote: quote, headerLine: headerLine, lineEnding: ending)
-    (dialect.skippedLines, dialect.skippedWide) = (skipped, wide)
+      encoding: encoding, delimiter: best.delimiter, quote: quote, headerLine: headerLine,
+      lineEnding: Self.lineEnding(text))
+    // The lines above the header, and those of them as wide as the table (a warning: a record?).
+    let above = complete.filter { !$0.blank && $0.line < headerLine }
+    dialect.skippedLines = above.map(\.line)
+    dialect.skippedWide = above.filter { best.mode > 0 && ($0.counts[best.delimiter] ?? 0) >= best.mode }.map(\.line)
     dialect.columns = columns
     dialect.width = fullMode > 0 ? fullMode + 1 : 0
     dialect.rowNames = rowNames
@@ -162,6 +156,12 @@ public struct CSVDialect: Sendable, Equatable {
     let spaced = complete.reduce(0) { $0 + ($1.spaced[best.delimiter] ?? 0) }
     dialect.skipInitialSpace = best.delimiter != 0x20 && delimiters >= 4 && spaced * 10 >= delimiters * 9
     return dialect
+  }
+
+  /// "LF", "CRLF" or "CR", by the first line end.
+  static func lineEnding(_ text: [UInt8]) -> String {
+    guard let cr = text.firstIndex(of: 13) else { return "LF" }
+    return cr + 1 < text.count && text[cr + 1] == 10 ? "CRLF" : "CR"
   }
 
   /// The best delimiter: the candidate consistent on the most lines (on ties, the wider), each

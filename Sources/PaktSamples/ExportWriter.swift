@@ -205,20 +205,7 @@ struct ExportWriter {
         w.bad += 1
       }
     case .xmlNested:
-      var out = "    <Person id=\"\(localID)\">\n"
-      out += "      <Name><Familienname>\(xmlEscaped(p.family))</Familienname>"
-      out += "<Vorname>\(xmlEscaped(p.given))</Vorname></Name>\n"
-      out += "      <Geburtsdatum>\(Self.iso(born))</Geburtsdatum><Geschlecht>\(p.male ? "m" : "w")</Geschlecht>"
-      out += "<Staatsangehoerigkeit>\(p.nationality)</Staatsangehoerigkeit>"
-      if !p.azr.isEmpty { out += "<AZR>\(p.azr)</AZR>" }
-      out += "\n      <Potenzial><Sprache>\(xmlEscaped(p.language))</Sprache>"
-      out += "<Schuljahre>\(p.schoolYears)</Schuljahre></Potenzial>\n      <Massnahmen>\n"
-      for part in ps {
-        out += "        <Massnahme status=\"\(Self.statusXML[part.status])\"><Bezeichnung>\(xmlEscaped(name(part)))"
-        out += "</Bezeichnung><Beginn>\(Self.iso(part.start))</Beginn><Ende>\(Self.iso(part.end))</Ende>"
-        out += "<Kosten>\(Self.euros(part.costCents, comma: false))</Kosten></Massnahme>\n"
-      }
-      out += "      </Massnahmen>\n    </Person>\n"
+      var out = nestedXML(p, localID: localID, parts: ps, born: born)
       if rng.chance(options.bad) {
         // malformed: a person without id or name
         out += "    <Person><Geschlecht>w</Geschlecht><Massnahmen><Massnahme status=\"running\">"
@@ -234,6 +221,26 @@ struct ExportWriter {
           + "<g:GebDatum>\(Self.german(born))</g:GebDatum></g:Person>\n")
       referenced.append((localID, ps))
     }
+  }
+
+  /// A person of the nested XML format with their potentials and measures.
+  func nestedXML(_ p: TruePerson, localID: String, parts ps: [Part], born: (Int, Int, Int)) -> String {
+    let name = { (part: Part) in self.municipality.localNames[part.code]! }
+    var out = "    <Person id=\"\(localID)\">\n"
+    out += "      <Name><Familienname>\(xmlEscaped(p.family))</Familienname>"
+    out += "<Vorname>\(xmlEscaped(p.given))</Vorname></Name>\n"
+    out += "      <Geburtsdatum>\(Self.iso(born))</Geburtsdatum><Geschlecht>\(p.male ? "m" : "w")</Geschlecht>"
+    out += "<Staatsangehoerigkeit>\(p.nationality)</Staatsangehoerigkeit>"
+    if !p.azr.isEmpty { out += "<AZR>\(p.azr)</AZR>" }
+    out += "\n      <Potenzial><Sprache>\(xmlEscaped(p.language))</Sprache>"
+    out += "<Schuljahre>\(p.schoolYears)</Schuljahre></Potenzial>\n      <Massnahmen>\n"
+    for part in ps {
+      out += "        <Massnahme status=\"\(Self.statusXML[part.status])\"><Bezeichnung>\(xmlEscaped(name(part)))"
+      out += "</Bezeichnung><Beginn>\(Self.iso(part.start))</Beginn><Ende>\(Self.iso(part.end))</Ende>"
+      out += "<Kosten>\(Self.euros(part.costCents, comma: false))</Kosten></Massnahme>\n"
+    }
+    out += "      </Massnahmen>\n    </Person>\n"
+    return out
   }
 
   /// What closes the file: the XML end tags, and the participations of the referencing format.
