@@ -225,11 +225,6 @@ public struct RecordMapper: Sendable {
     }
     func get(_ field: FieldRef) -> String? { checked(field, read(field), lineage) }
     var notes = Notes()
-    func miss(_ field: FieldRef, _ value: String) {
-      notes.misses.append(
-        NormalizationMiss(
-          source: source, field: field.description, column: column(field), value: value, lineage: lineage))
-    }
 
     // Person
     let personID: String
@@ -253,136 +248,17 @@ public struct RecordMapper: Sendable {
         return
       }
       personID = id ?? "#\(lineage.line)"
-      var person = SourcePersonRecord(
-        source: source, localID: personID, familyName: family, givenName: given, municipality: mapping.municipality,
-        lineage: lineage)
-      person.birthName = get(.personBirthName)
-      person.placeOfBirth = get(.personPlaceOfBirth)
-      person.azrNumber = get(.personAzr).map(TextFold.identifier)
-      person.bamfNumber = get(.personBamf).map(TextFold.identifier)
-      if let raw = get(.personBirthDate) {
-        switch dates.parse(raw, placeholders: true) {
-        case .value(let d): person.birthDate = birthDate(d, .personBirthDate, lineage, &notes)
-        case .invalid:
-          switch dates.problem(raw) {
-          case .yearOutOfRange(let y) where y < 1900 && y >= 1000:
-            if note(.birthDateBefore1900, .personBirthDate, "year before 1900", lineage, &notes) == .ignore {
-              miss(.personBirthDate, raw)
-            }
-          case .impossible(let what):
-            if note(.impossibleDate, .personBirthDate, what, lineage, &notes) == .ignore { miss(.personBirthDate, raw) }
-          default: miss(.personBirthDate, raw)
-          }
-        case .empty: break
-        }
-      }
-      if person.birthDate == nil, let raw = get(.personBirthYear) {
-        if let y = Int(raw), (1900...2100).contains(y) {
-          person.birthDate = birthDate(PartialDate(year: y), .personBirthYear, lineage, &notes)
-        } else if let y = Int(raw), y >= 1000, y < 1900,
-          note(.birthDateBefore1900, .personBirthYear, "year before 1900", lineage, &notes) != .ignore
-        {
-          // Flagged; loaded as empty.
-        } else {
-          miss(.personBirthYear, raw)
-        }
-      }
-      if let raw = get(.personSex) {
-        let values = mapping.values
-        switch sexes.value(raw, { SexNormalizer.parse(Self.mapped(values, "sex", $0)) }) {
-        case .value(let s): person.sex = s
-        case .invalid: miss(.personSex, raw)
-        case .empty: break
-        }
-      }
-      if let raw = get(.personNationality) {
-        let values = mapping.values
-        switch nationalities.value(raw, { NationalityNormalizer.parse(Self.mapped(values, "nationality", $0)) }) {
-        case .value(let code): person.nationality = code
-        case .invalid: miss(.personNationality, raw)
-        case .empty: break
-        }
-      }
-      out.person = person
-      // Residence: the exporting municipality, with the period where the export has one.
-      if let municipality = get(.residenceMunicipality) ?? mapping.municipality {
-        var residence = Residence(
-          source: source, personLocalID: personID, municipality: municipality,
-          ags: get(.residenceAgs)
-            ?? (municipality == mapping.municipality ? mapping.ags : nil) ?? gazetteer.ags(for: municipality),
-          lineage: lineage)
-        residence.from = date(get(.residenceFrom), .residenceFrom, &notes, column, lineage)
-        residence.to = date(get(.residenceTo), .residenceTo, &notes, column, lineage)
-        residence.accommodation = get(.residenceAccommodation).map { mapped("accommodation", $0) }
-        out.residences.append(residence)
-      }
-      // A case: when the export says who manages it or when it opened.
-      let manager = get(.caseManager)
-      let opened = get(.caseOpened)
-      if manager != nil || opened != nil,
-        let municipality = get(.caseMunicipality) ?? get(.residenceMunicipality)
-          ?? mapping.municipality
-      {
-        out.cases.append(
-          CaseRecord(
-            source: source, personLocalID: personID, municipality: municipality, manager: manager,
-            opened: date(opened, .caseOpened, &notes, column, lineage),
-            closed: date(
-              get(.caseClosed), .caseClosed, &notes, column, lineage),
-            lineage: lineage))
-      }
-      // Potentials: from their own columns or paths, then those written as key and value.
-      var potentials = FieldRef.mappedPotentials.compactMap { kind, ref in get(ref).map { (kind, ref, $0) } }
-      for kv in keyed {
-        let ref = FieldRef(.potential, kv.kind?.rawValue ?? "key")
-        guard let kind = kv.kind else {
-          // A key the mapping does not name: reported with the key, so a steward can add it.
-          miss(ref, "\(kv.key): \(kv.value)")
-          continue
-        }
-        potentials.append((kind, ref, checked(ref, kv.value, lineage) ?? ""))
-      }
-      for (kind, ref, raw) in potentials where !raw.isEmpty {
-        var value = raw
-        if kind == .languageLevel {
-          let values = mapping.values
-          switch levels.value(raw, { LanguageLevelNormalizer.parse(Self.mapped(values, "language_level", $0)) }) {
-          case .value(let level): value = level
-          default:
-            miss(ref, raw)
-            continue
-          }
-        } else if kind == .schoolYears || kind == .workExperience {
-          guard case .value(let n) = YearsNormalizer.parse(Self.mapped(mapping.values, kind.rawValue, raw)) else {
-            miss(ref, raw)
-            continue
-          }
-          value = String(n)
-        }
-        out.potentials.append(
-          Potential(
-            source: source, personLocalID: personID, kind: kind, value: value,
-            assessed: date(
-              get(.potentialAssessed), .potentialAssessed, &notes, column, lineage),
-            lineage: lineage))
-      }
+      out.person = person(
+        id: personID, family: family, given: given, get: get, column: column, lineage: lineage, notes: &notes)
+      residenceAndCase(personID, get: get, column: column, lineage: lineage, notes: &notes, into: &out)
+      potentials(
+        personID, keyed: keyed, get: get, check: { checked($0, $1, lineage) }, column: column, lineage: lineage,
+        notes: &notes, into: &out)
     }
 
-    // Participations: one per record, or one per element of a repeating group.
-    if let group = groups[.participation], let groupValue {
-      for (i, node) in group.enumerated() {
-        // Same line and record path as the record (that is how records are counted), "#…" for the group.
-        let nodeLineage = Lineage(
-          file: lineage.file, line: lineage.line, path: "\(lineage.path ?? "")#\(node.name)[\(i + 1)]")
-        if let p = participation(
-          personID, { checked($0, groupValue($0, node), nodeLineage) }, column, nodeLineage, &notes)
-        {
-          out.participations.append(p)
-        }
-      }
-    } else if let p = participation(personID, get, column, lineage, &notes) {
-      out.participations.append(p)
-    }
+    participations(
+      personID, groups: groups, groupValue: groupValue, check: { checked($0, $1, $2) }, get: get, column: column,
+      lineage: lineage, notes: &notes, into: &out)
     if personRef != nil && out.participations.isEmpty {
       out.reject = Reject(
         source: source, file: fileName, line: lineage.line, raw: rawText(), kind: "no program",
@@ -398,18 +274,6 @@ public struct RecordMapper: Sendable {
     }
     out.misses = notes.misses
     out.flags = Self.distinct(controlFlags + notes.flags, record: personID)
-    if let rule = out.flags.first(where: { $0.severity == .reject }) {
-      out.reject = Reject(
-        source: source, file: fileName, line: lineage.line, raw: rawText(), kind: "quality: \(rule.rule.rawValue)",
-        reason:
-          "\(rule.rule.explanation) (\(rule.field)); set `quality: {\(rule.rule.rawValue): flag}` in pipeline.yml to load such records with a flag"
-      )
-      out.person = nil
-      out.participations = []
-      out.potentials = []
-      out.residences = []
-      out.cases = []
-      out.misses = []
-    }
+    rejectIfARuleSaysSo(&out, lineage: lineage, raw: rawText)
   }
 }
