@@ -9,6 +9,7 @@ let package = Package(
   platforms: [.macOS(.v14)],
   dependencies: [
     .package(name: "pakt", path: ".."),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
   ],
   targets: [
@@ -25,7 +26,10 @@ let package = Package(
     // Benchmarks/, where the benchmark plugin would take it for a benchmark and run it.
     .executableTarget(
       name: "RawInsertLimit",
-      dependencies: [.product(name: "PaktStages", package: "pakt")],
+      dependencies: [
+        .product(name: "PaktStages", package: "pakt"), .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
+      ],
       path: "Tools/RawInsertLimit"
     ),
     // Reader throughput without the benchmark harness's interposers, as a cross check.

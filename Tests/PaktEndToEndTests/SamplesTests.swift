@@ -23,8 +23,8 @@ struct SampleGeneratorTests {
     let files = FileManager.default.enumerator(atPath: dir)!.compactMap { $0 as? String }
     for f in files.sorted() {
       var isDirectory: ObjCBool = false
-      FileManager.default.fileExists(atPath: "\(dir)/\(f)", isDirectory: &isDirectory)
-      if !isDirectory.boolValue { out[f] = FileManager.default.contents(atPath: "\(dir)/\(f)") }
+      let exists = FileManager.default.fileExists(atPath: "\(dir)/\(f)", isDirectory: &isDirectory)
+      if exists && !isDirectory.boolValue { out[f] = FileManager.default.contents(atPath: "\(dir)/\(f)") }
     }
     return out
   }
