@@ -2,7 +2,7 @@
 #define PAKT_SCAN_H
 
 // Classifies CSV text 16 and 64 bytes at a time into bit masks (bit k stands for byte p[k]),
-// for the CSV reader's scan (Sources/PaktExtract/CSVScan.swift), its UTF-8 check and the
+// for the CSV reader's scan (Sources/PaktExtract/CSV/CSVScan.swift), its UTF-8 check and the
 // single-byte transcoder.
 //
 // Why C: Swift's SIMD types compare 16 bytes at once, but have no way to turn the result into
