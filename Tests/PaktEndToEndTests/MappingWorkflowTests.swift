@@ -127,7 +127,8 @@ struct MappingWorkflowTests {
     #expect(draft.yaml.contains("  full_name: \"NAME\""))
     #expect(draft.yaml.contains("  end: \"Abschluss\""))
     #expect(draft.yaml.contains("  azr: \"AZ\""))
-    #expect(draft.yaml.contains("  language_level: \"Sprache\""))
+    // "Sprache" is a known header now; its CEFR levels confirm it.
+    #expect(draft.yaml.contains("Sprache → potential.language_level"))
     #expect(draft.yaml.contains("GEBDAT → person.birth_date"))
     #expect(draft.yaml.contains("# id: no column holds a person id"))
     #expect(!draft.yaml.contains("id: \"GEBDAT\""))

@@ -203,7 +203,9 @@ struct RecognitionTests {
       ("StaatsangehÃ¶rigkeit", "person.nationality"), ("Nationalität", "person.nationality"),
       ("Maßnahme", "participation.program"), ("Massnahme", "participation.program"),
       ("Kosten (EUR)", "participation.cost"), ("Vorname", "person.given_name"), ("last_name", "person.family_name"),
-      ("Träger", "participation.provider"),
+      ("Träger", "participation.provider"), ("StA", "person.nationality"), ("Staat", "person.nationality"),
+      ("Staatsang.", "person.nationality"), ("Stand", "participation.status"),
+      ("Sprache", "potential.language_level"),
     ])
   func header(text: String, field: String) {
     #expect(HeaderSynonyms.field(for: text)?.description == field)

@@ -44,7 +44,7 @@ public enum HeaderSynonyms {
       FieldRef(.person, "nationality"),
       [
         "staatsangehoerigkeit", "staatsangehorigkeit", "staatsangeh", "nationalitaet", "nationalitat",
-        "nationality", "citizenship", "herkunftsland", "land", "country", "stag",
+        "nationality", "citizenship", "herkunftsland", "land", "country", "stag", "staat", "sta", "staatsang",
       ]
     ),
     (FieldRef(.person, "place_of_birth"), ["geburtsort", "place of birth", "birth place", "birthplace"]),
@@ -70,14 +70,14 @@ public enum HeaderSynonyms {
       FieldRef(.participation, "end"),
       ["ende", "end", "bis", "end date", "austritt", "massnahmeende", "kursende"]
     ),
-    (FieldRef(.participation, "status"), ["status", "teilnahmestatus", "state"]),
+    (FieldRef(.participation, "status"), ["status", "teilnahmestatus", "state", "stand", "bearbeitungsstand"]),
     (FieldRef(.participation, "outcome"), ["ergebnis", "outcome", "result", "abschluss", "erfolg"]),
     (FieldRef(.participation, "cost"), ["kosten", "cost", "costs", "betrag", "amount", "kosten eur", "kosten euro"]),
     (
       FieldRef(.potential, "language_level"),
       [
         "sprachniveau", "deutschniveau", "deutschkenntnisse", "sprachstand", "language level", "german level",
-        "cefr", "ger niveau",
+        "cefr", "ger niveau", "sprache", "deutsch",
       ]
     ),
     (FieldRef(.potential, "school_years"), ["schuljahre", "schulbesuch jahre", "school years", "years of school"]),
