@@ -58,11 +58,18 @@ public struct LinkageConfig: Sendable {
     }
   }
 
-  /// Every kind's comparison levels, for fingerprints: a model kept by a pakt whose levels
-  /// differ (a level added or split) is not reused, and the next night links in full.
-  public static var levelSignature: String {
-    Kind.allCases.map { "\($0.rawValue): \($0.levels.joined(separator: "|"))" }.joined(separator: "; ")
+  /// How pakt keys and compares records, for fingerprints: every kind's comparison levels and
+  /// the version of the keys it derives (transliteration, phonetic codes). A model and index
+  /// kept by a pakt that compares or keys otherwise are not reused: the next night links in
+  /// full. Raise `keyVersion` whenever `NameKey` or a blocking transform changes.
+  public static var engineSignature: String {
+    "keys \(keyVersion); "
+      + Kind.allCases.map { "\($0.rawValue): \($0.levels.joined(separator: "|"))" }.joined(separator: "; ")
   }
+
+  /// 2: the transliteration key keeps a word-final vowel and a consonant written twice around
+  /// a vowel.
+  static let keyVersion = 2
 
   public struct Field: Sendable {
     public var name: String

@@ -129,7 +129,7 @@ extension PipelineRunner {
     let linkageFingerprint = Fingerprint.of([
       config.linkage.settings.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "rules",
       config.linkage.decisions.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "",
-      "threshold=\(config.linkage.threshold)", LinkageConfig.levelSignature,
+      "threshold=\(config.linkage.threshold)", LinkageConfig.engineSignature,
     ])
     return RunPlan(
       catalogue: catalogue, linkageSettings: linkageSettings, decisions: decisions, matcher: matcher,
