@@ -130,6 +130,41 @@ final class XMLParseWorker: @unchecked Sendable {
   var entities = 0
 
   private func parse() {
+    var handler = Self.saxHandler()
+    let me = Unmanaged.passUnretained(self).toOpaque()
+    let ctxt = xmlCreateIOParserCtxt(
+      &handler, nil,
+      { io, buffer, length in
+        guard let io, let buffer else { return -1 }
+        return Unmanaged<XMLParseWorker>.fromOpaque(io)._withUnsafeGuaranteedRef {
+          $0.read(into: buffer, count: Int(length))
+        }
+      }, nil, me, XML_CHAR_ENCODING_NONE)
+    var status: Int32 = -1
+    var wellFormed = false
+    if let ctxt {
+      context = ctxt
+      xmlCtxtUseOptions(ctxt, XMLReader.safeOptions)
+      // Callbacks receive the parser context; the worker rides in its `_private` field.
+      ctxt.pointee._private = me
+      status = xmlParseDocument(ctxt)
+      wellFormed = ctxt.pointee.wellFormed != 0
+    } else {
+      errorMessage = "cannot start the XML parser"
+    }
+    if !current.isEmpty { handOff() }
+    condition.lock()
+    result = Outcome(
+      status: status, wellFormed: wellFormed, errorMessage: errorMessage, errorLine: errorLine, readError: readError)
+    done = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// libxml2's SAX2 handler with pakt's callbacks: elements, text and references into the
+  /// current batch, entity declarations checked, errors kept. Made once per file; the
+  /// callbacks are plain C functions that find their worker through the parser context.
+  private static func saxHandler() -> xmlSAXHandler {
     var handler = xmlSAXHandler()
     // The SAX2 defaults keep libxml2's own handling of the DTD's internal subset and entity
     // declarations (and so its entity-loop and amplification checks); pakt replaces only the
@@ -202,34 +237,7 @@ final class XMLParseWorker: @unchecked Sendable {
         worker.errorLine = Int(error.pointee.line)
       }
     }
-    let me = Unmanaged.passUnretained(self).toOpaque()
-    let ctxt = xmlCreateIOParserCtxt(
-      &handler, nil,
-      { io, buffer, length in
-        guard let io, let buffer else { return -1 }
-        return Unmanaged<XMLParseWorker>.fromOpaque(io)._withUnsafeGuaranteedRef {
-          $0.read(into: buffer, count: Int(length))
-        }
-      }, nil, me, XML_CHAR_ENCODING_NONE)
-    var status: Int32 = -1
-    var wellFormed = false
-    if let ctxt {
-      context = ctxt
-      xmlCtxtUseOptions(ctxt, XMLReader.safeOptions)
-      // Callbacks receive the parser context; the worker rides in its `_private` field.
-      ctxt.pointee._private = me
-      status = xmlParseDocument(ctxt)
-      wellFormed = ctxt.pointee.wellFormed != 0
-    } else {
-      errorMessage = "cannot start the XML parser"
-    }
-    if !current.isEmpty { handOff() }
-    condition.lock()
-    result = Outcome(
-      status: status, wellFormed: wellFormed, errorMessage: errorMessage, errorLine: errorLine, readError: readError)
-    done = true
-    condition.broadcast()
-    condition.unlock()
+    return handler
   }
 
   /// Calls `body` with the worker of the parser context `ctx`, without retaining it (the
