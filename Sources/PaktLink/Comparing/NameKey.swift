@@ -15,8 +15,9 @@ import PaktCore
 /// The words are sorted, so swapped given and family names give the same key.
 ///
 /// ```swift
-/// NameKey.make(family: "Al-Hassan", given: "Mohammed")  // "ahsn mhmd"
-/// NameKey.make(family: "Muhammad", given: "Hassan")     // "ahsn mhmd"
+/// NameKey.make(family: "Al-Hassan", given: "Mohammed")  // "hsn mhmd"
+/// NameKey.make(family: "Muhammad", given: "Hassan")     // "hsn mhmd"
+/// NameKey.make(family: "Hassani", given: nil)            // "hsna": another name
 /// ```
 public enum NameKey {
   static let articles: Set<String> = ["al", "el", "ul", "ad", "ar", "as", "at", "az", "an", "ash", "ed"]

@@ -101,9 +101,10 @@ struct Scorer: Sendable {
   let prior: Double
   /// Each field's Bayes factor in a pattern.
   let evidence: Evidence
-  /// `frequency[field][level][record]`: for the levels that agree on a value (names: exact
-  /// and transliteration-scored swaps at level 1; dates: the complete date at level 1, the
-  /// year at level 2), each record's share of records holding its value; else empty.
+  /// `frequency[field][level][record]`: for the levels that agree on a value (names: the
+  /// value at level 1, exact swaps included, and the transliteration key at level 2; dates: the
+  /// complete date at level 1, the year at levels 2 and 3, both or one day unknown), each
+  /// record's share of records holding its value or key; else empty.
   let frequency: [[[Double]]]
   /// `averageFrequency[field][level]`: the mean of the records' frequencies at that level, the
   /// chance agreement a level's u stands for (0: no adjustment).
