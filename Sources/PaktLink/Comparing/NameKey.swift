@@ -7,8 +7,8 @@ import PaktCore
 /// Per word: folded to ASCII; abdul-/abdel- split off as "abd"; dsch/dzh → j; kh/ch → h,
 /// ph → f, ou → u, w → v, z → s, c/q → k, j → y, g → h;
 /// vowels after the first letter dropped and a first vowel unified, a word-final vowel kept as
-/// "a", as is a final j (Hassan and Hassani, Jamil and Jamili are different names; Fatima and
-/// Fatime, Sergej and Serhii one);
+/// "a", as is a final j and a final h after a vowel (Hassan and Hassani, Jamil and Jamili are
+/// different names; Fatima, Fatime and Fatimah, Sergej and Serhii one);
 /// doubled letters collapsed, but not one consonant written twice around a vowel (Demir and
 /// Demirer are different names); the article al-/el- (also when written together before a
 /// consonant) dropped.
@@ -102,6 +102,8 @@ public enum NameKey {
     if w.count > 4, w.starts(with: "al".utf8) || w.starts(with: "el".utf8), !isVowel(w[w.startIndex + 2]) {
       w = w.dropFirst(2)
     }
+    // A final h after a vowel is silent (Fatimah / Fatima, Sarah / Sara, Fatemeh).
+    if w.count > 2, w.last == UInt8(ascii: "h"), isVowel(w[w.index(before: w.endIndex - 1)]) { w = w.dropLast() }
     let chars = Array(w)
     var folded: [UInt8] = []
     folded.reserveCapacity(chars.count)
@@ -185,6 +187,10 @@ public enum NameKey {
     if w.count > 4, w.hasPrefix("al") || w.hasPrefix("el"), let third = w.dropFirst(2).first, !"aeiouy".contains(third)
     {
       w = String(w.dropFirst(2))
+    }
+    // A final h after a vowel is silent (Fatimah / Fatima, Sarah / Sara, Fatemeh).
+    if w.count > 2, w.last == "h", let before = w.dropLast().last, "aeiouy".contains(before) {
+      w = String(w.dropLast())
     }
     // Digraphs in one pass (sch → sh, kh/ch → h, ph → f, ou → u, dj → y, gh → g): a chain of
     // Foundation replacements per word was a tenth of a 100,000-record run.

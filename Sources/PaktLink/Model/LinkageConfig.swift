@@ -68,8 +68,8 @@ public struct LinkageConfig: Sendable {
   }
 
   /// 2: the transliteration key keeps a word-final vowel and a consonant written twice around
-  /// a vowel.
-  static let keyVersion = 2
+  /// a vowel; 3: a final h after a vowel is silent.
+  static let keyVersion = 3
 
   public struct Field: Sendable {
     public var name: String
