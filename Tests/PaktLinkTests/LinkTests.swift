@@ -20,7 +20,8 @@ struct LinkTests {
       (("Fatima", "Hosseini"), ("Fatime", "Husseini")),
       (("Andrej", "Mohammadi"), ("Andrii", "Muhammadi")),
       (("Fatimah", "Haddad"), ("Fatima", "Hadad")), (("Sarah", "Rahimi"), ("Sara", "Rahimi")),
-      (("Aishah", "Haddad"), ("Aischa", "Haddad")),
+      (("Aishah", "Haddad"), ("Aischa", "Haddad")), (("Abdulla", "Haddad"), ("Abdullah", "Haddad")),
+      (("Abd Allah", "Haddad"), ("Abdallah", "Haddad")),
     ])
   func nameKey(a: (String, String), b: (String, String)) {
     #expect(NameKey.make(family: a.1, given: a.0) == NameKey.make(family: b.1, given: b.0))

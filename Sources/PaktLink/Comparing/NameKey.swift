@@ -84,7 +84,7 @@ public enum NameKey {
 
   /// `splitAbd` on bytes: the rest after an abd- prefix, nil when there is none.
   static func abdRest(_ word: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
-    for prefix in abdPrefixBytes where word.count > prefix.count + 2 && word.starts(with: prefix) {
+    for prefix in abdPrefixBytes where word.count > prefix.count + 1 && word.starts(with: prefix) {
       return word.dropFirst(prefix.count)
     }
     return nil
@@ -174,7 +174,7 @@ public enum NameKey {
 
   /// "Abdulrahman", "Abdel Rahman" and "Abd al-Rahman" are one name: "abd" and the rest.
   static func splitAbd(_ word: String) -> [String] {
-    for prefix in abdPrefixes where word.count > prefix.count + 2 {
+    for prefix in abdPrefixes where word.count > prefix.count + 1 {
       if word.hasPrefix(prefix) { return ["abd", String(word.dropFirst(prefix.count))] }
     }
     return [word]
