@@ -157,7 +157,6 @@ struct ExportWriter {
     referenced: inout [(String, [Part])]
   ) throws {
     let m = municipality
-    let name = { (part: Part) in m.localNames[part.code]! }
     let born = (p.year, p.month, p.day)
     switch m.format {
     case .csvEnglish:
@@ -166,7 +165,7 @@ struct ExportWriter {
           [
             localID, p.given, p.family, Self.iso(born), p.male ? "M" : "F", Names.nationalityEN[p.nationality]!,
             p.azr,
-            p.language, "\"\(name(part))\"", "\"\(part.provider ?? m.name)\"", Self.iso(part.start),
+            p.language, "\"\(localName(part))\"", "\"\(part.provider ?? m.name)\"", Self.iso(part.start),
             Self.iso(part.end),
             Self.statusEnglish[part.status], Self.euros(part.costCents, comma: false),
           ].joined(separator: ",") + "\n")
@@ -180,7 +179,7 @@ struct ExportWriter {
         try file.write(
           [
             localID, p.family, p.given, Self.german(born), p.male ? "männlich" : "weiblich",
-            Names.nationalityDE[p.nationality]!, Self.quoted(name(part), delimiter: ";"),
+            Names.nationalityDE[p.nationality]!, Self.quoted(localName(part), delimiter: ";"),
             part.provider ?? "Träger \(m.index % 7 + 1)",
             Self.german(part.start), Self.german(part.end), Self.statusGerman[part.status],
             Self.euros(part.costCents, comma: true, thousands: true) + " €", p.language, String(p.schoolYears),
@@ -195,7 +194,7 @@ struct ExportWriter {
       for part in ps {
         try file.write(
           [
-            localID, p.family, p.given, Self.german(born), p.male ? "1" : "2", p.nationality, p.azr, name(part),
+            localID, p.family, p.given, Self.german(born), p.male ? "1" : "2", p.nationality, p.azr, localName(part),
             Self.german(part.start), Self.german(part.end), Self.statusExcel[part.status],
             Self.euros(part.costCents, comma: true),
           ].joined(separator: "\t") + "\r\n")
@@ -209,7 +208,7 @@ struct ExportWriter {
       if rng.chance(options.bad) {
         // malformed: a person without id or name
         out += "    <Person><Geschlecht>w</Geschlecht><Massnahmen><Massnahme status=\"running\">"
-        out += "<Bezeichnung>\(xmlEscaped(name(ps[0])))</Bezeichnung></Massnahme></Massnahmen></Person>\n"
+        out += "<Bezeichnung>\(xmlEscaped(localName(ps[0])))</Bezeichnung></Massnahme></Massnahmen></Person>\n"
         w.bad += 1
       }
       try file.write(out)
@@ -223,9 +222,11 @@ struct ExportWriter {
     }
   }
 
+  /// The municipality's own name for a participation's measure.
+  func localName(_ part: Part) -> String { municipality.localNames[part.code]! }
+
   /// A person of the nested XML format with their potentials and measures.
   func nestedXML(_ p: TruePerson, localID: String, parts ps: [Part], born: (Int, Int, Int)) -> String {
-    let name = { (part: Part) in self.municipality.localNames[part.code]! }
     var out = "    <Person id=\"\(localID)\">\n"
     out += "      <Name><Familienname>\(xmlEscaped(p.family))</Familienname>"
     out += "<Vorname>\(xmlEscaped(p.given))</Vorname></Name>\n"
@@ -235,7 +236,7 @@ struct ExportWriter {
     out += "\n      <Potenzial><Sprache>\(xmlEscaped(p.language))</Sprache>"
     out += "<Schuljahre>\(p.schoolYears)</Schuljahre></Potenzial>\n      <Massnahmen>\n"
     for part in ps {
-      out += "        <Massnahme status=\"\(Self.statusXML[part.status])\"><Bezeichnung>\(xmlEscaped(name(part)))"
+      out += "        <Massnahme status=\"\(Self.statusXML[part.status])\"><Bezeichnung>\(xmlEscaped(localName(part)))"
       out += "</Bezeichnung><Beginn>\(Self.iso(part.start))</Beginn><Ende>\(Self.iso(part.end))</Ende>"
       out += "<Kosten>\(Self.euros(part.costCents, comma: false))</Kosten></Massnahme>\n"
     }
@@ -257,7 +258,7 @@ struct ExportWriter {
       for (localID, ps) in referenced {
         for part in ps {
           try file.write(
-            "    <g:Teilnahme person=\"\(localID)\"><g:Programm>\(xmlEscaped(m.localNames[part.code]!, latin1: true))"
+            "    <g:Teilnahme person=\"\(localID)\"><g:Programm>\(xmlEscaped(localName(part), latin1: true))"
               + "</g:Programm><g:Von>\(Self.german(part.start))</g:Von><g:Bis>\(Self.german(part.end))</g:Bis>"
               + "<g:Stand>\(Self.statusXML[part.status])</g:Stand></g:Teilnahme>\n")
         }

@@ -91,7 +91,9 @@ public struct CSVDialect: Sendable, Equatable {
     var (best, scores, fullModes) = scoreDelimiters(
       complete, candidates: overrides.delimiter.map { [$0] } ?? candidates)
     let nonBlank = complete.filter { !$0.blank }.count
-    if overrides.delimiter == nil, let rival = rivalOfDecimalCommas(complete, best: best, scores: scores) {
+    if overrides.delimiter == nil,
+      let rival = rivalOfDecimalCommas(complete, nonBlank: nonBlank, best: best, scores: scores)
+    {
       best = rival
     }
     var headerLine = overrides.headerLine ?? Self.headerLine(complete, best: best, fullMode: fullModes[best.delimiter])
@@ -219,10 +221,9 @@ public struct CSVDialect: Sendable, Equatable {
   /// a cost in every row made the comma look like the delimiter. A comma file whose numbers
   /// touch ("C1,34") has no consistent rival and stays a comma file.
   static func rivalOfDecimalCommas(
-    _ complete: [LogicalLine], best: (delimiter: UInt8, consistent: Int, mode: Int),
+    _ complete: [LogicalLine], nonBlank: Int, best: (delimiter: UInt8, consistent: Int, mode: Int),
     scores: [UInt8: (consistent: Int, mode: Int)]
   ) -> (delimiter: UInt8, consistent: Int, mode: Int)? {
-    let nonBlank = complete.filter { !$0.blank }.count
     let commas = complete.reduce(0) { $0 + ($1.allCounts[UInt8(ascii: ",")] ?? 0) }
     let decimals = complete.reduce(0) { $0 + $1.decimalCommas }
     guard best.delimiter == UInt8(ascii: ","), commas > 0, 2 * decimals >= commas,

@@ -184,7 +184,7 @@ struct Scorer: Sendable {
     var sum = 0.0
     for f in evidence.names.indices {
       let l = scoredLevel(pattern, f)
-      if l < 4 && averageFrequency[f][l] > 0 { sum += log(Self.frequencyRaise) }
+      if l < averageFrequency[f].count && averageFrequency[f][l] > 0 { sum += log(Self.frequencyRaise) }
     }
     return sum
   }
@@ -196,7 +196,7 @@ struct Scorer: Sendable {
     var sum = 0.0
     for f in evidence.names.indices {
       let l = scoredLevel(pattern, f)
-      guard l < 4, averageFrequency[f][l] > 0 else { continue }
+      guard l < averageFrequency[f].count, averageFrequency[f][l] > 0 else { continue }
       let tf = frequency[f][l][a]
       if tf > 0 {
         sum += log(min(Self.frequencyRaise, max(1 / Self.frequencyLower, averageFrequency[f][l] / tf)))

@@ -25,10 +25,7 @@ extension RecordMapper {
       switch statuses.value(raw, { StatusNormalizer.parse(Self.mapped(values, "status", $0)) }) {
       case .value(let s): p.status = s
       case .invalid:
-        notes.misses.append(
-          NormalizationMiss(
-            source: source, field: "participation.status", column: column(.participationStatus),
-            value: raw, lineage: lineage))
+        missed(.participationStatus, raw, column, lineage, &notes)
       case .empty: break
       }
     }
@@ -44,10 +41,7 @@ extension RecordMapper {
         if note(.costAbsurd, .participationCost, limit, lineage, &notes) == .ignore { p.costCents = cents }
       case .value(let cents): p.costCents = cents
       case .invalid:
-        notes.misses.append(
-          NormalizationMiss(
-            source: source, field: "participation.cost", column: column(.participationCost), value: raw,
-            lineage: lineage))
+        missed(.participationCost, raw, column, lineage, &notes)
       case .empty: break
       }
     }
@@ -87,9 +81,7 @@ extension RecordMapper {
       {
         return nil
       }
-      notes.misses.append(
-        NormalizationMiss(source: source, field: field.description, column: column(field), value: raw, lineage: lineage)
-      )
+      missed(field, raw, column, lineage, &notes)
       return nil
     case .empty: return nil
     }
