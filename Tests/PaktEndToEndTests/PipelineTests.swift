@@ -324,6 +324,18 @@ struct WarehouseTests {
       }
       #expect(built == Tables.all.first { $0.name == table }!.columns.map(\.name), "table \(table)")
     }
+    // … and the views a new one has, defined alike (version 11 redefined three of them).
+    let fresh = "\(TestSupport.scratch())/new.sqlite"
+    _ = try Warehouse(path: fresh)
+    let viewSQL = "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name"
+    let upgradedViews = try db.read {
+      try Row.fetchAll($0, sql: viewSQL).map { "\($0["name"] as String): \($0["sql"] as String)" }
+    }
+    let freshViews = try DatabaseQueue(path: fresh).read {
+      try Row.fetchAll($0, sql: viewSQL).map { "\($0["name"] as String): \($0["sql"] as String)" }
+    }
+    #expect(upgradedViews == freshViews)
+    #expect(upgradedViews.contains { $0.hasPrefix("participation_located:") && $0.contains(#"AS "current""#) })
     // Version 7 moved names, dates of birth and identifiers into the identity vault.
     let personColumns = try db.read { try $0.columns(in: "source_person").map(\.name) }
     #expect(!personColumns.contains("family_name") && !personColumns.contains("birth_date"))

@@ -2,8 +2,8 @@ import GRDB
 
 /// The warehouse schema, version by version. Each version is a list of statements applied in
 /// one transaction; `Warehouse` upgrades an older file in place and refuses a newer one.
-enum Schema {
-  static let version = 10
+package enum Schema {
+  static let version = 11
 
   /// The named migrations, in order: version n takes a warehouse from version n-1 to n. Each
   /// is registered with GRDB's `DatabaseMigrator` (see `Schema.migrator`) under its name; the
@@ -19,6 +19,7 @@ enum Schema {
     (8, "v8 participation start dates in the index", v8),
     (9, "v9 quality flags", v9),
     (10, "v10 link index and program name tally", v10),
+    (11, "v11 views in one dialect", v11),
   ]
 
   /// Every migration, for `DatabaseMigrator.migrate`. Each runs in a transaction of its own
@@ -49,6 +50,20 @@ enum Schema {
   /// The columns that identify a person directly: they live in `identity` only.
   static let identityColumns = [
     "family_name", "given_name", "birth_name", "birth_date", "place_of_birth", "azr_number", "bamf_number",
+  ]
+
+  /// Version 11: the views over participations are written once, in SQL both SQLite and
+  /// PostgreSQL read (`CASE … END` for the `current` flag and the counts, `IS DISTINCT FROM`),
+  /// so the PostgreSQL replica creates them from the warehouse's own definition. Warehouses
+  /// made before get them redefined; what they show is unchanged. Version 6 creates the same
+  /// definitions, so a new warehouse and an upgraded one agree.
+  static let v11: [String] = [
+    "DROP VIEW cost_following_person",
+    "DROP VIEW participations_by_category_municipality_quarter",
+    "DROP VIEW participation_located",
+    participationLocated,
+    participationsByCategory,
+    costFollowingPerson,
   ]
 
   /// Version 10: what a full link keeps for the nights after it (`link_state`: the records'
@@ -150,14 +165,6 @@ enum Schema {
       "UPDATE source_person SET birth_year = CAST(substr(birth_date, 1, 4) AS INTEGER) WHERE length(birth_date) >= 4",
     ] + identityColumns.map { "ALTER TABLE source_person DROP COLUMN \($0)" }
 
-  /// The quarter ("2024-Q3") of an ISO date column; NULL when the date has no month.
-  static func quarter(_ column: String) -> String {
-    """
-    CASE WHEN length(\(column)) >= 7 THEN substr(\(column), 1, 4) || '-Q'
-      || ((CAST(substr(\(column), 6, 2) AS INTEGER) + 2) / 3) END
-    """
-  }
-
   /// Version 6: where each person lived when (`residence_period`, rebuilt by every run that
   /// changes something, see `rebuildResidencePeriods`) and the reporting views for the
   /// pact's questions. Every view shows the pseudonymous person key or counts, never names.
@@ -168,39 +175,9 @@ enum Schema {
       basis TEXT NOT NULL)
     """,
     "CREATE INDEX residence_period_person ON residence_period(person_id, from_date)",
-    // Each participation with the municipality the person lived in when it started (the
-    // reporting municipality where nothing better is known) and its quarter.
-    """
-    CREATE VIEW participation_located AS
-      SELECT p.id AS participation_id, pe.person_key, p.source, p.catalogue_code, m.category, p.program_name,
-             p.start_date, p.end_date, p.status, p.cost_cents, \(quarter("p.start_date")) AS quarter,
-             sp.municipality AS reported_by,
-             coalesce((
-               SELECT rp.municipality FROM residence_period rp
-               WHERE rp.person_id = sp.person_id AND rp.from_date <= p.start_date
-                 AND (rp.to_date IS NULL OR p.start_date <= rp.to_date)
-               ORDER BY rp.from_date DESC LIMIT 1), sp.municipality) AS municipality,
-             p.retired_run IS NULL AS current
-      FROM participation p
-      JOIN source_person sp ON sp.source = p.source AND sp.local_id = p.person_local_id
-      JOIN person pe ON pe.person_id = sp.person_id
-      LEFT JOIN measure m ON m.code = p.catalogue_code
-    """,
-    """
-    CREATE VIEW participations_by_category_municipality_quarter AS
-      SELECT category, municipality, quarter, count(*) AS participations, count(DISTINCT person_key) AS persons,
-             sum(cost_cents) AS cost_cents
-      FROM participation_located GROUP BY category, municipality, quarter
-    """,
-    // "Das Geld folgt dem Flüchtling": cost by the municipality where the person lived.
-    """
-    CREATE VIEW cost_following_person AS
-      SELECT municipality, quarter, count(*) AS participations, count(DISTINCT person_key) AS persons,
-             sum(cost_cents) AS cost_cents,
-             sum(reported_by IS NOT municipality) AS reported_elsewhere,
-             sum(CASE WHEN reported_by IS NOT municipality THEN cost_cents ELSE 0 END) AS cost_cents_reported_elsewhere
-      FROM participation_located GROUP BY municipality, quarter
-    """,
+    participationLocated,
+    participationsByCategory,
+    costFollowingPerson,
     // Persons who lived in a municipality at some time in each quarter, from the first to the
     // last quarter the warehouse knows of.
     """
