@@ -55,6 +55,11 @@ enum CSVScan {
   /// when `eof`. `base` must hold `padding` readable bytes past `n`. With `skipSpace`, spaces
   /// at the start of a field are not part of it and a quote after them opens a quoted field
   /// (files written with ", " between fields).
+  ///
+  /// One function of about 100 lines on purpose: it is the reader's inner loop (every byte of
+  /// every CSV file passes through it) and keeps the quoted and unquoted paths in one body so
+  /// they share the cursor; it is left whole rather than split and re-measured, since the
+  /// reader's speed is settled (docs/performance.md, "Reading speed").
   static func record(
     _ base: UnsafePointer<UInt8>, count n: Int, from: Int, eof: Bool, delimiter: UInt8, quote: UInt8,
     skipSpace: Bool = false, into spans: UnsafeMutableBufferPointer<Span>
