@@ -175,7 +175,7 @@ struct LinkCommand: ParsableCommand {
 
   /// The estimated model: m, u and weight of every field and level, and its warnings.
   func printModel(_ model: LinkModel, settings: LinkageConfig) {
-    print("λ (share of matches among candidate pairs) = \(String(format: "%.5f", model.lambda))")
+    print("λ (chance that two records drawn at random match) = \(String(format: "%.3g", model.lambda))")
     for (f, field) in settings.fields.enumerated() {
       for (i, label) in field.kind.levels.enumerated() {
         let l = i + 1

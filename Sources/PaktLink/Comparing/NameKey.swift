@@ -4,7 +4,7 @@ import PaktCore
 /// A transliteration-aware key for person names: the same for the spellings German records
 /// give one Arabic, Persian or Tigrinya name (Mohammed, Muhammad, Mohamad → "mhmd").
 ///
-/// Per word: folded to ASCII; abdul-/abdel- split off as "abd"; dsch/dzh → j; kh/ch → h,
+/// Per word: folded to ASCII; abdul-/abdel- split off as "abd"; dsch/dzh → j; kh/ch/tsch → h,
 /// ph → f, ou → u, w → v, z → s, c/q → k, j → y, g → h;
 /// vowels after the first letter dropped and a first vowel unified, a word-final vowel kept as
 /// "a", as is a final j and a final h after a vowel (Hassan and Hassani, Jamil and Jamili are
@@ -126,6 +126,11 @@ public enum NameKey {
         i += 3
         continue
       }
+      if ch == UInt8(ascii: "t"), n == s, i + 3 < chars.count, chars[i + 2] == c, chars[i + 3] == h {
+        folded.append(h)
+        i += 4
+        continue
+      }
       if ch == s, n == c, i + 2 < chars.count, chars[i + 2] == h {
         folded += [s, h]
         i += 3
@@ -192,7 +197,7 @@ public enum NameKey {
     if w.count > 2, w.last == "h", let before = w.dropLast().last, "aeiouy".contains(before) {
       w = String(w.dropLast())
     }
-    // Digraphs in one pass (sch → sh, kh/ch → h, ph → f, ou → u, dj → y, gh → g): a chain of
+    // Digraphs in one pass (sch → sh, kh/ch/tsch → h, ph → f, ou → u, dj → y, gh → g): a chain of
     // Foundation replacements per word was a tenth of a 100,000-record run.
     let chars = Array(w)
     var folded: [Character] = []
@@ -210,6 +215,12 @@ public enum NameKey {
       if c == "d", k + 2 < chars.count, n == "z", chars[k + 2] == "h" {
         folded.append("j")
         k += 3
+        continue
+      }
+      // German "tsch" writes the English "ch" (Schewtschenko, Shevchenko): the same as ch.
+      if c == "t", n == "s", k + 3 < chars.count, chars[k + 2] == "c", chars[k + 3] == "h" {
+        folded.append("h")
+        k += 4
         continue
       }
       if c == "s", n == "c", k + 2 < chars.count, chars[k + 2] == "h" {

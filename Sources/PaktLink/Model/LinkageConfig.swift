@@ -70,7 +70,7 @@ public struct LinkageConfig: Sendable {
   /// 2: the transliteration key keeps a word-final vowel and a consonant written twice around
   /// a vowel; 3: a final h after a vowel is silent, and abd- is split off before two letters
   /// too (Abdulla / Abdullah).
-  static let keyVersion = 3
+  static let keyVersion = 4
 
   public struct Field: Sendable {
     public var name: String
