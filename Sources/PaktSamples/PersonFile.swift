@@ -54,7 +54,7 @@ public enum PersonFile {
         var other = Int.random(in: 0..<options.municipalities, using: &place)
         if other == home { other = (other + 1) % options.municipalities }
         let variant = place.pick([
-          Variant.transliterated, .swapped, .placeholderDate, .dayMonthSwapped, .same, .swappedTransliterated,
+          Variant.transliterated, .swapped, .placeholderDate, .dayMonthSwapped, .same, .swappedTransliterated, .typo,
         ])
         add(p, variant, town: other)
       }

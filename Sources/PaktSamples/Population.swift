@@ -24,6 +24,8 @@ enum Variant: Sendable {
   case swapped
   case placeholderDate
   case dayMonthSwapped
+  /// A slip of the keys: two letters of the family name swapped, or one digit of the date of
+  /// birth wrong (half each).
   case typo
   /// Given and family name swapped, and one of them spelled another way.
   case swappedTransliterated
@@ -180,13 +182,39 @@ extension TruePerson {
     case .dayMonthSwapped:
       if day <= 12 && day != month { (q.day, q.month) = (month, day) } else { q.day = day == 28 ? 27 : day + 1 }
     case .typo:
-      var letters = Array(family)
-      if letters.count > 3 {
-        let i = Int.random(in: 1..<(letters.count - 1), using: &rng)
-        letters.swapAt(i, i + 1)
+      if !(month == 1 && day == 1) && rng.chance(0.5) {
+        (q.year, q.month, q.day) = dateTypo(rng: &rng)
+      } else {
+        var letters = Array(family)
+        if letters.count > 3 {
+          let i = Int.random(in: 1..<(letters.count - 1), using: &rng)
+          letters.swapAt(i, i + 1)
+        }
+        q.family = String(letters)
       }
-      q.family = String(letters)
     }
     return q
+  }
+
+  /// The date of birth with one digit keyed wrong: in the day, the month or the last two
+  /// digits of the year (1986 / 1968 is a swap, 1989 / 1980 a wrong digit), always a valid
+  /// date. Only for a complete date (a placeholder's slip goes to the name).
+  func dateTypo(rng: inout SeededRandom) -> (year: Int, month: Int, day: Int) {
+    for _ in 0..<20 {
+      var (y, m, d) = (year, month, day)
+      let digit = Int.random(in: 0...9, using: &rng)
+      switch Int.random(in: 0...5, using: &rng) {
+      case 0: d = digit * 10 + d % 10
+      case 1: d = d / 10 * 10 + digit
+      case 2: m = digit * 10 + m % 10
+      case 3: m = m / 10 * 10 + digit
+      case 4: y = y / 100 * 100 + digit * 10 + y % 10
+      default: y = y / 10 * 10 + digit
+      }
+      if (y, m, d) != (year, month, day) && (1...28).contains(d) && (1...12).contains(m) && (1950...2010).contains(y) {
+        return (y, m, d)
+      }
+    }
+    return (year, month, day == 28 ? 27 : day + 1)
   }
 }

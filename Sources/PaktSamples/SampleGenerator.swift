@@ -166,7 +166,7 @@ public enum SampleGenerator {
         var other = Int.random(in: 0..<options.municipalities, using: &place)
         if other == home { other = (other + 1) % options.municipalities }
         let variant = place.pick([
-          Variant.transliterated, .swapped, .placeholderDate, .dayMonthSwapped, .same, .swappedTransliterated,
+          Variant.transliterated, .swapped, .placeholderDate, .dayMonthSwapped, .same, .swappedTransliterated, .typo,
         ])
         appearances[other].append((p, variant))
       }

@@ -58,7 +58,7 @@ struct LinkageFailureClassTests {
 
   /// Every test's hand-made rows, linked once among the background, as linkage.yml links a
   /// real file: the model is trained on all of it.
-  static let groups: [[Row]] = [oneNameRows, strongRows, frequencyRows, swapRows, chainRows]
+  static let groups: [[Row]] = [oneNameRows, strongRows, frequencyRows, swapRows, chainRows, typoRows]
 
   static let linked: Result<(output: LinkOutput, linker: ProbabilisticLinker, columns: [[String?]]), Error> =
     Result {
@@ -125,6 +125,12 @@ struct LinkageFailureClassTests {
   static let swapRows: [Row] = [
     ["SAINEY", "CEESAY", "1994-06-01", "male", "GMB", nil, nil],
     ["Cisse", "SAINAY", "1994-06-01", "male", "GMB", nil, nil],
+  ]
+
+  static let typoRows: [Row] = [
+    // 0, 1: one person, the year's last two digits swapped in one record (1986 / 1968).
+    ["Qaderyar", "Wahida", "1986-04-17", "female", "AFG", nil, nil],
+    ["Qaderyar", "Wahida", "17.04.1968", "female", "AFG", nil, nil],
   ]
 
   static let chainRows: [Row] = [
@@ -221,6 +227,13 @@ struct LinkageFailureClassTests {
     #expect(l.level(0, 1, "given_name") == "swapped, spelled differently")
     let swapped = l.together(0, 1)
     #expect(swapped)
+  }
+
+  @Test("a date of birth keyed with one digit wrong, in the year too, still links a rare name")
+  func dateTypo() throws {
+    let l = try Self.group(5)
+    #expect(l.level(0, 1, "birth_date") == "one typo or one day apart")
+    #expect(l.together(0, 1), "p \(l.explain(0, 1).probability)")
   }
 
   @Test("clusters do not chain: A–B and B–C strong, A and C in conflict, A and C stay apart")

@@ -29,6 +29,44 @@ struct SampleGeneratorTests {
     return out
   }
 
+  @Test("the person file has true pairs whose dates of birth differ by one keyed digit, in day, month or year")
+  func dateTypos() throws {
+    let dir = TestSupport.scratch("pakt-gen-persons")
+    var options = SampleGenerator.Options(persons: 20_000, municipalities: 10, seed: 11, out: dir)
+    (options.movers, options.duplicates) = (0.3, 0.1)
+    _ = try PersonFile.write(options)
+    let text = try String(contentsOfFile: "\(dir)/persons.csv", encoding: .utf8)
+    var dates: [String: String] = [:]
+    for line in text.split(separator: "\n").dropFirst() {
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      dates[fields[0]] = fields[3]
+    }
+    // YYYYMMDD, or nil for a placeholder or year-only date.
+    func digits(_ date: String) -> [Character]? {
+      let parts = date.split(whereSeparator: { $0 == "-" || $0 == "." }).map(String.init)
+      guard parts.count == 3 else { return nil }
+      let ymd = parts[0].count == 4 ? parts : parts.reversed()
+      guard ymd[1] != "01" || ymd[2] != "01", ymd[1] != "00" else { return nil }
+      return Array(ymd.joined())
+    }
+    var inDayOrMonth = 0
+    var inYear = 0
+    let truth = try String(contentsOfFile: "\(dir)/truth-pairs.csv", encoding: .utf8)
+    for line in truth.split(separator: "\n").dropFirst() {
+      let pair = line.split(separator: ",").map(String.init)
+      guard let a = digits(dates[pair[0]]!), let b = digits(dates[pair[1]]!) else { continue }
+      let differing = (0..<8).filter { a[$0] != b[$0] }
+      guard differing.count == 1 else { continue }
+      if differing[0] < 4 { inYear += 1 } else { inDayOrMonth += 1 }
+      // Never in the century, and always a valid date.
+      #expect(differing[0] >= 2)
+      let month = Int(String(b[4...5]))!
+      let day = Int(String(b[6...7]))!
+      #expect((1...12).contains(month) && (1...28).contains(day))
+    }
+    #expect(inYear > 20 && inDayOrMonth > 20, "\(inYear) in the year, \(inDayOrMonth) in day or month")
+  }
+
   @Test("the same seed and sizes give the same bytes; another seed gives other data")
   func deterministic() throws {
     let a = TestSupport.scratch("pakt-gen")
