@@ -130,8 +130,9 @@ extension TruePerson {
   /// Placeholders offices write for a family name they do not have.
   static let missingFamily = ["-", "", "--", "NN", "unbekannt", "k.A.", "XXX"]
 
-  /// The record as written: a one-name person's name in one of the forms offices use, and the
-  /// AZR number left out (30% of records), or with one digit wrong (2% of those written).
+  /// The record as written: a one-name person's name in one of the forms offices use, one of
+  /// two given names left out, and the AZR number left out (30% of records), or with one
+  /// digit wrong (2% of those written).
   func asWritten(rng: inout SeededRandom) -> TruePerson {
     var q = self
     if oneName {
@@ -146,6 +147,12 @@ extension TruePerson {
       } else {
         (q.family, q.given) = (name, "-")
       }
+    }
+    // Two given names, and an office that wrote only one of them (15% of records): the
+    // first, or the name the person is called by (Mohammad Reza / Reza).
+    let words = q.given.split(separator: " ")
+    if !oneName && words.count > 1 && rng.chance(0.15) {
+      q.given = String(rng.chance(0.7) ? words[0] : words[words.count - 1])
     }
     if !azr.isEmpty {
       if rng.chance(0.3) {

@@ -58,7 +58,7 @@ struct LinkageFailureClassTests {
 
   /// Every test's hand-made rows, linked once among the background, as linkage.yml links a
   /// real file: the model is trained on all of it.
-  static let groups: [[Row]] = [oneNameRows, strongRows, frequencyRows, swapRows, chainRows, typoRows]
+  static let groups: [[Row]] = [oneNameRows, strongRows, frequencyRows, swapRows, chainRows, typoRows, partRows]
 
   static let linked: Result<(output: LinkOutput, linker: ProbabilisticLinker, columns: [[String?]]), Error> =
     Result {
@@ -131,6 +131,18 @@ struct LinkageFailureClassTests {
     // 0, 1: one person, the year's last two digits swapped in one record (1986 / 1968).
     ["Qaderyar", "Wahida", "1986-04-17", "female", "AFG", nil, nil],
     ["Qaderyar", "Wahida", "17.04.1968", "female", "AFG", nil, nil],
+  ]
+
+  static let partRows: [Row] = [
+    // 0, 1: two given names, one office wrote only the name she is called by.
+    ["Qaderyar", "Mohammad Reza", "1990-05-05", "male", "AFG", nil, nil],
+    ["Qaderyar", "Reza", "1990-05-05", "male", "AFG", nil, nil],
+    // 2, 3: swapped, and one of two given names left out.
+    ["Al-Hassan", "Kamal", "1979-08-23", "male", "SYR", nil, nil],
+    ["Kamal Idris", "Al-Hassan", "23.08.1979", "male", "SYR", nil, nil],
+    // 4, 5: one given name left out and the other spelled another way, family name too.
+    ["Majidi", "Mohammed", "1969-09-18", "male", "AFG", nil, nil],
+    ["Madschidi", "Muhammad Mostafa", "1969-09-18", "male", "AFG", nil, nil],
   ]
 
   static let chainRows: [Row] = [
@@ -234,6 +246,17 @@ struct LinkageFailureClassTests {
     let l = try Self.group(5)
     #expect(l.level(0, 1, "birth_date") == "one typo or one day apart")
     #expect(l.together(0, 1), "p \(l.explain(0, 1).probability)")
+  }
+
+  @Test("part of a name: one of two given names left out, also swapped or spelled otherwise, still links")
+  func partOfName() throws {
+    let l = try Self.group(6)
+    #expect(l.level(0, 1, "given_name") == "one name's words within the other's")
+    #expect(l.together(0, 1), "p \(l.explain(0, 1).probability)")
+    #expect(l.level(2, 3, "family_name").hasPrefix("swapped"))
+    #expect(l.together(2, 3), "p \(l.explain(2, 3).probability)")
+    #expect(l.level(4, 5, "given_name") == "one name's words within the other's")
+    #expect(l.together(4, 5), "p \(l.explain(4, 5).probability)")
   }
 
   @Test("clusters do not chain: A–B and B–C strong, A and C in conflict, A and C stay apart")

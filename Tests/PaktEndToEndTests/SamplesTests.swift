@@ -29,7 +29,7 @@ struct SampleGeneratorTests {
     return out
   }
 
-  @Test("the person file has true pairs whose dates of birth differ by one keyed digit, in day, month or year")
+  @Test("the person file has true pairs whose dates differ by one keyed digit, or whose given names by one of two")
   func dateTypos() throws {
     let dir = TestSupport.scratch("pakt-gen-persons")
     var options = SampleGenerator.Options(persons: 20_000, municipalities: 10, seed: 11, out: dir)
@@ -65,6 +65,21 @@ struct SampleGeneratorTests {
       #expect((1...12).contains(month) && (1...28).contains(day))
     }
     #expect(inYear > 20 && inDayOrMonth > 20, "\(inYear) in the year, \(inDayOrMonth) in day or month")
+    // And true pairs where one office wrote one of two given names only.
+    var given: [String: String] = [:]
+    for line in text.split(separator: "\n").dropFirst() {
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      given[fields[0]] = fields[2]
+    }
+    var shortened = 0
+    for line in truth.split(separator: "\n").dropFirst() {
+      let pair = line.split(separator: ",").map(String.init)
+      let (a, b) = (given[pair[0]]!.split(separator: " "), given[pair[1]]!.split(separator: " "))
+      if a.count != b.count && Set(a.count < b.count ? a : b).isSubset(of: Set(a.count < b.count ? b : a)) {
+        shortened += 1
+      }
+    }
+    #expect(shortened > 100, "\(shortened) pairs with one given name left out")
   }
 
   @Test("the same seed and sizes give the same bytes; another seed gives other data")

@@ -29,6 +29,32 @@ struct LinkTests {
     #expect(NameKey.make(family: a.1, given: a.0) == NameKey.make(family: b.1, given: b.0))
   }
 
+  @Test("word keys: one name's words within the other's, spelled as they may be, and only with fewer words")
+  func wordsWithin() throws {
+    let config = try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml"))
+    let given = try #require(config.fields.firstIndex { $0.name == "given_name" })
+    let names = ["Mohammad Reza", "Reza", "Muhammad Mostafa", "Mohammed", "Reza Mohammad", "Al Reza", "Ali"]
+    var columns = [[String?]](repeating: names.map { _ in nil }, count: config.fields.count)
+    columns[given] = names
+    columns[try #require(config.fields.firstIndex { $0.name == "family_name" })] = names.map { _ in "Haddad" }
+    let records = PreparedRecords(columns: columns, config: config)
+    let comparator = Comparator(records: records, config: config)
+    func within(_ a: Int, _ b: Int) -> Bool {
+      comparator.level(given, a, b) == Comparator.NameLevel.within
+    }
+    #expect(within(0, 1) && within(1, 0))  // Reza / Mohammad Reza
+    #expect(within(2, 3))  // Mohammed / Muhammad Mostafa: by transliteration
+    #expect(!within(0, 4))  // as many words: the transliteration level, not this one
+    #expect(comparator.level(given, 0, 4) == Comparator.NameLevel.translit)
+    // The article is no word: Reza / Al Reza agree by transliteration.
+    #expect(comparator.level(given, 1, 5) == Comparator.NameLevel.translit)
+    #expect(!within(1, 6) && !within(3, 1))
+    #expect(
+      NameKey.wordKeys(Array("abdulrahman al hassan".utf8)).map { String(decoding: $0, as: UTF8.self) } == [
+        "abd", "rhmn", "hsn",
+      ])
+  }
+
   @Test("different names keep different keys: a final vowel (nisba -i), a consonant written twice around a vowel")
   func distinct() {
     #expect(NameKey.make(family: "Haddad", given: "Amina") != NameKey.make(family: "Haddad", given: "Omar"))

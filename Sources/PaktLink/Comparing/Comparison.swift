@@ -23,6 +23,11 @@ struct Comparator: Sendable {
   /// `text[textStart[n]..<textStart[n + 1]]`.
   let text: [UInt8]
   let textStart: [Int]
+  /// The transliteration keys of every numbered value's words, numbered (see
+  /// `NameKey.wordKeys`): value `n`'s are `words[wordStart[n]..<wordStart[n + 1]]`, sorted.
+  /// For the "one name's words within the other's" level, without re-keying a name per pair.
+  let words: [Int32]
+  let wordStart: [Int]
 
   init(records: PreparedRecords, config: LinkageConfig) {
     swapPartner = config.fields.map { f in f.swapWith.flatMap { s in config.fields.firstIndex { $0.name == s } } }
@@ -32,6 +37,9 @@ struct Comparator: Sendable {
     var translitNumbers = ByteKeys()
     var text: [UInt8] = []
     var textStart = [0]
+    var wordNumbers = ByteKeys()
+    var words: [Int32] = []
+    var wordStart = [0]
     var rows = [Int32](repeating: -1, count: records.count * width)
     for (f, field) in records.fields.enumerated() {
       if field.kind == .date {
@@ -44,6 +52,11 @@ struct Comparator: Sendable {
         if isNew {
           text += bytes
           textStart.append(text.count)
+          if field.kind == .name {
+            words += NameKey.wordKeys(bytes).map { key in Int32(key.withUnsafeBytes { wordNumbers.number($0) }.0) }
+              .sorted()
+          }
+          wordStart.append(words.count)
         }
         return Int32(n)
       }
@@ -63,6 +76,8 @@ struct Comparator: Sendable {
     self.rows = rows
     self.text = text
     self.textStart = textStart
+    self.words = words
+    self.wordStart = wordStart
   }
 
   /// A date as yyyymmdd, with 0 for a month or day that is not known.
@@ -133,10 +148,15 @@ struct Comparator: Sendable {
     static let swapped: UInt8 = 3
     static let swappedVariant: UInt8 = 4
     static let close: UInt8 = 5
+    /// Every word of one name is a word of the other, spelled as it may be (Reza / Mohammad
+    /// Reza, Ahmadi / Qaderyar Ahmadi, Mohammed / Muhammad Mostafa), and Jaro-Winkler does not
+    /// already call them close.
+    static let within: UInt8 = 6
+    static let similar: UInt8 = 7
     /// Jaro-Winkler below 0.80: the names differ.
-    static let differ: UInt8 = 7
+    static let differ: UInt8 = 8
     /// The second field of the pair when one record has one name and the other two.
-    static let oneAgainstTwo: UInt8 = 8
+    static let oneAgainstTwo: UInt8 = 9
   }
 
   /// A name field that has a swap partner (given and family name).
@@ -195,11 +215,12 @@ struct Comparator: Sendable {
     // "swapped", scored as an exact agreement, the other "swapped, spelled differently",
     // scored as a transliteration. Why not both "spelled differently": SAINEY CEESAY / Cisse
     // SAINAY then lost the exact name's weight and stayed under the threshold.
+    // A name within the other counts as spelled differently here (Kamal / Kamal Idris).
     if straight > NameLevel.close, pa >= 0, pb >= 0 {
       let one = direct(f, ia, ta, pb, rows[rb + 2 * p + 1], cache)
-      if one <= NameLevel.close {
+      if one <= NameLevel.within {
         let other = direct(f, pa, rows[ra + 2 * p + 1], ib, tb, cache)
-        if other <= NameLevel.close {
+        if other <= NameLevel.within {
           let mine = f < p ? min(one, other) : max(one, other)
           return mine == NameLevel.exact ? NameLevel.swapped : NameLevel.swappedVariant
         }
@@ -225,7 +246,8 @@ struct Comparator: Sendable {
       case .name:
         let jw = StringMetrics.jaroWinkler(x, y)
         if jw >= 0.92 { return NameLevel.close }
-        if jw >= 0.80 { return 6 }
+        if wordsWithin(ia, ib) { return NameLevel.within }
+        if jw >= 0.80 { return NameLevel.similar }
         return NameLevel.differ
       case .identifier:
         if StringMetrics.isTransposition(x, y) || StringMetrics.withinOneEdit(x, y) { return 2 }
@@ -242,6 +264,22 @@ struct Comparator: Sendable {
         return 2
       }
     }
+  }
+
+  /// Whether every word key of the value with fewer words is among the other's (each used
+  /// once), the other having more words.
+  func wordsWithin(_ ia: Int32, _ ib: Int32) -> Bool {
+    let (a, b) = (wordStart[Int(ia)]..<wordStart[Int(ia) + 1], wordStart[Int(ib)]..<wordStart[Int(ib) + 1])
+    guard a.count != b.count, !a.isEmpty, !b.isEmpty else { return false }
+    let (short, long) = a.count < b.count ? (a, b) : (b, a)
+    // Both sorted: one merge pass.
+    var j = long.lowerBound
+    for i in short {
+      while j < long.upperBound && words[j] < words[i] { j += 1 }
+      guard j < long.upperBound && words[j] == words[i] else { return false }
+      j += 1
+    }
+    return true
   }
 
   /// Dates as yyyymmdd (see `packed`).

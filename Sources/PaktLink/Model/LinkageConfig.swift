@@ -19,9 +19,10 @@ import PaktCore
 public struct LinkageConfig: Sendable {
   public enum Kind: String, Sendable, CaseIterable {
     /// Person names: exact, transliteration key, swapped with the other name field (exactly, or
-    /// each name spelled differently), Jaro-Winkler bands. A one-name person (the same name in
-    /// both fields, or one field empty or a placeholder) is compared as one name against both
-    /// of the other record's names.
+    /// each name spelled differently), Jaro-Winkler bands, and one name's words all among the
+    /// other's (a second given name or a double family name written by one office only). A
+    /// one-name person (the same name in both fields, or one field empty or a placeholder) is
+    /// compared as one name against both of the other record's names.
     case name
     /// Dates: exact, year only or placeholder, day and month swapped, one typo, year ±1; two
     /// complete dates that differ otherwise, and years that differ, are levels of their own
@@ -42,7 +43,7 @@ public struct LinkageConfig: Sendable {
       case .name:
         return [
           "exact", "transliteration", "swapped", "swapped, spelled differently", "jaro-winkler ≥ 0.92",
-          "jaro-winkler ≥ 0.80", "else", "one name against two",
+          "one name's words within the other's", "jaro-winkler ≥ 0.80", "else", "one name against two",
         ]
       case .date:
         return [
