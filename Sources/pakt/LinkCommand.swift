@@ -56,13 +56,17 @@ struct LinkCommand: ParsableCommand {
     let started = Date()
     let settings = try LinkageConfig.load(file: config)
     let (ids, columns) = try readPersons(input, settings: settings)
-    let (mustLink, cannotLink) = try readDecisions(ids: ids)
+    // Record numbers by id, for the decisions and --explain (only when either is given).
+    let index =
+      decisions == nil && explain.isEmpty
+      ? [:] : Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    let (mustLink, cannotLink) = try readDecisions(index: index)
     let read = Date()
     let linker = ProbabilisticLinker(config: settings)
     let result = linker.link(columns: columns, mustLink: mustLink, cannotLink: cannotLink)
     let linked = Date()
     if let pairs { try writePairs(result, ids: ids, to: pairs) }
-    if !explain.isEmpty { try printExplanations(result, linker: linker, ids: ids, columns: columns) }
+    if !explain.isEmpty { try printExplanations(result, linker: linker, index: index, columns: columns) }
     if let review {
       let pairs = ReviewSelection.pairs(result, linker: linker, columns: columns, ids: ids)
       let paths = try DuplicateReview(folder: review).write(
@@ -89,11 +93,10 @@ struct LinkCommand: ParsableCommand {
   }
 
   /// The steward's decisions as record numbers: must-link and cannot-link pairs.
-  func readDecisions(ids: [String]) throws -> (mustLink: [(Int, Int)], cannotLink: [(Int, Int)]) {
+  func readDecisions(index: [String: Int]) throws -> (mustLink: [(Int, Int)], cannotLink: [(Int, Int)]) {
     var mustLink: [(Int, Int)] = []
     var cannotLink: [(Int, Int)] = []
     if let decisions {
-      let index = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
       for decision in try PersonLinkage.decisions(decisions) {
         guard let x = index[decision.a], let y = index[decision.b] else {
           throw PaktError.config(
@@ -116,9 +119,9 @@ struct LinkCommand: ParsableCommand {
   }
 
   /// Each `--explain` pair's fields, levels and weights, then the probability.
-  func printExplanations(_ result: LinkOutput, linker: ProbabilisticLinker, ids: [String], columns: [[String?]]) throws
-  {
-    let index = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+  func printExplanations(
+    _ result: LinkOutput, linker: ProbabilisticLinker, index: [String: Int], columns: [[String?]]
+  ) throws {
     for pair in explain {
       let parts = pair.split(separator: ",").map(String.init)
       guard parts.count == 2, let a = index[parts[0]], let b = index[parts[1]] else {
