@@ -23,8 +23,8 @@ struct Comparator: Sendable {
   /// `text[textStart[n]..<textStart[n + 1]]`.
   let text: [UInt8]
   let textStart: [Int]
-  /// The transliteration keys of every numbered value's words, numbered (see
-  /// `NameKey.wordKeys`): value `n`'s are `words[wordStart[n]..<wordStart[n + 1]]`, sorted.
+  /// The transliteration keys of every numbered value's words (the words of its
+  /// `NameKey`), numbered: value `n`'s are `words[wordStart[n]..<wordStart[n + 1]]`, sorted.
   /// For the "one name's words within the other's" level, without re-keying a name per pair.
   let words: [Int32]
   let wordStart: [Int]
@@ -37,7 +37,6 @@ struct Comparator: Sendable {
     var translitNumbers = ByteKeys()
     var text: [UInt8] = []
     var textStart = [0]
-    var wordNumbers = ByteKeys()
     var words: [Int32] = []
     var wordStart = [0]
     var rows = [Int32](repeating: -1, count: records.count * width)
@@ -46,24 +45,38 @@ struct Comparator: Sendable {
         for r in 0..<records.count { rows[r * width + 2 * f] = field.dates[r] }
         continue
       }
-      // One numbering for all fields, so that a swapped name is an equal number.
-      let global = field.values.texts.map { bytes -> Int32 in
-        let (n, isNew) = bytes.withUnsafeBytes { numbers.number($0) }
-        if isNew {
-          text += bytes
-          textStart.append(text.count)
-          if field.kind == .name {
-            words += NameKey.wordKeys(bytes).map { key in Int32(key.withUnsafeBytes { wordNumbers.number($0) }.0) }
-              .sorted()
-          }
-          wordStart.append(words.count)
-        }
-        return Int32(n)
-      }
       // Transliteration keys numbered across fields too: a swapped name spelled differently
       // compares one field's key with the other's.
       let globalTranslit = field.translit.texts.map { bytes -> Int32 in
         Int32(bytes.withUnsafeBytes { translitNumbers.number($0) }.0)
+      }
+      // Each value's transliteration key, whose words (sorted, articles dropped, abd- split
+      // off) are the value's word keys, numbered as keys are: a one-word key is its own word.
+      var keyOfValue = [Int32](repeating: -1, count: field.translit.isEmpty ? 0 : field.values.texts.count)
+      if !keyOfValue.isEmpty {
+        for r in 0..<records.count where field.values.ids[r] >= 0 {
+          keyOfValue[Int(field.values.ids[r])] = field.translit.ids[r]
+        }
+      }
+      // One numbering for all fields, so that a swapped name is an equal number.
+      let global = field.values.texts.enumerated().map { i, bytes -> Int32 in
+        let (n, isNew) = bytes.withUnsafeBytes { numbers.number($0) }
+        if isNew {
+          text += bytes
+          textStart.append(text.count)
+          if !keyOfValue.isEmpty && keyOfValue[i] >= 0 {
+            let key = field.translit.texts[Int(keyOfValue[i])]
+            if key.contains(0x20) {
+              words += key.split(separator: 0x20).map { word in
+                Int32(word.withUnsafeBytes { translitNumbers.number($0) }.0)
+              }.sorted()
+            } else {
+              words.append(globalTranslit[Int(keyOfValue[i])])
+            }
+          }
+          wordStart.append(words.count)
+        }
+        return Int32(n)
       }
       for r in 0..<records.count {
         let v = field.values.ids[r]

@@ -77,25 +77,6 @@ public enum NameKey {
     return String(decoding: out, as: UTF8.self)
   }
 
-  /// The transliteration keys of a folded name's words, one by one (articles dropped, abd-
-  /// split off): "muhammad mostafa" → ["mhmd", "mstfa"]. Outside ASCII, each word as written.
-  /// `Comparator.wordsWithin` compares them for "one name's words within the other's".
-  static func wordKeys(_ folded: [UInt8]) -> [[UInt8]] {
-    var out: [[UInt8]] = []
-    let ascii = folded.allSatisfy { $0 < 0x80 }
-    for word in folded.split(separator: 0x20) {
-      if !ascii {
-        out.append(Array(word))
-      } else if let rest = abdRest(word) {
-        out.append(Array("abd".utf8))
-        if let key = skeleton(bytes: rest) { out.append(key) }
-      } else if let key = skeleton(bytes: word) {
-        out.append(key)
-      }
-    }
-    return out
-  }
-
   /// The spellings of abd- that `splitAbd` splits off.
   static let abdPrefixes = ["abdul", "abdel", "abdal", "abdur", "abdar", "abdol"]
   static let abdPrefixBytes: [[UInt8]] = abdPrefixes.map { Array($0.utf8) }
