@@ -24,8 +24,8 @@ enum Variant: Sendable {
   case swapped
   case placeholderDate
   case dayMonthSwapped
-  /// A slip of the keys: two letters of the family name swapped, or one digit of the date of
-  /// birth wrong (half each).
+  /// A slip of the keys: one digit of a complete date of birth wrong (half), else two letters
+  /// of the given name (40%) or the family name swapped.
   case typo
   /// Given and family name swapped, and one of them spelled another way.
   case swappedTransliterated
@@ -191,16 +191,22 @@ extension TruePerson {
     case .typo:
       if !(month == 1 && day == 1) && rng.chance(0.5) {
         (q.year, q.month, q.day) = dateTypo(rng: &rng)
+      } else if !oneName && given.count > 3 && rng.chance(0.4) {
+        q.given = Self.lettersSwapped(given, rng: &rng)
       } else {
-        var letters = Array(family)
-        if letters.count > 3 {
-          let i = Int.random(in: 1..<(letters.count - 1), using: &rng)
-          letters.swapAt(i, i + 1)
-        }
-        q.family = String(letters)
+        q.family = Self.lettersSwapped(family, rng: &rng)
       }
     }
     return q
+  }
+
+  /// Two neighbouring letters of a name swapped (not the first), as fast typing does.
+  static func lettersSwapped(_ name: String, rng: inout SeededRandom) -> String {
+    var letters = Array(name)
+    guard letters.count > 3 else { return name }
+    let i = Int.random(in: 1..<(letters.count - 1), using: &rng)
+    letters.swapAt(i, i + 1)
+    return String(letters)
   }
 
   /// The date of birth with one digit keyed wrong: in the day, the month or the last two

@@ -58,6 +58,24 @@ struct LinkTests {
     #expect(within(9, 10))
   }
 
+  @Test("a typo is one edit or two letters swapped, not a final vowel added: Popal / Popla, not Hassan / Hassani")
+  func nameTypo() throws {
+    let config = try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml"))
+    let family = try #require(config.fields.firstIndex { $0.name == "family_name" })
+    let names = [
+      "Popal", "Popla", "Hassan", "Hassani", "Rahimi", "Rahmani", "Karim", "Karima", "Sultani", "Sultan",
+    ]
+    var columns = [[String?]](repeating: names.map { _ in nil }, count: config.fields.count)
+    columns[family] = names
+    columns[try #require(config.fields.firstIndex { $0.name == "given_name" })] = names.map { _ in "Amina" }
+    let comparator = Comparator(records: PreparedRecords(columns: columns, config: config), config: config)
+    #expect(comparator.level(family, 0, 1) == Comparator.NameLevel.typo)  // two letters swapped
+    #expect(comparator.level(family, 2, 3) != Comparator.NameLevel.typo)  // the nisba: another name
+    #expect(comparator.level(family, 6, 7) != Comparator.NameLevel.typo)  // the feminine ending
+    #expect(comparator.level(family, 9, 8) != Comparator.NameLevel.typo)
+    #expect(comparator.level(family, 4, 5) != Comparator.NameLevel.typo)  // two edits
+  }
+
   @Test("different names keep different keys: a final vowel (nisba -i), a consonant written twice around a vowel")
   func distinct() {
     #expect(NameKey.make(family: "Haddad", given: "Amina") != NameKey.make(family: "Haddad", given: "Omar"))

@@ -1,3 +1,4 @@
+import Foundation
 import PaktCore
 
 /// Compares two prepared records field by field; each field gives a level (0 = a value is
@@ -160,16 +161,19 @@ struct Comparator: Sendable {
     static let translit: UInt8 = 2
     static let swapped: UInt8 = 3
     static let swappedVariant: UInt8 = 4
-    static let close: UInt8 = 5
+    /// One letter wrong, added or left out, or two neighbouring letters swapped (Popal /
+    /// Popla), but not a word-final vowel added (Hassan / Hassani: another name).
+    static let typo: UInt8 = 5
+    static let close: UInt8 = 6
     /// Every word of one name is a word of the other, spelled as it may be (Reza / Mohammad
     /// Reza, Ahmadi / Qaderyar Ahmadi, Mohammed / Muhammad Mostafa), and Jaro-Winkler does not
     /// already call them close.
-    static let within: UInt8 = 6
-    static let similar: UInt8 = 7
+    static let within: UInt8 = 7
+    static let similar: UInt8 = 8
     /// Jaro-Winkler below 0.80: the names differ.
-    static let differ: UInt8 = 8
+    static let differ: UInt8 = 9
     /// The second field of the pair when one record has one name and the other two.
-    static let oneAgainstTwo: UInt8 = 9
+    static let oneAgainstTwo: UInt8 = 10
   }
 
   /// A name field that has a swap partner (given and family name).
@@ -257,6 +261,7 @@ struct Comparator: Sendable {
       let y = UnsafeBufferPointer(rebasing: all[textStart[Int(ib)]..<textStart[Int(ib) + 1]])
       switch kind {
       case .name:
+        if Self.isNameTypo(x, y) { return NameLevel.typo }
         let jw = StringMetrics.jaroWinkler(x, y)
         if jw >= 0.92 { return NameLevel.close }
         if wordsWithin(ia, ib) { return NameLevel.within }
@@ -277,6 +282,17 @@ struct Comparator: Sendable {
         return 2
       }
     }
+  }
+
+  /// One edit between two names (`NameLevel.typo`), unless it only adds a word-final vowel:
+  /// Hassan / Hassani, Karim / Karima, Jamil / Jamila are names of their own (the nisba and
+  /// the feminine ending), as the transliteration key has them.
+  static func isNameTypo(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard StringMetrics.withinOneEdit(x, y) || StringMetrics.isTransposition(x, y) else { return false }
+    guard x.count != y.count else { return true }
+    let (short, long) = x.count < y.count ? (x, y) : (y, x)
+    let vowel = NameKey.isVowel(long[long.count - 1])
+    return !(vowel && memcmp(short.baseAddress!, long.baseAddress!, short.count) == 0)
   }
 
   /// Whether every word key of the value with fewer words is among the other's (each used

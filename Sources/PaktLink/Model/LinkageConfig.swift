@@ -42,7 +42,8 @@ public struct LinkageConfig: Sendable {
       switch self {
       case .name:
         return [
-          "exact", "transliteration", "swapped", "swapped, spelled differently", "jaro-winkler ≥ 0.92",
+          "exact", "transliteration", "swapped", "swapped, spelled differently", "one typo",
+          "jaro-winkler ≥ 0.92",
           "one name's words within the other's", "jaro-winkler ≥ 0.80", "else", "one name against two",
         ]
       case .date:
