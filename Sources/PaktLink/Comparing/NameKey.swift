@@ -21,6 +21,11 @@ import PaktCore
 /// ```
 public enum NameKey {
   static let articles: Set<String> = ["al", "el", "ul", "ad", "ar", "as", "at", "az", "an", "ash", "ed"]
+  /// Marks romanisations write for the Arabic ʿayn and hamza, or leave out: inside a name they
+  /// are nothing, not a break between words (Sa'id / Said, Isma‘il / Ismail, Mas`ud / Masud).
+  static let apostrophes: Set<Unicode.Scalar> = [
+    "'", "`", "\u{2019}", "\u{2018}", "\u{02BF}", "\u{02BE}", "\u{00B4}", "\u{02BC}",
+  ]
 
   public static func make(family: String?, given: String?) -> String {
     makeASCII(family: family, given: given) ?? makeGeneral(family: family, given: given)
@@ -28,7 +33,8 @@ public enum NameKey {
 
   /// The key on `Character`s, for names in any script.
   static func makeGeneral(family: String?, given: String?) -> String {
-    let words = TextFold.tokens([family, given].compactMap { $0 }.joined(separator: " "))
+    let joined = [family, given].compactMap { $0 }.joined(separator: " ")
+    let words = TextFold.tokens(String(joined.unicodeScalars.filter { !apostrophes.contains($0) }))
     return words.flatMap(splitAbd).compactMap(skeleton).sorted().joined(separator: " ")
   }
 
@@ -46,6 +52,7 @@ public enum NameKey {
       var start = text.count
       for b in part.utf8 {
         guard b < 0x80 else { return nil }
+        if b == 0x27 || b == 0x60 { continue }  // ' and `: see `apostrophes`
         switch b {
         case 0x30...0x39, 0x61...0x7A: text.append(b)
         case 0x41...0x5A: text.append(b + 32)

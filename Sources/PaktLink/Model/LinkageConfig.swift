@@ -71,8 +71,9 @@ public struct LinkageConfig: Sendable {
 
   /// 2: the transliteration key keeps a word-final vowel and a consonant written twice around
   /// a vowel; 3: a final h after a vowel is silent, and abd- is split off before two letters
-  /// too (Abdulla / Abdullah).
-  static let keyVersion = 4
+  /// too (Abdulla / Abdullah); 4: German tsch is ch; 5: apostrophes inside a name are nothing
+  /// (Sa'id / Said).
+  static let keyVersion = 5
 
   public struct Field: Sendable {
     public var name: String
