@@ -4,8 +4,9 @@ import PaktCore
 /// A transliteration-aware key for person names: the same for the spellings German records
 /// give one Arabic, Persian or Tigrinya name (Mohammed, Muhammad, Mohamad → "mhmd").
 ///
-/// Per word: folded to ASCII; abdul-/abdel- split off as "abd"; dsch/dzh → j; kh/ch/tsch → h,
-/// ph → f, ou → u, w → v, z → s, c/q → k, j → y, g → h;
+/// Per word: folded to ASCII (an apostrophe is nothing); Mhd/Md as Mohammed; abdul-/abdel-
+/// split off as "abd"; dsch/dzh → j; kh/ch/tsch → h, ph → f, ou → u, w → v, z → s, c/q → k,
+/// j → y, g → h;
 /// vowels after the first letter dropped and a first vowel unified, a word-final vowel kept as
 /// "a", as is a final j and a final h after a vowel (Hassan and Hassani, Jamil and Jamili are
 /// different names; Fatima, Fatime and Fatimah, Sergej and Serhii one);
@@ -21,6 +22,9 @@ import PaktCore
 /// ```
 public enum NameKey {
   static let articles: Set<String> = ["al", "el", "ul", "ad", "ar", "as", "at", "az", "an", "ash", "ed"]
+  /// Muhammad as Syrian and South Asian papers abbreviate it (MHD ALI, Md. Karim).
+  static let abbreviations: Set<String> = ["mhd", "mohd", "muhd", "md"]
+  static let abbreviationBytes: Set<[UInt8]> = Set(abbreviations.map { Array($0.utf8) })
   /// Marks romanisations write for the Arabic ʿayn and hamza, or leave out: inside a name they
   /// are nothing, not a break between words (Sa'id / Said, Isma‘il / Ismail, Mas`ud / Masud).
   static let apostrophes: Set<Unicode.Scalar> = [
@@ -35,7 +39,8 @@ public enum NameKey {
   static func makeGeneral(family: String?, given: String?) -> String {
     let joined = [family, given].compactMap { $0 }.joined(separator: " ")
     let words = TextFold.tokens(String(joined.unicodeScalars.filter { !apostrophes.contains($0) }))
-    return words.flatMap(splitAbd).compactMap(skeleton).sorted().joined(separator: " ")
+    return words.map { abbreviations.contains($0) ? "mohammed" : $0 }.flatMap(splitAbd).compactMap(skeleton).sorted()
+      .joined(separator: " ")
   }
 
   /// The key of names written in ASCII (nearly all names in German records), worked out on
@@ -66,7 +71,9 @@ public enum NameKey {
     var keys: [[UInt8]] = []
     keys.reserveCapacity(words.count + 1)
     for word in words {
-      if let rest = abdRest(word) {
+      if abbreviationBytes.contains(Array(word)) {
+        keys.append(Array("mhmd".utf8))
+      } else if let rest = abdRest(word) {
         keys.append(Array("abd".utf8))
         if let key = skeleton(bytes: rest) { keys.append(key) }
       } else if let key = skeleton(bytes: word) {

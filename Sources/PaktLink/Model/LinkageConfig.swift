@@ -72,7 +72,7 @@ public struct LinkageConfig: Sendable {
   /// 2: the transliteration key keeps a word-final vowel and a consonant written twice around
   /// a vowel; 3: a final h after a vowel is silent, and abd- is split off before two letters
   /// too (Abdulla / Abdullah); 4: German tsch is ch; 5: apostrophes inside a name are nothing
-  /// (Sa'id / Said).
+  /// (Sa'id / Said), and Mhd / Md are Mohammed.
   static let keyVersion = 5
 
   public struct Field: Sendable {
