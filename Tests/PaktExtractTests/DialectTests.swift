@@ -113,6 +113,24 @@ struct DialectTests {
     #expect(rows == 30)
   }
 
+  @Test("a header with a delimiter too many inside it loses that empty name; the first record stays a record")
+  func headerWithEmptyNameInside() throws {
+    // As a hand-edited export has it: "Nachname;;Vorname" above rows of three fields.
+    var lines = ["Kennung;Nachname;;Vorname;Geburtsdatum"]
+    for i in 0..<30 { lines.append("\(1000 + i);Haddad;Amina;\(10 + i % 18).04.1990") }
+    let path = TestSupport.write(lines.joined(separator: "\r\n") + "\r\n", to: "k.csv", in: TestSupport.scratch())
+    var reader = try CSVReader(path: path)
+    #expect(reader.header == ["Kennung", "Nachname", "Vorname", "Geburtsdatum"])
+    #expect(reader.layout.skippedLines == nil)
+    var ids: [String] = []
+    while let record = try reader.next() {
+      guard case .row(let row) = record else { Issue.record("not a row: \(record)"); continue }
+      ids.append(row.fields[0])
+    }
+    // Every record read, the first one too (it had been taken for the header).
+    #expect(ids.count == 30 && ids.first == "1000")
+  }
+
   @Test("an English comma file whose free text holds semicolons stays a comma file")
   func commaWithSemicolonsInText() throws {
     var lines = ["client_id,first_name,last_name,cost_eur,remarks"]

@@ -107,6 +107,12 @@ public struct CSVDialect: Sendable, Equatable {
     let records = complete.filter { !$0.blank && $0.line > (firstLine?.line ?? 0) }.prefix(20).map {
       Self.fields(of: $0, in: text, delimiter: best.delimiter, quote: quote)
     }
+    if overrides.headerLine == nil,
+      let named = Self.headerWithEmptyNames(
+        complete, text: text, headerLine: headerLine, width: fullMode + 1, delimiter: best.delimiter, quote: quote)
+    {
+      headerLine = named
+    }
     if overrides.headerLine == nil, let first = firstLine, first.line == headerLine,
       Self.isData(Self.fields(of: first, in: text, delimiter: best.delimiter, quote: quote), body: records)
     {
@@ -255,6 +261,28 @@ public struct CSVDialect: Sendable, Equatable {
       return first.line
     }
     return complete.first(where: { !$0.blank })?.line ?? 1
+  }
+
+  /// The line above `headerLine` when that is the header and `headerLine` a record: the line
+  /// reads like data (`isData` against the records below), and the one above names exactly
+  /// the table's `width` columns once its empty names are left out ("Qty,,PRODUCTID": a
+  /// delimiter too many, as a hand-edited header has). Nil otherwise. Why: the wider header
+  /// line was skipped as a title line and the first record taken for the header, so that
+  /// record was neither loaded nor rejected (Pollock's `row_more_sep_row0_*`).
+  static func headerWithEmptyNames(
+    _ complete: [LogicalLine], text: [UInt8], headerLine: Int, width: Int, delimiter: UInt8, quote: UInt8
+  ) -> Int? {
+    guard width > 1, let index = complete.firstIndex(where: { $0.line == headerLine }),
+      let above = complete[..<index].last(where: { !$0.blank })
+    else { return nil }
+    let body = complete[index...].filter { !$0.blank }.prefix(21).map {
+      fields(of: $0, in: text, delimiter: delimiter, quote: quote)
+    }
+    guard let candidate = body.first, isData(candidate, body: Array(body.dropFirst())) else { return nil }
+    let names = fields(of: above, in: text, delimiter: delimiter, quote: quote)
+    let named = names.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    guard names.count > width, named.count == width, !isData(names, body: []) else { return nil }
+    return above.line
   }
 
   /// How many fields of `text` are wrapped in `quote`: it opens right after a delimiter or a

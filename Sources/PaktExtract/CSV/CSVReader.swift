@@ -115,6 +115,11 @@ public struct CSVReader: PaktCursor {
         while dialect.width > 0 && header.count > dialect.width && header.last?.isEmpty == true {
           header.removeLast()
         }
+        // Empty names inside it too, where that leaves exactly the rows' width ("Qty,,PRODUCTID":
+        // a delimiter too many; see `CSVDialect.headerWithEmptyNames`).
+        if dialect.width > 0 && header.count > dialect.width && header.filter({ !$0.isEmpty }).count == dialect.width {
+          header = header.filter { !$0.isEmpty }
+        }
         // Row names in the first column, which the header does not name (R's write.table).
         if dialect.rowNames {
           writtenHeader = header
