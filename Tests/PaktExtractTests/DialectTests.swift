@@ -131,6 +131,33 @@ struct DialectTests {
     #expect(ids.count == 30 && ids.first == "1000")
   }
 
+  @Test("no line above the records names the columns: the first record stays a record, the lines above are read too")
+  func noHeaderBelowATitle() throws {
+    // A title line above headerless figures, and a header broken by a stray quote.
+    for first in ["Messwerte Station 5", #"Kennung,Datum,"Wert,Einheit,"Bemerkung",Ort"#] {
+      let width = first.hasPrefix("Kennung") ? 6 : 4
+      var lines = [first]
+      for i in 0..<30 {
+        lines.append("\(1000 + i),\(10 + i % 18).04.2024,\(i).5,mg" + (width == 6 ? #","ok",Ulm"# : ""))
+      }
+      let path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "m.csv", in: TestSupport.scratch())
+      var reader = try CSVReader(path: path)
+      #expect(reader.header == (0..<width).map { "col_\($0)" }, "\(first)")
+      var ids: [String] = []
+      var rejected: [Int] = []
+      while let record = try reader.next() {
+        switch record {
+        case .row(let row): ids.append(row.fields[0])
+        case .malformed(let m): rejected.append(m.line)
+        default: Issue.record("unexpected \(record)")
+        }
+      }
+      // Every record read, the first one too; the line above is a reject with its reason.
+      #expect(ids.count == 30 && ids.first == "1000", "\(first): \(ids.prefix(2))")
+      #expect(rejected == [1], "\(first)")
+    }
+  }
+
   @Test("an English comma file whose free text holds semicolons stays a comma file")
   func commaWithSemicolonsInText() throws {
     var lines = ["client_id,first_name,last_name,cost_eur,remarks"]

@@ -127,6 +127,21 @@ public struct CSVDialect: Sendable, Equatable {
       // One name fewer than every row has fields: the first column holds row names.
       headerLine = first.line
       rowNames = true
+    } else if overrides.headerLine == nil, let first = firstLine, headerLine > first.line,
+      let chosen = complete.first(where: { $0.line == headerLine }),
+      Self.isData(
+        Self.fields(of: chosen, in: text, delimiter: best.delimiter, quote: quote),
+        body: complete.filter { !$0.blank && $0.line > headerLine }.prefix(20).map {
+          Self.fields(of: $0, in: text, delimiter: best.delimiter, quote: quote)
+        })
+    {
+      // The line taken for the header reads like the records below it, and no line above it
+      // names the columns: the file has no header, and the lines above are read as records
+      // (loaded, or rejected with their reason). Why: that first record was taken for the
+      // header, neither loaded nor rejected (a title line above headerless figures; a header
+      // line broken by a stray quote).
+      headerLine = 0
+      columns = fullMode + 1
     }
     var dialect = CSVDialect(
       encoding: encoding, delimiter: best.delimiter, quote: quote, headerLine: headerLine,
