@@ -158,6 +158,35 @@ struct DialectTests {
     }
   }
 
+  @Test("a quote never closed, in the header or an early row, costs that line only: the sample and the records go on")
+  func unclosedQuoteEarly() throws {
+    // The header's quote never closes: the header is a reject, columns by position, every record read.
+    var lines = [#"Kennung,Datum,"Wert,Einheit"#]
+    for i in 0..<30 { lines.append("\(1000 + i),\(10 + i % 18).04.2024,\(i).5,mg") }
+    var path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "h.csv", in: TestSupport.scratch())
+    var reader = try CSVReader(path: path)
+    #expect(reader.header == ["col_0", "col_1", "col_2", "col_3"])
+    var ids: [String] = []
+    var rejected: [String] = []
+    while let record = try reader.next() {
+      switch record {
+      case .row(let row): ids.append(row.fields[0])
+      case .malformed(let m): rejected.append("\(m.line) \(m.kind)")
+      default: Issue.record("unexpected \(record)")
+      }
+    }
+    #expect(ids.count == 30 && ids.first == "1000")
+    #expect(rejected == ["1 unclosed quote"])
+    // A `;` export with decimal commas whose third row opens a quote it never closes: the
+    // sample still holds every line, so the delimiter is sure.
+    lines = ["Kennung;Name;Vorname;Kosten"]
+    for i in 0..<30 { lines.append(i == 2 ? #"1002;Had"dad;"Amina;2,50"# : "\(1000 + i);Haddad;Amina;\(i),50") }
+    path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "k.csv", in: TestSupport.scratch())
+    let dialect = try CSVDialect.sniff(path: path)
+    #expect(dialect.delimiter == UInt8(ascii: ";"))
+    #expect(dialect.sampledLines == 31)
+  }
+
   @Test("an English comma file whose free text holds semicolons stays a comma file")
   func commaWithSemicolonsInText() throws {
     var lines = ["client_id,first_name,last_name,cost_eur,remarks"]

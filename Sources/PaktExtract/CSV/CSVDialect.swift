@@ -86,7 +86,7 @@ public struct CSVDialect: Sendable, Equatable {
     let body = Array(head.dropFirst(head.starts(with: encoding.bom) ? encoding.bom.count : 0))
     body.withUnsafeBufferPointer { transcoder.transcode($0, into: &text) }
     let quote = overrides.quote ?? UInt8(ascii: "\"")
-    let lines = logicalLines(text, quote: quote, limit: 200)
+    let lines = logicalLines(text, quote: quote, limit: 200, whole: head.count < (64 << 10))
     let complete = head.count < (64 << 10) ? lines : Array(lines.dropLast())
     var (best, scores, fullModes) = scoreDelimiters(
       complete, candidates: overrides.delimiter.map { [$0] } ?? candidates)
@@ -429,23 +429,47 @@ public struct CSVDialect: Sendable, Equatable {
     }
   }
 
-  /// Splits text into records (quotes respected) and counts candidate delimiters outside quotes.
-  static func logicalLines(_ text: [UInt8], quote: UInt8, limit: Int) -> [LogicalLine] {
+  /// Splits text into records (quotes respected) and counts candidate delimiters outside quotes:
+  /// the sample's logical lines (a quoted field may hold line breaks). A quote that is not
+  /// closed within `maxQuotedLines` line breaks, or before the end of a `whole` file, is taken
+  /// as unclosed, as the reader takes it: its line ends at its own line break. Why: one
+  /// unclosed quote in a header or an early row made the rest of the sample one line, and the
+  /// dialect and the header were read from what was left above it.
+  static func logicalLines(_ text: [UInt8], quote: UInt8, limit: Int, whole: Bool = false) -> [LogicalLine] {
     var result: [LogicalLine] = []
     var line = 1
     var current = LogicalLine(line: 1, counts: [:], blank: true)
     var inQuotes = false
+    // Where the open quote's line ended, to go back to if the quote turns out unclosed.
+    var unclosed: (index: Int, line: Int, current: LogicalLine)? = nil
+    var quotedBreaks = 0
     // The last byte other than a space on this line (nil at its start): a quote opens a quoted
     // field only there or after a delimiter, as the reader reads it (`CSVScan`); inside a
     // value it is text. Why: one `E"(1.000 Hz)` in a header made the rest of the sample one
     // unfinished line, and the table's width was taken from the preamble above it.
     var lastNonSpace: UInt8? = nil
     var i = 0
-    while i < text.count && result.count < limit {
+    while result.count < limit {
+      if inQuotes, let back = unclosed, quotedBreaks > maxQuotedLines || (i >= text.count && whole) {
+        // Unclosed: the line ends where its own line break is, and reading goes on after it.
+        (i, line) = (back.index, back.line)
+        // Its delimiters counted with the quote as text, as the reader rejects such a line.
+        current = literalLine(text, from: back.current.start, to: i, line: back.current.line)
+        result.append(current)
+        current = LogicalLine(line: line, counts: [:], blank: true)
+        current.start = i
+        (inQuotes, unclosed, quotedBreaks, lastNonSpace) = (false, nil, 0, nil)
+        continue
+      }
+      guard i < text.count else { break }
       let b = text[i]
       if b == quote && inQuotes {
         // A doubled quote is one quote inside the field; another closes it.
-        if i + 1 < text.count && text[i + 1] == quote { i += 1 } else { inQuotes = false }
+        if i + 1 < text.count && text[i + 1] == quote {
+          i += 1
+        } else {
+          (inQuotes, unclosed, quotedBreaks) = (false, nil, 0)
+        }
         lastNonSpace = b
         current.blank = false
         current.commitPending()
@@ -457,7 +481,10 @@ public struct CSVDialect: Sendable, Equatable {
       } else if b == 10 || b == 13 {
         if b == 13 && i + 1 < text.count && text[i + 1] == 10 { i += 1 }
         line += 1
-        if !inQuotes {
+        if inQuotes {
+          if unclosed == nil { unclosed = (i + 1, line, current) }
+          quotedBreaks += 1
+        } else {
           current.end = i + 1
           result.append(current)
           current = LogicalLine(line: line, counts: [:], blank: true)
@@ -483,6 +510,30 @@ public struct CSVDialect: Sendable, Equatable {
     }
     return result
   }
+
+  /// One physical line (`from..<to`, its line break included) counted without quotes.
+  static func literalLine(_ text: [UInt8], from: Int, to: Int, line: Int) -> LogicalLine {
+    var current = LogicalLine(line: line, counts: [:], blank: true)
+    current.start = from
+    current.end = to
+    for i in from..<to {
+      let b = text[i]
+      if b == 10 || b == 13 { continue }
+      if candidates.contains(b) {
+        current.pending[b, default: 0] += 1
+        current.allCounts[b, default: 0] += 1
+        if isDecimalComma(text, i) { current.decimalCommas += 1 }
+        if i + 1 < text.count && text[i + 1] == 0x20 { current.spaced[b, default: 0] += 1 }
+      } else if b != 32 {
+        current.blank = false
+        current.commitPending()
+      }
+    }
+    return current
+  }
+
+  /// Line breaks a quoted field may hold in the sample before its quote counts as unclosed.
+  static let maxQuotedLines = 100
 
   /// A comma between two digits ("223,49", "1.306,42"): likely a decimal comma.
   @inline(__always)

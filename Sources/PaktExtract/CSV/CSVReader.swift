@@ -41,6 +41,8 @@ public struct CSVReader: PaktCursor {
   private var line = 1
   private var atEOF = false
   private var startedBody = false
+  /// The header line itself, when it could not be read: returned first by `next()`.
+  private var brokenHeader: MalformedRecord?
   /// Body rows so far with exactly the header's number of fields.
   private var exactRows = 0
   private var bomChecked = false
@@ -108,6 +110,15 @@ public struct CSVReader: PaktCursor {
       return
     }
     while let outcome = try nextRaw() {
+      if case .malformed(let m) = outcome, m.line >= dialect.headerLine {
+        // The header line cannot be read (a quote never closed): it is a reject, and the
+        // columns are named by position. Why: the next line, a record, was taken for the
+        // header, neither loaded nor rejected.
+        brokenHeader = m
+        header = (0..<max(1, dialect.width)).map { "col_\($0)" }
+        startedBody = true
+        return
+      }
       if case .fields(let startLine, let fields) = outcome, startLine >= dialect.headerLine {
         header = fields.map { $0.trimmingCharacters(in: .whitespaces) }
         // A header line ending in delimiters its rows do not have ("RUN,1_1,1_2,"): its empty
@@ -134,6 +145,10 @@ public struct CSVReader: PaktCursor {
   }
 
   public mutating func next() throws -> ExtractedRecord? {
+    if let broken = brokenHeader {
+      brokenHeader = nil
+      return .malformed(broken)
+    }
     while let outcome = try nextRaw() {
       switch outcome {
       case .blank: continue
