@@ -107,11 +107,16 @@ public struct CSVDialect: Sendable, Equatable {
     let records = complete.filter { !$0.blank && $0.line > (firstLine?.line ?? 0) }.prefix(20).map {
       Self.fields(of: $0, in: text, delimiter: best.delimiter, quote: quote)
     }
-    if overrides.headerLine == nil,
+    // The line taken for the header reads like the records below it, and lines stand above it.
+    var recordTaken =
+      overrides.headerLine == nil
+      && Self.readsAsRecord(complete, text: text, line: headerLine, delimiter: best.delimiter, quote: quote)
+    if recordTaken,
       let named = Self.headerWithEmptyNames(
         complete, text: text, headerLine: headerLine, width: fullMode + 1, delimiter: best.delimiter, quote: quote)
     {
       headerLine = named
+      recordTaken = false
     }
     if overrides.headerLine == nil, let first = firstLine, first.line == headerLine,
       Self.isData(Self.fields(of: first, in: text, delimiter: best.delimiter, quote: quote), body: records)
@@ -127,14 +132,7 @@ public struct CSVDialect: Sendable, Equatable {
       // One name fewer than every row has fields: the first column holds row names.
       headerLine = first.line
       rowNames = true
-    } else if overrides.headerLine == nil, let first = firstLine, headerLine > first.line,
-      let chosen = complete.first(where: { $0.line == headerLine }),
-      Self.isData(
-        Self.fields(of: chosen, in: text, delimiter: best.delimiter, quote: quote),
-        body: complete.filter { !$0.blank && $0.line > headerLine }.prefix(20).map {
-          Self.fields(of: $0, in: text, delimiter: best.delimiter, quote: quote)
-        })
-    {
+    } else if recordTaken {
       // The line taken for the header reads like the records below it, and no line above it
       // names the columns: the file has no header, and the lines above are read as records
       // (loaded, or rejected with their reason). Why: that first record was taken for the
@@ -278,22 +276,32 @@ public struct CSVDialect: Sendable, Equatable {
     return complete.first(where: { !$0.blank })?.line ?? 1
   }
 
-  /// The line above `headerLine` when that is the header and `headerLine` a record: the line
-  /// reads like data (`isData` against the records below), and the one above names exactly
-  /// the table's `width` columns once its empty names are left out ("Qty,,PRODUCTID": a
-  /// delimiter too many, as a hand-edited header has). Nil otherwise. Why: the wider header
-  /// line was skipped as a title line and the first record taken for the header, so that
-  /// record was neither loaded nor rejected (Pollock's `row_more_sep_row0_*`).
+  /// Whether `line` has non-blank lines above it and reads like data (`isData`) against the
+  /// records below it: taken for the header, it would be a record neither loaded nor rejected.
+  static func readsAsRecord(_ complete: [LogicalLine], text: [UInt8], line: Int, delimiter: UInt8, quote: UInt8)
+    -> Bool
+  {
+    guard let index = complete.firstIndex(where: { $0.line == line }),
+      complete[..<index].contains(where: { !$0.blank })
+    else { return false }
+    let body = complete[index...].filter { !$0.blank }.prefix(21).map {
+      fields(of: $0, in: text, delimiter: delimiter, quote: quote)
+    }
+    guard let candidate = body.first else { return false }
+    return isData(candidate, body: Array(body.dropFirst()))
+  }
+
+  /// The line above `headerLine`, a record (`readsAsRecord`), when it names exactly the
+  /// table's `width` columns once its empty names are left out ("Qty,,PRODUCTID": a delimiter
+  /// too many, as a hand-edited header has). Nil otherwise. Why: the wider header line was
+  /// skipped as a title line and the first record taken for the header, so that record was
+  /// neither loaded nor rejected (Pollock's `row_more_sep_row0_*`).
   static func headerWithEmptyNames(
     _ complete: [LogicalLine], text: [UInt8], headerLine: Int, width: Int, delimiter: UInt8, quote: UInt8
   ) -> Int? {
     guard width > 1, let index = complete.firstIndex(where: { $0.line == headerLine }),
       let above = complete[..<index].last(where: { !$0.blank })
     else { return nil }
-    let body = complete[index...].filter { !$0.blank }.prefix(21).map {
-      fields(of: $0, in: text, delimiter: delimiter, quote: quote)
-    }
-    guard let candidate = body.first, isData(candidate, body: Array(body.dropFirst())) else { return nil }
     let names = fields(of: above, in: text, delimiter: delimiter, quote: quote)
     let named = names.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
     guard names.count > width, named.count == width, !isData(names, body: []) else { return nil }
