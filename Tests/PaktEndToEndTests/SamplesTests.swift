@@ -37,9 +37,10 @@ struct SampleGeneratorTests {
     _ = try PersonFile.write(options)
     let text = try String(contentsOfFile: "\(dir)/persons.csv", encoding: .utf8)
     var dates: [String: String] = [:]
+    var given: [String: String] = [:]
     for line in text.split(separator: "\n").dropFirst() {
       let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-      dates[fields[0]] = fields[3]
+      (dates[fields[0]], given[fields[0]]) = (fields[3], fields[2])
     }
     // YYYYMMDD, or nil for a placeholder or year-only date.
     func digits(_ date: String) -> [Character]? {
@@ -66,11 +67,6 @@ struct SampleGeneratorTests {
     }
     #expect(inYear > 20 && inDayOrMonth > 20, "\(inYear) in the year, \(inDayOrMonth) in day or month")
     // And true pairs where one office wrote one of two given names only.
-    var given: [String: String] = [:]
-    for line in text.split(separator: "\n").dropFirst() {
-      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-      given[fields[0]] = fields[2]
-    }
     var shortened = 0
     for line in truth.split(separator: "\n").dropFirst() {
       let pair = line.split(separator: ",").map(String.init)
