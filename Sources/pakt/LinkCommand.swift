@@ -210,9 +210,11 @@ struct LinkCommand: ParsableCommand {
         print("model: \(result.model.warnings.count) warnings (see --show-model)")
       }
       if truth != nil {
-        for kind in ["pairwise", "cluster"] {
+        // Pairwise: the pairs scored p ≥ 0.5; cluster: the pairs the clusters (at the settings'
+        // threshold) imply, which is what a run's person ids say.
+        for (kind, label) in [("pairwise", "pairwise (scored p ≥ 0.5)"), ("cluster", "cluster (the ids handed out)")] {
           print(
-            "\(kind) (p ≥ 0.5): precision \(String(format: "%.4f", figures["\(kind)_precision"]!)), "
+            "\(label): precision \(String(format: "%.4f", figures["\(kind)_precision"]!)), "
               + "recall \(String(format: "%.4f", figures["\(kind)_recall"]!)), F1 \(String(format: "%.4f", figures["\(kind)_f1"]!))"
           )
         }

@@ -13,7 +13,8 @@ import Testing
 /// linked and why (the level its fields compared at).
 @Suite("Link: failure classes on hand-made records")
 struct LinkageFailureClassTests {
-  /// Columns as linkage.yml lists them: family, given, birth date, sex, nationality, AZR, BAMF.
+  /// Columns as linkage.yml lists them: family, given, birth date, sex, nationality, AZR, BAMF,
+  /// municipality (missing where a row stops before it).
   typealias Row = [String?]
 
   struct Linked {
@@ -46,7 +47,9 @@ struct LinkageFailureClassTests {
     _ = try! PersonFile.write(options)
     let file = try! OpenedFile(path: "\(dir)/persons.csv")
     let header = file.layout.header!
-    let names = ["family_name", "given_name", "birth_date", "sex", "nationality", "azr_number", "bamf_number"]
+    let names = [
+      "family_name", "given_name", "birth_date", "sex", "nationality", "azr_number", "bamf_number", "municipality",
+    ]
     let index = names.map { header.firstIndex(of: $0)! }
     var columns = [[String?]](repeating: [], count: names.count)
     while let record = try! file.next() {
@@ -58,13 +61,15 @@ struct LinkageFailureClassTests {
 
   /// Every test's hand-made rows, linked once among the background, as linkage.yml links a
   /// real file: the model is trained on all of it.
-  static let groups: [[Row]] = [oneNameRows, strongRows, frequencyRows, swapRows, chainRows, typoRows, partRows]
+  static let groups: [[Row]] = [
+    oneNameRows, strongRows, frequencyRows, swapRows, chainRows, typoRows, partRows, officeRows,
+  ]
 
   static let linked: Result<(output: LinkOutput, linker: ProbabilisticLinker, columns: [[String?]]), Error> =
     Result {
       let config = try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml"))
       var columns = background
-      for row in groups.joined() { for c in 0..<columns.count { columns[c].append(row[c]) } }
+      for row in groups.joined() { for c in 0..<columns.count { columns[c].append(c < row.count ? row[c] : nil) } }
       let linker = ProbabilisticLinker(config: config)
       return (linker.link(columns: columns, randomPairs: 200_000), linker, columns)
     }
@@ -143,6 +148,15 @@ struct LinkageFailureClassTests {
     // 4, 5: one given name left out and the other spelled another way, family name too.
     ["Majidi", "Mohammed", "1969-09-18", "male", "AFG", nil, nil],
     ["Madschidi", "Muhammad Mostafa", "1969-09-18", "male", "AFG", nil, nil],
+  ]
+
+  static let officeRows: [Row] = [
+    // 0, 1: one name and year, one day unknown, both records from one municipality;
+    // 2, 3: the same, from two municipalities (a move, or two namesakes).
+    ["Sultani", "Nasrin", "1983-06-12", "female", "AFG", nil, nil, "municipality 3"],
+    ["Sultani", "Nasrin", "1983", "female", "AFG", nil, nil, "municipality 3"],
+    ["Sultani", "Nasrin", "1975-02-03", "female", "AFG", nil, nil, "municipality 3"],
+    ["Sultani", "Nasrin", "01.01.1975", "female", "AFG", nil, nil, "municipality 8"],
   ]
 
   static let chainRows: [Row] = [
@@ -246,6 +260,23 @@ struct LinkageFailureClassTests {
     let l = try Self.group(5)
     #expect(l.level(0, 1, "birth_date") == "one typo or one day apart")
     #expect(l.together(0, 1), "p \(l.explain(0, 1).probability)")
+  }
+
+  @Test("the municipality is evidence as estimated: one office's records of a name weigh more than two offices'")
+  func municipality() throws {
+    let l = try Self.group(7)
+    let same = l.explain(0, 1).parts.first { $0.field == "municipality" }!
+    let moved = l.explain(2, 3).parts.first { $0.field == "municipality" }!
+    #expect(same.level == "exact" && same.weight > 1)
+    // A move is common among one person's records: two offices count against a match only a
+    // little, far less than a date or a number that differs.
+    #expect(moved.level == "else" && moved.weight < 0 && moved.weight > -2)
+    #expect(l.level(0, 1, "birth_date") == l.level(2, 3, "birth_date"))
+    #expect(l.explain(0, 1).probability > l.explain(2, 3).probability)
+    // A record without a municipality (a person file that has none) is not evidence either way.
+    #expect(l.level(0, 1, "bamf_number") == "missing")
+    let none = try Self.group(5).explain(0, 1).parts.first { $0.field == "municipality" }!
+    #expect(none.level == "missing" && none.weight == 0)
   }
 
   @Test("part of a name: one of two given names left out, also swapped or spelled otherwise, still links")

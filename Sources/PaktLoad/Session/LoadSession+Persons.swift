@@ -12,7 +12,8 @@ extension LoadSession {
     try readStoredPersons(
       """
       SELECT sp.source, sp.local_id, i.family_name, i.given_name, i.birth_date, sp.birth_date_placeholder, sp.sex,
-             sp.nationality, i.azr_number, i.bamf_number, sp.person_id, sp.link_rule, sp.rowid
+             sp.nationality, i.azr_number, i.bamf_number, sp.person_id, sp.link_rule, sp.rowid,
+             sp.municipality
       FROM source_person sp LEFT JOIN identity i ON i.source = sp.source AND i.local_id = sp.local_id
       ORDER BY sp.source, sp.local_id
       """)
@@ -42,7 +43,8 @@ extension LoadSession {
         UNION SELECT sp.rowid FROM temp.picked_person p JOIN source_person sp ON sp.person_id = p.person_id
         UNION SELECT rowid FROM source_person WHERE \(unlinked ? 1 : 0) AND person_id IS NULL)
       SELECT sp.source, sp.local_id, i.family_name, i.given_name, i.birth_date, sp.birth_date_placeholder, sp.sex,
-             sp.nationality, i.azr_number, i.bamf_number, sp.person_id, sp.link_rule, sp.rowid
+             sp.nationality, i.azr_number, i.bamf_number, sp.person_id, sp.link_rule, sp.rowid,
+             sp.municipality
       FROM picked CROSS JOIN source_person sp ON sp.rowid = picked.id
       LEFT JOIN identity i ON i.source = sp.source AND i.local_id = sp.local_id
       ORDER BY sp.source, sp.local_id
@@ -69,7 +71,7 @@ extension LoadSession {
           givenName: rows.text(3), birthDate: PartialDate(iso: rows.text(4), placeholder: rows.int64(5) == 1),
           sex: rows.text(6).flatMap { Sex(rawValue: $0) } ?? .unknown, nationality: rows.text(7),
           azrNumber: rows.text(8), bamfNumber: rows.text(9), personID: rows.int64(10), linkRule: rows.text(11),
-          rowID: rows.int64(12) ?? 0))
+          rowID: rows.int64(12) ?? 0, municipality: rows.text(13)))
     }
     return out
   }

@@ -20,6 +20,9 @@ public struct StoredPerson: Sendable {
   public var linkRule: String?
   /// The row's id in `source_person`, for writing its person back.
   public var rowID: Int64
+  /// The municipality whose delivery holds the record (linkage may compare it: one office's
+  /// records of one person, or a move).
+  public var municipality: String?
 }
 
 /// Writing and reading inside one warehouse transaction. Statements are prepared once and

@@ -25,6 +25,7 @@ public enum PersonLinkage {
     "nationality": { $0.nationality },
     "azr_number": { $0.azrNumber },
     "bamf_number": { $0.bamfNumber },
+    "municipality": { $0.municipality },
   ]
 
   /// A date as text, for what the linker shows (the duplicate review): a full date as ISO,
