@@ -76,6 +76,9 @@ public struct FileLayout: Sendable, Codable, Equatable {
   /// CSV: the header's names as the file writes them, where making them unique changed one
   /// (`pakt extract` writes these: its output is read by position).
   public var writtenHeader: [String]?
+  /// CSV: what is odd about the header line, where it is read otherwise than the records
+  /// ("its quotes do not pair: …").
+  public var headerNote: String?
   /// CSV: the non-blank lines above the header, skipped (see `CSVDialect.skippedLines`).
   public var skippedLines: [Int]?
   /// CSV: those of them as wide as the header.

@@ -50,6 +50,7 @@ struct InspectCommand: ParsableCommand {
       } else {
         out.append("  header:    line \(l.headerLine ?? 1): \((l.header ?? []).joined(separator: " | "))")
       }
+      if let note = l.headerNote { out.append("             \(note)") }
       if let skipped = l.skippedLines, !skipped.isEmpty {
         out.append("  skipped:   " + PipelineRunner.skippedNote(skipped, wide: l.skippedWide ?? []))
       }

@@ -25,6 +25,10 @@ public struct CSVDialect: Sendable, Equatable {
   /// The header names every column but the first, which holds row names (R's `write.table`
   /// writes such files): the first column gets an empty name.
   public var rowNames = false
+  /// The header line cannot be read as the records are (its quotes do not pair, or it is
+  /// written with another delimiter): its names are read as written, split at this byte
+  /// (see `literalHeader`).
+  public var literalHeader: UInt8?
   /// Fields are written with a space after the delimiter (", "): spaces starting a field are
   /// not part of it, and a quote after them opens a quoted field.
   public var skipInitialSpace = false
@@ -141,6 +145,16 @@ public struct CSVDialect: Sendable, Equatable {
       headerLine = 0
       columns = fullMode + 1
     }
+    // A first line that cannot be read as the records are, taken for the header or the file
+    // found headerless: the header, its names read as written, where that names exactly the
+    // table's columns.
+    var literal: UInt8?
+    if overrides.headerLine == nil, let first = firstLine, headerLine == 0 || headerLine == first.line,
+      let found = Self.literalHeader(
+        first, text: text, width: fullMode + 1, delimiter: best.delimiter, quote: quote, body: records)
+    {
+      (headerLine, columns, literal) = (first.line, 0, found.delimiter)
+    }
     var dialect = CSVDialect(
       encoding: encoding, delimiter: best.delimiter, quote: quote, headerLine: headerLine,
       lineEnding: Self.lineEnding(text))
@@ -151,6 +165,7 @@ public struct CSVDialect: Sendable, Equatable {
     dialect.columns = columns
     dialect.width = fullMode > 0 ? fullMode + 1 : 0
     dialect.rowNames = rowNames
+    dialect.literalHeader = literal
     dialect.sampledLines = nonBlank
     dialect.consistentLines = best.consistent
     if let other = scores.filter({ $0.key != best.delimiter && $0.value.mode > 0 })
@@ -253,61 +268,6 @@ public struct CSVDialect: Sendable, Equatable {
     return (rival.key, rival.value.consistent, rival.value.mode)
   }
 
-  /// The header line: the first line exactly as wide as most lines, or as wide on all its
-  /// delimiters with content beyond the first field; else the first line at least as wide;
-  /// else the first line with content.
-  static func headerLine(
-    _ complete: [LogicalLine], best: (delimiter: UInt8, consistent: Int, mode: Int), fullMode: Int?
-  ) -> Int {
-    if best.mode > 0,
-      let first = complete.first(where: { line in
-        guard !line.blank else { return false }
-        let before = line.counts[best.delimiter] ?? 0
-        // Exactly as wide as most lines, or as wide on all its delimiters with content beyond
-        // the first field (a header whose last names are empty: "id;Name;Name;"). Exactly:
-        // a preamble line wider than the table ("Created as New Dataset,Sample 022,February
-        // 11 2017" above two columns) is no header.
-        return before == best.mode
-          || (before >= 1 && (line.allCounts[best.delimiter] ?? 0) == (fullMode ?? .max))
-      }) ?? complete.first(where: { !$0.blank && ($0.counts[best.delimiter] ?? 0) >= best.mode })
-    {
-      return first.line
-    }
-    return complete.first(where: { !$0.blank })?.line ?? 1
-  }
-
-  /// Whether `line` has non-blank lines above it and reads like data (`isData`) against the
-  /// records below it: taken for the header, it would be a record neither loaded nor rejected.
-  static func readsAsRecord(_ complete: [LogicalLine], text: [UInt8], line: Int, delimiter: UInt8, quote: UInt8)
-    -> Bool
-  {
-    guard let index = complete.firstIndex(where: { $0.line == line }),
-      complete[..<index].contains(where: { !$0.blank })
-    else { return false }
-    let body = complete[index...].filter { !$0.blank }.prefix(21).map {
-      fields(of: $0, in: text, delimiter: delimiter, quote: quote)
-    }
-    guard let candidate = body.first else { return false }
-    return isData(candidate, body: Array(body.dropFirst()))
-  }
-
-  /// The line above `headerLine`, a record (`readsAsRecord`), when it names exactly the
-  /// table's `width` columns once its empty names are left out ("Qty,,PRODUCTID": a delimiter
-  /// too many, as a hand-edited header has). Nil otherwise. Why: the wider header line was
-  /// skipped as a title line and the first record taken for the header, so that record was
-  /// neither loaded nor rejected (Pollock's `row_more_sep_row0_*`).
-  static func headerWithEmptyNames(
-    _ complete: [LogicalLine], text: [UInt8], headerLine: Int, width: Int, delimiter: UInt8, quote: UInt8
-  ) -> Int? {
-    guard width > 1, let index = complete.firstIndex(where: { $0.line == headerLine }),
-      let above = complete[..<index].last(where: { !$0.blank })
-    else { return nil }
-    let names = fields(of: above, in: text, delimiter: delimiter, quote: quote)
-    let named = names.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-    guard names.count > width, named.count == width, !isData(names, body: []) else { return nil }
-    return above.line
-  }
-
   /// How many fields of `text` are wrapped in `quote`: it opens right after a delimiter or a
   /// line start and closes right before a delimiter or a line end.
   static func edgeQuotes(_ text: [UInt8], delimiter: UInt8, quote: UInt8) -> Int {
@@ -356,55 +316,6 @@ public struct CSVDialect: Sendable, Equatable {
     }
     fields.append(String(decoding: field, as: UTF8.self))
     return fields
-  }
-
-  /// Whether a would-be header holds data: it has a number in every column where the records
-  /// below it (`body`) have numbers, at least one such column, and its numbers are not all
-  /// years where the records' are not (a header "Region;2015;2016" above yearly figures). A
-  /// first line of numbers alone, with no records to compare, is data too.
-  static func isData(_ fields: [String], body: [[String]] = []) -> Bool {
-    let values = fields.map { $0.trimmingCharacters(in: .whitespaces) }
-    guard values.contains(where: { !$0.isEmpty }) else { return false }
-    func isYear(_ v: String) -> Bool { v.count == 4 && Int(v).map { (1900...2100).contains($0) } == true }
-    let rows = body.filter { $0.count == values.count }
-    guard !rows.isEmpty else {
-      let filled = values.filter { !$0.isEmpty }
-      return filled.allSatisfy(isNumber) && !filled.allSatisfy(isYear)
-    }
-    var numericColumns = 0
-    var yearsOnly = true
-    for (c, value) in values.enumerated() {
-      let column = rows.map { $0[c].trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-      guard !column.isEmpty, 2 * column.filter(isNumber).count > column.count else { continue }
-      numericColumns += 1
-      guard isNumber(value) else { return false }
-      if !isYear(value) || column.allSatisfy(isYear) { yearsOnly = false }
-    }
-    return numericColumns > 0 && !yearsOnly
-  }
-
-  /// "0.01", "-3", "1,5", "2e-4", "12%": a number as a CSV cell writes it.
-  static func isNumber(_ value: String) -> Bool {
-    var v = Substring(value)
-    if v.hasSuffix("%") { v = v.dropLast() }
-    if v.first == "-" || v.first == "+" { v = v.dropFirst() }
-    guard let first = v.first, first.isASCII, first.isNumber || first == "." else { return false }
-    var separators = 0
-    var exponent = false
-    var previous: Character = " "
-    for c in v {
-      if c.isASCII && c.isNumber {
-        // a digit
-      } else if (c == "." || c == ",") && !exponent {
-        separators += 1
-      } else if (c == "e" || c == "E") && !exponent {
-        exponent = true
-      } else if !((c == "-" || c == "+") && (previous == "e" || previous == "E")) {
-        return false
-      }
-      previous = c
-    }
-    return separators <= 1 && previous.isASCII && previous.isNumber
   }
 
   struct LogicalLine {

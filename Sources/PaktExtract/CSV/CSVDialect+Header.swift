@@ -1,0 +1,193 @@
+import Foundation
+import PaktCore
+
+/// Where the header is, and what it is when it cannot be read as the records are: the header
+/// line, a record taken for it, a header with a delimiter too many, a header whose quotes do
+/// not pair.
+extension CSVDialect {
+  /// The header line: the first line exactly as wide as most lines, or as wide on all its
+  /// delimiters with content beyond the first field; else the first line at least as wide;
+  /// else the first line with content.
+  static func headerLine(
+    _ complete: [LogicalLine], best: (delimiter: UInt8, consistent: Int, mode: Int), fullMode: Int?
+  ) -> Int {
+    if best.mode > 0,
+      let first = complete.first(where: { line in
+        guard !line.blank else { return false }
+        let before = line.counts[best.delimiter] ?? 0
+        // Exactly as wide as most lines, or as wide on all its delimiters with content beyond
+        // the first field (a header whose last names are empty: "id;Name;Name;"). Exactly:
+        // a preamble line wider than the table ("Created as New Dataset,Sample 022,February
+        // 11 2017" above two columns) is no header.
+        return before == best.mode
+          || (before >= 1 && (line.allCounts[best.delimiter] ?? 0) == (fullMode ?? .max))
+      }) ?? complete.first(where: { !$0.blank && ($0.counts[best.delimiter] ?? 0) >= best.mode })
+    {
+      return first.line
+    }
+    return complete.first(where: { !$0.blank })?.line ?? 1
+  }
+
+  /// Whether `line` has non-blank lines above it and reads like data (`isData`) against the
+  /// records below it: taken for the header, it would be a record neither loaded nor rejected.
+  static func readsAsRecord(_ complete: [LogicalLine], text: [UInt8], line: Int, delimiter: UInt8, quote: UInt8)
+    -> Bool
+  {
+    guard let index = complete.firstIndex(where: { $0.line == line }),
+      complete[..<index].contains(where: { !$0.blank })
+    else { return false }
+    let body = complete[index...].filter { !$0.blank }.prefix(21).map {
+      fields(of: $0, in: text, delimiter: delimiter, quote: quote)
+    }
+    guard let candidate = body.first else { return false }
+    return isData(candidate, body: Array(body.dropFirst()))
+  }
+
+  /// The line above `headerLine`, a record (`readsAsRecord`), when it names exactly the
+  /// table's `width` columns once its empty names are left out ("Qty,,PRODUCTID": a delimiter
+  /// too many, as a hand-edited header has). Nil otherwise. Why: the wider header line was
+  /// skipped as a title line and the first record taken for the header, so that record was
+  /// neither loaded nor rejected (Pollock's `row_more_sep_row0_*`).
+  static func headerWithEmptyNames(
+    _ complete: [LogicalLine], text: [UInt8], headerLine: Int, width: Int, delimiter: UInt8, quote: UInt8
+  ) -> Int? {
+    guard width > 1, let index = complete.firstIndex(where: { $0.line == headerLine }),
+      let above = complete[..<index].last(where: { !$0.blank })
+    else { return nil }
+    let names = fields(of: above, in: text, delimiter: delimiter, quote: quote)
+    let named = names.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    guard names.count > width, named.count == width, !isData(names, body: []) else { return nil }
+    return above.line
+  }
+
+  /// The first line's names read as written, and the byte that splits them, where the line
+  /// cannot be read as the records are and, so split, names exactly the table's `width`
+  /// columns without reading like the records below it. Nil otherwise. Two ways a header line
+  /// breaks: its quotes do not pair (a stray quote: `"DATE,TIME,…` or `…,"URL","Comments`),
+  /// split at the delimiter; or it is written with another delimiter than the rows (`DATE TIME
+  /// Qty` above comma rows), split at that one. Why: such a line could not be read, the file
+  /// was taken for headerless and the line rejected, and the names a steward maps by were lost
+  /// (Pollock's `row_extra_quote0_*`, `row_field_delimiter_0_*`).
+  static func literalHeader(
+    _ first: LogicalLine, text: [UInt8], width: Int, delimiter: UInt8, quote: UInt8, body: [[String]]
+  ) -> (names: [String], delimiter: UInt8)? {
+    guard width > 1 else { return nil }
+    var end = first.start
+    while end < text.count && text[end] != 10 && text[end] != 13 { end += 1 }
+    let bytes = text[first.start..<end]
+    let line = String(decoding: bytes, as: UTF8.self)
+    let splitters: [UInt8]
+    if bytes.contains(delimiter) {
+      guard !quotesPair(line, delimiter: delimiter, quote: quote) else { return nil }
+      splitters = [delimiter]
+    } else {
+      splitters = (candidates + [UInt8(ascii: " ")]).filter { $0 != delimiter && bytes.contains($0) }
+    }
+    for splitter in splitters {
+      let names = literalNames(line, delimiter: splitter, quote: quote)
+      if names.count == width && !names.contains(where: \.isEmpty) && !isData(names, body: body) {
+        return (names, splitter)
+      }
+    }
+    return nil
+  }
+
+  /// Whether every field of `line` that opens with `quote` closes with it, right before a
+  /// delimiter or the line's end (a doubled quote is one quote inside).
+  static func quotesPair(_ line: String, delimiter: UInt8, quote: UInt8) -> Bool {
+    let bytes = Array(line.utf8)
+    var i = 0
+    while i <= bytes.count {
+      // At a field's start.
+      if i < bytes.count && bytes[i] == quote {
+        var j = i + 1
+        while true {
+          guard j < bytes.count else { return false }
+          if bytes[j] == quote {
+            if j + 1 < bytes.count && bytes[j + 1] == quote {
+              j += 2
+              continue
+            }
+            break
+          }
+          j += 1
+        }
+        // After the closing quote: a delimiter or the end.
+        if j + 1 < bytes.count && bytes[j + 1] != delimiter { return false }
+        i = j + 2
+      } else {
+        while i < bytes.count && bytes[i] != delimiter { i += 1 }
+        i += 1
+      }
+    }
+    return true
+  }
+
+  /// `line` split at every delimiter, quotes as text: each name trimmed, and a name wrapped in
+  /// quotes unwrapped (its doubled quotes one).
+  ///
+  /// ```swift
+  /// CSVDialect.literalNames(#""DATE,TIME,"URL",""Comments""#, delimiter: 44, quote: 34)
+  /// // ["\"DATE", "TIME", "URL", "\"Comments"]
+  /// ```
+  static func literalNames(_ line: String, delimiter: UInt8, quote: UInt8) -> [String] {
+    let q = Character(UnicodeScalar(quote))
+    return line.split(separator: Character(UnicodeScalar(delimiter)), omittingEmptySubsequences: false).map {
+      var name = $0.trimmingCharacters(in: .whitespaces)
+      if name.count >= 2 && name.first == q && name.last == q {
+        name = String(name.dropFirst().dropLast())
+        name = name.replacingOccurrences(of: String([q, q]), with: String(q))
+      }
+      return name
+    }
+  }
+
+  /// Whether a would-be header holds data: it has a number in every column where the records
+  /// below it (`body`) have numbers, at least one such column, and its numbers are not all
+  /// years where the records' are not (a header "Region;2015;2016" above yearly figures). A
+  /// first line of numbers alone, with no records to compare, is data too.
+  static func isData(_ fields: [String], body: [[String]] = []) -> Bool {
+    let values = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+    guard values.contains(where: { !$0.isEmpty }) else { return false }
+    func isYear(_ v: String) -> Bool { v.count == 4 && Int(v).map { (1900...2100).contains($0) } == true }
+    let rows = body.filter { $0.count == values.count }
+    guard !rows.isEmpty else {
+      let filled = values.filter { !$0.isEmpty }
+      return filled.allSatisfy(isNumber) && !filled.allSatisfy(isYear)
+    }
+    var numericColumns = 0
+    var yearsOnly = true
+    for (c, value) in values.enumerated() {
+      let column = rows.map { $0[c].trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+      guard !column.isEmpty, 2 * column.filter(isNumber).count > column.count else { continue }
+      numericColumns += 1
+      guard isNumber(value) else { return false }
+      if !isYear(value) || column.allSatisfy(isYear) { yearsOnly = false }
+    }
+    return numericColumns > 0 && !yearsOnly
+  }
+
+  /// "0.01", "-3", "1,5", "2e-4", "12%": a number as a CSV cell writes it.
+  static func isNumber(_ value: String) -> Bool {
+    var v = Substring(value)
+    if v.hasSuffix("%") { v = v.dropLast() }
+    if v.first == "-" || v.first == "+" { v = v.dropFirst() }
+    guard let first = v.first, first.isASCII, first.isNumber || first == "." else { return false }
+    var separators = 0
+    var exponent = false
+    var previous: Character = " "
+    for c in v {
+      if c.isASCII && c.isNumber {
+        // a digit
+      } else if (c == "." || c == ",") && !exponent {
+        separators += 1
+      } else if (c == "e" || c == "E") && !exponent {
+        exponent = true
+      } else if !((c == "-" || c == "+") && (previous == "e" || previous == "E")) {
+        return false
+      }
+      previous = c
+    }
+    return separators <= 1 && previous.isASCII && previous.isNumber
+  }
+}
