@@ -8,7 +8,7 @@ CORPUS_DIR holds persons.csv and truth-pairs.csv (Benchmarks/scripts/persons-fro
 writes them from a generated corpus). pakt links with mappings/linkage.yml through `pakt link`;
 Splink is set up as its documentation recommends for person data: ForenameSurnameComparison
 (names that may be swapped) and DateOfBirthComparison, exact matches for sex, nationality
-(with term frequencies) and the identifiers, blocking on exact and prefix names, birth year
+(with term frequencies), the identifiers and the municipality (as pakt compares it), blocking on exact and prefix names, birth year
 and date,
 u by random sampling, λ from a deterministic rule, m by EM on two training blocking rules.
 Each tool runs in its own process; peak memory is that process's maximum resident set.
@@ -95,6 +95,8 @@ def run_splink():
             cl.ExactMatch("nationality").configure(term_frequency_adjustments=True),
             cl.ExactMatch("azr_number"),
             cl.ExactMatch("bamf_number"),
+            # The municipality, as pakt's linkage.yml compares it (where the file has one).
+            *([cl.ExactMatch("municipality")] if "municipality" in df.columns else []),
         ],
         blocking_rules_to_generate_predictions=[
             block_on("family_name", "given_name"),
