@@ -62,7 +62,7 @@ struct LinkageFailureClassTests {
   /// Every test's hand-made rows, linked once among the background, as linkage.yml links a
   /// real file: the model is trained on all of it.
   static let groups: [[Row]] = [
-    oneNameRows, strongRows, frequencyRows, swapRows, chainRows, typoRows, partRows, officeRows,
+    oneNameRows, strongRows, frequencyRows, swapRows, chainRows, typoRows, partRows, officeRows, lostRows,
   ]
 
   static let linked: Result<(output: LinkOutput, linker: ProbabilisticLinker, columns: [[String?]]), Error> =
@@ -157,6 +157,20 @@ struct LinkageFailureClassTests {
     ["Sultani", "Nasrin", "1983", "female", "AFG", nil, nil, "municipality 3"],
     ["Sultani", "Nasrin", "1975-02-03", "female", "AFG", nil, nil, "municipality 3"],
     ["Sultani", "Nasrin", "01.01.1975", "female", "AFG", nil, nil, "municipality 8"],
+  ]
+
+  static let lostRows: [Row] = [
+    // 0, 1: Turkish letters an export's code page lacked, written "?" (Windows-1252 has no ı).
+    ["Kılıçtürk", "Emre", "1991-03-12", "male", "TUR", nil, nil],
+    ["K?l?çtürk", "Emre", "12.03.1991", "male", "TUR", nil, nil],
+    // 2, 3: both names so, and a date without its day.
+    ["Şahinoğlu", "Ayşe", "1987-07-30", "female", "TUR", nil, nil],
+    ["?ahino?lu", "Ay?e", "1987", "female", "TUR", nil, nil],
+    // 4, 5: a Cyrillic name in Windows-1252 is all "?": no evidence, not agreement.
+    ["Шевченко", "Олена", "1979-10-02", "female", "UKR", nil, nil],
+    ["????????", "?????", "1979-10-02", "female", "UKR", nil, nil],
+    // 6: another name of the same length, one letter lost: not the same name.
+    ["K?l?çkaya", "Emre", "1991-03-12", "male", "TUR", nil, nil],
   ]
 
   static let chainRows: [Row] = [
@@ -277,6 +291,22 @@ struct LinkageFailureClassTests {
     #expect(l.level(0, 1, "bamf_number") == "missing")
     let none = try Self.group(5).explain(0, 1).parts.first { $0.field == "municipality" }!
     #expect(none.level == "missing" && none.weight == 0)
+  }
+
+  @Test("letters lost to an export's code page ('?') stand for any one letter: Kılıçtürk / K?l?çtürk link")
+  func lostLetters() throws {
+    let l = try Self.group(8)
+    #expect(l.level(0, 1, "family_name") == "transliteration")
+    #expect(l.together(0, 1), "p \(l.explain(0, 1).probability)")
+    #expect(l.level(2, 3, "family_name") == "transliteration")
+    #expect(l.level(2, 3, "given_name") == "transliteration")
+    #expect(l.together(2, 3), "p \(l.explain(2, 3).probability)")
+    // All lost: missing, neither for nor against.
+    #expect(l.level(4, 5, "family_name") == "missing")
+    #expect(l.level(4, 5, "given_name") == "missing")
+    // The readable letters must agree: Kılıçtürk is not K?l?çkaya.
+    #expect(l.level(0, 6, "family_name") != "transliteration")
+    #expect(!l.together(0, 6))
   }
 
   @Test("part of a name: one of two given names left out, also swapped or spelled otherwise, still links")

@@ -261,6 +261,7 @@ struct Comparator: Sendable {
       let y = UnsafeBufferPointer(rebasing: all[textStart[Int(ib)]..<textStart[Int(ib) + 1]])
       switch kind {
       case .name:
+        if Self.agreesButForLost(x, y) { return NameLevel.translit }
         if Self.isNameTypo(x, y) { return NameLevel.typo }
         let jw = StringMetrics.jaroWinkler(x, y)
         if jw >= 0.92 { return NameLevel.close }
@@ -282,6 +283,26 @@ struct Comparator: Sendable {
         return 2
       }
     }
+  }
+
+  /// Two folded names equal letter by letter but where one of them lost a character to an
+  /// export's code page (`PreparedRecords.lostMark`), which stands for any one letter:
+  /// Kılıçtürk / K?l?çtürk, Şahinoğlu / ?ahino?lu. They agree as far as they can be read, so
+  /// they are at the transliteration level. At most a third of the letters may be lost (a
+  /// Cyrillic name in Windows-1252 is all "?" and agrees with nothing).
+  static func agreesButForLost(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+    // The mark's UTF-8 lead byte; rare in a folded name, so most pairs stop here.
+    guard x.contains(0xCA) || y.contains(0xCA) else { return false }
+    let mark = PreparedRecords.lostMark
+    let a = Array(String(decoding: x, as: UTF8.self).unicodeScalars)
+    let b = Array(String(decoding: y, as: UTF8.self).unicodeScalars)
+    guard a.count == b.count, a.count >= 4 else { return false }
+    var lost = 0
+    for (p, q) in zip(a, b) where p != q {
+      guard p == mark || q == mark else { return false }
+      lost += 1
+    }
+    return lost > 0 && 3 * lost <= a.count
   }
 
   /// One edit between two names (`NameLevel.typo`), unless it only adds a word-final vowel:

@@ -185,6 +185,7 @@ struct PreparedRecords: Sendable {
     field.values = KeyColumn(items: distinct, of: ids) { text in
       switch spec.kind {
       case .identifier, .postcode: return Array(TextFold.identifier(text).utf8)
+      case .name: return Array(TextFold.fold(Self.markingLost(text)).utf8)
       default: return Array(TextFold.fold(text).utf8)
       }
     }
@@ -204,6 +205,21 @@ struct PreparedRecords: Sendable {
       field.countFrequencies(records: count)
     }
     return field
+  }
+
+  /// Stands for a character an export lost to its code page: a letter to folding, which keeps
+  /// it, and no name has it (U+0294).
+  static let lostMark: Unicode.Scalar = "\u{0294}"
+
+  /// A name with characters lost to an export's code page ("K?l?çtürk": Turkish ı, ş and ğ
+  /// are not in Windows-1252 and are written "?"; a decoder's U+FFFD) with `lostMark` for
+  /// each, so that the comparator can let it stand for any one letter
+  /// (`Comparator.agreesButForLost`). Folding would drop a "?" as punctuation.
+  static func markingLost(_ text: String) -> String {
+    guard text.utf8.contains(0x3F) || text.unicodeScalars.contains("\u{FFFD}") else { return text }
+    var out = String.UnicodeScalarView()
+    for s in text.unicodeScalars { out.append(s == "?" || s == "\u{FFFD}" ? lostMark : s) }
+    return String(out)
   }
 
   /// The words of two space-separated keys, sorted, as one key (nil when both are empty).

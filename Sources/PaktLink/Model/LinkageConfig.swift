@@ -63,7 +63,7 @@ public struct LinkageConfig: Sendable {
   /// How pakt keys and compares records, for fingerprints: every kind's comparison levels and
   /// the version of the keys it derives (transliteration, phonetic codes). A model and index
   /// kept by a pakt that compares or keys otherwise are not reused: the next night links in
-  /// full. Raise `keyVersion` whenever `NameKey` or a blocking transform changes.
+  /// full. Raise `keyVersion` whenever `NameKey`, a blocking transform or a comparison changes.
   public static var engineSignature: String {
     "keys \(keyVersion); "
       + Kind.allCases.map { "\($0.rawValue): \($0.levels.joined(separator: "|"))" }.joined(separator: "; ")
@@ -72,8 +72,9 @@ public struct LinkageConfig: Sendable {
   /// 2: the transliteration key keeps a word-final vowel and a consonant written twice around
   /// a vowel; 3: a final h after a vowel is silent, and abd- is split off before two letters
   /// too (Abdulla / Abdullah); 4: German tsch is ch; 5: apostrophes inside a name are nothing
-  /// (Sa'id / Said), and Mhd / Md are Mohammed.
-  static let keyVersion = 5
+  /// (Sa'id / Said), and Mhd / Md are Mohammed; 6: a name's "?" (a character its export's
+  /// code page lacked) stands for any one letter.
+  static let keyVersion = 6
 
   public struct Field: Sendable {
     public var name: String
