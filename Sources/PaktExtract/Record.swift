@@ -76,6 +76,8 @@ public struct FileLayout: Sendable, Codable, Equatable {
   /// CSV: the header's names as the file writes them, where making them unique changed one
   /// (`pakt extract` writes these: its output is read by position).
   public var writtenHeader: [String]?
+  /// CSV: how many lines the header takes (2: a group row above the names); nil for one.
+  public var headerRows: Int?
   /// CSV: what is odd about the header line, where it is read otherwise than the records
   /// ("its quotes do not pair: …").
   public var headerNote: String?

@@ -48,7 +48,9 @@ struct InspectCommand: ParsableCommand {
           "  header:    none (the first line holds data); columns by position: \((l.header ?? []).joined(separator: " | "))"
         )
       } else {
-        out.append("  header:    line \(l.headerLine ?? 1): \((l.header ?? []).joined(separator: " | "))")
+        let line = l.headerLine ?? 1
+        let lines = l.headerRows.map { "lines \(line)-\(line + $0 - 1)" } ?? "line \(line)"
+        out.append("  header:    \(lines): \((l.header ?? []).joined(separator: " | "))")
       }
       if let note = l.headerNote { out.append("             \(note)") }
       if let skipped = l.skippedLines, !skipped.isEmpty {

@@ -209,6 +209,41 @@ struct DialectTests {
     #expect(reader.dialect.literalHeader == nil && reader.layout.headerNote == nil)
   }
 
+  @Test("a group row above the names (Excel's merged cells) makes a two-row header; the names' row is no record")
+  func twoRowHeader() throws {
+    // As Excel saves a sheet whose header groups its columns, Windows-1252, `;`, CRLF.
+    var lines = ["Person;;;Maßnahme;;", "Nachname;Vorname;Geburtsdatum;Programm;Beginn;Kosten"]
+    for i in 0..<20 {
+      lines.append("Haddad;Amina \(i);\(10 + i).04.1990;Sprachkurs B1;01.02.2024;\(100 + i),50")
+    }
+    let bytes = Array(lines.joined(separator: "\r\n").unicodeScalars.map { UInt8($0.value) }) + [13, 10]
+    let dir = TestSupport.scratch()
+    let path = "\(dir)/gruppen.csv"
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    var reader = try CSVReader(path: path)
+    #expect(
+      reader.header == [
+        "Person Nachname", "Person Vorname", "Person Geburtsdatum", "Maßnahme Programm", "Maßnahme Beginn",
+        "Maßnahme Kosten",
+      ])
+    #expect(reader.layout.headerRows == 2 && reader.layout.headerNote != nil)
+    var given: [String] = []
+    while let record = try reader.next() {
+      guard case .row(let row) = record else { Issue.record("not a row: \(record)"); continue }
+      given.append(row.fields[1])
+    }
+    // The names' row is not a record; every record is.
+    #expect(given.count == 20 && given.first == "Amina 0")
+    // Without numbers or dates below, a row of text under a group row is a record: nothing
+    // tells it from the names.
+    lines = ["Person;;Ort"]
+    for i in 0..<20 { lines.append("Haddad;Amina \(i);Ulm") }
+    let plain = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "t.csv", in: dir)
+    let text = try CSVReader(path: plain)
+    #expect(text.layout.headerRows == nil)
+    #expect(!text.dialect.twoRowHeader)
+  }
+
   @Test("a quote never closed in an early row costs that line only: the sample and the records go on")
   func unclosedQuoteEarly() throws {
     var lines: [String]

@@ -206,9 +206,18 @@ struct RecognitionTests {
       ("Träger", "participation.provider"), ("StA", "person.nationality"), ("Staat", "person.nationality"),
       ("Staatsang.", "person.nationality"), ("Stand", "participation.status"),
       ("Sprache", "potential.language_level"),
+      // A two-row header's group before the name.
+      ("Person Nachname", "person.family_name"), ("Person Vorname", "person.given_name"),
+      ("Maßnahme Programm", "participation.program"),
     ])
   func header(text: String, field: String) {
     #expect(HeaderSynonyms.field(for: text)?.description == field)
+  }
+
+  @Test("a short last word names no field on its own: provider_id is no person id")
+  func shortTail() {
+    #expect(HeaderSynonyms.field(for: "provider_id") == nil)
+    #expect(HeaderSynonyms.field(for: "kunden_id") == nil)
   }
 
   func catalogue() throws -> Catalogue {

@@ -92,6 +92,63 @@ extension CSVDialect {
     return nil
   }
 
+  /// Whether the line below `headerLine` is a second header row: the header line has empty
+  /// cells (a group row, as Excel writes merged cells: "Person;;;Maßnahme;;"), and the line
+  /// below is as wide, fills every cell with a name, differs from the header, and has no
+  /// number or date in a column where the records below it have them. Why: the names' row was
+  /// loaded as a record (a person "Nachname Vorname" born "Geburtsdatum"), and the columns
+  /// were named "Column_2", "Column_3".
+  static func secondHeaderRow(
+    _ complete: [LogicalLine], text: [UInt8], headerLine: Int, delimiter: UInt8, quote: UInt8
+  ) -> Bool {
+    guard let index = complete.firstIndex(where: { $0.line == headerLine }) else { return false }
+    let header = fields(of: complete[index], in: text, delimiter: delimiter, quote: quote).map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
+    let below = complete[(index + 1)...].filter { !$0.blank }.prefix(21).map {
+      fields(of: $0, in: text, delimiter: delimiter, quote: quote).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+    guard header.count > 1, header.contains(where: \.isEmpty), header.contains(where: { !$0.isEmpty }),
+      let names = below.first, names.count == header.count, names != header, !names.contains(where: \.isEmpty)
+    else { return false }
+    let records = below.dropFirst().filter { $0.count == names.count }
+    guard records.count >= 2 else { return false }
+    var typedColumns = 0
+    for c in names.indices {
+      let column = records.map { $0[c] }.filter { !$0.isEmpty }
+      guard !column.isEmpty, 5 * column.filter(isTyped).count >= 4 * column.count else { continue }
+      if isTyped(names[c]) { return false }
+      typedColumns += 1
+    }
+    return typedColumns > 0
+  }
+
+  /// A number or a date as an export writes it ("12", "1.306,42", "30.09.1987", "1987-09-30",
+  /// "9/30/1987").
+  static func isTyped(_ value: String) -> Bool {
+    if isNumber(value) { return true }
+    let parts = value.split(whereSeparator: { $0 == "." || $0 == "-" || $0 == "/" })
+    return parts.count == 3 && value.count <= 10
+      && parts.allSatisfy { !$0.isEmpty && $0.count <= 4 && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+  }
+
+  /// A two-row header's names: each column's group (carried on over the empty cells a merged
+  /// cell leaves) and its name, joined by a space.
+  ///
+  /// ```swift
+  /// CSVDialect.joinedNames(["Person", "", "Maßnahme", ""], ["Name", "Vorname", "Programm", "Beginn"])
+  /// // ["Person Name", "Person Vorname", "Maßnahme Programm", "Maßnahme Beginn"]
+  /// ```
+  static func joinedNames(_ groups: [String], _ names: [String]) -> [String] {
+    var group = ""
+    return names.indices.map { c in
+      let g = c < groups.count ? groups[c].trimmingCharacters(in: .whitespaces) : ""
+      if !g.isEmpty { group = g }
+      let name = names[c].trimmingCharacters(in: .whitespaces)
+      return group.isEmpty ? name : name.isEmpty ? group : group + " " + name
+    }
+  }
+
   /// Whether every field of `line` that opens with `quote` closes with it, right before a
   /// delimiter or the line's end (a doubled quote is one quote inside).
   static func quotesPair(_ line: String, delimiter: UInt8, quote: UInt8) -> Bool {

@@ -29,6 +29,9 @@ public struct CSVDialect: Sendable, Equatable {
   /// written with another delimiter): its names are read as written, split at this byte
   /// (see `literalHeader`).
   public var literalHeader: UInt8?
+  /// The header is two rows: a group row with empty cells (Excel's merged cells: "Person;;;
+  /// Maßnahme;;") above the names. Each column's name is its group and its name joined.
+  public var twoRowHeader = false
   /// Fields are written with a space after the delimiter (", "): spaces starting a field are
   /// not part of it, and a quote after them opens a quoted field.
   public var skipInitialSpace = false
@@ -155,6 +158,10 @@ public struct CSVDialect: Sendable, Equatable {
     {
       (headerLine, columns, literal) = (first.line, 0, found.delimiter)
     }
+    // A group row above the names: the header is both (the names' row was loaded as a record).
+    let twoRows =
+      overrides.headerLine == nil && literal == nil && headerLine > 0 && !rowNames
+      && Self.secondHeaderRow(complete, text: text, headerLine: headerLine, delimiter: best.delimiter, quote: quote)
     var dialect = CSVDialect(
       encoding: encoding, delimiter: best.delimiter, quote: quote, headerLine: headerLine,
       lineEnding: Self.lineEnding(text))
@@ -166,6 +173,7 @@ public struct CSVDialect: Sendable, Equatable {
     dialect.width = fullMode > 0 ? fullMode + 1 : 0
     dialect.rowNames = rowNames
     dialect.literalHeader = literal
+    dialect.twoRowHeader = twoRows
     dialect.sampledLines = nonBlank
     dialect.consistentLines = best.consistent
     if let other = scores.filter({ $0.key != best.delimiter && $0.value.mode > 0 })

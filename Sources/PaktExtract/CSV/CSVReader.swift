@@ -96,6 +96,10 @@ public struct CSVReader: PaktCursor {
     }
     l.headerLine = dialect.headerLine
     l.header = header
+    if dialect.twoRowHeader {
+      l.headerRows = 2
+      l.headerNote = "two rows, a group row above the names: each column's group and name joined"
+    }
     if let splitter = dialect.literalHeader {
       l.headerNote =
         splitter == dialect.delimiter
@@ -144,6 +148,10 @@ public struct CSVReader: PaktCursor {
         // a delimiter too many; see `CSVDialect.headerWithEmptyNames`).
         if dialect.width > 0 && header.count > dialect.width && header.filter({ !$0.isEmpty }).count == dialect.width {
           header = header.filter { !$0.isEmpty }
+        }
+        // A group row above the names: the next line holds them.
+        if dialect.twoRowHeader, let outcome = try nextRaw(), case .fields(_, let names) = outcome {
+          header = CSVDialect.joinedNames(header, names)
         }
         // Row names in the first column, which the header does not name (R's write.table).
         if dialect.rowNames {

@@ -136,6 +136,13 @@ public enum HeaderSynonyms {
     var words = TextFold.tokens(repaired)
     while let last = words.last, units.contains(last), words.count > 1 { words.removeLast() }
     if let f = lookup[words.joined()] { return f }
+    // A group before the name, as a two-row header joins them ("Person Nachname", "Maßnahme
+    // Programm"): the longest tail that names a field, of five letters or more (a short one,
+    // "id" or "name", names too much: "provider_id" is no person id).
+    for start in words.indices.dropFirst() {
+      let tail = words[start...].joined()
+      if tail.count >= 5, let f = lookup[tail] { return f }
+    }
     // Alternatives: "Maßnahme/Kurs", "Name / Vorname" only where every part names the same field.
     let parts = repaired.split(separator: "/").map { TextFold.compact(String($0)) }.filter { !$0.isEmpty }
     if parts.count > 1 {
