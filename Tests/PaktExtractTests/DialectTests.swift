@@ -234,6 +234,19 @@ struct DialectTests {
     }
     // The names' row is not a record; every record is.
     #expect(given.count == 20 && given.first == "Amina 0")
+    // Names under the group cells only, the header's own names above empty cells (as
+    // spreadsheets write "Kennung" spanning both rows).
+    lines = ["Kennung;Kosten;;Zeitraum;", ";2024;2025;von;bis"]
+    for i in 0..<20 { lines.append("K-\(i);\(100 + i),50;\(90 + i),00;01.0\(1 + i % 9).2024;30.0\(1 + i % 9).2024") }
+    let spans = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "s.csv", in: dir)
+    #expect(
+      try CSVReader(path: spans).header == ["Kennung", "Kosten 2024", "Kosten 2025", "Zeitraum von", "Zeitraum bis"])
+    // A first record with an empty date under a header with an empty name is a record: where
+    // the records have dates, the names' row must name the column.
+    lines = ["Kennung;Name;;Geburtsdatum", "K-1;Haddad;Amina;"]
+    for i in 2..<20 { lines.append("K-\(i);Haddad;Amina;\(10 + i).04.1990") }
+    let record = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "r.csv", in: dir)
+    #expect(try !CSVReader(path: record).dialect.twoRowHeader)
     // Without numbers or dates below, a row of text under a group row is a record: nothing
     // tells it from the names.
     lines = ["Person;;Ort"]
@@ -242,6 +255,25 @@ struct DialectTests {
     let text = try CSVReader(path: plain)
     #expect(text.layout.headerRows == nil)
     #expect(!text.dialect.twoRowHeader)
+  }
+
+  @Test("a title in one cell of a row as wide as the table (Excel's empty cells around it) is skipped, not the header")
+  func titleInOneCell() throws {
+    var lines = [
+      ";;;", ";;;", #";;"Klientenliste Stadt Ulm"#, "Stand 31.01.2024;", ";;;", "Kennung;Nachname;Vorname;Geburtsdatum",
+    ]
+    lines[2] += ";"
+    for i in 0..<20 { lines.append("K-\(i);Haddad;Amina;\(10 + i % 18).04.1990") }
+    let path = TestSupport.write(lines.joined(separator: "\r\n") + "\r\n", to: "t.csv", in: TestSupport.scratch())
+    var reader = try CSVReader(path: path)
+    #expect(reader.header == ["Kennung", "Nachname", "Vorname", "Geburtsdatum"])
+    #expect(reader.layout.headerLine == 6)
+    #expect(reader.layout.skippedLines == [3, 4])
+    var count = 0
+    while let record = try reader.next() {
+      if case .row = record { count += 1 }
+    }
+    #expect(count == 20)
   }
 
   @Test("a quote never closed in an early row costs that line only: the sample and the records go on")

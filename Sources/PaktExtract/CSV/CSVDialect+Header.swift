@@ -94,8 +94,9 @@ extension CSVDialect {
 
   /// Whether the line below `headerLine` is a second header row: the header line has empty
   /// cells (a group row, as Excel writes merged cells: "Person;;;Maßnahme;;"), and the line
-  /// below is as wide, fills every cell with a name, differs from the header, and has no
-  /// number or date in a column where the records below it have them. Why: the names' row was
+  /// below is as wide, differs from it, has a name in every cell the header leaves empty, and
+  /// a name (not a number or a date) in every column where the records below it have numbers
+  /// or dates. Why: the names' row was
   /// loaded as a record (a person "Nachname Vorname" born "Geburtsdatum"), and the columns
   /// were named "Column_2", "Column_3".
   static func secondHeaderRow(
@@ -109,15 +110,21 @@ extension CSVDialect {
       fields(of: $0, in: text, delimiter: delimiter, quote: quote).map { $0.trimmingCharacters(in: .whitespaces) }
     }
     guard header.count > 1, header.contains(where: \.isEmpty), header.contains(where: { !$0.isEmpty }),
-      let names = below.first, names.count == header.count, names != header, !names.contains(where: \.isEmpty)
+      let names = below.first, names.count == header.count, names != header,
+      names.indices.allSatisfy({ !header[$0].isEmpty || !names[$0].isEmpty })
     else { return false }
     let records = below.dropFirst().filter { $0.count == names.count }
     guard records.count >= 2 else { return false }
+    // Every column whose records hold numbers or dates, the line names (a record would hold
+    // one there, or leave it empty).
     var typedColumns = 0
     for c in names.indices {
       let column = records.map { $0[c] }.filter { !$0.isEmpty }
       guard !column.isEmpty, 5 * column.filter(isTyped).count >= 4 * column.count else { continue }
-      if isTyped(names[c]) { return false }
+      // A year names a column of other figures ("Kosten" over "2024", "2025").
+      func isYear(_ v: String) -> Bool { v.count == 4 && Int(v).map { (1900...2100).contains($0) } == true }
+      let yearName = isYear(names[c]) && !column.allSatisfy(isYear)
+      if names[c].isEmpty || (isTyped(names[c]) && !yearName) { return false }
       typedColumns += 1
     }
     return typedColumns > 0

@@ -104,6 +104,20 @@ public struct CSVDialect: Sendable, Equatable {
       best = rival
     }
     var headerLine = overrides.headerLine ?? Self.headerLine(complete, best: best, fullMode: fullModes[best.delimiter])
+    // A title in one cell of a row as wide as the table ("DEPARTMENT FOR WORK & PENSIONS July
+    // 2017" in its fourth cell, Excel's empty cells around it) names no columns: the header is
+    // further down.
+    while overrides.headerLine == nil, (fullModes[best.delimiter] ?? 0) >= 2,
+      let index = complete.firstIndex(where: { $0.line == headerLine }),
+      Self.fields(of: complete[index], in: text, delimiter: best.delimiter, quote: quote)
+        .filter({ !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }).count == 1,
+      complete.count > index + 1
+    {
+      let next = Self.headerLine(
+        Array(complete[(index + 1)...]), best: best, fullMode: fullModes[best.delimiter])
+      guard next > headerLine else { break }
+      headerLine = next
+    }
     // A first line that reads like the records below it is a record, not a header: the file
     // has none. Why: measurement and export files without a header lost their first record
     // to it (Pollock's real files).
