@@ -136,6 +136,7 @@ struct ExportWriter {
           + "Klienten-Nr.;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehörigkeit;Maßnahme;Träger;Beginn;Ende;Status;Kosten (EUR);Sprachniveau;Schuljahre\r\n"
       )
     case .excelText:
+      if m.groupedHeader { try file.write("Person" + String(repeating: "\t", count: 7) + "Teilnahme\t\t\t\t\r\n") }
       try file.write(
         "Kennung\tFamilienname\tVorname\tGeb.-Datum\tGeschlecht\tNationalität\tAZR-Nr\tMaßnahme\tBeginn\tEnde\tStatus\tKosten\r\n"
       )

@@ -27,6 +27,9 @@ struct GeneratedMunicipality: Sendable {
   var name: String
   var ags: String
   var format: Format
+  /// An Excel sheet whose header groups its columns ("Person", "Teilnahme" above the names,
+  /// as merged cells): half the municipalities exporting Excel text.
+  var groupedHeader: Bool { format == .excelText && index % 2 == 1 }
   /// Catalogue code → this municipality's local program name.
   var localNames: [String: String]
 
@@ -58,6 +61,21 @@ struct GeneratedMunicipality: Sendable {
           encoding: windows-1252
         person:
           id: Klienten-Nr.
+
+        """
+    case .excelText where groupedHeader:
+      // The names pakt reads: group and name joined; "Ende" is too short a word to be
+      // recognised after its group.
+      out += """
+        person:
+          id: Person Kennung
+          azr: Person AZR-Nr
+        participation:
+          end: Teilnahme Ende
+        values:
+          sex:
+            "1": male
+            "2": female
 
         """
     case .excelText:
