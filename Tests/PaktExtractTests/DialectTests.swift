@@ -234,6 +234,14 @@ struct DialectTests {
     }
     // The names' row is not a record; every record is.
     #expect(given.count == 20 && given.first == "Amina 0")
+    // A blank line between the group row and the names.
+    lines = ["Person;;;Maßnahme;;", "", "Nachname;Vorname;Geburtsdatum;Programm;Beginn;Kosten"]
+    for i in 0..<20 { lines.append("Haddad;Amina \(i);\(10 + i).04.1990;Sprachkurs B1;01.02.2024;\(100 + i),50") }
+    var gap = try CSVReader(path: TestSupport.write(lines.joined(separator: "\n") + "\n", to: "b.csv", in: dir))
+    #expect(gap.header.first == "Person Nachname")
+    var rows = 0
+    while let record = try gap.next() { if case .row = record { rows += 1 } }
+    #expect(rows == 20)
     // Names under the group cells only, the header's own names above empty cells (as
     // spreadsheets write "Kennung" spanning both rows).
     lines = ["Kennung;Kosten;;Zeitraum;", ";2024;2025;von;bis"]

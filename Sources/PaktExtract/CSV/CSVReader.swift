@@ -149,9 +149,15 @@ public struct CSVReader: PaktCursor {
         if dialect.width > 0 && header.count > dialect.width && header.filter({ !$0.isEmpty }).count == dialect.width {
           header = header.filter { !$0.isEmpty }
         }
-        // A group row above the names: the next line holds them.
-        if dialect.twoRowHeader, let outcome = try nextRaw(), case .fields(_, let names) = outcome {
-          header = CSVDialect.joinedNames(header, names)
+        // A group row above the names: the next line that is not blank holds them (one that
+        // cannot be read is the first reject, and the group row names the columns alone).
+        while dialect.twoRowHeader, let outcome = try nextRaw() {
+          switch outcome {
+          case .blank: continue
+          case .fields(_, let names): header = CSVDialect.joinedNames(header, names)
+          case .malformed(let m): brokenHeader = m
+          }
+          break
         }
         // Row names in the first column, which the header does not name (R's write.table).
         if dialect.rowNames {
