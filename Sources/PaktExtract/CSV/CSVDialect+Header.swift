@@ -122,7 +122,6 @@ extension CSVDialect {
       let column = records.map { $0[c] }.filter { !$0.isEmpty }
       guard !column.isEmpty, 5 * column.filter(isTyped).count >= 4 * column.count else { continue }
       // A year names a column of other figures ("Kosten" over "2024", "2025").
-      func isYear(_ v: String) -> Bool { v.count == 4 && Int(v).map { (1900...2100).contains($0) } == true }
       let yearName = isYear(names[c]) && !column.allSatisfy(isYear)
       if names[c].isEmpty || (isTyped(names[c]) && !yearName) { return false }
       typedColumns += 1
@@ -213,7 +212,6 @@ extension CSVDialect {
   static func isData(_ fields: [String], body: [[String]] = []) -> Bool {
     let values = fields.map { $0.trimmingCharacters(in: .whitespaces) }
     guard values.contains(where: { !$0.isEmpty }) else { return false }
-    func isYear(_ v: String) -> Bool { v.count == 4 && Int(v).map { (1900...2100).contains($0) } == true }
     let rows = body.filter { $0.count == values.count }
     guard !rows.isEmpty else {
       let filled = values.filter { !$0.isEmpty }
@@ -229,6 +227,11 @@ extension CSVDialect {
       if !isYear(value) || column.allSatisfy(isYear) { yearsOnly = false }
     }
     return numericColumns > 0 && !yearsOnly
+  }
+
+  /// "2024": a year a header may name a column of figures by.
+  static func isYear(_ value: String) -> Bool {
+    value.count == 4 && Int(value).map { (1900...2100).contains($0) } == true
   }
 
   /// "0.01", "-3", "1,5", "2e-4", "12%": a number as a CSV cell writes it.

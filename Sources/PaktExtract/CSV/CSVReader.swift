@@ -417,39 +417,40 @@ public struct CSVReader: PaktCursor {
 
   /// The next physical line as text, quotes and all; reading goes on after it.
   private mutating func physicalLine() throws -> String {
-    var lineEnd = position
-    while true {
-      while lineEnd < end && buffer[lineEnd] != 10 && buffer[lineEnd] != 13 { lineEnd += 1 }
-      guard lineEnd == end, !atEOF else { break }
-      let offset = lineEnd - position
+    var bounds = lineBounds(from: position)
+    while bounds.text == end && !atEOF {
       _ = try fill()
-      lineEnd = position + offset
+      bounds = lineBounds(from: position)
     }
-    let text = String(decoding: buffer[position..<lineEnd], as: UTF8.self)
-    if lineEnd < end {
-      if buffer[lineEnd] == 13 && lineEnd + 1 < end && buffer[lineEnd + 1] == 10 { lineEnd += 1 }
-      lineEnd += 1
-    }
-    position = lineEnd
+    let text = String(decoding: buffer[position..<bounds.text], as: UTF8.self)
+    position = bounds.next
     line += 1
     return text
   }
 
   /// Rejects the first physical line of a record whose quote never closes, and goes on after it.
   private mutating func unclosedQuote(from start: Int) -> Outcome {
-    var lineEnd = start
-    while lineEnd < end && buffer[lineEnd] != 10 && buffer[lineEnd] != 13 { lineEnd += 1 }
-    let raw = rawText(buffer[start..<lineEnd])
-    if lineEnd < end {
-      if buffer[lineEnd] == 13 && lineEnd + 1 < end && buffer[lineEnd + 1] == 10 { lineEnd += 1 }
-      lineEnd += 1
-    }
+    let bounds = lineBounds(from: start)
+    let raw = rawText(buffer[start..<bounds.text])
     let startLine = line
-    position = lineEnd
+    position = bounds.next
     line += 1
     return .malformed(
       MalformedRecord(
         line: startLine, raw: raw, kind: "unclosed quote",
         reason: "a quote opened on this line is never closed; the line was skipped and reading went on with the next"))
+  }
+
+  /// Where the physical line starting at `start` ends in the buffer: its text (before the line
+  /// break) and the next line (after LF, CR or CRLF; `end` when the buffer ends first).
+  private func lineBounds(from start: Int) -> (text: Int, next: Int) {
+    var i = start
+    while i < end && buffer[i] != 10 && buffer[i] != 13 { i += 1 }
+    var next = i
+    if next < end {
+      if buffer[next] == 13 && next + 1 < end && buffer[next + 1] == 10 { next += 1 }
+      next += 1
+    }
+    return (i, next)
   }
 }
