@@ -89,12 +89,9 @@ struct DialectTests {
     #expect(dialect.skippedLines.count == 22)
     var reader = try CSVReader(path: path)
     #expect(reader.header.last == "E\"(1 Hz)/MPa")
-    var rows = 0
-    while let record = try reader.next() {
-      guard case .row = record else { Issue.record("not a row: \(record)"); continue }
-      rows += 1
-    }
-    #expect(rows == 60)
+    let read = try readAll(&reader)
+    #expect(read.rejected.isEmpty)
+    #expect(read.rows.count == 60)
   }
 
   @Test("a header line ending in a delimiter its rows do not have loses that empty name, and every row reads")
@@ -104,13 +101,10 @@ struct DialectTests {
     let path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "run.csv", in: TestSupport.scratch())
     var reader = try CSVReader(path: path)
     #expect(reader.header == ["RUN", "1_ 1", "1_ 2", "1_ 3"])
-    var rows = 0
-    while let record = try reader.next() {
-      guard case .row(let row) = record else { Issue.record("not a row: \(record)"); continue }
-      #expect(row.fields.count == 4)
-      rows += 1
-    }
-    #expect(rows == 30)
+    let read = try readAll(&reader)
+    #expect(read.rejected.isEmpty)
+    #expect(read.rows.allSatisfy { $0.count == 4 })
+    #expect(read.rows.count == 30)
   }
 
   @Test("a header with a delimiter too many inside it loses that empty name; the first record stays a record")
@@ -122,11 +116,9 @@ struct DialectTests {
     var reader = try CSVReader(path: path)
     #expect(reader.header == ["Kennung", "Nachname", "Vorname", "Geburtsdatum"])
     #expect(reader.layout.skippedLines == nil)
-    var ids: [String] = []
-    while let record = try reader.next() {
-      guard case .row(let row) = record else { Issue.record("not a row: \(record)"); continue }
-      ids.append(row.fields[0])
-    }
+    let read = try readAll(&reader)
+    let ids = read.rows.map { $0[0] }
+    #expect(read.rejected.isEmpty)
     // Every record read, the first one too (it had been taken for the header).
     #expect(ids.count == 30 && ids.first == "1000")
   }
@@ -141,15 +133,8 @@ struct DialectTests {
       let path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "m.csv", in: TestSupport.scratch())
       var reader = try CSVReader(path: path)
       #expect(reader.header == (0..<width).map { "col_\($0)" }, "\(first)")
-      var ids: [String] = []
-      var rejected: [Int] = []
-      while let record = try reader.next() {
-        switch record {
-        case .row(let row): ids.append(row.fields[0])
-        case .malformed(let m): rejected.append(m.line)
-        default: Issue.record("unexpected \(record)")
-        }
-      }
+      let (rows, rejected) = try readAll(&reader)
+      let ids = rows.map { $0[0] }
       // Every record read, the first one too; the line above is a reject with its reason.
       #expect(ids.count == 30 && ids.first == "1000", "\(first): \(ids.prefix(2))")
       #expect(rejected == [1], "\(first)")
@@ -188,17 +173,10 @@ struct DialectTests {
       #expect(reader.layout.headerLine == 1)
       #expect(reader.layout.headerNote != nil)
       #expect(reader.dialect.literalHeader == UInt8(ascii: Unicode.Scalar(c.splitAt)!))
-      var ids: [String] = []
-      var rejected = 0
-      while let record = try reader.next() {
-        switch record {
-        case .row(let row): ids.append(row.fields[0])
-        case .malformed: rejected += 1
-        default: Issue.record("unexpected \(record)")
-        }
-      }
+      let read = try readAll(&reader)
+      let ids = read.rows.map { $0[0] }
       // Every record read, none rejected, the first one too.
-      #expect(ids.count == 30 && ids.first == "1000" && rejected == 0, "\(c.header): \(ids.prefix(2))")
+      #expect(ids.count == 30 && ids.first == "1000" && read.rejected.isEmpty, "\(c.header): \(ids.prefix(2))")
     }
     // A header that reads well is read by the rules, quotes and all.
     var lines = [#"Kennung,"Datum, lokal",Wert"#]
@@ -227,11 +205,9 @@ struct DialectTests {
         "Maßnahme Kosten",
       ])
     #expect(reader.layout.headerRows == 2 && reader.layout.headerNote != nil)
-    var given: [String] = []
-    while let record = try reader.next() {
-      guard case .row(let row) = record else { Issue.record("not a row: \(record)"); continue }
-      given.append(row.fields[1])
-    }
+    let read = try readAll(&reader)
+    let given = read.rows.map { $0[1] }
+    #expect(read.rejected.isEmpty)
     // The names' row is not a record; every record is.
     #expect(given.count == 20 && given.first == "Amina 0")
     // A blank line between the group row and the names.
@@ -239,9 +215,7 @@ struct DialectTests {
     for i in 0..<20 { lines.append("Haddad;Amina \(i);\(10 + i).04.1990;Sprachkurs B1;01.02.2024;\(100 + i),50") }
     var gap = try CSVReader(path: TestSupport.write(lines.joined(separator: "\n") + "\n", to: "b.csv", in: dir))
     #expect(gap.header.first == "Person Nachname")
-    var rows = 0
-    while let record = try gap.next() { if case .row = record { rows += 1 } }
-    #expect(rows == 20)
+    #expect(try readAll(&gap).rows.count == 20)
     // Names under the group cells only, the header's own names above empty cells (as
     // spreadsheets write "Kennung" spanning both rows).
     lines = ["Kennung;Kosten;;Zeitraum;", ";2024;2025;von;bis"]
@@ -277,11 +251,7 @@ struct DialectTests {
     #expect(reader.header == ["Kennung", "Nachname", "Vorname", "Geburtsdatum"])
     #expect(reader.layout.headerLine == 6)
     #expect(reader.layout.skippedLines == [3, 4])
-    var count = 0
-    while let record = try reader.next() {
-      if case .row = record { count += 1 }
-    }
-    #expect(count == 20)
+    #expect(try readAll(&reader).rows.count == 20)
   }
 
   @Test("a quote never closed in an early row costs that line only: the sample and the records go on")
@@ -527,4 +497,18 @@ struct CertaintyTests {
     #expect(layout.delimiter == ";")
     #expect(layout.certainty == "4 of 4 sampled lines as wide as the others; runner-up ',' on 3")
   }
+}
+
+/// What a reader hands out to the end of its file: each row's fields, and the line of each
+/// reject.
+func readAll(_ reader: inout CSVReader) throws -> (rows: [[String]], rejected: [Int]) {
+  var out: (rows: [[String]], rejected: [Int]) = ([], [])
+  while let record = try reader.next() {
+    switch record {
+    case .row(let row): out.rows.append(row.fields)
+    case .malformed(let m): out.rejected.append(m.line)
+    case .element: Issue.record("an XML element from a CSV file: \(record)")
+    }
+  }
+  return out
 }
