@@ -63,27 +63,15 @@ struct GeneratedMunicipality: Sendable {
           id: Klienten-Nr.
 
         """
-    case .excelText where groupedHeader:
-      // The names pakt reads: group and name joined; "Ende" is too short a word to be
-      // recognised after its group.
-      out += """
-        person:
-          id: Person Kennung
-          azr: Person AZR-Nr
-        participation:
-          end: Teilnahme Ende
-        values:
-          sex:
-            "1": male
-            "2": female
-
-        """
     case .excelText:
+      // A grouped header's names are read as group and name joined; "Ende" is too short a word
+      // to be recognised after its group.
+      let (group, participation) = groupedHeader ? ("Person ", "participation:\n  end: Teilnahme Ende\n") : ("", "")
       out += """
         person:
-          id: Kennung
-          azr: AZR-Nr
-        values:
+          id: \(group)Kennung
+          azr: \(group)AZR-Nr
+        \(participation)values:
           sex:
             "1": male
             "2": female
