@@ -27,6 +27,9 @@ public enum QualityRule: String, Sendable, Codable, CaseIterable {
   case startBeforeBirth = "start_before_birth"
   /// Control characters (NUL, BEL, ESC, …) inside a value; they are removed from what is loaded.
   case controlCharacters = "control_characters"
+  /// A CSV row with a delimiter too many (doubled, or typed into a value that was not quoted),
+  /// read the one way its columns allow; what was done is the flag's value class.
+  case strayDelimiter = "stray_delimiter"
 
   /// What a steward reads about the rule.
   public var explanation: String {
@@ -40,6 +43,7 @@ public enum QualityRule: String, Sendable, Codable, CaseIterable {
     case .birthDateBefore1900: return "date of birth before 1900 (loaded as empty)"
     case .startBeforeBirth: return "measure starts before the person's date of birth"
     case .controlCharacters: return "control characters inside a value (removed from the loaded value)"
+    case .strayDelimiter: return "a delimiter too many in the row, read the one way its columns allow"
     }
   }
 

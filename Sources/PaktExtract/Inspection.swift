@@ -12,7 +12,11 @@ public struct Inspection: Sendable, Codable {
   public var layout: FileLayout?
   public var records: Int
   public var malformed: Int
+  /// Rows read only after a repair (a delimiter too many: see `ColumnProfile`).
+  public var repaired = 0
   public var samples: [Sample]
+  /// The first repaired rows: line and what was done.
+  public var repairs: [Sample] = []
   /// Why the file cannot be read, when it cannot.
   public var problem: String?
 
@@ -31,6 +35,12 @@ public struct Inspection: Sendable, Codable {
         result.records += 1
         switch record {
         case .row(let row):
+          if let repair = row.repair {
+            result.repaired += 1
+            if result.repairs.count < max(sampleCount, 3) {
+              result.repairs.append(Sample(line: row.line, problem: "repaired: \(repair)"))
+            }
+          }
           if result.samples.count < sampleCount {
             let header = file.layout.header ?? []
             var fields: [String: String] = [:]

@@ -25,9 +25,13 @@ public enum ExtractedRecord: Sendable {
 public struct CSVRow: Sendable {
   public var line: Int
   public var fields: [String]
-  public init(line: Int, fields: [String]) {
+  /// What the reader did to give a row a delimiter too wide its header's width (see
+  /// `ColumnProfile`), naming columns only; nil for a row read as written.
+  public var repair: String?
+  public init(line: Int, fields: [String], repair: String? = nil) {
     self.line = line
     self.fields = fields
+    self.repair = repair
   }
 }
 

@@ -23,19 +23,26 @@ struct ExportWriter {
     var status: Int
     var costCents: Int
     var provider: String?
+    /// Written with its delimiter doubled after the provider (CSV) or the measure (tab text).
+    var strayDelimiter = false
   }
 
   /// Gives one participation in `rate` a flaw offices write (dates swapped, a refund
   /// entered as a negative cost, a misplaced decimal separator, 30 February, a control
-  /// character pasted into the provider) and says which quality rule catches it. Drawn from
-  /// a generator of its own, so the corpus is otherwise the same with and without flaws.
-  func flaw(_ parts: inout [Part], rate: Double, rng: inout SeededRandom) -> String? {
+  /// character pasted into the provider, a delimiter typed twice) and says which quality rule
+  /// catches it. Drawn from a generator of its own, so the corpus is otherwise the same with
+  /// and without flaws. A doubled delimiter is not written in a file's first ten records: with
+  /// no rows above it to tell its columns by, pakt rejects such a row (its documented limit).
+  func flaw(_ parts: inout [Part], rate: Double, early: Bool, rng: inout SeededRandom) -> String? {
     guard rate > 0, rng.chance(rate * Double(parts.count)) else { return nil }
     let i = Int.random(in: 0..<parts.count, using: &rng)
     let format = municipality.format
     var kinds = ["end_before_start", "impossible_date"]
     if format != .xmlReferences { kinds += ["cost_negative", "cost_absurd"] }
     if format == .csvEnglish || format == .csvGerman { kinds.append("control_characters") }
+    if !early && (format == .csvEnglish || format == .csvGerman || format == .excelText) {
+      kinds.append("stray_delimiter")
+    }
     let kind = rng.pick(kinds)
     switch kind {
     case "end_before_start":
@@ -45,6 +52,7 @@ struct ExportWriter {
     case "impossible_date": parts[i].start = (parts[i].start.0, 2, 30)
     case "cost_negative": parts[i].costCents = -(parts[i].costCents == 0 ? 41_855 : parts[i].costCents)
     case "cost_absurd": parts[i].costCents = 12_345_000 + parts[i].costCents
+    case "stray_delimiter": parts[i].strayDelimiter = true
     default: parts[i].provider = "Tr\u{07}äger \u{1B}" + String(municipality.index % 7 + 1)
     }
     return kind
@@ -108,7 +116,7 @@ struct ExportWriter {
       let p = persons[appearance.person].written(appearance.variant, rng: &rng).asWritten(rng: &rng)
       let localID = "\(code)-\(100_000 + n)"
       var ps = parts(rng: &rng)
-      if let rule = flaw(&ps, rate: options.flaws, rng: &flawRNG) { w.flaws.append((localID, rule)) }
+      if let rule = flaw(&ps, rate: options.flaws, early: n < 10, rng: &flawRNG) { w.flaws.append((localID, rule)) }
       w.personRecords += 1
       w.participations += ps.count
       w.truth.append((localID, p.id))
@@ -166,7 +174,8 @@ struct ExportWriter {
           [
             localID, p.given, p.family, Self.iso(born), p.male ? "M" : "F", Names.nationalityEN[p.nationality]!,
             p.azr,
-            p.language, "\"\(localName(part))\"", "\"\(part.provider ?? m.name)\"", Self.iso(part.start),
+            p.language, "\"\(localName(part))\"",
+            "\"\(part.provider ?? m.name)\"" + (part.strayDelimiter ? "," : ""), Self.iso(part.start),
             Self.iso(part.end),
             Self.statusEnglish[part.status], Self.euros(part.costCents, comma: false),
           ].joined(separator: ",") + "\n")
@@ -181,7 +190,7 @@ struct ExportWriter {
           [
             localID, p.family, p.given, Self.german(born), p.male ? "männlich" : "weiblich",
             Names.nationalityDE[p.nationality]!, Self.quoted(localName(part), delimiter: ";"),
-            part.provider ?? "Träger \(m.index % 7 + 1)",
+            (part.provider ?? "Träger \(m.index % 7 + 1)") + (part.strayDelimiter ? ";" : ""),
             Self.german(part.start), Self.german(part.end), Self.statusGerman[part.status],
             Self.euros(part.costCents, comma: true, thousands: true) + " €", p.language, String(p.schoolYears),
           ].joined(separator: ";") + "\r\n")
@@ -195,8 +204,9 @@ struct ExportWriter {
       for part in ps {
         try file.write(
           [
-            localID, p.family, p.given, Self.german(born), p.male ? "1" : "2", p.nationality, p.azr, localName(part),
-            Self.german(part.start), Self.german(part.end), Self.statusExcel[part.status],
+            localID, p.family, p.given, Self.german(born), p.male ? "1" : "2", p.nationality, p.azr,
+            localName(part) + (part.strayDelimiter ? "\t" : ""), Self.german(part.start), Self.german(part.end),
+            Self.statusExcel[part.status],
             Self.euros(part.costCents, comma: true),
           ].joined(separator: "\t") + "\r\n")
       }

@@ -16,7 +16,8 @@ struct ExtractCommand: ParsableCommand {
       whose first line holds data; an XML \
       file with one column per path found in its records (attributes as @name), flattened as \
       `pakt inspect` shows them. DIR/NAME.csv holds the records, DIR/NAME.rejects.csv the lines \
-      pakt could not read (line, kind, reason). Values are written exactly as read: no formula \
+      pakt could not read (line, kind, reason), and the rows it read only after a repair (kind \
+      "repaired (loaded)": a delimiter too many, the field dropped or joined named in the reason). Values are written exactly as read: no formula \
       defusing, so open the output in a spreadsheet with care. The output holds whatever personal \
       data the export holds and is private to its owner.
       """)
@@ -46,6 +47,7 @@ struct ExtractCommand: ParsableCommand {
         let result = try Self.extract(path, options: options, into: out)
         print(
           "\(path): \(result.records) records → \(result.output); \(result.rejects) rejected"
+            + (result.repaired > 0 ? "; \(result.repaired) read after a repair (listed with the rejects)" : "")
             + (result.skipped > 0 ? "; \(result.skipped) lines above the header skipped" : ""))
       } catch let error as ExtractError {
         failed = true
@@ -59,6 +61,7 @@ struct ExtractCommand: ParsableCommand {
     var output: String
     var records = 0
     var rejects = 0
+    var repaired = 0
     var skipped = 0
   }
 
@@ -104,6 +107,10 @@ struct ExtractCommand: ParsableCommand {
       case .row(let row):
         result.records += 1
         try writer.row(row.fields)
+        if let repair = row.repair {
+          result.repaired += 1
+          try rejects.row([String(row.line), "repaired (loaded)", repair])
+        }
       case .element(let e):
         result.records += 1
         var fields: [String: String] = [:]

@@ -65,7 +65,9 @@ struct InspectCommand: ParsableCommand {
         )
       }
     }
-    out.append("  records:   \(r.records) (\(r.malformed) malformed)")
+    out.append(
+      "  records:   \(r.records) (\(r.malformed) malformed"
+        + (r.repaired > 0 ? ", \(r.repaired) read after a repair, each flagged when run" : "") + ")")
     if let problem = r.problem { out.append("  stopped:   \(problem)") }
     for s in r.samples {
       if let p = s.problem {
@@ -75,6 +77,7 @@ struct InspectCommand: ParsableCommand {
         out.append("  line \(s.line): \(fields.joined(separator: "; "))")
       }
     }
+    for s in r.repairs { out.append("  line \(s.line): \(s.problem ?? "")") }
     return out.joined(separator: "\n")
   }
 }

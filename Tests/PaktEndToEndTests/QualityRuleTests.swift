@@ -46,7 +46,9 @@ struct QualityRuleTests {
   ]
 
   /// Writes the export (Windows-1252, CRLF) and a one-source pipeline; returns the pipeline's path.
-  static func night(extra: String = "", sourceExtra: String = "") -> (dir: String, pipeline: String) {
+  static func night(extra: String = "", sourceExtra: String = "", lines: [(id: String, text: String)] = lines)
+    -> (dir: String, pipeline: String)
+  {
     let dir = TestSupport.scratch("pakt-quality")
     let text =
       (["Export Stadt Wangen, Integrationsmanagement, Stand 31.01.2025", "", header] + lines.map(\.text))
@@ -130,6 +132,57 @@ struct QualityRuleTests {
     #expect(html.contains("end_before_start"))
     let csv = try String(contentsOfFile: "\(dir)/reports/quality-flags.csv", encoding: .utf8)
     #expect(csv.contains("wangen,control_characters,flag,2,"))
+  }
+
+  /// Rows a delimiter too wide, below the ten rules' rows (lines 14-16).
+  static let strayLines: [(id: String, text: String)] = [
+    // Doubled after the provider: only dropping that empty field fits the columns.
+    (
+      "Q11",
+      "Q11;Nasser;Rami;02.03.1992;männlich;syrisch;Integrationskurs;VHS;;01.02.2024;30.06.2024;läuft;100,00 €;A2;6"
+    ),
+    // Typed into the status, between a date and an amount: only joining its parts fits.
+    (
+      "Q12",
+      "Q12;Nasser;Lina;02.03.1994;weiblich;syrisch;Integrationskurs;VHS;01.02.2024;30.06.2024;läuft; verlängert;250,00 €;A2;6"
+    ),
+    // Between two names: "Abdi;Mohamed | Ali" or "Abdi | Mohamed;Ali" fit alike, so it stays a reject.
+    (
+      "Q13",
+      "Q13;Abdi;Mohamed;Ali;02.03.1990;männlich;somalisch;Integrationskurs;VHS;01.02.2024;30.06.2024;läuft;100,00 €;A2;6"
+    ),
+  ]
+
+  @Test("a delimiter too many: read the one way the columns allow and flagged, or a reject where two ways fit")
+  func strayDelimiter() throws {
+    let (dir, pipeline) = Self.night(lines: Self.lines + Self.strayLines)
+    let summary = try Self.run(pipeline)
+    #expect(summary.totals.rejected == 2)
+    try DatabaseQueue(path: "\(dir)/warehouse.sqlite").read { db throws in
+      func value(_ sql: String) throws -> String? { try String.fetchOne(db, sql: sql) }
+      #expect(try value("SELECT provider FROM participation WHERE person_local_id = 'Q11'") == "VHS")
+      #expect(try value("SELECT start_date FROM participation WHERE person_local_id = 'Q11'") == "2024-02-01")
+      #expect(try value("SELECT cost_cents FROM participation WHERE person_local_id = 'Q11'") == "10000")
+      #expect(try value("SELECT cost_cents FROM participation WHERE person_local_id = 'Q12'") == "25000")
+      #expect(try value("SELECT end_date FROM participation WHERE person_local_id = 'Q12'") == "2024-06-30")
+      let flags = try Row.fetchAll(
+        db, sql: "SELECT record, value_class, line FROM quality_flag WHERE rule = 'stray_delimiter' ORDER BY line")
+      #expect(flags.map { $0["record"] as String } == ["Q11", "Q12"])
+      #expect(
+        (flags.first?["value_class"] as String?) == "a delimiter too many: the empty field after 'Träger' was dropped")
+      #expect((flags.last?["value_class"] as String?)?.contains("joined in 'Status'") == true)
+      let reject = try Row.fetchOne(db, sql: "SELECT kind, line FROM reject WHERE kind = 'ragged row'")
+      #expect(reject?["line"] as Int? == 16)
+    }
+    // A steward who wants such rows fixed at the source makes the rule reject them.
+    let (strictDir, strictPipeline) = Self.night(
+      extra: "quality: { stray_delimiter: reject }", lines: Self.lines + Self.strayLines)
+    let strict = try Self.run(strictPipeline)
+    #expect(strict.totals.rejected == 4)
+    let kinds = try DatabaseQueue(path: "\(strictDir)/warehouse.sqlite").read { db throws in
+      try String.fetchAll(db, sql: "SELECT kind FROM reject ORDER BY line")
+    }
+    #expect(kinds == ["quality: names_missing", "quality: stray_delimiter", "quality: stray_delimiter", "ragged row"])
   }
 
   @Test("severities are a steward's: pipeline-wide, per source, and the cost limit")

@@ -51,6 +51,16 @@ struct DialectTests {
     #expect(narrow == 0)
   }
 
+  @Test("a small `;` export with decimal commas stays `;` though a few of its rows hold a stray `;`")
+  func semicolonWithStrayRows() throws {
+    var lines = ["Export Stadt Wangen, Stand 31.01.2025", "", "Kennung;Nachname;Vorname;Kosten;Status;Ende"]
+    for i in 0..<10 { lines.append("K-\(i);Haddad;Amina;\(100 + i),00 €;läuft;30.06.2024") }
+    lines += ["K-10;Haddad;Omar;;12,00 €;läuft;30.06.2024", "K-11;Haddad;Lina;13,00 €;läuft; verlängert;30.06.2024"]
+    let dialect = CSVDialect.sniff(head: Array((lines.joined(separator: "\r\n") + "\r\n").utf8))
+    #expect(dialect.delimiterText == ";")
+    #expect(dialect.headerLine == 3)
+  }
+
   @Test("the same in Windows-1252 without BOM")
   func windows1252() throws {
     let text = Self.libreOfficeExport(rows: 60)
@@ -277,6 +287,87 @@ struct DialectTests {
     let dialect = CSVDialect.sniff(head: Array((lines.joined(separator: "\n") + "\n").utf8))
     #expect(dialect.delimiterText == ",")
     #expect(dialect.headerLine == 1)
+  }
+}
+
+@Suite("Extract: a row a delimiter too wide")
+struct StrayDelimiterTests {
+  /// Pollock's shape: a last column that is always empty, and one row with a doubled comma
+  /// inside it. Dropping the last (empty) field would shift every value after the doubled one;
+  /// only dropping the doubled one fits the columns.
+  @Test("a doubled delimiter is dropped where the columns say, not at the row's end")
+  func doubledInside() throws {
+    var lines = ["DATE,TIME,Qty,PRODUCTID,Price,Comments"]
+    for i in 0..<12 { lines.append("\(10 + i)/01/2018,0\(i % 10):15,\(i),MG-87\(10 + i),$7\(i).69,") }
+    lines.insert("13/02/2018,01:00,9,,CC-9259,$48.00,", at: 6)
+    let path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "p.csv", in: TestSupport.scratch())
+    var reader = try CSVReader(path: path)
+    var repaired: [CSVRow] = []
+    var rows = 0
+    while let record = try reader.next() {
+      guard case .row(let row) = record else { Issue.record("not a row: \(record)"); continue }
+      rows += 1
+      if row.repair != nil { repaired.append(row) }
+    }
+    #expect(rows == 13)
+    #expect(repaired.map(\.line) == [7])
+    #expect(repaired.first?.fields == ["13/02/2018", "01:00", "9", "CC-9259", "$48.00", ""])
+    #expect(repaired.first?.repair == "a delimiter too many: the empty field after 'Qty' was dropped")
+  }
+
+  @Test("a trailing delimiter on one row once rows have the header's width is dropped")
+  func trailing() throws {
+    let text = "Kennung;Name;Geburtsdatum\n1;Haddad;01.02.1990\n2;Karimi;03.04.1991\n3;Ali;05.06.1992;\n"
+    let path = TestSupport.write(text, to: "t.csv", in: TestSupport.scratch())
+    var reader = try CSVReader(path: path)
+    let all = try readAll(&reader)
+    #expect(all.rows.last == ["3", "Ali", "05.06.1992"])
+    #expect(all.rejected.isEmpty)
+  }
+
+  @Test("where two ways fit the columns alike (two names side by side), the row stays a reject")
+  func ambiguous() throws {
+    var lines = ["Kennung;Nachname;Vorname;Geburtsdatum"]
+    for i in 0..<10 { lines.append("K-\(i);Haddad;Amina;\(10 + i).04.1990") }
+    lines.append("K-10;Abdi;Mohamed;Ali;01.01.1990")
+    let path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "a.csv", in: TestSupport.scratch())
+    var reader = try CSVReader(path: path)
+    let all = try readAll(&reader)
+    #expect(all.rows.count == 10)
+    #expect(all.rejected == [12])
+  }
+
+  @Test("a second table under a header with a column more: its rows are rejects that say so, not repaired")
+  func anotherTable() throws {
+    var lines = ["DATE,Qty,PRODUCTID,Comments"]
+    for i in 0..<6 { lines.append("1\(i)/01/2018,\(i),MG-87\(10 + i),") }
+    lines.append("DATE,Qty,PRODUCTID,Comments,col1")
+    for i in 0..<4 { lines.append("2\(i)/01/2018,\(i),MG-88\(10 + i),,") }
+    let path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "m.csv", in: TestSupport.scratch())
+    var reader = try CSVReader(path: path)
+    var kinds: [String] = []
+    var rows = 0
+    while let record = try reader.next() {
+      switch record {
+      case .row(let row):
+        rows += 1
+        #expect(row.repair == nil)
+      case .malformed(let m): kinds.append(m.kind)
+      case .element: Issue.record("an XML element from a CSV file")
+      }
+    }
+    #expect(rows == 6)
+    #expect(kinds == ["another header"] + Array(repeating: "another table", count: 4))
+  }
+
+  @Test("values are told apart by shape, never by content")
+  func shapes() {
+    let cases: [(String, ColumnProfile.Shape)] = [
+      ("", .empty), ("  ", .empty), ("42", .integer), ("-418,55", .decimal), ("1.306,42 €", .decimal),
+      ("$74.69", .decimal), ("07.03.1990", .date), ("2024-02-01", .date), ("28/01/2018", .date), ("00:15", .time),
+      ("Haddad", .text), ("MG-8769", .text), ("-", .symbol), ("13/02/2018,01:00", .symbol), ("K-12", .text),
+    ]
+    for (value, shape) in cases { #expect(ColumnProfile.shape(value) == shape, "\(value)") }
   }
 }
 

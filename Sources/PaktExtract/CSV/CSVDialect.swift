@@ -272,8 +272,9 @@ public struct CSVDialect: Sendable, Equatable {
   }
 
   /// Commas that are mostly between digits are decimal commas, evidence for a `;` (or tab)
-  /// file rather than against it: where another candidate is consistent on nearly every line,
-  /// it wins over such commas. Why: German exports write costs as "223,49" in `;` files, and
+  /// file rather than against it: where another candidate is consistent on more than half the
+  /// lines and splits them into at least as many fields, it wins over such commas (a few rows
+  /// with a stray `;` must not hand a small export to its decimal commas). Why: German exports write costs as "223,49" in `;` files, and
   /// a cost in every row made the comma look like the delimiter. A comma file whose numbers
   /// touch ("C1,34") has no consistent rival and stays a comma file.
   static func rivalOfDecimalCommas(
@@ -285,7 +286,7 @@ public struct CSVDialect: Sendable, Equatable {
     guard best.delimiter == UInt8(ascii: ","), commas > 0, 2 * decimals >= commas,
       let rival = scores.filter({ $0.key != UInt8(ascii: ",") && $0.value.mode > 0 })
         .max(by: { $0.value.consistent < $1.value.consistent }),
-      Double(rival.value.consistent) >= 0.8 * Double(nonBlank)
+      2 * rival.value.consistent > nonBlank, rival.value.mode >= best.mode
     else { return nil }
     return (rival.key, rival.value.consistent, rival.value.mode)
   }

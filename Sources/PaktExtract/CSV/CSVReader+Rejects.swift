@@ -1,3 +1,4 @@
+import Foundation
 import PaktCore
 
 /// Why a row is rejected: rows that are not records though as wide as the header
@@ -43,6 +44,15 @@ extension CSVReader {
       return ("total line", "a line of totals ('\(first)'), not a record")
     }
     return nil
+  }
+
+  /// A row of another width that names columns as the header does: at least two of its
+  /// fields, and half of the shorter of the two, are the header's names (a second table
+  /// appended with a column more or less).
+  static func namesColumns(_ fields: [String], header: [String]) -> Bool {
+    let names = Set(header.map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.contains(where: \.isLetter) })
+    let shared = fields.filter { names.contains($0.trimmingCharacters(in: .whitespaces)) }.count
+    return shared >= 2 && 2 * shared >= min(fields.count, header.count)
   }
 
   /// Whether a row whose first field is `first` may be the header again or a total line: its

@@ -45,6 +45,11 @@ public struct CSVReader: PaktCursor {
   private var brokenHeader: MalformedRecord?
   /// Body rows so far with exactly the header's number of fields.
   private var exactRows = 0
+  /// What the first of them hold in each column: evidence for repairing a row a delimiter too
+  /// wide (see `ColumnProfile`).
+  private var profile = ColumnProfile()
+  /// A header line of another width met inside the file: where, and its width.
+  private var otherTable: (line: Int, width: Int)?
   private var bomChecked = false
   /// The fields of the last row. Handed out as the row's array; once the caller has let go
   /// of it, the next row reuses its storage (an allocation and a free per row were a tenth
@@ -185,13 +190,39 @@ public struct CSVReader: PaktCursor {
         if !header.isEmpty && fields.count != header.count {
           // A row ending in empty fields beyond the header (Excel's trailing ";;", or a last
           // quoted field holding only a line break) is fine while the export is written that
-          // way. Once rows have the header's width, an extra empty field means a value shifted
-          // by an unquoted delimiter: a reject, not a guess.
+          // way. Once rows have the header's width, an extra field means a stray delimiter: the
+          // row is read the one way the columns above allow (`ColumnProfile`), flagged, or else
+          // it is a reject; never a guess.
           let extra = fields.dropFirst(header.count)
           if fields.count > header.count && exactRows == 0
             && extra.allSatisfy({ $0.unicodeScalars.allSatisfy(\.properties.isWhitespace) })
           {
             return .row(CSVRow(line: startLine, fields: Array(fields.prefix(header.count))))
+          }
+          // A header of another width inside the file: the rows below it are another table's,
+          // rejects that say so, never repaired into this one's columns.
+          if let other = otherTable, other.width == fields.count {
+            return .malformed(
+              MalformedRecord(
+                line: startLine, raw: fields.joined(separator: dialect.delimiterText), kind: "another table",
+                reason:
+                  "a row of the table whose header is line \(other.line) (\(other.width) columns; the file's "
+                  + "header has \(header.count)): split the file, or read that part with a mapping of its own"))
+          }
+          if Self.namesColumns(fields, header: writtenHeader ?? header) {
+            otherTable = (startLine, fields.count)
+            return .malformed(
+              MalformedRecord(
+                line: startLine, raw: fields.joined(separator: dialect.delimiterText), kind: "another header",
+                reason:
+                  "a header line with \(fields.count) columns inside the file (the file's header has "
+                  + "\(header.count)): the rows below it belong to another table"))
+          }
+          if fields.count > header.count,
+            let (repaired, note) = Self.repaired(
+              fields, width: header.count, profile: profile, header: header, delimiter: dialect.delimiterText)
+          {
+            return .row(CSVRow(line: startLine, fields: repaired, repair: note))
           }
           return .malformed(
             MalformedRecord(
@@ -201,7 +232,10 @@ public struct CSVReader: PaktCursor {
                 + "a delimiter ('\(dialect.delimiterText == "\t" ? "tab" : dialect.delimiterText)') "
                 + "inside a value must be quoted"))
         }
-        if fields.count == header.count { exactRows += 1 }
+        if fields.count == header.count {
+          exactRows += 1
+          if exactRows <= ColumnProfile.rows { profile.add(fields) }
+        }
         // Static, and only past a test of the first byte: as a method of this (large) struct
         // the check copied it for every row, a third of reading a row (perf).
         if let lead = headerLead, let first = fields.first, Self.mayNotBeRecord(first, headerLead: lead),

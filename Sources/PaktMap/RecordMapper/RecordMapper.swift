@@ -143,7 +143,7 @@ public struct RecordMapper: Sendable {
       let column: (FieldRef) -> String = { [columns] in columns[$0]?.name ?? $0.description }
       mapFlat(
         read: get, groups: [:], column: column, lineage: lineage, personRef: nil, raw: row.fields,
-        namesMapped: Self.nameFields.contains { columns[$0] != nil }, into: &out)
+        namesMapped: Self.nameFields.contains { columns[$0] != nil }, repair: row.repair, into: &out)
     case .element(let e):
       let lineage = Lineage(file: fileName, line: e.line, path: e.path)
       guard
@@ -201,7 +201,7 @@ public struct RecordMapper: Sendable {
   // readers, and splitting it would pass eight of them around (why it is over 80 lines).
   private mutating func mapFlat(
     read: (FieldRef) -> String?, groups: [Section: [XMLElementNode]], column: (FieldRef) -> String,
-    lineage: Lineage, personRef: String?, raw: [String]?, namesMapped: Bool,
+    lineage: Lineage, personRef: String?, raw: [String]?, namesMapped: Bool, repair: String? = nil,
     keyed: [(kind: Potential.Kind?, key: String, value: String)] = [], into out: inout MappedRecord,
     groupValue: ((FieldRef, XMLElementNode) -> String?)? = nil, element: XMLElementNode? = nil
   ) {
@@ -225,6 +225,12 @@ public struct RecordMapper: Sendable {
     }
     func get(_ field: FieldRef) -> String? { checked(field, read(field), lineage) }
     var notes = Notes()
+    if let repair, quality.severity(of: .strayDelimiter) != .ignore {
+      notes.flags.append(
+        QualityFlag(
+          source: source, lineage: lineage, record: nil, rule: .strayDelimiter, field: "row", valueClass: repair,
+          severity: quality.severity(of: .strayDelimiter)))
+    }
 
     // Person
     let personID: String
