@@ -365,7 +365,8 @@ struct StrayDelimiterTests {
     let cases: [(String, ColumnProfile.Shape)] = [
       ("", .empty), ("  ", .empty), ("42", .integer), ("-418,55", .decimal), ("1.306,42 €", .decimal),
       ("$74.69", .decimal), ("07.03.1990", .date), ("2024-02-01", .date), ("28/01/2018", .date), ("00:15", .time),
-      ("Haddad", .text), ("MG-8769", .text), ("-", .symbol), ("13/02/2018,01:00", .symbol), ("K-12", .text),
+      ("Haddad", .text), ("MG-8769", .text), ("-", .placeholder), ("--", .placeholder), ("#1/2", .symbol),
+      ("13/02/2018,01:00", .symbol), ("K-12", .text),
     ]
     for (value, shape) in cases { #expect(ColumnProfile.shape(value) == shape, "\(value)") }
   }

@@ -16,6 +16,8 @@ struct ColumnProfile: Sendable {
   /// What a value looks like, without what it says.
   enum Shape: Int, CaseIterable {
     case empty, integer, decimal, date, time, text, symbol
+    /// Punctuation alone ("-", "--", "?"): a text column's way of saying "no value".
+    case placeholder
   }
 
   /// Rows of the header's width taken into the profile: the first ones of the body.
@@ -46,12 +48,17 @@ struct ColumnProfile: Sendable {
   private func fits(_ shape: Shape, column: Int) -> Bool {
     let base = column * Shape.allCases.count
     if counts[base + shape.rawValue] > 0 { return true }
+    switch shape {
     // A whole number in a column of amounts is an amount ("72" among "48.00").
-    return shape == .integer && counts[base + Shape.decimal.rawValue] > 0
+    case .integer: return counts[base + Shape.decimal.rawValue] > 0
+    // "-" for a name nobody knows, in a column of names.
+    case .placeholder: return counts[base + Shape.text.rawValue] > 0
+    default: return false
+    }
   }
 
-  /// The shape of one value: empty, a number, a date, a time, a text (it has letters), or
-  /// symbols and digits in no form of those.
+  /// The shape of one value: empty, a number, a date, a time, a text (it has letters),
+  /// punctuation alone, or symbols and digits in no form of those.
   static func shape(_ raw: String) -> Shape {
     let value = raw.trimmingCharacters(in: .whitespaces)
     var letters = 0
@@ -70,7 +77,8 @@ struct ColumnProfile: Sendable {
     }
     if letters > 0 { return .text }
     if value.isEmpty { return .empty }
-    guard digits > 0, amount else { return .symbol }
+    if digits == 0 { return .placeholder }
+    guard amount else { return .symbol }
     let signed = value.first == "-" || value.first == "+"
     let marks = signed ? Array(separators.dropFirst()) : separators
     if marks.isEmpty { return value.contains(where: { "$€£%".contains($0) }) ? .decimal : .integer }
