@@ -360,6 +360,24 @@ struct StrayDelimiterTests {
     #expect(kinds == ["another header"] + Array(repeating: "another table", count: 4))
   }
 
+  @Test("rows of another layout by the thousand stay rejects, each with its line; no row is lost")
+  func anotherLayout() throws {
+    var lines = ["Kennung;Nachname;Vorname"]
+    for i in 0..<5 { lines.append("K-\(i);Haddad;Amina") }
+    for i in 0..<1_500 { lines.append("K-\(i);Haddad;Amina;\(i);x") }
+    lines.append("K-9;Haddad;Amina;")
+    let path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "l.csv", in: TestSupport.scratch())
+    // The header on line 1, as a mapping's `read: header_line: 1` says.
+    var reader = try CSVReader(
+      path: path, dialect: CSVDialect.sniff(path: path, overrides: .init(headerLine: 1)))
+    let all = try readAll(&reader)
+    // After a thousand rows no repair fits, rows are not tried: the last one, which one would
+    // fit, is a reject too.
+    #expect(all.rows.count == 5)
+    #expect(all.rejected.count == 1_501)
+    #expect(all.rejected.first == 7)
+  }
+
   @Test("values are told apart by shape, never by content")
   func shapes() {
     let cases: [(String, ColumnProfile.Shape)] = [

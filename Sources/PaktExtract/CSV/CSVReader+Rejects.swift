@@ -47,12 +47,22 @@ extension CSVReader {
   }
 
   /// A row of another width that names columns as the header does: at least two of its
-  /// fields, and half of the shorter of the two, are the header's names (a second table
-  /// appended with a column more or less).
-  static func namesColumns(_ fields: [String], header: [String]) -> Bool {
-    let names = Set(header.map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.contains(where: \.isLetter) })
-    let shared = fields.filter { names.contains($0.trimmingCharacters(in: .whitespaces)) }.count
-    return shared >= 2 && 2 * shared >= min(fields.count, header.count)
+  /// fields, and half of the shorter of the two, are the header's names (`names`, trimmed,
+  /// those with a letter): a second table appended with a column more or less.
+  static func namesColumns(_ fields: [String], width: Int, names: Set<String>) -> Bool {
+    var shared = 0
+    for f in fields {
+      // Trimmed only where it has spaces at an end: Foundation's trimming on every field of every
+      // ragged row was most of reading a file of them.
+      let edged = f.utf8.first.map(isSpace) == true || f.utf8.last.map(isSpace) == true
+      if names.contains(edged ? f.trimmingCharacters(in: .whitespaces) : f) { shared += 1 }
+    }
+    return shared >= 2 && 2 * shared >= min(fields.count, width)
+  }
+
+  /// The header's names as `namesColumns` compares them.
+  static func headerNames(_ header: [String]) -> Set<String> {
+    Set(header.map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.contains(where: \.isLetter) })
   }
 
   /// Whether a row whose first field is `first` may be the header again or a total line: its

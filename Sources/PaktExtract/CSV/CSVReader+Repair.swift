@@ -38,14 +38,7 @@ struct ColumnProfile: Sendable {
     for (i, f) in fields.enumerated() { counts[i * Shape.allCases.count + Self.shape(f).rawValue] += 1 }
   }
 
-  /// How many of `fields` do not fit what their column held in the profiled rows.
-  func misfits(_ fields: [String]) -> Int {
-    var n = 0
-    for (i, f) in fields.enumerated() where !fits(Self.shape(f), column: i) { n += 1 }
-    return n
-  }
-
-  private func fits(_ shape: Shape, column: Int) -> Bool {
+  func fits(_ shape: Shape, column: Int) -> Bool {
     let base = column * Shape.allCases.count
     if counts[base + shape.rawValue] > 0 { return true }
     switch shape {
@@ -59,8 +52,31 @@ struct ColumnProfile: Sendable {
 
   /// The shape of one value: empty, a number, a date, a time, a text (it has letters),
   /// punctuation alone, or symbols and digits in no form of those.
-  static func shape(_ raw: String) -> Shape {
-    let value = raw.trimmingCharacters(in: .whitespaces)
+  static func shape(_ value: String) -> Shape {
+    // Most values are ASCII: a letter makes a text, and no letter or digit an empty value or
+    // a placeholder, without looking at characters (a tenth of the cost).
+    var asciiLetters = 0
+    var asciiDigits = 0
+    var nonASCII = false
+    var punctuation = false
+    for b in value.utf8 {
+      switch b {
+      case 0x30...0x39: asciiDigits += 1
+      case 0x41...0x5A, 0x61...0x7A: asciiLetters += 1
+      case 0x20, 0x09: continue
+      case 0x80...: nonASCII = true
+      default: punctuation = true
+      }
+    }
+    if !nonASCII {
+      if asciiLetters > 0 { return .text }
+      if asciiDigits == 0 { return punctuation ? .placeholder : .empty }
+    }
+    return numberShape(value)
+  }
+
+  /// The shape of a value with digits and no ASCII letter, or with characters beyond ASCII.
+  private static func numberShape(_ value: String) -> Shape {
     var letters = 0
     var digits = 0
     var separators: [Unicode.Scalar] = []
@@ -68,7 +84,7 @@ struct ColumnProfile: Sendable {
     for s in value.unicodeScalars {
       switch s {
       case "0"..."9": digits += 1
-      case " ": continue
+      case " ", "\t": continue
       case ".", ",", "/", "-", ":", "'", "+": separators.append(s)
       case "$", "€", "£", "%": continue
       default:
@@ -76,73 +92,104 @@ struct ColumnProfile: Sendable {
       }
     }
     if letters > 0 { return .text }
-    if value.isEmpty { return .empty }
-    if digits == 0 { return .placeholder }
+    if digits == 0 {
+      return separators.isEmpty && amount && !value.contains(where: { "$€£%".contains($0) }) ? .empty : .placeholder
+    }
     guard amount else { return .symbol }
-    let signed = value.first == "-" || value.first == "+"
+    let lead = value.unicodeScalars.first { $0 != " " && $0 != "\t" }
+    let signed = lead == "-" || lead == "+"
     let marks = signed ? Array(separators.dropFirst()) : separators
-    if marks.isEmpty { return value.contains(where: { "$€£%".contains($0) }) ? .decimal : .integer }
+    if marks.isEmpty { return value.unicodeScalars.contains(where: isCurrency) ? .decimal : .integer }
     if !signed && marks.count <= 2 && marks.allSatisfy({ $0 == ":" }) { return .time }
     if !signed && marks.count == 2 && marks[0] == marks[1] && "/-.".unicodeScalars.contains(marks[0]) {
-      let parts = value.split(whereSeparator: { "/-.".contains($0) })
+      let parts = value.utf8.split(whereSeparator: { $0 == 0x2F || $0 == 0x2D || $0 == 0x2E })
       if parts.count == 3 && parts.allSatisfy({ (1...4).contains($0.count) }) { return .date }
     }
     return marks.allSatisfy({ $0 == "." || $0 == "," || $0 == "'" }) ? .decimal : .symbol
   }
 }
 
+extension ColumnProfile {
+  fileprivate static func isCurrency(_ s: Unicode.Scalar) -> Bool { s == "$" || s == "€" || s == "£" || s == "%" }
+}
+
 extension CSVReader {
+  /// One way to give a row the header's width: fields dropped (empty ones), or a field joined
+  /// with the next.
+  private struct Choice {
+    var dropped: [Int] = []
+    var joined: Int?
+    var misfits = 0
+  }
+
   /// `fields` read with the header's width the one way the profiled columns allow, and what was
-  /// done; nil when no way, or more than one, fits clearly best.
+  /// done; nil when no way, or more than one, fits clearly best. Each field's shape is taken
+  /// once and every way is scored on the shapes, so a file of many such rows stays fast.
   static func repaired(
     _ fields: [String], width: Int, profile: ColumnProfile, header: [String], delimiter: String
   ) -> (fields: [String], note: String)? {
     let extra = fields.count - width
     guard profile.seen > 0, width > 0, (1...3).contains(extra) else { return nil }
-    var candidates: [(fields: [String], note: String)] = []
-    // The extra empty fields dropped, in every choice of them (a bounded number).
-    let empties = fields.indices.filter { fields[$0].unicodeScalars.allSatisfy(\.properties.isWhitespace) }
-    var choice: [Int] = []
+    let shapes = fields.map(ColumnProfile.shape)
+    var choices: [Choice] = []
+    // The extra empty fields dropped, in every choice of them (at most 200 choices).
+    let empties = fields.indices.filter { shapes[$0] == .empty }
+    var picked: [Int] = []
     func choose(from start: Int) {
-      guard candidates.count < 200 else { return }
-      if choice.count == extra {
-        let dropped = Set(choice)
-        let kept = fields.indices.filter { !dropped.contains($0) }.map { fields[$0] }
-        let places = choice.map { i in i == 0 ? "before '\(header[0])'" : "after '\(header[min(i, width) - 1])'" }
-        let what =
-          extra == 1
-          ? "a delimiter too many: the empty field \(places[0]) was dropped"
-          : "\(extra) delimiters too many: the empty fields \(places.joined(separator: ", ")) were dropped"
-        candidates.append((kept, what))
+      if picked.count == extra {
+        choices.append(Choice(dropped: picked))
         return
       }
-      guard start < empties.count else { return }
-      for k in start..<empties.count {
-        choice.append(empties[k])
+      var k = start
+      while k < empties.count && choices.count < 200 {
+        picked.append(empties[k])
         choose(from: k + 1)
-        choice.removeLast()
+        picked.removeLast()
+        k += 1
       }
     }
     choose(from: 0)
     // One delimiter typed into a value: its two parts joined again.
     if extra == 1 {
-      for i in 0..<width where !empties.contains(i) && !empties.contains(i + 1) {
-        var joined = Array(fields[..<i])
-        joined.append(fields[i] + delimiter + fields[i + 1])
-        joined.append(contentsOf: fields[(i + 2)...])
-        candidates.append(
-          (joined, "a delimiter inside a value that was not quoted: its parts joined in '\(header[i])'"))
+      for i in 0..<width where shapes[i] != .empty && shapes[i + 1] != .empty { choices.append(Choice(joined: i)) }
+    }
+    for c in choices.indices {
+      var n = 0
+      if let j = choices[c].joined {
+        for i in 0..<j where !profile.fits(shapes[i], column: i) { n += 1 }
+        if !profile.fits(ColumnProfile.shape(fields[j] + delimiter + fields[j + 1]), column: j) { n += 1 }
+        for i in (j + 2)..<fields.count where !profile.fits(shapes[i], column: i - 1) { n += 1 }
+      } else {
+        var column = 0
+        for i in fields.indices {
+          if choices[c].dropped.contains(i) { continue }
+          if !profile.fits(shapes[i], column: column) { n += 1 }
+          column += 1
+        }
       }
+      choices[c].misfits = n
     }
-    // Distinct results, each with its misfits; the best must be alone and clearly best.
-    var scored: [(fields: [String], note: String, misfits: Int)] = []
-    for c in candidates where !scored.contains(where: { $0.fields == c.fields }) {
-      scored.append((c.fields, c.note, profile.misfits(c.fields)))
+    func result(_ c: Choice) -> [String] {
+      if let j = c.joined {
+        return Array(fields[..<j]) + [fields[j] + delimiter + fields[j + 1]] + Array(fields[(j + 2)...])
+      }
+      return fields.indices.filter { !c.dropped.contains($0) }.map { fields[$0] }
     }
-    scored.sort { $0.misfits < $1.misfits }
-    guard let best = scored.first else { return nil }
-    let second = scored.count > 1 ? scored[1].misfits : Int.max
-    let clear = best.misfits == 0 ? second >= 1 : best.misfits == 1 && second >= 3
-    return clear ? (best.fields, best.note) : nil
+    // The best must be alone (another way to the same fields is no rival) and clearly best.
+    let ranked = choices.sorted { $0.misfits < $1.misfits }
+    guard let best = ranked.first else { return nil }
+    let read = result(best)
+    let rival = ranked.dropFirst().first { $0.misfits > best.misfits || result($0) != read }?.misfits ?? Int.max
+    guard best.misfits == 0 ? rival >= 1 : best.misfits == 1 && rival >= 3 else { return nil }
+    if let j = best.joined {
+      return (read, "a delimiter inside a value that was not quoted: its parts joined in '\(header[j])'")
+    }
+    let places = best.dropped.map { i in i == 0 ? "before '\(header[0])'" : "after '\(header[min(i, width) - 1])'" }
+    return (
+      read,
+      extra == 1
+        ? "a delimiter too many: the empty field \(places[0]) was dropped"
+        : "\(extra) delimiters too many: the empty fields \(places.joined(separator: ", ")) were dropped"
+    )
   }
 }

@@ -50,6 +50,10 @@ public struct CSVReader: PaktCursor {
   private var profile = ColumnProfile()
   /// A header line of another width met inside the file: where, and its width.
   private var otherTable: (line: Int, width: Int)?
+  /// The header's names, for telling another table's header (set at the first ragged row).
+  private var headerNameSet: Set<String>?
+  /// Ragged rows that were neither another table's nor repaired (see `repaired`).
+  private var unexplainedRagged = 0
   private var bomChecked = false
   /// The fields of the last row. Handed out as the row's array; once the caller has let go
   /// of it, the next row reuses its storage (an allocation and a free per row were a tenth
@@ -209,7 +213,12 @@ public struct CSVReader: PaktCursor {
                   "a row of the table whose header is line \(other.line) (\(other.width) columns; the file's "
                   + "header has \(header.count)): split the file, or read that part with a mapping of its own"))
           }
-          if Self.namesColumns(fields, header: writtenHeader ?? header) {
+          // A thousand ragged rows that were neither another header nor repaired: the file's rows
+          // have another layout, not a stray delimiter here and there; the rest are rejects
+          // without looking further (a file of such rows stays as fast to read as before).
+          let looking = unexplainedRagged < 1_000
+          if looking && headerNameSet == nil { headerNameSet = Self.headerNames(writtenHeader ?? header) }
+          if looking, Self.namesColumns(fields, width: header.count, names: headerNameSet ?? []) {
             otherTable = (startLine, fields.count)
             return .malformed(
               MalformedRecord(
@@ -218,12 +227,13 @@ public struct CSVReader: PaktCursor {
                   "a header line with \(fields.count) columns inside the file (the file's header has "
                   + "\(header.count)): the rows below it belong to another table"))
           }
-          if fields.count > header.count,
+          if looking, fields.count > header.count,
             let (repaired, note) = Self.repaired(
               fields, width: header.count, profile: profile, header: header, delimiter: dialect.delimiterText)
           {
             return .row(CSVRow(line: startLine, fields: repaired, repair: note))
           }
+          unexplainedRagged += 1
           return .malformed(
             MalformedRecord(
               line: startLine, raw: fields.joined(separator: dialect.delimiterText), kind: "ragged row",
