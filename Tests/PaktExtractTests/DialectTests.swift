@@ -51,6 +51,20 @@ struct DialectTests {
     #expect(narrow == 0)
   }
 
+  @Test("a header naming columns no row fills (a form's last columns) is the header; rows read them as empty")
+  func headerWiderThanRows() throws {
+    var lines = [#""Kennung","Nachname","Vorname","Geburtsdatum","Geprüft","Unterschrift""#]
+    for i in 0..<12 { lines.append(#""K-\#(i)","Haddad","Amina","\#(10 + i).04.1990""#) }
+    let path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "f.csv", in: TestSupport.scratch())
+    var reader = try CSVReader(path: path)
+    #expect(reader.header == ["Kennung", "Nachname", "Vorname", "Geburtsdatum", "Geprüft", "Unterschrift"])
+    #expect(reader.layout.headerNote?.contains("Geprüft, Unterschrift") == true)
+    let all = try readAll(&reader)
+    #expect(all.rejected.isEmpty)
+    #expect(all.rows.count == 12)
+    #expect(all.rows.first == ["K-0", "Haddad", "Amina", "10.04.1990", "", ""])
+  }
+
   @Test("a small `;` export with decimal commas stays `;` though a few of its rows hold a stray `;`")
   func semicolonWithStrayRows() throws {
     var lines = ["Export Stadt Wangen, Stand 31.01.2025", "", "Kennung;Nachname;Vorname;Kosten;Status;Ende"]

@@ -60,6 +60,48 @@ extension CSVDialect {
     return above.line
   }
 
+  /// The line `line` has, in every column, the shape most of the 20 lines below have there,
+  /// and one of them is a date or a number: it reads like a record where `readsAsRecord`
+  /// (numbers only) cannot tell ("K-0","Haddad","Amina","10.04.1990").
+  static func shapedLikeRecords(_ complete: [LogicalLine], text: [UInt8], line: Int, delimiter: UInt8, quote: UInt8)
+    -> Bool
+  {
+    guard let index = complete.firstIndex(where: { $0.line == line }) else { return false }
+    let lines = complete[index...].filter { !$0.blank }.prefix(21).map {
+      fields(of: $0, in: text, delimiter: delimiter, quote: quote).map(ColumnProfile.shape)
+    }
+    guard let candidate = lines.first, lines.count > 2 else { return false }
+    let body = lines.dropFirst().filter { $0.count == candidate.count }
+    guard 2 * body.count > lines.count - 1 else { return false }
+    var typed = false
+    for (c, shape) in candidate.enumerated() {
+      var counts: [ColumnProfile.Shape: Int] = [:]
+      for row in body { counts[row[c], default: 0] += 1 }
+      guard let common = counts.max(by: { $0.value < $1.value })?.key, common == shape else { return false }
+      if [.integer, .decimal, .date, .time].contains(shape) { typed = true }
+    }
+    return typed
+  }
+
+  /// The line above the one taken for the header, and how many names it has beyond the rows'
+  /// width, where it names more columns than any row fills: every name given and different,
+  /// none reading like the records (a form's columns left for someone to fill: MTurk exports
+  /// end in "Approve","Reject" that no row reaches). Nil otherwise. Why: the file was taken
+  /// for headerless, its names rejected as a ragged row, and the columns named by position.
+  static func headerWiderThanRows(
+    _ complete: [LogicalLine], text: [UInt8], headerLine: Int, width: Int, delimiter: UInt8, quote: UInt8
+  ) -> (line: Int, unfilled: Int)? {
+    guard width > 1, let index = complete.firstIndex(where: { $0.line == headerLine }),
+      let above = complete[..<index].last(where: { !$0.blank })
+    else { return nil }
+    let names = fields(of: above, in: text, delimiter: delimiter, quote: quote)
+      .map { $0.trimmingCharacters(in: .whitespaces) }
+    guard names.count > width, !names.contains(where: \.isEmpty), Set(names).count == names.count,
+      !isData(names, body: [])
+    else { return nil }
+    return (above.line, names.count - width)
+  }
+
   /// The first line's names read as written, and the byte that splits them, where the line
   /// cannot be read as the records are and, so split, names exactly the table's `width`
   /// columns without reading like the records below it. Nil otherwise. Two ways a header line

@@ -32,6 +32,10 @@ public struct CSVDialect: Sendable, Equatable {
   /// The header is two rows: a group row with empty cells (Excel's merged cells: "Person;;;
   /// Maßnahme;;") above the names. Each column's name is its group and its name joined.
   public var twoRowHeader = false
+  /// The header names this many columns more than any row has fields, at its end (a form's
+  /// columns left for someone to fill: MTurk's "Approve", "Reject"): rows as wide as the
+  /// table are read with those columns empty (see `headerWiderThanRows`).
+  public var unfilledColumns = 0
   /// Fields are written with a space after the delimiter (", "): spaces starting a field are
   /// not part of it, and a quote after them opens a quoted field.
   public var skipInitialSpace = false
@@ -139,6 +143,15 @@ public struct CSVDialect: Sendable, Equatable {
       headerLine = named
       recordTaken = false
     }
+    var unfilled = 0
+    if recordTaken
+      || Self.shapedLikeRecords(complete, text: text, line: headerLine, delimiter: best.delimiter, quote: quote),
+      let wider = Self.headerWiderThanRows(
+        complete, text: text, headerLine: headerLine, width: fullMode + 1, delimiter: best.delimiter, quote: quote)
+    {
+      (headerLine, unfilled) = wider
+      recordTaken = false
+    }
     if overrides.headerLine == nil, let first = firstLine, first.line == headerLine,
       Self.isData(Self.fields(of: first, in: text, delimiter: best.delimiter, quote: quote), body: records)
     {
@@ -188,6 +201,7 @@ public struct CSVDialect: Sendable, Equatable {
     dialect.rowNames = rowNames
     dialect.literalHeader = literal
     dialect.twoRowHeader = twoRows
+    dialect.unfilledColumns = unfilled
     dialect.sampledLines = nonBlank
     dialect.consistentLines = best.consistent
     if let other = scores.filter({ $0.key != best.delimiter && $0.value.mode > 0 })

@@ -109,6 +109,11 @@ public struct CSVReader: PaktCursor {
       l.headerRows = 2
       l.headerNote = "two rows, a group row above the names: each column's group and name joined"
     }
+    if dialect.unfilledColumns > 0 {
+      l.headerNote =
+        "its last \(dialect.unfilledColumns) names (\(header.suffix(dialect.unfilledColumns).joined(separator: ", "))) "
+        + "are columns no row fills: read as empty"
+    }
     if let splitter = dialect.literalHeader {
       l.headerNote =
         splitter == dialect.delimiter
@@ -190,7 +195,11 @@ public struct CSVReader: PaktCursor {
       switch outcome {
       case .blank: continue
       case .malformed(let m): return .malformed(m)
-      case .fields(let startLine, let fields):
+      case .fields(let startLine, var fields):
+        // A row as wide as the table under a header naming columns no row fills: those are empty.
+        if dialect.unfilledColumns > 0 && fields.count + dialect.unfilledColumns == header.count {
+          fields.append(contentsOf: repeatElement("", count: dialect.unfilledColumns))
+        }
         if !header.isEmpty && fields.count != header.count {
           // A row ending in empty fields beyond the header (Excel's trailing ";;", or a last
           // quoted field holding only a line break) is fine while the export is written that
