@@ -214,10 +214,15 @@ struct RecognitionTests {
     #expect(HeaderSynonyms.field(for: text)?.description == field)
   }
 
-  @Test("a short last word names no field on its own: provider_id is no person id")
+  @Test("a short last word names no field on its own (provider_id is no person id), unless its group names the section")
   func shortTail() {
     #expect(HeaderSynonyms.field(for: "provider_id") == nil)
     #expect(HeaderSynonyms.field(for: "kunden_id") == nil)
+    // A two-row header's joined names: the group above says which section the short name is of.
+    #expect(HeaderSynonyms.field(for: "Teilnahme Ende") == FieldRef(.participation, "end"))
+    #expect(HeaderSynonyms.field(for: "Maßnahme bis") == FieldRef(.participation, "end"))
+    #expect(HeaderSynonyms.field(for: "Person ID") == FieldRef(.person, "id"))
+    #expect(HeaderSynonyms.field(for: "Person Ende") == nil)
   }
 
   func catalogue() throws -> Catalogue {

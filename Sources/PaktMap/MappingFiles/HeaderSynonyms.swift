@@ -119,6 +119,17 @@ public enum HeaderSynonyms {
     return map
   }()
 
+  /// Group names above a section's columns in a two-row header, folded.
+  static let groups: [String: Section] = [
+    "person": .person, "personen": .person, "klient": .person, "klientin": .person, "client": .person,
+    "personalien": .person, "stammdaten": .person,
+    "teilnahme": .participation, "teilnahmen": .participation, "massnahme": .participation,
+    "massnahmen": .participation, "kurs": .participation, "participation": .participation,
+    "programme": .participation, "program": .participation, "measure": .participation,
+    "fall": .caseManagement, "case": .caseManagement, "betreuung": .caseManagement,
+    "wohnort": .residence, "residence": .residence, "unterbringung": .residence,
+  ]
+
   /// Words after a header's name that only give its unit: "Cost_EUR", "Kosten in €".
   static let units: Set<String> = ["eur", "euro", "euros", "in", "chf", "usd", "ct", "cent", "tt", "mm", "jjjj"]
 
@@ -138,10 +149,12 @@ public enum HeaderSynonyms {
     if let f = lookup[words.joined()] { return f }
     // A group before the name, as a two-row header joins them ("Person Nachname", "Maßnahme
     // Programm"): the longest tail that names a field, of five letters or more (a short one,
-    // "id" or "name", names too much: "provider_id" is no person id).
+    // "id" or "name", names too much: "provider_id" is no person id), or a shorter one where
+    // the group names the field's section ("Teilnahme Ende", "Person ID").
     for start in words.indices.dropFirst() {
       let tail = words[start...].joined()
-      if tail.count >= 5, let f = lookup[tail] { return f }
+      guard let f = lookup[tail] else { continue }
+      if tail.count >= 5 || groups[words[..<start].joined()] == f.section { return f }
     }
     // Alternatives: "Maßnahme/Kurs", "Name / Vorname" only where every part names the same field.
     let parts = repaired.split(separator: "/").map { TextFold.compact(String($0)) }.filter { !$0.isEmpty }
