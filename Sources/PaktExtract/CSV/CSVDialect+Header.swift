@@ -51,13 +51,21 @@ extension CSVDialect {
   static func headerWithEmptyNames(
     _ complete: [LogicalLine], text: [UInt8], headerLine: Int, width: Int, delimiter: UInt8, quote: UInt8
   ) -> Int? {
-    guard width > 1, let index = complete.firstIndex(where: { $0.line == headerLine }),
-      let above = complete[..<index].last(where: { !$0.blank })
+    guard width > 1, let (line, names) = namesAbove(complete, text: text, headerLine: headerLine, delimiter, quote)
     else { return nil }
-    let names = fields(of: above, in: text, delimiter: delimiter, quote: quote)
     let named = names.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
     guard names.count > width, named.count == width, !isData(names, body: []) else { return nil }
-    return above.line
+    return line
+  }
+
+  /// The first non-blank line above `headerLine`, and its fields.
+  static func namesAbove(
+    _ complete: [LogicalLine], text: [UInt8], headerLine: Int, _ delimiter: UInt8, _ quote: UInt8
+  ) -> (line: Int, names: [String])? {
+    guard let index = complete.firstIndex(where: { $0.line == headerLine }),
+      let above = complete[..<index].last(where: { !$0.blank })
+    else { return nil }
+    return (above.line, fields(of: above, in: text, delimiter: delimiter, quote: quote))
   }
 
   /// The line `line` has, in every column, the shape most of the 20 lines below have there,
@@ -91,15 +99,13 @@ extension CSVDialect {
   static func headerWiderThanRows(
     _ complete: [LogicalLine], text: [UInt8], headerLine: Int, width: Int, delimiter: UInt8, quote: UInt8
   ) -> (line: Int, unfilled: Int)? {
-    guard width > 1, let index = complete.firstIndex(where: { $0.line == headerLine }),
-      let above = complete[..<index].last(where: { !$0.blank })
+    guard width > 1, let (line, written) = namesAbove(complete, text: text, headerLine: headerLine, delimiter, quote)
     else { return nil }
-    let names = fields(of: above, in: text, delimiter: delimiter, quote: quote)
-      .map { $0.trimmingCharacters(in: .whitespaces) }
+    let names = written.map { $0.trimmingCharacters(in: .whitespaces) }
     guard names.count > width, !names.contains(where: \.isEmpty), Set(names).count == names.count,
       !isData(names, body: [])
     else { return nil }
-    return (above.line, names.count - width)
+    return (line, names.count - width)
   }
 
   /// The first line's names read as written, and the byte that splits them, where the line

@@ -46,6 +46,14 @@ extension CSVReader {
     return nil
   }
 
+  /// A row that is not a record, as the reject store keeps it: its fields joined as the file
+  /// writes them. Static for the reason given at `notARecord`'s call.
+  static func rowReject(_ line: Int, _ fields: [String], delimiter: String, kind: String, reason: String)
+    -> ExtractedRecord
+  {
+    .malformed(MalformedRecord(line: line, raw: fields.joined(separator: delimiter), kind: kind, reason: reason))
+  }
+
   /// A row of another width that names columns as the header does: at least two of its
   /// fields, and half of the shorter of the two, are the header's names (`names`, trimmed,
   /// those with a letter): a second table appended with a column more or less.

@@ -215,12 +215,11 @@ public struct CSVReader: PaktCursor {
           // A header of another width inside the file: the rows below it are another table's,
           // rejects that say so, never repaired into this one's columns.
           if let other = otherTable, other.width == fields.count {
-            return .malformed(
-              MalformedRecord(
-                line: startLine, raw: fields.joined(separator: dialect.delimiterText), kind: "another table",
-                reason:
-                  "a row of the table whose header is line \(other.line) (\(other.width) columns; the file's "
-                  + "header has \(header.count)): split the file, or read that part with a mapping of its own"))
+            return Self.rowReject(
+              startLine, fields, delimiter: dialect.delimiterText, kind: "another table",
+              reason:
+                "a row of the table whose header is line \(other.line) (\(other.width) columns; the file's "
+                + "header has \(header.count)): split the file, or read that part with a mapping of its own")
           }
           // A thousand ragged rows that were neither another header nor repaired: the file's rows
           // have another layout, not a stray delimiter here and there; the rest are rejects
@@ -229,12 +228,11 @@ public struct CSVReader: PaktCursor {
           if looking && headerNameSet == nil { headerNameSet = Self.headerNames(writtenHeader ?? header) }
           if looking, Self.namesColumns(fields, width: header.count, names: headerNameSet ?? []) {
             otherTable = (startLine, fields.count)
-            return .malformed(
-              MalformedRecord(
-                line: startLine, raw: fields.joined(separator: dialect.delimiterText), kind: "another header",
-                reason:
-                  "a header line with \(fields.count) columns inside the file (the file's header has "
-                  + "\(header.count)): the rows below it belong to another table"))
+            return Self.rowReject(
+              startLine, fields, delimiter: dialect.delimiterText, kind: "another header",
+              reason:
+                "a header line with \(fields.count) columns inside the file (the file's header has "
+                + "\(header.count)): the rows below it belong to another table")
           }
           if looking, fields.count > header.count,
             let (repaired, note) = Self.repaired(
@@ -243,13 +241,12 @@ public struct CSVReader: PaktCursor {
             return .row(CSVRow(line: startLine, fields: repaired, repair: note))
           }
           unexplainedRagged += 1
-          return .malformed(
-            MalformedRecord(
-              line: startLine, raw: fields.joined(separator: dialect.delimiterText), kind: "ragged row",
-              reason:
-                "row has \(fields.count) fields but the header has \(header.count); "
-                + "a delimiter ('\(dialect.delimiterText == "\t" ? "tab" : dialect.delimiterText)') "
-                + "inside a value must be quoted"))
+          return Self.rowReject(
+            startLine, fields, delimiter: dialect.delimiterText, kind: "ragged row",
+            reason:
+              "row has \(fields.count) fields but the header has \(header.count); "
+              + "a delimiter ('\(dialect.delimiterText == "\t" ? "tab" : dialect.delimiterText)') "
+              + "inside a value must be quoted")
         }
         if fields.count == header.count {
           exactRows += 1
@@ -260,9 +257,7 @@ public struct CSVReader: PaktCursor {
         if let lead = headerLead, let first = fields.first, Self.mayNotBeRecord(first, headerLead: lead),
           let (kind, reason) = Self.notARecord(fields, header: writtenHeader ?? header)
         {
-          return .malformed(
-            MalformedRecord(
-              line: startLine, raw: fields.joined(separator: dialect.delimiterText), kind: kind, reason: reason))
+          return Self.rowReject(startLine, fields, delimiter: dialect.delimiterText, kind: kind, reason: reason)
         }
         return .row(CSVRow(line: startLine, fields: fields))
       }
