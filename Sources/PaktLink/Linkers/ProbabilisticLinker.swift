@@ -161,8 +161,16 @@ public struct ProbabilisticLinker: Sendable {
     model.uGiven = config.fields.map { field in
       guard let d = field.dependsOn, let g = config.fields.firstIndex(where: { $0.name == d }) else { return [] }
       let key = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
-      return Training.uGiven(records.fields[config.fields.firstIndex { $0.name == field.name }!].values, given: key)
-        ?? []
+      let f = config.fields.firstIndex { $0.name == field.name }!
+      if field.kind == .name {
+        let years = config.fields.indices.first { config.fields[$0].kind == .date }.map {
+          records.fields[$0].dates.map { $0 < 0 ? -1 : $0 / 10_000 }
+        }
+        return Training.uGivenName(
+          u[f], values: records.fields[f].values, keys: records.fields[f].translit,
+          given: key, years: years) ?? []
+      }
+      return Training.uGiven(records.fields[f].values, given: key) ?? []
     }
     let evidence = Evidence(model: model, config: config)
     model.lambda = Training.lambda(candidates: all, allPairs: allPairs) { evidence.total($0) }

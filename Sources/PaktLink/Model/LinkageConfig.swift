@@ -73,8 +73,9 @@ public struct LinkageConfig: Sendable {
   /// a vowel; 3: a final h after a vowel is silent, and abd- is split off before two letters
   /// too (Abdulla / Abdullah); 4: German tsch is ch; 5: apostrophes inside a name are nothing
   /// (Sa'id / Said), and Mhd / Md are Mohammed; 6: a name's "?" (a character its export's
-  /// code page lacked) stands for any one letter.
-  static let keyVersion = 6
+  /// code page lacked) stands for any one letter; 7: a given name's u where the family name
+  /// agrees (`depends_on` for names).
+  static let keyVersion = 7
 
   public struct Field: Sendable {
     public var name: String
@@ -164,8 +165,10 @@ public struct LinkageConfig: Sendable {
     for entry in fieldMap.entries {
       guard let dependsOn = try entry.value.mapping(what: "a field").optionalString("depends_on") else { continue }
       let node = try entry.value.mapping(what: "a field").require("depends_on")
-      guard let f = fields.firstIndex(where: { $0.name == entry.key }), fields[f].kind == .category else {
-        throw node.error("'depends_on' is for category fields", fix: "remove it from '\(entry.key)'")
+      guard let f = fields.firstIndex(where: { $0.name == entry.key }),
+        fields[f].kind == .category || fields[f].kind == .name
+      else {
+        throw node.error("'depends_on' is for category and name fields", fix: "remove it from '\(entry.key)'")
       }
       guard fields.contains(where: { $0.name == dependsOn && $0.name != entry.key }) else {
         throw node.error("'\(entry.key)' depends on '\(dependsOn)', which is not another field")

@@ -157,6 +157,86 @@ enum Training {
     return [1, share, 1 - share]
   }
 
+  /// u of a name field `f` among pairs of records that agree on field `g` (the other name):
+  /// its exact and transliteration levels scaled by how much more often two different people
+  /// who share `g` share `f` too than the shares of their values of `f` among all records
+  /// (what the term-frequency adjustment expects) say; the other levels as
+  /// `u`, the last ("else") giving up what the agreements gained. Why: names go with where
+  /// people come from (Yonas with Tesfamariam, Mohammad with Ahmadi), so agreeing on both is
+  /// not as rare as the product of the two agreements; counted as independent, two strangers
+  /// sharing a common given and family name scored about 2 bits too high on a person file
+  /// generated apart from pakt (pairs at p 0.85 were matches half the time).
+  ///
+  /// Pairs born in different years stand for the different people: a person's records
+  /// nearly always agree on the year (m of "years differ" is below 1%), so they leave out
+  /// the matches that would otherwise make every rare name look dependent on its partner.
+  /// nil below 1,000 such pairs, or without years.
+  static func uGivenName(
+    _ u: [Double], values: KeyColumn, keys: KeyColumn, given g: KeyColumn, years: [Int32]?
+  ) -> [Double]? {
+    guard let years, !keys.isEmpty else { return nil }
+    struct Key: Hashable {
+      var group: Int32
+      var value: Int32
+      var year: Int32
+    }
+    var ratio: [Double] = []
+    for column in [values, keys] {
+      // Each value's share of the records (the chance that a random record holds it, as the
+      // term-frequency adjustment takes it).
+      var share: [Int32: Double] = [:]
+      var present = 0.0
+      for r in column.ids.indices where column.ids[r] >= 0 && years[r] >= 0 {
+        share[column.ids[r], default: 0] += 1
+        present += 1
+      }
+      // Per group of records sharing the other name: its size, its records by year, the sum
+      // of its records' shares; and its records by value, and by value and year.
+      var size: [Int32: Int] = [:]
+      var sumShare: [Int32: Double] = [:]
+      var byYear: [Key: Int] = [:]
+      var byValue: [Key: Int] = [:]
+      var byValueYear: [Key: Int] = [:]
+      for r in column.ids.indices where column.ids[r] >= 0 && years[r] >= 0 && g.ids[r] >= 0 {
+        let (k, v, y) = (g.ids[r], column.ids[r], years[r])
+        size[k, default: 0] += 1
+        sumShare[k, default: 0] += share[v]! / present
+        byYear[Key(group: k, value: -1, year: y), default: 0] += 1
+        byValue[Key(group: k, value: v, year: -1), default: 0] += 1
+        byValueYear[Key(group: k, value: v, year: y), default: 0] += 1
+      }
+      func pairs(_ n: Int) -> Double { Double(n) * Double(n - 1) / 2 }
+      // Pairs born in different years, per group.
+      var different: [Int32: Double] = [:]
+      for (k, n) in size { different[k] = pairs(n) }
+      for (key, n) in byYear { different[key.group]! -= pairs(n) }
+      // Observed: such pairs that agree on this name. Expected if it did not go with the
+      // other name: each pair agrees with the chance of its group's mean share.
+      var observed = 0.0
+      for n in byValue.values { observed += pairs(n) }
+      for n in byValueYear.values { observed -= pairs(n) }
+      var expected = 0.0
+      var total = 0.0
+      for (k, d) in different {
+        expected += d * sumShare[k]! / Double(size[k]!)
+        total += d
+      }
+      guard total >= 1_000, expected > 0 else { return nil }
+      // Only ever raised: a name does not make its partner rarer than it is.
+      ratio.append(max(1, observed / expected))
+    }
+    var out = u
+    let scaled = [
+      (Comparator.NameLevel.exact, ratio[0]), (Comparator.NameLevel.translit, ratio[1]),
+      (Comparator.NameLevel.swapped, ratio[0]), (Comparator.NameLevel.swappedVariant, ratio[1]),
+    ]
+    for (level, r) in scaled where Int(level) < out.count { out[Int(level)] = min(u[Int(level)] * r, 0.5) }
+    let gained = (1..<u.count).reduce(0.0) { $0 + out[$1] - u[$1] }
+    let last = Int(Comparator.NameLevel.differ)
+    if last < out.count { out[last] = max(u[last] - gained, 1e-6) }
+    return out
+  }
+
   /// The match probability of a pattern under a session's model (its free fields only).
   static func posterior(_ pattern: UInt64, _ free: [Int], _ m: [[Double]], _ u: [[Double]], _ lambda: Double)
     -> Double
