@@ -83,9 +83,10 @@ public struct LinkageConfig: Sendable {
     public var kind: Kind
     /// Name fields: the other name field a swapped record would hold this value in.
     public var swapWith: String?
-    /// A category field whose agreement goes with another field's (nationality with the family
-    /// name, sex with the given name): where that field agrees, this one weighs by its u among
-    /// pairs that agree on that field, estimated from the records.
+    /// A category or name field whose agreement goes with another field's (nationality with
+    /// the family name, sex and the given name with the family name or given name): where that
+    /// field agrees, this one weighs by its u among pairs that agree on that field, estimated
+    /// from the records (for names: `Training.uGivenName`).
     public var dependsOn: String? = nil
     /// Term-frequency adjustment of exact matches (names, dates and text; on by default): an
     /// agreement on a common value weighs less than one on a rare value.
