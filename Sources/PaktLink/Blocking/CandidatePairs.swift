@@ -275,7 +275,7 @@ extension ProbabilisticLinker {
     case .translit: return .keys(field.translit.isEmpty ? field.values : field.translit)
     case .prefix3: return derived { Array($0.prefix(3)) }
     case .year:
-      if !field.dates.isEmpty { return .numbers(field.dates.map { $0 < 0 ? -1 : $0 / 10_000 }) }
+      if !field.dates.isEmpty { return .numbers(field.years) }
       return derived { Array($0.prefix(4)) }
     case .digits: return derived { $0.filter { $0 >= 48 && $0 <= 57 } }
     case .nameset:

@@ -47,6 +47,8 @@ struct PreparedField: Sendable {
   /// Date fields: yyyymmdd, with 0 for a month and day that are not known (placeholders and
   /// year-only dates); -1 when missing.
   var dates: [Int32] = []
+  /// Date fields: each record's year of birth, -1 when missing.
+  var years: [Int32] { dates.map { $0 < 0 ? -1 : $0 / 10_000 } }
   /// Term frequency of each record's value (share of records holding it).
   var frequency: [Double] = []
   /// The share of records agreeing with each record on a coarser key: for dates its year of

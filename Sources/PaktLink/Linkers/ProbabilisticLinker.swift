@@ -158,14 +158,12 @@ public struct ProbabilisticLinker: Sendable {
     let n = Double(records.count)
     let allPairs = n * (n - 1) / 2
     var model = LinkModel(lambda: 0, m: m, u: u, iterations: sessions.count)
-    model.uGiven = config.fields.map { field in
+    model.uGiven = config.fields.indices.map { f in
+      let field = config.fields[f]
       guard let d = field.dependsOn, let g = config.fields.firstIndex(where: { $0.name == d }) else { return [] }
       let key = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
-      let f = config.fields.firstIndex { $0.name == field.name }!
       if field.kind == .name {
-        let years = config.fields.indices.first { config.fields[$0].kind == .date }.map {
-          records.fields[$0].dates.map { $0 < 0 ? -1 : $0 / 10_000 }
-        }
+        let years = config.fields.indices.first { config.fields[$0].kind == .date }.map { records.fields[$0].years }
         return Training.uGivenName(
           u[f], values: records.fields[f].values, keys: records.fields[f].translit,
           given: key, years: years) ?? []
