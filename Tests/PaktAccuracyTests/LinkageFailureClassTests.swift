@@ -130,6 +130,11 @@ struct LinkageFailureClassTests {
   static let swapRows: [Row] = [
     ["SAINEY", "CEESAY", "1994-06-01", "male", "GMB", nil, nil],
     ["Cisse", "SAINAY", "1994-06-01", "male", "GMB", nil, nil],
+    // 2: a common name entered the other way round, without a date; 3: that name as most
+    // records hold it; 4: as 2, the right way round.
+    ["Mohammed", "Ahmadi", nil, "male", "AFG", nil, nil],
+    ["Ahmadi", "Mohammed", "1975-06-30", "male", "AFG", nil, nil],
+    ["Ahmadi", "Mohammed", nil, "male", "AFG", nil, nil],
   ]
 
   static let typoRows: [Row] = [
@@ -232,7 +237,9 @@ struct LinkageFailureClassTests {
     let pattern = l.output.scoring!.comparator.compare(l.first, l.first + 1, Comparator.Cache())
     let rarePattern = l.output.scoring!.comparator.compare(l.first + 2, l.first + 3, Comparator.Cache())
     #expect(pattern == rarePattern)
-    #expect(scorer.termFrequencyAdjustment(pattern, l.first) < scorer.termFrequencyAdjustment(pattern, l.first + 2))
+    #expect(
+      scorer.termFrequencyAdjustment(pattern, l.first, l.first + 1)
+        < scorer.termFrequencyAdjustment(pattern, l.first + 2, l.first + 3))
     // Agreement by transliteration weighs by the key's frequency too.
     #expect(l.level(4, 5, "family_name") == "transliteration")
     #expect(l.level(6, 7, "family_name") == "transliteration")
@@ -242,8 +249,8 @@ struct LinkageFailureClassTests {
     )
     #expect(variants.common == variants.rare)
     #expect(
-      scorer.termFrequencyAdjustment(variants.common, l.first + 4)
-        < scorer.termFrequencyAdjustment(variants.rare, l.first + 6))
+      scorer.termFrequencyAdjustment(variants.common, l.first + 4, l.first + 5)
+        < scorer.termFrequencyAdjustment(variants.rare, l.first + 6, l.first + 7))
     #expect(l.explain(4, 5).probability < l.explain(6, 7).probability)
   }
 
@@ -267,6 +274,18 @@ struct LinkageFailureClassTests {
     #expect(l.level(0, 1, "given_name") == "swapped, spelled differently")
     let swapped = l.together(0, 1)
     #expect(swapped)
+  }
+
+  @Test("swapped names weigh by how common the names are where they belong, not in the field they were entered in")
+  func swappedFrequency() throws {
+    let l = try Self.group(3)
+    #expect(l.level(2, 3, "family_name") == "swapped")
+    // "Mohammed" is rare as a family name and "Ahmadi" as a given name; the swap is as common
+    // as the name the right way round, whichever record comes first.
+    let swapped = l.explain(2, 3).probability
+    let straight = l.explain(4, 3).probability
+    #expect(abs(swapped - straight) < 1e-9, "swapped \(swapped), straight \(straight)")
+    #expect(abs(l.explain(3, 2).probability - swapped) < 1e-9)
   }
 
   @Test("a date of birth keyed with one digit wrong, in the year too, still links a rare name")

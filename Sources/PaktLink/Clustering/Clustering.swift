@@ -24,7 +24,7 @@ struct PairJudge {
     let (a, b) = records.map { ($0[a], $0[b]) } ?? (a, b)
     let pattern = comparator.compare(a, b, cache)
     let conflict = identifiers.contains { (pattern >> (4 * UInt64($0.field))) & 0xF == $0.conflict }
-    return (scorer.probability(pattern, a), conflict)
+    return (scorer.probability(pattern, a, b), conflict)
   }
 }
 

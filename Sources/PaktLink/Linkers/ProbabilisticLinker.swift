@@ -305,7 +305,7 @@ public struct ProbabilisticLinker: Sendable {
           i = local.find(comparator.compare(a, b, cache))
         }
         if base[i] + headroom[i] < cut { return }
-        let logOdds = base[i] + scorer.termFrequencyAdjustment(done.patterns[i], a)
+        let logOdds = base[i] + scorer.termFrequencyAdjustment(done.patterns[i], a, b)
         let p = 1 / (1 + exp(-logOdds))
         if p >= Self.keptProbability { kept.append(ScoredPair(a: a, b: b, probability: p)) }
       }
@@ -391,7 +391,7 @@ public struct ProbabilisticLinker: Sendable {
         parts.append(
           .init(field: field.name, level: label, weight: l == 0 ? 0 : scorer.evidence.field(pattern, f) / log(2)))
       }
-      let p = scorer.probability(pattern, a)
+      let p = scorer.probability(pattern, a, b)
       return PairExplanation(probability: p, parts: parts)
     }
   }
