@@ -1,77 +1,151 @@
 import Foundation
 import PaktCore
+import PaktTestSupport
 import Testing
 
 @testable import PaktLink
 
 /// Given names go with family names (both go with where people come from): agreeing on both is
-/// not as rare as the product of the two agreements. `Training.uGivenName` measures by how much,
-/// among pairs born in different years (different people), and `depends_on` applies it.
+/// not as rare as the product of the two agreements. The given name's u where the family name
+/// agrees is counted on pairs that share a family name and were born in different years
+/// (different people; `Training.uAmong`), and each name's own frequency among its family's
+/// records replaces its share of all records (`Training.conditionalFrequency`).
 @Suite("Link: a given name weighed given the family name")
 struct NameDependenceTests {
-  /// Records of two origins, each with its own five family and five given names, or given
-  /// names drawn from all ten (`correlated: false`); years 1960-1999; `duplicates` extra
-  /// records repeating a record's names and year (one person entered twice).
-  func records(correlated: Bool, duplicates: Int = 0) -> (given: KeyColumn, family: KeyColumn, years: [Int32]) {
-    var state: UInt64 = 7
+  /// u of a name field's levels as `Training.u` gives them (level 0 unused).
+  let u: [Double] = [1, 0.1, 0.01, 0.0001, 0.0001, 0.001, 0.001, 0.001, 0.01, 0.8769, 0.0001]
+
+  /// Persons of a large community (2,700) and a small one (300), each with five family and
+  /// five given names of its own, born 1960-1999, one in ten entered twice, as linkage.yml's
+  /// columns; `extra` rows appended.
+  /// With `equal`: twenty communities of 150 persons each, AA to TT.
+  static func communities(extra: [[String?]] = [], equal: Bool = false) -> [[String?]] {
+    var state: UInt64 = 11
     func draw(_ n: Int) -> Int {
       state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return Int(state >> 33) % n
     }
-    var given: [Int32] = []
-    var family: [Int32] = []
-    var years: [Int32] = []
-    for _ in 0..<3_000 {
-      let origin = draw(2)
-      family.append(Int32(origin * 5 + draw(5)))
-      given.append(Int32(correlated ? origin * 5 + draw(5) : draw(10)))
-      years.append(Int32(1960 + draw(40)))
+    var rows: [[String?]] = []
+    for i in 0..<3_000 {
+      let letter = String(UnicodeScalar(UInt8(65 + i / 150)))
+      let origin = equal ? letter + letter : i < 2_700 ? "A" : "B"
+      let date = String(format: "%04d-%02d-%02d", 1960 + draw(40), 1 + draw(12), 1 + draw(28))
+      rows.append(["Fam\(origin)\(draw(5))", "Giv\(origin)\(draw(5))", date, "M", origin, nil, nil, nil])
+      // One person in ten entered twice.
+      if i % 10 == 0 { rows.append(rows[rows.count - 1]) }
     }
-    for i in 0..<duplicates {
-      // Rare names of their own, each person twice, in one year.
-      given.append(Int32(10 + i / 2))
-      family.append(Int32(10 + i / 2))
-      years.append(1980)
-    }
-    let names = (0..<(10 + duplicates / 2)).map { "name\($0)" }
-    let column = { (ids: [Int32]) in KeyColumn(items: names, of: ids) { Array($0.utf8) } }
-    return (column(given), column(family), years)
+    return rows + extra
   }
 
-  /// u of a name field's levels as `Training.u` gives them (level 0 unused).
-  let u: [Double] = [1, 0.1, 0.01, 0.0001, 0.0001, 0.001, 0.001, 0.001, 0.01, 0.8769, 0.0001]
+  static func columns(_ rows: [[String?]]) -> [[String?]] { (0..<8).map { c in rows.map { $0[c] } } }
 
-  @Test("names that go together: the given name's u where the family name agrees is about twice its u")
-  func correlated() throws {
-    let r = records(correlated: true)
-    let given = try #require(Training.uGivenName(u, values: r.given, keys: r.given, given: r.family, years: r.years))
-    // Two people of one origin share a given name one time in five; two people at all, one in ten.
-    let ratio = given[Int(Comparator.NameLevel.exact)] / u[Int(Comparator.NameLevel.exact)]
-    #expect(ratio > 1.8 && ratio < 2.2, "ratio \(ratio)")
-    let swapped = given[Int(Comparator.NameLevel.swapped)] / u[Int(Comparator.NameLevel.swapped)]
-    #expect(abs(swapped - ratio) < 1e-9)
-    // What the agreements gained, "else" gave up; the other levels stay.
-    let total: Double = given.dropFirst().reduce(0, +)
-    let before: Double = u.dropFirst().reduce(0, +)
-    #expect(abs(total - before) < 1e-9)
-    #expect(given[Int(Comparator.NameLevel.typo)] == u[Int(Comparator.NameLevel.typo)])
-  }
-
-  @Test("names drawn apart: u stays about as it is, a person's own records (one year) left out")
-  func independent() throws {
-    for duplicates in [0, 400] {
-      let r = records(correlated: false, duplicates: duplicates)
-      let given = try #require(
-        Training.uGivenName(u, values: r.given, keys: r.given, given: r.family, years: r.years))
-      let ratio = given[Int(Comparator.NameLevel.exact)] / u[Int(Comparator.NameLevel.exact)]
-      #expect(ratio < (duplicates == 0 ? 1.1 : 1.2), "ratio \(ratio) with \(duplicates) duplicate records")
+  @Test("a small community's given name is common among its family names, far more than its share of all records says")
+  func conditionalFrequency() throws {
+    let rows = Self.communities()
+    let names = Array(Set(rows.flatMap { [$0[0]!, $0[1]!] })).sorted()
+    let number = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Int32($0)) })
+    let column = { (c: Int) in KeyColumn(items: names, of: rows.map { number[$0[c]!]! }) { Array($0.utf8) } }
+    let (family, given) = (column(0), column(1))
+    let years = rows.map { Int32($0[2]!.prefix(4))! }
+    var counts: [String: Double] = [:]
+    for row in rows { counts[row[1]!, default: 0] += 1 }
+    let share = rows.map { counts[$0[1]!]! / Double(rows.count) }
+    let conditional = Training.conditionalFrequency(
+      given, given: family, years: years, prior: share.map { 2 * $0 }, floor: share)
+    // One given name in five among people who share a family name, in either community.
+    func mean(_ community: String) -> Double {
+      let records = rows.indices.filter { rows[$0][4] == community }
+      return records.reduce(0.0) { $0 + conditional[$1] / share[$1] } / Double(records.count)
     }
+    let small = mean("B")
+    let large = mean("A")
+    #expect(small > 7, "small community: \(small) times its share")
+    #expect(small < 13, "small community: \(small) times its share")
+    #expect(large > 0.9, "large community: \(large) times its share")
+    #expect(large < 1.4, "large community: \(large) times its share")
+    // A person whose names no one else holds, entered twice in one year: nothing to count,
+    // the prior stands.
+    let twice: [[String?]] = Array(
+      repeating: ["Qaderyar", "Wahidullah", "1970-03-04", "M", "C", nil, nil, nil], count: 2)
+    let more = rows + twice
+    let allNames = names + ["Qaderyar", "Wahidullah"]
+    let allNumber = Dictionary(uniqueKeysWithValues: allNames.enumerated().map { ($1, Int32($0)) })
+    let allColumn = { (c: Int) in KeyColumn(items: allNames, of: more.map { allNumber[$0[c]!]! }) { Array($0.utf8) } }
+    let rare = Training.conditionalFrequency(
+      allColumn(1), given: allColumn(0), years: more.map { Int32($0[2]!.prefix(4))! },
+      prior: Array(repeating: 0.01, count: more.count), floor: Array(repeating: 0.001, count: more.count))
+    #expect(abs(rare[more.count - 1] - 0.01) < 1e-12)
   }
 
-  @Test("without dates of birth nothing is estimated (matches could not be told from namesakes)")
-  func withoutYears() {
-    let r = records(correlated: true)
-    #expect(Training.uGivenName(u, values: r.given, keys: r.given, given: r.family, years: nil) == nil)
+  @Test("pairs sampled among records sharing a key are born in different years")
+  func sharedKeyPairs() {
+    let keys: [Int32] = [0, 0, 0, 1, 1, -1, 2]
+    let years: [Int32] = [1980, 1980, 1990, 1970, 1971, 1970, 1999]
+    let (pairs, available) = ProbabilisticLinker.sharedKeyPairs(keys: keys, years: years, limit: 1_000)
+    #expect(pairs.count == 1_000)
+    #expect(available == 3)
+    let seen = Set(pairs.map { (Int($0 >> 32), Int($0 & 0xFFFF_FFFF)) }.map { "\($0.0)-\($0.1)" })
+    #expect(seen == ["0-2", "1-2", "3-4"])
+  }
+
+  @Test(
+    "u where the family name agrees, counted on such pairs: the swapped levels follow exact and transliteration, one name against two keeps its u"
+  )
+  func uAmong() {
+    let f = 1
+    func pattern(_ level: UInt8) -> UInt64 { UInt64(level) << (4 * UInt64(f)) }
+    let patterns =
+      Array(repeating: pattern(Comparator.NameLevel.exact), count: 199)
+      + Array(repeating: pattern(Comparator.NameLevel.typo), count: 99)
+      + Array(repeating: pattern(Comparator.NameLevel.differ), count: 1_692)
+    let given = Training.uAmong(patterns, field: f, u: u)
+    // Smoothed: one more of each of the ten levels.
+    #expect(abs(given[Int(Comparator.NameLevel.exact)] - 200.0 / 2_000) < 1e-12)
+    #expect(abs(given[Int(Comparator.NameLevel.typo)] - 100.0 / 2_000) < 1e-12)
+    #expect(abs(given[Int(Comparator.NameLevel.swapped)] - u[3] * given[1] / u[1]) < 1e-12)
+    #expect(given[Int(Comparator.NameLevel.oneAgainstTwo)] == u[Int(Comparator.NameLevel.oneAgainstTwo)])
+  }
+
+  @Test(
+    "given names of one community, a letter apart, are a letter apart among namesakes far more often than at random")
+  func typoAmongNamesakes() throws {
+    let linker = ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
+    let rows = Self.communities(equal: true)
+    let model = linker.link(columns: Self.columns(rows), randomPairs: 50_000).model
+    let (g, typo) = (1, Int(Comparator.NameLevel.typo))
+    // GivAA0 … GivAA4 are a letter apart: two people sharing a family name are of one
+    // community and hold two such names far more often than two people at random, who are of
+    // one community one time in twenty. Agreement counts more often among them too.
+    #expect(model.uGiven[g][typo] > 4 * model.u[g][typo], "\(model.uGiven[g]) against \(model.u[g])")
+    #expect(model.uGiven[g][1] > 4 * model.u[g][1], "\(model.uGiven[g]) against \(model.u[g])")
+    // Without dates of birth, different people cannot be told from one person's records:
+    // nothing is counted, and the name weighs as if it did not depend on the other.
+    let undated = rows.map { row in row.enumerated().map { $0.offset == 2 ? nil : $0.element } }
+    #expect(linker.link(columns: Self.columns(undated), randomPairs: 50_000).model.uGiven[g].isEmpty)
+  }
+
+  @Test("a night's records score as the full link scored them, with each name's frequency among its family's")
+  func keptConditional() throws {
+    let linker = ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
+    // One person of the small community, entered twice.
+    let pair: [[String?]] = [
+      ["FamB1", "GivB2", "1983-06-12", "M", "B", nil, nil, nil],
+      ["FamB1", "GivB2", "1983-06-12", "M", "B", nil, nil, nil],
+    ]
+    let rows = Self.communities(extra: pair)
+    let full = linker.link(columns: Self.columns(rows), randomPairs: 50_000, keeping: rows.indices.map { "\($0)" })
+    let scorer = try #require(full.scoring?.scorer)
+    let g = 1
+    #expect(!scorer.conditional[g][1].isEmpty)
+    let kept = try #require(full.index)
+    let index = try #require(LinkIndex(encoded: kept.encoded()))
+    #expect(!index.frequencies.conditional[g][0].isEmpty)
+    let (a, b) = (rows.count - 2, rows.count - 1)
+    let q = try #require(full.pairs.first { $0.a == a && $0.b == b }).probability
+    #expect(q > 0.01 && q < 0.999)
+    let night = linker.link(columns: Self.columns(pair), model: full.model, kept: index)
+    let p = try #require(night.pairs.first { $0.a == 0 && $0.b == 1 }).probability
+    #expect(abs(p - q) < 1e-9, "night \(p), full link \(q)")
   }
 
   @Test("depends_on is for category and name fields")

@@ -78,6 +78,16 @@ public struct LinkIndex: Sendable, Equatable {
     var coarse: [[UInt64: Int32]]
     /// Per field and level: the mean frequency the scorer compares a value's with.
     var average: [[Double]]
+    /// Per field, for a name that depends on the other: its frequency among records sharing
+    /// the other name (`Scorer.conditional`), by `LinkIndex.pair` of the other name's key and
+    /// this name's value (level 1) or transliteration key (level 2); at index 0 and 1. Pairs
+    /// whose frequency is what the file-wide ratio gives are left out.
+    var conditional: [[[UInt64: Double]]] = []
+  }
+
+  /// The key of a pair of texts' hashes (`hash`) in `Frequencies.conditional`.
+  static func pair(_ other: UInt64, _ value: UInt64) -> UInt64 {
+    (other &* 0x9E37_79B9_7F4A_7C15) ^ value
   }
 
   /// How many records the index names.
@@ -153,7 +163,7 @@ public struct LinkIndex: Sendable, Equatable {
 extension LinkIndex {
   /// A version number leads the bytes: a format this build does not know reads as nil, and
   /// the night links in full.
-  static let formatVersion: UInt32 = 2
+  static let formatVersion: UInt32 = 3
 
   /// The index as bytes, for the warehouse.
   public func encoded() -> [UInt8] {
@@ -177,6 +187,13 @@ extension LinkIndex {
         out.array(sorted.map(\.value))
       }
       out.array(frequencies.average[f].map(\.bitPattern))
+      let conditional = f < frequencies.conditional.count ? frequencies.conditional[f] : []
+      out.u32(UInt32(conditional.count))
+      for table in conditional {
+        let sorted = table.sorted { $0.key < $1.key }
+        out.array(sorted.map(\.key))
+        out.array(sorted.map(\.value.bitPattern))
+      }
     }
     return out.data
   }
@@ -206,10 +223,17 @@ extension LinkIndex {
         else { return nil }
         tables.append(Dictionary(zip(keys, counts), uniquingKeysWith: +))
       }
-      guard let average: [UInt64] = input.array() else { return nil }
+      guard let average: [UInt64] = input.array(), let levels = input.u32(), levels <= 2 else { return nil }
+      var conditional: [[UInt64: Double]] = []
+      for _ in 0..<levels {
+        guard let keys: [UInt64] = input.array(), let bits: [UInt64] = input.array(), keys.count == bits.count
+        else { return nil }
+        conditional.append(Dictionary(zip(keys, bits.map(Double.init(bitPattern:))), uniquingKeysWith: max))
+      }
       frequencies.values.append(tables[0])
       frequencies.coarse.append(tables[1])
       frequencies.average.append(average.map(Double.init(bitPattern:)))
+      frequencies.conditional.append(conditional)
     }
     guard input.atEnd else { return nil }
     self.frequencies = frequencies

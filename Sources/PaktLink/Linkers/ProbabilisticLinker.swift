@@ -92,7 +92,8 @@ public struct ProbabilisticLinker: Sendable {
         records: keys, keys: stableKeys(records),
         frequencies: LinkIndex.Frequencies(
           total: records.count, values: records.fields.map(\.counted.values),
-          coarse: records.fields.map(\.counted.coarse), average: scorer.averageFrequency))
+          coarse: records.fields.map(\.counted.coarse), average: scorer.averageFrequency,
+          conditional: scorer.keptConditional(records, config: config)))
     }
     clock.lap("index")
     clock.finish()
@@ -163,10 +164,16 @@ public struct ProbabilisticLinker: Sendable {
       guard let d = field.dependsOn, let g = config.fields.firstIndex(where: { $0.name == d }) else { return [] }
       let key = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
       if field.kind == .name {
-        let years = config.fields.indices.first { config.fields[$0].kind == .date }.map { records.fields[$0].years }
-        return Training.uGivenName(
-          u[f], values: records.fields[f].values, keys: records.fields[f].translit,
-          given: key, years: years) ?? []
+        // Counted on pairs of different people who share the other name: those born in
+        // different years (a person's records nearly always agree on the year: m of "years
+        // differ" is below 1%), so that a person's repeated records do not make every rare
+        // name look as if it went with its partner. Without dates, or with fewer than 1,000
+        // such pairs, the name weighs as if it did not depend on the other.
+        guard let date = config.fields.indices.first(where: { config.fields[$0].kind == .date }) else { return [] }
+        let present = key.ids.indices.map { records.fields[f].values.ids[$0] >= 0 ? key.ids[$0] : -1 }
+        let sample = Self.sharedKeyPairs(keys: present, years: records.fields[date].years, limit: randomPairs / 2)
+        guard sample.available >= 1_000 else { return [] }
+        return Training.uAmong(Self.compareAll(sample.pairs, comparator), field: f, u: u[f])
       }
       return Training.uGiven(records.fields[f].values, given: key) ?? []
     }
@@ -341,6 +348,54 @@ public struct ProbabilisticLinker: Sendable {
       }
     }
     return out
+  }
+
+  /// A deterministic sample of pairs of records that share a key (`keys[r]`, -1: none) and
+  /// were born in different years (`years[r]`, -1: unknown), every such pair about equally
+  /// likely: a group is drawn by its number of pairs, then two of its records. `available`:
+  /// how many such pairs there are (the sample draws with replacement).
+  static func sharedKeyPairs(keys: [Int32], years: [Int32], limit: Int) -> (pairs: [UInt64], available: Double) {
+    var groups: [Int32: [Int32]] = [:]
+    for r in keys.indices where keys[r] >= 0 && years[r] >= 0 { groups[keys[r], default: []].append(Int32(r)) }
+    let members = groups.values.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }
+    var cumulative: [Double] = []
+    var total = 0.0
+    var available = 0.0
+    for g in members {
+      let n = Double(g.count)
+      total += n * (n - 1)
+      cumulative.append(total)
+      var byYear: [Int32: Double] = [:]
+      for r in g { byYear[years[Int(r)], default: 0] += 1 }
+      available += (n * (n - 1) - byYear.values.reduce(0) { $0 + $1 * ($1 - 1) }) / 2
+    }
+    guard available > 0 else { return ([], 0) }
+    var state: UInt64 = 0xD1B5_4A32_D192_ED03
+    func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    var out: [UInt64] = []
+    var attempts = 0
+    while out.count < limit && attempts < 20 * limit {
+      attempts += 1
+      let x = Double(next() >> 11) / Double(1 << 53) * total
+      var lo = 0
+      var hi = cumulative.count - 1
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        if cumulative[mid] <= x { lo = mid + 1 } else { hi = mid }
+      }
+      let g = members[lo]
+      let a = UInt64(g[Int(next() % UInt64(g.count))])
+      let b = UInt64(g[Int(next() % UInt64(g.count))])
+      if a == b || years[Int(a)] == years[Int(b)] { continue }
+      out.append(min(a, b) << 32 | max(a, b))
+    }
+    return (out, available)
   }
 
   /// A deterministic uniform sample of distinct-record pairs (SplitMix64).

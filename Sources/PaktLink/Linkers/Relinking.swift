@@ -45,7 +45,7 @@ extension ProbabilisticLinker {
     let candidates = CandidatePairs(rules: blocks, candidateRules: config.blocking.count, count: records.count)
     let compared = compare(candidates, comparator)
     clock.lap("compare")
-    let scorer = Scorer(model: model, config: config, records: records, average: index.frequencies.average)
+    let scorer = Scorer(model: model, config: config, records: records, kept: index.frequencies)
     let out = scoreAndCluster(
       records, comparator, candidates, compared, scorer, model: model, skipped: blocks.reduce(0) { $0 + $1.skipped },
       mustLink: mustLink, cannotLink: cannotLink, clock: &clock)

@@ -125,9 +125,11 @@ struct Scorer: Sendable {
   /// The most a term frequency lowers it: a very common name or date says little.
   static let frequencyLower = 1_000.0
 
-  /// `average`: the mean frequencies a full link measured (`LinkIndex.Frequencies.average`),
-  /// for records that are only a night's change; nil: these records' own.
-  init(model: LinkModel, config: LinkageConfig, records: PreparedRecords, average: [[Double]]? = nil) {
+  /// `kept`: the frequencies a full link measured (`LinkIndex.Frequencies`: the mean
+  /// frequencies and each name's frequency among records sharing the other name), for records
+  /// that are only a night's change; nil: these records' own.
+  init(model: LinkModel, config: LinkageConfig, records: PreparedRecords, kept: LinkIndex.Frequencies? = nil) {
+    let average = kept?.average
     prior = log(model.lambda / (1 - model.lambda))
     evidence = Evidence(model: model, config: config)
     var frequency: [[[Double]]] = []
@@ -163,7 +165,66 @@ struct Scorer: Sendable {
     }
     self.frequency = frequency
     self.averageFrequency = average ?? averageFrequency
+    // A name that depends on the other (the given name on the family name): its frequency
+    // among records that share the other name, where that agrees (see
+    // `Training.conditionalFrequency`); for a night's change, as the full link counted it.
+    var conditional = [[[Double]]](repeating: [[], [], []], count: records.fields.count)
+    var ratio = [[Double]](repeating: [1, 1, 1], count: records.fields.count)
+    let years = config.fields.indices.first { config.fields[$0].kind == .date }.map { records.fields[$0].years }
+    for f in records.fields.indices where evidence.names[f] && !frequency[f][1].isEmpty {
+      guard let g = evidence.condition[f], evidence.names[g], let years, f < model.uGiven.count,
+        !model.uGiven[f].isEmpty
+      else { continue }
+      let other = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
+      for (l, column) in [(1, records.fields[f].values), (2, records.fields[f].translit)]
+      where !frequency[f][l].isEmpty && !column.isEmpty {
+        ratio[f][l] = model.uGiven[f][l] / model.u[f][l]
+        let prior = frequency[f][l].map { $0 * ratio[f][l] }
+        if let kept {
+          let table = f < kept.conditional.count && l - 1 < kept.conditional[f].count ? kept.conditional[f][l - 1] : [:]
+          let (otherHash, valueHash) = (other.texts.map { LinkIndex.hash($0) }, column.texts.map { LinkIndex.hash($0) })
+          conditional[f][l] = column.ids.indices.map { r in
+            guard column.ids[r] >= 0, other.ids[r] >= 0 else { return 0 }
+            return table[LinkIndex.pair(otherHash[Int(other.ids[r])], valueHash[Int(column.ids[r])])] ?? prior[r]
+          }
+        } else {
+          conditional[f][l] = Training.conditionalFrequency(
+            column, given: other, years: years, prior: prior, floor: frequency[f][l])
+        }
+      }
+    }
+    self.conditional = conditional
+    self.ratio = ratio
   }
+
+  /// The conditional frequencies for the index (`LinkIndex.Frequencies.conditional`): per
+  /// field, per level 1 and 2, each pair of the other name's key and this name's value or key
+  /// whose frequency is not what the file-wide ratio gives.
+  func keptConditional(_ records: PreparedRecords, config: LinkageConfig) -> [[[UInt64: Double]]] {
+    records.fields.indices.map { f in
+      guard let g = evidence.condition[f], !conditional[f][1].isEmpty else { return [] }
+      let other = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
+      return [(1, records.fields[f].values), (2, records.fields[f].translit)].map { l, column in
+        var table: [UInt64: Double] = [:]
+        guard !conditional[f][l].isEmpty else { return table }
+        let (otherHash, valueHash) = (other.texts.map { LinkIndex.hash($0) }, column.texts.map { LinkIndex.hash($0) })
+        for r in column.ids.indices where column.ids[r] >= 0 && other.ids[r] >= 0 {
+          let value = conditional[f][l][r]
+          let prior = frequency[f][l][r] * ratio[f][l]
+          if abs(value - prior) > 1e-9 * prior {
+            table[LinkIndex.pair(otherHash[Int(other.ids[r])], valueHash[Int(column.ids[r])])] = value
+          }
+        }
+        return table
+      }
+    }
+  }
+
+  /// `conditional[field][level][record]`: for a name that depends on the other, its
+  /// frequency among records sharing the other name (levels 1 and 2); else empty.
+  let conditional: [[[Double]]]
+  /// `ratio[field][level]`: how much the file-wide dependence raised that level's u.
+  let ratio: [[Double]]
 
   /// The level a field is scored at (see `scoredAs`). Names given and family names swapped
   /// are the same names in the other order: they weigh as an agreement of each (with its
@@ -204,11 +265,15 @@ struct Scorer: Sendable {
     for f in evidence.names.indices {
       let l = scoredLevel(pattern, f)
       guard l < averageFrequency[f].count, averageFrequency[f][l] > 0 else { continue }
-      var tf = frequency[f][l][a]
+      // Where the other name agrees, its u already holds the file-wide dependence (`ratio`);
+      // the record's own dependence replaces it.
+      let dependent =
+        l < 3 && !conditional[f][l].isEmpty && evidence.condition[f].map { evidence.agrees(pattern, $0) } == true
+      var tf = dependent ? conditional[f][l][a] / ratio[f][l] : frequency[f][l][a]
       if evidence.names[f] {
         let raw = UInt8((pattern >> (4 * UInt64(f))) & 0xF)
         if raw == Comparator.NameLevel.swapped || raw == Comparator.NameLevel.swappedVariant {
-          tf = max(tf, frequency[f][l][b])
+          tf = max(tf, dependent ? conditional[f][l][b] / ratio[f][l] : frequency[f][l][b])
         }
       }
       if tf > 0 {

@@ -86,7 +86,8 @@ public struct LinkageConfig: Sendable {
     /// A category or name field whose agreement goes with another field's (nationality with
     /// the family name, sex and the given name with the family name or given name): where that
     /// field agrees, this one weighs by its u among pairs that agree on that field, estimated
-    /// from the records (for names: `Training.uGivenName`).
+    /// from the records (for names: `Training.uAmong`, and each name's own frequency among
+    /// records sharing the other name, `Training.conditionalFrequency`).
     public var dependsOn: String? = nil
     /// Term-frequency adjustment of exact matches (names, dates and text; on by default): an
     /// agreement on a common value weighs less than one on a rare value.

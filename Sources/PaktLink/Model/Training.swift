@@ -47,6 +47,36 @@ enum Training {
     }
   }
 
+  /// u of a name field among pairs that agree on the other name, counted on such pairs of
+  /// different people (`patterns`: pairs sharing the other name and born in different years),
+  /// smoothed as `u(random:levels:)`. The swapped levels, which such pairs cannot reach, are
+  /// `u`'s raised as the level they are scored as (exact, transliteration).
+  ///
+  /// Why: names go with where people come from (Yonas with Tesfamariam, Mohammad with Ahmadi),
+  /// so agreeing on both is not as rare as the product of the two agreements, and two
+  /// different given names of one community are more often a letter apart than two given
+  /// names at random. Counted as independent, two strangers sharing a common given and
+  /// family name scored about 2 bits too high on a person file generated apart from pakt
+  /// (pairs at p 0.85 were matches half the time). A ratio of observed to expected exact
+  /// agreement, applied to exact and transliteration only (the previous round), left the
+  /// other levels as among random pairs: on that file pairs at p 0.5 to 0.6 were matches 42%
+  /// of the time; counted on the pairs themselves, 50%.
+  static func uAmong(_ patterns: [UInt64], field f: Int, u: [Double]) -> [Double] {
+    var counts = [Double](repeating: 1, count: u.count)
+    for p in patterns where level(p, f) > 0 { counts[level(p, f)] += 1 }
+    let total = counts.dropFirst().reduce(0, +)
+    var out = [Double](repeating: 1, count: u.count)
+    for l in 1..<u.count { out[l] = counts[l] / total }
+    for (swapped, scored) in [(Comparator.NameLevel.swapped, 1), (Comparator.NameLevel.swappedVariant, 2)]
+    where Int(swapped) < u.count {
+      out[Int(swapped)] = min(u[Int(swapped)] * out[scored] / u[scored], 0.5)
+    }
+    // Pairs that both hold the name never meet "one name against two": it keeps its u.
+    let one = Int(Comparator.NameLevel.oneAgainstTwo)
+    if one < u.count { out[one] = u[one] }
+    return out
+  }
+
   /// m starting values: matches mostly agree exactly.
   static func initialM(levels: [Int]) -> [[Double]] {
     (0..<levels.count).map { f -> [Double] in
@@ -157,84 +187,65 @@ enum Training {
     return [1, share, 1 - share]
   }
 
-  /// u of a name field `f` among pairs of records that agree on field `g` (the other name):
-  /// its exact and transliteration levels scaled by how much more often two different people
-  /// who share `g` share `f` too than the shares of their values of `f` among all records
-  /// (what the term-frequency adjustment expects) say; the other levels as
-  /// `u`, the last ("else") giving up what the agreements gained. Why: names go with where
-  /// people come from (Yonas with Tesfamariam, Mohammad with Ahmadi), so agreeing on both is
-  /// not as rare as the product of the two agreements; counted as independent, two strangers
-  /// sharing a common given and family name scored about 2 bits too high on a person file
-  /// generated apart from pakt (pairs at p 0.85 were matches half the time).
+  /// Each record's chance that a different person who shares its other name (`g`) shares
+  /// this name too: u of agreeing on the record's own value of a name field where the other
+  /// name agrees, for the term-frequency adjustment. Why: a name goes with its partner more
+  /// for some names than for others. The file-wide ratio (`uAmong`: 3.5 for exact agreement on a file generated
+  /// apart from pakt) is an average over names of large and small communities; among the few
+  /// hundred records of an Albanian family name, "Besnik" is far more common than its share of
+  /// all records times 3.5.
   ///
-  /// Pairs born in different years stand for the different people: a person's records
-  /// nearly always agree on the year (m of "years differ" is below 1%), so they leave out
-  /// the matches that would otherwise make every rare name look dependent on its partner.
-  /// nil below 1,000 such pairs, or without years.
-  static func uGivenName(
-    _ u: [Double], values: KeyColumn, keys: KeyColumn, given g: KeyColumn, years: [Int32]?
-  ) -> [Double]? {
-    guard let years, !keys.isEmpty else { return nil }
-    struct Key: Hashable {
+  /// Per pair of values (other name, this name), counted among pairs of records born in
+  /// different years (as for `uAmong`, so that one person's records do not count):
+  /// the pairs of a record with this pair of values and a record with the other name that
+  /// also hold this name, over all such pairs. It is drawn towards `prior[r]` (the value's
+  /// frequency times the file-wide ratio) with the weight of two records' such pairs, so that
+  /// a name met in a few records keeps about what the file-wide ratio says; and it never
+  /// falls below `floor[r]`, the value's frequency: a name does not make its partner rarer
+  /// than it is. 0 where the record lacks either name.
+  static func conditionalFrequency(
+    _ values: KeyColumn, given g: KeyColumn, years: [Int32], prior: [Double], floor: [Double]
+  ) -> [Double] {
+    struct Pair: Hashable {
+      var group: Int32
+      var value: Int32
+    }
+    struct Dated: Hashable {
       var group: Int32
       var value: Int32
       var year: Int32
     }
-    var ratio: [Double] = []
-    for column in [values, keys] {
-      // Each value's share of the records (the chance that a random record holds it, as the
-      // term-frequency adjustment takes it).
-      var share: [Int32: Double] = [:]
-      var present = 0.0
-      for r in column.ids.indices where column.ids[r] >= 0 && years[r] >= 0 {
-        share[column.ids[r], default: 0] += 1
-        present += 1
-      }
-      // Per group of records sharing the other name: its size, its records by year, the sum
-      // of its records' shares; and its records by value, and by value and year.
-      var size: [Int32: Int] = [:]
-      var sumShare: [Int32: Double] = [:]
-      var byYear: [Key: Int] = [:]
-      var byValue: [Key: Int] = [:]
-      var byValueYear: [Key: Int] = [:]
-      for r in column.ids.indices where column.ids[r] >= 0 && years[r] >= 0 && g.ids[r] >= 0 {
-        let (k, v, y) = (g.ids[r], column.ids[r], years[r])
-        size[k, default: 0] += 1
-        sumShare[k, default: 0] += share[v]! / present
-        byYear[Key(group: k, value: -1, year: y), default: 0] += 1
-        byValue[Key(group: k, value: v, year: -1), default: 0] += 1
-        byValueYear[Key(group: k, value: v, year: y), default: 0] += 1
-      }
-      func pairs(_ n: Int) -> Double { Double(n) * Double(n - 1) / 2 }
-      // Pairs born in different years, per group.
-      var different: [Int32: Double] = [:]
-      for (k, n) in size { different[k] = pairs(n) }
-      for (key, n) in byYear { different[key.group]! -= pairs(n) }
-      // Observed: such pairs that agree on this name. Expected if it did not go with the
-      // other name: each pair agrees with the chance of its group's mean share.
-      var observed = 0.0
-      for n in byValue.values { observed += pairs(n) }
-      for n in byValueYear.values { observed -= pairs(n) }
-      var expected = 0.0
-      var total = 0.0
-      for (k, d) in different {
-        expected += d * sumShare[k]! / Double(size[k]!)
-        total += d
-      }
-      guard total >= 1_000, expected > 0 else { return nil }
-      // Only ever raised: a name does not make its partner rarer than it is.
-      ratio.append(max(1, observed / expected))
+    var groupSize: [Int32: Double] = [:]
+    var groupYear: [Dated: Double] = [:]
+    var pairSize: [Pair: Double] = [:]
+    var pairYear: [Dated: Double] = [:]
+    for r in values.ids.indices where values.ids[r] >= 0 && g.ids[r] >= 0 && years[r] >= 0 {
+      let (k, v, y) = (g.ids[r], values.ids[r], years[r])
+      groupSize[k, default: 0] += 1
+      groupYear[Dated(group: k, value: -1, year: y), default: 0] += 1
+      pairSize[Pair(group: k, value: v), default: 0] += 1
+      pairYear[Dated(group: k, value: v, year: y), default: 0] += 1
     }
-    var out = u
-    let scaled = [
-      (Comparator.NameLevel.exact, ratio[0]), (Comparator.NameLevel.translit, ratio[1]),
-      (Comparator.NameLevel.swapped, ratio[0]), (Comparator.NameLevel.swappedVariant, ratio[1]),
-    ]
-    for (level, r) in scaled where Int(level) < out.count { out[Int(level)] = min(u[Int(level)] * r, 0.5) }
-    let gained = (1..<u.count).reduce(0.0) { $0 + out[$1] - u[$1] }
-    let last = Int(Comparator.NameLevel.differ)
-    if last < out.count { out[last] = max(u[last] - gained, 1e-6) }
-    return out
+    // Ordered pairs (record with the pair of values, record of the group), different years:
+    // all of them, and those that share the value.
+    var shared: [Pair: Double] = [:]
+    var all: [Pair: Double] = [:]
+    for (pair, n) in pairSize {
+      shared[pair] = n * n
+      all[pair] = n * groupSize[pair.group]!
+    }
+    for (dated, n) in pairYear {
+      let pair = Pair(group: dated.group, value: dated.value)
+      shared[pair]! -= n * n
+      all[pair]! -= n * groupYear[Dated(group: dated.group, value: -1, year: dated.year)]!
+    }
+    return values.ids.indices.map { r in
+      guard values.ids[r] >= 0, g.ids[r] >= 0 else { return 0 }
+      let pair = Pair(group: g.ids[r], value: values.ids[r])
+      let weight = 2 * (groupSize[g.ids[r]] ?? 0)
+      let estimate = ((shared[pair] ?? 0) + weight * prior[r]) / ((all[pair] ?? 0) + weight)
+      return weight > 0 ? max(floor[r], estimate) : prior[r]
+    }
   }
 
   /// The match probability of a pattern under a session's model (its free fields only).
