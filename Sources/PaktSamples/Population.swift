@@ -81,8 +81,6 @@ enum Names {
 extension TruePerson {
   static func invent(id: Int, rng: inout SeededRandom) -> TruePerson {
     let male = rng.chance(0.55)
-    var given = NamePool.given(male: male, rng: &rng)
-    if rng.chance(0.2) { given += " " + NamePool.given(male: male, rng: &rng) }
     let placeholder = rng.chance(0.12)
     if rng.chance(0.04) {
       var one = TruePerson(
@@ -97,14 +95,18 @@ extension TruePerson {
     }
     let family = NamePool.family(rng: &rng)
     // Names go with where people come from: 80% hold the nationality their family name's
-    // origin suggests (the agreement of both then says little more than the names do).
+    // origin suggests (the agreement of both then says little more than the names do), and
+    // most given names are of that nationality too (see `NamePool.given(male:origin:rng:)`).
     let origin = NamePool.origins(of: family)
+    let nationality = !origin.isEmpty && rng.chance(0.8) ? rng.pick(origin) : rng.pick(Names.nationalities)
+    var given = NamePool.given(male: male, origin: nationality, rng: &rng)
+    if rng.chance(0.2) { given += " " + NamePool.given(male: male, origin: nationality, rng: &rng) }
     return TruePerson(
       id: id, given: given, family: family, male: male,
       year: Int.random(in: 1958...2008, using: &rng),
       month: placeholder ? 1 : Int.random(in: 1...12, using: &rng),
       day: placeholder ? 1 : Int.random(in: 1...28, using: &rng),
-      nationality: !origin.isEmpty && rng.chance(0.8) ? rng.pick(origin) : rng.pick(Names.nationalities),
+      nationality: nationality,
       azr: rng.chance(0.5) ? String(Int.random(in: 100_000_000_000...999_999_999_999, using: &rng)) : "",
       language: rng.pick(Names.languages), schoolYears: Int.random(in: 0...14, using: &rng))
   }

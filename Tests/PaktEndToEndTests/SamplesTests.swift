@@ -78,6 +78,30 @@ struct SampleGeneratorTests {
     #expect(shortened > 100, "\(shortened) pairs with one given name left out")
   }
 
+  @Test("given names go with where people come from: a Khaled is mostly Syrian or Iraqi, an Olena Ukrainian")
+  func givenNamesByOrigin() throws {
+    let dir = TestSupport.scratch("pakt-gen-origin")
+    _ = try PersonFile.write(SampleGenerator.Options(persons: 5_000, municipalities: 5, seed: 12, out: dir))
+    let text = try String(contentsOfFile: "\(dir)/persons.csv", encoding: .utf8)
+    var holders: [String: [String]] = [:]
+    var all: [String] = []
+    for line in text.split(separator: "\n").dropFirst() {
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      for word in fields[2].split(separator: " ") { holders[word.lowercased(), default: []].append(fields[5]) }
+      all.append(fields[5])
+    }
+    func share(_ names: [String], _ of: Set<String>) -> Double {
+      Double(names.filter { of.contains($0) }.count) / Double(max(1, names.count))
+    }
+    let arab: Set = ["SYR", "IRQ"]
+    let khaled = holders["khaled", default: []]
+    #expect(
+      khaled.count > 20 && share(khaled, arab) > 0.6, "\(khaled.count) Khaled, \(share(khaled, arab)) Syrian or Iraqi")
+    #expect(share(all, arab) < 0.4)
+    let olena = holders["olena", default: []]
+    #expect(olena.count > 5 && share(olena, ["UKR"]) > 0.6, "\(olena.count) Olena, \(share(olena, ["UKR"])) Ukrainian")
+  }
+
   @Test("the same seed and sizes give the same bytes; another seed gives other data")
   func deterministic() throws {
     let a = TestSupport.scratch("pakt-gen")
