@@ -141,6 +141,10 @@ struct LinkageFailureClassTests {
     // 0, 1: one person, the year's last two digits swapped in one record (1986 / 1968).
     ["Qaderyar", "Wahida", "1986-04-17", "female", "AFG", nil, nil],
     ["Qaderyar", "Wahida", "17.04.1968", "female", "AFG", nil, nil],
+    // 2, 3: one person, both names spelled otherwise (no key in common) and sex left out by
+    // one office: only the day of birth brings them together.
+    ["Mothamed", "Abdirahman", "17.09.2003", "male", "SOM", nil, nil],
+    ["Mohamed", "Abdierahman", "2003-09-17", nil, "SOM", nil, nil],
   ]
 
   static let partRows: [Row] = [
@@ -293,6 +297,14 @@ struct LinkageFailureClassTests {
     let l = try Self.group(5)
     #expect(l.level(0, 1, "birth_date") == "one typo or one day apart")
     #expect(l.together(0, 1), "p \(l.explain(0, 1).probability)")
+  }
+
+  @Test("the same day of birth brings records together whatever their sex says: one left out, names spelled otherwise")
+  func sexLeftOut() throws {
+    let l = try Self.group(5)
+    #expect(l.level(2, 3, "sex") == "missing")
+    #expect(l.level(2, 3, "birth_date") == "exact")
+    #expect(l.together(2, 3), "p \(l.explain(2, 3).probability)")
   }
 
   @Test("the municipality is evidence as estimated: one office's records of a name weigh more than two offices'")
