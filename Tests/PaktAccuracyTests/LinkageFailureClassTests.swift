@@ -135,6 +135,10 @@ struct LinkageFailureClassTests {
     ["Mohammed", "Ahmadi", nil, "male", "AFG", nil, nil],
     ["Ahmadi", "Mohammed", "1975-06-30", "male", "AFG", nil, nil],
     ["Ahmadi", "Mohammed", nil, "male", "AFG", nil, nil],
+    // 5, 6: swapped, one name a letter off (Bondar / Ondar), the other only alike (Kughaeoeh /
+    // Kughakoe), born the same day.
+    ["Ondar", "Kughaeoeh", "24.12.2004", "male", "UKR", nil, nil],
+    ["Kughakoe", "Bondar", "2004-12-24", "male", "UKR", nil, nil],
   ]
 
   static let typoRows: [Row] = [
@@ -278,6 +282,10 @@ struct LinkageFailureClassTests {
     #expect(l.level(0, 1, "given_name") == "swapped, spelled differently")
     let swapped = l.together(0, 1)
     #expect(swapped)
+    // One crossed name a typo, the other only alike: still a swap spelled differently.
+    #expect(l.level(5, 6, "family_name") == "swapped, spelled differently")
+    #expect(l.level(5, 6, "given_name") == "swapped, spelled differently")
+    #expect(l.together(5, 6), "p \(l.explain(5, 6).probability)")
   }
 
   @Test("swapped names weigh by how common the names are where they belong, not in the field they were entered in")

@@ -75,7 +75,7 @@ public struct LinkageConfig: Sendable {
   /// (Sa'id / Said), and Mhd / Md are Mohammed; 6: a name's "?" (a character its export's
   /// code page lacked) stands for any one letter; 7: a given name's u where the family name
   /// agrees (`depends_on` for names).
-  static let keyVersion = 7
+  static let keyVersion = 8
 
   public struct Field: Sendable {
     public var name: String
