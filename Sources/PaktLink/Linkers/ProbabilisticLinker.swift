@@ -93,7 +93,7 @@ public struct ProbabilisticLinker: Sendable {
         frequencies: LinkIndex.Frequencies(
           total: records.count, values: records.fields.map(\.counted.values),
           coarse: records.fields.map(\.counted.coarse), average: scorer.averageFrequency,
-          conditional: scorer.keptConditional(records, config: config)))
+          conditional: scorer.keptConditional(records)))
     }
     clock.lap("index")
     clock.finish()
@@ -370,19 +370,12 @@ public struct ProbabilisticLinker: Sendable {
       available += (n * (n - 1) - byYear.values.reduce(0) { $0 + $1 * ($1 - 1) }) / 2
     }
     guard available > 0 else { return ([], 0) }
-    var state: UInt64 = 0xD1B5_4A32_D192_ED03
-    func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
+    var random = SplitMix64(state: 0xD1B5_4A32_D192_ED03)
     var out: [UInt64] = []
     var attempts = 0
     while out.count < limit && attempts < 20 * limit {
       attempts += 1
-      let x = Double(next() >> 11) / Double(1 << 53) * total
+      let x = Double(random.next() >> 11) / Double(1 << 53) * total
       var lo = 0
       var hi = cumulative.count - 1
       while lo < hi {
@@ -390,8 +383,8 @@ public struct ProbabilisticLinker: Sendable {
         if cumulative[mid] <= x { lo = mid + 1 } else { hi = mid }
       }
       let g = members[lo]
-      let a = UInt64(g[Int(next() % UInt64(g.count))])
-      let b = UInt64(g[Int(next() % UInt64(g.count))])
+      let a = UInt64(g[Int(random.next() % UInt64(g.count))])
+      let b = UInt64(g[Int(random.next() % UInt64(g.count))])
       if a == b || years[Int(a)] == years[Int(b)] { continue }
       out.append(min(a, b) << 32 | max(a, b))
     }
@@ -402,20 +395,13 @@ public struct ProbabilisticLinker: Sendable {
   static func randomPairs(count: Int, limit: Int) -> [UInt64] {
     guard count > 1 else { return [] }
     let possible = count * (count - 1) / 2
-    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-    func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
+    var random = SplitMix64(state: 0x9E37_79B9_7F4A_7C15)
     var out: [UInt64] = []
     let n = min(limit, possible)
     out.reserveCapacity(n)
     while out.count < n {
-      let a = UInt64(next() % UInt64(count))
-      let b = UInt64(next() % UInt64(count))
+      let a = UInt64(random.next() % UInt64(count))
+      let b = UInt64(random.next() % UInt64(count))
       if a == b { continue }
       out.append(min(a, b) << 32 | max(a, b))
     }
@@ -449,5 +435,18 @@ public struct ProbabilisticLinker: Sendable {
       let p = scorer.probability(pattern, a, b)
       return PairExplanation(probability: p, parts: parts)
     }
+  }
+}
+
+/// SplitMix64: a small deterministic generator, for samples that are the same on every run.
+struct SplitMix64 {
+  var state: UInt64
+
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
   }
 }

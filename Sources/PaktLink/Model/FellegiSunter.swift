@@ -182,10 +182,8 @@ struct Scorer: Sendable {
         let prior = frequency[f][l].map { $0 * ratio[f][l] }
         if let kept {
           let table = f < kept.conditional.count && l - 1 < kept.conditional[f].count ? kept.conditional[f][l - 1] : [:]
-          let (otherHash, valueHash) = (other.texts.map { LinkIndex.hash($0) }, column.texts.map { LinkIndex.hash($0) })
-          conditional[f][l] = column.ids.indices.map { r in
-            guard column.ids[r] >= 0, other.ids[r] >= 0 else { return 0 }
-            return table[LinkIndex.pair(otherHash[Int(other.ids[r])], valueHash[Int(column.ids[r])])] ?? prior[r]
+          conditional[f][l] = zip(Self.pairKeys(column, other), prior).map { key, prior in
+            key.map { table[$0] ?? prior } ?? 0
           }
         } else {
           conditional[f][l] = Training.conditionalFrequency(
@@ -197,23 +195,30 @@ struct Scorer: Sendable {
     self.ratio = ratio
   }
 
+  /// Each record's key of its pair of values (the other name's key, this name's value or key)
+  /// in `LinkIndex.Frequencies.conditional`; nil where it lacks either.
+  static func pairKeys(_ column: KeyColumn, _ other: KeyColumn) -> [UInt64?] {
+    let (valueHash, otherHash) = (column.texts.map { LinkIndex.hash($0) }, other.texts.map { LinkIndex.hash($0) })
+    return column.ids.indices.map { r in
+      column.ids[r] < 0 || other.ids[r] < 0
+        ? nil : LinkIndex.pair(otherHash[Int(other.ids[r])], valueHash[Int(column.ids[r])])
+    }
+  }
+
   /// The conditional frequencies for the index (`LinkIndex.Frequencies.conditional`): per
   /// field, per level 1 and 2, each pair of the other name's key and this name's value or key
   /// whose frequency is not what the file-wide ratio gives.
-  func keptConditional(_ records: PreparedRecords, config: LinkageConfig) -> [[[UInt64: Double]]] {
+  func keptConditional(_ records: PreparedRecords) -> [[[UInt64: Double]]] {
     records.fields.indices.map { f in
       guard let g = evidence.condition[f], !conditional[f][1].isEmpty else { return [] }
       let other = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
       return [(1, records.fields[f].values), (2, records.fields[f].translit)].map { l, column in
         var table: [UInt64: Double] = [:]
         guard !conditional[f][l].isEmpty else { return table }
-        let (otherHash, valueHash) = (other.texts.map { LinkIndex.hash($0) }, column.texts.map { LinkIndex.hash($0) })
-        for r in column.ids.indices where column.ids[r] >= 0 && other.ids[r] >= 0 {
-          let value = conditional[f][l][r]
-          let prior = frequency[f][l][r] * ratio[f][l]
-          if abs(value - prior) > 1e-9 * prior {
-            table[LinkIndex.pair(otherHash[Int(other.ids[r])], valueHash[Int(column.ids[r])])] = value
-          }
+        for (r, key) in Self.pairKeys(column, other).enumerated() {
+          guard let key else { continue }
+          let (value, prior) = (conditional[f][l][r], frequency[f][l][r] * ratio[f][l])
+          if abs(value - prior) > 1e-9 * prior { table[key] = value }
         }
         return table
       }
