@@ -124,6 +124,32 @@ struct NameDependenceTests {
     #expect(linker.link(columns: Self.columns(undated), randomPairs: 50_000).model.uGiven[g].isEmpty)
   }
 
+  @Test("a family name a letter off is still the same family's name: the given name weighs as where it agrees")
+  func familyTypo() throws {
+    let linker = ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
+    let pairs: [[String?]] = [
+      // 0-1 family names agree, 2-3 a letter apart, 4-5 differ; the given name agrees in each.
+      ["FamCC1", "GivCC3", "1971-02-03", "M", "CC", nil, nil, nil],
+      ["FamCC1", "GivCC3", "1971", "M", "CC", nil, nil, nil],
+      ["FamCC1", "GivCC3", "1981-02-03", "M", "CC", nil, nil, nil],
+      ["FamCC1s", "GivCC3", "1981", "M", "CC", nil, nil, nil],
+      ["FamCC1", "GivCC3", "1991-02-03", "M", "CC", nil, nil, nil],
+      ["Qaderyar", "GivCC3", "1991", "M", "CC", nil, nil, nil],
+    ]
+    let rows = Self.communities(extra: pairs, equal: true)
+    let full = linker.link(columns: Self.columns(rows), randomPairs: 50_000)
+    let first = rows.count - pairs.count
+    func given(_ a: Int, _ b: Int) throws -> PairExplanation.Part {
+      let parts = linker.explain(
+        columns: Self.columns(rows), pairs: [(first + a, first + b)], model: full.model, of: full)[0].parts
+      return try #require(parts.first { $0.field == "given_name" })
+    }
+    let (agree, typo, differ) = (try given(0, 1), try given(2, 3), try given(4, 5))
+    #expect(agree.level == "exact" && typo.level == "exact" && differ.level == "exact")
+    #expect(abs(typo.weight - agree.weight) < 1e-9, "\(typo.weight) against \(agree.weight)")
+    #expect(differ.weight > agree.weight + 1, "\(differ.weight) against \(agree.weight)")
+  }
+
   @Test("a night's records score as the full link scored them, with each name's frequency among its family's")
   func keptConditional() throws {
     let linker = ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
