@@ -186,7 +186,7 @@ struct LinkCommand: ParsableCommand {
           "  \(field.name) \(label): m \(String(format: "%.4f", model.m[f][l])), "
             + "u \(String(format: "%.4f", model.u[f][l])), weight \(String(format: "%+.2f", model.weight(f, l)))"
             + (model.weightGiven(f, l).map {
-              "; where \(field.dependsOn!) agrees: u \(String(format: "%.4f", model.uGiven[f][l])), "
+              "; where \(field.dependsOn.joined(separator: " or ")) agrees: u \(String(format: "%.4f", model.uGiven[f][l])), "
                 + "weight \(String(format: "%+.2f", $0))"
             } ?? "")
         )

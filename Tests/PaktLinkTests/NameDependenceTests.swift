@@ -150,6 +150,32 @@ struct NameDependenceTests {
     #expect(differ.weight > agree.weight + 1, "\(differ.weight) against \(agree.weight)")
   }
 
+  @Test("nationality goes with either name: where the family or the given name agrees, agreeing on it says little more")
+  func nationalityEitherName() throws {
+    let linker = ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
+    #expect(linker.config.fields.first { $0.name == "nationality" }?.dependsOn == ["family_name", "given_name"])
+    let pairs: [[String?]] = [
+      // 0-1 the family name agrees, 2-3 the given name, 4-5 neither; the nationality in each.
+      ["FamDD1", "GivDD3", "1971-02-03", "M", "DD", nil, nil, nil],
+      ["FamDD1", "Qaderyar", "1971", "M", "DD", nil, nil, nil],
+      ["FamDD1", "GivDD3", "1981-02-03", "M", "DD", nil, nil, nil],
+      ["Wahidullah", "GivDD3", "1981", "M", "DD", nil, nil, nil],
+      ["FamDD1", "GivDD3", "1991-02-03", "M", "DD", nil, nil, nil],
+      ["Wahidullah", "Qaderyar", "1991", "M", "DD", nil, nil, nil],
+    ]
+    let rows = Self.communities(extra: pairs, equal: true)
+    let full = linker.link(columns: Self.columns(rows), randomPairs: 50_000)
+    let first = rows.count - pairs.count
+    func nationality(_ a: Int, _ b: Int) throws -> Double {
+      let parts = linker.explain(
+        columns: Self.columns(rows), pairs: [(first + a, first + b)], model: full.model, of: full)[0].parts
+      return try #require(parts.first { $0.field == "nationality" && $0.level == "exact" }).weight
+    }
+    let (family, given, neither) = (try nationality(0, 1), try nationality(2, 3), try nationality(4, 5))
+    #expect(abs(family - given) < 1e-9)
+    #expect(neither > family + 1, "\(neither) against \(family)")
+  }
+
   @Test("a night's records score as the full link scored them, with each name's frequency among its family's")
   func keptConditional() throws {
     let linker = ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
@@ -198,6 +224,15 @@ struct NameDependenceTests {
       )
       .write(to: file, atomically: true, encoding: .utf8)
     let settings = try LinkageConfig.load(file: file.path)
-    #expect(settings.fields.first { $0.name == "given_name" }?.dependsOn == "family_name")
+    #expect(settings.fields.first { $0.name == "given_name" }?.dependsOn == ["family_name"])
+    // Several fields: a list; each must be another field.
+    try yaml.replacingOccurrences(
+      of: "birth_date: { kind: date, depends_on: family_name }", with: "birth_date: { kind: date }"
+    )
+    .replacingOccurrences(of: "depends_on: family_name }", with: "depends_on: [family_name, nickname] }")
+    .write(to: file, atomically: true, encoding: .utf8)
+    message = ""
+    do { _ = try LinkageConfig.load(file: file.path) } catch { message = "\(error)" }
+    #expect(message.contains("'given_name' depends on 'nickname', which is not another field"), "\(message)")
   }
 }

@@ -161,8 +161,10 @@ public struct ProbabilisticLinker: Sendable {
     var model = LinkModel(lambda: 0, m: m, u: u, iterations: sessions.count)
     model.uGiven = config.fields.indices.map { f in
       let field = config.fields[f]
-      guard let d = field.dependsOn, let g = config.fields.firstIndex(where: { $0.name == d }) else { return [] }
-      let key = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
+      let keys = field.dependsOn.compactMap { d in config.fields.firstIndex { $0.name == d } }.map { g in
+        records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
+      }
+      guard let key = keys.first else { return [] }
       if field.kind == .name {
         // Counted on pairs of different people who share the other name: those born in
         // different years (a person's records nearly always agree on the year: m of "years
@@ -175,7 +177,7 @@ public struct ProbabilisticLinker: Sendable {
         guard sample.available >= 1_000 else { return [] }
         return Training.uAmong(Self.compareAll(sample.pairs, comparator), field: f, u: u[f])
       }
-      return Training.uGiven(records.fields[f].values, given: key) ?? []
+      return Training.uGiven(records.fields[f].values, given: keys) ?? []
     }
     let evidence = Evidence(model: model, config: config)
     model.lambda = Training.lambda(candidates: all, allPairs: allPairs) { evidence.total($0) }

@@ -45,13 +45,13 @@ struct Evidence: Sendable {
   let logBF: [[Double]]
   /// The same where the field's condition agrees; empty for fields without one.
   let logBFGiven: [[Double]]
-  /// The field each field depends on.
-  let condition: [Int?]
+  /// The fields each field depends on (empty: none).
+  let condition: [[Int]]
   let names: [Bool]
 
   init(model: LinkModel, config: LinkageConfig) {
     names = config.fields.map { $0.kind == .name }
-    condition = config.fields.map { f in f.dependsOn.flatMap { d in config.fields.firstIndex { $0.name == d } } }
+    condition = config.fields.map { f in f.dependsOn.compactMap { d in config.fields.firstIndex { $0.name == d } } }
     var logBF: [[Double]] = []
     var logBFGiven: [[Double]] = []
     for f in config.fields.indices {
@@ -86,7 +86,7 @@ struct Evidence: Sendable {
   @inline(__always)
   func field(_ pattern: UInt64, _ f: Int) -> Double {
     let l = Int((pattern >> (4 * UInt64(f))) & 0xF)
-    if let g = condition[f], !logBFGiven[f].isEmpty, agrees(pattern, g) { return logBFGiven[f][l] }
+    if !logBFGiven[f].isEmpty, condition[f].contains(where: { agrees(pattern, $0) }) { return logBFGiven[f][l] }
     return logBF[f][l]
   }
 
@@ -177,7 +177,7 @@ struct Scorer: Sendable {
     var ratio = [[Double]](repeating: [1, 1, 1], count: records.fields.count)
     let years = config.fields.indices.first { config.fields[$0].kind == .date }.map { records.fields[$0].years }
     for f in records.fields.indices where evidence.names[f] && !frequency[f][1].isEmpty {
-      guard let g = evidence.condition[f], evidence.names[g], let years, f < model.uGiven.count,
+      guard let g = evidence.condition[f].first, evidence.names[g], let years, f < model.uGiven.count,
         !model.uGiven[f].isEmpty
       else { continue }
       let other = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
@@ -215,7 +215,7 @@ struct Scorer: Sendable {
   /// whose frequency is not what the file-wide ratio gives.
   func keptConditional(_ records: PreparedRecords) -> [[[UInt64: Double]]] {
     records.fields.indices.map { f in
-      guard let g = evidence.condition[f], !conditional[f][1].isEmpty else { return [] }
+      guard let g = evidence.condition[f].first, !conditional[f][1].isEmpty else { return [] }
       let other = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
       return [(1, records.fields[f].values), (2, records.fields[f].translit)].map { l, column in
         var table: [UInt64: Double] = [:]
@@ -278,7 +278,7 @@ struct Scorer: Sendable {
       // Where the other name agrees, its u already holds the file-wide dependence (`ratio`);
       // the record's own dependence replaces it.
       let dependent =
-        l < 3 && !conditional[f][l].isEmpty && evidence.condition[f].map { evidence.agrees(pattern, $0) } == true
+        l < 3 && !conditional[f][l].isEmpty && evidence.condition[f].first.map { evidence.agrees(pattern, $0) } == true
       var tf = dependent ? conditional[f][l][a] / ratio[f][l] : frequency[f][l][a]
       if evidence.names[f] {
         let raw = UInt8((pattern >> (4 * UInt64(f))) & 0xF)

@@ -83,12 +83,12 @@ public struct LinkageConfig: Sendable {
     public var kind: Kind
     /// Name fields: the other name field a swapped record would hold this value in.
     public var swapWith: String?
-    /// A category or name field whose agreement goes with another field's (nationality with
-    /// the family name, sex and the given name with the family name or given name): where that
-    /// field agrees, this one weighs by its u among pairs that agree on that field, estimated
-    /// from the records (for names: `Training.uAmong`, and each name's own frequency among
-    /// records sharing the other name, `Training.conditionalFrequency`).
-    public var dependsOn: String? = nil
+    /// The fields whose agreement this category or name field's goes with (nationality with
+    /// the names, sex with the given name, the given name with the family name): where any of
+    /// them agrees, this one weighs by its u among pairs that agree on them, estimated from the
+    /// records (for names: `Training.uAmong` on the first, and each name's own frequency among
+    /// records sharing the first, `Training.conditionalFrequency`). Empty: none.
+    public var dependsOn: [String] = []
     /// Term-frequency adjustment of exact matches (names, dates and text; on by default): an
     /// agreement on a common value weighs less than one on a rare value.
     public var termFrequency: Bool
@@ -165,15 +165,16 @@ public struct LinkageConfig: Sendable {
           termFrequency: try m.optionalBool("term_frequency") ?? (kind == .name || kind == .text || kind == .date)))
     }
     for entry in fieldMap.entries {
-      guard let dependsOn = try entry.value.mapping(what: "a field").optionalString("depends_on") else { continue }
+      let dependsOn = try entry.value.mapping(what: "a field").strings("depends_on")
+      guard !dependsOn.isEmpty else { continue }
       let node = try entry.value.mapping(what: "a field").require("depends_on")
       guard let f = fields.firstIndex(where: { $0.name == entry.key }),
         fields[f].kind == .category || fields[f].kind == .name
       else {
         throw node.error("'depends_on' is for category and name fields", fix: "remove it from '\(entry.key)'")
       }
-      guard fields.contains(where: { $0.name == dependsOn && $0.name != entry.key }) else {
-        throw node.error("'\(entry.key)' depends on '\(dependsOn)', which is not another field")
+      for d in dependsOn where !fields.contains(where: { $0.name == d && $0.name != entry.key }) {
+        throw node.error("'\(entry.key)' depends on '\(d)', which is not another field")
       }
       fields[f].dependsOn = dependsOn
     }

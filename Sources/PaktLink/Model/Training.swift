@@ -166,21 +166,24 @@ enum Training {
     return (m, unconverged)
   }
 
-  /// u of a category field `f` among pairs of records that agree on field `g` (by `g`'s
-  /// transliteration key for names, else its value): the pairs of each group of records
-  /// sharing `g`, counted once. Pairs, not records, weigh the groups, so common values, whose
-  /// pairs are nearly all non-matches, set it; nil below 100 such pairs.
-  static func uGiven(_ f: KeyColumn, given g: KeyColumn) -> [Double]? {
-    var groups: [Int32: [Int32: Int]] = [:]
-    for r in f.ids.indices where f.ids[r] >= 0 && g.ids[r] >= 0 {
-      groups[g.ids[r], default: [:]][f.ids[r], default: 0] += 1
-    }
+  /// u of a category field `f` among pairs of records that agree on any of the fields `given`
+  /// (by a name's transliteration key, else the value): the pairs of each group of records
+  /// sharing one of them, pooled (a pair that shares two counts twice). Pairs, not records,
+  /// weigh the groups, so common values, whose pairs are nearly all non-matches, set it; nil
+  /// below 100 such pairs.
+  static func uGiven(_ f: KeyColumn, given: [KeyColumn]) -> [Double]? {
     var pairs = 0.0
     var agree = 0.0
-    for counts in groups.values {
-      let n = Double(counts.values.reduce(0, +))
-      pairs += n * (n - 1) / 2
-      for c in counts.values { agree += Double(c) * Double(c - 1) / 2 }
+    for g in given {
+      var groups: [Int32: [Int32: Int]] = [:]
+      for r in f.ids.indices where f.ids[r] >= 0 && g.ids[r] >= 0 {
+        groups[g.ids[r], default: [:]][f.ids[r], default: 0] += 1
+      }
+      for counts in groups.values {
+        let n = Double(counts.values.reduce(0, +))
+        pairs += n * (n - 1) / 2
+        for c in counts.values { agree += Double(c) * Double(c - 1) / 2 }
+      }
     }
     guard pairs >= 100 else { return nil }
     let share = min(max(agree / pairs, 1e-6), 1 - 1e-6)
