@@ -74,7 +74,8 @@ public struct LinkageConfig: Sendable {
   /// too (Abdulla / Abdullah); 4: German tsch is ch; 5: apostrophes inside a name are nothing
   /// (Sa'id / Said), and Mhd / Md are Mohammed; 6: a name's "?" (a character its export's
   /// code page lacked) stands for any one letter; 7: a given name's u where the family name
-  /// agrees (`depends_on` for names).
+  /// agrees (`depends_on` for names); 8: a swap whose crossed names are one a letter off and
+  /// the other only alike (Jaro-Winkler ≥ 0.80) is "swapped, spelled differently".
   static let keyVersion = 8
 
   public struct Field: Sendable {
