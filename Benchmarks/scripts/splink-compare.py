@@ -64,12 +64,31 @@ def score(clusters):
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+def make_linker(df, settings):
+    """A Splink linker over `df` on DuckDB, quiet."""
+    from splink import Linker
+    from splink.backends.duckdb import DuckDBAPI
+
+    return Linker(DuckDBAPI().register(df), settings, log_level=40)
+
+
+def report(linker, started):
+    """Predicts, clusters at 0.5 and prints the child's JSON: seconds since `started`, peak
+    memory, each record's cluster."""
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.5)
+    result = clusters.as_pandas_dataframe()
+    seconds = time.time() - started
+    mapping = dict(zip(result["unique_id"].astype(str), result["cluster_id"].astype(str)))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"seconds": seconds, "peak": peak, "clusters": mapping}))
+
+
 def run_splink():
     """Runs in a child process (see __main__) so its peak memory is its own."""
     import pandas as pd
     import splink.comparison_library as cl
-    from splink import Linker, SettingsCreator, block_on
-    from splink.backends.duckdb import DuckDBAPI
+    from splink import SettingsCreator, block_on
 
     started = time.time()
     df = pd.read_csv(persons, dtype=str, keep_default_na=False)
@@ -119,22 +138,14 @@ def run_splink():
         ],
         retain_intermediate_calculation_columns=False,
     )
-    db = DuckDBAPI()
-    table = db.register(df)
-    linker = Linker(table, settings, log_level=40)
+    linker = make_linker(df, settings)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("family_name", "given_name", "birth_date")], recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date", "sex", "nationality"))
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("family_name", "given_name", "sex", "nationality"))
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.5)
-    result = clusters.as_pandas_dataframe()
-    seconds = time.time() - started
-    mapping = dict(zip(result["unique_id"].astype(str), result["cluster_id"].astype(str)))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"seconds": seconds, "peak": peak, "clusters": mapping}))
+    report(linker, started)
 
 
 def soundex(word):
@@ -160,8 +171,7 @@ def run_splink_tuned():
     import pandas as pd
     import splink.comparison_library as cl
     import splink.comparison_level_library as cll
-    from splink import Linker, SettingsCreator, block_on
-    from splink.backends.duckdb import DuckDBAPI
+    from splink import SettingsCreator, block_on
 
     started = time.time()
     df = pd.read_csv(persons, dtype=str, keep_default_na=False)
@@ -271,9 +281,7 @@ def run_splink_tuned():
         ],
         retain_intermediate_calculation_columns=False,
     )
-    db = DuckDBAPI()
-    table = db.register(df)
-    linker = Linker(table, settings, log_level=40)
+    linker = make_linker(df, settings)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("family", "given", "dob")], recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e7)
@@ -281,13 +289,7 @@ def run_splink_tuned():
     # birth looks like (EM on pairs sharing a common name took namesakes for matches).
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("azr_number"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob", "sex", "nationality"))
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.5)
-    result = clusters.as_pandas_dataframe()
-    seconds = time.time() - started
-    mapping = dict(zip(result["unique_id"].astype(str), result["cluster_id"].astype(str)))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"seconds": seconds, "peak": peak, "clusters": mapping}))
+    report(linker, started)
 
 
 def run_pakt():
