@@ -39,6 +39,23 @@ struct NameDependenceTests {
 
   static func columns(_ rows: [[String?]]) -> [[String?]] { (0..<8).map { c in rows.map { $0[c] } } }
 
+  /// A linker with `mappings/linkage.yml` as shipped.
+  static func linker() throws -> ProbabilisticLinker {
+    ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
+  }
+
+  /// Three hand-made pairs (rows 0-1, 2-3, 4-5) linked among the twenty equal communities:
+  /// each pair's part for `field`.
+  static func parts(of pairs: [[String?]], field: String) throws -> [PairExplanation.Part] {
+    let linker = try linker()
+    let rows = communities(extra: pairs, equal: true)
+    let full = linker.link(columns: columns(rows), randomPairs: 50_000)
+    let first = rows.count - pairs.count
+    let explained = linker.explain(
+      columns: columns(rows), pairs: [0, 2, 4].map { (first + $0, first + $0 + 1) }, model: full.model, of: full)
+    return try explained.map { pair in try #require(pair.parts.first { $0.field == field }) }
+  }
+
   @Test("a small community's given name is common among its family names, far more than its share of all records says")
   func conditionalFrequency() throws {
     let rows = Self.communities()
@@ -109,7 +126,7 @@ struct NameDependenceTests {
   @Test(
     "given names of one community, a letter apart, are a letter apart among namesakes far more often than at random")
   func typoAmongNamesakes() throws {
-    let linker = ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
+    let linker = try Self.linker()
     let rows = Self.communities(equal: true)
     let model = linker.link(columns: Self.columns(rows), randomPairs: 50_000).model
     let (g, typo) = (1, Int(Comparator.NameLevel.typo))
@@ -126,7 +143,6 @@ struct NameDependenceTests {
 
   @Test("a family name a letter off is still the same family's name: the given name weighs as where it agrees")
   func familyTypo() throws {
-    let linker = ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
     let pairs: [[String?]] = [
       // 0-1 family names agree, 2-3 a letter apart, 4-5 differ; the given name agrees in each.
       ["FamCC1", "GivCC3", "1971-02-03", "M", "CC", nil, nil, nil],
@@ -136,15 +152,8 @@ struct NameDependenceTests {
       ["FamCC1", "GivCC3", "1991-02-03", "M", "CC", nil, nil, nil],
       ["Qaderyar", "GivCC3", "1991", "M", "CC", nil, nil, nil],
     ]
-    let rows = Self.communities(extra: pairs, equal: true)
-    let full = linker.link(columns: Self.columns(rows), randomPairs: 50_000)
-    let first = rows.count - pairs.count
-    func given(_ a: Int, _ b: Int) throws -> PairExplanation.Part {
-      let parts = linker.explain(
-        columns: Self.columns(rows), pairs: [(first + a, first + b)], model: full.model, of: full)[0].parts
-      return try #require(parts.first { $0.field == "given_name" })
-    }
-    let (agree, typo, differ) = (try given(0, 1), try given(2, 3), try given(4, 5))
+    let given = try Self.parts(of: pairs, field: "given_name")
+    let (agree, typo, differ) = (given[0], given[1], given[2])
     #expect(agree.level == "exact" && typo.level == "exact" && differ.level == "exact")
     #expect(abs(typo.weight - agree.weight) < 1e-9, "\(typo.weight) against \(agree.weight)")
     #expect(differ.weight > agree.weight + 1, "\(differ.weight) against \(agree.weight)")
@@ -152,8 +161,8 @@ struct NameDependenceTests {
 
   @Test("nationality goes with either name: where the family or the given name agrees, agreeing on it says little more")
   func nationalityEitherName() throws {
-    let linker = ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
-    #expect(linker.config.fields.first { $0.name == "nationality" }?.dependsOn == ["family_name", "given_name"])
+    #expect(
+      try Self.linker().config.fields.first { $0.name == "nationality" }?.dependsOn == ["family_name", "given_name"])
     let pairs: [[String?]] = [
       // 0-1 the family name agrees, 2-3 the given name, 4-5 neither; the nationality in each.
       ["FamDD1", "GivDD3", "1971-02-03", "M", "DD", nil, nil, nil],
@@ -163,22 +172,16 @@ struct NameDependenceTests {
       ["FamDD1", "GivDD3", "1991-02-03", "M", "DD", nil, nil, nil],
       ["Wahidullah", "Qaderyar", "1991", "M", "DD", nil, nil, nil],
     ]
-    let rows = Self.communities(extra: pairs, equal: true)
-    let full = linker.link(columns: Self.columns(rows), randomPairs: 50_000)
-    let first = rows.count - pairs.count
-    func nationality(_ a: Int, _ b: Int) throws -> Double {
-      let parts = linker.explain(
-        columns: Self.columns(rows), pairs: [(first + a, first + b)], model: full.model, of: full)[0].parts
-      return try #require(parts.first { $0.field == "nationality" && $0.level == "exact" }).weight
-    }
-    let (family, given, neither) = (try nationality(0, 1), try nationality(2, 3), try nationality(4, 5))
+    let nationality = try Self.parts(of: pairs, field: "nationality")
+    #expect(nationality.allSatisfy { $0.level == "exact" })
+    let (family, given, neither) = (nationality[0].weight, nationality[1].weight, nationality[2].weight)
     #expect(abs(family - given) < 1e-9)
     #expect(neither > family + 1, "\(neither) against \(family)")
   }
 
   @Test("a night's records score as the full link scored them, with each name's frequency among its family's")
   func keptConditional() throws {
-    let linker = ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
+    let linker = try Self.linker()
     // One person of the small community, entered twice.
     let pair: [[String?]] = [
       ["FamB1", "GivB2", "1983-06-12", "M", "B", nil, nil, nil],
