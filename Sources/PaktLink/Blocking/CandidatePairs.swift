@@ -272,7 +272,7 @@ extension ProbabilisticLinker {
       }
       return .keys(field.values)
     case .phonetic: return .keys(field.phonetic.isEmpty ? field.values : field.phonetic)
-    case .translit: return .keys(field.translit.isEmpty ? field.values : field.translit)
+    case .translit: return .keys(field.agreementKey)
     case .prefix3: return derived { Array($0.prefix(3)) }
     case .year:
       if !field.dates.isEmpty { return .numbers(field.years) }
@@ -280,7 +280,7 @@ extension ProbabilisticLinker {
     case .digits: return derived { $0.filter { $0 >= 48 && $0 <= 57 } }
     case .nameset:
       if !field.nameset.isEmpty { return .keys(field.nameset) }
-      return .keys(field.translit.isEmpty ? field.values : field.translit)
+      return .keys(field.agreementKey)
     case .phoneticset:
       if !field.phoneticSet.isEmpty { return .keys(field.phoneticSet) }
       return .keys(field.phonetic.isEmpty ? field.values : field.phonetic)

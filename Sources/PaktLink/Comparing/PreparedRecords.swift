@@ -49,6 +49,9 @@ struct PreparedField: Sendable {
   var dates: [Int32] = []
   /// Date fields: each record's year of birth, -1 when missing.
   var years: [Int32] { dates.map { $0 < 0 ? -1 : $0 / 10_000 } }
+  /// The key two records agree on as far as other fields and blocking are concerned: a name's
+  /// transliteration key, any other field's value.
+  var agreementKey: KeyColumn { translit.isEmpty ? values : translit }
   /// Term frequency of each record's value (share of records holding it).
   var frequency: [Double] = []
   /// The share of records agreeing with each record on a coarser key: for dates its year of

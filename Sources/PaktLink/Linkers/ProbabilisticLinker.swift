@@ -161,8 +161,8 @@ public struct ProbabilisticLinker: Sendable {
     var model = LinkModel(lambda: 0, m: m, u: u, iterations: sessions.count)
     model.uGiven = config.fields.indices.map { f in
       let field = config.fields[f]
-      let keys = field.dependsOn.compactMap { d in config.fields.firstIndex { $0.name == d } }.map { g in
-        records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
+      let keys = field.dependsOn.compactMap { d in config.fields.firstIndex { $0.name == d } }.map {
+        records.fields[$0].agreementKey
       }
       guard let key = keys.first else { return [] }
       if field.kind == .name {

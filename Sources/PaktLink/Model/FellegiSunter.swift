@@ -180,7 +180,7 @@ struct Scorer: Sendable {
       guard let g = evidence.condition[f].first, evidence.names[g], let years, f < model.uGiven.count,
         !model.uGiven[f].isEmpty
       else { continue }
-      let other = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
+      let other = records.fields[g].agreementKey
       for (l, column) in [(1, records.fields[f].values), (2, records.fields[f].translit)]
       where !frequency[f][l].isEmpty && !column.isEmpty {
         ratio[f][l] = model.uGiven[f][l] / model.u[f][l]
@@ -216,7 +216,7 @@ struct Scorer: Sendable {
   func keptConditional(_ records: PreparedRecords) -> [[[UInt64: Double]]] {
     records.fields.indices.map { f in
       guard let g = evidence.condition[f].first, !conditional[f][1].isEmpty else { return [] }
-      let other = records.fields[g].translit.isEmpty ? records.fields[g].values : records.fields[g].translit
+      let other = records.fields[g].agreementKey
       return [(1, records.fields[f].values), (2, records.fields[f].translit)].map { l, column in
         var table: [UInt64: Double] = [:]
         guard !conditional[f][l].isEmpty else { return table }
