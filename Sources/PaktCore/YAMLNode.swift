@@ -156,6 +156,12 @@ public struct YAMLNode {
     }
   }
 
+  /// Whether this is a mapping of `key: value` lines.
+  public var isMapping: Bool {
+    if case .mapping = node { return true }
+    return false
+  }
+
   public var isNull: Bool {
     if case .scalar(let s) = node { return s.tag == Tag(.null) || s.string == "~" || s.string.isEmpty }
     return false

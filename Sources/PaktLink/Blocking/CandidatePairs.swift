@@ -90,6 +90,10 @@ struct CandidatePairs: Sendable {
   /// Rules `0..<candidateRules` make the candidates; the rest only train (see `Training`).
   let candidateRules: Int
   let units: [Unit]
+  /// Per record, bit `j` set when rule `j` pairs the record only with records lacking the
+  /// rule's field (`LinkageConfig.onlyWhereMissing`) because the record has it; empty when no
+  /// rule is so restricted. Two records with bit `j` both set are not rule `j`'s pair.
+  let restricted: [UInt32]
 
   /// A range `from..<to` of rule `rule`'s members: their pairs with the later members of their block.
   struct Unit: Sendable {
@@ -100,7 +104,7 @@ struct CandidatePairs: Sendable {
     let block: Int
   }
 
-  init(rules: [RuleBlocks], candidateRules: Int, count: Int, unitPairs: Int = 1 << 20) {
+  init(rules: [RuleBlocks], candidateRules: Int, count: Int, restricted: [UInt32] = [], unitPairs: Int = 1 << 20) {
     let stride = max(1, rules.count)
     var keys = [Int32](repeating: -1, count: count * stride)
     for (j, rule) in rules.enumerated() {
@@ -135,6 +139,7 @@ struct CandidatePairs: Sendable {
     self.stride = stride
     self.candidateRules = candidateRules
     self.units = units
+    self.restricted = restricted.allSatisfy { $0 == 0 } ? [] : restricted
   }
 
   /// Whether one of the rules `0..<upTo` pairs `a` and `b`.
@@ -142,9 +147,10 @@ struct CandidatePairs: Sendable {
   func paired(_ a: Int, _ b: Int, rulesBefore upTo: Int, _ k: UnsafeBufferPointer<Int32>) -> Bool {
     let ka = a * stride
     let kb = b * stride
+    let both = restricted.isEmpty ? 0 : restricted[a] & restricted[b]
     for j in 0..<upTo {
       let x = k[ka + j]
-      if x >= 0 && x == k[kb + j] { return true }
+      if x >= 0 && x == k[kb + j] && both >> UInt32(j) & 1 == 0 { return true }
     }
     return false
   }
@@ -162,8 +168,10 @@ struct CandidatePairs: Sendable {
           for p in unit.from..<unit.to {
             while starts[b + 1] <= p { b += 1 }
             let a = Int(members[p])
+            let mine = restricted.isEmpty ? 0 : restricted[a] >> UInt32(unit.rule) & 1
             for q in (p + 1)..<starts[b + 1] {
               let c = Int(members[q])
+              if mine != 0 && restricted[c] >> UInt32(unit.rule) & 1 != 0 { continue }
               if paired(a, c, rulesBefore: before, k) { continue }
               body(a, c, k)
             }
@@ -201,6 +209,22 @@ extension ProbabilisticLinker {
       }
     }
     return built.map { $0! }
+  }
+
+  /// The candidate pairs of `blocks` (the blocking rules', then the training rules'), the
+  /// rules that pair only where a field is missing (`LinkageConfig.onlyWhereMissing`)
+  /// restricted to such pairs.
+  func candidatePairs(_ blocks: [RuleBlocks], _ records: PreparedRecords) -> CandidatePairs {
+    var restricted: [UInt32] = []
+    if !config.onlyWhereMissing.isEmpty {
+      restricted = [UInt32](repeating: 0, count: records.count)
+      for (rule, f) in config.onlyWhereMissing where rule < 32 {
+        let field = records.fields[f]
+        for r in 0..<records.count where field.has(r) { restricted[r] |= 1 << UInt32(rule) }
+      }
+    }
+    return CandidatePairs(
+      rules: blocks, candidateRules: config.blocking.count, count: records.count, restricted: restricted)
   }
 
   /// Each record's key under `rule` as a number (-1: no key): the numbers of its parts,
@@ -277,6 +301,9 @@ extension ProbabilisticLinker {
     case .year:
       if !field.dates.isEmpty { return .numbers(field.years) }
       return derived { Array($0.prefix(4)) }
+    case .monthday:
+      if !field.dates.isEmpty { return .numbers(field.dates.map { $0 >= 0 && $0 % 100 != 0 ? $0 % 10_000 : -1 }) }
+      return .numbers([Int32](repeating: -1, count: records.count))
     case .digits: return derived { $0.filter { $0 >= 48 && $0 <= 57 } }
     case .nameset:
       if !field.nameset.isEmpty { return .keys(field.nameset) }

@@ -63,6 +63,9 @@ struct PreparedField: Sendable {
   var counted: (values: [UInt64: Int32], coarse: [UInt64: Int32]) = ([:], [:])
 
   init(kind: LinkageConfig.Kind) { self.kind = kind }
+
+  /// Whether record `r` has a value here (a date field: a date read, if only its year).
+  func has(_ r: Int) -> Bool { dates.isEmpty ? values.ids[r] >= 0 : dates[r] >= 0 }
 }
 
 /// Records prepared for linking: every configured field, folded, keyed and counted.

@@ -77,7 +77,7 @@ public struct ProbabilisticLinker: Sendable {
     let comparator = Comparator(records: records, config: config)
     let blocks = ruleBlocks(records)
     let skipped = blocks.prefix(config.blocking.count).reduce(0) { $0 + $1.skipped }
-    let candidates = CandidatePairs(rules: blocks, candidateRules: config.blocking.count, count: records.count)
+    let candidates = candidatePairs(blocks, records)
     clock.lap("blocking")
     let compared = compare(candidates, comparator)
     clock.lap("compare")

@@ -42,7 +42,7 @@ extension ProbabilisticLinker {
     clock.lap("prepare")
     let comparator = Comparator(records: records, config: config)
     let blocks = ruleBlocks(records, training: false)
-    let candidates = CandidatePairs(rules: blocks, candidateRules: config.blocking.count, count: records.count)
+    let candidates = candidatePairs(blocks, records)
     let compared = compare(candidates, comparator)
     clock.lap("compare")
     let scorer = Scorer(model: model, config: config, records: records, kept: index.frequencies)

@@ -105,6 +105,9 @@ public struct LinkageConfig: Sendable {
       /// As `nameset`, on the names' Kölner Phonetik codes: swapped names spelled differently
       /// (Shevchenko Baraka / Baraka Schewtschenko) share the key.
       case phoneticset
+      /// A date's day and month, without the year (a complete date only): a year with a
+      /// digit wrong (15.03.1984 / 15.03.1985) keeps the key.
+      case monthday
     }
     public var field: Int
     public var transform: Transform
@@ -113,6 +116,11 @@ public struct LinkageConfig: Sendable {
   public var idColumn: String?
   public var fields: [Field]
   public var blocking: [[KeyPart]]
+  /// Blocking rules (by their place in `blocking`) that pair two records only where one of
+  /// them, or both, lacks a field (by its place in `fields`), as Splink's
+  /// `l.x IS NULL OR r.x IS NULL`: names alone pair a record without a date of birth with its
+  /// namesakes, while records that both have one are paired by the rules with the year.
+  public var onlyWhereMissing: [Int: Int] = [:]
   /// The rules whose pairs train m, one EM session each, leaving out the fields a rule keys
   /// on (Splink's training blocking rules). A rule should also key on the fields that go with
   /// those (given name and sex, names and nationality), or they pass for evidence of a match.
@@ -183,9 +191,29 @@ public struct LinkageConfig: Sendable {
     for f in fields where f.swapWith != nil && !fields.contains(where: { $0.name == f.swapWith }) {
       throw fieldMap.owner.error("'\(f.name)' swaps with '\(f.swapWith!)', which is not a field")
     }
+    var onlyWhereMissing: [Int: Int] = [:]
     func rules(_ node: YAMLNode, _ what: String) throws -> [[KeyPart]] {
       var rules: [[KeyPart]] = []
-      for ruleNode in try node.sequence(what: what) {
+      for var ruleNode in try node.sequence(what: what) {
+        if ruleNode.isMapping {
+          let rule = try ruleNode.mapping(allowed: ["key", "only_where_missing"], what: "a blocking rule")
+          // { key: [family_name.nameset], only_where_missing: birth_date }
+          guard what == "'blocking'" else {
+            throw ruleNode.error(
+              "only blocking rules take 'only_where_missing'", fix: "write the rule as a list of keys")
+          }
+          let fieldName = try rule.string("only_where_missing")
+          guard let f = fields.firstIndex(where: { $0.name == fieldName }) else {
+            throw try rule.require("only_where_missing").error(
+              "'only_where_missing: \(fieldName)' names no field", fix: "use a field listed under 'fields'")
+          }
+          guard rules.count < 32 else {
+            throw ruleNode.error(
+              "'only_where_missing' works on the first 32 blocking rules", fix: "move this rule up the list")
+          }
+          onlyWhereMissing[rules.count] = f
+          ruleNode = try rule.require("key")
+        }
         var parts: [KeyPart] = []
         for partNode in try ruleNode.sequence(what: "a blocking rule") {
           let text = try partNode.string(what: "a blocking key")
@@ -221,6 +249,7 @@ public struct LinkageConfig: Sendable {
         try node.sequence(what: "'missing_values'").map { TextFold.compact(try $0.string(what: "a missing value")) })
     }
     if let n = try top.optionalDouble("max_merge_check") { config.maxMergeCheck = max(1, Int(n)) }
+    config.onlyWhereMissing = onlyWhereMissing
     return config
   }
 }
