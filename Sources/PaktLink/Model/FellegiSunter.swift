@@ -125,8 +125,6 @@ struct Scorer: Sendable {
     default: return l
     }
   }
-  /// The most a term frequency raises a field's Bayes factor (a value met once may be a typo).
-  static let frequencyRaise = 10.0
   /// The most a term frequency lowers it: a very common name or date says little.
   static let frequencyLower = 1_000.0
 
@@ -198,7 +196,24 @@ struct Scorer: Sendable {
     }
     self.conditional = conditional
     self.ratio = ratio
+    // The most each field's frequency can raise its level here: the rarest value's (for the
+    // pruning in `ProbabilisticLinker.score`, which skips pairs that cannot reach the cut).
+    let averages = self.averageFrequency
+    raise = frequency.indices.map { f in
+      frequency[f].indices.map { l in
+        let average = averages[f].count > l ? averages[f][l] : 0
+        guard average > 0 else { return 1 }
+        var least = Double.infinity
+        for x in frequency[f][l] where x > 0 { least = min(least, x) }
+        if l < conditional[f].count { for x in conditional[f][l] where x > 0 { least = min(least, x / ratio[f][l]) } }
+        return least.isFinite ? max(1, average / least) : 1
+      }
+    }
   }
+
+  /// `raise[field][level]`: the largest factor a value's term frequency raises that level's
+  /// Bayes factor by among these records (that of the rarest value).
+  let raise: [[Double]]
 
   /// Each record's key of its pair of values (the other name's key, this name's value or key)
   /// in `LinkIndex.Frequencies.conditional`; nil where it lacks either.
@@ -255,7 +270,7 @@ struct Scorer: Sendable {
     var sum = 0.0
     for f in evidence.names.indices {
       let l = scoredLevel(pattern, f)
-      if l < averageFrequency[f].count && averageFrequency[f][l] > 0 { sum += log(Self.frequencyRaise) }
+      if l < raise[f].count { sum += log(raise[f][l]) }
     }
     return sum
   }
@@ -266,7 +281,7 @@ struct Scorer: Sendable {
   /// value's). The value is `a`'s, which `b` shares, except where names are swapped: then
   /// each field takes the more common of the two records' values. Why: a record whose given
   /// and family name were entered the other way round holds a given name in the family field,
-  /// where it is rare; its own frequencies raised both names to the cap (+6.6 bits), and
+  /// where it is rare; its own frequencies raised both names by +6.6 bits, and
   /// "Besnik Huxha" without a date of birth scored p 0.55 against each of 70 "Hoxha Besnik"
   /// (a file generated apart from pakt: pairs of swapped names without a date were matches 6%
   /// of the time at p 0.64).
@@ -287,7 +302,7 @@ struct Scorer: Sendable {
         }
       }
       if tf > 0 {
-        sum += log(min(Self.frequencyRaise, max(1 / Self.frequencyLower, averageFrequency[f][l] / tf)))
+        sum += log(max(1 / Self.frequencyLower, averageFrequency[f][l] / tf))
       }
     }
     return sum
