@@ -131,6 +131,31 @@ struct ProbabilisticLinkTests {
     #expect(e.f1 >= 0.999)
   }
 
+  @Test("a training rule over max_training_pairs trains on a sample: the same m within a few hundredths, the same F1")
+  func trainingSample() throws {
+    let data = try Self.febrl("febrl2")
+    var config = try LinkageConfig.load(file: TestSupport.path("Benchmarks/febrl.yml"))
+    let full = ProbabilisticLinker(config: config).link(columns: data.columns, randomPairs: 100_000)
+    // FEBRL2's training rules (its blocking rules) hold up to about 10^5 pairs each: a
+    // budget of 10,000 samples the large ones at one in two to one in ten.
+    config.maxTrainingPairs = 10_000
+    let sampled = ProbabilisticLinker(config: config).link(columns: data.columns, randomPairs: 100_000)
+    var largest = 0.0
+    for f in full.model.m.indices {
+      for l in full.model.m[f].indices.dropFirst() {
+        largest = max(largest, abs(full.model.m[f][l] - sampled.model.m[f][l]))
+      }
+    }
+    #expect(largest > 0, "the budget should have sampled")
+    #expect(largest < 0.03, "m moved by \(largest)")
+    let predicted = sampled.pairs.filter { $0.probability >= 0.5 }.map { (data.ids[$0.a], data.ids[$0.b]) }
+    #expect(LinkEvaluation(predicted: predicted, truth: data.truth).f1 >= 0.999)
+    // The sample is one pair in `every`, the same pairs on every run.
+    var hits = 0
+    for a in 0..<1_000 { for b in (a + 1)..<1_000 where ProbabilisticLinker.sampled(a, b, 7) { hits += 1 } }
+    #expect(abs(Double(hits) / 499_500 - 1.0 / 7) < 0.005, "\(hits) of 499,500")
+  }
+
   @Test("candidate pairs: the union of the blocking rules, each pair once; training-only pairs apart")
   func candidatePairs() throws {
     let data = try Self.febrl("febrl2")

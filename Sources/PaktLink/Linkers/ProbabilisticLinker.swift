@@ -248,8 +248,22 @@ public struct ProbabilisticLinker: Sendable {
     // kept model and blocks by the blocking rules only.
     let trainingRules = max(0, candidates.stride - blocking)
     let stride = candidates.stride
+    // A training rule with more pairs than `maxTrainingPairs` trains on every k-th of them (by
+    // a hash of the pair, so the same pairs on every run): EM needs the patterns' shares,
+    // which a uniform sample keeps.
+    let every = (0..<trainingRules).map { t -> UInt64 in
+      let starts = candidates.rules[blocking + t].starts
+      var pairs = 0
+      for b in 0..<(starts.count - 1) {
+        let n = starts[b + 1] - starts[b]
+        pairs += n * (n - 1) / 2
+      }
+      let most = config.maxTrainingPairs
+      return UInt64(max(1, (pairs + most - 1) / most))
+    }
     return candidates.map { _, unit in
       let isCandidate = unit.rule < blocking
+      let sampling = isCandidate ? 1 : every[unit.rule - blocking]
       var out = ComparedUnit(rule: unit.rule, candidates: isCandidate)
       out.training = isCandidate ? Array(repeating: [], count: trainingRules) : []
       var local = PatternTable()
@@ -257,6 +271,7 @@ public struct ProbabilisticLinker: Sendable {
       var overflow = !isCandidate
       let cache = Comparator.Cache()
       candidates.forEachPair(in: unit) { a, b, keys in
+        if sampling > 1 && !Self.sampled(a, b, sampling) { return }
         let pattern = comparator.compare(a, b, cache)
         var i = local.find(pattern)
         if i < 0 {
@@ -278,13 +293,24 @@ public struct ProbabilisticLinker: Sendable {
         if isCandidate {
           for t in 0..<trainingRules {
             let x = keys[a * stride + blocking + t]
-            if x >= 0 && x == keys[b * stride + blocking + t] { out.training[t][i] += 1 }
+            if x >= 0 && x == keys[b * stride + blocking + t] && (every[t] == 1 || Self.sampled(a, b, every[t])) {
+              out.training[t][i] += 1
+            }
           }
         }
       }
       out.index = overflow ? nil : index
       return out
     }
+  }
+
+  /// Whether pair `a`-`b` is in the one-in-`every` sample of a training rule's pairs.
+  @inline(__always)
+  static func sampled(_ a: Int, _ b: Int, _ every: UInt64) -> Bool {
+    var x = UInt64(truncatingIfNeeded: a) << 32 | UInt64(truncatingIfNeeded: b)
+    x = (x ^ (x >> 33)) &* 0xFF51_AFD7_ED55_8CCD
+    x = (x ^ (x >> 33)) &* 0xC4CE_B9FE_1A85_EC53
+    return (x ^ (x >> 33)) % every == 0
   }
 
   /// Pass two: the candidates' match probabilities, keeping those of at least

@@ -139,6 +139,12 @@ public struct LinkageConfig: Sendable {
   /// Two clusters merge only when their records, pair by pair, average at least the threshold
   /// and this many cross pairs at most need checking (larger merges are refused and counted).
   public var maxMergeCheck = 2_500
+  /// The most pairs one training rule's EM session counts (`max_training_pairs`); a rule with
+  /// more trains on a uniform sample of about this many, the same pairs on every run. Why: the
+  /// shipped rule keyed on names, sex and nationality holds 20 million pairs at 500,000
+  /// records, 7% of the link's time to compare, for m that a sample of 4 million gives the same
+  /// to the fourth digit.
+  public var maxTrainingPairs = 4_000_000
 
   /// Placeholders offices write for an unknown name or number (folded, without spaces).
   public static let defaultMissingValues: Set<String> = [
@@ -154,7 +160,7 @@ public struct LinkageConfig: Sendable {
     let top = try root.mapping(
       allowed: [
         "id", "fields", "blocking", "training", "threshold", "max_block_size", "chain_guard", "missing_values",
-        "max_merge_check",
+        "max_merge_check", "max_training_pairs",
       ],
       what: "the linkage settings")
     var fields: [Field] = []
@@ -249,6 +255,7 @@ public struct LinkageConfig: Sendable {
         try node.sequence(what: "'missing_values'").map { TextFold.compact(try $0.string(what: "a missing value")) })
     }
     if let n = try top.optionalDouble("max_merge_check") { config.maxMergeCheck = max(1, Int(n)) }
+    if let n = try top.optionalDouble("max_training_pairs") { config.maxTrainingPairs = max(1, Int(n)) }
     config.onlyWhereMissing = onlyWhereMissing
     return config
   }
