@@ -133,9 +133,7 @@ struct LinkCommand: ParsableCommand {
       for part in e.parts {
         print("  \(part.field): \(part.level) \(String(format: "%+.2f", part.weight))")
       }
-      let total = log2(e.probability / (1 - e.probability))
-      let fields = e.parts.reduce(0) { $0 + $1.weight } + log2(result.model.lambda / (1 - result.model.lambda))
-      print("  term frequencies \(String(format: "%+.2f", total - fields)) bits")
+      print("  term frequencies \(String(format: "%+.2f", e.termFrequencyBits(lambda: result.model.lambda))) bits")
     }
   }
 

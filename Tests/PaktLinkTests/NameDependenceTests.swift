@@ -256,9 +256,7 @@ struct NameDependenceTests {
     let full = linker.link(columns: Self.columns(rows), randomPairs: 50_000)
     let explained = linker.explain(
       columns: Self.columns(rows), pairs: [(rows.count - 2, rows.count - 1)], model: full.model, of: full)[0]
-    let bits = { (p: Double) in log2(p / (1 - p)) }
-    let prior = bits(full.model.lambda)
-    let termFrequencies = bits(explained.probability) - prior - explained.parts.reduce(0) { $0 + $1.weight }
+    let termFrequencies = explained.termFrequencyBits(lambda: full.model.lambda)
     // Each name is about 16 times rarer than the average name, about 4 bits each (8.2 in
     // all); the cap allowed 3.3 bits each (6.6).
     #expect(termFrequencies > 2 * log2(10.0) + 1, "term frequencies add \(termFrequencies) bits")

@@ -18,6 +18,12 @@ public struct PairExplanation: Sendable, Codable {
   }
   public var probability: Double
   public var parts: [Part]
+
+  /// What term frequencies added, in bits: the pair's log-odds less the prior (λ) and every
+  /// field's weight.
+  public func termFrequencyBits(lambda: Double) -> Double {
+    log2(probability / (1 - probability)) - log2(lambda / (1 - lambda)) - parts.reduce(0) { $0 + $1.weight }
+  }
 }
 
 /// The result of linking: clusters, the scored pairs, the estimated model and counts.
