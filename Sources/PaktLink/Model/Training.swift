@@ -90,7 +90,15 @@ enum Training {
   /// m for every field: EM per session with u fixed, averaged over the sessions that
   /// estimated each field (fields no session could estimate keep the starting values), or
   /// taken from anchor sessions where they saw enough matches; and the sessions whose EM
-  /// stopped at `maxIterations` without settling (their m may be off).
+  /// stopped at `maxIterations` before the m it gives the model settled (that m may be off).
+  ///
+  /// Anchor sessions run first. A field they saw enough matches on takes its m from them, so
+  /// the other sessions' m for it is not used: their EM has settled once the fields it does
+  /// give the model have, and a session that gives none is not run. Why: keyed on names, a
+  /// session's namesakes born a year apart move m of "year ±1" towards zero by a few
+  /// millionths per iteration for hundreds of iterations (a person file of 300,000 generated
+  /// apart from pakt); the anchors' m of the date replaces it, and the warning that EM did not
+  /// settle spoke of an m the model did not hold.
   static func estimateM(sessions: [Session], u: [[Double]], levels: [Int], maxIterations: Int = 200) -> (
     m: [[Double]], unconverged: [Int]
   ) {
@@ -101,42 +109,18 @@ enum Training {
     // From anchor sessions: m weighted by the matches each saw with the field present.
     var anchorSum = (0..<fields).map { [Double](repeating: 0, count: levels[$0] + 1) }
     var anchorMass = [Double](repeating: 0, count: fields)
-    for (index, session) in sessions.enumerated() where !session.counts.isEmpty {
+    let order = sessions.indices.filter { sessions[$0].anchor } + sessions.indices.filter { !sessions[$0].anchor }
+    for index in order where !sessions[index].counts.isEmpty {
+      let session = sessions[index]
       let free = (0..<fields).filter { !session.excluded.contains($0) }
-      var settled = false
-      var m = initialM(levels: levels)
-      var lambda = 0.1
+      // The fields whose m this session gives the model.
+      let used = session.anchor ? free : free.filter { anchorMass[$0] < anchorMatches }
+      if used.isEmpty { continue }
       let entries = session.counts.map { (pattern: $0.key, count: Double($0.value)) }
-      let total = entries.reduce(0) { $0 + $1.count }
-      for _ in 0..<maxIterations {
-        var mCounts = (0..<fields).map { [Double](repeating: 1e-6, count: levels[$0] + 1) }
-        var matchMass = 0.0
-        for e in entries {
-          let p = posterior(e.pattern, free, m, u, lambda)
-          matchMass += e.count * p
-          for f in free {
-            let l = level(e.pattern, f)
-            if l > 0 { mCounts[f][l] += e.count * p }
-          }
-        }
-        let newLambda = min(max(matchMass / total, 1e-9), 1 - 1e-9)
-        var change = abs(newLambda - lambda)
-        for f in free {
-          let mt = mCounts[f].dropFirst().reduce(0, +)
-          for l in 1...levels[f] {
-            let nm = mCounts[f][l] / mt
-            change = max(change, abs(nm - m[f][l]))
-            m[f][l] = nm
-          }
-        }
-        lambda = newLambda
-        if change < 1e-7 {
-          settled = true
-          break
-        }
-      }
+      let (m, lambda, settled) = expectationMaximisation(
+        entries, free: free, watched: used, u: u, levels: levels, maxIterations: maxIterations)
       if !settled { unconverged.append(index) }
-      for f in free {
+      for f in used {
         estimated[f] += 1
         for l in 1...levels[f] { sum[f][l] += m[f][l] }
       }
@@ -163,7 +147,46 @@ enum Training {
         for l in 1...levels[f] { m[f][l] = max(sum[f][l] / Double(estimated[f]), 1e-6) }
       }
     }
+    unconverged.sort()
     return (m, unconverged)
+  }
+
+  /// One session's EM over its pattern counts with u fixed: m of its `free` fields and its λ,
+  /// and whether λ and m of the `watched` fields settled (moved less than 1e-7 in an iteration)
+  /// within `maxIterations`.
+  static func expectationMaximisation(
+    _ entries: [(pattern: UInt64, count: Double)], free: [Int], watched: [Int], u: [[Double]], levels: [Int],
+    maxIterations: Int
+  ) -> (m: [[Double]], lambda: Double, settled: Bool) {
+    let fields = levels.count
+    var m = initialM(levels: levels)
+    var lambda = 0.1
+    let total = entries.reduce(0) { $0 + $1.count }
+    for _ in 0..<maxIterations {
+      var mCounts = (0..<fields).map { [Double](repeating: 1e-6, count: levels[$0] + 1) }
+      var matchMass = 0.0
+      for e in entries {
+        let p = posterior(e.pattern, free, m, u, lambda)
+        matchMass += e.count * p
+        for f in free {
+          let l = level(e.pattern, f)
+          if l > 0 { mCounts[f][l] += e.count * p }
+        }
+      }
+      let newLambda = min(max(matchMass / total, 1e-9), 1 - 1e-9)
+      var change = abs(newLambda - lambda)
+      for f in free {
+        let mt = mCounts[f].dropFirst().reduce(0, +)
+        for l in 1...levels[f] {
+          let nm = mCounts[f][l] / mt
+          if watched.contains(f) { change = max(change, abs(nm - m[f][l])) }
+          m[f][l] = nm
+        }
+      }
+      lambda = newLambda
+      if change < 1e-7 { return (m, lambda, true) }
+    }
+    return (m, lambda, false)
   }
 
   /// u of a category field `f` among pairs of records that agree on any of the fields `given`
