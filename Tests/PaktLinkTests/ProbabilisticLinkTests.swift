@@ -17,6 +17,33 @@ struct ProbabilisticLinkTests {
     #expect(StringMetrics.isTransposition(Array("8638391".utf8), Array("8368391".utf8)))
   }
 
+  @Test("Jaro-Winkler's bound is never below it, and tells names that share few letters apart without it")
+  func jaroWinklerBound() {
+    let names = [
+      "mohammad", "muhammad", "fatima", "fatma", "ahmadi", "ahmad", "hosseini", "husseini", "yonas",
+      "tesfamariam", "abdullah", "abdallah", "zahra", "sainey", "ceesay", "cisse", "o", "al-khatib",
+      "kılıçtürk", "k?l?çtürk", "шевченко", "shevchenko", "schewtschenko",
+    ].map { Array($0.utf8) }
+    var below = 0
+    for a in names {
+      for b in names {
+        a.withUnsafeBufferPointer { x in
+          b.withUnsafeBufferPointer { y in
+            let bound = StringMetrics.jaroWinklerBound(x, y)
+            #expect(bound >= StringMetrics.jaroWinkler(x, y), "\(a) \(b)")
+            if bound < 0.80 { below += 1 }
+          }
+        }
+      }
+    }
+    // Mohammad / Fatima: at most 3 letters match, Jaro-Winkler at most 0.625.
+    let bound = Array("mohammad".utf8).withUnsafeBufferPointer { x in
+      Array("fatima".utf8).withUnsafeBufferPointer { StringMetrics.jaroWinklerBound(x, $0) }
+    }
+    #expect(abs(bound - 0.625) < 1e-12)
+    #expect(below > names.count * names.count / 2, "\(below)")
+  }
+
   @Test("the in-place metrics agree with the textbook ones on random short texts")
   func metricsInPlace() {
     var state: UInt64 = 42
@@ -32,6 +59,7 @@ struct ProbabilisticLinkTests {
       a.withUnsafeBufferPointer { x in
         b.withUnsafeBufferPointer { y in
           #expect(StringMetrics.jaroWinkler(x, y) == StringMetrics.jaroWinklerLong(a, b), "\(a) \(b)")
+          #expect(StringMetrics.jaroWinklerBound(x, y) >= StringMetrics.jaroWinkler(x, y), "\(a) \(b)")
           #expect(StringMetrics.withinOneEdit(x, y) == (StringMetrics.levenshtein(a, b) <= 1), "\(a) \(b)")
           let differing = (0..<min(a.count, b.count)).filter { a[$0] != b[$0] }
           let swapped =

@@ -24,6 +24,8 @@ struct Comparator: Sendable {
   /// `text[textStart[n]..<textStart[n + 1]]`.
   let text: [UInt8]
   let textStart: [Int]
+  /// Every numbered value's `LetterCounts`, for a bound on Jaro-Winkler without measuring it.
+  let letters: [LetterCounts]
   /// The transliteration keys of every numbered value's words (the words of its
   /// `NameKey`), numbered: value `n`'s are `words[wordStart[n]..<wordStart[n + 1]]`, sorted.
   /// For the "one name's words within the other's" level, without re-keying a name per pair.
@@ -90,6 +92,11 @@ struct Comparator: Sendable {
     self.rows = rows
     self.text = text
     self.textStart = textStart
+    letters = text.withUnsafeBufferPointer { all in
+      (0..<(textStart.count - 1)).map { n in
+        LetterCounts(UnsafeBufferPointer(rebasing: all[textStart[n]..<textStart[n + 1]]))
+      }
+    }
     self.words = words
     self.wordStart = wordStart
   }
@@ -269,7 +276,9 @@ struct Comparator: Sendable {
       case .name:
         if Self.agreesButForLost(x, y) { return NameLevel.translit }
         if Self.isNameTypo(x, y) { return NameLevel.typo }
-        let jw = StringMetrics.jaroWinkler(x, y)
+        // Names that cannot reach the lowest band are not measured.
+        let shared = letters[Int(ia)].shared(with: letters[Int(ib)])
+        let jw = StringMetrics.jaroWinklerBound(x, y, shared: shared) < 0.80 ? 0 : StringMetrics.jaroWinkler(x, y)
         if jw >= 0.92 { return NameLevel.close }
         if wordsWithin(ia, ib) { return NameLevel.within }
         if jw >= 0.80 { return NameLevel.similar }

@@ -56,6 +56,32 @@ public enum StringMetrics {
     return jaro + Double(prefix) * 0.1 * (1 - jaro)
   }
 
+  /// The most `jaroWinkler(a, b)` can be when at most `shared` characters of the two texts
+  /// are alike (see `LetterCounts`): no more characters match than that, and none need be
+  /// transposed.
+  ///
+  /// Why: most names the linker compares (same day of birth, sound-alike names) differ in
+  /// most letters, and Jaro-Winkler was a quarter of `pakt link`'s time on a 300,000-person
+  /// file; where the bound is below a level's threshold, the level is known without it.
+  static func jaroWinklerBound(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, shared: Int)
+    -> Double
+  {
+    let la = a.count
+    let lb = b.count
+    let matches = min(shared, la, lb)
+    if matches == 0 { return 0 }
+    let m = Double(matches)
+    let jaro = (m / Double(la) + m / Double(lb) + 1) / 3
+    var prefix = 0
+    while prefix < min(4, la, lb) && a[prefix] == b[prefix] { prefix += 1 }
+    return jaro + Double(prefix) * 0.1 * (1 - jaro)
+  }
+
+  /// The same, counting the texts' letters first (tests; the linker keeps each value's counts).
+  static func jaroWinklerBound(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Double {
+    jaroWinklerBound(a, b, shared: LetterCounts(a).shared(with: LetterCounts(b)))
+  }
+
   /// Texts longer than 64 bytes (rare in person fields): flags in arrays.
   static func jaroWinklerLong(_ a: [UInt8], _ b: [UInt8]) -> Double {
     if a == b { return a.isEmpty ? 0 : 1 }
@@ -263,5 +289,39 @@ public enum ColognePhonetics {
     for d in digits where out.last != d { out.append(d) }
     guard let first = out.first else { return "" }
     return String(first) + String(out.dropFirst().filter { $0 != "0" })
+  }
+}
+
+/// How often each byte occurs in a text, by the byte's low six bits, as four bit planes: plane
+/// k holds the bytes that occur more than k times. Two texts' planes give, in four ANDs and
+/// population counts, at least how many characters they have in common (the sum over bytes of
+/// the lesser count), an upper bound on Jaro-Winkler's matches. Bytes that share their low six
+/// bits, and a byte met more than four times (every plane then full), only raise it.
+struct LetterCounts: Sendable {
+  var planes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+  init(_ text: UnsafeBufferPointer<UInt8>) {
+    for c in text {
+      let bit: UInt64 = 1 << UInt64(c & 63)
+      if planes.0 & bit == 0 {
+        planes.0 |= bit
+      } else if planes.1 & bit == 0 {
+        planes.1 |= bit
+      } else if planes.2 & bit == 0 {
+        planes.2 |= bit
+      } else if planes.3 & bit == 0 {
+        planes.3 |= bit
+      } else {
+        planes = (.max, .max, .max, .max)
+        return
+      }
+    }
+  }
+
+  /// At least the number of characters `self` and `other` have in common.
+  @inline(__always)
+  func shared(with other: LetterCounts) -> Int {
+    (planes.0 & other.planes.0).nonzeroBitCount + (planes.1 & other.planes.1).nonzeroBitCount
+      + (planes.2 & other.planes.2).nonzeroBitCount + (planes.3 & other.planes.3).nonzeroBitCount
   }
 }
