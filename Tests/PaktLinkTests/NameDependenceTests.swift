@@ -94,6 +94,46 @@ struct NameDependenceTests {
     #expect(abs(rare[more.count - 1] - 0.01) < 1e-12)
   }
 
+  @Test("the conditional frequency is what counting every pair of records one by one gives")
+  func conditionalFrequencyByPairs() {
+    // 300 records: 6 family names, 5 given names, 4 years, some without a name or year.
+    var state: UInt64 = 7
+    func next(_ n: Int) -> Int32 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int32(Int(state >> 33) % n)
+    }
+    let count = 300
+    let family = (0..<count).map { _ in next(7) - 1 }
+    let given = (0..<count).map { _ in next(6) - 1 }
+    let years = (0..<count).map { _ in next(5) == 0 ? -1 : 1980 + next(4) }
+    let prior = (0..<count).map { _ in Double(next(100) + 1) / 1_000 }
+    let floor = prior.map { $0 / 3 }
+    let column = { (ids: [Int32], n: Int) in KeyColumn(items: Array(0..<n), of: ids) { Array("\($0)".utf8) } }
+    let got = Training.conditionalFrequency(
+      column(given, 5), given: column(family, 6), years: years, prior: prior, floor: floor)
+    for r in 0..<count {
+      guard family[r] >= 0, given[r] >= 0 else {
+        #expect(got[r] == 0)
+        continue
+      }
+      // Ordered pairs (a record with r's two names and a year, a record with r's family name
+      // born in another year), and those of them whose second record has r's given name too.
+      let dated = (0..<count).filter { family[$0] == family[r] && given[$0] >= 0 && years[$0] >= 0 }
+      let holders = dated.filter { given[$0] == given[r] }
+      var all = 0.0
+      var shared = 0.0
+      for a in holders {
+        for b in dated where years[b] != years[a] {
+          all += 1
+          if given[b] == given[r] { shared += 1 }
+        }
+      }
+      let weight = 2 * Double(dated.count)
+      let expected = weight > 0 ? max(floor[r], (shared + weight * prior[r]) / (all + weight)) : prior[r]
+      #expect(abs(got[r] - expected) < 1e-12, "record \(r): \(got[r]) against \(expected)")
+    }
+  }
+
   @Test("pairs sampled among records sharing a key are born in different years")
   func sharedKeyPairs() {
     let keys: [Int32] = [0, 0, 0, 1, 1, -1, 2]
