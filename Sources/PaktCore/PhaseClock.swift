@@ -24,6 +24,12 @@ public struct PhaseClock: Sendable {
     last = now
   }
 
+  /// Prints a count or note of the stage (no personal data) when profiling.
+  public func note(_ text: @autoclosure () -> String) {
+    guard Self.enabled else { return }
+    FileHandle.standardError.write(Data("profile \(name): \(text())\n".utf8))
+  }
+
   public func finish() {
     guard Self.enabled else { return }
     let text = laps.map { "\($0.0) \(String(format: "%.2f", $0.1)) s" }.joined(separator: ", ")

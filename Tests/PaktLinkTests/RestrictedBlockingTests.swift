@@ -34,7 +34,9 @@ struct RestrictedBlockingTests {
   ]
 
   /// Each candidate pair (a < b) with the rule that made it, and the training-only pairs.
-  static func pairs(_ config: LinkageConfig) -> (candidates: [String: Int], training: Set<String>) {
+  static func pairs(_ config: LinkageConfig, _ columns: [[String?]] = columns) -> (
+    candidates: [String: Int], training: Set<String>
+  ) {
     let linker = ProbabilisticLinker(config: config)
     let records = PreparedRecords(columns: columns, config: config)
     let candidates = linker.candidatePairs(linker.ruleBlocks(records), records)

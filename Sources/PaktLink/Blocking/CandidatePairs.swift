@@ -298,6 +298,8 @@ extension ProbabilisticLinker {
     case .phonetic: return .keys(field.phonetic.isEmpty ? field.values : field.phonetic)
     case .translit: return .keys(field.agreementKey)
     case .prefix3: return derived { Array($0.prefix(3)) }
+    case .suffix3: return derived { Array($0.suffix(3)) }
+    case .ends: return derived { $0.isEmpty ? [] : [$0[0], $0[$0.count - 1]] }
     case .year:
       if !field.dates.isEmpty { return .numbers(field.years) }
       return derived { Array($0.prefix(4)) }

@@ -87,6 +87,12 @@ public struct ProbabilisticLinker: Sendable {
     clock.lap("blocking")
     let compared = compare(candidates, comparator)
     clock.lap("compare")
+    clock.note(
+      "compared \(compared.filter(\.candidates).reduce(0) { $0 + $1.counts.reduce(0, +) }) candidate pairs and "
+        + "\(compared.filter { !$0.candidates }.reduce(0) { $0 + $1.counts.reduce(0, +) }) for training only; by rule "
+        + (0..<candidates.stride).map { r in
+          String(compared.filter { $0.rule == r }.reduce(0) { $0 + $1.counts.reduce(0, +) })
+        }.joined(separator: ", "))
     let model = estimate(records: records, comparator: comparator, compared: compared, randomPairs: randomPairs)
     clock.lap("train")
     let scorer = Scorer(model: model, config: config, records: records)

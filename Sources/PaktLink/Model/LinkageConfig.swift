@@ -99,6 +99,10 @@ public struct LinkageConfig: Sendable {
   public struct KeyPart: Sendable, Hashable {
     public enum Transform: String, Sendable, CaseIterable {
       case exact, phonetic, translit, prefix3, year, digits
+      /// The last three characters (a name with a letter wrong near its start: Kidane / Zidane).
+      case suffix3
+      /// The first and the last character (a short name with a letter wrong inside: Nona / Nbna).
+      case ends
       /// A name field together with its `swap_with` partner, order ignored: swapped given and
       /// family names share the key.
       case nameset
