@@ -145,31 +145,45 @@ struct PreparedRecords: Sendable {
   ///   is left empty. `Comparator.nameLevel` then compares it with both names of the other
   ///   record: "Jawad Jawad", "- / Jawad" and "Jawad / (empty)" are one person with one name,
   ///   and agreeing on it is one agreement, not two.
+  ///
+  /// Each field on its own core, each distinct text folded once. (On one thread, with one cache
+  /// for all fields, this was most of preparing 500,000 records: 1.3 s of CPU under perf.)
   static func cleaned(_ columns: [[String?]], config: LinkageConfig) -> [[String?]] {
     var out = columns
-    // Folded form of each distinct text, nil for a placeholder.
-    var folded: [Bool: [String: String?]] = [true: [:], false: [:]]
-    func fold(_ text: String, _ kind: LinkageConfig.Kind) -> String? {
-      if let known = folded[kind == .identifier]![text] { return known }
-      var f: String? =
-        kind == .identifier ? TextFold.identifier(text) : TextFold.fold(text).replacingOccurrences(of: " ", with: "")
-      if let v = f, v.isEmpty || config.missingValues.contains(v.lowercased()) { f = nil }
-      if kind == .identifier, let v = f, let first = v.first, v.allSatisfy({ $0 == first }) { f = nil }
-      folded[kind == .identifier]![text] = f
-      return f
+    let fields = config.fields.indices.filter {
+      config.fields[$0].kind == .name || config.fields[$0].kind == .identifier
     }
-    for (f, field) in config.fields.enumerated() where field.kind == .name || field.kind == .identifier {
-      out[f] = columns[f].map { text in text.flatMap { fold($0, field.kind) == nil ? nil : $0 } }
+    // Each record's folded text per field, nil for a missing value or a placeholder.
+    var folded = fields.concurrentMap(chunk: 1) { f -> [String?] in
+      let kind = config.fields[f].kind
+      var known: [String: String?] = [:]
+      return columns[f].map { text -> String? in
+        guard let text else { return nil }
+        if let done = known[text] { return done }
+        var v: String? =
+          kind == .identifier
+          ? TextFold.identifier(text)
+          : String(decoding: TextFold.fold(text).utf8.filter { $0 != 0x20 }, as: UTF8.self)
+        if let x = v, x.isEmpty || config.missingValues.contains(x.lowercased()) { v = nil }
+        if kind == .identifier, let x = v, let first = x.first, x.allSatisfy({ $0 == first }) { v = nil }
+        known[text] = v
+        return v
+      }
     }
-    for (f, field) in config.fields.enumerated() where field.kind == .name {
-      guard let partner = field.swapWith, let p = config.fields.firstIndex(where: { $0.name == partner }), f < p,
-        config.fields[p].kind == .name
+    for (i, f) in fields.enumerated() {
+      out[f] = zip(columns[f], folded[i]).map { text, v in v == nil ? nil : text }
+    }
+    for (i, f) in fields.enumerated() where config.fields[f].kind == .name {
+      guard let partner = config.fields[f].swapWith, let p = config.fields.firstIndex(where: { $0.name == partner }),
+        f < p, config.fields[p].kind == .name, let j = fields.firstIndex(of: p)
       else { continue }
       for r in out[f].indices {
-        guard let second = out[p][r] else { continue }
-        if let first = out[f][r], fold(first, .name) != fold(second, .name) { continue }
-        out[f][r] = second
+        guard out[p][r] != nil else { continue }
+        if out[f][r] != nil, folded[i][r] != folded[j][r] { continue }
+        out[f][r] = out[p][r]
         out[p][r] = nil
+        folded[i][r] = folded[j][r]
+        folded[j][r] = nil
       }
     }
     return out
