@@ -88,11 +88,9 @@ public struct ProbabilisticLinker: Sendable {
     let compared = compare(candidates, comparator)
     clock.lap("compare")
     clock.note(
-      "compared \(compared.filter(\.candidates).reduce(0) { $0 + $1.counts.reduce(0, +) }) candidate pairs and "
-        + "\(compared.filter { !$0.candidates }.reduce(0) { $0 + $1.counts.reduce(0, +) }) for training only; by rule "
-        + (0..<candidates.stride).map { r in
-          String(compared.filter { $0.rule == r }.reduce(0) { $0 + $1.counts.reduce(0, +) })
-        }.joined(separator: ", "))
+      "pairs compared by rule (the blocking rules', then those only the training rules make): "
+        + (0..<candidates.stride).map { r in String(compared.filter { $0.rule == r }.reduce(0) { $0 + $1.pairs }) }
+        .joined(separator: ", "))
     let model = estimate(records: records, comparator: comparator, compared: compared, randomPairs: randomPairs)
     clock.lap("train")
     let scorer = Scorer(model: model, config: config, records: records)
@@ -127,7 +125,7 @@ public struct ProbabilisticLinker: Sendable {
     clock.lap("cluster")
     return LinkOutput(
       clusters: clustering.clusters, pairs: pairs, model: model,
-      candidatePairs: compared.filter(\.candidates).reduce(0) { $0 + $1.counts.reduce(0, +) },
+      candidatePairs: compared.filter(\.candidates).reduce(0) { $0 + $1.pairs },
       skippedBlocks: skipped, clusterProbability: clustering.joined, refusedMerges: clustering.refused,
       scoring: LinkOutput.Scoring(comparator: comparator, scorer: scorer))
   }
@@ -215,6 +213,8 @@ public struct ProbabilisticLinker: Sendable {
     var index: [UInt16]? = []
     /// Candidate units: per training rule, how many pairs of each pattern that rule also makes.
     var training: [[Int]] = []
+    /// The pairs compared.
+    var pairs: Int { counts.reduce(0, +) }
   }
 
   /// Level patterns → their number in one unit: open addressing on a multiplicative hash.
