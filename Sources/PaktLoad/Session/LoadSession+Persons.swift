@@ -107,16 +107,20 @@ extension LoadSession {
 
   /// What linking keeps between nights under `name` (`LinkIndex`), nil when nothing is kept.
   public func linkState(_ name: String) throws -> [UInt8]? {
-    try Data.fetchOne(db, sql: "SELECT data FROM link_state WHERE name = ?", arguments: [name]).map { [UInt8]($0) }
+    guard let row = try Int64.fetchOne(db, sql: "SELECT rowid FROM link_state WHERE name = ?", arguments: [name])
+    else { return nil }
+    return try BlobIO.read(table: "link_state", column: "data", row: row, db)
   }
 
+  /// Keeps `data` under `name` (nil removes it), through `BlobIO`: never copied whole.
   public func setLinkState(_ name: String, _ data: [UInt8]?) throws {
-    if let data {
-      try db.execute(
-        sql: "INSERT OR REPLACE INTO link_state(name, data) VALUES (?, ?)", arguments: [name, Data(data)])
-    } else {
+    guard let data else {
       try db.execute(sql: "DELETE FROM link_state WHERE name = ?", arguments: [name])
+      return
     }
+    try db.execute(
+      sql: "INSERT OR REPLACE INTO link_state(name, data) VALUES (?, zeroblob(?))", arguments: [name, data.count])
+    try BlobIO.write(data, table: "link_state", column: "data", row: db.lastInsertedRowID, db)
   }
 
   /// Person ids by source record key, as the warehouse holds them now.
