@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Turns a person file written by `independent-persons.py` into a night of municipal exports,
+so that the whole pipeline (`pakt run`) can be measured on data pakt's own generator did not
+write.
+
+    python3 Benchmarks/scripts/independent-exports.py DIR
+
+Reads DIR/persons.csv and DIR/truth-pairs.csv and writes:
+- DIR/exports/NN-gemeinde-NN.{csv,txt}: one export per municipality of the person file, one
+  row per record with a measure the person took part in. The exports come in the dialects
+  offices write (see DIALECTS): semicolon and UTF-8 with a byte-order mark from Excel, comma
+  and ISO dates from a case-management tool, tab-separated from a database dump, semicolon in
+  Windows-1252 (a name it cannot hold becomes "?", as such exports lose it), with German or
+  English headers and sex as M/F or m/w. Dates of birth stay as the person file has them
+  (several formats within one export, the year alone, 00.00.YYYY).
+- DIR/mappings/municipalities.csv, DIR/mappings/{catalogue,linkage}.yml (copied from the repository)
+  and DIR/pipeline.yml, with no mapping files: `independent-night.sh` drafts them with
+  `pakt mappings init`, as a data steward would.
+- DIR/truth/persons.csv (source, local_id, true_person: the true persons are the connected
+  groups of truth-pairs.csv) and DIR/truth/programs.csv (each local program name's code), the
+  files `score.py` reads.
+"""
+import csv
+import datetime
+import os
+import random
+import shutil
+import sys
+from collections import defaultdict
+
+out = sys.argv[1]
+here = os.path.dirname(os.path.abspath(__file__))
+repo = os.path.normpath(os.path.join(here, "..", ".."))
+rng = random.Random(20261207)
+
+# The measures: local names a steward would find in the catalogue, with their codes.
+PROGRAMS = [
+    ("Integrationskurs", "SPR-IK"),
+    ("Alphakurs", "SPR-IK-ALPHA"),
+    ("Erstorientierungskurs", "SPR-EOK"),
+    ("Sprachcafé", "SPR-NS"),
+    ("Kompetenzfeststellung", "ARB-KF"),
+    ("PerF", "ARB-PERF"),
+]
+
+# header names per canonical column, separator, encoding, line end, date format of the
+# measure's dates, sex values.
+GERMAN = ["Kennung", "Vorname", "Nachname", "Geburtsdatum", "Geschlecht", "Staatsangehörigkeit",
+          "AZR-Nummer", "BAMF-Aktenzeichen", "Maßnahme", "Beginn", "Ende"]
+ENGLISH = ["client_id", "first_name", "last_name", "date_of_birth", "gender", "nationality",
+           "azr_number", "bamf_number", "programme", "start_date", "end_date"]
+DIALECTS = [
+    dict(header=GERMAN, sep=";", encoding="utf-8-sig", end="\r\n", dates="%d.%m.%Y", sex={"M": "m", "F": "w"}, ext="csv"),
+    dict(header=ENGLISH, sep=",", encoding="utf-8", end="\n", dates="%Y-%m-%d", sex={}, ext="csv"),
+    dict(header=GERMAN, sep="\t", encoding="utf-8", end="\n", dates="%Y-%m-%d", sex={}, ext="txt"),
+    dict(header=GERMAN, sep=";", encoding="cp1252", end="\r\n", dates="%d.%m.%Y", sex={"M": "m", "F": "w"}, ext="csv"),
+]
+
+records = list(csv.DictReader(open(os.path.join(out, "persons.csv"), newline="", encoding="utf-8")))
+
+# True persons: connected groups of the truth pairs.
+parent = {}
+
+
+def find(x):
+    parent.setdefault(x, x)
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+with open(os.path.join(out, "truth-pairs.csv"), newline="", encoding="utf-8") as f:
+    reader = csv.reader(f)
+    next(reader)
+    for a, b in reader:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+
+by_municipality = defaultdict(list)
+for r in records:
+    by_municipality[r["municipality"] or "unknown"].append(r)
+names = sorted(by_municipality, key=lambda m: (len(m), m))
+
+os.makedirs(os.path.join(out, "exports"), exist_ok=True)
+os.makedirs(os.path.join(out, "mappings"), exist_ok=True)
+os.makedirs(os.path.join(out, "truth"), exist_ok=True)
+for name in ("catalogue.yml", "linkage.yml"):
+    shutil.copy(os.path.join(repo, "mappings", name), os.path.join(out, "mappings", name))
+
+truth_rows = []
+sources = []
+for k, municipality in enumerate(names, start=1):
+    d = DIALECTS[(k - 1) % len(DIALECTS)]
+    source = f"{k:02d}-gemeinde-{k:02d}"
+    sources.append((source, f"Gemeinde {k:02d}", f"exports/{source}.{d['ext']}"))
+    rows = []
+    for r in by_municipality[municipality]:
+        name, _ = rng.choice(PROGRAMS)
+        start_year, start_day = rng.randint(2023, 2026), rng.randint(0, 300)
+        start = datetime.date(start_year, 1, 1) + datetime.timedelta(days=start_day)
+        end = start + datetime.timedelta(days=rng.randint(30, 240))
+        rows.append([
+            r["record_id"], r["given_name"], r["family_name"], r["birth_date"],
+            d["sex"].get(r["sex"], r["sex"]), r["nationality"], r["azr_number"], r["bamf_number"],
+            name, start.strftime(d["dates"]), end.strftime(d["dates"]) if rng.random() > 0.2 else "",
+        ])
+        truth_rows.append((source, r["record_id"], find(r["record_id"])))
+    path = os.path.join(out, sources[-1][2])
+    with open(path, "w", newline="", encoding=d["encoding"], errors="replace") as f:
+        w = csv.writer(f, delimiter=d["sep"], lineterminator=d["end"], quoting=csv.QUOTE_MINIMAL)
+        w.writerow(d["header"])
+        w.writerows(rows)
+    os.chmod(path, 0o600)
+
+with open(os.path.join(out, "mappings", "municipalities.csv"), "w", encoding="utf-8") as f:
+    f.write("ags;name;aliases\n")
+    for k, (_, name, _) in enumerate(sources, start=1):
+        f.write(f"0819{k:04d};{name};\n")
+
+with open(os.path.join(out, "truth", "persons.csv"), "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["source", "local_id", "true_person"])
+    w.writerows(truth_rows)
+with open(os.path.join(out, "truth", "programs.csv"), "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["source", "local_name", "code"])
+    for source, _, _ in sources:
+        w.writerows((source, name, code) for name, code in PROGRAMS)
+
+with open(os.path.join(out, "pipeline.yml"), "w", encoding="utf-8") as f:
+    f.write("# Written by Benchmarks/scripts/independent-exports.py: invented people and places only.\n")
+    f.write("catalogue: mappings/catalogue.yml\nwarehouse: out/warehouse.sqlite\nreports: out/reports\n")
+    f.write("municipalities: mappings/municipalities.csv\n")
+    f.write("linkage:\n  settings: mappings/linkage.yml\n")
+    f.write("sources:\n")
+    for source, _, file in sources:
+        f.write(f"  - name: {source}\n    files: {file}\n    mapping: mappings/{source}.yml\n")
+
+print(f"{len(records)} records in {len(sources)} exports → {out}/exports")
