@@ -313,6 +313,10 @@ extension ProbabilisticLinker {
     case .phoneticset:
       if !field.phoneticSet.isEmpty { return .keys(field.phoneticSet) }
       return .keys(field.phonetic.isEmpty ? field.values : field.phonetic)
+    case .crosslow, .crosshigh:
+      let cross = part.transform == .crosslow ? field.cross.low : field.cross.high
+      if !cross.isEmpty { return .keys(cross) }
+      return .keys(field.phonetic.isEmpty ? field.values : field.phonetic)
     }
   }
 }

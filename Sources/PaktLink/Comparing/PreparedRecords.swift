@@ -44,6 +44,9 @@ struct PreparedField: Sendable {
   var nameset = KeyColumn()
   /// Name fields with a swap partner: phonetic codes of both names, order ignored.
   var phoneticSet = KeyColumn()
+  /// Name fields with a swap partner: the `crosslow` and `crosshigh` keys (see
+  /// `LinkageConfig.KeyPart.Transform`).
+  var cross: (low: KeyColumn, high: KeyColumn) = (KeyColumn(), KeyColumn())
   /// Date fields: yyyymmdd, with 0 for a month and day that are not known (placeholders and
   /// year-only dates); -1 when missing.
   var dates: [Int32] = []
@@ -111,10 +114,12 @@ struct PreparedRecords: Sendable {
       if p < f && config.fields[p].swapWith == config.fields[f].name && !prepared[p].nameset.isEmpty {
         prepared[f].nameset = prepared[p].nameset
         prepared[f].phoneticSet = prepared[p].phoneticSet
+        prepared[f].cross = prepared[p].cross
         continue
       }
       prepared[f].nameset = Self.pairSet(prepared[f].translit, prepared[p].translit, count: count)
       prepared[f].phoneticSet = Self.pairSet(prepared[f].phonetic, prepared[p].phonetic, count: count)
+      prepared[f].cross = Self.crossKeys(prepared[f], prepared[p], count: count)
     }
     self.fields = prepared
   }
@@ -134,6 +139,32 @@ struct PreparedRecords: Sendable {
       Self.wordSet(x < 0 ? nil : own.texts[Int(x)], y < 0 ? nil : other.texts[Int(y)])
     }
     return KeyColumn(items: sets, of: pairIDs) { $0 }
+  }
+
+  /// Each record's `crosslow` and `crosshigh` keys: of one name's sound-alike code with the
+  /// other's first and last letters, both ways round, the lower and the higher. None where a
+  /// name is missing (a one-name person has its name in `own` only).
+  static func crossKeys(_ own: PreparedField, _ other: PreparedField, count: Int) -> (low: KeyColumn, high: KeyColumn) {
+    // Once per distinct pair of values (the codes follow from the values).
+    var pairNumbers = Numbering<UInt64>()
+    var firstRecord: [Int] = []
+    let pairIDs = (0..<count).map { r -> Int32 in
+      let (x, y) = (own.values.ids[r], other.values.ids[r])
+      guard x >= 0, y >= 0 else { return -1 }
+      let (n, isNew) = pairNumbers.number(UInt64(UInt32(bitPattern: x)) << 32 | UInt64(UInt32(bitPattern: y)))
+      if isNew { firstRecord.append(r) }
+      return n
+    }
+    let keys = firstRecord.map { r -> (low: [UInt8], high: [UInt8])? in
+      guard let codeOwn = own.phonetic[r], let codeOther = other.phonetic[r], let nameOwn = own.values[r],
+        let nameOther = other.values[r], let a = nameOwn.first, let z = nameOwn.last, let b = nameOther.first,
+        let y = nameOther.last
+      else { return nil }
+      let one = codeOwn + [0x7C, b, y]
+      let two = codeOther + [0x7C, a, z]
+      return one.lexicographicallyPrecedes(two) ? (one, two) : (two, one)
+    }
+    return (KeyColumn(items: keys, of: pairIDs) { $0?.low }, KeyColumn(items: keys, of: pairIDs) { $0?.high })
   }
 
   /// The columns with what carries no evidence taken out, so that it is compared as missing:

@@ -109,6 +109,13 @@ public struct LinkageConfig: Sendable {
       /// As `nameset`, on the names' Kölner Phonetik codes: swapped names spelled differently
       /// (Shevchenko Baraka / Baraka Schewtschenko) share the key.
       case phoneticset
+      /// A name field with its `swap_with` partner: one name's Kölner Phonetik code with the
+      /// first and last letters of the other, the lower of the two ways round (`crosshigh`:
+      /// the higher). A pair with one name spelled otherwise, in the same order or swapped,
+      /// keeps the other name's code and the changed name's first and last letters in one of
+      /// the two (Ghathan / Rhsol and Risol / Ghathan, Kapanadze / Nikoloz and Nikouloz /
+      /// Kapanadtse).
+      case crosslow, crosshigh
       /// A date's day and month, without the year (a complete date only): a year with a
       /// digit wrong (15.03.1984 / 15.03.1985) keeps the key.
       case monthday
