@@ -27,7 +27,8 @@ enum Variant: Sendable {
   /// A slip of the keys: one digit of a complete date of birth wrong (half), else two letters
   /// of the given name (40%) or the family name swapped.
   case typo
-  /// Given and family name swapped, and one of them spelled another way.
+  /// Given and family name swapped, and one of them spelled another way (a third of them
+  /// with two letters of the family name swapped as well).
   case swappedTransliterated
 }
 
@@ -184,6 +185,10 @@ extension TruePerson {
       q.family = given
     case .swappedTransliterated:
       q = written(.transliterated, rng: &rng)
+      // A third of them with a slip of the keys too, which may change the name's sound-alike
+      // code (Kapanadze / Kapandaze): then the two names' codes no longer form one set, and
+      // only the other name's code with this one's first and last letters finds the pair.
+      if rng.chance(1.0 / 3) { q.family = Self.lettersSwapped(q.family, rng: &rng) }
       (q.given, q.family) = (q.family, q.given)
     case .placeholderDate:
       q.month = 1
