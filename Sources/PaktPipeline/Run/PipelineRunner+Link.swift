@@ -44,8 +44,15 @@ extension PipelineRunner {
     }
     try meanwhile(incremental != nil)
     clock.lap("meanwhile")
-    let linked = linking.value
+    var linked = linking.value
     clock.lap("wait for linking")
+    // The model and index first, and the index's bytes let go: tens of megabytes that would
+    // otherwise stay through the writes below, the link stage's peak of memory.
+    try Self.keepLinkState(
+      load, settings: settings, model: linked.result.model, incremental: incremental, index: linked.index,
+      records: stored.count, fingerprint: fingerprint)
+    linked.index = nil
+    clock.lap("keep model and index")
     let (result, ids) = (linked.result, linked.ids)
     let personIDs = ids.clusterIDs
     whileWriting(linked.personOf)
@@ -73,12 +80,8 @@ extension PipelineRunner {
     } else {
       try load.writePersons(persons, events: events, runID: runID)
     }
-    clock.lap("write persons")
-    try Self.keepLinkState(
-      load, settings: settings, model: result.model, incremental: incremental, index: linked.index,
-      records: stored.count, fingerprint: fingerprint)
     try load.setMeta("last_link_mode", incremental == nil ? "full" : "incremental")
-    clock.lap("keep model and index")
+    clock.lap("write persons")
     defer { clock.finish() }
     try load.setMeta("next_person_id", String(ids.nextID))
     let linkage = try Self.summary(
@@ -98,7 +101,7 @@ extension PipelineRunner {
     _ stored: [StoredPerson], settings: LinkageConfig?, threshold: Double, decisions: [PersonLinkage.Decision],
     incremental: PersonLinkage.Incremental?, previous: [String: Int64], nextID: Int64
   ) -> Linked {
-    let result: PersonLinkage.Result
+    var result: PersonLinkage.Result
     if let settings {
       result = PersonLinkage.probabilistic(
         stored, settings: settings, threshold: threshold, decisions: decisions, incremental: incremental)
@@ -135,9 +138,10 @@ extension PipelineRunner {
     // thread that writes (tens of megabytes at 300,000 persons).
     // (A night linked in proportion to its change keeps its records apart, see
     // `LinkIndex.Additions`.)
-    return Linked(
-      result: result, ids: ids, changes: changes, personOf: personOf,
-      index: incremental == nil ? result.index?.encoded() : incremental?.additions.encoded())
+    let index = incremental == nil ? result.index?.encoded() : incremental?.additions.encoded()
+    // Kept only as bytes from here (the index as built is as large again).
+    result.index = nil
+    return Linked(result: result, ids: ids, changes: changes, personOf: personOf, index: index)
   }
 
   /// The person rows of `clusters` (records by place in `stored`) with ids `ids`: pseudonymous
