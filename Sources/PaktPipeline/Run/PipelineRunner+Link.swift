@@ -101,6 +101,8 @@ extension PipelineRunner {
     _ stored: [StoredPerson], settings: LinkageConfig?, threshold: Double, decisions: [PersonLinkage.Decision],
     incremental: PersonLinkage.Incremental?, previous: [String: Int64], nextID: Int64
   ) -> Linked {
+    var clock = PhaseClock("link in memory")
+    defer { clock.finish() }
     var result: PersonLinkage.Result
     if let settings {
       result = PersonLinkage.probabilistic(
@@ -117,10 +119,12 @@ extension PipelineRunner {
         clusters: rules.clusters, reasons: rules.reasons, candidatePairs: rules.candidatePairs, unknownDecisions: 0,
         review: [])
     }
+    clock.lap("link")
     let clusters = result.clusters.map { $0.map { stored[$0].key } }
     // On a night linked in proportion to its change, the clusters are those of the records
     // linked again, whole persons: every other person keeps its id unread.
     let ids = StableIDs.assign(clusters: clusters, previous: previous, nextID: nextID)
+    clock.lap("stable ids")
     // Each record's cluster by its place, not by its key: no String hashed per record.
     var clusterOf = [Int32](repeating: -1, count: stored.count)
     for (c, cluster) in result.clusters.enumerated() { for i in cluster { clusterOf[i] = Int32(c) } }
@@ -134,6 +138,7 @@ extension PipelineRunner {
       let rule = result.reasons[i]
       if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
     }
+    clock.lap("changes")
     // The index for later nights, as the warehouse keeps it: encoded here, not on the
     // thread that writes (tens of megabytes at 300,000 persons).
     // (A night linked in proportion to its change keeps its records apart, see
@@ -141,6 +146,7 @@ extension PipelineRunner {
     let index = incremental == nil ? result.index?.encoded() : incremental?.additions.encoded()
     // Kept only as bytes from here (the index as built is as large again).
     result.index = nil
+    clock.lap("encode index")
     return Linked(result: result, ids: ids, changes: changes, personOf: personOf, index: index)
   }
 
