@@ -20,19 +20,7 @@ python3 Benchmarks/scripts/independent-persons.py "$persons" "$seed" "$work"
 python3 Benchmarks/scripts/independent-exports.py "$work"
 for file in "$work"/exports/*; do
   name=$(basename "${file%.*}")
-  "$pakt" mappings init "$file" --municipality "$name" --out "$work/mappings/$name.yml" 2>&1 | grep -c recognised >/dev/null
+  "$pakt" mappings init "$file" --municipality "$name" --out "$work/mappings/$name.yml" 2>/dev/null
 done
-/usr/bin/time -f "%e %M" -o "$work/time" "$pakt" run "$work/pipeline.yml" --json >"$work/summary.json" || {
-  echo "pakt run failed (exit $?)"; exit 1; }
-read -r secs kb <"$work/time"
-python3 - "$work/summary.json" "$secs" "$kb" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-secs, kb = float(sys.argv[2]), int(sys.argv[3])
-t = s["totals"]
-print(f"files {t['files']}, records read {t['read']}, loaded {t['loaded']}, rejected {t['rejected']}; "
-      f"persons {s['linkage']['persons']} from {s['linkage']['source_person_records']} source person records")
-print("stages: " + ", ".join(f"{st['name']} {st['seconds']:.1f} s" for st in s["stages"]))
-print(f"whole night {secs:.1f} s, peak {kb // 1024} MB")
-PY
+bash Benchmarks/scripts/timed-run.sh "$work" "$pakt"
 python3 Benchmarks/scripts/score.py "$work"
