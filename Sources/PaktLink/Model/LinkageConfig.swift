@@ -113,8 +113,8 @@ public struct LinkageConfig: Sendable {
       /// first and last letters of the other, the lower of the two ways round (`crosshigh`:
       /// the higher). A pair with one name spelled otherwise, in the same order or swapped,
       /// keeps the other name's code and the changed name's first and last letters in one of
-      /// the two (Ghathan / Rhsol and Risol / Ghathan, Kapanadze / Nikoloz and Nikouloz /
-      /// Kapanadtse).
+      /// the two (Berizde / Nino and Nino / Beridze, Kapanadze / Nikoloz and Nikouloz /
+      /// Kapanadtse, whose sound-alike codes differ).
       case crosslow, crosshigh
       /// A date's day and month, without the year (a complete date only): a year with a
       /// digit wrong (15.03.1984 / 15.03.1985) keeps the key.
