@@ -130,9 +130,12 @@ struct Scorer: Sendable {
   /// Name levels where the names nearly agree (one typo, Jaro-Winkler ≥ 0.92, one name's
   /// words within the other's) weigh by how common the names are too, at `fuzzyWeight`: see
   /// `termFrequencyAdjustment`.
-  static let fuzzyLevels: Set<Int> = [
-    Int(Comparator.NameLevel.typo), Int(Comparator.NameLevel.close), Int(Comparator.NameLevel.within),
-  ]
+  /// As a bit per level (`1 << level`): asked for every scored pair.
+  static let fuzzyLevels: UInt16 =
+    1 << Comparator.NameLevel.typo | 1 << Comparator.NameLevel.close | 1 << Comparator.NameLevel.within
+
+  @inline(__always)
+  static func isFuzzy(_ level: Int) -> Bool { level < 16 && fuzzyLevels >> UInt16(level) & 1 == 1 }
   /// Half of an exact agreement's adjustment (Splink's `tf_adjustment_weight` for fuzzy
   /// levels). Why half: on a file generated apart from pakt, family names one typo apart with
   /// p 0.3-0.5 were true pairs 61% of the time where the more common name is rare (under 0.3%
@@ -282,7 +285,7 @@ struct Scorer: Sendable {
     var sum = 0.0
     for f in evidence.names.indices {
       let l = scoredLevel(pattern, f)
-      if evidence.names[f], Self.fuzzyLevels.contains(l), raise[f].count > 1 {
+      if evidence.names[f], Self.isFuzzy(l), raise[f].count > 1 {
         sum += Self.fuzzyWeight * log(raise[f][1])
       } else if l < raise[f].count {
         sum += log(raise[f][l])
@@ -308,7 +311,7 @@ struct Scorer: Sendable {
       // Names that nearly agree: the more common of the two names' own frequencies, measured
       // against the exact level's mean, at half weight. A typo between two common names is
       // more often two people than one between rare names.
-      if evidence.names[f], Self.fuzzyLevels.contains(l), !frequency[f][1].isEmpty, averageFrequency[f][1] > 0 {
+      if evidence.names[f], Self.isFuzzy(l), !frequency[f][1].isEmpty, averageFrequency[f][1] > 0 {
         let tf = max(frequency[f][1][a], frequency[f][1][b])
         if tf > 0 { sum += Self.fuzzyWeight * log(max(1 / Self.frequencyLower, averageFrequency[f][1] / tf)) }
         continue
