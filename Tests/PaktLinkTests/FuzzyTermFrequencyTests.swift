@@ -15,7 +15,6 @@ import Testing
 struct FuzzyTermFrequencyTests {
   @Test("a typo between common names weighs less than one between rare names, by half their frequencies' ratio")
   func typoByFrequency() throws {
-    let linker = try NameDependenceTests.linker()
     // Two pairs alike but for the family name: a common one (FamAA1, held by about 50
     // records) with a letter wrong, and a name no one else holds with a letter wrong. Their
     // given names differ, so that only the family name's frequency is in play.
@@ -25,18 +24,12 @@ struct FuzzyTermFrequencyTests {
       ["Qorbanzadeh", "Befaeh", "1975-04-02", "M", "AA", nil, nil, nil],
       ["Qorbanradeh", "Zulqarnain", "1975-04-02", "M", "AA", nil, nil, nil],
     ]
-    let rows = NameDependenceTests.communities(extra: pairs, equal: true)
-    let columns = NameDependenceTests.columns(rows)
-    let full = linker.link(columns: columns, randomPairs: 50_000)
-    let first = rows.count - pairs.count
-    let explained = linker.explain(
-      columns: columns, pairs: [(first, first + 1), (first + 2, first + 3)], model: full.model, of: full)
+    let (explained, lambda, rows) = try NameDependenceTests.explained(pairs)
     for pair in explained {
       #expect(try #require(pair.parts.first { $0.field == "family_name" }).level == "one typo")
     }
     let (common, rare) = (
-      explained[0].termFrequencyBits(lambda: full.model.lambda),
-      explained[1].termFrequencyBits(lambda: full.model.lambda)
+      explained[0].termFrequencyBits(lambda: lambda), explained[1].termFrequencyBits(lambda: lambda)
     )
     // Everything else is alike in both pairs and weighs alike: what differs is half the log
     // ratio of the two family names' frequencies (the more common of each pair's two).

@@ -44,16 +44,25 @@ struct NameDependenceTests {
     ProbabilisticLinker(config: try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml")))
   }
 
-  /// Three hand-made pairs (rows 0-1, 2-3, 4-5) linked among the twenty equal communities:
-  /// each pair's part for `field`.
-  static func parts(of pairs: [[String?]], field: String) throws -> [PairExplanation.Part] {
+  /// Hand-made pairs (rows 0-1, 2-3, …) linked among the twenty equal communities: each
+  /// pair's explanation, the model's λ, and all rows.
+  static func explained(_ pairs: [[String?]]) throws -> (
+    pairs: [PairExplanation], lambda: Double, rows: [[String?]]
+  ) {
     let linker = try linker()
     let rows = communities(extra: pairs, equal: true)
     let full = linker.link(columns: columns(rows), randomPairs: 50_000)
     let first = rows.count - pairs.count
     let explained = linker.explain(
-      columns: columns(rows), pairs: [0, 2, 4].map { (first + $0, first + $0 + 1) }, model: full.model, of: full)
-    return try explained.map { pair in try #require(pair.parts.first { $0.field == field }) }
+      columns: columns(rows), pairs: stride(from: 0, to: pairs.count, by: 2).map { (first + $0, first + $0 + 1) },
+      model: full.model, of: full)
+    return (explained, full.model.lambda, rows)
+  }
+
+  /// Three hand-made pairs (rows 0-1, 2-3, 4-5) linked among the twenty equal communities:
+  /// each pair's part for `field`.
+  static func parts(of pairs: [[String?]], field: String) throws -> [PairExplanation.Part] {
+    try explained(pairs).pairs.map { pair in try #require(pair.parts.first { $0.field == field }) }
   }
 
   @Test("a small community's given name is common among its family names, far more than its share of all records says")
