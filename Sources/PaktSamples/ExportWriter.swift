@@ -82,6 +82,9 @@ struct ExportWriter {
 
   static func iso(_ d: (Int, Int, Int)) -> String { "\(d.0)-\(twoDigits(d.1))-\(twoDigits(d.2))" }
   static func german(_ d: (Int, Int, Int)) -> String { "\(twoDigits(d.2)).\(twoDigits(d.1)).\(d.0)" }
+  static func us(_ d: (Int, Int, Int)) -> String { "\(twoDigits(d.1))/\(twoDigits(d.2))/\(d.0)" }
+  /// A date of birth in three columns: day, month, year (0 where the export has none).
+  static func split(_ d: (Int, Int, Int)) -> String { "\(d.2);\(d.1);\(d.0)" }
   static func euros(_ cents: Int, comma: Bool, thousands: Bool = false) -> String {
     if cents < 0 { return "-" + euros(-cents, comma: comma, thousands: thousands) }
     var whole = String(cents / 100)
@@ -141,7 +144,7 @@ struct ExportWriter {
     case .csvGerman:
       try file.write(
         "Export \(m.name), Integrationsmanagement, Stand 31.01.2025\r\n\r\n"
-          + "Klienten-Nr.;Nachname;Vorname;Geburtsdatum;Geschlecht;Staatsangehörigkeit;Maßnahme;Träger;Beginn;Ende;Status;Kosten (EUR);Sprachniveau;Schuljahre\r\n"
+          + "Klienten-Nr.;Nachname;Vorname;\(m.splitBirthDate ? "Geb.Tag;Geb.Monat;Geb.Jahr" : "Geburtsdatum");Geschlecht;Staatsangehörigkeit;Maßnahme;Träger;Beginn;Ende;Status;Kosten (EUR);Sprachniveau;Schuljahre\r\n"
       )
     case .excelText:
       if m.groupedHeader { try file.write("Person" + String(repeating: "\t", count: 7) + "Teilnahme\t\t\t\t\r\n") }
@@ -169,14 +172,15 @@ struct ExportWriter {
     let born = (p.year, p.month, p.day)
     switch m.format {
     case .csvEnglish:
+      let date = m.monthFirst ? Self.us : Self.iso
       for part in ps {
         try file.write(
           [
-            localID, p.given, p.family, Self.iso(born), p.male ? "M" : "F", Names.nationalityEN[p.nationality]!,
+            localID, p.given, p.family, date(born), p.male ? "M" : "F", Names.nationalityEN[p.nationality]!,
             p.azr,
             p.language, "\"\(localName(part))\"",
-            "\"\(part.provider ?? m.name)\"" + (part.strayDelimiter ? "," : ""), Self.iso(part.start),
-            Self.iso(part.end),
+            "\"\(part.provider ?? m.name)\"" + (part.strayDelimiter ? "," : ""), date(part.start),
+            date(part.end),
             Self.statusEnglish[part.status], Self.euros(part.costCents, comma: false),
           ].joined(separator: ",") + "\n")
       }
@@ -188,7 +192,8 @@ struct ExportWriter {
       for part in ps {
         try file.write(
           [
-            localID, p.family, p.given, Self.german(born), p.male ? "männlich" : "weiblich",
+            localID, p.family, p.given, m.splitBirthDate ? Self.split(born) : Self.german(born),
+            p.male ? "männlich" : "weiblich",
             Names.nationalityDE[p.nationality]!, Self.quoted(localName(part), delimiter: ";"),
             (part.provider ?? "Träger \(m.index % 7 + 1)") + (part.strayDelimiter ? ";" : ""),
             Self.german(part.start), Self.german(part.end), Self.statusGerman[part.status],

@@ -30,6 +30,13 @@ struct GeneratedMunicipality: Sendable {
   /// An Excel sheet whose header groups its columns ("Person", "Teilnahme" above the names,
   /// as merged cells): half the municipalities exporting Excel text.
   var groupedHeader: Bool { format == .excelText && index % 2 == 1 }
+  /// Dates written month first (03/16/2023), as a US-made case-management tool exports them:
+  /// three of forty municipalities, a third of those with English CSV. Their mappings do not
+  /// say so (a steward who did not notice): pakt must tell from the dates.
+  var monthFirst: Bool { format == .csvEnglish && index % 15 == 5 }
+  /// The date of birth in three columns (Geb.Tag, Geb.Monat, Geb.Jahr), as older case files
+  /// keep it: three of forty municipalities, a third of those with German CSV.
+  var splitBirthDate: Bool { format == .csvGerman && index % 15 == 6 }
   /// Catalogue code → this municipality's local program name.
   var localNames: [String: String]
 

@@ -20,7 +20,7 @@ public enum Section: String, Sendable, CaseIterable {
   // Built once (the mapper asks for a section's fields with every field it looks up).
   private static let personFields = [
     "id", "family_name", "given_name", "full_name", "birth_name", "birth_date", "birth_year", "sex",
-    "nationality", "place_of_birth", "azr", "bamf",
+    "nationality", "place_of_birth", "azr", "bamf", "birth_month", "birth_day",
   ]
   private static let participationFields = ["program", "provider", "start", "end", "status", "outcome", "cost"]
   private static let potentialFields = [

@@ -10,17 +10,31 @@ struct ColumnProfile {
   var fullNames = 0
   var levels = 0
   var money = 0
+  /// Whole numbers 0 to 31: a day (or month) of birth in a column of its own.
+  var dayNumbers = 0
   var distinct = Set<String>()
+  /// Which order its dates are written in, where they tell (03/16/2023 is month first).
+  var order = DateNormalizer.OrderEvidence()
 
   mutating func add(_ raw: String) {
     let value = raw.trimmingWhitespace()
     guard !value.isEmpty else { return }
     values += 1
     if distinct.count < 1000 { distinct.insert(value) }
-    if case .value(let d) = DateNormalizer().parse(value) {
+    order.add(value)
+    // A date in either order: a column of month-first dates is a column of dates too.
+    let read = DateNormalizer().parse(value)
+    let date: PartialDate? =
+      switch read {
+      case .value(let d): d
+      default:
+        if case .value(let d) = DateNormalizer(order: .mdy).parse(value) { d } else { nil }
+      }
+    if let date {
       dates += 1
-      if (1920...2020).contains(d.year) { birthDates += 1 }
+      if (1920...2020).contains(date.year) { birthDates += 1 }
     }
+    if value.utf8.count <= 2, let n = Int(value), (0...31).contains(n) { dayNumbers += 1 }
     let digits = value.filter(\.isNumber)
     if digits.count == 12 && value.allSatisfy({ $0.isNumber || $0 == " " || $0 == "-" }) { azr += 1 }
     if let comma = value.firstIndex(of: ","), value[..<comma].contains(where: \.isLetter),
@@ -64,6 +78,12 @@ struct ColumnProfile {
     let mostly = 0.8
     if let header {
       if p.values == 0 { return (header, false, nil) }
+      // "Geburtstag" is a birthday: holding day numbers next to a month and a year, the day.
+      if header == FieldRef(.person, "birth_date") && p.share(p.dayNumbers) >= mostly
+        && !taken.contains(FieldRef(.person, "birth_day"))
+      {
+        return (FieldRef(.person, "birth_day"), true, "day numbers: the day of the date of birth")
+      }
       if header == FieldRef(.person, "family_name") && p.share(p.fullNames) >= mostly {
         return (FieldRef(.person, "full_name"), true, "holds \"FAMILY, GIVEN\": split into both names")
       }

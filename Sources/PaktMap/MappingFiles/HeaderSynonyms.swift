@@ -38,7 +38,13 @@ public enum HeaderSynonyms {
         "birth date", "birthdate", "birthday", "geburtstag", "gebdat", "geb dat",
       ]
     ),
-    (FieldRef(.person, "birth_year"), ["geburtsjahr", "birth year", "year of birth", "jahrgang"]),
+    (
+      FieldRef(.person, "birth_year"),
+      ["geburtsjahr", "birth year", "year of birth", "jahrgang", "geb jahr", "dob year"]
+    ),
+    // A date of birth split into three columns (older case files): Geb.Tag / Geb.Monat / Geb.Jahr.
+    (FieldRef(.person, "birth_month"), ["geburtsmonat", "geb monat", "birth month", "month of birth", "dob month"]),
+    (FieldRef(.person, "birth_day"), ["geb tag", "day of birth", "dob day", "tag der geburt"]),
     (FieldRef(.person, "sex"), ["geschlecht", "sex", "gender", "geschl", "m w"]),
     (
       FieldRef(.person, "nationality"),

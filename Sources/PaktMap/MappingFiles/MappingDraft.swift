@@ -29,7 +29,8 @@ public struct MappingDraft: Sendable {
       if layout.format == .csv && layout.encoding != "utf-8" {
         lines.append("read:\n  encoding: \(layout.encoding)  # detected")
       }
-      try tabular(file, layout: layout, lines: &lines, recognised: &recognised, unrecognised: &unrecognised)
+      let order = try tabular(file, layout: layout, lines: &lines, recognised: &recognised, unrecognised: &unrecognised)
+      lines.insert(contentsOf: dateOrderLines(order), at: 4)
     } else {
       lines.append("xml:")
       if let ns = layout.namespaces, !ns.isEmpty {
@@ -40,22 +41,42 @@ public struct MappingDraft: Sendable {
       }
       lines.append("  records:")
       let drafts = try XMLDraft.records(of: file, elements: layout.recordElements ?? [])
+      var order = DateNormalizer.OrderEvidence()
       for d in drafts {
         lines += d.lines
         recognised += d.recognised
         unrecognised += d.unrecognised
+        order.merge(d.dateOrder)
       }
+      lines.insert(contentsOf: dateOrderLines(order), at: 4)
     }
     lines.append("# programs:  # local program name → catalogue code; `pakt mappings accept` writes these")
     return MappingDraft(yaml: lines.joined(separator: "\n") + "\n", recognised: recognised, unrecognised: unrecognised)
   }
 
+  /// `dates: mdy` where the sampled dates can only be read month first (03/16/2023), a
+  /// warning where some can only be read one way and some only the other; nothing otherwise
+  /// (pakt reads day first).
+  static func dateOrderLines(_ order: DateNormalizer.OrderEvidence) -> [String] {
+    if order.monthFirstOnly {
+      return ["dates: mdy  # detected: \(order.description)"]
+    }
+    if order.monthFirst > 0 {
+      return [
+        "# dates: \(order.description). pakt reads day first; check the export and say `dates: mdy` if it writes month first"
+      ]
+    }
+    return []
+  }
+
   /// The lines of a CSV or workbook's draft: each column's header and content decide its
-  /// field; an id column is proposed where none was recognised.
+  /// field; an id column is proposed where none was recognised. Returns what the dates of the
+  /// date columns say about their order.
   static func tabular(
     _ file: OpenedFile, layout: FileLayout, lines: inout [String], recognised: inout [(String, String)],
     unrecognised: inout [String]
-  ) throws {
+  ) throws -> DateNormalizer.OrderEvidence {
+    var order = DateNormalizer.OrderEvidence()
     // Each column's header and content: the content confirms the header, corrects it (a
     // column of dates named "Abschluss" is no outcome; "NAME" holding "FAMILY, GIVEN" is the
     // full name), or names a column whose header says nothing.
@@ -81,6 +102,7 @@ public struct MappingDraft: Sendable {
       }
       taken.insert(field)
       recognised.append((column, field.description))
+      if ColumnProfile.dateFields.contains(field.name) { order.merge(profile.order) }
       if decision.explicit {
         explicit[field.section, default: []].append(
           "  \(field.name): \(MappingEditor.quote(column))  # \(decision.note ?? "by its content")")
@@ -114,6 +136,7 @@ public struct MappingDraft: Sendable {
       lines.append("\(section.rawValue):")
       lines += entries
     }
+    return order
   }
 }
 
@@ -125,6 +148,8 @@ enum XMLDraft {
     var lines: [String]
     var recognised: [(column: String, field: String)]
     var unrecognised: [String]
+    /// What the values of its date fields say about their order.
+    var dateOrder = DateNormalizer.OrderEvidence()
   }
 
   /// What one record element holds across the sampled records: each path (indices removed)
@@ -234,6 +259,9 @@ enum XMLDraft {
         eachOf[f.section] = group
       }
       out.recognised.append((path, f.description))
+      if ColumnProfile.dateFields.contains(f.name) {
+        for value in shape.values[path] ?? [] { out.dateOrder.add(value) }
+      }
       bySection[f.section, default: []].append("        \(f.name): \(MappingEditor.quote(relative))")
     }
     for section in Section.allCases {

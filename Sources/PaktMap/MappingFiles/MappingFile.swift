@@ -78,6 +78,9 @@ public struct MappingFile: Sendable {
   public var ags: String?
   public var read: ReadOptions
   public var dateOrder: DateNormalizer.Order = .dmy
+  /// Whether the mapping says `dates:`; where it does not, a file whose dates can only be read
+  /// month first is read so (see `RecordMapper`).
+  public var dateOrderStated = false
   public var records: [RecordMapping]
   public var namespaces: [String: String] = [:]
   /// value maps per canonical value kind: sex, status, nationality, accommodation, language_level.
@@ -111,6 +114,7 @@ public struct MappingFile: Sendable {
         throw dates.error("dates must be dmy, mdy or ymd (the order of day, month and year), found '\(text)'")
       }
       mapping.dateOrder = order
+      mapping.dateOrderStated = true
     }
     if let xml = top["xml"] {
       try mapping.readXMLRecords(xml, top: top)

@@ -187,6 +187,61 @@ public struct DateNormalizer: Sendable {
     return nil
   }
 
+  /// The order a date written with the year last must be read in, where its numbers tell:
+  /// "16/03/2023" only day first (no 16th month), "03/16/2023" only month first; nil where
+  /// either order gives a date ("07/03/2023") and for every other layout.
+  ///
+  /// ```swift
+  /// DateNormalizer.order(of: "03/16/2023")  // .mdy
+  /// DateNormalizer.order(of: "16.03.2023")  // .dmy
+  /// DateNormalizer.order(of: "07/03/2023")  // nil
+  /// ```
+  public static func order(of raw: String) -> Order? {
+    var text = Substring(raw.trimmingWhitespace())
+    if let t = text.firstIndex(where: { $0 == "T" || $0 == " " }) { text = text[..<t] }
+    guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || ".-/".contains($0)) }) else { return nil }
+    let groups = text.split(whereSeparator: { !$0.isNumber })
+    guard groups.count == 3, groups[0].count <= 2, groups[1].count <= 2, groups[2].count == 4 || groups[2].count == 2,
+      let a = Int(groups[0]), let b = Int(groups[1])
+    else { return nil }
+    if (13...31).contains(a) && (1...12).contains(b) { return .dmy }
+    if (13...31).contains(b) && (1...12).contains(a) { return .mdy }
+    return nil
+  }
+
+  /// What a file's dates say about their order: how many can only be read day first, how
+  /// many only month first (see `order(of:)`). It keeps no value: its description goes into
+  /// logs, and a date of birth is personal data.
+  public struct OrderEvidence: Sendable, Equatable {
+    public var dayFirst = 0
+    public var monthFirst = 0
+
+    public init() {}
+
+    public mutating func add(_ raw: String) {
+      switch DateNormalizer.order(of: raw) {
+      case .dmy?: dayFirst += 1
+      case .mdy?: monthFirst += 1
+      default: break
+      }
+    }
+
+    public mutating func merge(_ other: OrderEvidence) {
+      dayFirst += other.dayFirst
+      monthFirst += other.monthFirst
+    }
+
+    /// Month first where some dates can only be read so and none only day first.
+    public var monthFirstOnly: Bool { monthFirst > 0 && dayFirst == 0 }
+
+    /// For a steward: "41 dates can only be read month first (a second number above 12, as
+    /// in 03/16/2023), none only day first".
+    public var description: String {
+      "\(monthFirst) date\(monthFirst == 1 ? "" : "s") can only be read month first (a second number above 12, as in "
+        + "03/16/2023), \(dayFirst == 0 ? "none" : String(dayFirst)) only day first"
+    }
+  }
+
   func expand(_ twoDigits: Int) -> Int { twoDigits <= pivot ? 2000 + twoDigits : 1900 + twoDigits }
 
   func plausible(_ year: Int) -> Bool { (1900...2100).contains(year) }

@@ -49,6 +49,32 @@ extension RecordMapper {
     }
   }
 
+  /// Reads the file's dates month first where the mapping does not say `dates:` and the
+  /// sampled dates of its date columns can only be read so (03/16/2023; none such as
+  /// 16/03/2023): a US-made tool's export. Read day first, each such date would be lost as
+  /// impossible and each date with a day up to 12 would load with day and month swapped. A
+  /// note says which; where the mapping says day first and the dates disagree, the note says
+  /// that instead.
+  mutating func readDateOrder(sample: () -> [[String]]) {
+    let dateColumns = Section.allCases.flatMap { section in
+      ColumnProfile.dateFields.compactMap { columns[FieldRef(section, $0)]?.index }
+    }
+    guard !dateColumns.isEmpty else { return }
+    var evidence = DateNormalizer.OrderEvidence()
+    for row in sample() {
+      for column in dateColumns where column < row.count { evidence.add(row[column]) }
+    }
+    guard evidence.monthFirstOnly else { return }
+    if !mapping.dateOrderStated {
+      dates = DateNormalizer(order: .mdy, pivot: dates.pivot)
+      notes.append("dates read month first: \(evidence.description); say `dates: mdy` in the mapping to keep it so")
+    } else if mapping.dateOrder != .mdy {
+      notes.append(
+        "the mapping reads dates \(mapping.dateOrder == .ymd ? "year first" : "day first"), but \(evidence.description): "
+          + "check `dates:` in the mapping")
+    }
+  }
+
   /// The column of a header that renamed the one `binding` names between two deliveries: the
   /// only unbound column that names the same canonical field, or whose name is one or two
   /// letters off ("Vorname" → "Vornamen", "Geburtsdatum" → "Geburtsdat."). Nil when there is

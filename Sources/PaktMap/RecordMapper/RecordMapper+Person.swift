@@ -37,7 +37,8 @@ extension RecordMapper {
     }
     if person.birthDate == nil, let raw = get(.personBirthYear) {
       if let y = Int(raw), (1900...2100).contains(y) {
-        person.birthDate = birthDate(PartialDate(year: y), .personBirthYear, lineage, &notes)
+        let date = splitDate(year: y, month: get(.personBirthMonth), day: get(.personBirthDay), lineage, &notes)
+        person.birthDate = birthDate(date, .personBirthYear, lineage, &notes)
       } else if let y = Int(raw), y >= 1000, y < 1900,
         note(.birthDateBefore1900, .personBirthYear, "year before 1900", lineage, &notes) != .ignore
       {
@@ -164,6 +165,21 @@ extension RecordMapper {
   }
 
   /// A value that could not be read: loaded as empty and listed for the steward.
+  /// A date of birth written in three columns (day, month, year): the year with whatever month
+  /// and day it has, read like one date (01.01. and 00.00. are placeholders). A day or month
+  /// that is no number, or no calendar has, is flagged; the year stays.
+  func splitDate(year: Int, month: String?, day: String?, _ lineage: Lineage, _ notes: inout Notes) -> PartialDate {
+    guard let month, let m = Int(month) else { return PartialDate(year: year) }
+    let text =
+      String(format: "%04d-%02d", year, m) + (day.flatMap(Int.init).map { String(format: "-%02d", $0) } ?? "")
+    switch DateNormalizer(order: .ymd).parse(text, placeholders: true) {
+    case .value(let date): return date
+    default:
+      _ = note(.impossibleDate, .personBirthMonth, "day or month no calendar has", lineage, &notes)
+      return PartialDate(year: year)
+    }
+  }
+
   func missed(
     _ field: FieldRef, _ value: String, _ column: (FieldRef) -> String, _ lineage: Lineage, _ notes: inout Notes
   ) {

@@ -45,6 +45,8 @@ extension FieldRef {
   static let personBirthDate = FieldRef(.person, "birth_date")
   static let personBirthName = FieldRef(.person, "birth_name")
   static let personBirthYear = FieldRef(.person, "birth_year")
+  static let personBirthMonth = FieldRef(.person, "birth_month")
+  static let personBirthDay = FieldRef(.person, "birth_day")
   static let personFamilyName = FieldRef(.person, "family_name")
   static let personFullName = FieldRef(.person, "full_name")
   static let personGivenName = FieldRef(.person, "given_name")

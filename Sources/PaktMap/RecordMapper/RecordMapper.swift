@@ -55,7 +55,7 @@ public struct RecordMapper: Sendable {
   let matcher: ProgramMatcher
   let autoApplyThreshold: Double
   let gazetteer: Gazetteer
-  let dates: DateNormalizer
+  var dates: DateNormalizer
   let quality: QualityRules
   /// CSV: column index per canonical field.
   var columns = FieldTable<(index: Int, name: String)>()
@@ -99,7 +99,14 @@ public struct RecordMapper: Sendable {
           file: mapping.file, line: 1, "the mapping describes XML records but \(fileName) is a \(layout.format) file",
           fix: "give this file its own source with a CSV mapping")
       }
-      try resolveColumns(header: layout.header ?? [], sample: sample)
+      var sampled: [[String]]?  // read once
+      try resolveColumns(
+        header: layout.header ?? [],
+        sample: {
+          if sampled == nil { sampled = sample() }
+          return sampled ?? []
+        })
+      readDateOrder { sampled ?? sample() }
     } else {
       guard mapping.isXML else {
         throw PaktError.config(

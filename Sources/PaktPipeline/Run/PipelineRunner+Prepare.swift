@@ -84,7 +84,8 @@ extension PipelineRunner {
         source: source.name, fileName: file.name, mapping: mapping, layout: opened.layout, matcher: matcher,
         autoApplyThreshold: config.mapping.autoApplyThreshold, gazetteer: gazetteer, quality: source.quality
       ) {
-        // Read only when a column the mapping names is missing: rows to match it by content.
+        // Rows to match a column the mapping names and the file lacks by content, and to
+        // tell the order its dates are written in.
         var rows: [[String]] = []
         guard let sample = try? OpenedFile(path: path, options: options) else { return rows }
         while rows.count < 200, let record = try? sample.next() {
