@@ -105,7 +105,8 @@ struct ExportWriter {
     var w = Written()
     let encoding: OutputEncoding
     switch m.format {
-    case .csvEnglish, .xmlNested: encoding = .utf8
+    case .csvEnglish: encoding = m.mojibake ? .utf8ReadAsWindows1252 : .utf8
+    case .xmlNested: encoding = .utf8
     case .csvGerman: encoding = .windows1252
     case .excelText: encoding = .utf16LE
     case .xmlReferences: encoding = .latin1
@@ -209,7 +210,9 @@ struct ExportWriter {
       for part in ps {
         try file.write(
           [
-            localID, p.family, p.given, Self.german(born), p.male ? "1" : "2", p.nationality, p.azr,
+            // Excel writes the AZR number as a number: its leading zeros are gone.
+            localID, p.family, p.given, Self.german(born), p.male ? "1" : "2", p.nationality,
+            String(p.azr.drop { $0 == "0" }),
             localName(part) + (part.strayDelimiter ? "\t" : ""), Self.german(part.start), Self.german(part.end),
             Self.statusExcel[part.status],
             Self.euros(part.costCents, comma: true),

@@ -8,6 +8,9 @@ enum OutputEncoding: String, Sendable {
   case windows1252 = "windows-1252"
   case latin1 = "iso-8859-1"
   case utf16LE = "utf-16le"
+  /// UTF-8 that was read back as Windows-1252 and saved as UTF-8 again ("Ã¼" for "ü"), as a
+  /// spreadsheet opened with the wrong encoding leaves an export.
+  case utf8ReadAsWindows1252 = "utf-8 read as windows-1252"
 
   /// Windows-1252's characters at 0x80–0x9F, by code point (the reader's table, reversed).
   private static let cp1252: [UInt32: UInt8] = {
@@ -19,6 +22,13 @@ enum OutputEncoding: String, Sendable {
   func bytes(_ text: String) -> [UInt8] {
     switch self {
     case .utf8: return Array(text.utf8)
+    case .utf8ReadAsWindows1252:
+      var out: [UInt8] = []
+      for b in text.utf8 {
+        let scalar = b >= 0x80 && b < 0xA0 ? TextEncoding.windows1252High[Int(b) - 0x80] : UInt32(b)
+        out += Array(String(Unicode.Scalar(scalar == 0 ? UInt32(b) : scalar)!).utf8)
+      }
+      return out
     case .utf16LE: return text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
     case .windows1252, .latin1:
       return text.unicodeScalars.map { s -> UInt8 in

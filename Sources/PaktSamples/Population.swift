@@ -80,6 +80,12 @@ enum Names {
 }
 
 extension TruePerson {
+  /// A twelve-digit AZR number; about one in ten begins with a zero.
+  static func azr(_ rng: inout SeededRandom) -> String {
+    let n = String(Int.random(in: 0...999_999_999_999, using: &rng))
+    return String(repeating: "0", count: 12 - n.count) + n
+  }
+
   static func invent(id: Int, rng: inout SeededRandom) -> TruePerson {
     let male = rng.chance(0.55)
     let placeholder = rng.chance(0.12)
@@ -89,7 +95,7 @@ extension TruePerson {
         year: Int.random(in: 1958...2008, using: &rng),
         month: placeholder ? 1 : Int.random(in: 1...12, using: &rng),
         day: placeholder ? 1 : Int.random(in: 1...28, using: &rng), nationality: rng.pick(["AFG", "ERI", "SOM"]),
-        azr: rng.chance(0.5) ? String(Int.random(in: 100_000_000_000...999_999_999_999, using: &rng)) : "",
+        azr: rng.chance(0.5) ? Self.azr(&rng) : "",
         language: rng.pick(Names.languages), schoolYears: Int.random(in: 0...14, using: &rng))
       one.oneName = true
       return one
@@ -108,7 +114,7 @@ extension TruePerson {
       month: placeholder ? 1 : Int.random(in: 1...12, using: &rng),
       day: placeholder ? 1 : Int.random(in: 1...28, using: &rng),
       nationality: nationality,
-      azr: rng.chance(0.5) ? String(Int.random(in: 100_000_000_000...999_999_999_999, using: &rng)) : "",
+      azr: rng.chance(0.5) ? Self.azr(&rng) : "",
       language: rng.pick(Names.languages), schoolYears: Int.random(in: 0...14, using: &rng))
   }
 

@@ -172,13 +172,5 @@ public enum HeaderSynonyms {
   }
 
   /// Undoes the commonest mojibake: UTF-8 umlauts read as Windows-1252 ("StaatsangehÃ¶rigkeit").
-  public static func repairMojibake(_ text: String) -> String {
-    guard text.contains("Ã") else { return text }
-    let pairs = [
-      ("Ã¤", "ä"), ("Ã¶", "ö"), ("Ã¼", "ü"), ("ÃŸ", "ß"), ("Ã„", "Ä"), ("Ã–", "Ö"), ("Ãœ", "Ü"), ("Ã©", "é"),
-    ]
-    var out = text
-    for (bad, good) in pairs { out = out.replacingOccurrences(of: bad, with: good) }
-    return out
-  }
+  public static func repairMojibake(_ text: String) -> String { Mojibake.repair(text) }
 }

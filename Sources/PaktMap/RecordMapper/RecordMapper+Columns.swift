@@ -55,13 +55,13 @@ extension RecordMapper {
   /// impossible and each date with a day up to 12 would load with day and month swapped. A
   /// note says which; where the mapping says day first and the dates disagree, the note says
   /// that instead.
-  mutating func readDateOrder(sample: () -> [[String]]) {
+  mutating func readDateOrder(_ rows: [[String]]) {
     let dateColumns = Section.allCases.flatMap { section in
       ColumnProfile.dateFields.compactMap { columns[FieldRef(section, $0)]?.index }
     }
     guard !dateColumns.isEmpty else { return }
     var evidence = DateNormalizer.OrderEvidence()
-    for row in sample() {
+    for row in rows {
       for column in dateColumns where column < row.count { evidence.add(row[column]) }
     }
     guard evidence.monthFirstOnly else { return }
@@ -73,6 +73,17 @@ extension RecordMapper {
         "the mapping reads dates \(mapping.dateOrder == .ymd ? "year first" : "day first"), but \(evidence.description): "
           + "check `dates:` in the mapping")
     }
+  }
+
+  /// A note where the sampled rows hold text that went through a wrong-encoding round trip
+  /// ("Ã¼" for "ü"): the mapper repairs every such value (see `Mojibake`), and the steward
+  /// learns that the export's tool writes it so.
+  mutating func noteMojibake(_ rows: [[String]]) {
+    let repaired = rows.reduce(0) { n, row in n + row.filter { Mojibake.repair($0) != $0 }.count }
+    guard repaired > 0 else { return }
+    notes.append(
+      "\(repaired) sampled value\(repaired == 1 ? " was" : "s were") written as UTF-8 and read back as Windows-1252 "
+        + "(\"Ã¼\" for \"ü\"): repaired while mapping; ask the office to export UTF-8 as it is")
   }
 
   /// The column of a header that renamed the one `binding` names between two deliveries: the

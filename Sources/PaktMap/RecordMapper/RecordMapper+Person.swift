@@ -15,7 +15,10 @@ extension RecordMapper {
       lineage: lineage)
     person.birthName = get(.personBirthName)
     person.placeOfBirth = get(.personPlaceOfBirth)
-    person.azrNumber = get(.personAzr).map(TextFold.identifier)
+    if let raw = get(.personAzr) {
+      person.azrNumber = Self.azr(raw)
+      if person.azrNumber == nil { missed(.personAzr, raw, column, lineage, &notes) }
+    }
     person.bamfNumber = get(.personBamf).map(TextFold.identifier)
     if let raw = get(.personBirthDate) {
       switch dates.parse(raw, placeholders: true) {
@@ -178,6 +181,38 @@ extension RecordMapper {
       _ = note(.impossibleDate, .personBirthMonth, "day or month no calendar has", lineage, &notes)
       return PartialDate(year: year)
     }
+  }
+
+  /// An AZR number as stored (letters and digits only, see `TextFold.identifier`), with a
+  /// spreadsheet's traces undone: a number column's decimal dropped ("785805919610.0"), and the
+  /// leading zeros a cell formatted as a number dropped given back, up to the twelve digits an
+  /// AZR number has ("15957162949" → "015957162949"). Nil for a number the spreadsheet rounded
+  /// ("7,85806E+11"): its digits are lost.
+  ///
+  /// ```swift
+  /// RecordMapper.azr("0159 5716 2949")   // "015957162949"
+  /// RecordMapper.azr("15957162949")      // "015957162949"
+  /// RecordMapper.azr("785805919610.0")   // "785805919610"
+  /// RecordMapper.azr("7,85806E+11")      // nil
+  /// ```
+  static func azr(_ raw: String) -> String? {
+    var text = Substring(raw)
+    let isDigit: (Character) -> Bool = { $0.isASCII && $0.isNumber }
+    if let e = text.firstIndex(where: { $0 == "E" || $0 == "e" }), text[text.index(after: e)...].first == "+",
+      text[..<e].allSatisfy({ isDigit($0) || $0 == "," || $0 == "." })
+    {
+      return nil
+    }
+    if let sep = text.firstIndex(where: { $0 == "." || $0 == "," }), text[..<sep].allSatisfy(isDigit),
+      text[text.index(after: sep)...].allSatisfy({ $0 == "0" }), sep != text.startIndex
+    {
+      text = text[..<sep]
+    }
+    let id = TextFold.identifier(String(text))
+    if (9...11).contains(id.utf8.count), id.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+      return String(repeating: "0", count: 12 - id.utf8.count) + id
+    }
+    return id
   }
 
   func missed(

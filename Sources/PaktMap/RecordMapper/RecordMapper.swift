@@ -106,7 +106,9 @@ public struct RecordMapper: Sendable {
           if sampled == nil { sampled = sample() }
           return sampled ?? []
         })
-      readDateOrder { sampled ?? sample() }
+      let rows = sampled ?? sample()
+      readDateOrder(rows)
+      noteMojibake(rows)
     } else {
       guard mapping.isXML else {
         throw PaktError.config(
@@ -230,7 +232,8 @@ public struct RecordMapper: Sendable {
       let cleaned = ControlCharacters.removed(from: value).trimmingWhitespace()
       return cleaned.isEmpty ? nil : cleaned
     }
-    func get(_ field: FieldRef) -> String? { checked(field, read(field), lineage) }
+    // Text that went through a wrong-encoding round trip ("Ã¼" for "ü") is repaired first.
+    func get(_ field: FieldRef) -> String? { checked(field, read(field).map(Mojibake.repair), lineage) }
     var notes = Notes()
     if let repair, quality.severity(of: .strayDelimiter) != .ignore {
       notes.flags.append(
