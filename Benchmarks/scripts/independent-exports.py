@@ -11,8 +11,12 @@ Reads DIR/persons.csv and DIR/truth-pairs.csv and writes:
   offices write (see DIALECTS): semicolon and UTF-8 with a byte-order mark from Excel, comma
   and ISO dates from a case-management tool, tab-separated from a database dump, semicolon in
   Windows-1252 (a name it cannot hold becomes "?", as such exports lose it), with German or
-  English headers and sex as M/F or m/w. Dates of birth stay as the person file has them
-  (several formats within one export, the year alone, 00.00.YYYY).
+  English headers and sex as M/F, m/w, 1/2, Male/Female or männlich/weiblich. Dates of birth
+  stay as the person file has them (several formats within one export, the year alone,
+  00.00.YYYY), except in three more dialects: a US-made tool's (dates month first, 03/16/2023),
+  an older case file's (the date of birth in three columns, Geb.Tag / Geb.Monat / Geb.Jahr),
+  one with the name in one column ("FAMILY, Given"), and an export a spreadsheet opened with the wrong
+  encoding and saved ("YÄ±lmaz" for "Yılmaz").
 - DIR/mappings/municipalities.csv, DIR/mappings/{catalogue,linkage}.yml (copied from the repository)
   and DIR/pipeline.yml, with no mapping files: `independent-night.sh` drafts them with
   `pakt mappings init`, as a data steward would.
@@ -49,12 +53,64 @@ GERMAN = ["Kennung", "Vorname", "Nachname", "Geburtsdatum", "Geschlecht", "Staat
           "AZR-Nummer", "BAMF-Aktenzeichen", "Maßnahme", "Beginn", "Ende"]
 ENGLISH = ["client_id", "first_name", "last_name", "date_of_birth", "gender", "nationality",
            "azr_number", "bamf_number", "programme", "start_date", "end_date"]
+US = ["Client ID", "First Name", "Last Name", "DOB", "Sex", "Citizenship", "AZR", "BAMF", "Program",
+      "Start", "End"]
+SPLIT = ["Kennung", "Vorname", "Nachname", "Geb.Tag", "Geb.Monat", "Geb.Jahr", "Geschlecht", "Staatsangehörigkeit",
+         "AZR-Nummer", "BAMF-Aktenzeichen", "Maßnahme", "Beginn", "Ende"]
+FULL = ["Aktenzeichen", "Name, Vorname", "Geburtsdatum", "Geschlecht", "Staatsangehörigkeit", "AZR-Nummer",
+        "BAMF-Aktenzeichen", "Maßnahme", "Beginn", "Ende"]
+# birth: the date of birth as the person file has it ("asis"), month first where it is a full
+# date ("us"), or in three columns ("split"); names: two columns or one "FAMILY, Given";
+# mojibake: written as UTF-8, read back as Windows-1252 and saved as UTF-8 again.
 DIALECTS = [
     dict(header=GERMAN, sep=";", encoding="utf-8-sig", end="\r\n", dates="%d.%m.%Y", sex={"M": "m", "F": "w"}, ext="csv"),
     dict(header=ENGLISH, sep=",", encoding="utf-8", end="\n", dates="%Y-%m-%d", sex={}, ext="csv"),
     dict(header=GERMAN, sep="\t", encoding="utf-8", end="\n", dates="%Y-%m-%d", sex={}, ext="txt"),
     dict(header=GERMAN, sep=";", encoding="cp1252", end="\r\n", dates="%d.%m.%Y", sex={"M": "m", "F": "w"}, ext="csv"),
+    dict(header=US, sep=",", encoding="utf-8", end="\r\n", dates="%m/%d/%Y", sex={"M": "Male", "F": "Female"}, ext="csv",
+         birth="us"),
+    dict(header=SPLIT, sep=";", encoding="cp1252", end="\r\n", dates="%d.%m.%Y", sex={"M": "1", "F": "2"}, ext="csv",
+         birth="split"),
+    dict(header=FULL, sep=";", encoding="utf-8", end="\n", dates="%d.%m.%Y", sex={"M": "männlich", "F": "weiblich"},
+         ext="csv", names="full"),
+    dict(header=ENGLISH, sep=",", encoding="utf-8", end="\n", dates="%Y-%m-%d", sex={}, ext="csv", mojibake=True),
 ]
+
+
+def birth_parts(text):
+    """(day, month, year) of a date of birth as the person file writes it; 0 where unknown."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            d = datetime.datetime.strptime(text, fmt).date()
+            return d.day, d.month, d.year
+        except ValueError:
+            pass
+    if text[-4:].isdigit():
+        return 0, 0, int(text[-4:])
+    return None
+
+
+def birth_columns(d, text):
+    if d.get("birth") == "us":
+        parts = birth_parts(text)
+        return [f"{parts[1]:02d}/{parts[0]:02d}/{parts[2]}" if parts and parts[0] else text]
+    if d.get("birth") == "split":
+        parts = birth_parts(text)
+        return [str(parts[0]), str(parts[1]), str(parts[2])] if parts else ["", "", ""]
+    return [text]
+
+
+def name_columns(d, given, family):
+    if d.get("names") == "full":
+        return [f"{family}, {given}" if family.strip() and given.strip() else (family.strip() or given.strip())]
+    return [given, family]
+
+
+def mojibake(text):
+    """UTF-8 bytes read as Windows-1252 (its five undefined bytes kept as control characters)."""
+    return "".join(chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
+                   for b in text.encode("utf-8"))
 
 records = list(csv.DictReader(open(os.path.join(out, "persons.csv"), newline="", encoding="utf-8")))
 
@@ -101,11 +157,11 @@ for k, municipality in enumerate(names, start=1):
         start_year, start_day = rng.randint(2023, 2026), rng.randint(0, 300)
         start = datetime.date(start_year, 1, 1) + datetime.timedelta(days=start_day)
         end = start + datetime.timedelta(days=rng.randint(30, 240))
-        rows.append([
-            r["record_id"], r["given_name"], r["family_name"], r["birth_date"],
-            d["sex"].get(r["sex"], r["sex"]), r["nationality"], r["azr_number"], r["bamf_number"],
-            name, start.strftime(d["dates"]), end.strftime(d["dates"]) if rng.random() > 0.2 else "",
-        ])
+        row = ([r["record_id"]] + name_columns(d, r["given_name"], r["family_name"])
+               + birth_columns(d, r["birth_date"])
+               + [d["sex"].get(r["sex"], r["sex"]), r["nationality"], r["azr_number"], r["bamf_number"],
+                  name, start.strftime(d["dates"]), end.strftime(d["dates"]) if rng.random() > 0.2 else ""])
+        rows.append([mojibake(v) for v in row] if d.get("mojibake") else row)
         truth_rows.append((source, r["record_id"], find(r["record_id"])))
     path = os.path.join(out, sources[-1][2])
     with open(path, "w", newline="", encoding=d["encoding"], errors="replace") as f:

@@ -209,6 +209,9 @@ struct RecognitionTests {
       // A two-row header's group before the name.
       ("Person Nachname", "person.family_name"), ("Person Vorname", "person.given_name"),
       ("Maßnahme Programm", "participation.program"),
+      // An English export's identifiers and a date of birth in three columns.
+      ("bamf_number", "person.bamf"), ("BAMF-Aktenzeichen", "person.bamf"), ("Geb.Tag", "person.birth_day"),
+      ("Geb.Monat", "person.birth_month"), ("Geb.Jahr", "person.birth_year"), ("Geburtsmonat", "person.birth_month"),
     ])
   func header(text: String, field: String) {
     #expect(HeaderSynonyms.field(for: text)?.description == field)

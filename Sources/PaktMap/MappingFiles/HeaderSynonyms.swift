@@ -57,7 +57,10 @@ public enum HeaderSynonyms {
     (FieldRef(.person, "azr"), ["azr", "azr nr", "azr nummer", "azrnummer", "azr number"]),
     (
       FieldRef(.person, "bamf"),
-      ["bamf", "bamf az", "bamf aktenzeichen", "aktenzeichen bamf", "bamf nr", "bamf file number", "az bamf"]
+      [
+        "bamf", "bamf az", "bamf aktenzeichen", "aktenzeichen bamf", "bamf nr", "bamf file number", "az bamf",
+        "bamf number", "bamf no", "bamf id", "bamf file no", "bamf reference", "bamf case number", "bamf nummer",
+      ]
     ),
     (
       FieldRef(.participation, "program"),
