@@ -13,10 +13,10 @@ Reads DIR/persons.csv and DIR/truth-pairs.csv and writes:
   Windows-1252 (a name it cannot hold becomes "?", as such exports lose it), with German or
   English headers and sex as M/F, m/w, 1/2, Male/Female or männlich/weiblich. Dates of birth
   stay as the person file has them (several formats within one export, the year alone,
-  00.00.YYYY), except in three more dialects: a US-made tool's (dates month first, 03/16/2023),
+  00.00.YYYY). Five more dialects: a US-made tool's (dates month first, 03/16/2023),
   an older case file's (the date of birth in three columns, Geb.Tag / Geb.Monat / Geb.Jahr),
-  one with the name in one column ("FAMILY, Given"), and an export a spreadsheet opened with the wrong
-  encoding and saved ("YÄ±lmaz" for "Yılmaz").
+  two with the name in one column ("FAMILY, Given"; "Given Family", no comma), and an export a
+  spreadsheet opened with the wrong encoding and saved ("YÄ±lmaz" for "Yılmaz").
 - DIR/mappings/municipalities.csv, DIR/mappings/{catalogue,linkage}.yml (copied from the repository)
   and DIR/pipeline.yml, with no mapping files: `independent-night.sh` drafts them with
   `pakt mappings init`, as a data steward would.
@@ -74,6 +74,8 @@ DIALECTS = [
     dict(header=FULL, sep=";", encoding="utf-8", end="\n", dates="%d.%m.%Y", sex={"M": "männlich", "F": "weiblich"},
          ext="csv", names="full"),
     dict(header=ENGLISH, sep=",", encoding="utf-8", end="\n", dates="%Y-%m-%d", sex={}, ext="csv", mojibake=True),
+    dict(header=["Aktenzeichen", "Name"] + FULL[2:], sep=";", encoding="utf-8-sig", end="\r\n", dates="%d.%m.%Y",
+         sex={"M": "m", "F": "w"}, ext="csv", names="one column"),
 ]
 
 
@@ -104,6 +106,8 @@ def birth_columns(d, text):
 def name_columns(d, given, family):
     if d.get("names") == "full":
         return [f"{family}, {given}" if family.strip() and given.strip() else (family.strip() or given.strip())]
+    if d.get("names") == "one column":
+        return [f"{given} {family}".strip()]
     return [given, family]
 
 

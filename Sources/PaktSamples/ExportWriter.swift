@@ -82,6 +82,12 @@ struct ExportWriter {
 
   static func iso(_ d: (Int, Int, Int)) -> String { "\(d.0)-\(twoDigits(d.1))-\(twoDigits(d.2))" }
   static func german(_ d: (Int, Int, Int)) -> String { "\(twoDigits(d.2)).\(twoDigits(d.1)).\(d.0)" }
+  /// Given and family name in one column: "Amina Haddad", or "HADDAD Amina"; a one-name
+  /// person's one name.
+  static func oneColumn(_ p: TruePerson, capitals: Bool) -> String {
+    guard !p.family.isEmpty, !p.given.isEmpty else { return p.family + p.given }
+    return capitals ? p.family.uppercased() + " " + p.given : p.given + " " + p.family
+  }
   static func us(_ d: (Int, Int, Int)) -> String { "\(twoDigits(d.1))/\(twoDigits(d.2))/\(d.0)" }
   /// A date of birth in three columns: day, month, year (0 where the export has none).
   static func split(_ d: (Int, Int, Int)) -> String { "\(d.2);\(d.1);\(d.0)" }
@@ -145,7 +151,7 @@ struct ExportWriter {
     case .csvGerman:
       try file.write(
         "Export \(m.name), Integrationsmanagement, Stand 31.01.2025\r\n\r\n"
-          + "Klienten-Nr.;Nachname;Vorname;\(m.splitBirthDate ? "Geb.Tag;Geb.Monat;Geb.Jahr" : "Geburtsdatum");Geschlecht;Staatsangehörigkeit;Maßnahme;Träger;Beginn;Ende;Status;Kosten (EUR);Sprachniveau;Schuljahre\r\n"
+          + "Klienten-Nr.;\(m.oneColumnName ? "Name" : "Nachname;Vorname");\(m.splitBirthDate ? "Geb.Tag;Geb.Monat;Geb.Jahr" : "Geburtsdatum");Geschlecht;Staatsangehörigkeit;Maßnahme;Träger;Beginn;Ende;Status;Kosten (EUR);Sprachniveau;Schuljahre\r\n"
       )
     case .excelText:
       if m.groupedHeader { try file.write("Person" + String(repeating: "\t", count: 7) + "Teilnahme\t\t\t\t\r\n") }
@@ -193,7 +199,8 @@ struct ExportWriter {
       for part in ps {
         try file.write(
           [
-            localID, p.family, p.given, m.splitBirthDate ? Self.split(born) : Self.german(born),
+            localID, m.oneColumnName ? Self.oneColumn(p, capitals: m.familyInCapitals) : p.family + ";" + p.given,
+            m.splitBirthDate ? Self.split(born) : Self.german(born),
             p.male ? "männlich" : "weiblich",
             Names.nationalityDE[p.nationality]!, Self.quoted(localName(part), delimiter: ";"),
             (part.provider ?? "Träger \(m.index % 7 + 1)") + (part.strayDelimiter ? ";" : ""),

@@ -37,6 +37,10 @@ struct GeneratedMunicipality: Sendable {
   /// The date of birth in three columns (Geb.Tag, Geb.Monat, Geb.Jahr), as older case files
   /// keep it: three of forty municipalities, a third of those with German CSV.
   var splitBirthDate: Bool { format == .csvGerman && index % 15 == 6 }
+  /// Given and family name in one column "Name", no comma: "Amina Haddad" (two of forty), or
+  /// the family name in capitals, "HADDAD Amina" (one of forty); a third of those with German CSV.
+  var oneColumnName: Bool { format == .csvGerman && index % 15 == 1 }
+  var familyInCapitals: Bool { oneColumnName && index / 15 % 2 == 1 }
   /// The export went through a spreadsheet opened with the wrong encoding: written as UTF-8,
   /// read back as Windows-1252 and saved as UTF-8 ("YÄ±lmaz" for "Yılmaz"): two of forty.
   var mojibake: Bool { format == .csvEnglish && index % 15 == 10 }

@@ -10,6 +10,9 @@ struct ColumnProfile {
   var fullNames = 0
   var levels = 0
   var money = 0
+  /// Two words or more of letters, no comma, no digit ("Amina Haddad"): a name column that
+  /// holds given and family name together.
+  var multiWord = 0
   /// Whole numbers 0 to 31: a day (or month) of birth in a column of its own.
   var dayNumbers = 0
   var distinct = Set<String>()
@@ -33,6 +36,11 @@ struct ColumnProfile {
     if let date {
       dates += 1
       if (1920...2020).contains(date.year) { birthDates += 1 }
+    }
+    if !value.contains(","), !value.contains(where: \.isNumber),
+      value.split(whereSeparator: \.isWhitespace).filter({ $0.contains(where: \.isLetter) }).count >= 2
+    {
+      multiWord += 1
     }
     if value.utf8.count <= 2, let n = Int(value), (0...31).contains(n) { dayNumbers += 1 }
     let digits = value.filter(\.isNumber)

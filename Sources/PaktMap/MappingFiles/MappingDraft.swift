@@ -91,9 +91,23 @@ public struct MappingDraft: Sendable {
     var explicit: [Section: [String]] = [:]
     var taken = Set<FieldRef>()
     var confirmed: [String] = []
+    let byHeaders = header.map(HeaderSynonyms.field(for:))
     for (i, column) in header.enumerated() {
       let profile = profiles[i]
-      let byHeader = HeaderSynonyms.field(for: column)
+      var byHeader = byHeaders[i]
+      // A name column beside which no given name is kept, holding two words or more in most
+      // rows ("Amina Haddad", "HADDAD Amina"): given and family name together.
+      if byHeader == FieldRef(.person, "family_name"), !byHeaders.contains(FieldRef(.person, "given_name")),
+        !byHeaders.contains(FieldRef(.person, "full_name")), profile.share(profile.multiWord) >= 0.6
+      {
+        byHeader = FieldRef(.person, "full_name")
+        taken.insert(byHeader!)
+        recognised.append((column, byHeader!.description))
+        explicit[.person, default: []].append(
+          "  full_name: \(MappingEditor.quote(column))  # given and family name in one column: the family name is the "
+            + "word in capitals, or else the last word")
+        continue
+      }
       let decision = ColumnProfile.decide(header: byHeader, profile: profile, taken: taken)
       guard let field = decision.field else {
         unrecognised.append(column)

@@ -41,6 +41,25 @@ extension RecordMapper {
         recognized[field] = h
       }
     }
+    // A name column recognised by its header, with no given name beside it, that holds two
+    // words or more in most rows: given and family name together (as `mappings init` drafts).
+    let family = FieldRef(.person, "family_name")
+    let full = FieldRef(.person, "full_name")
+    if let column = columns[family], recognized[family] != nil, columns[.personGivenName] == nil, columns[full] == nil {
+      if rows == nil { rows = sample() }
+      var profile = ColumnProfile()
+      for row in rows ?? [] where column.index < row.count { profile.add(row[column.index]) }
+      if profile.values > 0 && profile.share(profile.multiWord) >= 0.6 {
+        columns[family] = nil
+        recognized[family] = nil
+        columns[full] = column
+        recognized[full] = column.name
+        notes.append(
+          "column '\(column.name)' holds given and family name together: read as the full name (the family name is "
+            + "the word in capitals, or else the last word); say `full_name: \(MappingEditor.quote(column.name))` in the mapping"
+        )
+      }
+    }
     let identifying: [FieldRef] = ["id", "family_name", "given_name", "full_name"].map { FieldRef(.person, $0) }
     if !identifying.contains(where: { columns[$0] != nil }) && record.personRef == nil {
       throw PaktError.config(

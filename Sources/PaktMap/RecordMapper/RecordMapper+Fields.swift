@@ -96,15 +96,28 @@ extension RecordMapper {
     values[kind]?[TextFold.fold(raw)] ?? raw
   }
 
-  /// "Haddad, Amina" → ("Haddad", "Amina"); "Amina Haddad" → ("Haddad", "Amina").
+  /// "Haddad, Amina" → ("Haddad", "Amina"); "AL HADDAD Amina" → ("AL HADDAD", "Amina"): the
+  /// words written in capitals are the family name, as German offices write it, where the
+  /// others are not; "Amina Haddad" → ("Haddad", "Amina"): otherwise the last word. (Linking
+  /// compares given and family name swapped too, so a name written family name first costs
+  /// little.)
   static func splitFullName(_ full: String) -> (String?, String?) {
     if let comma = full.firstIndex(of: ",") {
       let family = full[..<comma].trimmingWhitespace()
       let given = full[full.index(after: comma)...].trimmingWhitespace()
       return (family.isEmpty ? nil : family, given.isEmpty ? nil : given)
     }
-    let parts = full.split(separator: " ")
+    let parts = full.split(whereSeparator: \.isWhitespace)
     guard parts.count > 1 else { return (full, nil) }
+    let capitals = parts.map { word in
+      word.contains(where: \.isLetter) && !word.contains(where: \.isLowercase)
+        && word.filter(\.isLetter).count >= 2
+    }
+    if capitals.contains(true) && capitals.contains(false) {
+      let family = zip(parts, capitals).filter(\.1).map(\.0).joined(separator: " ")
+      let given = zip(parts, capitals).filter { !$0.1 }.map(\.0).joined(separator: " ")
+      return (family, given)
+    }
     return (String(parts.last!), parts.dropLast().joined(separator: " "))
   }
 
