@@ -9,7 +9,7 @@ import Testing
 /// Exports whose dates are written month first (a US-made case-management tool) and dates of
 /// birth written in three columns (an older case file): read day first, or the year alone, each
 /// loses or swaps what the office wrote.
-@Suite("Map: the order a file writes its dates in, and dates of birth in three columns")
+@Suite("Map: dates as offices and their tools write them: month first, in three columns, by name, as serial numbers")
 struct DateOrderTests {
   func catalogue() throws -> Catalogue {
     try Catalogue.load(file: TestSupport.path("mappings/catalogue.yml"))
@@ -35,6 +35,32 @@ struct DateOrderTests {
     ])
   func order(text: String, expected: DateNormalizer.Order?) {
     #expect(DateNormalizer.order(of: text) == expected)
+  }
+
+  @Test(
+    "dates as other tools write them: an XML date with its time zone, a month by name, a spreadsheet's serial number",
+    arguments: [
+      ("1990-03-07Z", "1990-03-07"), ("1990-03-07+01:00", "1990-03-07"), ("7. März 1990", "1990-03-07"),
+      ("07-Mar-1990", "1990-03-07"), ("March 7, 1990", "1990-03-07"), ("07-Mrz-90", "1990-03-07"),
+      ("Mär 1990", "1990-03"), ("31. Februar 1990", nil), ("Kurs Mai 2024", nil), ("Mai", nil),
+      ("32939", "1990-03-07"), ("36526", "2000-01-01"), ("99999", nil),
+    ] as [(String, String?)])
+  func otherTools(text: String, expected: String?) {
+    let dates = DateNormalizer(serials: true)
+    if case .value(let d) = dates.parse(text) {
+      #expect(d.description == expected)
+    } else {
+      #expect(expected == nil)
+    }
+  }
+
+  @Test("five digits are a serial day number only where the value is known to be a date")
+  func serialsOnlyInDateColumns() {
+    // Guessing what a column holds, an id or a postcode of five digits is no date.
+    if case .value = DateNormalizer().parse("32939") { Issue.record("read as a date") }
+    var profile = ColumnProfile()
+    for id in ["32939", "32940", "32941"] { profile.add(id) }
+    #expect(profile.dates == 0)
   }
 
   static let usHeader = ["Client ID", "Last Name", "First Name", "DOB", "Program", "Start"]

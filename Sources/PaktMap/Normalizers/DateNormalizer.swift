@@ -33,10 +33,15 @@ public struct DateNormalizer: Sendable {
   public var order: Order
   /// Two-digit years up to this value are 20xx, above it 19xx.
   public var pivot: Int
+  /// Whether five digits are a spreadsheet's serial day number (32939 is 07.03.1990): only
+  /// where the value is known to be a date (a mapped date column), never when guessing what
+  /// a column holds (ids and postcodes have five digits too).
+  public var serials: Bool
 
-  public init(order: Order = .dmy, pivot: Int = 30) {
+  public init(order: Order = .dmy, pivot: Int = 30, serials: Bool = false) {
     self.order = order
     self.pivot = pivot
+    self.serials = serials
   }
 
   public func parse(_ raw: String, placeholders: Bool = false) -> Normalized<PartialDate> {
@@ -47,7 +52,15 @@ public struct DateNormalizer: Sendable {
     if let t = text.firstIndex(where: { $0 == "T" || $0 == " " }), text.distance(from: text.startIndex, to: t) >= 6 {
       text = String(text[..<t])
     }
+    // An XML date with its time zone: "1990-03-07Z", "1990-03-07+01:00".
+    if text.utf8.count > 10, text.utf8.count <= 16, let tz = text.dropFirst(10).first, "Z+-".contains(tz),
+      text.prefix(10).allSatisfy({ $0.isNumber || $0 == "-" })
+    {
+      text = String(text.prefix(10))
+    }
     let upper = text.uppercased()
+    // A month by name: "7. März 1990", "07-Mar-1990", "March 7, 1990", "07-Mrz-90".
+    if upper.contains(where: { $0.isLetter && $0 != "X" }) { return Self.withMonthName(upper, expand: expand) }
     // XX.XX.1990 and similar: only the year is known.
     if upper.utf8.contains(UInt8(ascii: "X")) || upper.utf8.contains(UInt8(ascii: "?")) {
       let digits = upper.split(whereSeparator: { !$0.isNumber })
@@ -66,6 +79,11 @@ public struct DateNormalizer: Sendable {
       let g = groups[0]
       switch g.count {
       case 4: y = Int(g)
+      case 5:
+        // A spreadsheet's serial day number (days since 30.12.1899) where a date cell lost
+        // its format: 32939 is 7 March 1990. No other layout has five digits.
+        guard serials, let serial = Int(g), (1...73_050).contains(serial) else { return .invalid }
+        (y, m, d) = Self.civil(fromSerial: serial)
       case 8:
         if g.hasPrefix("19") || g.hasPrefix("20") {
           (y, m, d) = (Int(g.prefix(4)), Int(g.dropFirst(4).prefix(2)), Int(g.suffix(2)))
@@ -240,6 +258,70 @@ public struct DateNormalizer: Sendable {
       "\(monthFirst) date\(monthFirst == 1 ? "" : "s") can only be read month first (a second number above 12, as in "
         + "03/16/2023), \(dayFirst == 0 ? "none" : String(dayFirst)) only day first"
     }
+  }
+
+  /// Month names, German and English, full and short (upper-cased), and the month they name.
+  static let monthNames: [String: Int] = {
+    let names: [[String]] = [
+      ["JAN", "JANUAR", "JANUARY", "JÄN", "JÄNNER"], ["FEB", "FEBRUAR", "FEBRUARY"],
+      ["MÄR", "MÄRZ", "MRZ", "MAR", "MARCH", "MAERZ"],
+      ["APR", "APRIL"], ["MAI", "MAY"], ["JUN", "JUNI", "JUNE"], ["JUL", "JULI", "JULY"], ["AUG", "AUGUST"],
+      ["SEP", "SEPT", "SEPTEMBER"], ["OKT", "OKTOBER", "OCT", "OCTOBER"], ["NOV", "NOVEMBER"],
+      ["DEZ", "DEZEMBER", "DEC", "DECEMBER"],
+    ]
+    var out: [String: Int] = [:]
+    for (i, words) in names.enumerated() { for w in words { out[w] = i + 1 } }
+    return out
+  }()
+
+  /// A date with its month by name: one word a month, one number of up to two digits the day
+  /// (or none), one of four digits (or two, with the pivot) the year; invalid otherwise.
+  static func withMonthName(_ upper: String, expand: (Int) -> Int) -> Normalized<PartialDate> {
+    let tokens = upper.split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+    var month: Int?
+    var numbers: [Substring] = []
+    for t in tokens {
+      if t.allSatisfy(\.isNumber) {
+        numbers.append(t)
+      } else if let m = monthNames[String(t)], month == nil {
+        month = m
+      } else {
+        return .invalid
+      }
+    }
+    guard let month else { return .invalid }
+    let years = numbers.filter { $0.count == 4 }
+    let days = numbers.filter { $0.count <= 2 }
+    let year: Int
+    let day: Int?
+    if years.count == 1 && days.count <= 1 {
+      year = Int(years[0])!
+      day = days.first.flatMap { Int($0) }
+    } else if years.isEmpty && days.count == 2 {
+      year = expand(Int(days[1])!)
+      day = Int(days[0])
+    } else {
+      return .invalid
+    }
+    guard (1900...2100).contains(year) else { return .invalid }
+    guard let day else { return .value(PartialDate(year: year, month: month)) }
+    guard day >= 1 && day <= daysIn(month: month, year: year) else { return .invalid }
+    return .value(PartialDate(year: year, month: month, day: day))
+  }
+
+  /// Year, month and day of a spreadsheet's serial day number (1 is 31.12.1899; the 1900 leap
+  /// day that spreadsheets count is before any date this reads).
+  static func civil(fromSerial serial: Int) -> (Int, Int, Int) {
+    // Days from 1970-01-01, then Howard Hinnant's civil-from-days.
+    let z = serial - 25_569 + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
   }
 
   func expand(_ twoDigits: Int) -> Int { twoDigits <= pivot ? 2000 + twoDigits : 1900 + twoDigits }

@@ -85,7 +85,7 @@ extension RecordMapper {
     }
     guard evidence.monthFirstOnly else { return }
     if !mapping.dateOrderStated {
-      dates = DateNormalizer(order: .mdy, pivot: dates.pivot)
+      dates.order = .mdy
       notes.append("dates read month first: \(evidence.description); say `dates: mdy` in the mapping to keep it so")
     } else if mapping.dateOrder != .mdy {
       notes.append(

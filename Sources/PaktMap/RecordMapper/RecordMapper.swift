@@ -92,7 +92,7 @@ public struct RecordMapper: Sendable {
     self.mapping = mapping
     self.matcher = matcher
     self.autoApplyThreshold = autoApplyThreshold
-    self.dates = DateNormalizer(order: mapping.dateOrder)
+    self.dates = DateNormalizer(order: mapping.dateOrder, serials: true)
     if layout.format == .csv || layout.format == .xlsx {
       guard !mapping.isXML else {
         throw PaktError.config(
