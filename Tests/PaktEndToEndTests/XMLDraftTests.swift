@@ -148,4 +148,59 @@ struct XMLDraftTests {
       try Self.rows(dir, "SELECT person_local_id FROM participation ORDER BY id") == ["\"B-1\"", "\"B-2\"", "\"B-1\""])
     #expect(try Self.rows(dir, "SELECT count(*) FROM source_person") == ["2"])
   }
+
+  /// Everything in attributes; the measure's name is the course's `name`.
+  static let attributes = """
+    <?xml version="1.0" encoding="UTF-8"?>
+    <Daten>
+      <Teilnehmer id="T-1" nachname="Haddad" vorname="Amina" geburtsdatum="07.03.1990">
+        <Kurs name="Integrationskurs" beginn="08.01.2024" ende="30.06.2024"/>
+      </Teilnehmer>
+      <Teilnehmer id="T-2" nachname="Tesfaye" vorname="Yonas" geburtsdatum="02.01.1985">
+        <Kurs name="Bewerbungstraining" beginn="02.09.2024" ende=""/>
+      </Teilnehmer>
+    </Daten>
+    """
+
+  /// An English case-management tool's export: a default namespace, enrolments with `from`
+  /// and `until`, dates of birth as xs:date with a time zone.
+  static let english = """
+    <?xml version="1.0" encoding="UTF-8"?>
+    <export xmlns="urn:example:casemanager:2.1">
+      <clients>
+        <client clientId="C-1">
+          <personalData><surname>Haddad</surname><forename>Amina</forename><dateOfBirth>1990-03-07+01:00</dateOfBirth></personalData>
+          <enrolments><enrolment><programme>Integrationskurs</programme><from>2024-01-08</from><until>2024-06-30</until></enrolment></enrolments>
+        </client>
+        <client clientId="C-2">
+          <personalData><surname>Tesfaye</surname><forename>Yonas</forename><dateOfBirth>1985-01-02Z</dateOfBirth></personalData>
+          <enrolments><enrolment><programme>Bewerbungstraining</programme><from>2024-09-02</from><until/></enrolment></enrolments>
+        </client>
+      </clients>
+    </export>
+    """
+
+  @Test(
+    "a leaf is read inside its element: a course's name is the program, an enrolment's from and until its dates; one path per field"
+  )
+  func draftInsideElements() throws {
+    let (dir, draft, summary) = try Self.draftAndLoad(Self.attributes)
+    #expect(draft.contains("program: \"Kurs/@name\""))
+    #expect(draft.contains("start: \"Kurs/@beginn\"") && draft.contains("end: \"Kurs/@ende\""))
+    #expect(draft.components(separatedBy: "family_name:").count == 2)
+    #expect(summary.totals.rejected == 0)
+    #expect(
+      try Self.rows(dir, "SELECT program_name, start_date FROM participation ORDER BY id") == [
+        "\"Integrationskurs\" \"2024-01-08\"", "\"Bewerbungstraining\" \"2024-09-02\"",
+      ])
+
+    let (englishDir, englishDraft, englishSummary) = try Self.draftAndLoad(Self.english)
+    #expect(englishDraft.contains("start: \"enrolments/enrolment/from\""))
+    #expect(englishDraft.contains("end: \"enrolments/enrolment/until\""))
+    #expect(englishSummary.totals.rejected == 0)
+    #expect(
+      try Self.rows(englishDir, "SELECT birth_date FROM identity ORDER BY local_id") == [
+        "\"1990-03-07\"", "\"1985-01-02\"",
+      ])
+  }
 }

@@ -135,9 +135,31 @@ public enum HeaderSynonyms {
     "teilnahme": .participation, "teilnahmen": .participation, "massnahme": .participation,
     "massnahmen": .participation, "kurs": .participation, "participation": .participation,
     "programme": .participation, "program": .participation, "measure": .participation,
+    "kurse": .participation, "course": .participation, "courses": .participation, "enrolment": .participation,
+    "enrolments": .participation, "enrollment": .participation, "enrollments": .participation,
+    "measures": .participation, "participations": .participation, "programmes": .participation,
+    "programs": .participation,
     "fall": .caseManagement, "case": .caseManagement, "betreuung": .caseManagement,
     "wohnort": .residence, "residence": .residence, "unterbringung": .residence,
   ]
+
+  /// Words that name a field only inside an element of that field's section (XML): a course's
+  /// "name" is its program, an enrolment's "from" its start.
+  static let inSection: [Section: [String: String]] = [
+    .participation: [
+      "name": "program", "bezeichnung": "program", "titel": "program", "title": "program",
+      "from": "start", "von": "start", "since": "start", "seit": "start", "until": "end", "to": "end", "bis": "end",
+    ],
+    .person: ["name": "family_name", "nr": "id", "nummer": "id", "number": "id"],
+  ]
+
+  /// The section an element's name stands for ("Kurs", "enrolment", "Person"), or nil.
+  public static func section(forGroup name: String) -> Section? { groups[TextFold.compact(repairMojibake(name))] }
+
+  /// The field a name that says little by itself names inside an element of `section`.
+  public static func field(for name: String, in section: Section) -> FieldRef? {
+    inSection[section]?[TextFold.compact(repairMojibake(name))].map { FieldRef(section, $0) }
+  }
 
   /// Words after a header's name that only give its unit: "Cost_EUR", "Kosten in €".
   static let units: Set<String> = ["eur", "euro", "euros", "in", "chf", "usd", "ct", "cent", "tt", "mm", "jjjj"]

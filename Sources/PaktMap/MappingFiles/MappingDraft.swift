@@ -188,12 +188,23 @@ enum XMLDraft {
       ?? HeaderSynonyms.field(for: key).flatMap { $0.section == .potential ? Potential.Kind(rawValue: $0.name) : nil }
   }
 
-  /// The field a path's last step names (namespace prefix and "@" left out).
+  /// The field a path's last step names (namespace prefix and "@" left out), read inside the
+  /// nearest enclosing element that names a section: `Kurs/@name` is the program, not a family
+  /// name; `enrolment/from` the start.
   static func field(forPath path: String) -> FieldRef? {
-    let leaf = path.split(separator: "/").last.map(String.init) ?? path
-    var bare = leaf.hasPrefix("@") ? String(leaf.dropFirst()) : leaf
-    if let colon = bare.firstIndex(of: ":") { bare = String(bare[bare.index(after: colon)...]) }
-    return HeaderSynonyms.field(for: bare)
+    let steps = path.split(separator: "/").map { step -> String in
+      var bare = step.hasPrefix("@") ? String(step.dropFirst()) : String(step)
+      if let colon = bare.firstIndex(of: ":") { bare = String(bare[bare.index(after: colon)...]) }
+      return bare
+    }
+    guard let leaf = steps.last else { return nil }
+    let byLeaf = HeaderSynonyms.field(for: leaf)
+    if let section = steps.dropLast().reversed().lazy.compactMap(HeaderSynonyms.section(forGroup:)).first,
+      byLeaf?.section != section, let inside = HeaderSynonyms.field(for: leaf, in: section)
+    {
+      return inside
+    }
+    return byLeaf
   }
 
   static func records(of file: OpenedFile, elements: [String]) throws -> [Record] {
@@ -258,6 +269,7 @@ enum XMLDraft {
     let groups = shape.groups.sorted()
     // Groups of key and value pairs, found once: their children are not fields of their own.
     let keyedGroups = Set(groups.filter { keyValue($0, shape) != nil })
+    var used = Set<FieldRef>()
     for path in shape.values.keys.sorted() where path != personRef {
       let group = groups.last { path.hasPrefix($0 + "/") }
       let relative = group.map { String(path.dropFirst($0.count + 1)) } ?? path
@@ -271,6 +283,11 @@ enum XMLDraft {
         guard f.section != .person else { continue }
         if let other = eachOf[f.section], other != group { continue }
         eachOf[f.section] = group
+      }
+      // One path per field: a second that names it too is left for the steward.
+      guard used.insert(f).inserted else {
+        out.unrecognised.append(path)
+        continue
       }
       out.recognised.append((path, f.description))
       if ColumnProfile.dateFields.contains(f.name) {
