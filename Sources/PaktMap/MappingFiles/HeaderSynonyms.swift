@@ -27,7 +27,10 @@ public enum HeaderSynonyms {
     ),
     (
       FieldRef(.person, "given_name"),
-      ["vorname", "vornamen", "given name", "first name", "firstname", "forename", "rufname"]
+      [
+        "vorname", "vornamen", "given name", "first name", "firstname", "forename", "rufname", "given names",
+        "first names", "forenames",
+      ]
     ),
     (FieldRef(.person, "full_name"), ["vollstaendiger name", "full name", "name vorname", "name, vorname"]),
     (FieldRef(.person, "birth_name"), ["geburtsname", "birth name", "maiden name", "geb name"]),
@@ -51,10 +54,11 @@ public enum HeaderSynonyms {
       [
         "staatsangehoerigkeit", "staatsangehorigkeit", "staatsangeh", "nationalitaet", "nationalitat",
         "nationality", "citizenship", "herkunftsland", "land", "country", "stag", "staat", "sta", "staatsang",
+        "country of origin", "country of citizenship", "staatsangehoerigkeit en",
       ]
     ),
     (FieldRef(.person, "place_of_birth"), ["geburtsort", "place of birth", "birth place", "birthplace"]),
-    (FieldRef(.person, "azr"), ["azr", "azr nr", "azr nummer", "azrnummer", "azr number"]),
+    (FieldRef(.person, "azr"), ["azr", "azr nr", "azr nummer", "azrnummer", "azr number", "azr no", "azr id"]),
     (
       FieldRef(.person, "bamf"),
       [
@@ -67,10 +71,17 @@ public enum HeaderSynonyms {
       [
         "massnahme", "massnahmen", "mabnahme", "programm", "program", "programme", "kurs", "angebot",
         "measure", "massnahmebezeichnung", "bezeichnung massnahme", "course", "foerdermassnahme", "bezeichnung",
-        "kursname", "angebotsname",
+        "kursname", "angebotsname", "kursbezeichnung", "angebotsbezeichnung", "programmname", "course name",
+        "programme name", "program name", "measure name",
       ]
     ),
-    (FieldRef(.participation, "provider"), ["traeger", "trager", "anbieter", "provider", "kurstraeger"]),
+    (
+      FieldRef(.participation, "provider"),
+      [
+        "traeger", "trager", "anbieter", "provider", "kurstraeger", "massnahmetraeger", "bildungstraeger",
+        "course provider", "kursanbieter",
+      ]
+    ),
     (
       FieldRef(.participation, "start"),
       ["beginn", "start", "von", "start date", "begin", "eintritt", "massnahmebeginn", "kursbeginn"]
@@ -89,7 +100,14 @@ public enum HeaderSynonyms {
         "cefr", "ger niveau", "sprache", "deutsch",
       ]
     ),
-    (FieldRef(.potential, "school_years"), ["schuljahre", "schulbesuch jahre", "school years", "years of school"]),
+    (
+      FieldRef(.potential, "school_years"),
+      [
+        "schuljahre", "schulbesuch jahre", "school years", "years of school", "years of schooling",
+        "schulbildung jahre",
+        "schulbesuch", "schulbildung", "jahre schulbesuch",
+      ]
+    ),
     (
       FieldRef(.potential, "qualification"),
       ["berufsabschluss", "qualifikation", "qualification", "abschluss beruf", "ausbildung", "bildungsabschluss"]
@@ -102,7 +120,10 @@ public enum HeaderSynonyms {
     (FieldRef(.residence, "municipality"), ["gemeinde", "kommune", "wohnort", "municipality", "stadt", "ort"]),
     (
       FieldRef(.caseManagement, "manager"),
-      ["fallmanager", "fallmanagerin", "case manager", "integrationsmanager", "integrationsmanagerin", "betreuer"]
+      [
+        "fallmanager", "fallmanagerin", "case manager", "integrationsmanager", "integrationsmanagerin", "betreuer",
+        "case worker", "caseworker", "fallmanager in", "betreuerin", "sachbearbeiter", "sachbearbeiterin",
+      ]
     ),
     (
       FieldRef(.caseManagement, "opened"),
@@ -161,6 +182,9 @@ public enum HeaderSynonyms {
     inSection[section]?[TextFold.compact(repairMojibake(name))].map { FieldRef(section, $0) }
   }
 
+  /// Words that begin a phrase after a header's name.
+  static let prepositions: Set<String> = ["im", "in", "aus", "vom", "der", "des", "bei", "of", "at", "from", "for"]
+
   /// Words after a header's name that only give its unit: "Cost_EUR", "Kosten in €".
   static let units: Set<String> = ["eur", "euro", "euros", "in", "chf", "usd", "ct", "cent", "tt", "mm", "jjjj"]
 
@@ -178,6 +202,11 @@ public enum HeaderSynonyms {
     var words = TextFold.tokens(repaired)
     while let last = words.last, units.contains(last), words.count > 1 { words.removeLast() }
     if let f = lookup[words.joined()] { return f }
+    // A name with a phrase after it ("Beruf im Herkunftsland", "Datum der Einreise"): the
+    // words before the preposition name the field, not the phrase's last word.
+    if let cut = words.firstIndex(where: { prepositions.contains($0) }), cut > 0 {
+      return lookup[words[..<cut].joined()]
+    }
     // A group before the name, as a two-row header joins them ("Person Nachname", "Maßnahme
     // Programm"): the longest tail that names a field, of five letters or more (a short one,
     // "id" or "name", names too much: "provider_id" is no person id), or a shorter one where

@@ -108,6 +108,15 @@ public struct MappingDraft: Sendable {
             + "word in capitals, or else the last word")
         continue
       }
+      // A second column named like a field another column feeds ("Staatsangehörigkeit" and
+      // "Herkunftsland"): the first feeds it, as when loading; this one is left to the steward.
+      if let field = byHeader, let first = recognised.first(where: { $0.1 == field.description }) {
+        unrecognised.append(column)
+        lines.append(
+          "# \(MappingEditor.quote(column)): named like \(field) too, which \(MappingEditor.quote(first.0)) feeds: "
+            + "map it by hand if it matters")
+        continue
+      }
       let decision = ColumnProfile.decide(header: byHeader, profile: profile, taken: taken)
       guard let field = decision.field else {
         unrecognised.append(column)
