@@ -86,3 +86,32 @@ struct OneColumnNameTests {
     #expect(plain.notes.isEmpty)
   }
 }
+
+/// What offices write into a name field besides the name: the birth name after "geb.", a form
+/// of address before it.
+@Suite("Map: a name field with more than the name")
+struct NameFieldExtrasTests {
+  @Test(
+    "a birth name after geb. is the birth name; a form of address is dropped",
+    arguments: [
+      ("Haddad geb. Ali", "Amina", "Haddad", "Amina", "Ali"),
+      ("Haddad (geb. Al-Ali)", "Frau Amina", "Haddad", "Amina", "Al-Ali"),
+      ("HADDAD GEB. ALI", "Herr Dr. Yonas", "HADDAD", "Yonas", "ALI"),
+      ("Geb", "Amina", "Geb", "Amina", nil), ("Haddad geb.", "Frau", "Haddad geb.", "Frau", nil),
+    ] as [(String, String, String, String, String?)])
+  func extras(familyField: String, givenField: String, family: String, given: String, birthName: String?) throws {
+    let catalogue = try Catalogue.load(file: TestSupport.path("mappings/catalogue.yml"))
+    let dir = TestSupport.scratch()
+    let mapping = try MappingFile.load(
+      file: TestSupport.write("municipality: X\n", to: "m.yml", in: dir), catalogue: catalogue)
+    var layout = FileLayout(format: .csv, encoding: "utf-8")
+    layout.header = ["Nr", "Nachname", "Vorname"]
+    var mapper = try RecordMapper(
+      source: "x", fileName: "x.csv", mapping: mapping, layout: layout,
+      matcher: ProgramMatcher(catalogue: catalogue), autoApplyThreshold: 0.9)
+    let m = mapper.map(.row(CSVRow(line: 2, fields: ["1", familyField, givenField])))
+    #expect(m.person?.familyName == family)
+    #expect(m.person?.givenName == given)
+    #expect(m.person?.birthName == birthName)
+  }
+}

@@ -121,6 +121,33 @@ extension RecordMapper {
     return (String(parts.last!), parts.dropLast().joined(separator: " "))
   }
 
+  /// "Haddad geb. Ali", "Haddad (geb. Ali)", "Haddad, geborene Ali": the family name and the
+  /// birth name written into one field; nil where the field holds no "geb.".
+  ///
+  /// ```swift
+  /// RecordMapper.splitBirthName("Haddad geb. Ali")  // ("Haddad", "Ali")
+  /// ```
+  static func splitBirthName(_ family: String) -> (String, String)? {
+    let words = family.split(whereSeparator: { $0.isWhitespace || $0 == "(" || $0 == ")" || $0 == "," })
+    guard let i = words.firstIndex(where: { birthMarkers.contains($0.lowercased()) }), i > 0, i < words.count - 1
+    else { return nil }
+    return (words[..<i].joined(separator: " "), words[(i + 1)...].joined(separator: " "))
+  }
+
+  static let birthMarkers: Set<String> = ["geb.", "geb", "geborene", "geborener", "née"]
+
+  /// A name without the form of address an office wrote before it ("Frau Amina", "Herr
+  /// Yonas", "Mr. Ali"); a name that is nothing but one stays as it is.
+  static func withoutHonorific(_ name: String) -> String {
+    var words = name.split(whereSeparator: \.isWhitespace)
+    while words.count > 1, honorifics.contains(words[0].lowercased()) { words.removeFirst() }
+    return words.count == name.split(whereSeparator: \.isWhitespace).count ? name : words.joined(separator: " ")
+  }
+
+  static let honorifics: Set<String> = [
+    "herr", "herrn", "frau", "hr.", "fr.", "hr", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "dr.", "dr",
+  ]
+
   /// The whole years of a count such as "4", "4,5" or "4.5" (the part before the decimal
   /// separator; ",5" is 0), nil when it is not a number.
   static func wholeYears(_ raw: String) -> Int? {

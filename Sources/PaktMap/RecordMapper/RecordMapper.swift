@@ -251,8 +251,12 @@ public struct RecordMapper: Sendable {
       var family = get(.personFamilyName)
       var given = get(.personGivenName)
       if family == nil && given == nil, let full = get(.personFullName) {
-        (family, given) = Self.splitFullName(full)
+        (family, given) = Self.splitFullName(Self.withoutHonorific(full))
       }
+      // "Haddad geb. Ali": the family name, and the name the person was born with.
+      var bornAs: String?
+      if let f = family, let split = Self.splitBirthName(f) { (family, bornAs) = split }
+      given = given.map(Self.withoutHonorific).flatMap { $0.isEmpty ? nil : $0 }
       let id = get(.personId)
       if family == nil && given == nil && namesMapped {
         _ = note(.namesMissing, .personFamilyName, "both names empty", lineage, &notes)
@@ -266,6 +270,7 @@ public struct RecordMapper: Sendable {
       personID = id ?? "#\(lineage.line)"
       out.person = person(
         id: personID, family: family, given: given, get: get, column: column, lineage: lineage, notes: &notes)
+      if out.person?.birthName == nil, let bornAs { out.person?.birthName = bornAs }
       residenceAndCase(personID, get: get, column: column, lineage: lineage, notes: &notes, into: &out)
       potentials(
         personID, keyed: keyed, get: get, check: { checked($0, $1, lineage) }, column: column, lineage: lineage,
