@@ -39,11 +39,14 @@ public enum Mojibake {
   /// (Â to ï: bytes C3 82 to C3 AF) followed by one of the characters a continuation byte
   /// becomes (U+0080 to U+00BF as C2 xx; Œ, Š, Ÿ, ž and the like as C5 xx, C6 xx or CB xx;
   /// € and the quotes as E2 xx xx). Checked on the bytes, so that clean text costs one pass.
-  @inline(__always)
   static func mayBe(_ text: String) -> Bool {
-    var utf8 = text.utf8.makeIterator()
+    if let found = text.utf8.withContiguousStorageIfAvailable(scan) { return found }
+    return Array(text.utf8).withUnsafeBufferPointer(scan)
+  }
+
+  private static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     var state = 0  // 1: after C3; 2: after C3 82–AF
-    while let b = utf8.next() {
+    for b in bytes {
       switch state {
       case 1: state = (0x82...0xAF).contains(b) ? 2 : (b == 0xC3 ? 1 : 0)
       case 2:

@@ -160,6 +160,11 @@ public struct DateNormalizer: Sendable {
         let m = number(3, 2), let y = number(6, 4)
       {
         (year, month, day) = (y, m, d)
+      } else if b[2] == UInt8(ascii: "/") && b[5] == UInt8(ascii: "/"), let first = number(0, 2),
+        let second = number(3, 2), let y = number(6, 4)
+      {
+        // "07/03/1990": day first, or month first where the file writes so.
+        (year, month, day) = order == .mdy ? (y, first, second) : (y, second, first)
       } else {
         return nil
       }

@@ -128,6 +128,8 @@ extension RecordMapper {
   /// RecordMapper.splitBirthName("Haddad geb. Ali")  // ("Haddad", "Ali")
   /// ```
   static func splitBirthName(_ family: String) -> (String, String)? {
+    // Most family names are one word: they hold no "geb." (a visible part of mapping otherwise).
+    guard family.utf8.contains(0x20) || family.utf8.contains(UInt8(ascii: "(")) else { return nil }
     let words = family.split(whereSeparator: { $0.isWhitespace || $0 == "(" || $0 == ")" || $0 == "," })
     guard let i = words.firstIndex(where: { birthMarkers.contains($0.lowercased()) }), i > 0, i < words.count - 1
     else { return nil }
@@ -139,6 +141,10 @@ extension RecordMapper {
   /// A name without the form of address an office wrote before it ("Frau Amina", "Herr
   /// Yonas", "Mr. Ali"); a name that is nothing but one stays as it is.
   static func withoutHonorific(_ name: String) -> String {
+    // Only a first word of two to five letters followed by a space can be a form of address.
+    guard let space = name.utf8.firstIndex(of: 0x20),
+      (2...5).contains(name.utf8.distance(from: name.utf8.startIndex, to: space))
+    else { return name }
     var words = name.split(whereSeparator: \.isWhitespace)
     while words.count > 1, honorifics.contains(words[0].lowercased()) { words.removeFirst() }
     return words.count == name.split(whereSeparator: \.isWhitespace).count ? name : words.joined(separator: " ")

@@ -173,8 +173,8 @@ extension RecordMapper {
   /// that is no number, or no calendar has, is flagged; the year stays.
   func splitDate(year: Int, month: String?, day: String?, _ lineage: Lineage, _ notes: inout Notes) -> PartialDate {
     guard let month, let m = Int(month) else { return PartialDate(year: year) }
-    let text =
-      String(format: "%04d-%02d", year, m) + (day.flatMap(Int.init).map { String(format: "-%02d", $0) } ?? "")
+    func twoDigits(_ n: Int) -> String { n >= 0 && n < 10 ? "0\(n)" : String(n) }
+    let text = "\(year)-\(twoDigits(m))" + (day.flatMap(Int.init).map { "-" + twoDigits($0) } ?? "")
     switch DateNormalizer(order: .ymd).parse(text, placeholders: true) {
     case .value(let date): return date
     default:
@@ -196,6 +196,8 @@ extension RecordMapper {
   /// RecordMapper.azr("7,85806E+11")      // nil
   /// ```
   static func azr(_ raw: String) -> String? {
+    // Twelve digits, as most are: nothing to undo.
+    if raw.utf8.count == 12 && raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return raw }
     var text = Substring(raw)
     let isDigit: (Character) -> Bool = { $0.isASCII && $0.isNumber }
     if let e = text.firstIndex(where: { $0 == "E" || $0 == "e" }), text[text.index(after: e)...].first == "+",
