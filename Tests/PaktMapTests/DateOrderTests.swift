@@ -11,19 +11,10 @@ import Testing
 /// loses or swaps what the office wrote.
 @Suite("Map: dates as offices and their tools write them: month first, in three columns, by name, as serial numbers")
 struct DateOrderTests {
-  func catalogue() throws -> Catalogue {
-    try Catalogue.load(file: TestSupport.path("mappings/catalogue.yml"))
-  }
+  func catalogue() throws -> Catalogue { try MapperFixture.catalogue() }
 
   func mapper(_ mappingText: String, header: [String], sample: [[String]]) throws -> RecordMapper {
-    let dir = TestSupport.scratch()
-    let file = TestSupport.write(mappingText, to: "m.yml", in: dir)
-    let mapping = try MappingFile.load(file: file, catalogue: try catalogue())
-    var layout = FileLayout(format: .csv, encoding: "utf-8")
-    layout.header = header
-    return try RecordMapper(
-      source: "x", fileName: "x.csv", mapping: mapping, layout: layout,
-      matcher: ProgramMatcher(catalogue: try catalogue()), autoApplyThreshold: 0.9, sample: { sample })
+    try MapperFixture.mapper(mappingText, header: header, sample: sample)
   }
 
   @Test(

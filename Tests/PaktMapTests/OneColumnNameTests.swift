@@ -37,14 +37,7 @@ struct OneColumnNameTests {
     #expect(draft.yaml.contains("  full_name: \"Name\"  # given and family name in one column"))
     #expect(draft.recognised.contains { $0.column == "Name" && $0.field == "person.full_name" })
     // The draft loads the file as a steward would leave it: the names split.
-    let catalogue = try Catalogue.load(file: TestSupport.path("mappings/catalogue.yml"))
-    let mapping = try MappingFile.load(
-      file: TestSupport.write(draft.yaml, to: "one.yml", in: dir), catalogue: catalogue)
-    var layout = FileLayout(format: .csv, encoding: "utf-8")
-    layout.header = ["Aktenzeichen", "Name", "Geburtsdatum"]
-    var mapper = try RecordMapper(
-      source: "x", fileName: "one.csv", mapping: mapping, layout: layout,
-      matcher: ProgramMatcher(catalogue: catalogue), autoApplyThreshold: 0.9)
+    var mapper = try MapperFixture.mapper(draft.yaml, header: ["Aktenzeichen", "Name", "Geburtsdatum"])
     let m = mapper.map(.row(CSVRow(line: 3, fields: ["A2", "TESFAYE Yonas", "02.01.1985"])))
     #expect(m.person?.familyName == "TESFAYE")
     #expect(m.person?.givenName == "Yonas")
@@ -63,25 +56,17 @@ struct OneColumnNameTests {
 
   @Test("a mapping that leaves such a column to its header reads it as the full name too, with a note")
   func run() throws {
-    let catalogue = try Catalogue.load(file: TestSupport.path("mappings/catalogue.yml"))
-    let dir = TestSupport.scratch()
-    let mapping = try MappingFile.load(
-      file: TestSupport.write("municipality: X\nperson:\n  id: Nr\n", to: "m.yml", in: dir), catalogue: catalogue)
-    var layout = FileLayout(format: .csv, encoding: "utf-8")
-    layout.header = ["Nr", "Name", "Geburtsdatum"]
+    let mappingText = "municipality: X\nperson:\n  id: Nr\n"
+    let header = ["Nr", "Name", "Geburtsdatum"]
     let rows = [["1", "Amina Haddad", "1990"], ["2", "TESFAYE Yonas", "1985"], ["3", "Jawad", "1973"]]
-    var mapper = try RecordMapper(
-      source: "x", fileName: "x.csv", mapping: mapping, layout: layout,
-      matcher: ProgramMatcher(catalogue: catalogue), autoApplyThreshold: 0.9, sample: { rows })
+    var mapper = try MapperFixture.mapper(mappingText, header: header, sample: rows)
     let m = mapper.map(.row(CSVRow(line: 2, fields: rows[0])))
     #expect(m.person?.familyName == "Haddad")
     #expect(m.person?.givenName == "Amina")
     #expect(mapper.notes.contains { $0.hasPrefix("column 'Name' holds given and family name together") })
     // Family names alone stay family names.
     let families = [["1", "Haddad", "1990"], ["2", "Al Haddad", "1985"], ["3", "Jawad", "1973"]]
-    var plain = try RecordMapper(
-      source: "x", fileName: "x.csv", mapping: mapping, layout: layout,
-      matcher: ProgramMatcher(catalogue: catalogue), autoApplyThreshold: 0.9, sample: { families })
+    var plain = try MapperFixture.mapper(mappingText, header: header, sample: families)
     #expect(plain.map(.row(CSVRow(line: 3, fields: families[1]))).person?.familyName == "Al Haddad")
     #expect(plain.notes.isEmpty)
   }
@@ -100,15 +85,7 @@ struct NameFieldExtrasTests {
       ("Geb", "Amina", "Geb", "Amina", nil), ("Haddad geb.", "Frau", "Haddad geb.", "Frau", nil),
     ] as [(String, String, String, String, String?)])
   func extras(familyField: String, givenField: String, family: String, given: String, birthName: String?) throws {
-    let catalogue = try Catalogue.load(file: TestSupport.path("mappings/catalogue.yml"))
-    let dir = TestSupport.scratch()
-    let mapping = try MappingFile.load(
-      file: TestSupport.write("municipality: X\n", to: "m.yml", in: dir), catalogue: catalogue)
-    var layout = FileLayout(format: .csv, encoding: "utf-8")
-    layout.header = ["Nr", "Nachname", "Vorname"]
-    var mapper = try RecordMapper(
-      source: "x", fileName: "x.csv", mapping: mapping, layout: layout,
-      matcher: ProgramMatcher(catalogue: catalogue), autoApplyThreshold: 0.9)
+    var mapper = try MapperFixture.mapper("municipality: X\n", header: ["Nr", "Nachname", "Vorname"])
     let m = mapper.map(.row(CSVRow(line: 2, fields: ["1", familyField, givenField])))
     #expect(m.person?.familyName == family)
     #expect(m.person?.givenName == given)

@@ -36,18 +36,13 @@ struct SpreadsheetTraceTests {
 
   @Test("a record of such an export maps as the office wrote it: names, program, AZR; the note says why")
   func record() throws {
-    let catalogue = try Catalogue.load(file: TestSupport.path("mappings/catalogue.yml"))
-    let dir = TestSupport.scratch()
-    let file = TestSupport.write("municipality: X\nprograms:\n  Sprachcafé: SPR-NS\n", to: "m.yml", in: dir)
-    let mapping = try MappingFile.load(file: file, catalogue: catalogue)
-    var layout = FileLayout(format: .csv, encoding: "utf-8")
-    layout.header = ["Nr", "Nachname", "Vorname", "AZR-Nummer", "Maßnahme"]
     let rows = [
       ["1", "YÄ±lmaz", "AyÅŸe", "15957162949", "SprachcafÃ©"], ["2", "7,85806E+11", "Amina", "7,85806E+11", "X"],
     ]
-    var mapper = try RecordMapper(
-      source: "x", fileName: "x.csv", mapping: mapping, layout: layout,
-      matcher: ProgramMatcher(catalogue: catalogue), autoApplyThreshold: 0.9, sample: { rows })
+    var mapper = try MapperFixture.mapper(
+      "municipality: X\nprograms:\n  Sprachcafé: SPR-NS\n",
+      header: ["Nr", "Nachname", "Vorname", "AZR-Nummer", "Maßnahme"],
+      sample: rows)
     let m = mapper.map(.row(CSVRow(line: 2, fields: rows[0])))
     #expect(m.person?.familyName == "Yılmaz")
     #expect(m.person?.givenName == "Ayşe")
