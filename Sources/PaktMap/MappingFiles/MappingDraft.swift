@@ -94,15 +94,15 @@ public struct MappingDraft: Sendable {
     let byHeaders = header.map(HeaderSynonyms.field(for:))
     for (i, column) in header.enumerated() {
       let profile = profiles[i]
-      var byHeader = byHeaders[i]
+      let byHeader = byHeaders[i]
       // A name column beside which no given name is kept, holding two words or more in most
       // rows ("Amina Haddad", "HADDAD Amina"): given and family name together.
+      let fullName = FieldRef(.person, "full_name")
       if byHeader == FieldRef(.person, "family_name"), !byHeaders.contains(FieldRef(.person, "given_name")),
-        !byHeaders.contains(FieldRef(.person, "full_name")), profile.share(profile.multiWord) >= 0.6
+        !byHeaders.contains(fullName), profile.share(profile.multiWord) >= 0.6
       {
-        byHeader = FieldRef(.person, "full_name")
-        taken.insert(byHeader!)
-        recognised.append((column, byHeader!.description))
+        taken.insert(fullName)
+        recognised.append((column, fullName.description))
         explicit[.person, default: []].append(
           "  full_name: \(MappingEditor.quote(column))  # given and family name in one column: the family name is the "
             + "word in capitals, or else the last word")

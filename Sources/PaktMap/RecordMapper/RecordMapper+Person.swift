@@ -167,7 +167,6 @@ extension RecordMapper {
     }
   }
 
-  /// A value that could not be read: loaded as empty and listed for the steward.
   /// A date of birth written in three columns (day, month, year): the year with whatever month
   /// and day it has, read like one date (01.01. and 00.00. are placeholders). A day or month
   /// that is no number, or no calendar has, is flagged; the year stays.
@@ -217,6 +216,7 @@ extension RecordMapper {
     return id
   }
 
+  /// A value that could not be read: loaded as empty and listed for the steward.
   func missed(
     _ field: FieldRef, _ value: String, _ column: (FieldRef) -> String, _ lineage: Lineage, _ notes: inout Notes
   ) {
