@@ -35,6 +35,11 @@ struct LinkIndexTests {
     let index = try #require(out.index)
     #expect(index.count == Self.rows.count)
     #expect(LinkIndex(encoded: index.encoded()) == index)
+    // Streamed as the warehouse writes it: the same bytes, counted beforehand.
+    var streamed: [UInt8] = []
+    index.encode { streamed.append(contentsOf: $0) }
+    #expect(streamed == index.encoded())
+    #expect(index.encodedCount == streamed.count)
     // Cut short or of another format: nil, and the night links in full.
     #expect(LinkIndex(encoded: Array(index.encoded().dropLast(3))) == nil)
     #expect(LinkIndex(encoded: [9, 0, 0, 0]) == nil)

@@ -34,4 +34,25 @@ struct LinkStateTests {
     try warehouse.transaction(commit: false) { load in try load.setLinkState("index", large) }
     #expect(try warehouse.read { try $0.linkState("index") } == small)
   }
+
+  /// The index is handed over in pieces as it is encoded, never whole (`setLinkState(_:count:produce:)`):
+  /// pieces smaller and larger than a chunk come back as one blob; bytes fewer or more than
+  /// announced fail and leave the state as it was.
+  @Test("a blob written in pieces comes back whole; a wrong count fails and changes nothing")
+  func pieces() throws {
+    let warehouse = try Warehouse(path: "\(TestSupport.scratch())/warehouse.sqlite")
+    let pieces: [[UInt8]] = [
+      [1, 2, 3], [UInt8](repeating: 7, count: BlobIO.chunk + 5), [], [UInt8](repeating: 9, count: 100),
+    ]
+    let whole = pieces.flatMap { $0 }
+    func produce(_ sink: (UnsafeRawBufferPointer) -> Void) { for p in pieces { p.withUnsafeBytes(sink) } }
+    try warehouse.transaction { load in try load.setLinkState("index", count: whole.count, produce: produce) }
+    #expect(try warehouse.read { try $0.linkState("index") } == whole)
+    for wrong in [whole.count - 1, whole.count + 1] {
+      #expect(throws: (any Error).self) {
+        try warehouse.transaction { load in try load.setLinkState("index", count: wrong, produce: produce) }
+      }
+    }
+    #expect(try warehouse.read { try $0.linkState("index") } == whole)
+  }
 }

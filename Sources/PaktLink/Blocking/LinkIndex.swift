@@ -169,6 +169,35 @@ extension LinkIndex {
   public func encoded() -> [UInt8] {
     var out = ByteWriter()
     out.data.reserveCapacity(64 + bytes.count + 4 * starts.count + blocks.reduce(0) { $0 + 12 * $1.keys.count })
+    encode(into: &out)
+    return out.data
+  }
+
+  /// How many bytes `encoded()` gives, counted without writing them.
+  public var encodedCount: Int {
+    var out = ByteWriter(counting: ())
+    encode(into: &out)
+    return out.written
+  }
+
+  /// The bytes of `encoded()` handed to `sink` in order, a megabyte at a time or a large array
+  /// at once, never held whole: at 500,000 records the index is 100 MB, and its bytes beside it
+  /// were the peak of the night (987 MB). The pointer is valid only during the call.
+  ///
+  /// ```swift
+  /// var bytes: [UInt8] = []
+  /// index.encode { bytes.append(contentsOf: $0) }  // bytes == index.encoded()
+  /// ```
+  public func encode(chunks sink: (UnsafeRawBufferPointer) -> Void) {
+    withoutActuallyEscaping(sink) { sink in
+      var out = ByteWriter(sink: sink)
+      encode(into: &out)
+      out.flush()
+    }
+  }
+
+  /// The one layout of the stored index (read back by `init?(encoded:)`).
+  func encode(into out: inout ByteWriter) {
     out.u32(Self.formatVersion)
     out.u32(UInt32(count))
     out.array(bytes)
@@ -195,7 +224,6 @@ extension LinkIndex {
         out.array(sorted.map(\.value.bitPattern))
       }
     }
-    return out.data
   }
 
   /// Reads `encoded()`; nil for bytes of another format or cut short.
@@ -300,18 +328,49 @@ extension LinkIndex {
 }
 
 /// Little-endian numbers and arrays of them (count first), appended.
+/// Where encoded bytes go: kept in `data`; or only counted; or handed to a sink, small values
+/// gathered up to a megabyte, a large array's bytes straight from its storage.
 struct ByteWriter {
   var data: [UInt8] = []
-  mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
-  mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+  /// Bytes written so far.
+  private(set) var written = 0
+  private let counting: Bool
+  private let sink: ((UnsafeRawBufferPointer) -> Void)?
+  static let chunk = 1 << 20
+
+  init() { (counting, sink) = (false, nil) }
+  init(counting: Void) { (self.counting, sink) = (true, nil) }
+  init(sink: @escaping (UnsafeRawBufferPointer) -> Void) { (counting, self.sink) = (false, sink) }
+
+  mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { append($0) } }
+  mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { append($0) } }
   /// The array's count, then its elements: copied whole (millions of keys per index).
   mutating func array<T: FixedWidthInteger>(_ values: [T]) {
     u64(UInt64(values.count))
     #if _endian(little)
-      values.withUnsafeBytes { data.append(contentsOf: $0) }
+      values.withUnsafeBytes { append($0) }
     #else
-      values.map(\.littleEndian).withUnsafeBytes { data.append(contentsOf: $0) }
+      values.map(\.littleEndian).withUnsafeBytes { append($0) }
     #endif
+  }
+
+  mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    written += bytes.count
+    guard !counting else { return }
+    guard let sink else { return data.append(contentsOf: bytes) }
+    if data.count + bytes.count > Self.chunk { flush() }
+    if bytes.count >= Self.chunk {
+      sink(bytes)
+    } else {
+      data.append(contentsOf: bytes)
+    }
+  }
+
+  /// Hands on what is gathered.
+  mutating func flush() {
+    guard let sink, !data.isEmpty else { return }
+    data.withUnsafeBytes { sink($0) }
+    data.removeAll(keepingCapacity: true)
   }
 }
 

@@ -123,6 +123,17 @@ extension LoadSession {
     try BlobIO.write(data, table: "link_state", column: "data", row: db.lastInsertedRowID, db)
   }
 
+  /// Keeps under `name` the `count` bytes that `produce` hands its sink in order, through
+  /// `BlobIO`: they are never held whole (the link index, 100 MB at 500,000 records).
+  public func setLinkState(
+    _ name: String, count: Int, produce: ((UnsafeRawBufferPointer) -> Void) -> Void
+  ) throws {
+    try db.execute(
+      sql: "INSERT OR REPLACE INTO link_state(name, data) VALUES (?, zeroblob(?))", arguments: [name, count])
+    try BlobIO.write(
+      count: count, table: "link_state", column: "data", row: db.lastInsertedRowID, db, produce: produce)
+  }
+
   /// Person ids by source record key, as the warehouse holds them now.
   public func personIDs() throws -> [String: Int64] {
     var result: [String: Int64] = [:]

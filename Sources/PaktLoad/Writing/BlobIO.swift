@@ -34,6 +34,33 @@ enum BlobIO {
     }
   }
 
+  /// Fills the blob in `column` of row `row` of `table`, which holds `count` bytes, with the
+  /// bytes `produce` hands its sink in order (none held whole here either). Fails where they
+  /// are not exactly `count`.
+  static func write(
+    count: Int, table: String, column: String, row: Int64, _ db: Database,
+    produce: ((UnsafeRawBufferPointer) -> Void) -> Void
+  ) throws {
+    let blob = try open(table, column, row, writable: true, db)
+    defer { sqlite3_blob_close(blob) }
+    var offset = 0
+    var failure: Int32 = SQLITE_OK
+    produce { bytes in
+      var at = 0
+      while failure == SQLITE_OK && at < bytes.count {
+        let n = min(chunk, bytes.count - at)
+        guard offset + n <= count else {
+          failure = SQLITE_ERROR
+          return
+        }
+        failure = sqlite3_blob_write(blob, bytes.baseAddress! + at, Int32(n), Int32(offset))
+        (at, offset) = (at + n, offset + n)
+      }
+    }
+    guard failure == SQLITE_OK else { throw error(failure, table, db) }
+    guard offset == count else { throw error(SQLITE_ERROR, table, db) }
+  }
+
   /// The blob in `column` of row `row` of `table`, read into one array.
   static func read(table: String, column: String, row: Int64, _ db: Database) throws -> [UInt8] {
     let blob = try open(table, column, row, writable: false, db)

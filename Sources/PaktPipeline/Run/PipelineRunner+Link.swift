@@ -139,12 +139,11 @@ extension PipelineRunner {
       if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
     }
     clock.lap("changes")
-    // The index for later nights, as the warehouse keeps it: encoded here, not on the
-    // thread that writes (tens of megabytes at 300,000 persons).
-    // (A night linked in proportion to its change keeps its records apart, see
-    // `LinkIndex.Additions`.)
-    let index = incremental == nil ? result.index?.encoded() : incremental?.additions.encoded()
-    // Kept only as bytes from here (the index as built is as large again).
+    // The index for later nights: a full link's is encoded as the warehouse writes it, never
+    // held as bytes beside itself (100 MB at 500,000 records, the night's peak); a night
+    // linked in proportion to its change keeps its few records apart (`LinkIndex.Additions`).
+    let index: KeptIndex? =
+      incremental == nil ? result.index.map(KeptIndex.full) : incremental.map { .added($0.additions.encoded()) }
     result.index = nil
     clock.lap("encode index")
     return Linked(result: result, ids: ids, changes: changes, personOf: personOf, index: index)
@@ -174,15 +173,23 @@ extension PipelineRunner {
   /// nothing with the rules.
   static func keepLinkState(
     _ load: LoadSession, settings: LinkageConfig?, model: LinkModel?, incremental: PersonLinkage.Incremental?,
-    index: [UInt8]?, records: Int, fingerprint: String
+    index: KeptIndex?, records: Int, fingerprint: String
   ) throws {
     if let settings, let model, incremental == nil {
       try keep(model, of: records, fingerprint: fingerprint, settings: settings, load)
-      try load.setLinkState("index", index)
+      if case .full(let full) = index {
+        try load.setLinkState("index", count: full.encodedCount) { full.encode(chunks: $0) }
+      } else {
+        try load.setLinkState("index", nil)
+      }
       try load.setLinkState("index_added", nil)
     } else if let incremental {
       try load.setMeta("link_model_changed", String(incremental.changedBefore + records))
-      try load.setLinkState("index_added", index)
+      if case .added(let bytes) = index {
+        try load.setLinkState("index_added", bytes)
+      } else {
+        try load.setLinkState("index_added", nil)
+      }
     } else {
       try load.setLinkState("index", nil)
       try load.setLinkState("index_added", nil)
@@ -386,8 +393,15 @@ struct Linked: Sendable {
   var changes: [(rowID: Int64, id: Int64?, rule: String?)]
   /// The person of each record, by `source_person` row id.
   var personOf: [Int64: Int64]
-  /// A full link's `LinkIndex`, encoded.
-  var index: [UInt8]?
+  /// What a link keeps for the nights after it.
+  var index: KeptIndex?
+}
+
+/// A full link's `LinkIndex` (encoded as the warehouse writes it), or the records a night
+/// linked in proportion to its change added, encoded.
+enum KeptIndex: Sendable {
+  case full(LinkIndex)
+  case added([UInt8])
 }
 
 /// Work started on a thread of its own, whose result is waited for when it is needed.
