@@ -94,10 +94,22 @@ public struct FileLayout: Sendable, Codable, Equatable {
   public var rootElement: String?
   /// XML: namespace URIs by prefix as declared on the root element.
   public var namespaces: [String: String]?
+  /// Excel: the sheet read, and the workbook's other sheets that hold rows.
+  public var sheet: String?
+  public var otherSheets: [String]?
 
   public init(format: FileFormat, encoding: String) {
     self.format = format
     self.encoding = encoding
+  }
+
+  /// What a steward reads about a workbook's sheets that hold rows and that no mapping reads:
+  /// "the workbook's sheet 'Maßnahmen' holds rows too; a source reads it only where its mapping
+  /// says `read: sheet: "Maßnahmen"`".
+  public static func unreadSheetsNote(_ sheets: [String]) -> String {
+    let names = sheets.map { "'\($0)'" }.joined(separator: ", ")
+    return "the workbook's sheet\(sheets.count == 1 ? "" : "s") \(names) hold\(sheets.count == 1 ? "s" : "") rows too; "
+      + "a source reads \(sheets.count == 1 ? "it" : "one") only where its mapping says `read: sheet: \"\(sheets[0])\"`"
   }
 
   /// Column names made unique, so that no column's values are lost to another of the same

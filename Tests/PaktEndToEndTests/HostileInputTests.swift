@@ -39,6 +39,94 @@ struct HostileWorkbookTests {
     return (dir, try PipelineRunner(config: try PipelineConfig.load(path: file)).run())
   }
 
+  /// The sample workbook with two more sheets: "Maßnahmen" with a header and a record, and an
+  /// empty "Tabelle3" as Excel leaves one.
+  static func threeSheets(_ path: String) throws {
+    let parts: [(String, String)] = [
+      (
+        "xl/workbook.xml",
+        """
+        <?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
+        xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>\
+        <sheet name="Teilnahmen" sheetId="1" r:id="rId1"/><sheet name="Maßnahmen" sheetId="2" r:id="rId10"/>\
+        <sheet name="Tabelle3" sheetId="3" r:id="rId11"/></sheets></workbook>
+        """
+      ),
+      (
+        "xl/_rels/workbook.xml.rels",
+        """
+        <?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+        <Relationship Id="rId1" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Target="sharedStrings.xml"/>\
+        <Relationship Id="rId3" Target="styles.xml"/><Relationship Id="rId10" Target="worksheets/sheet2.xml"/>\
+        <Relationship Id="rId11" Target="worksheets/sheet3.xml"/></Relationships>
+        """
+      ),
+      (
+        "xl/worksheets/sheet2.xml",
+        """
+        <?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
+        <dimension ref="A1:B2"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Kennung</t></is></c>\
+        <c r="B1" t="inlineStr"><is><t>Maßnahme</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>P-1</t></is></c>\
+        <c r="B2" t="inlineStr"><is><t>Integrationskurs</t></is></c></row></sheetData></worksheet>
+        """
+      ),
+      (
+        "xl/worksheets/sheet3.xml",
+        """
+        <?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
+        <dimension ref="A1"/><sheetData/></worksheet>
+        """
+      ),
+    ]
+    let source = try Archive(url: URL(fileURLWithPath: sample), accessMode: .read)
+    let target = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+    for entry in source where !parts.contains(where: { $0.0 == entry.path }) {
+      var data = Data()
+      _ = try source.extract(entry) { data.append($0) }
+      try target.addEntry(
+        with: entry.path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate
+      ) { position, size in data.subdata(in: Int(position)..<Int(position) + size) }
+    }
+    for (part, text) in parts {
+      let data = Data(text.utf8)
+      try target.addEntry(
+        with: part, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate
+      ) { position, size in data.subdata(in: Int(position)..<Int(position) + size) }
+    }
+  }
+
+  @Test("a workbook's other sheet that holds rows is named until a source reads it; an empty sheet is not")
+  func unreadSheets() throws {
+    /// A night of the three-sheet workbook read by the sample's mapping, and by `extra` sources.
+    func night(_ extra: (String) -> String = { _ in "" }) throws -> RunSummary {
+      let dir = TestSupport.scratch("pakt-workbook")
+      try FileManager.default.createDirectory(atPath: "\(dir)/inbox", withIntermediateDirectories: true)
+      try Self.threeSheets("\(dir)/inbox/book.xlsx")
+      let pipeline = TestSupport.onePipeline(
+        in: dir, source: "heidelberg", files: "xlsx", mapping: "heidelberg", sourceExtra: extra(dir))
+      return try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
+    }
+    let dir = TestSupport.scratch("pakt-workbook")
+    try Self.threeSheets("\(dir)/book.xlsx")
+    let layout = try OpenedFile(path: "\(dir)/book.xlsx").layout
+    #expect(layout.sheet == "Teilnahmen")
+    #expect(layout.otherSheets == ["Maßnahmen"])
+
+    let note = try #require(try night().files.first?.note)
+    #expect(note.contains("the workbook's sheet 'Maßnahmen' holds rows too"))
+    #expect(!note.contains("Tabelle3"))
+
+    // A second source reading the sheet: nothing is left unread, nothing to say.
+    let both = try night { dir in
+      let mapping = TestSupport.write(
+        "municipality: Heidelberg\nread:\n  sheet: Maßnahmen\nperson:\n  id: Kennung\n", to: "m.yml", in: dir)
+      return "  - name: massnahmen\n    files: \(dir)/inbox/*.xlsx\n    mapping: \(mapping)"
+    }
+    #expect(both.files.count == 2)
+    #expect(both.files.allSatisfy { ($0.note ?? "").isEmpty }, "\(both.files.map(\.note))")
+    #expect(both.files.contains { $0.source == "massnahmen" && $0.loaded == 1 })
+  }
+
   @Test("limits are configurable: shared strings over `limits: shared_strings_mb` refuse their workbook")
   func configuredLimit() throws {
     let (_, summary) = try Self.night(extra: "limits: { shared_strings_mb: 1 }") { path in

@@ -18,6 +18,9 @@ import ZIPFoundation
 public final class XLSXReader: PaktCursor {
   public let path: String
   public let sheetName: String
+  /// The workbook's other sheets that hold rows: read by no mapping that does not name them
+  /// (`read: sheet:`), so a steward must know they are there.
+  public let otherSheets: [String]
   public private(set) var header: [String] = []
   public private(set) var headerRow = 0
   private let events: XMLEvents
@@ -61,6 +64,7 @@ public final class XLSXReader: PaktCursor {
     do {
       let parts = try Self.open(archive: archive, scratch: scratch, sheet: sheet, limits: limits)
       sheetName = parts.sheetName
+      otherSheets = parts.otherSheets
       sharedStrings = parts.sharedStrings
       dateStyles = parts.dateStyles
       events = parts.events
@@ -114,7 +118,7 @@ public final class XLSXReader: PaktCursor {
   }
 
   static func open(archive: Archive, scratch: String, sheet: String?, limits: ReadLimits = ReadLimits()) throws -> (
-    sheetName: String, sharedStrings: [String], dateStyles: Set<Int>, events: XMLEvents
+    sheetName: String, sharedStrings: [String], dateStyles: Set<Int>, events: XMLEvents, otherSheets: [String]
   ) {
     func unpack(_ part: String) throws -> String? {
       try Self.unpack(part, from: archive, into: scratch, limit: limits.workbookPartBytes)
@@ -140,23 +144,51 @@ public final class XLSXReader: PaktCursor {
       }
       chosen = s
     }
-    var target = "worksheets/sheet1.xml"
+    // Each sheet's part, by relationship id.
+    var targets: [String: String] = [:]
     if let rels = try unpack("xl/_rels/workbook.xml.rels") {
       let r = try XMLEvents(path: rels)
       while try r.next() {
-        if r.kind == .start && r.name == "Relationship" && r.attribute("Id") == chosen.rid {
-          target = r.attribute("Target") ?? target
+        if r.kind == .start && r.name == "Relationship", let id = r.attribute("Id"), let t = r.attribute("Target") {
+          targets[id] = t.hasPrefix("/") ? String(t.dropFirst()) : "xl/" + t
         }
       }
     }
-    if target.hasPrefix("/") { target.removeFirst() } else { target = "xl/" + target }
+    let target = targets[chosen.rid] ?? "xl/worksheets/sheet1.xml"
+    let others = sheets.filter { $0.rid != chosen.rid }.filter { sheet in
+      targets[sheet.rid].map { holdsRows($0, in: archive) } ?? false
+    }.map(\.name)
     let strings = try readSharedStrings(
       try Self.unpack("xl/sharedStrings.xml", from: archive, into: scratch, limit: limits.sharedStringsBytes))
     let styles = try readDateStyles(try unpack("xl/styles.xml"))
     guard let sheetFile = try unpack(target) else {
       throw ExtractError.unreadable("the sheet '\(chosen.name)' is missing from the workbook", fix: "save it again")
     }
-    return (chosen.name, strings, styles, try XMLEvents(path: sheetFile))
+    return (chosen.name, strings, styles, try XMLEvents(path: sheetFile), others)
+  }
+
+  /// Whether a sheet's part holds two rows or more (a header and a record), from its first
+  /// 64 KB: the extent it declares (`<dimension ref="A1:K150"/>`), or else its first rows. An
+  /// empty "Tabelle2" holds none.
+  static func holdsRows(_ part: String, in archive: Archive) -> Bool {
+    guard let entry = archive[part], entry.type == .file else { return false }
+    struct Enough: Error {}
+    var head: [UInt8] = []
+    do {
+      _ = try archive.extract(entry) { data in
+        head += data.prefix(65_536 - head.count)
+        if head.count >= 65_536 { throw Enough() }
+      }
+    } catch {}
+    let text = String(decoding: head, as: UTF8.self)
+    if let range = text.range(of: "<dimension ref=\""),
+      let end = text[range.upperBound...].firstIndex(of: "\"")
+    {
+      let ref = text[range.upperBound..<end]
+      let lastRow = Int(ref.split(separator: ":").last?.drop { $0.isLetter } ?? "") ?? 1
+      return lastRow >= 2
+    }
+    return text.components(separatedBy: "<row").count > 2
   }
 
   deinit { try? FileManager.default.removeItem(atPath: scratch) }
@@ -166,6 +198,8 @@ public final class XLSXReader: PaktCursor {
     l.header = header
     l.headerLine = headerRow
     l.recordElements = ["sheet '\(sheetName)'"]
+    l.sheet = sheetName
+    l.otherSheets = otherSheets.isEmpty ? nil : otherSheets
     return l
   }
 

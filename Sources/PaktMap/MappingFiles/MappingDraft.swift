@@ -29,6 +29,10 @@ public struct MappingDraft: Sendable {
       if layout.format == .csv && layout.encoding != "utf-8" {
         lines.append("read:\n  encoding: \(layout.encoding)  # detected")
       }
+      if let sheet = layout.sheet, let others = layout.otherSheets {
+        lines.append("read:\n  sheet: \(MappingEditor.quote(sheet))")
+        lines.append("# \(FileLayout.unreadSheetsNote(others)) (a mapping of its own, in a source of its own)")
+      }
       let order = try tabular(file, layout: layout, lines: &lines, recognised: &recognised, unrecognised: &unrecognised)
       lines.insert(contentsOf: dateOrderLines(order), at: 4)
     } else {

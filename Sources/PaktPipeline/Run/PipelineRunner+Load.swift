@@ -103,7 +103,8 @@ extension PipelineRunner {
       let wide = file.layout?.skippedWide ?? []
       summary.skippedNote = Self.skippedNote(skipped, wide: wide)
     }
-    if let notes = file.mapper?.notes, !notes.isEmpty {
+    let notes = (file.mapper?.notes ?? []) + file.notes
+    if !notes.isEmpty {
       summary.note = notes.joined(separator: "; ")
       for note in notes { logger.warning("\(file.name): \(note)") }
     }

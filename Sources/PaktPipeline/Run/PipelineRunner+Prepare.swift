@@ -106,6 +106,24 @@ extension PipelineRunner {
     return nil
   }
 
+  /// Each workbook whose other sheets hold rows that no source reads says which: a second
+  /// sheet of measures ("Maßnahmen" beside "Personen") would otherwise be lost without a word.
+  static func noteUnreadSheets(_ sources: [PreparedSource]) -> [PreparedSource] {
+    var read: [String: Set<String>] = [:]
+    for source in sources {
+      for file in source.files { if let sheet = file.layout?.sheet { read[file.path, default: []].insert(sheet) } }
+    }
+    return sources.map { source in
+      var source = source
+      for i in source.files.indices {
+        let file = source.files[i]
+        let unread = (file.layout?.otherSheets ?? []).filter { !(read[file.path]?.contains($0) ?? false) }
+        if !unread.isEmpty { source.files[i].notes.append(FileLayout.unreadSheetsNote(unread)) }
+      }
+      return source
+    }
+  }
+
   /// A path as shown in reports and lineage: relative to the pipeline's folder where possible.
   func displayName(_ path: String) -> String {
     let base = (config.file as NSString).deletingLastPathComponent + "/"

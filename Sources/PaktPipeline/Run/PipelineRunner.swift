@@ -69,6 +69,8 @@ public struct PipelineRunner: Sendable {
     var layout: FileLayout?
     var mapper: RecordMapper?
     var problem: String?
+    /// What the run summary says of the file besides its mapper's notes.
+    var notes: [String] = []
   }
 
   struct PreparedSource {

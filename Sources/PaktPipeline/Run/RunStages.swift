@@ -95,7 +95,7 @@ extension PipelineRunner {
     let matcher = ProgramMatcher(catalogue: catalogue).learning(
       from: MappingWorkbench.decidedNames(config: config, catalogue: catalogue))
     let gazetteer = try config.municipalities.map { try Gazetteer.load(file: $0) } ?? Gazetteer()
-    let prepared = try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer)
+    let prepared = Self.noteUnreadSheets(try prepare(catalogue: catalogue, matcher: matcher, gazetteer: gazetteer))
     // With PostgreSQL, the run works on a local copy that must first match what PostgreSQL holds.
     let replica = config.postgres.map { PostgresReplica(target: $0, localCopy: config.warehouse, logger: logger) }
     var postgresSteps: [String] = []
