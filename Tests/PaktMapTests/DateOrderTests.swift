@@ -54,6 +54,19 @@ struct DateOrderTests {
     #expect(profile.dates == 0)
   }
 
+  @Test("a two-digit year of birth is never in the future; a measure's two-digit year may be")
+  func twoDigitYearOfBirth() throws {
+    let next = (Calendar(identifier: .gregorian).component(.year, from: Date()) + 1) % 100
+    let yy = next < 10 ? "0\(next)" : String(next)
+    var mapper = try mapper(
+      "municipality: X\n", header: ["Nr", "Name", "Vorname", "Geburtsdatum", "Maßnahme", "Beginn"], sample: [])
+    let m = mapper.map(
+      .row(CSVRow(line: 2, fields: ["1", "Haddad", "Amina", "05.06.\(yy)", "Integrationskurs", "30.06.\(yy)"])))
+    #expect(m.person?.birthDate == PartialDate(year: 1900 + next, month: 6, day: 5))
+    #expect(m.participations.first?.start == PartialDate(year: 2000 + next, month: 6, day: 30))
+    #expect(m.flags.isEmpty)
+  }
+
   static let usHeader = ["Client ID", "Last Name", "First Name", "DOB", "Program", "Start"]
   static let usSample = [
     ["1", "Haddad", "Amina", "03/04/1990", "Integrationskurs", "09/15/2024"],

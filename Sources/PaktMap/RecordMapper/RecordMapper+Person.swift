@@ -21,7 +21,11 @@ extension RecordMapper {
     }
     person.bamfNumber = get(.personBamf).map(TextFold.identifier)
     if let raw = get(.personBirthDate) {
-      switch dates.parse(raw, placeholders: true) {
+      // A two-digit year of birth is never in the future: "05.06.28" is 1928, where a measure's
+      // "30.06.28" is 2028 (see `birthPivot`).
+      var births = dates
+      births.pivot = Self.birthPivot
+      switch births.parse(raw, placeholders: true) {
       case .value(let d): person.birthDate = birthDate(d, .personBirthDate, lineage, &notes)
       case .invalid:
         switch dates.problem(raw) {
@@ -166,6 +170,10 @@ extension RecordMapper {
       out.participations.append(p)
     }
   }
+
+  /// Two-digit years of birth up to this one are 20xx, above it 19xx: this year's last two
+  /// digits, as a date of birth lies in the past.
+  static let birthPivot = Calendar(identifier: .gregorian).component(.year, from: Date()) % 100
 
   /// A date of birth written in three columns (day, month, year): the year with whatever month
   /// and day it has, read like one date (01.01. and 00.00. are placeholders). A day or month
