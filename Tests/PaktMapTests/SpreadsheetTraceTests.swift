@@ -53,6 +53,13 @@ struct SpreadsheetTraceTests {
       mapper.notes == [
         "3 sampled values were written as UTF-8 and read back as Windows-1252 (\"Ã¼\" for \"ü\"): repaired while mapping; ask the office to export UTF-8 as it is"
       ])
+    // A decision a steward recorded for the spelling read before the repair still applies.
+    var earlier = try MapperFixture.mapper(
+      "municipality: X\nprograms:\n  SprachcafÃ©: SPR-NS\n",
+      header: ["Nr", "Nachname", "Vorname", "AZR-Nummer", "Maßnahme"])
+    let decided = earlier.map(.row(CSVRow(line: 2, fields: rows[0])))
+    #expect(decided.participations.first?.catalogueCode == "SPR-NS")
+    #expect(decided.participations.first?.mappingMethod == .explicit)
     // A rounded AZR number is a value that could not be read: loaded as empty, listed.
     let rounded = mapper.map(.row(CSVRow(line: 3, fields: rows[1])))
     #expect(rounded.person?.azrNumber == nil)

@@ -127,7 +127,7 @@ public struct MappingFile: Sendable {
       let m = try v.mapping(allowed: valueKinds, what: "'values'")
       for entry in m.entries {
         var map: [String: String] = [:]
-        for pair in try m.stringMap(entry.key) { map[TextFold.fold(pair.key)] = pair.value }
+        for pair in try m.stringMap(entry.key) { map[TextFold.fold(Mojibake.repair(pair.key))] = pair.value }
         mapping.values[entry.key] = map
       }
     }
@@ -209,7 +209,7 @@ public struct MappingFile: Sendable {
           "'\(entry.key)' is mapped to '\(entry.value)', which is not a catalogue code\(hint)",
           fix: "use a code from mappings/catalogue.yml, e.g. `pakt mappings suggest` lists candidates")
       }
-      programs[TextFold.fold(entry.key)] = (entry.value, entry.key, entry.line)
+      programs[TextFold.fold(Mojibake.repair(entry.key))] = (entry.value, entry.key, entry.line)
     }
   }
 
