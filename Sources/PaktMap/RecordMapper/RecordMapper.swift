@@ -106,9 +106,14 @@ public struct RecordMapper: Sendable {
           if sampled == nil { sampled = sample() }
           return sampled ?? []
         })
-      let rows = sampled ?? sample()
-      readDateOrder(rows)
-      noteMojibake(rows)
+      // What a CSV file's text says of its dates' order and its encoding. (A workbook keeps
+      // dates as date cells and text as Unicode; reading its sample would unpack its sheet a
+      // second time.)
+      if layout.format == .csv {
+        let rows = sampled ?? sample()
+        readDateOrder(rows)
+        noteMojibake(rows)
+      }
     } else {
       guard mapping.isXML else {
         throw PaktError.config(
