@@ -91,4 +91,17 @@ struct NameFieldExtrasTests {
     #expect(m.person?.givenName == given)
     #expect(m.person?.birthName == birthName)
   }
+
+  @Test("a full name with geb. and a form of address: given, family and birth name as meant")
+  func fullName() throws {
+    var mapper = try MapperFixture.mapper("municipality: X\n", header: ["Nr", "Name, Vorname"])
+    for (full, family, given) in [
+      ("Frau Amina Haddad geb. Ali", "Haddad", "Amina"), ("HADDAD geb. ALI, Amina", "HADDAD", "Amina"),
+    ] {
+      let m = mapper.map(.row(CSVRow(line: 2, fields: ["1", full])))
+      #expect(m.person?.familyName == family)
+      #expect(m.person?.givenName == given)
+      #expect(m.person?.birthName?.uppercased() == "ALI")
+    }
+  }
 }

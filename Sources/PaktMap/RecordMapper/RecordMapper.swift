@@ -255,11 +255,13 @@ public struct RecordMapper: Sendable {
     } else {
       var family = get(.personFamilyName)
       var given = get(.personGivenName)
-      if family == nil && given == nil, let full = get(.personFullName) {
+      // "Haddad geb. Ali": the family name, and the name the person was born with (in the
+      // full name too: "Amina Haddad geb. Ali").
+      var bornAs: String?
+      if family == nil && given == nil, var full = get(.personFullName) {
+        if !full.contains(","), let split = Self.splitBirthName(full) { (full, bornAs) = split }
         (family, given) = Self.splitFullName(Self.withoutHonorific(full))
       }
-      // "Haddad geb. Ali": the family name, and the name the person was born with.
-      var bornAs: String?
       if let f = family, let split = Self.splitBirthName(f) { (family, bornAs) = split }
       given = given.map(Self.withoutHonorific).flatMap { $0.isEmpty ? nil : $0 }
       let id = get(.personId)
