@@ -316,17 +316,8 @@ public final class XLSXReader: PaktCursor {
 
   /// Excel's 1900 date system: serial 1 is 1900-01-01, with the fictitious 1900-02-29.
   static func isoDate(serial: Double) -> String {
-    let days = Int(serial.rounded(.down))
-    // Before the fictitious 1900-02-29 (serial 60) the count starts a day later.
-    let base = DateComponents(
-      calendar: Calendar(identifier: .gregorian), year: 1899, month: 12, day: days < 61 ? 31 : 30)
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    guard let start = calendar.date(from: base), let date = calendar.date(byAdding: .day, value: days, to: start) else {
-      return String(serial)
-    }
-    let c = calendar.dateComponents([.year, .month, .day], from: date)
-    return "\(String(format4: c.year!))-\(String(format2: c.month!))-\(String(format2: c.day!))"
+    guard let c = SpreadsheetSerial.day(Int(serial.rounded(.down))) else { return String(serial) }
+    return "\(String(format4: c.year))-\(String(format2: c.month))-\(String(format2: c.day))"
   }
 
   static func readSharedStrings(_ file: String?) throws -> [String] {

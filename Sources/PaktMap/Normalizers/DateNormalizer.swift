@@ -82,8 +82,9 @@ public struct DateNormalizer: Sendable {
       case 5:
         // A spreadsheet's serial day number (days since 30.12.1899) where a date cell lost
         // its format: 32939 is 7 March 1990. No other layout has five digits.
-        guard serials, let serial = Int(g), (1...73_050).contains(serial) else { return .invalid }
-        (y, m, d) = Self.civil(fromSerial: serial)
+        guard serials, let serial = Int(g), (1...73_050).contains(serial), let day = SpreadsheetSerial.day(serial)
+        else { return .invalid }
+        (y, m, d) = day
       case 8:
         if g.hasPrefix("19") || g.hasPrefix("20") {
           (y, m, d) = (Int(g.prefix(4)), Int(g.dropFirst(4).prefix(2)), Int(g.suffix(2)))
@@ -312,21 +313,6 @@ public struct DateNormalizer: Sendable {
     guard let day else { return .value(PartialDate(year: year, month: month)) }
     guard day >= 1 && day <= daysIn(month: month, year: year) else { return .invalid }
     return .value(PartialDate(year: year, month: month, day: day))
-  }
-
-  /// Year, month and day of a spreadsheet's serial day number (1 is 31.12.1899; the 1900 leap
-  /// day that spreadsheets count is before any date this reads).
-  static func civil(fromSerial serial: Int) -> (Int, Int, Int) {
-    // Days from 1970-01-01, then Howard Hinnant's civil-from-days.
-    let z = serial - 25_569 + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
   }
 
   func expand(_ twoDigits: Int) -> Int { twoDigits <= pivot ? 2000 + twoDigits : 1900 + twoDigits }
