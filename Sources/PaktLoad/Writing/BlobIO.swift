@@ -21,17 +21,7 @@ enum BlobIO {
 
   /// Fills the blob in `column` of row `row` of `table`, which holds `bytes.count` bytes.
   static func write(_ bytes: [UInt8], table: String, column: String, row: Int64, _ db: Database) throws {
-    let blob = try open(table, column, row, writable: true, db)
-    defer { sqlite3_blob_close(blob) }
-    try bytes.withUnsafeBytes { all in
-      var offset = 0
-      while offset < all.count {
-        let n = min(chunk, all.count - offset)
-        let code = sqlite3_blob_write(blob, all.baseAddress! + offset, Int32(n), Int32(offset))
-        guard code == SQLITE_OK else { throw error(code, table, db) }
-        offset += n
-      }
-    }
+    try write(count: bytes.count, table: table, column: column, row: row, db) { sink in bytes.withUnsafeBytes(sink) }
   }
 
   /// Fills the blob in `column` of row `row` of `table`, which holds `count` bytes, with the
