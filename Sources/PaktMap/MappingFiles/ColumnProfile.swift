@@ -73,6 +73,13 @@ struct ColumnProfile {
   }
 
   func share(_ n: Int) -> Double { values == 0 ? 0 : Double(n) / Double(values) }
+
+  /// A name column that holds given and family name together: two words or more in most rows
+  /// ("Amina Haddad", "HADDAD Amina"). The draft and the mapper both decide by this.
+  var holdsBothNames: Bool { values > 0 && share(multiWord) >= 0.6 }
+
+  /// How such a column is split, for the steward (see `RecordMapper.splitFullName`).
+  static let bothNamesSplit = "the family name is the words in capitals, or else the last word"
   /// Values that tell rows apart (most distinct), neither dates nor names with a comma.
   var looksLikeID: Bool {
     values > 0 && share(dates) < 0.5 && share(fullNames) < 0.5 && Double(distinct.count) >= 0.5 * Double(values)

@@ -103,13 +103,13 @@ public struct MappingDraft: Sendable {
       // rows ("Amina Haddad", "HADDAD Amina"): given and family name together.
       let fullName = FieldRef(.person, "full_name")
       if byHeader == FieldRef(.person, "family_name"), !byHeaders.contains(FieldRef(.person, "given_name")),
-        !byHeaders.contains(fullName), profile.share(profile.multiWord) >= 0.6
+        !byHeaders.contains(fullName), profile.holdsBothNames
       {
         taken.insert(fullName)
         recognised.append((column, fullName.description))
         explicit[.person, default: []].append(
-          "  full_name: \(MappingEditor.quote(column))  # given and family name in one column: the family name is the "
-            + "word in capitals, or else the last word")
+          "  full_name: \(MappingEditor.quote(column))  # given and family name in one column: "
+            + ColumnProfile.bothNamesSplit)
         continue
       }
       // A second column named like a field another column feeds ("Staatsangehörigkeit" and

@@ -49,14 +49,14 @@ extension RecordMapper {
       if rows == nil { rows = sample() }
       var profile = ColumnProfile()
       for row in rows ?? [] where column.index < row.count { profile.add(row[column.index]) }
-      if profile.values > 0 && profile.share(profile.multiWord) >= 0.6 {
+      if profile.holdsBothNames {
         columns[family] = nil
         recognized[family] = nil
         columns[full] = column
         recognized[full] = column.name
         notes.append(
-          "column '\(column.name)' holds given and family name together: read as the full name (the family name is "
-            + "the word in capitals, or else the last word); say `full_name: \(MappingEditor.quote(column.name))` in the mapping"
+          "column '\(column.name)' holds given and family name together: read as the full name (\(ColumnProfile.bothNamesSplit)); "
+            + "say `full_name: \(MappingEditor.quote(column.name))` in the mapping"
         )
       }
     }
