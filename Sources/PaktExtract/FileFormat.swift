@@ -2,6 +2,11 @@
 public enum FileFormat: String, Sendable, Codable {
   case csv, xml, xlsx, empty, binary
 
+  /// Detects the format of the file at `path` from its first bytes; nil when it cannot be read.
+  public static func detect(path: String) -> FileFormat? {
+    (try? ChunkedFile.head(path: path)).map(detect)
+  }
+
   /// Detects the format from the first bytes (after any byte order mark).
   ///
   /// ```swift

@@ -10,6 +10,10 @@ public struct ReadOptions: Sendable {
   public var xmlRecords: [XMLPath]
   /// The sheet of an Excel workbook; nil: the first.
   public var sheet: String?
+  /// The sheets of a workbook that one source reads, each with its own header, as parts of
+  /// one delivery ("Personen" and "Maßnahmen", whose rows name their person by the same id);
+  /// empty: the one `sheet`. The reader reads `sheet`; the pipeline opens each part so.
+  public var sheets: [String] = []
   /// How much one record, workbook part or entity list may take (pipeline.yml `limits:`).
   public var limits = ReadLimits()
 

@@ -104,12 +104,19 @@ public struct FileLayout: Sendable, Codable, Equatable {
   }
 
   /// What a steward reads about a workbook's sheets that hold rows and that no mapping reads:
-  /// "the workbook's sheet 'Maßnahmen' holds rows too; a source reads it only where its mapping
-  /// says `read: sheet: "Maßnahmen"`".
-  public static func unreadSheetsNote(_ sheets: [String]) -> String {
+  /// "the workbook's sheet 'Maßnahmen' holds rows too; a source reads it where its mapping
+  /// says `read: sheet: "Maßnahmen"`, or with this sheet as `sheets: ["Personen", "Maßnahmen"]`
+  /// where its rows name their person by this sheet's id".
+  public static func unreadSheetsNote(_ sheets: [String], besides sheet: String? = nil) -> String {
     let names = sheets.map { "'\($0)'" }.joined(separator: ", ")
-    return "the workbook's sheet\(sheets.count == 1 ? "" : "s") \(names) hold\(sheets.count == 1 ? "s" : "") rows too; "
-      + "a source reads \(sheets.count == 1 ? "it" : "one") only where its mapping says `read: sheet: \"\(sheets[0])\"`"
+    var note =
+      "the workbook's sheet\(sheets.count == 1 ? "" : "s") \(names) hold\(sheets.count == 1 ? "s" : "") rows too; "
+      + "a source reads \(sheets.count == 1 ? "it" : "one") where its mapping says `read: sheet: \"\(sheets[0])\"`"
+    if let sheet {
+      note +=
+        ", or with this sheet as `sheets: [\"\(sheet)\", \"\(sheets[0])\"]` where its rows name their person by this sheet's id"
+    }
+    return note
   }
 
   /// Column names made unique, so that no column's values are lost to another of the same

@@ -59,7 +59,9 @@ struct InspectCommand: ParsableCommand {
     } else {
       out.append("  root:      <\(l.rootElement ?? "")>")
       out.append("  records:   \((l.recordElements ?? []).map { "<\($0)>" }.joined(separator: " "))")
-      if let others = l.otherSheets { out.append("  sheets:    " + FileLayout.unreadSheetsNote(others)) }
+      if let others = l.otherSheets {
+        out.append("  sheets:    " + FileLayout.unreadSheetsNote(others, besides: l.sheet))
+      }
       if let ns = l.namespaces {
         out.append(
           "  namespaces: \(ns.map { "\($0.key.isEmpty ? "(default)" : $0.key)=\($0.value)" }.sorted().joined(separator: " "))"

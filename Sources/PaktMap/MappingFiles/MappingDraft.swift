@@ -29,11 +29,14 @@ public struct MappingDraft: Sendable {
       if layout.format == .csv && layout.encoding != "utf-8" {
         lines.append("read:\n  encoding: \(layout.encoding)  # detected")
       }
-      if let sheet = layout.sheet, let others = layout.otherSheets {
-        lines.append("read:\n  sheet: \(MappingEditor.quote(sheet))")
-        lines.append("# \(FileLayout.unreadSheetsNote(others)) (a mapping of its own, in a source of its own)")
-      }
+      let readAt = lines.count
       let order = try tabular(file, layout: layout, lines: &lines, recognised: &recognised, unrecognised: &unrecognised)
+      if let sheet = layout.sheet, let others = layout.otherSheets {
+        lines.insert(
+          contentsOf: try sheetLines(
+            path: path, sheet: sheet, others: others, recognised: &recognised, unrecognised: &unrecognised),
+          at: readAt)
+      }
       lines.insert(contentsOf: dateOrderLines(order), at: 4)
     } else {
       lines.append("xml:")
@@ -56,6 +59,53 @@ public struct MappingDraft: Sendable {
     }
     lines.append("# programs:  # local program name → catalogue code; `pakt mappings accept` writes these")
     return MappingDraft(yaml: lines.joined(separator: "\n") + "\n", recognised: recognised, unrecognised: unrecognised)
+  }
+
+  /// The `read:` lines of a workbook whose other sheets hold rows. A sheet that has the first
+  /// sheet's person id column (by its name, or one named like a person id) is read with it as
+  /// a part of the delivery (`sheets:`): "Maßnahmen" beside "Personen", each row naming its
+  /// person by "Kennung". Its columns are listed as the first sheet's are; pakt recognises
+  /// them by their headers when it reads the sheet. Other sheets are named for the steward.
+  static func sheetLines(
+    path: String, sheet: String, others: [String], recognised: inout [(String, String)],
+    unrecognised: inout [String]
+  ) throws -> [String] {
+    let idField = FieldRef(.person, "id")
+    let idColumn = recognised.first { $0.1 == idField.description }?.0
+    var parts: [String] = []
+    var partLines: [String] = []
+    for other in others {
+      guard let opened = try? OpenedFile(path: path, options: ReadOptions(sheet: other)) else { continue }
+      let header = opened.layout.header ?? []
+      let keyed = header.contains { column in
+        idColumn.map { TextFold.compact($0) == TextFold.compact(column) } ?? false
+          || HeaderSynonyms.field(for: column) == idField
+      }
+      guard keyed else { continue }
+      parts.append(other)
+      partLines.append("# Sheet \(MappingEditor.quote(other)), read with it: its rows name their person by the id")
+      for column in header {
+        if let field = HeaderSynonyms.field(for: column) {
+          recognised.append((column, field.description))
+          partLines.append("#   \(column) → \(field) (header)")
+        } else {
+          unrecognised.append(column)
+          partLines.append("#   \(MappingEditor.quote(column)): not recognised; map it if it matters")
+        }
+      }
+    }
+    let unread = others.filter { !parts.contains($0) }
+    var lines: [String] = []
+    if parts.isEmpty {
+      lines.append("read:\n  sheet: \(MappingEditor.quote(sheet))")
+    } else {
+      lines.append("read:\n  sheets: [\(([sheet] + parts).map(MappingEditor.quote).joined(separator: ", "))]")
+      lines += partLines
+    }
+    if !unread.isEmpty {
+      lines.append("# \(FileLayout.unreadSheetsNote(unread)) (a mapping of its own, in a source of its own)")
+    }
+    return lines
   }
 
   /// `dates: mdy` where the sampled dates can only be read month first (03/16/2023), a

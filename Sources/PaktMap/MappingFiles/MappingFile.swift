@@ -27,6 +27,14 @@ import PaktExtract
 ///       person_ref: "@person"
 ///       participation: { program: k:Programm }
 /// ```
+///
+/// A workbook whose persons and measures stand on two sheets is read sheet by sheet, each
+/// sheet with its own header, the rows of each naming their person by the same id column:
+///
+/// ```yaml
+/// read: { sheets: [Personen, Maßnahmen] }
+/// person: { id: Kennung }
+/// ```
 public struct MappingFile: Sendable {
   /// A column name or XML path that feeds a canonical field, with the line that says so.
   public struct Binding: Sendable {
@@ -139,14 +147,27 @@ public struct MappingFile: Sendable {
   static func readOptions(_ r: YAMLNode) throws -> ReadOptions {
     var read = ReadOptions()
     let m = try r.mapping(
-      allowed: ["format", "encoding", "delimiter", "quote", "header_line", "sheet"], what: "'read'")
+      allowed: ["format", "encoding", "delimiter", "quote", "header_line", "sheet", "sheets"], what: "'read'")
     if let f = try m.optionalString("format") {
       guard let format = FileFormat(rawValue: f.lowercased()), [.csv, .xml, .xlsx].contains(format) else {
         throw try m.require("format").error("unknown format '\(f)'", fix: "use csv, xml or xlsx")
       }
       read.format = format
     }
-    read.sheet = try m.optionalString("sheet")
+    // One sheet, or a list of sheets read as parts of one delivery (`sheets:` or `sheet:`).
+    if m["sheet"] != nil && m["sheets"] != nil {
+      throw try m.require("sheets").error(
+        "both `sheet:` and `sheets:` are given", fix: "list every sheet to read under `sheets:`")
+    }
+    let sheets = try m.strings(m["sheets"] != nil ? "sheets" : "sheet")
+    if sheets.count == 1 {
+      read.sheet = sheets[0]
+    } else if Set(sheets).count < sheets.count {
+      throw try m.require(m["sheets"] != nil ? "sheets" : "sheet").error(
+        "a sheet is listed twice", fix: "list each sheet once")
+    } else {
+      read.sheets = sheets
+    }
     if let e = try m.optionalString("encoding") {
       guard let enc = TextEncoding(name: e) else {
         throw try m.require("encoding").error(

@@ -4,7 +4,11 @@ import PaktExtract
 
 /// Finding the columns a mapping names in a file's header: by name, by a rename, by content.
 extension RecordMapper {
-  mutating func resolveColumns(header: [String], sample: () -> [[String]]) throws {
+  /// `sheetPart`: the header is one of several sheets a workbook's source reads (`read:
+  /// sheets:`). A column the mapping names and this sheet lacks is then another sheet's: it is
+  /// noted in `absent`, not looked for by content (a measure's start date is no date of
+  /// birth), and the pipeline checks that some sheet has it.
+  mutating func resolveColumns(header: [String], sheetPart: Bool = false, sample: () -> [[String]]) throws {
     let record = mapping.records[0]
     var byName: [String: Int] = [:]
     var byFolded: [String: Int] = [:]
@@ -18,6 +22,10 @@ extension RecordMapper {
       let direct = byName[b.column] ?? byFolded[TextFold.compact(b.column)]
       let renamed = direct == nil ? Self.renamed(b, in: header, except: bound) : nil
       var found = direct ?? renamed
+      if found == nil && sheetPart {
+        absent.append(b)
+        continue
+      }
       if found == nil {
         if rows == nil { rows = sample() }
         found = Self.byContent(b, in: header, except: bound.union(columns.all.map(\.index)), sample: rows ?? [])
@@ -60,6 +68,8 @@ extension RecordMapper {
         )
       }
     }
+    fields = Set(record.bindings.map(\.field).filter { columns[$0] != nil }).union(
+      recognized.keys.filter { columns[$0] != nil })
     let identifying: [FieldRef] = ["id", "family_name", "given_name", "full_name"].map { FieldRef(.person, $0) }
     if !identifying.contains(where: { columns[$0] != nil }) && record.personRef == nil {
       throw PaktError.config(

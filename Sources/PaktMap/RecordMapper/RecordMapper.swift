@@ -14,14 +14,16 @@ public struct MappedRecord: Sendable {
   /// record is a reject and these say why.
   public var flags: [QualityFlag] = []
   public var reject: Reject?
-  /// Set when the record's rows refer to a person listed elsewhere (XML `person_ref`):
-  /// the reference is checked once the whole delivery is read.
+  /// Set when the record's rows refer to a person listed elsewhere (XML `person_ref`, or a
+  /// row of measures beside a table of persons: `RecordMapper.refersByID`): the reference is
+  /// checked once the whole delivery is read.
   public var personRef: String?
   /// The raw text of the record, for records with a person reference (nil for others).
   /// Rendered when asked for: it is needed only when the reference turns out to name nobody,
   /// and rendering every such record was a twentieth of mapping (perf).
-  public var raw: String? { rawElement?.render() }
+  public var raw: String? { rawElement?.render() ?? rawRow?.joined(separator: " | ") }
   var rawElement: XMLElementNode?
+  var rawRow: [String]?
 }
 
 /// What reading one record noted besides its rows: values that could not be read, and quality
@@ -79,6 +81,24 @@ public struct RecordMapper: Sendable {
   /// What the mapper decided for a steward to know: a column the mapping names that this file
   /// calls otherwise ("column 'Vorname' is now 'Vornamen': mapped").
   public internal(set) var notes: [String] = []
+  /// A workbook sheet read as one part of several (`read: sheets:`): the mapping's columns it
+  /// does not have (another sheet's, or none's: the pipeline checks).
+  public internal(set) var absent: [MappingFile.Binding] = []
+  /// The canonical fields this file's columns feed (by the mapping or by their headers).
+  public internal(set) var fields: Set<FieldRef> = []
+  /// Each row names its person by id only and holds that person's measures: a file or sheet
+  /// of measures beside the source's table of persons ("Maßnahmen" beside "Personen"). Its rows
+  /// are then references, as XML's `person_ref`: they add measures to the person the other
+  /// table describes, and a row whose id names no person of the delivery is rejected. (Read as
+  /// persons, each row was a person with an id and nothing else, and the first such record
+  /// of a person kept the persons table's names and dates out.) The pipeline sets it.
+  public var refersByID = false
+  /// Whether this file's columns are a person's id and measures only (see `refersByID`).
+  public var holdsOnlyIDAndMeasures: Bool {
+    fields.contains(FieldRef.personId) && fields.allSatisfy { $0 == FieldRef.personId || $0.section == .participation }
+  }
+  /// Whether this file's columns say who a person is or more (a name, a date of birth, …).
+  public var describesPersons: Bool { fields.contains { $0.section != .participation && $0 != FieldRef.personId } }
 
   public init(
     source: String, fileName: String, mapping: MappingFile, layout: FileLayout, matcher: ProgramMatcher,
@@ -101,7 +121,7 @@ public struct RecordMapper: Sendable {
       }
       var sampled: [[String]]?  // read once
       try resolveColumns(
-        header: layout.header ?? [],
+        header: layout.header ?? [], sheetPart: layout.format == .xlsx && mapping.read.sheets.count > 1,
         sample: {
           if sampled == nil { sampled = sample() }
           return sampled ?? []
@@ -155,8 +175,20 @@ public struct RecordMapper: Sendable {
         return v.isEmpty ? nil : v
       }
       let column: (FieldRef) -> String = { [columns] in columns[$0]?.name ?? $0.description }
+      var ref: String? = nil
+      if refersByID {
+        guard let id = get(FieldRef.personId) else {
+          out.reject = Reject(
+            source: source, file: fileName, line: row.line, raw: row.fields.joined(separator: " | "),
+            kind: "missing person reference",
+            reason: "the row has no value in '\(column(FieldRef.personId))', so it belongs to no person")
+          return out
+        }
+        ref = id
+        out.rawRow = row.fields
+      }
       mapFlat(
-        read: get, groups: [:], column: column, lineage: lineage, personRef: nil, raw: row.fields,
+        read: get, groups: [:], column: column, lineage: lineage, personRef: ref, raw: row.fields,
         namesMapped: Self.nameFields.contains { columns[$0] != nil }, repair: row.repair, into: &out)
     case .element(let e):
       let lineage = Lineage(file: fileName, line: e.line, path: e.path)

@@ -68,7 +68,9 @@ extension PipelineRunner {
       let (source, file) = planned[i]
       let name = source.source.name
       let fileName = file.name
-      return MappedStream(path: file.path, options: optionsFor(source), mapper: file.mapper!, encoder: encoder) {
+      var options = optionsFor(source)
+      if let sheet = file.sheet { options.sheet = sheet }
+      return MappedStream(path: file.readPath, options: options, mapper: file.mapper!, encoder: encoder) {
         line, mapped, encoder in
         Self.encode(mapped, line: line, source: name, file: fileName, into: &encoder, erased: isErased) {
           pseudonyms.managerKey(source: $0, name: $1)

@@ -54,8 +54,14 @@ extension PipelineRunner {
         }
         // A file not read is known by its problem: the same problem again is the same delivery.
         var file = PreparedFile(
-          path: path, name: displayName(path), sha256: digest.isEmpty ? Fingerprint.of([path, problem ?? ""]) : digest)
+          path: path, name: displayName(path), sha256: digest.isEmpty ? Fingerprint.of([path, problem ?? ""]) : digest,
+          readPath: path)
         file.problem = problem
+        if problem == nil, options.sheets.count > 1, FileFormat.detect(path: path) == .xlsx {
+          files += try prepareSheets(
+            file, source: source, mapping: mapping, options: options, matcher: matcher, gazetteer: gazetteer)
+          continue
+        }
         if problem == nil {
           file.problem = try prepareMapper(
             &file, path: path, source: source, mapping: mapping, options: options,
@@ -63,6 +69,7 @@ extension PipelineRunner {
         }
         files.append(file)
       }
+      Self.readMeasuresAsReferences(&files)
       let mappingText = (try? String(contentsOfFile: source.mapping, encoding: .utf8)) ?? ""
       // Content, not names: a file delivered again under another name is the same delivery.
       let fingerprint = Fingerprint.of(
@@ -106,19 +113,88 @@ extension PipelineRunner {
     return nil
   }
 
+  /// A file or sheet of a source that holds a person's id and measures only, beside one that
+  /// describes the persons, names its persons by that id (`RecordMapper.refersByID`): its rows
+  /// add measures to them, and a row naming no person of the delivery is rejected.
+  static func readMeasuresAsReferences(_ files: inout [PreparedFile]) {
+    let described = files.filter { $0.mapper?.describesPersons ?? false }.map(\.name)
+    guard let persons = described.first else { return }
+    for i in files.indices where files[i].mapper?.holdsOnlyIDAndMeasures ?? false {
+      files[i].mapper?.refersByID = true
+      files[i].notes.append(
+        "its rows name their person by id and hold measures only: read as measures of the persons '\(persons)'"
+          + (described.count > 1 ? " and the source's other files" : "") + " lists")
+    }
+  }
+
+  /// The parts of a workbook whose source reads several sheets (`read: sheets:`): one per
+  /// sheet, each read with its own header, the ledger's delivery "export.xlsx [Maßnahmen]".
+  /// A column the mapping names must be on one of the sheets; where it is on none, or a sheet
+  /// is missing, every part is rejected with the reason, as one file would be.
+  func prepareSheets(
+    _ file: PreparedFile, source: PipelineConfig.Source, mapping: MappingFile, options: ReadOptions,
+    matcher: ProgramMatcher, gazetteer: Gazetteer
+  ) throws -> [PreparedFile] {
+    var parts: [PreparedFile] = []
+    for sheet in options.sheets {
+      var part = file
+      part.path = "\(file.path) [\(sheet)]"
+      part.name = "\(file.name) [\(sheet)]"
+      part.sha256 = Fingerprint.of([file.sha256, sheet])
+      part.sheet = sheet
+      var partOptions = options
+      partOptions.sheet = sheet
+      part.problem = try prepareMapper(
+        &part, path: file.readPath, source: source, mapping: mapping, options: partOptions, matcher: matcher,
+        gazetteer: gazetteer)
+      parts.append(part)
+    }
+    // Columns no sheet has: the mapping does not fit the workbook.
+    let mappers = parts.compactMap(\.mapper)
+    guard mappers.count == parts.count, let first = mappers.first else {
+      let problem = parts.compactMap(\.problem).first ?? "a sheet cannot be read"
+      return parts.map { part in
+        var part = part
+        part.mapper = nil
+        part.problem = part.problem ?? "another sheet of the workbook cannot be read: \(problem)"
+        return part
+      }
+    }
+    let missing = first.absent.filter { binding in
+      mappers.allSatisfy { mapper in mapper.absent.contains { $0.field == binding.field && $0.column == binding.column }
+      }
+    }
+    guard missing.isEmpty else {
+      let columns = missing.map { "'\($0.column)' (\($0.field))" }.joined(separator: ", ")
+      let problem =
+        "the mapping names column\(missing.count == 1 ? "" : "s") \(columns), which no sheet of \(file.name) "
+        + "(\(options.sheets.joined(separator: ", "))) has; fix: map a column of one of its sheets (`pakt inspect` shows them)"
+      return parts.map { part in
+        var part = part
+        part.mapper = nil
+        part.problem = problem
+        return part
+      }
+    }
+    return parts
+  }
+
   /// Each workbook whose other sheets hold rows that no source reads says which: a second
   /// sheet of measures ("Maßnahmen" beside "Personen") would otherwise be lost without a word.
   static func noteUnreadSheets(_ sources: [PreparedSource]) -> [PreparedSource] {
     var read: [String: Set<String>] = [:]
     for source in sources {
-      for file in source.files { if let sheet = file.layout?.sheet { read[file.path, default: []].insert(sheet) } }
+      for file in source.files { if let sheet = file.layout?.sheet { read[file.readPath, default: []].insert(sheet) } }
     }
     return sources.map { source in
       var source = source
       for i in source.files.indices {
         let file = source.files[i]
-        let unread = (file.layout?.otherSheets ?? []).filter { !(read[file.path]?.contains($0) ?? false) }
-        if !unread.isEmpty { source.files[i].notes.append(FileLayout.unreadSheetsNote(unread)) }
+        let unread = (file.layout?.otherSheets ?? []).filter { !(read[file.readPath]?.contains($0) ?? false) }
+        if !unread.isEmpty {
+          source.files[i].notes.append(
+            FileLayout.unreadSheetsNote(unread, besides: file.sheet == nil ? file.layout?.sheet : nil))
+        }
       }
       return source
     }

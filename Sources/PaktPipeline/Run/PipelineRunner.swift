@@ -63,9 +63,16 @@ public struct PipelineRunner: Sendable {
 
   /// A file ready to load: checked, fingerprinted, mapper prepared (or why it cannot be read).
   struct PreparedFile {
+    /// The file as the ledger and the reports know it: its path, or for one sheet of a
+    /// workbook read sheet by sheet (`read: sheets:`), its path and the sheet
+    /// ("…/export.xlsx [Maßnahmen]"); each part is then a delivery of its own.
     var path: String
     var name: String
     var sha256: String
+    /// The file on disk.
+    var readPath: String
+    /// The sheet this part reads; nil: the file as the mapping's `read:` says.
+    var sheet: String? = nil
     var layout: FileLayout?
     var mapper: RecordMapper?
     var problem: String?

@@ -165,7 +165,9 @@ extension PipelineRunner {
     logger.info(
       "loading \(plan.changed.count) changed source(s) of \(plan.prepared.count)\(options.dryRun ? " (dry run)" : "")")
     let tracker = options.progress.map {
-      ProgressTracker(bytesTotal: plan.changed.flatMap(\.files).reduce(0) { $0 + Self.size($1.path) }, report: $0)
+      ProgressTracker(
+        bytesTotal: plan.changed.flatMap(\.files).reduce(0) { $0 + ($1.sheet == nil ? Self.size($1.readPath) : 0) },
+        report: $0)
     }
     var outcome = WriteOutcome()
     if options.commitPerSource && !options.dryRun {
