@@ -1,4 +1,6 @@
+import Foundation
 import PaktCore
+import PaktExtract
 
 /// Writes one municipality's export in its format.
 struct ExportWriter {
@@ -40,7 +42,7 @@ struct ExportWriter {
     var kinds = ["end_before_start", "impossible_date"]
     if format != .xmlReferences { kinds += ["cost_negative", "cost_absurd"] }
     if format == .csvEnglish || format == .csvGerman { kinds.append("control_characters") }
-    if !early && (format == .csvEnglish || format == .csvGerman || format == .excelText) {
+    if !early && (format == .csvEnglish || format == .csvGerman || format == .excelText && !municipality.workbook) {
       kinds.append("stray_delimiter")
     }
     let kind = rng.pick(kinds)
@@ -108,6 +110,9 @@ struct ExportWriter {
     options: SampleGenerator.Options, rng: inout SeededRandom
   ) throws -> Written {
     let m = municipality
+    if m.workbook {
+      return try writeWorkbook(path: path, appearances: appearances, persons: persons, options: options, rng: &rng)
+    }
     var w = Written()
     let encoding: OutputEncoding
     switch m.format {
@@ -137,6 +142,56 @@ struct ExportWriter {
     try writeFooter(file, referenced: referenced, code: code, options: options, rng: &rng, written: &w)
     try file.close()
     w.bytes = file.bytesWritten
+    return w
+  }
+
+  /// A workbook with a sheet of persons and a sheet of their measures (see
+  /// `GeneratedMunicipality.workbook`); now and then a measure names a person the workbook
+  /// does not list.
+  func writeWorkbook(
+    path: String, appearances: [(person: Int, variant: Variant)], persons: [TruePerson],
+    options: SampleGenerator.Options, rng: inout SeededRandom
+  ) throws -> Written {
+    var w = Written()
+    let code = "G" + twoDigits(municipality.index + 1)
+    var flawRNG = rng.fork(0xF1A3)
+    typealias Cell = XLSXWriter.Cell
+    /// A date cell, or its text where it is no calendar day (00.00.1990, 30.02.2024).
+    func date(_ d: (Int, Int, Int)) -> Cell {
+      SpreadsheetSerial.serial(year: d.0, month: d.1, day: d.2) == nil ? .text(Self.german(d)) : .date(d.0, d.1, d.2)
+    }
+    var people: [[Cell]] = [
+      ["Kennung", "Familienname", "Vorname", "Geb.-Datum", "Geschlecht", "Nationalität", "AZR-Nr"].map(Cell.text)
+    ]
+    var measures: [[Cell]] = [["Kennung", "Maßnahme", "Beginn", "Ende", "Status", "Kosten"].map(Cell.text)]
+    for (n, appearance) in appearances.enumerated() {
+      let p = persons[appearance.person].written(appearance.variant, rng: &rng).asWritten(rng: &rng)
+      let localID = "\(code)-\(100_000 + n)"
+      var ps = parts(rng: &rng)
+      if let rule = flaw(&ps, rate: options.flaws, early: n < 10, rng: &flawRNG) { w.flaws.append((localID, rule)) }
+      w.personRecords += 1
+      w.participations += ps.count
+      w.truth.append((localID, p.id))
+      // Excel keeps the AZR number as a number: its leading zeros are gone.
+      people.append([
+        .text(localID), .text(p.family), .text(p.given), date((p.year, p.month, p.day)), .number(p.male ? 1 : 2),
+        .text(p.nationality), Double(p.azr).map(Cell.number) ?? .empty,
+      ])
+      for part in ps {
+        measures.append([
+          .text(localID), .text(localName(part)), date(part.start), date(part.end),
+          .text(Self.statusExcel[part.status]), .number(Double(part.costCents) / 100),
+        ])
+      }
+      if rng.chance(options.bad) {
+        // malformed: a measure of a person the workbook does not list
+        measures.append([.text("\(code)-X\(n)"), .text(localName(ps[0]))])
+        w.bad += 1
+      }
+    }
+    try XLSXWriter.write(
+      path: path, sheets: [.init(name: "Personen", rows: people), .init(name: "Maßnahmen", rows: measures)])
+    w.bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     return w
   }
 

@@ -29,7 +29,14 @@ struct GeneratedMunicipality: Sendable {
   var format: Format
   /// An Excel sheet whose header groups its columns ("Person", "Teilnahme" above the names,
   /// as merged cells): half the municipalities exporting Excel text.
-  var groupedHeader: Bool { format == .excelText && index % 2 == 1 }
+  var groupedHeader: Bool { format == .excelText && index % 2 == 1 && !workbook }
+  /// An Excel workbook (.xlsx) with the persons on a sheet "Personen" and their measures on a
+  /// sheet "Maßnahmen", each row naming its person by "Kennung": three of forty, a third of
+  /// those exporting Excel. Dates are date cells, the AZR number a number cell (its leading
+  /// zeros gone).
+  var workbook: Bool { format == .excelText && index % 15 == 7 }
+  /// The export file's extension.
+  var fileExtension: String { workbook ? "xlsx" : format.fileExtension }
   /// Dates written month first (03/16/2023), as a US-made case-management tool exports them:
   /// three of forty municipalities, a third of those with English CSV. Their mappings do not
   /// say so (a steward who did not notice): pakt must tell from the dates.
@@ -81,6 +88,7 @@ struct GeneratedMunicipality: Sendable {
       // A grouped header's names are read as group and name joined; "Ende" is too short a word
       // to be recognised after its group.
       let (group, participation) = groupedHeader ? ("Person ", "participation:\n  end: Teilnahme Ende\n") : ("", "")
+      if workbook { out += "read:\n  sheets: [Personen, Maßnahmen]\n" }
       out += """
         person:
           id: \(group)Kennung

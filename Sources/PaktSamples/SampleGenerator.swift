@@ -79,7 +79,7 @@ public enum SampleGenerator {
       var rows = root.fork(100 + UInt64(m.index))
       var order = appearances[m.index]
       order.shuffle(using: &rows)
-      let file = "exports/\(m.slug).\(m.format.fileExtension)"
+      let file = "exports/\(m.slug).\(m.fileExtension)"
       let writer = ExportWriter(municipality: m, catalogue: catalogue)
       let written = try writer.write(
         path: "\(options.out)/\(file)", appearances: order, persons: persons, options: options, rng: &rows)
