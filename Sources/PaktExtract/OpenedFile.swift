@@ -97,6 +97,12 @@ public final class OpenedFile: PaktCursor {
       layout = l
     case .empty:
       throw ExtractError.unreadable("the file is empty", fix: "ask the municipality to export again")
+    case .binary where head.starts(with: FileFormat.legacyOfficeSignature):
+      throw ExtractError.unreadable(
+        "the file is an Excel 97-2003 workbook (.xls) or another legacy Office file, which pakt does not read",
+        fix:
+          "save it as an Excel workbook (.xlsx) or CSV (in Excel: Save As; or `soffice --headless --convert-to xlsx` "
+          + "on the file), or ask the municipality to export .xlsx or CSV")
     case .binary:
       throw ExtractError.unreadable(
         "the file is neither CSV nor XML text (binary content)", fix: "check that the right file was delivered")

@@ -26,6 +26,56 @@ struct EncodingTests {
     #expect(TextEncoding.detect(bytes) == expected)
   }
 
+  /// German text as a DOS-era database program writes it, in code page 850.
+  static let dosExport: [UInt8] = {
+    var bytes: [UInt8] = []
+    for scalar
+      in "Nachname;Vorname;Staatsangehörigkeit;Maßnahme\r\nMüller;Jürgen;Österreich;Sprachförderung für Mütter\r\n"
+      .unicodeScalars
+    {
+      bytes.append(
+        scalar.value < 0x80 ? UInt8(scalar.value) : UInt8(0x80 + TextEncoding.cp850High.firstIndex(of: scalar.value)!))
+    }
+    return bytes + [0x1A]  // DOS's end-of-file mark
+  }()
+
+  @Test("code page 850 is told from Windows-1252 by which bytes beside letters are letters; its file reads")
+  func dosCodePage() throws {
+    #expect(TextEncoding.detect(Self.dosExport) == .cp850)
+    // The same text in Windows-1252 (and ISO-8859-1) stays so.
+    let windows = Array(
+      "Nachname;Vorname;Staatsangehörigkeit;Maßnahme\r\nMüller;Jürgen;Österreich;Sprachförderung für Mütter\r\n"
+        .unicodeScalars.map { UInt8($0.value) })
+    #expect(TextEncoding.detect(windows) == .latin1)
+    #expect(TextEncoding.detect(windows + [0x80]) == .windows1252)
+    #expect(TextEncoding(name: "CP850") == .cp850)
+
+    let path = TestSupport.write(Self.dosExport, to: "dos.csv", in: TestSupport.scratch())
+    let file = try OpenedFile(path: path)
+    #expect(file.layout.encoding == "ibm850")
+    #expect(file.layout.header == ["Nachname", "Vorname", "Staatsangehörigkeit", "Maßnahme"])
+    guard case .row(let row) = try file.next() else {
+      Issue.record("no row")
+      return
+    }
+    #expect(row.fields == ["Müller", "Jürgen", "Österreich", "Sprachförderung für Mütter"])
+    // The Ctrl-Z on the last line is no record.
+    #expect(try file.next() == nil)
+  }
+
+  @Test("an Excel 97-2003 workbook (.xls) is named as such, with what to do")
+  func legacyWorkbook() throws {
+    let bytes = FileFormat.legacyOfficeSignature + [UInt8](repeating: 0, count: 504)
+    let path = TestSupport.write(bytes, to: "old.xls", in: TestSupport.scratch())
+    #expect(throws: ExtractError.self) { try OpenedFile(path: path) }
+    do {
+      _ = try OpenedFile(path: path)
+    } catch {
+      #expect("\(error)".contains("Excel 97-2003 workbook (.xls)"))
+      #expect("\(error)".contains("xlsx"))
+    }
+  }
+
   @Test("Windows-1252 maps 0x80 to the euro sign; undefined bytes are marked, not dropped")
   func windows1252() {
     var t = Transcoder(encoding: .windows1252)

@@ -196,6 +196,9 @@ public struct CSVReader: PaktCursor {
       case .blank: continue
       case .malformed(let m): return .malformed(m)
       case .fields(let startLine, var fields):
+        // DOS's end-of-file mark (Ctrl-Z) on a line of its own, as DOS-era programs end
+        // their exports: no record.
+        if fields.count == 1 && fields[0] == "\u{1A}" { continue }
         // A row as wide as the table under a header naming columns no row fills: those are empty.
         if dialect.unfilledColumns > 0 && fields.count + dialect.unfilledColumns == header.count {
           fields.append(contentsOf: repeatElement("", count: dialect.unfilledColumns))
@@ -318,7 +321,7 @@ public struct CSVReader: PaktCursor {
       }
       if count == 0 { atEOF = true }
       end += count
-    case .windows1252, .latin1:
+    case .windows1252, .latin1, .cp850:
       let encoding = dialect.encoding
       let at = end
       var written = 0

@@ -10,12 +10,29 @@ public enum TextEncoding: String, Sendable, Codable, CaseIterable {
     0x0178,
   ]
 
+  /// DOS Latin-1 (code page 850) 0x80–0xFF to Unicode: "ä" is 0x84, "ß" 0xE1.
+  public static let cp850High: [UInt32] = [
+    0x00C7, 0x00FC, 0x00E9, 0x00E2, 0x00E4, 0x00E0, 0x00E5, 0x00E7, 0x00EA, 0x00EB, 0x00E8, 0x00EF,
+    0x00EE, 0x00EC, 0x00C4, 0x00C5, 0x00C9, 0x00E6, 0x00C6, 0x00F4, 0x00F6, 0x00F2, 0x00FB, 0x00F9,
+    0x00FF, 0x00D6, 0x00DC, 0x00F8, 0x00A3, 0x00D8, 0x00D7, 0x0192, 0x00E1, 0x00ED, 0x00F3, 0x00FA,
+    0x00F1, 0x00D1, 0x00AA, 0x00BA, 0x00BF, 0x00AE, 0x00AC, 0x00BD, 0x00BC, 0x00A1, 0x00AB, 0x00BB,
+    0x2591, 0x2592, 0x2593, 0x2502, 0x2524, 0x00C1, 0x00C2, 0x00C0, 0x00A9, 0x2563, 0x2551, 0x2557,
+    0x255D, 0x00A2, 0x00A5, 0x2510, 0x2514, 0x2534, 0x252C, 0x251C, 0x2500, 0x253C, 0x00E3, 0x00C3,
+    0x255A, 0x2554, 0x2569, 0x2566, 0x2560, 0x2550, 0x256C, 0x00A4, 0x00F0, 0x00D0, 0x00CA, 0x00CB,
+    0x00C8, 0x0131, 0x00CD, 0x00CE, 0x00CF, 0x2518, 0x250C, 0x2588, 0x2584, 0x00A6, 0x00CC, 0x2580,
+    0x00D3, 0x00DF, 0x00D4, 0x00D2, 0x00F5, 0x00D5, 0x00B5, 0x00FE, 0x00DE, 0x00DA, 0x00DB, 0x00D9,
+    0x00FD, 0x00DD, 0x00AF, 0x00B4, 0x00AD, 0x00B1, 0x2017, 0x00BE, 0x00B6, 0x00A7, 0x00F7, 0x00B8,
+    0x00B0, 0x00A8, 0x00B7, 0x00B9, 0x00B3, 0x00B2, 0x25A0, 0x00A0,
+  ]
+
   case utf8 = "utf-8"
   case utf8BOM = "utf-8-bom"
   case utf16LE = "utf-16le"
   case utf16BE = "utf-16be"
   case windows1252 = "windows-1252"
   case latin1 = "iso-8859-1"
+  /// DOS Latin-1, as database programs of the DOS era and their exports still write it.
+  case cp850 = "ibm850"
 
   /// Reads a spelling from a mapping file ("UTF-8", "cp1252", "latin1", "UTF-16", …).
   public init?(name: String) {
@@ -26,6 +43,7 @@ public enum TextEncoding: String, Sendable, Codable, CaseIterable {
     case "utf16be": self = .utf16BE
     case "windows1252", "cp1252", "win1252", "ansi": self = .windows1252
     case "iso88591", "latin1", "l1": self = .latin1
+    case "ibm850", "cp850", "850", "dos850", "doslatin1": self = .cp850
     default: return nil
     }
   }
@@ -66,8 +84,36 @@ public enum TextEncoding: String, Sendable, Codable, CaseIterable {
       if zeroEven * 10 > pairs * 3 && zeroOdd * 10 < pairs { return .utf16BE }
     }
     if isValidUTF8(sample, allowTruncatedEnd: true) { return .utf8 }
+    if readsAsCP850(sample) { return .cp850 }
     if sample.contains(where: { $0 >= 0x80 && $0 <= 0x9F }) { return .windows1252 }
     return .latin1
+  }
+
+  /// Whether single-byte text is DOS Latin-1 rather than Windows-1252: of the bytes above
+  /// 0x7F beside a letter, more than twice as many are letters in code page 850 as in
+  /// Windows-1252, and at least three. German in code page 850 writes "ä" "ö" "ü" as 0x84
+  /// 0x94 0x81, which Windows-1252 reads as „ " and nothing; German in Windows-1252 writes
+  /// them as 0xE4 0xF6 0xFC, of which code page 850 reads only the first as a letter (õ).
+  static func readsAsCP850(_ sample: [UInt8]) -> Bool {
+    var dos = 0
+    var windows = 0
+    for i in sample.indices where sample[i] >= 0x80 {
+      let besideLetter =
+        (i > 0 && isASCIILetter(sample[i - 1])) || (i + 1 < sample.count && isASCIILetter(sample[i + 1]))
+      guard besideLetter else { continue }
+      let b = Int(sample[i])
+      if letterIn850[b - 0x80] { dos += 1 }
+      if letterIn1252[b - 0x80] { windows += 1 }
+    }
+    return dos >= 3 && dos > 2 * windows
+  }
+
+  private static func isASCIILetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+  /// Which bytes 0x80–0xFF are letters in each encoding.
+  private static let letterIn850 = cp850High.map { Unicode.Scalar($0)?.properties.isAlphabetic ?? false }
+  private static let letterIn1252 = (0x80..<0x100).map { b in
+    let scalar = b < 0xA0 ? windows1252High[b - 0x80] : UInt32(b)
+    return scalar != 0 && (Unicode.Scalar(scalar)?.properties.isAlphabetic ?? false)
   }
 }
 
@@ -202,6 +248,7 @@ struct Transcoder {
         scalar = TextEncoding.windows1252High[b - 0x80]
         if scalar == 0 { return [0xFF] }
       }
+      if encoding == .cp850 && b >= 0x80 { scalar = TextEncoding.cp850High[b - 0x80] }
       return Array(String(Unicode.Scalar(scalar)!).utf8)
     }
   }
@@ -213,13 +260,14 @@ struct Transcoder {
   }
   private static let cp1252Packed = packedTable(.windows1252)
   private static let latin1Packed = packedTable(.latin1)
+  private static let cp850Packed = packedTable(.cp850)
 
   /// Converts the next chunk; keeps a cut-off UTF-16 unit for the next call.
   mutating func transcode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
     switch encoding {
     case .utf8, .utf8BOM:
       appendValidatedUTF8(input, into: &out)
-    case .windows1252, .latin1:
+    case .windows1252, .latin1, .cp850:
       // Into a scratch buffer sized once for the worst case, then appended in one copy.
       if scratch.count < input.count * 3 + 16 { scratch = [UInt8](repeating: 0, count: input.count * 3 + 16) }
       let encoding = self.encoding
@@ -252,7 +300,12 @@ struct Transcoder {
     _ input: UnsafeBufferPointer<UInt8>, encoding: TextEncoding, to target: UnsafeMutableRawPointer
   ) -> Int {
     guard let source = input.baseAddress else { return 0 }
-    let table = encoding == .windows1252 ? Self.cp1252Packed : Self.latin1Packed
+    let table =
+      switch encoding {
+      case .windows1252: Self.cp1252Packed
+      case .cp850: Self.cp850Packed
+      default: Self.latin1Packed
+      }
     let n = input.count
     return table.withUnsafeBufferPointer { table in
       let out = target.assumingMemoryBound(to: UInt8.self)
