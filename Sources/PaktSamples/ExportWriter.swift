@@ -118,7 +118,7 @@ struct ExportWriter {
     switch m.format {
     case .csvEnglish: encoding = m.mojibake ? .utf8ReadAsWindows1252 : .utf8
     case .xmlNested: encoding = .utf8
-    case .csvGerman: encoding = .windows1252
+    case .csvGerman: encoding = m.dos ? .cp850 : .windows1252
     case .excelText: encoding = .utf16LE
     case .xmlReferences: encoding = .latin1
     }
@@ -140,6 +140,7 @@ struct ExportWriter {
         referenced: &referenced)
     }
     try writeFooter(file, referenced: referenced, code: code, options: options, rng: &rng, written: &w)
+    if m.dos { try file.write("\u{1A}") }
     try file.close()
     w.bytes = file.bytesWritten
     return w
@@ -260,7 +261,9 @@ struct ExportWriter {
             Names.nationalityDE[p.nationality]!, Self.quoted(localName(part), delimiter: ";"),
             (part.provider ?? "Träger \(m.index % 7 + 1)") + (part.strayDelimiter ? ";" : ""),
             Self.german(part.start), Self.german(part.end), Self.statusGerman[part.status],
-            Self.euros(part.costCents, comma: true, thousands: true) + " €", p.language, String(p.schoolYears),
+            // Code page 850 has no euro sign: a DOS program writes "EUR".
+            Self.euros(part.costCents, comma: true, thousands: true) + (m.dos ? " EUR" : " €"), p.language,
+            String(p.schoolYears),
           ].joined(separator: ";") + "\r\n")
       }
       if rng.chance(options.bad) {

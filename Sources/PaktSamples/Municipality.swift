@@ -51,6 +51,10 @@ struct GeneratedMunicipality: Sendable {
   /// The export went through a spreadsheet opened with the wrong encoding: written as UTF-8,
   /// read back as Windows-1252 and saved as UTF-8 ("YÄ±lmaz" for "Yılmaz"): two of forty.
   var mojibake: Bool { format == .csvEnglish && index % 15 == 10 }
+  /// Exported by a DOS-era database program: code page 850, a Ctrl-Z (DOS's end-of-file mark)
+  /// on the last line. One of forty, a sixth of those with German CSV; its mapping names no
+  /// encoding: pakt must tell from the bytes.
+  var dos: Bool { format == .csvGerman && index % 30 == 21 }
   /// Catalogue code → this municipality's local program name.
   var localNames: [String: String]
 
@@ -77,9 +81,9 @@ struct GeneratedMunicipality: Sendable {
 
         """
     case .csvGerman:
+      // The DOS export's mapping names no encoding: pakt tells code page 850 from the bytes.
+      if !dos { out += "read:\n  encoding: windows-1252\n" }
       out += """
-        read:
-          encoding: windows-1252
         person:
           id: Klienten-Nr.
 

@@ -11,11 +11,20 @@ enum OutputEncoding: String, Sendable {
   /// UTF-8 that was read back as Windows-1252 and saved as UTF-8 again ("Ã¼" for "ü"), as a
   /// spreadsheet opened with the wrong encoding leaves an export.
   case utf8ReadAsWindows1252 = "utf-8 read as windows-1252"
+  /// DOS Latin-1 (code page 850), as a DOS-era database program exports.
+  case cp850 = "ibm850"
 
   /// Windows-1252's characters at 0x80–0x9F, by code point (the reader's table, reversed).
   private static let cp1252: [UInt32: UInt8] = {
     var out: [UInt32: UInt8] = [:]
     for (i, scalar) in TextEncoding.windows1252High.enumerated() where scalar != 0 { out[scalar] = UInt8(0x80 + i) }
+    return out
+  }()
+
+  /// Code page 850's characters at 0x80–0xFF, by code point.
+  private static let dos: [UInt32: UInt8] = {
+    var out: [UInt32: UInt8] = [:]
+    for (i, scalar) in TextEncoding.cp850High.enumerated() { out[scalar] = UInt8(0x80 + i) }
     return out
   }()
 
@@ -30,6 +39,8 @@ enum OutputEncoding: String, Sendable {
       }
       return out
     case .utf16LE: return text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+    case .cp850:
+      return text.unicodeScalars.map { s in s.value < 0x80 ? UInt8(s.value) : Self.dos[s.value] ?? 0x3F }
     case .windows1252, .latin1:
       return text.unicodeScalars.map { s -> UInt8 in
         let v = s.value
