@@ -16,7 +16,10 @@ Reads DIR/persons.csv and DIR/truth-pairs.csv and writes:
   00.00.YYYY). Five more dialects: a US-made tool's (dates month first, 03/16/2023),
   an older case file's (the date of birth in three columns, Geb.Tag / Geb.Monat / Geb.Jahr),
   two with the name in one column ("FAMILY, Given"; "Given Family", no comma), and an export a
-  spreadsheet opened with the wrong encoding and saved ("YÄ±lmaz" for "Yılmaz").
+  spreadsheet opened with the wrong encoding and saved ("YÄ±lmaz" for "Yılmaz"). Two more: a
+  DOS-era program's (code page 850, a Ctrl-Z last line), and an Excel workbook with the persons
+  on a sheet "Personen" and their measures on a sheet "Maßnahmen" (dates as date cells, the AZR
+  number as a number).
 - DIR/mappings/municipalities.csv, DIR/mappings/{catalogue,linkage}.yml (copied from the repository)
   and DIR/pipeline.yml, with no mapping files: `independent-night.sh` drafts them with
   `pakt mappings init`, as a data steward would.
@@ -76,7 +79,51 @@ DIALECTS = [
     dict(header=ENGLISH, sep=",", encoding="utf-8", end="\n", dates="%Y-%m-%d", sex={}, ext="csv", mojibake=True),
     dict(header=["Aktenzeichen", "Name"] + FULL[2:], sep=";", encoding="utf-8-sig", end="\r\n", dates="%d.%m.%Y",
          sex={"M": "m", "F": "w"}, ext="csv", names="one column"),
+    dict(header=GERMAN, sep=";", encoding="cp850", end="\r\n", dates="%d.%m.%Y", sex={"M": "m", "F": "w"}, ext="csv",
+         dos=True),
+    dict(header=GERMAN, dates="%d.%m.%Y", sex={"M": "1", "F": "2"}, ext="xlsx", workbook=True),
 ]
+
+
+def xlsx_cell(ref, value):
+    """A cell: a datetime.date as a date cell (style 1), an int as a number, else inline text."""
+    if isinstance(value, datetime.date):
+        return f'<c r="{ref}" s="1"><v>{(value - datetime.date(1899, 12, 30)).days}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def write_workbook(path, sheets):
+    """A plain .xlsx with the named sheets of rows (stdlib only: zipfile)."""
+    import zipfile
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    col = lambda i: (col(i // 26 - 1) if i >= 26 else "") + chr(65 + i % 26)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   '<Default Extension="xml" ContentType="application/xml"/></Types>')
+        z.writestr("_rels/.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}">'
+                   f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+                   + "".join(f'<sheet name="{name}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i, (name, _) in enumerate(sheets))
+                   + "</sheets></workbook>")
+        z.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}">'
+                   + "".join(f'<Relationship Id="rId{i + 1}" Type="{rel}/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
+                             for i in range(len(sheets)))
+                   + f'<Relationship Id="rId{len(sheets) + 1}" Type="{rel}/styles" Target="styles.xml"/></Relationships>')
+        z.writestr("xl/styles.xml", f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{main}">'
+                   '<numFmts count="1"><numFmt numFmtId="164" formatCode="DD.MM.YYYY"/></numFmts>'
+                   '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/></cellXfs></styleSheet>')
+        for i, (_, rows) in enumerate(sheets):
+            body = "".join(f'<row r="{r + 1}">' + "".join(xlsx_cell(f"{col(c)}{r + 1}", v) for c, v in enumerate(row)
+                                                         if v != "") + "</row>" for r, row in enumerate(rows))
+            z.writestr(f"xl/worksheets/sheet{i + 1}.xml",
+                       f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>{body}</sheetData></worksheet>')
 
 
 def birth_parts(text):
@@ -168,10 +215,27 @@ for k, municipality in enumerate(names, start=1):
         rows.append([mojibake(v) for v in row] if d.get("mojibake") else row)
         truth_rows.append((source, r["record_id"], find(r["record_id"])))
     path = os.path.join(out, sources[-1][2])
-    with open(path, "w", newline="", encoding=d["encoding"], errors="replace") as f:
-        w = csv.writer(f, delimiter=d["sep"], lineterminator=d["end"], quoting=csv.QUOTE_MINIMAL)
-        w.writerow(d["header"])
-        w.writerows(rows)
+    if d.get("workbook"):
+        # Persons on one sheet, their measures on another: Excel keeps full dates as date
+        # cells and the AZR number as a number (its leading zeros gone).
+        def cell(value, column):
+            if column in (3, 9, 10):
+                try:
+                    return datetime.datetime.strptime(value, d["dates"]).date()
+                except ValueError:
+                    parts = birth_parts(value) if column == 3 else None
+                    return datetime.date(parts[2], parts[1], parts[0]) if parts and parts[0] else value
+            return int(value) if column == 6 and value.isdigit() else value
+        typed = [[cell(v, c) for c, v in enumerate(row)] for row in rows]
+        write_workbook(path, [("Personen", [d["header"][:8]] + [row[:8] for row in typed]),
+                              ("Maßnahmen", [[d["header"][0]] + d["header"][8:]] + [[row[0]] + row[8:] for row in typed])])
+    else:
+        with open(path, "w", newline="", encoding=d["encoding"], errors="replace") as f:
+            w = csv.writer(f, delimiter=d["sep"], lineterminator=d["end"], quoting=csv.QUOTE_MINIMAL)
+            w.writerow(d["header"])
+            w.writerows(rows)
+            if d.get("dos"):
+                f.write("\x1a")  # DOS's end-of-file mark
     os.chmod(path, 0o600)
 
 with open(os.path.join(out, "mappings", "municipalities.csv"), "w", encoding="utf-8") as f:
