@@ -140,9 +140,26 @@ struct SplitTableTests {
     // and dates of birth from the second file were dropped as repeats.
     #expect(persons == Self.expectedPersons)
     #expect(measures == Self.expectedMeasures)
-    let first = try #require(summary.files.first)
-    #expect(first.rejected == 1)
-    #expect(first.note?.contains("read as measures of the persons") == true, "\(first.note ?? "")")
+    let measuresFile = try #require(summary.files.first { $0.name.hasSuffix("a-massnahmen.csv") })
+    #expect(measuresFile.rejected == 1)
+    #expect(measuresFile.note?.contains("read as measures of the persons") == true, "\(measuresFile.note ?? "")")
+  }
+
+  @Test("a file of ids and language levels read before the persons file does not stand in for the persons")
+  func potentialsFileFirst() throws {
+    let dir = TestSupport.scratch("pakt-two-files")
+    TestSupport.write("Kennung;Sprachniveau\nK-1;B1\nK-2;A2\n", to: "inbox/a-sprachstand.csv", in: dir)
+    TestSupport.write(
+      "Kennung;Nachname;Vorname;Geburtsdatum;Maßnahme;Beginn\nK-1;Haddad;Amina;07.03.1990;Integrationskurs;08.01.2024\n"
+        + "K-2;Okafor;Musa;30.11.2001;Integrationskurs;05.02.2024\n",
+      to: "inbox/b-personen.csv", in: dir)
+    let (summary, persons, _) = try Self.night(dir, ext: "csv", mapping: "person:\n  id: Kennung\n")
+    #expect(persons == Self.expectedPersons)
+    #expect(summary.files.map { ($0.name as NSString).lastPathComponent } == ["b-personen.csv", "a-sprachstand.csv"])
+    let levels = try DatabaseQueue(path: "\(dir)/warehouse.sqlite").read { db in
+      try String.fetchAll(db, sql: "SELECT person_local_id || ' ' || value FROM potential ORDER BY 1")
+    }
+    #expect(levels == ["K-1 B1", "K-2 A2"])
   }
 
   @Test("a file of ids and measures alone, with no table of persons beside it, still loads its persons")

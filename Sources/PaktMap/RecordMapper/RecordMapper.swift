@@ -98,7 +98,7 @@ public struct RecordMapper: Sendable {
     fields.contains(FieldRef.personId) && fields.allSatisfy { $0 == FieldRef.personId || $0.section == .participation }
   }
   /// Whether this file's columns say who a person is or more (a name, a date of birth, …).
-  public var describesPersons: Bool { fields.contains { $0.section != .participation && $0 != FieldRef.personId } }
+  public var describesPersons: Bool { fields.contains { $0.section == .person && $0 != FieldRef.personId } }
 
   public init(
     source: String, fileName: String, mapping: MappingFile, layout: FileLayout, matcher: ProgramMatcher,

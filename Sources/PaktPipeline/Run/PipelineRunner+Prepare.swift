@@ -70,6 +70,7 @@ extension PipelineRunner {
         files.append(file)
       }
       Self.readMeasuresAsReferences(&files)
+      Self.personsFirst(&files)
       let mappingText = (try? String(contentsOfFile: source.mapping, encoding: .utf8)) ?? ""
       // Content, not names: a file delivered again under another name is the same delivery.
       let fingerprint = Fingerprint.of(
@@ -125,6 +126,16 @@ extension PipelineRunner {
         "its rows name their person by id and hold measures only: read as measures of the persons '\(persons)'"
           + (described.count > 1 ? " and the source's other files" : "") + " lists")
     }
+  }
+
+  /// The files that describe persons are read before the source's other files, in their
+  /// order otherwise: a person's first record is the one loaded (a later one with the same id
+  /// repeats it), so a file of ids and language levels read first ("a-sprachstand.csv" beside
+  /// "b-personen.csv") gave persons with an id and nothing else.
+  static func personsFirst(_ files: inout [PreparedFile]) {
+    let describing = files.filter { $0.mapper?.describesPersons ?? false }
+    guard !describing.isEmpty, describing.count < files.count else { return }
+    files = describing + files.filter { !($0.mapper?.describesPersons ?? false) }
   }
 
   /// The parts of a workbook whose source reads several sheets (`read: sheets:`): one per
