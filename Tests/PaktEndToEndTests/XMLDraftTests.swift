@@ -162,6 +162,34 @@ struct XMLDraftTests {
     </Daten>
     """
 
+  /// Identifiers told apart by an attribute, as XÖV-style exports write them.
+  static let typedIdentifiers = """
+    <?xml version="1.0" encoding="UTF-8"?>
+    <Daten>
+      <Person>
+        <Kennung typ="Fall-Nr">F-1</Kennung><Kennung typ="AZR">012345678901</Kennung><Kennung typ="BAMF">7654321-475</Kennung>
+        <Name>Haddad</Name><Vorname>Amina</Vorname>
+      </Person>
+      <Person>
+        <Kennung typ="Fall-Nr">F-2</Kennung><Kennung typ="BAMF">7654322-423</Kennung>
+        <Name>Tesfaye</Name><Vorname>Yonas</Vorname>
+      </Person>
+    </Daten>
+    """
+
+  @Test("identifiers told apart by an attribute (`<Kennung typ=\"AZR\">`) are drafted by a path each, and load")
+  func draftTypedIdentifiers() throws {
+    let (dir, draft, summary) = try Self.draftAndLoad(Self.typedIdentifiers)
+    #expect(draft.contains("azr: \"Kennung[@typ='AZR']\""), "\(draft)")
+    #expect(draft.contains("bamf: \"Kennung[@typ='BAMF']\""))
+    #expect(draft.contains("id: \"Kennung[@typ='Fall-Nr']\""))
+    #expect(summary.totals.rejected == 0)
+    #expect(
+      try Self.rows(dir, "SELECT local_id, azr_number, bamf_number FROM identity ORDER BY local_id") == [
+        "\"F-1\" \"012345678901\" \"7654321475\"", "\"F-2\" NULL \"7654322423\"",
+      ])
+  }
+
   /// An English case-management tool's export: a default namespace, enrolments with `from`
   /// and `until`, dates of birth as xs:date with a time zone.
   static let english = """

@@ -36,6 +36,9 @@ struct XMLTests {
     let groups = XMLPath("Massnahmen/Massnahme").elements(in: first.element)
     #expect(groups.map { XMLPath("Bezeichnung").value(in: $0) } == ["IK", "EOK"])
     #expect(XMLPath("@status").value(in: groups[0]) == "running")
+    // A step may select by an attribute's value.
+    #expect(XMLPath("Massnahmen/Massnahme[@status='running']/Bezeichnung").values(in: first.element) == ["IK"])
+    #expect(XMLPath("Massnahmen/Massnahme[@status=\"done\"]/Bezeichnung").value(in: first.element) == nil)
     let second = try #require(records[1].xmlRecord)
     #expect(second.path == "/Export/Personen/Person[2]")
   }

@@ -405,6 +405,13 @@ public struct XMLPath: Sendable, Hashable, CustomStringConvertible {
   public struct Step: Sendable, Hashable {
     var name: String
     var namespaceURI: String?
+    /// `Kennung[@typ='AZR']`: only the elements whose attribute has this value.
+    var only: Only? = nil
+  }
+  struct Only: Sendable, Hashable {
+    var attribute: String
+    var namespaceURI: String?
+    var value: String
   }
   var steps: [Step]
   var attribute: Step?
@@ -415,6 +422,18 @@ public struct XMLPath: Sendable, Hashable, CustomStringConvertible {
     description = text
     var parts = text.split(separator: "/").map(String.init).filter { $0 != "." && !$0.isEmpty }
     func step(_ raw: String) -> Step {
+      // `name[@attribute='value']` (or "value"): the elements whose attribute has the value.
+      if raw.hasSuffix("]"), let open = raw.firstIndex(of: "["), raw[raw.index(after: open)...].hasPrefix("@"),
+        let equals = raw[open...].firstIndex(of: "=")
+      {
+        var named = step(String(raw[..<open]))
+        let attribute = step(String(raw[raw.index(open, offsetBy: 2)..<equals]))
+        let quoted = raw[raw.index(after: equals)..<raw.index(before: raw.endIndex)]
+        let isQuote: (Character) -> Bool = { $0 == "'" || $0 == "\"" }
+        let value = String(quoted.drop(while: isQuote).reversed().drop(while: isQuote).reversed())
+        named.only = Only(attribute: attribute.name, namespaceURI: attribute.namespaceURI, value: value)
+        return named
+      }
       if let colon = raw.firstIndex(of: ":") {
         let prefix = String(raw[..<colon])
         return Step(name: String(raw[raw.index(after: colon)...]), namespaceURI: namespaces[prefix] ?? prefix)
@@ -437,7 +456,13 @@ public struct XMLPath: Sendable, Hashable, CustomStringConvertible {
       var next: [XMLElementNode] = []
       for node in current {
         node.forEachChild {
-          if $0.isNamed(step.name, namespaceURI: step.namespaceURI) { next.append($0) }
+          guard $0.isNamed(step.name, namespaceURI: step.namespaceURI) else { return }
+          if let only = step.only,
+            $0.attribute(only.attribute, namespaceURI: only.namespaceURI) != only.value
+          {
+            return
+          }
+          next.append($0)
         }
       }
       current = next

@@ -333,7 +333,17 @@ enum XMLDraft {
     // Groups of key and value pairs, found once: their children are not fields of their own.
     let keyedGroups = Set(groups.filter { keyValue($0, shape) != nil })
     var used = Set<FieldRef>()
-    for path in shape.values.keys.sorted() where path != personRef {
+    // Elements told apart by an attribute (`<Kennung typ="AZR">…</Kennung>` beside
+    // `<Kennung typ="BAMF">`): each value that names a person field is read by a path of its own.
+    var consumed = Set<String>()
+    if personRef == nil {
+      for typed in typedElements(shape) where used.insert(typed.field).inserted {
+        bySection[.person, default: []].append("        \(typed.field.name): \(MappingEditor.quote(typed.path))")
+        out.recognised.append((typed.path, typed.field.description))
+        consumed.formUnion(typed.consumes)
+      }
+    }
+    for path in shape.values.keys.sorted() where path != personRef && !consumed.contains(path) {
       let group = groups.last { path.hasPrefix($0 + "/") }
       let relative = group.map { String(path.dropFirst($0.count + 1)) } ?? path
       guard let f = field(forPath: path) else {
@@ -378,6 +388,28 @@ enum XMLDraft {
       out.lines.append("      # not recognised: \(out.unrecognised.map(MappingEditor.quote).joined(separator: ", "))")
     }
     for note in notes { out.lines.append("      # \(note)") }
+    return out
+  }
+
+  /// Person fields held by elements told apart by an attribute's value: for
+  /// `<Kennung typ="AZR">…</Kennung><Kennung typ="BAMF">…</Kennung>`, `azr` read at
+  /// `Kennung[@typ='AZR']` and `bamf` at `Kennung[@typ='BAMF']`; with the paths they consume.
+  static func typedElements(_ shape: Shape) -> [(path: String, field: FieldRef, consumes: [String])] {
+    var out: [(String, FieldRef, [String])] = []
+    for (path, values) in shape.values.sorted(by: { $0.key < $1.key }) {
+      guard let at = path.range(of: "/@", options: .backwards) else { continue }
+      let element = String(path[..<at.lowerBound])
+      let attribute = String(path[at.upperBound...])
+      let kinds = Set(values)
+      guard shape.values[element] != nil, kinds.count <= 10 else { continue }
+      let fields = kinds.sorted().compactMap { kind in
+        HeaderSynonyms.field(for: kind).flatMap { $0.section == .person ? (kind, $0) : nil }
+      }
+      guard !fields.isEmpty else { continue }
+      for (kind, field) in fields {
+        out.append(("\(element)[@\(attribute)='\(kind)']", field, [path, element]))
+      }
+    }
     return out
   }
 
