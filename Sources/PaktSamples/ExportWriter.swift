@@ -128,13 +128,8 @@ struct ExportWriter {
     var flawRNG = rng.fork(0xF1A3)
     try writeHeader(file)
     for (n, appearance) in appearances.enumerated() {
-      let p = persons[appearance.person].written(appearance.variant, rng: &rng).asWritten(rng: &rng)
-      let localID = "\(code)-\(100_000 + n)"
-      var ps = parts(rng: &rng)
-      if let rule = flaw(&ps, rate: options.flaws, early: n < 10, rng: &flawRNG) { w.flaws.append((localID, rule)) }
-      w.personRecords += 1
-      w.participations += ps.count
-      w.truth.append((localID, p.id))
+      let (p, localID, ps) = record(
+        n, appearance, persons: persons, code: code, options: options, rng: &rng, flawRNG: &flawRNG, written: &w)
       try writeRecord(
         file, p, localID: localID, parts: ps, n: n, code: code, options: options, rng: &rng, written: &w,
         referenced: &referenced)
@@ -144,6 +139,22 @@ struct ExportWriter {
     try file.close()
     w.bytes = file.bytesWritten
     return w
+  }
+
+  /// The export's `n`th record: its person as written, its local id and its measures (now and
+  /// then with a flaw), counted in `w`.
+  func record(
+    _ n: Int, _ appearance: (person: Int, variant: Variant), persons: [TruePerson], code: String,
+    options: SampleGenerator.Options, rng: inout SeededRandom, flawRNG: inout SeededRandom, written w: inout Written
+  ) -> (TruePerson, String, [Part]) {
+    let p = persons[appearance.person].written(appearance.variant, rng: &rng).asWritten(rng: &rng)
+    let localID = "\(code)-\(100_000 + n)"
+    var ps = parts(rng: &rng)
+    if let rule = flaw(&ps, rate: options.flaws, early: n < 10, rng: &flawRNG) { w.flaws.append((localID, rule)) }
+    w.personRecords += 1
+    w.participations += ps.count
+    w.truth.append((localID, p.id))
+    return (p, localID, ps)
   }
 
   /// A workbook with a sheet of persons and a sheet of their measures (see
@@ -166,13 +177,8 @@ struct ExportWriter {
     ]
     var measures: [[Cell]] = [["Kennung", "Maßnahme", "Beginn", "Ende", "Status", "Kosten"].map(Cell.text)]
     for (n, appearance) in appearances.enumerated() {
-      let p = persons[appearance.person].written(appearance.variant, rng: &rng).asWritten(rng: &rng)
-      let localID = "\(code)-\(100_000 + n)"
-      var ps = parts(rng: &rng)
-      if let rule = flaw(&ps, rate: options.flaws, early: n < 10, rng: &flawRNG) { w.flaws.append((localID, rule)) }
-      w.personRecords += 1
-      w.participations += ps.count
-      w.truth.append((localID, p.id))
+      let (p, localID, ps) = record(
+        n, appearance, persons: persons, code: code, options: options, rng: &rng, flawRNG: &flawRNG, written: &w)
       // Excel keeps the AZR number as a number: its leading zeros are gone.
       people.append([
         .text(localID), .text(p.family), .text(p.given), date((p.year, p.month, p.day)), .number(p.male ? 1 : 2),
