@@ -1,4 +1,5 @@
 import Foundation
+import PaktCore
 
 /// Escaping for everything a report shows: data from municipal exports is never trusted.
 public enum Escape {
@@ -16,20 +17,7 @@ public enum Escape {
   /// Escape.xml("Ayşe & Co", referencesAbove: 0xFF)  // "Ay&#351;e &amp; Co"
   /// ```
   public static func xml(_ text: String, referencesAbove limit: UInt32) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for ch in text.unicodeScalars {
-      switch ch {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default:
-        if ch.value > limit { out += "&#\(ch.value);" } else { out.unicodeScalars.append(ch) }
-      }
-    }
-    return out
+    XMLText.escaped(text, referencesAbove: limit)
   }
 
   /// One CSV cell: quoted where needed, and defused where a spreadsheet would run it as a

@@ -137,20 +137,10 @@ public enum XLSXWriter {
     return letters
   }
 
+  /// `s` escaped as XML text, without the control characters XML 1.0 has no place for.
   static func escaped(_ s: String) -> String {
-    var out = ""
-    for ch in s.unicodeScalars {
-      switch ch {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      default:
-        // XML 1.0 has no place for most control characters: they are left out.
-        if ch.value < 0x20 && ch != "\t" && ch != "\n" && ch != "\r" { continue }
-        out.unicodeScalars.append(ch)
-      }
-    }
-    return out
+    var text = String.UnicodeScalarView()
+    text.append(contentsOf: s.unicodeScalars.lazy.filter { $0.value >= 0x20 || $0 == "\t" || $0 == "\n" || $0 == "\r" })
+    return XMLText.escaped(String(text))
   }
 }
