@@ -17,9 +17,9 @@ Reads DIR/persons.csv and DIR/truth-pairs.csv and writes:
   an older case file's (the date of birth in three columns, Geb.Tag / Geb.Monat / Geb.Jahr),
   two with the name in one column ("FAMILY, Given"; "Given Family", no comma), and an export a
   spreadsheet opened with the wrong encoding and saved ("YÄ±lmaz" for "Yılmaz"). Two more: a
-  DOS-era program's (code page 850, a Ctrl-Z last line), and an Excel workbook with the persons
-  on a sheet "Personen" and their measures on a sheet "Maßnahmen" (dates as date cells, the AZR
-  number as a number).
+  DOS-era program's (code page 850, a Ctrl-Z last line, nationality as the Destatis key), and
+  an Excel workbook with the persons on a sheet "Personen" and their measures on a sheet
+  "Maßnahmen" (dates as date cells, the AZR number as a number).
 - DIR/mappings/municipalities.csv, DIR/mappings/{catalogue,linkage}.yml (copied from the repository)
   and DIR/pipeline.yml, with no mapping files: `independent-night.sh` drafts them with
   `pakt mappings init`, as a data steward would.
@@ -39,6 +39,13 @@ out = sys.argv[1]
 here = os.path.dirname(os.path.abspath(__file__))
 repo = os.path.normpath(os.path.join(here, "..", ".."))
 rng = random.Random(20261207)
+
+# The Destatis key (Staats- und Gebietssystematik) of the nationalities the person file holds,
+# as registration software writes it; 997 stateless, 998 unresolved.
+DESTATIS = {"SYR": "475", "AFG": "423", "IRQ": "438", "IRN": "439", "ERI": "224", "SOM": "273", "GMB": "237",
+            "GIN": "261", "NGA": "232", "TUR": "163", "UKR": "166", "GEO": "430", "ALB": "121", "PAK": "461",
+            "LBN": "451", "ETH": "225", "SDN": "277", "KEN": "243", "RUS": "160", "MDA": "146", "XXA": "997",
+            "XXX": "998"}
 
 # The measures: local names a steward would find in the catalogue, with their codes.
 PROGRAMS = [
@@ -80,7 +87,7 @@ DIALECTS = [
     dict(header=["Aktenzeichen", "Name"] + FULL[2:], sep=";", encoding="utf-8-sig", end="\r\n", dates="%d.%m.%Y",
          sex={"M": "m", "F": "w"}, ext="csv", names="one column"),
     dict(header=GERMAN, sep=";", encoding="cp850", end="\r\n", dates="%d.%m.%Y", sex={"M": "m", "F": "w"}, ext="csv",
-         dos=True),
+         dos=True, nationality="destatis"),
     dict(header=GERMAN, dates="%d.%m.%Y", sex={"M": "1", "F": "2"}, ext="xlsx", workbook=True),
 ]
 
@@ -210,7 +217,9 @@ for k, municipality in enumerate(names, start=1):
         end = start + datetime.timedelta(days=rng.randint(30, 240))
         row = ([r["record_id"]] + name_columns(d, r["given_name"], r["family_name"])
                + birth_columns(d, r["birth_date"])
-               + [d["sex"].get(r["sex"], r["sex"]), r["nationality"], r["azr_number"], r["bamf_number"],
+               + [d["sex"].get(r["sex"], r["sex"]),
+                  DESTATIS.get(r["nationality"], r["nationality"]) if d.get("nationality") == "destatis" else r["nationality"],
+                  r["azr_number"], r["bamf_number"],
                   name, start.strftime(d["dates"]), end.strftime(d["dates"]) if rng.random() > 0.2 else ""])
         rows.append([mojibake(v) for v in row] if d.get("mojibake") else row)
         truth_rows.append((source, r["record_id"], find(r["record_id"])))

@@ -264,7 +264,9 @@ struct ExportWriter {
             localID, m.oneColumnName ? Self.oneColumn(p, capitals: m.familyInCapitals) : p.family + ";" + p.given,
             m.splitBirthDate ? Self.split(born) : Self.german(born),
             p.male ? "männlich" : "weiblich",
-            Names.nationalityDE[p.nationality]!, Self.quoted(localName(part), delimiter: ";"),
+            // A DOS-era registration program writes the Destatis key ("475"), not a word.
+            m.dos ? Names.nationalityDestatis[p.nationality]! : Names.nationalityDE[p.nationality]!,
+            Self.quoted(localName(part), delimiter: ";"),
             (part.provider ?? "Träger \(m.index % 7 + 1)") + (part.strayDelimiter ? ";" : ""),
             Self.german(part.start), Self.german(part.end), Self.statusGerman[part.status],
             // Code page 850 has no euro sign: a DOS program writes "EUR".

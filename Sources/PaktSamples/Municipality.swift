@@ -52,8 +52,8 @@ struct GeneratedMunicipality: Sendable {
   /// read back as Windows-1252 and saved as UTF-8 ("YÄ±lmaz" for "Yılmaz"): two of forty.
   var mojibake: Bool { format == .csvEnglish && index % 15 == 10 }
   /// Exported by a DOS-era database program: code page 850, a Ctrl-Z (DOS's end-of-file mark)
-  /// on the last line. One of forty, a sixth of those with German CSV; its mapping names no
-  /// encoding: pakt must tell from the bytes.
+  /// on the last line, nationality as the Destatis key ("475"). One of forty, a sixth of those
+  /// with German CSV; its mapping names no encoding: pakt must tell from the bytes.
   var dos: Bool { format == .csvGerman && index % 30 == 21 }
   /// Catalogue code → this municipality's local program name.
   var localNames: [String: String]

@@ -72,6 +72,11 @@ enum Names {
     "SYR": "syrisch", "AFG": "afghanisch", "IRQ": "irakisch", "ERI": "eritreisch", "IRN": "iranisch",
     "SOM": "somalisch", "NGA": "nigerianisch", "TUR": "türkisch", "UKR": "ukrainisch", "GMB": "gambisch",
   ]
+  /// The Destatis key (Staats- und Gebietssystematik) of each, as registration software writes it.
+  static let nationalityDestatis = [
+    "SYR": "475", "AFG": "423", "IRQ": "438", "ERI": "224", "IRN": "439", "SOM": "273", "NGA": "232",
+    "TUR": "163", "UKR": "166", "GMB": "237",
+  ]
   static let nationalityEN = [
     "SYR": "Syrian", "AFG": "Afghan", "IRQ": "Iraqi", "ERI": "Eritrean", "IRN": "Iranian", "SOM": "Somali",
     "NGA": "Nigerian", "TUR": "Turkish", "UKR": "Ukrainian", "GMB": "Gambian",

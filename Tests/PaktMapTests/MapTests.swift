@@ -175,6 +175,9 @@ struct NormalizerTests {
       ("syrisch", "SYR"), ("Syrien", "SYR"), ("Syrian", "SYR"), ("SY", "SYR"), ("syr", "SYR"),
       ("afghanische", "AFG"), ("Irak", "IRQ"), ("eritreisch", "ERI"), ("türkisch", "TUR"), ("Türkei", "TUR"),
       ("staatenlos", "XXA"), ("ungeklärt", "XXX"), ("Ukraine", "UKR"), ("UA", "UKR"),
+      // The Destatis key, alone or with its name.
+      ("475", "SYR"), ("423", "AFG"), ("224", "ERI"), ("232", "NGA"), ("997", "XXA"), ("000", "DEU"),
+      ("475 Syrien", "SYR"), ("423 - afghanisch", "AFG"),
     ])
   func nationality(text: String, expected: String) {
     guard case .value(let v) = NationalityNormalizer.parse(text) else {
@@ -184,10 +187,11 @@ struct NormalizerTests {
     #expect(v == expected)
   }
 
-  @Test("an unknown country is invalid")
-  func unknownCountry() {
-    guard case .invalid = NationalityNormalizer.parse("Atlantis") else {
-      Issue.record("Atlantis should not map")
+  @Test(
+    "an unknown country is invalid, and so is a number that is no Destatis key", arguments: ["Atlantis", "760", "4"])
+  func unknownCountry(text: String) {
+    guard case .invalid = NationalityNormalizer.parse(text) else {
+      Issue.record("\(text) should not map")
       return
     }
   }

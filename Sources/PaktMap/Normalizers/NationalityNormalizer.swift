@@ -1,12 +1,15 @@
 import PaktCore
 
 /// Reads a nationality into ISO 3166-1 alpha-3: German and English country names, German
-/// and English adjectives ("syrisch", "Syrian"), alpha-2 and alpha-3 codes; "staatenlos" /
+/// and English adjectives ("syrisch", "Syrian"), alpha-2 and alpha-3 codes, and the three-digit
+/// key of the Federal Statistical Office's "Staats- und Gebietssystematik" that German
+/// registration and foreigners' authority software writes ("475" for Syria); "staatenlos" /
 /// "stateless" become XXA and "ungeklärt" / "unknown" XXX (ICAO 9303 codes).
 ///
 /// ```swift
 /// NationalityNormalizer.parse("syrisch")   // .value("SYR")
 /// NationalityNormalizer.parse("AF")        // .value("AFG")
+/// NationalityNormalizer.parse("423")       // .value("AFG")
 /// ```
 public enum NationalityNormalizer {
   /// alpha-3, alpha-2, then names and adjectives (German and English), all folded when looked up.
@@ -85,6 +88,24 @@ public enum NationalityNormalizer {
     ),
   ]
 
+  /// The Destatis key (Staats- und Gebietssystematik, list of nationalities) of each country
+  /// above: the first digit is the continent (1 Europe, 2 Africa, 3 the Americas, 4 Asia), 000
+  /// is German, 997 stateless, 998 unresolved and 999 not stated. Three-digit
+  /// ISO 3166-1 numeric codes are another list (760 is Syria there, 232 Eritrea, which is
+  /// Nigeria here): an export that writes those needs a value map in its mapping file.
+  static let destatis: [String: String] = [
+    "475": "SYR", "423": "AFG", "438": "IRQ", "439": "IRN", "224": "ERI", "273": "SOM", "232": "NGA",
+    "163": "TUR", "166": "UKR", "237": "GMB", "461": "PAK", "430": "GEO", "160": "RUS", "121": "ALB",
+    "150": "XKX", "170": "SRB", "133": "SRB", "144": "MKD", "122": "BIH", "225": "ETH", "261": "GIN",
+    "262": "CMR", "221": "DZA", "252": "MAR", "285": "TUN", "287": "EGY", "248": "LBY", "451": "LBN",
+    "445": "JOR", "421": "YEM", "277": "SDN", "276": "SDN", "278": "SSD", "472": "SAU", "448": "KWT",
+    "367": "VEN", "349": "COL", "431": "LKA", "436": "IND", "460": "BGD", "425": "AZE", "422": "ARM",
+    "146": "MDA", "169": "BLR", "432": "VNM", "479": "CHN", "238": "GHA", "269": "SEN", "251": "MLI",
+    "231": "CIV", "246": "COD", "245": "COG", "258": "BFA", "272": "SLE", "243": "KEN", "000": "DEU",
+    "151": "AUT", "137": "ITA", "129": "FRA", "134": "GRC", "152": "POL", "154": "ROU", "125": "BGR",
+    "130": "HRV", "140": "MNE", "997": "XXA", "998": "XXX", "999": "XXX",
+  ]
+
   /// Names as the countries' own people write them in Latin letters (and a few in their
   /// scripts), as offices receive them from passports and self-reports.
   static let endonyms: [String: [String]] = [
@@ -139,6 +160,7 @@ public enum NationalityNormalizer {
       if !alpha2.isEmpty { map[alpha2.lowercased()] = alpha3 }
       for name in names + (endonyms[alpha3] ?? []) { map[TextFold.fold(name)] = alpha3 }
     }
+    for (key, alpha3) in destatis { map[key] = alpha3 }
     return map
   }()
 
@@ -146,6 +168,10 @@ public enum NationalityNormalizer {
     let key = TextFold.fold(raw)
     if key.isEmpty { return .empty }
     if let code = known(key) { return .value(code) }
+    // A key with its name, as some programs list it: "475 Syrien", "423 - afghanisch".
+    if let space = key.firstIndex(of: " "), let code = destatis[String(key[..<space])] {
+      return .value(code)
+    }
     // Official long and inverted forms: "Syrien, Arabische Republik", "Republik Irak",
     // "Iran (Islamische Republik)". The country's name is what is left without the words of
     // the state's form; "Kongo, Demokratische Republik" is listed whole, so it is found above.
