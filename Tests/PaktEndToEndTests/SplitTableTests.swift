@@ -145,10 +145,16 @@ struct SplitTableTests {
     #expect(measuresFile.note?.contains("read as measures of the persons") == true, "\(measuresFile.note ?? "")")
   }
 
-  @Test("a file of ids and language levels read before the persons file does not stand in for the persons")
+  @Test(
+    "a file of ids and language levels read before the persons file does not stand in for the persons; an id of no person is rejected"
+  )
   func potentialsFileFirst() throws {
     let dir = TestSupport.scratch("pakt-two-files")
-    TestSupport.write("Kennung;Sprachniveau\nK-1;B1\nK-2;A2\n", to: "inbox/a-sprachstand.csv", in: dir)
+    // K-7 is no person of the delivery (a mistyped id, or a person the persons table lacks);
+    // K-2's second row holds nothing.
+    TestSupport.write(
+      "Kennung;Sprachniveau;Zuzug\nK-1;B1;01.02.2023\nK-2;A2;\nK-7;B2;\nK-2;;\n", to: "inbox/a-sprachstand.csv", in: dir
+    )
     TestSupport.write(
       "Kennung;Nachname;Vorname;Geburtsdatum;Maßnahme;Beginn\nK-1;Haddad;Amina;07.03.1990;Integrationskurs;08.01.2024\n"
         + "K-2;Okafor;Musa;30.11.2001;Integrationskurs;05.02.2024\n",
@@ -160,6 +166,22 @@ struct SplitTableTests {
       try String.fetchAll(db, sql: "SELECT person_local_id || ' ' || value FROM potential ORDER BY 1")
     }
     #expect(levels == ["K-1 B1", "K-2 A2"])
+    // Read as persons, K-7 became a person with an id and no name.
+    let facts = try #require(summary.files.first { $0.name.hasSuffix("a-sprachstand.csv") })
+    #expect(facts.rejected == 2)
+    #expect(facts.note?.contains("read as facts about the persons") == true, "\(facts.note ?? "")")
+    let rejects = try DatabaseQueue(path: "\(dir)/warehouse.sqlite").read { db in
+      try String.fetchAll(db, sql: "SELECT line || ' ' || kind || ': ' || reason FROM reject ORDER BY line")
+    }
+    #expect(
+      rejects == [
+        "4 unknown person reference: refers to person id 'K-7', which this delivery does not contain",
+        "5 empty record: the row holds no value that the mapping loads for its person",
+      ])
+    let residences = try DatabaseQueue(path: "\(dir)/warehouse.sqlite").read { db in
+      try String.fetchAll(db, sql: "SELECT person_local_id || ' ' || ifnull(from_date, '') FROM residence ORDER BY 1")
+    }
+    #expect(residences.contains("K-1 2023-02-01"), "\(residences)")
   }
 
   @Test("a file of ids and measures alone, with no table of persons beside it, still loads its persons")

@@ -219,6 +219,13 @@ public struct RowEncoder: Sendable {
     Tables.identity.encode(p, into: rows.bytes)
   }
 
+  /// Whether the delivery has shown the person `localID` of `source` so far. A table beside
+  /// the persons' is read after the files that describe persons (the pipeline orders them so),
+  /// so for its rows "not yet" means "not in the delivery".
+  public func knows(source: String, localID: String) -> Bool {
+    lastPerson.matches(source, localID) || knownPersons.contains(.person(source: source, localID: localID))
+  }
+
   /// A participation. `raw` gives the record's raw text for a participation that refers to a
   /// person by id (nil for others): it is kept, until the reference is checked, when the person
   /// is not among those encoded so far.

@@ -86,14 +86,20 @@ public struct RecordMapper: Sendable {
   public internal(set) var absent: [MappingFile.Binding] = []
   /// The canonical fields this file's columns feed (by the mapping or by their headers).
   public internal(set) var fields: Set<FieldRef> = []
-  /// Each row names its person by id only and holds that person's measures: a file or sheet
-  /// of measures beside the source's table of persons ("Maßnahmen" beside "Personen"). Its rows
-  /// are then references, as XML's `person_ref`: they add measures to the person the other
-  /// table describes, and a row whose id names no person of the delivery is rejected. (Read as
-  /// persons, each row was a person with an id and nothing else, and the first such record
-  /// of a person kept the persons table's names and dates out.) The pipeline sets it.
+  /// Each row names its person by id only and holds facts about that person: a file or sheet
+  /// of measures, language levels, residences or case management beside the source's table of
+  /// persons ("Maßnahmen" beside "Personen", "sprachstand.csv" beside "personen.csv"). Its
+  /// rows are then references, as XML's `person_ref`: they add their facts to the person the
+  /// other table describes, and a row whose id names no person of the delivery is rejected.
+  /// (Read as persons, each row was a person with an id and nothing else: a mistyped id became
+  /// a person without a name.) The pipeline sets it.
   public var refersByID = false
-  /// Whether this file's columns are a person's id and measures only (see `refersByID`).
+  /// Whether this file's columns are a person's id and facts about the person only, no name,
+  /// date of birth or other field that says who the person is (see `refersByID`).
+  public var holdsOnlyIDAndFacts: Bool {
+    fields.contains(FieldRef.personId) && fields.allSatisfy { $0 == FieldRef.personId || $0.section != .person }
+  }
+  /// Whether, of those facts, it holds measures only.
   public var holdsOnlyIDAndMeasures: Bool {
     fields.contains(FieldRef.personId) && fields.allSatisfy { $0 == FieldRef.personId || $0.section == .participation }
   }
@@ -284,6 +290,18 @@ public struct RecordMapper: Sendable {
     if let ref = personRef {
       personID = ref
       out.personRef = ref
+      // A row of a table beside the persons' (`refersByID`) may hold any facts about its
+      // person; XML's referring records hold measures (the person element has the rest).
+      // (A residence or case where the row has a value for one: the persons' table gives every
+      // person the delivering municipality's already.)
+      if raw != nil {
+        if fields.contains(where: { ($0.section == .residence || $0.section == .caseManagement) && get($0) != nil }) {
+          residenceAndCase(personID, get: get, column: column, lineage: lineage, notes: &notes, into: &out)
+        }
+        potentials(
+          personID, keyed: keyed, get: get, check: { checked($0, $1, lineage) }, column: column, lineage: lineage,
+          notes: &notes, into: &out)
+      }
     } else {
       var family = get(.personFamilyName)
       var given = get(.personGivenName)
@@ -319,10 +337,15 @@ public struct RecordMapper: Sendable {
     participations(
       personID, groups: groups, groupValue: groupValue, check: { checked($0, $1, $2) }, get: get, column: column,
       lineage: lineage, notes: &notes, into: &out)
-    if personRef != nil && out.participations.isEmpty {
+    if personRef != nil && out.participations.isEmpty && out.potentials.isEmpty && out.residences.isEmpty
+      && out.cases.isEmpty
+    {
+      let measures = fields.contains { $0.section == .participation }
       out.reject = Reject(
-        source: source, file: fileName, line: lineage.line, raw: rawText(), kind: "no program",
-        reason: "the participation names no program")
+        source: source, file: fileName, line: lineage.line, raw: rawText(),
+        kind: measures ? "no program" : "empty record",
+        reason: measures
+          ? "the participation names no program" : "the row holds no value that the mapping loads for its person")
       return
     }
     if let birth = out.person?.birthDate {

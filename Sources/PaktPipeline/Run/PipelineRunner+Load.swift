@@ -181,6 +181,19 @@ extension PipelineRunner {
       reject("empty record", "the record holds no value that the mapping loads")
       return
     }
+    // A row beside the persons' table that holds facts besides measures (a language level, a
+    // residence): those cannot wait for the orphan check, which removes participations only,
+    // so a row naming no person of the delivery is rejected now. Its source's persons are all
+    // known by then: the files that describe persons are read first (`personsFirst`).
+    if let ref = mapped.personRef, !(mapped.potentials.isEmpty && mapped.residences.isEmpty && mapped.cases.isEmpty),
+      !encoder.knows(source: source, localID: ref)
+    {
+      encoder.reject(
+        Reject(
+          source: source, file: file, line: line, raw: mapped.raw ?? "", kind: "unknown person reference",
+          reason: "refers to person id '\(ref)', which this delivery does not contain"))
+      return
+    }
     if let person = mapped.person { encoder.person(person) }
     // Only a record that refers to its person by id has raw text to keep.
     let raw: (() -> String?)? = mapped.personRef == nil ? nil : { mapped.raw }

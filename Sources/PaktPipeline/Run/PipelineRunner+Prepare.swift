@@ -69,7 +69,7 @@ extension PipelineRunner {
         }
         files.append(file)
       }
-      Self.readMeasuresAsReferences(&files)
+      Self.readFactsAsReferences(&files)
       Self.personsFirst(&files)
       let mappingText = (try? String(contentsOfFile: source.mapping, encoding: .utf8)) ?? ""
       // Content, not names: a file delivered again under another name is the same delivery.
@@ -114,16 +114,19 @@ extension PipelineRunner {
     return nil
   }
 
-  /// A file or sheet of a source that holds a person's id and measures only, beside one that
-  /// describes the persons, names its persons by that id (`RecordMapper.refersByID`): its rows
-  /// add measures to them, and a row naming no person of the delivery is rejected.
-  static func readMeasuresAsReferences(_ files: inout [PreparedFile]) {
+  /// A file or sheet of a source that holds a person's id and facts about the person only
+  /// (measures, language levels, residences), beside one that describes the persons, names its
+  /// persons by that id (`RecordMapper.refersByID`): its rows add their facts to them, and a
+  /// row naming no person of the delivery is rejected.
+  static func readFactsAsReferences(_ files: inout [PreparedFile]) {
     let described = files.filter { $0.mapper?.describesPersons ?? false }.map(\.name)
     guard let persons = described.first else { return }
-    for i in files.indices where files[i].mapper?.holdsOnlyIDAndMeasures ?? false {
+    for i in files.indices where files[i].mapper?.holdsOnlyIDAndFacts ?? false {
       files[i].mapper?.refersByID = true
+      let facts = files[i].mapper?.holdsOnlyIDAndMeasures ?? false ? "measures" : "facts"
       files[i].notes.append(
-        "its rows name their person by id and hold measures only: read as measures of the persons '\(persons)'"
+        "its rows name their person by id and hold \(facts) only: read as \(facts) "
+          + (facts == "measures" ? "of" : "about") + " the persons '\(persons)'"
           + (described.count > 1 ? " and the source's other files" : "") + " lists")
     }
   }
