@@ -245,7 +245,8 @@ struct ExportWriter {
       for part in ps {
         try file.write(
           [
-            localID, p.given, p.family, date(born), p.male ? "M" : "F", Names.nationalityEN[p.nationality]!,
+            localID, p.given, p.family, date(born), m.noSex ? "" : p.male ? "M" : "F",
+            Names.nationalityEN[p.nationality]!,
             p.azr,
             p.language, "\"\(localName(part))\"",
             "\"\(part.provider ?? m.name)\"" + (part.strayDelimiter ? "," : ""), date(part.start),

@@ -41,6 +41,10 @@ struct GeneratedMunicipality: Sendable {
   /// three of forty municipalities, a third of those with English CSV. Their mappings do not
   /// say so (a steward who did not notice): pakt must tell from the dates.
   var monthFirst: Bool { format == .csvEnglish && index % 15 == 5 }
+  /// Sex left empty on every row, as a case-management tool that does not record it exports:
+  /// three of forty municipalities, a third of those with English CSV. Linkage must still pair
+  /// their people with the records of offices that do.
+  var noSex: Bool { format == .csvEnglish && index % 15 == 0 }
   /// The date of birth in three columns (Geb.Tag, Geb.Monat, Geb.Jahr), as older case files
   /// keep it: three of forty municipalities, a third of those with German CSV.
   var splitBirthDate: Bool { format == .csvGerman && index % 15 == 6 }
