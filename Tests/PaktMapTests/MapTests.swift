@@ -89,6 +89,8 @@ struct NormalizerTests {
     arguments: [
       ("m", Sex.male), ("männlich", .male), ("Herr", .male), ("MALE", .male), ("w", .female), ("weibl.", .female),
       ("F", .female), ("Frau", .female), ("divers", .diverse), ("k.A.", .unknown),
+      // A salutation column ("Anrede") stands for sex in many exports.
+      ("Hr.", .male), ("Fr.", .female), ("Mr", .male), ("Mrs.", .female), ("Ms", .female),
     ])
   func sex(text: String, expected: Sex) {
     guard case .value(let s) = SexNormalizer.parse(text) else {
@@ -234,6 +236,8 @@ struct RecognitionTests {
       ("Case worker", "case.manager"), ("AZR No.", "person.azr"),
       // A phrase after the name: its head names the field, not the phrase's last word.
       ("Beruf im Herkunftsland", "potential.occupation"), ("Ende der Maßnahme", "participation.end"),
+      // A salutation (Herr / Frau) where no column says sex.
+      ("Anrede", "person.sex"), ("Salutation", "person.sex"),
     ])
   func header(text: String, field: String) {
     #expect(HeaderSynonyms.field(for: text)?.description == field)

@@ -48,7 +48,8 @@ public enum HeaderSynonyms {
     // A date of birth split into three columns (older case files): Geb.Tag / Geb.Monat / Geb.Jahr.
     (FieldRef(.person, "birth_month"), ["geburtsmonat", "geb monat", "birth month", "month of birth", "dob month"]),
     (FieldRef(.person, "birth_day"), ["geb tag", "day of birth", "dob day", "tag der geburt"]),
-    (FieldRef(.person, "sex"), ["geschlecht", "sex", "gender", "geschl", "m w"]),
+    // The salutation (Herr / Frau) says it where no column does.
+    (FieldRef(.person, "sex"), ["geschlecht", "sex", "gender", "geschl", "m w", "anrede", "salutation"]),
     (
       FieldRef(.person, "nationality"),
       [

@@ -18,6 +18,8 @@ public enum SexNormalizer {
     // ISO/IEC 5218, the numeric code many registers and statistics exports use.
     "0": .unknown, "1": .male, "2": .female, "9": .unknown,
     "mnl": .male, "maennlich m": .male, "weiblich w": .female, "fem": .female, "masc": .male,
+    // A salutation (column "Anrede"): Herr / Frau above, abbreviated, and in English.
+    "hr": .male, "fr": .female, "mr": .male, "mrs": .female, "ms": .female, "miss": .female,
   ]
 
   public static func parse(_ raw: String) -> Normalized<Sex> {
