@@ -189,6 +189,30 @@ struct NormalizerTests {
     #expect(v == expected)
   }
 
+  @Test("a column of Destatis keys reads as nationalities; a column of ISO numeric codes has none read as a key")
+  func nationalityCodeColumns() throws {
+    let header = ["Nr", "Nachname", "Staatsangehörigkeit"]
+    func rows(_ codes: [String]) -> [[String]] { codes.enumerated().map { [String($0 + 1), "Haddad", $1] } }
+    // Destatis: Syria, Afghanistan, Nigeria, Eritrea, Iraq, stateless.
+    let destatis = rows(["475", "423", "232", "224", "438", "997"])
+    var keys = try MapperFixture.mapper("municipality: X\n", header: header, sample: destatis)
+    let read = destatis.enumerated().map { keys.map(.row(CSVRow(line: $0 + 2, fields: $1))).person?.nationality }
+    #expect(read == ["SYR", "AFG", "NGA", "ERI", "IRQ", "XXA"])
+    #expect(keys.notes.isEmpty)
+    // ISO 3166 numeric: Syria, Afghanistan, Eritrea, Somalia, Iraq, Turkey. 232 is Nigeria's
+    // Destatis key: read as one, an Eritrean would become Nigerian.
+    let iso = rows(["760", "004", "232", "706", "368", "792"])
+    var numeric = try MapperFixture.mapper("municipality: X\n", header: header, sample: iso)
+    let eritrean = numeric.map(.row(CSVRow(line: 4, fields: iso[2])))
+    #expect(eritrean.person?.nationality == nil)
+    #expect(eritrean.misses.map(\.field) == ["person.nationality"])
+    #expect(numeric.notes.first?.contains("cannot be a Destatis key") == true, "\(numeric.notes)")
+    // A value map reads them.
+    var mapped = try MapperFixture.mapper(
+      "municipality: X\nvalues:\n  nationality: { \"232\": ERI }\n", header: header, sample: iso)
+    #expect(mapped.map(.row(CSVRow(line: 4, fields: iso[2]))).person?.nationality == "ERI")
+  }
+
   @Test(
     "an unknown country is invalid, and so is a number that is no Destatis key", arguments: ["Atlantis", "760", "4"])
   func unknownCountry(text: String) {

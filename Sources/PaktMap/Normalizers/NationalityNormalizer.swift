@@ -92,7 +92,8 @@ public enum NationalityNormalizer {
   /// above: the first digit is the continent (1 Europe, 2 Africa, 3 the Americas, 4 Asia), 000
   /// is German, 997 stateless, 998 unresolved and 999 not stated. Three-digit
   /// ISO 3166-1 numeric codes are another list (760 is Syria there, 232 Eritrea, which is
-  /// Nigeria here): an export that writes those needs a value map in its mapping file.
+  /// Nigeria here): an export that writes those needs a value map in its mapping file, and a
+  /// CSV file whose sampled numbers are mostly no Destatis key has none read as one.
   static let destatis: [String: String] = [
     "475": "SYR", "423": "AFG", "438": "IRQ", "439": "IRN", "224": "ERI", "273": "SOM", "232": "NGA",
     "163": "TUR", "166": "UKR", "237": "GMB", "461": "PAK", "430": "GEO", "160": "RUS", "121": "ALB",
@@ -164,9 +165,12 @@ public enum NationalityNormalizer {
     return map
   }()
 
-  public static func parse(_ raw: String) -> Normalized<String> {
+  /// With `destatisKeys` false, a three-digit number is no Destatis key: a column whose
+  /// numbers are another list's (`RecordMapper.checkNationalityCodes`).
+  public static func parse(_ raw: String, destatisKeys: Bool = true) -> Normalized<String> {
     let key = TextFold.fold(raw)
     if key.isEmpty { return .empty }
+    if !destatisKeys, key.first?.isNumber == true { return .invalid }
     if let code = known(key) { return .value(code) }
     // A key with its name, as some programs list it: "475 Syrien", "423 - afghanisch".
     if let space = key.firstIndex(of: " "), let code = destatis[String(key[..<space])] {

@@ -104,6 +104,30 @@ extension RecordMapper {
     }
   }
 
+  /// Whether the nationality column's numbers are the Destatis key. Destatis keys begin with
+  /// the continent, 1 to 5, besides 000 (German) and 997-999. Where a fifth or more of the
+  /// sampled three-digit numbers cannot be one, the column writes another list (ISO 3166
+  /// numeric: 760 Syria, 004 Afghanistan), whose numbers that look like keys stand for other
+  /// countries (232: Eritrea in ISO, Nigeria in Destatis): none is read as a Destatis key, so
+  /// they are misses, not wrong values, and the note says what to do.
+  mutating func checkNationalityCodes(_ rows: [[String]]) {
+    guard let column = columns[.personNationality]?.index else { return }
+    let numbers = rows.compactMap { row -> String? in
+      guard column < row.count else { return nil }
+      let value = row[column].trimmingWhitespace()
+      return value.count == 3 && value.allSatisfy { $0.isASCII && $0.isNumber } ? value : nil
+    }
+    let unknown = numbers.filter { number in
+      guard let first = number.first, let n = Int(number) else { return true }
+      return !("1"..."5").contains(first) && n != 0 && !(997...999).contains(n)
+    }.count
+    guard numbers.count >= 5, unknown * 5 >= numbers.count else { return }
+    readsDestatisKeys = false
+    notes.append(
+      "\(unknown) of \(numbers.count) sampled nationalities are three-digit numbers that cannot be a Destatis key "
+        + "(ISO 3166 numeric codes?): none is read as a key; map them with `values: { nationality: { \"760\": SYR } }`")
+  }
+
   /// A note where the sampled rows hold text that went through a wrong-encoding round trip
   /// ("Ã¼" for "ü"): the mapper repairs every such value (see `Mojibake`), and the steward
   /// learns that the export's tool writes it so.

@@ -64,7 +64,13 @@ extension RecordMapper {
     }
     if let raw = get(.personNationality) {
       let values = mapping.values
-      switch nationalities.value(raw, { NationalityNormalizer.parse(Self.mapped(values, "nationality", $0)) }) {
+      let keys = readsDestatisKeys
+      switch nationalities.value(
+        raw,
+        {
+          NationalityNormalizer.parse(Self.mapped(values, "nationality", $0), destatisKeys: keys)
+        })
+      {
       case .value(let code): person.nationality = code
       case .invalid: missed(.personNationality, raw, column, lineage, &notes)
       case .empty: break

@@ -73,6 +73,8 @@ public struct RecordMapper: Sendable {
   /// matching each one again was a sixth of mapping (perf). See `Memo`.
   var sexes = Memo<Sex>()
   var nationalities = Memo<String>()
+  /// Whether a three-digit nationality is read as the Destatis key (see `checkNationalityCodes`).
+  var readsDestatisKeys = true
   var statuses = Memo<ParticipationStatus>()
   var levels = Memo<String>()
   var costs = Memo<Int64>()
@@ -139,6 +141,7 @@ public struct RecordMapper: Sendable {
         let rows = sampled ?? sample()
         readDateOrder(rows)
         noteMojibake(rows)
+        checkNationalityCodes(rows)
       }
     } else {
       guard mapping.isXML else {
