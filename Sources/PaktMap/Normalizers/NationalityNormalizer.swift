@@ -89,11 +89,11 @@ public enum NationalityNormalizer {
   ]
 
   /// The Destatis key (Staats- und Gebietssystematik, list of nationalities) of each country
-  /// above: the first digit is the continent (1 Europe, 2 Africa, 3 the Americas, 4 Asia), 000
-  /// is German, 997 stateless, 998 unresolved and 999 not stated. Three-digit
+  /// above: the first digit is the continent (1 Europe, 2 Africa, 3 the Americas, 4 Asia, 5
+  /// Oceania), 000 is German, 997 stateless, 998 unresolved and 999 not stated. Three-digit
   /// ISO 3166-1 numeric codes are another list (760 is Syria there, 232 Eritrea, which is
   /// Nigeria here): an export that writes those needs a value map in its mapping file, and a
-  /// CSV file whose sampled numbers are mostly no Destatis key has none read as one.
+  /// CSV file where a fifth of the sampled numbers cannot be a Destatis key has none read as one.
   static let destatis: [String: String] = [
     "475": "SYR", "423": "AFG", "438": "IRQ", "439": "IRN", "224": "ERI", "273": "SOM", "232": "NGA",
     "163": "TUR", "166": "UKR", "237": "GMB", "461": "PAK", "430": "GEO", "160": "RUS", "121": "ALB",
