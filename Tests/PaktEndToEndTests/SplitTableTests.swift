@@ -162,25 +162,24 @@ struct SplitTableTests {
     let (summary, persons, _) = try Self.night(dir, ext: "csv", mapping: "person:\n  id: Kennung\n")
     #expect(persons == Self.expectedPersons)
     #expect(summary.files.map { ($0.name as NSString).lastPathComponent } == ["b-personen.csv", "a-sprachstand.csv"])
-    let levels = try DatabaseQueue(path: "\(dir)/warehouse.sqlite").read { db in
-      try String.fetchAll(db, sql: "SELECT person_local_id || ' ' || value FROM potential ORDER BY 1")
+    let (levels, rejects, residences) = try DatabaseQueue(path: "\(dir)/warehouse.sqlite").read { db in
+      (
+        try String.fetchAll(db, sql: "SELECT person_local_id || ' ' || value FROM potential ORDER BY 1"),
+        try String.fetchAll(db, sql: "SELECT line || ' ' || kind || ': ' || reason FROM reject ORDER BY line"),
+        try String.fetchAll(
+          db, sql: "SELECT person_local_id || ' ' || ifnull(from_date, '') FROM residence ORDER BY 1")
+      )
     }
     #expect(levels == ["K-1 B1", "K-2 A2"])
     // Read as persons, K-7 became a person with an id and no name.
     let facts = try #require(summary.files.first { $0.name.hasSuffix("a-sprachstand.csv") })
     #expect(facts.rejected == 2)
     #expect(facts.note?.contains("read as facts about the persons") == true, "\(facts.note ?? "")")
-    let rejects = try DatabaseQueue(path: "\(dir)/warehouse.sqlite").read { db in
-      try String.fetchAll(db, sql: "SELECT line || ' ' || kind || ': ' || reason FROM reject ORDER BY line")
-    }
     #expect(
       rejects == [
         "4 unknown person reference: refers to person id 'K-7', which this delivery does not contain",
         "5 empty record: the row holds no value that the mapping loads for its person",
       ])
-    let residences = try DatabaseQueue(path: "\(dir)/warehouse.sqlite").read { db in
-      try String.fetchAll(db, sql: "SELECT person_local_id || ' ' || ifnull(from_date, '') FROM residence ORDER BY 1")
-    }
     #expect(residences.contains("K-1 2023-02-01"), "\(residences)")
   }
 
