@@ -339,6 +339,29 @@ struct StrayDelimiterTests {
     #expect(all.rejected.isEmpty)
   }
 
+  @Test("a value that fits its column in no way (a one-name person's empty given name) does not decide the way")
+  func misfitInEveryWay() throws {
+    var lines = ["client_id,first_name,last_name,date_of_birth,programme,provider,start_date,end_date"]
+    for i in 0..<10 { lines.append("C-\(i),Amina,Haddad,1990-04-1\(i),Sprachkurs,Seetal,2024-01-0\(i),2024-06-30") }
+    // The given name is empty (never so above), and a comma too many follows the provider:
+    // dropping that empty field leaves only the given name out of its column's shape; joining
+    // programme and provider would leave the provider empty too.
+    lines.append("C-10,,Hussein,1967-05-25,Sprachkurs,Seetal,,2023-10-16,2024-02-12")
+    let path = TestSupport.write(lines.joined(separator: "\n") + "\n", to: "o.csv", in: TestSupport.scratch())
+    var reader = try CSVReader(path: path)
+    var repaired: [CSVRow] = []
+    while let record = try reader.next() {
+      guard case .row(let row) = record else { Issue.record("not a row: \(record)"); continue }
+      if row.repair != nil { repaired.append(row) }
+    }
+    #expect(repaired.map(\.line) == [12])
+    #expect(
+      repaired.first?.fields == [
+        "C-10", "", "Hussein", "1967-05-25", "Sprachkurs", "Seetal", "2023-10-16", "2024-02-12",
+      ])
+    #expect(repaired.first?.repair == "a delimiter too many: the empty field after 'provider' was dropped")
+  }
+
   @Test("where two ways fit the columns alike (two names side by side), the row stays a reject")
   func ambiguous() throws {
     var lines = ["Kennung;Nachname;Vorname;Geburtsdatum"]

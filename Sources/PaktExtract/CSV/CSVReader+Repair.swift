@@ -120,6 +120,8 @@ extension CSVReader {
     var dropped: [Int] = []
     var joined: Int?
     var misfits = 0
+    /// The misfits as (field, column) keys, to find those every way shares.
+    var misfitKeys: Set<Int> = []
   }
 
   /// `fields` read with the header's width the one way the profiled columns allow, and what was
@@ -153,21 +155,28 @@ extension CSVReader {
     if extra == 1 {
       for i in 0..<width where shapes[i] != .empty && shapes[i + 1] != .empty { choices.append(Choice(joined: i)) }
     }
+    // A misfit is keyed by the field and the column it would stand in (a joined value by -1 - j).
+    let columns = width + 1
     for c in choices.indices {
-      var n = 0
+      var keys: Set<Int> = []
       if let j = choices[c].joined {
-        for i in 0..<j where !profile.fits(shapes[i], column: i) { n += 1 }
-        if !profile.fits(ColumnProfile.shape(fields[j] + delimiter + fields[j + 1]), column: j) { n += 1 }
-        for i in (j + 2)..<fields.count where !profile.fits(shapes[i], column: i - 1) { n += 1 }
+        for i in 0..<j where !profile.fits(shapes[i], column: i) { keys.insert(i * columns + i) }
+        if !profile.fits(ColumnProfile.shape(fields[j] + delimiter + fields[j + 1]), column: j) {
+          keys.insert(-1 - j)
+        }
+        for i in (j + 2)..<fields.count where !profile.fits(shapes[i], column: i - 1) {
+          keys.insert(i * columns + i - 1)
+        }
       } else {
         var column = 0
         for i in fields.indices {
           if choices[c].dropped.contains(i) { continue }
-          if !profile.fits(shapes[i], column: column) { n += 1 }
+          if !profile.fits(shapes[i], column: column) { keys.insert(i * columns + column) }
           column += 1
         }
       }
-      choices[c].misfits = n
+      choices[c].misfits = keys.count
+      choices[c].misfitKeys = keys
     }
     func result(_ c: Choice) -> [String] {
       if let j = c.joined {
@@ -175,12 +184,19 @@ extension CSVReader {
       }
       return fields.indices.filter { !c.dropped.contains($0) }.map { fields[$0] }
     }
-    // The best must be alone (another way to the same fields is no rival) and clearly best.
+    // The best must be alone (another way to the same fields is no rival) and clearly better
+    // than each rival where the two place values differently: no misfit there and the rival one
+    // at least, or one misfit there and the rival three. A misfit both share (an empty given
+    // name of a one-name person, in a column that was never empty, read so either way) says
+    // nothing about which way is right. The best may misfit once in all, not more.
     let ranked = choices.sorted { $0.misfits < $1.misfits }
-    guard let best = ranked.first else { return nil }
+    guard let best = ranked.first, best.misfits <= 1 else { return nil }
     let read = result(best)
-    let rival = ranked.dropFirst().first { $0.misfits > best.misfits || result($0) != read }?.misfits ?? Int.max
-    guard best.misfits == 0 ? rival >= 1 : best.misfits == 1 && rival >= 3 else { return nil }
+    for rival in ranked.dropFirst() where rival.misfits > best.misfits || result(rival) != read {
+      let own = best.misfitKeys.subtracting(rival.misfitKeys).count
+      let theirs = rival.misfitKeys.subtracting(best.misfitKeys).count
+      guard own == 0 ? theirs >= 1 : theirs >= 3 else { return nil }
+    }
     if let j = best.joined {
       return (read, "a delimiter inside a value that was not quoted: its parts joined in '\(header[j])'")
     }
