@@ -92,6 +92,10 @@ struct LinkageFailureClassTests {
     // 5, 6: "NN" and "unbekannt" as family names, different people with the same given name.
     ["NN", "Mahbuba", "1990-02-03", "female", "AFG", nil, nil],
     ["unbekannt", "Mahbuba", "1966-11-30", "female", "AFG", nil, nil],
+    // 7, 8: one person, once with the nationality unresolved ("ungeklärt", which Map writes as
+    // XXX) and once with it.
+    ["Hamdan", "Nour", "01.01.2000", "female", "XXX", nil, nil],
+    ["Hamdan", "Nour", "01.01.2000", "female", "SYR", nil, nil],
   ]
 
   static let strongRows: [Row] = [
@@ -209,6 +213,10 @@ struct LinkageFailureClassTests {
     let mahbuba = !l.together(5, 6)
     #expect(mahbuba)
     #expect(l.level(5, 6, "given_name") == "missing")
+    // "XXX" (unresolved) says nothing about the person: missing, weight 0, not a disagreement.
+    let unresolved = l.explain(7, 8).parts.first { $0.field == "nationality" }!
+    #expect(unresolved.level == "missing")
+    #expect(unresolved.weight == 0)
   }
 
   @Test("strong disagreement: complete dates of birth that differ, or AZR numbers that differ, keep people apart")

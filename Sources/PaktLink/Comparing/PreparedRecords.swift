@@ -169,8 +169,11 @@ struct PreparedRecords: Sendable {
 
   /// The columns with what carries no evidence taken out, so that it is compared as missing:
   ///
-  /// - name and identifier placeholders ("-", "NN", "unbekannt", "k.A.", "XXX", "0000…": the
-  ///   settings' `missing_values`, and identifiers of one repeated character);
+  /// - placeholders ("-", "NN", "unbekannt", "k.A.", "XXX", "0000…": the settings'
+  ///   `missing_values`, and identifiers of one repeated character) in every field but dates
+  ///   (whose placeholders `LinkDates` reads). A nationality "XXX" (unresolved, as Map writes
+  ///   "ungeklärt" and the Destatis keys 998/999) says nothing about the person, so it is
+  ///   missing, not a value that disagrees with "SYR";
   /// - one-name persons: where a pair of swap partners (given and family name) holds the same
   ///   name twice, or only one name, that name goes into the pair's first field and the second
   ///   is left empty. `Comparator.nameLevel` then compares it with both names of the other
@@ -181,9 +184,7 @@ struct PreparedRecords: Sendable {
   /// for all fields, this was most of preparing 500,000 records: 1.3 s of CPU under perf.)
   static func cleaned(_ columns: [[String?]], config: LinkageConfig) -> [[String?]] {
     var out = columns
-    let fields = config.fields.indices.filter {
-      config.fields[$0].kind == .name || config.fields[$0].kind == .identifier
-    }
+    let fields = config.fields.indices.filter { config.fields[$0].kind != .date }
     // Each record's folded text per field, nil for a missing value or a placeholder.
     var folded = fields.concurrentMap(chunk: 1) { f -> [String?] in
       let kind = config.fields[f].kind

@@ -77,8 +77,10 @@ public struct LinkageConfig: Sendable {
   /// agrees (`depends_on` for names); 8: a swap whose crossed names are one a letter off and
   /// the other only alike (Jaro-Winkler ≥ 0.80) is "swapped, spelled differently"; 9: names
   /// one typo apart, Jaro-Winkler ≥ 0.92 or one within the other weigh by their frequency at
-  /// half weight (a warehouse kept before scores them otherwise: the next night links in full).
-  static let keyVersion = 9
+  /// half weight (a warehouse kept before scores them otherwise: the next night links in full);
+  /// 10: placeholders ("XXX", "unbekannt") are missing in category, postcode and text fields
+  /// too.
+  static let keyVersion = 10
 
   public struct Field: Sendable {
     public var name: String
