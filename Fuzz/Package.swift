@@ -17,6 +17,10 @@ let package = Package(
       name: "FuzzXML",
       dependencies: ["FuzzSupport", .product(name: "PaktExtract", package: "pakt")]
     ),
+    .executableTarget(
+      name: "FuzzXLS",
+      dependencies: ["FuzzSupport", .product(name: "PaktExtract", package: "pakt")]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

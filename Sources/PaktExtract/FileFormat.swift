@@ -1,9 +1,13 @@
 /// The kind of a file, judged from its first bytes, not its name.
 public enum FileFormat: String, Sendable, Codable {
-  case csv, xml, xlsx, empty, binary
+  case csv, xml, xlsx, xls, empty, binary
+
+  /// A spreadsheet workbook (.xlsx, or Excel 97-2003 .xls): sheets of rows, each read with
+  /// its header.
+  public var isWorkbook: Bool { self == .xlsx || self == .xls }
 
   /// The first bytes of a legacy Office file (a compound document): an Excel 97-2003 workbook
-  /// (.xls), or a Word or Outlook file delivered by mistake.
+  /// (.xls), or a Word or Outlook file delivered by mistake (`XLSReader` tells which).
   public static let legacyOfficeSignature: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
 
   /// Detects the format of the file at `path` from its first bytes; nil when it cannot be read.
@@ -19,7 +23,7 @@ public enum FileFormat: String, Sendable, Codable {
   public static func detect(_ head: [UInt8]) -> FileFormat {
     if head.isEmpty { return .empty }
     if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .xlsx }
-    if head.starts(with: legacyOfficeSignature) { return .binary }
+    if head.starts(with: legacyOfficeSignature) { return .xls }
     let encoding = TextEncoding.detect(head)
     var transcoder = Transcoder(encoding: encoding)
     var text: [UInt8] = []

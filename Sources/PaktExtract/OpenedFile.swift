@@ -40,6 +40,7 @@ public final class OpenedFile: PaktCursor {
   private var csv: CSVReader?
   private let xml: XMLReader?
   private var xlsx: XLSXReader?
+  private var xls: XLSReader?
 
   public init(path: String, options: ReadOptions = .init()) throws {
     self.path = path
@@ -97,12 +98,17 @@ public final class OpenedFile: PaktCursor {
       layout = l
     case .empty:
       throw ExtractError.unreadable("the file is empty", fix: "ask the municipality to export again")
-    case .binary where head.starts(with: FileFormat.legacyOfficeSignature):
-      throw ExtractError.unreadable(
-        "the file is an Excel 97-2003 workbook (.xls) or another legacy Office file, which pakt does not read",
-        fix:
-          "save it as an Excel workbook (.xlsx) or CSV (in Excel: Save As; or `soffice --headless --convert-to xlsx` "
-          + "on the file), or ask the municipality to export .xlsx or CSV")
+    case .xls:
+      let reader = try XLSReader(path: path, sheet: options.sheet, limits: options.limits)
+      if reader.header.isEmpty {
+        throw ExtractError.unreadable("the sheet '\(reader.sheetName)' is empty", fix: "check the workbook")
+      }
+      xls = reader
+      csv = nil
+      xml = nil
+      var l = reader.layout
+      l.header = l.header.map(FileLayout.uniqueNames)
+      layout = l
     case .binary:
       throw ExtractError.unreadable(
         "the file is neither CSV nor XML text (binary content)", fix: "check that the right file was delivered")
@@ -115,6 +121,7 @@ public final class OpenedFile: PaktCursor {
   public func next() throws -> ExtractedRecord? {
     if let xml { return try xml.next() }
     if let xlsx { return try xlsx.next() }
+    if let xls { return try xls.next() }
     return try csv!.next()
   }
 

@@ -152,7 +152,7 @@ public struct FileLayout: Sendable, Codable, Equatable {
       let d = delimiter == "\t" ? "tab" : "'\(delimiter ?? ",")'"
       return "csv, \(encoding), \(d)"
     }
-    if format == .xlsx { return "xlsx, " + (recordElements ?? []).joined(separator: " ") }
+    if format.isWorkbook { return "\(format.rawValue), " + (recordElements ?? []).joined(separator: " ") }
     return "xml, \(encoding), " + (recordElements ?? []).map { "<\($0)>" }.joined(separator: " ")
   }
 }

@@ -56,12 +56,15 @@ struct InspectCommand: ParsableCommand {
       if let skipped = l.skippedLines, !skipped.isEmpty {
         out.append("  skipped:   " + PipelineRunner.skippedNote(skipped, wide: l.skippedWide ?? []))
       }
-    } else {
-      out.append("  root:      <\(l.rootElement ?? "")>")
-      out.append("  records:   \((l.recordElements ?? []).map { "<\($0)>" }.joined(separator: " "))")
+    } else if l.format.isWorkbook {
+      out.append("  sheet:     \(l.sheet ?? "")")
+      out.append("  header:    row \(l.headerLine ?? 1): \((l.header ?? []).joined(separator: " | "))")
       if let others = l.otherSheets {
         out.append("  sheets:    " + FileLayout.unreadSheetsNote(others, besides: l.sheet))
       }
+    } else {
+      out.append("  root:      <\(l.rootElement ?? "")>")
+      out.append("  records:   \((l.recordElements ?? []).map { "<\($0)>" }.joined(separator: " "))")
       if let ns = l.namespaces {
         out.append(
           "  namespaces: \(ns.map { "\($0.key.isEmpty ? "(default)" : $0.key)=\($0.value)" }.sorted().joined(separator: " "))"

@@ -107,6 +107,38 @@ struct SplitTableTests {
     #expect(draft.yaml.contains("the workbook's sheet 'Notizen' holds rows too"))
   }
 
+  @Test("an Excel 97-2003 workbook (.xls, written by xlwt) is drafted and loaded as an .xlsx is: both sheets")
+  func legacyWorkbook() throws {
+    let dir = TestSupport.scratch("pakt-xls")
+    try FileManager.default.createDirectory(atPath: "\(dir)/inbox", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      atPath: TestSupport.path("Tests/Fixtures/xls/small.xls"), toPath: "\(dir)/inbox/book.xls")
+    let draft = try MappingDraft.make(path: "\(dir)/inbox/book.xls", municipality: "Testheim")
+    #expect(draft.yaml.contains("sheets: [\"Personen\", \"Maßnahmen\"]"), "\(draft.yaml)")
+    let mappingPath = TestSupport.write(draft.yaml, to: "m.yml", in: dir)
+    let pipeline = TestSupport.onePipeline(in: dir, source: "testheim", files: "xls", mappingPath: mappingPath)
+    let summary = try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
+    #expect(summary.status == .committed)
+    #expect(summary.files.map(\.format) == ["xls", "xls"])
+    let (persons, measures) = try DatabaseQueue(path: "\(dir)/warehouse.sqlite").read { db in
+      (
+        try String.fetchAll(
+          db,
+          sql:
+            "SELECT local_id || '|' || family_name || '|' || given_name || '|' || ifnull(birth_date, '') || '|' || ifnull(azr_number, '') FROM identity ORDER BY 1"
+        ),
+        try String.fetchAll(db, sql: "SELECT person_local_id || '|' || program_name FROM participation")
+      )
+    }
+    // 01.01.2001 is kept as a year: the day of a date written 01.01. is not known.
+    #expect(
+      persons == [
+        "K-1|Haddad|Amina|1990-03-05|012345678901", "K-2|Müller-Çelik|José|1985-12-31|",
+        "K-3|Ahmadi|Reza|2001|123456789012", "K-4|Tesfay|Selam||",
+      ])
+    #expect(measures == ["K-1|Integrationskurs"])
+  }
+
   @Test("a column the mapping names that no sheet has rejects every sheet of the workbook with the reason")
   func columnOnNoSheet() throws {
     let dir = TestSupport.scratch("pakt-sheets")

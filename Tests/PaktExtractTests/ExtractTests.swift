@@ -63,7 +63,7 @@ struct EncodingTests {
     #expect(try file.next() == nil)
   }
 
-  @Test("an Excel 97-2003 workbook (.xls) is named as such, with what to do")
+  @Test("a damaged Excel 97-2003 workbook (.xls) is named as such, with what to do")
   func legacyWorkbook() throws {
     let bytes = FileFormat.legacyOfficeSignature + [UInt8](repeating: 0, count: 504)
     let path = TestSupport.write(bytes, to: "old.xls", in: TestSupport.scratch())

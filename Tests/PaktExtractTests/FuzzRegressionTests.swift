@@ -51,4 +51,18 @@ struct FuzzRegressionTests {
       }
     }
   }
+
+  @Test("every .xls input reads to its end or stops with an ExtractError")
+  func xls() throws {
+    let inputs = try Self.inputs("xls")
+    #expect(!inputs.isEmpty)
+    for path in inputs {
+      do {
+        let file = try OpenedFile(path: path, options: ReadOptions(format: .xls))
+        while try file.next() != nil {}
+      } catch is ExtractError {
+        // A damaged workbook ends in an error that names it.
+      }
+    }
+  }
 }

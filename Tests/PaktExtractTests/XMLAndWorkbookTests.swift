@@ -218,6 +218,7 @@ struct FormatTests {
     #expect(FileFormat.detect(Array("\u{FEFF}<?xml?>".utf8)) == .xml)
     #expect(FileFormat.detect(Array("a,b\n".utf8)) == .csv)
     #expect(FileFormat.detect([0x50, 0x4B, 0x03, 0x04]) == .xlsx)
+    #expect(FileFormat.detect(FileFormat.legacyOfficeSignature + [0, 0]) == .xls)
     #expect(FileFormat.detect([]) == .empty)
     #expect(FileFormat.detect([0x00, 0x01, 0x02, 0x03, 0x41]) == .binary)
   }
@@ -277,5 +278,134 @@ struct XLSXTests {
     let dir = TestSupport.scratch()
     let path = TestSupport.write([0x50, 0x4B, 0x03, 0x04, 0x00, 0x00], to: "x.xlsx", in: dir)
     #expect(Inspection.inspect(path: path).problem?.contains("workbook") == true)
+  }
+}
+
+/// Excel 97-2003 workbooks (.xls), written by tools other than pakt: `Tests/Fixtures/xls/`
+/// holds one from xlwt 1.3.0 (`small.xls`: a title row, date cells, booleans, a text number with
+/// a leading zero, a formula, three sheets) and two from LibreOffice 7.4 (`soffice --convert-to
+/// xls`): `tiny.xls`, whose workbook is small enough to sit in the compound file's mini stream,
+/// and `sst.xls`, 700 rows whose shared strings run over CONTINUE records. Synthetic names.
+@Suite("Extract: Excel 97-2003 workbooks (.xls)")
+struct XLSTests {
+  static func fixture(_ name: String) -> String { TestSupport.path("Tests/Fixtures/xls/\(name)") }
+
+  static func rows(_ reader: XLSReader) throws -> [CSVRow] {
+    var rows: [CSVRow] = []
+    while let r = try reader.next() {
+      guard case .row(let row) = r else {
+        Issue.record("not a row: \(r)")
+        continue
+      }
+      rows.append(row)
+    }
+    return rows
+  }
+
+  @Test("xlwt's workbook: title row skipped, dates as ISO dates, booleans, text numbers keep their zeros")
+  func xlwt() throws {
+    let reader = try XLSReader(path: Self.fixture("small.xls"))
+    #expect(reader.sheetName == "Personen")
+    #expect(reader.headerRow == 3)
+    #expect(
+      reader.header == [
+        "Kennung", "Nachname", "Vorname", "Geburtsdatum", "Staatsangehörigkeit", "AZR-Nummer", "Kosten", "Aktiv",
+        "Kurse",
+      ])
+    // The empty sheet "Leer" is not named; "Maßnahmen" holds rows.
+    #expect(reader.otherSheets == ["Maßnahmen"])
+    let rows = try Self.rows(reader)
+    #expect(rows.map(\.line) == [4, 5, 6, 7])
+    #expect(
+      rows[0].fields == ["K-1", "Haddad", "Amina", "1990-03-05", "syrisch", "012345678901", "1234.5", "TRUE", ""])
+    #expect(rows[1].fields == ["K-2", "Müller-Çelik", "José", "1985-12-31", "türkisch", "", "72", "FALSE", ""])
+    #expect(rows[2].fields[6] == "0.25")
+    // A formula the writer left without a value is empty, as Excel would show it before it
+    // recalculates.
+    #expect(rows[3].fields.prefix(4) == ["K-4", "Tesfay", "Selam", ""])
+    let other = try XLSReader(path: Self.fixture("small.xls"), sheet: "Maßnahmen")
+    #expect(try Self.rows(other).map(\.fields) == [["K-1", "Integrationskurs"]])
+    #expect(throws: ExtractError.self) { try XLSReader(path: Self.fixture("small.xls"), sheet: "Tabelle1") }
+  }
+
+  @Test("LibreOffice's workbooks: one in the mini stream, and shared strings over CONTINUE records")
+  func libreOffice() throws {
+    let tiny = try XLSReader(path: Self.fixture("tiny.xls"))
+    #expect(tiny.header == ["Name", "Vorname"])
+    #expect(try Self.rows(tiny).map(\.fields) == [["Haddad", "Amina"]])
+    let reader = try XLSReader(path: Self.fixture("sst.xls"))
+    #expect(reader.header == ["Kennung", "Nachname", "Vorname", "Geburtsdatum"])
+    let rows = try Self.rows(reader)
+    #expect(rows.count == 700)
+    #expect(rows.first?.fields == ["K-0", "Łukasz-Tesfay0", "Ýmir", "2010-12-26"])
+    #expect(rows.last?.fields == ["K-699", "Øberg-Łukasz699", "Reza", "1992-12-14"])
+    #expect(rows.last?.line == 701)
+    // Every row's id is its own: no string slipped at a CONTINUE boundary.
+    #expect(rows.enumerated().allSatisfy { $0.element.fields[0] == "K-\($0.offset)" })
+    #expect(rows.allSatisfy { $0.fields[1].hasSuffix(String($0.fields[0].dropFirst(2))) })
+  }
+
+  @Test("a cut or damaged .xls is an error that says so, never a crash; a compound file with no workbook is named")
+  func damaged() throws {
+    let whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.fixture("small.xls"))))
+    let dir = TestSupport.scratch()
+    let cut = TestSupport.write(Array(whole.prefix(3_000)), to: "cut.xls", in: dir)
+    #expect(Inspection.inspect(path: cut).problem?.contains("damaged") == true)
+    // Every length cut short, and bytes overwritten at spread-out places: each either reads or
+    // is refused with a reason.
+    for length in stride(from: 0, to: whole.count, by: 61) {
+      let path = TestSupport.write(Array(whole.prefix(length)), to: "p.xls", in: dir)
+      let inspected = Inspection.inspect(path: path)
+      #expect(inspected.problem != nil || inspected.layout != nil)
+    }
+    var seed: UInt64 = 7
+    for _ in 0..<200 {
+      var bytes = whole
+      for _ in 0..<4 {
+        seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        bytes[Int(seed >> 33) % bytes.count] = UInt8(truncatingIfNeeded: seed >> 17)
+      }
+      let path = TestSupport.write(bytes, to: "f.xls", in: dir)
+      if let reader = try? XLSReader(path: path) { while (try? reader.next()) != nil {} }
+    }
+    // The directory's "Workbook" renamed: a legacy Office file, but no workbook.
+    var renamed = whole
+    let name = Array("Workbook".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+    let at = try #require((0...(whole.count - name.count)).first { Array(whole[$0..<($0 + name.count)]) == name })
+    renamed[at + 14] = UInt8(ascii: "x")
+    let other = TestSupport.write(renamed, to: "r.xls", in: dir)
+    #expect(Inspection.inspect(path: other).problem?.contains("holds no workbook") == true)
+    // A password-protected .xlsx is a compound file holding an "EncryptedPackage".
+    var encrypted = whole
+    let package = Array("EncryptedPackage".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+    encrypted.replaceSubrange(at..<(at + package.count), with: package)
+    encrypted[at + 64] = UInt8(package.count + 2)
+    let locked = TestSupport.write(encrypted, to: "locked.xlsx", in: dir)
+    #expect(Inspection.inspect(path: locked).problem?.contains("protected by a password") == true)
+  }
+
+  @Test("a workbook stream with a password (FILEPASS) or from before Excel 97 is refused with what it is")
+  func passwordAndVersion() {
+    func record(_ type: UInt16, _ body: [UInt8]) -> [UInt8] {
+      [UInt8(type & 0xFF), UInt8(type >> 8), UInt8(body.count & 0xFF), UInt8(body.count >> 8)] + body
+    }
+    let bof = record(0x0809, [0x00, 0x06, 0x05, 0x00] + [UInt8](repeating: 0, count: 12))
+    #expect(throws: BIFFWorkbook.Unreadable.self) { try BIFFWorkbook(stream: bof + record(0x002F, [0, 0])) }
+    do {
+      _ = try BIFFWorkbook(stream: bof + record(0x002F, [0, 0]))
+    } catch let error as BIFFWorkbook.Unreadable {
+      #expect(error.reason.contains("password"))
+    } catch {
+      Issue.record("\(error)")
+    }
+    let biff5 = record(0x0809, [0x00, 0x05, 0x05, 0x00])
+    do {
+      _ = try BIFFWorkbook(stream: biff5)
+      Issue.record("a BIFF5 stream was read")
+    } catch let error as BIFFWorkbook.Unreadable {
+      #expect(error.reason.contains("before 97"))
+    } catch {
+      Issue.record("\(error)")
+    }
   }
 }

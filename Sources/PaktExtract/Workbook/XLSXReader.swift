@@ -21,13 +21,13 @@ public final class XLSXReader: PaktCursor {
   /// The workbook's other sheets that hold rows: read by no mapping that does not name them
   /// (`read: sheet:`), so a steward must know they are there.
   public let otherSheets: [String]
-  public private(set) var header: [String] = []
-  public private(set) var headerRow = 0
+  public var header: [String] { rows.header }
+  public var headerRow: Int { rows.headerRow }
+  private var rows = SheetRows()
   private let events: XMLEvents
   private let sharedStrings: [String]
   private let dateStyles: Set<Int>
   private let scratch: String
-  private var pending: [(row: Int, cells: [String])] = []
   private var finished = false
 
   /// The prefix of the private scratch folders workbooks are unpacked into.
@@ -203,42 +203,12 @@ public final class XLSXReader: PaktCursor {
     return l
   }
 
-  /// The header is the first row with the most filled cells among the first 20 rows.
   private func readHeader() throws {
-    while pending.count < 20, let row = try readRow() { pending.append(row) }
-    let filled = pending.map { $0.cells.filter { !$0.isEmpty }.count }
-    guard let most = filled.max(), most > 0, let index = filled.firstIndex(of: most) else { return }
-    header = pending[index].cells.map { $0.trimmingCharacters(in: .whitespaces) }
-    while let last = header.last, last.isEmpty { header.removeLast() }
-    headerRow = pending[index].row
-    pending.removeFirst(index + 1)
+    try rows.readHeader { try self.readRow() }
   }
 
   public func next() throws -> ExtractedRecord? {
-    while true {
-      let row: (row: Int, cells: [String])
-      if !pending.isEmpty {
-        row = pending.removeFirst()
-      } else if let r = try readRow() {
-        row = r
-      } else {
-        return nil
-      }
-      var cells = row.cells
-      if cells.allSatisfy({ $0.isEmpty }) { continue }
-      if cells.count < header.count { cells += Array(repeating: "", count: header.count - cells.count) }
-      if cells.count > header.count {
-        if cells[header.count...].allSatisfy({ $0.isEmpty }) {
-          cells = Array(cells.prefix(header.count))
-        } else {
-          return .malformed(
-            MalformedRecord(
-              line: row.row, raw: cells.joined(separator: " | "), kind: "ragged row",
-              reason: "row \(row.row) has values beyond the \(header.count) columns of the header (row \(headerRow))"))
-        }
-      }
-      return .row(CSVRow(line: row.row, fields: cells))
-    }
+    try rows.next { try self.readRow() }
   }
 
   /// The next `<row>` as cell texts by column position.

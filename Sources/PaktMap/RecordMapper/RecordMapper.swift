@@ -121,7 +121,7 @@ public struct RecordMapper: Sendable {
     self.matcher = matcher
     self.autoApplyThreshold = autoApplyThreshold
     self.dates = DateNormalizer(order: mapping.dateOrder, serials: true)
-    if layout.format == .csv || layout.format == .xlsx {
+    if layout.format == .csv || layout.format.isWorkbook {
       guard !mapping.isXML else {
         throw PaktError.config(
           file: mapping.file, line: 1, "the mapping describes XML records but \(fileName) is a \(layout.format) file",
@@ -129,7 +129,7 @@ public struct RecordMapper: Sendable {
       }
       var sampled: [[String]]?  // read once
       try resolveColumns(
-        header: layout.header ?? [], sheetPart: layout.format == .xlsx && mapping.read.sheets.count > 1,
+        header: layout.header ?? [], sheetPart: layout.format.isWorkbook && mapping.read.sheets.count > 1,
         sample: {
           if sampled == nil { sampled = sample() }
           return sampled ?? []

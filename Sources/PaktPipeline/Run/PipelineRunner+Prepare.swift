@@ -57,7 +57,7 @@ extension PipelineRunner {
           path: path, name: displayName(path), sha256: digest.isEmpty ? Fingerprint.of([path, problem ?? ""]) : digest,
           readPath: path)
         file.problem = problem
-        if problem == nil, options.sheets.count > 1, FileFormat.detect(path: path) == .xlsx {
+        if problem == nil, options.sheets.count > 1, FileFormat.detect(path: path)?.isWorkbook == true {
           files += try prepareSheets(
             file, source: source, mapping: mapping, options: options, matcher: matcher, gazetteer: gazetteer)
           continue
