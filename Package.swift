@@ -103,7 +103,11 @@ let package = Package(
       ]
     ),
     .testTarget(
-      name: "PaktExtractTests", dependencies: ["PaktCore", "PaktExtract", "PaktSamples", "PaktTestSupport"]
+      name: "PaktExtractTests",
+      dependencies: [
+        "PaktCore", "PaktExtract", "PaktSamples", "PaktTestSupport",
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ]
     ),
     .testTarget(name: "PaktMapTests", dependencies: ["PaktCore", "PaktExtract", "PaktMap", "PaktTestSupport"]),
     .testTarget(name: "PaktLinkTests", dependencies: ["PaktCore", "PaktExtract", "PaktLink", "PaktTestSupport"]),

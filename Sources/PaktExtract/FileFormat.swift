@@ -1,10 +1,10 @@
 /// The kind of a file, judged from its first bytes, not its name.
 public enum FileFormat: String, Sendable, Codable {
-  case csv, xml, xlsx, xls, empty, binary
+  case csv, xml, xlsx, xls, ods, empty, binary
 
-  /// A spreadsheet workbook (.xlsx, or Excel 97-2003 .xls): sheets of rows, each read with
-  /// its header.
-  public var isWorkbook: Bool { self == .xlsx || self == .xls }
+  /// A spreadsheet workbook (.xlsx, Excel 97-2003 .xls, OpenDocument .ods): sheets of rows,
+  /// each read with its header.
+  public var isWorkbook: Bool { self == .xlsx || self == .xls || self == .ods }
 
   /// The first bytes of a legacy Office file (a compound document): an Excel 97-2003 workbook
   /// (.xls), or a Word or Outlook file delivered by mistake (`XLSReader` tells which).
@@ -22,7 +22,16 @@ public enum FileFormat: String, Sendable, Codable {
   /// ```
   public static func detect(_ head: [UInt8]) -> FileFormat {
     if head.isEmpty { return .empty }
-    if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .xlsx }
+    if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+      // An OpenDocument file's first entry is its MIME type, stored as it is ("mimetype").
+      let mime = Array(ODSReader.mimeType.utf8)
+      if head.count >= 38 + mime.count, Array(head[30..<38]) == Array("mimetype".utf8),
+        Array(head[38..<(38 + mime.count)]) == mime
+      {
+        return .ods
+      }
+      return .xlsx
+    }
     if head.starts(with: legacyOfficeSignature) { return .xls }
     let encoding = TextEncoding.detect(head)
     var transcoder = Transcoder(encoding: encoding)

@@ -41,6 +41,7 @@ public final class OpenedFile: PaktCursor {
   private let xml: XMLReader?
   private var xlsx: XLSXReader?
   private var xls: XLSReader?
+  private var ods: ODSReader?
 
   public init(path: String, options: ReadOptions = .init()) throws {
     self.path = path
@@ -98,6 +99,17 @@ public final class OpenedFile: PaktCursor {
       layout = l
     case .empty:
       throw ExtractError.unreadable("the file is empty", fix: "ask the municipality to export again")
+    case .ods:
+      let reader = try ODSReader(path: path, sheet: options.sheet, limits: options.limits)
+      if reader.header.isEmpty {
+        throw ExtractError.unreadable("the sheet '\(reader.sheetName)' is empty", fix: "check the spreadsheet")
+      }
+      ods = reader
+      csv = nil
+      xml = nil
+      var l = reader.layout
+      l.header = l.header.map(FileLayout.uniqueNames)
+      layout = l
     case .xls:
       let reader = try XLSReader(path: path, sheet: options.sheet, limits: options.limits)
       if reader.header.isEmpty {
@@ -122,6 +134,7 @@ public final class OpenedFile: PaktCursor {
     if let xml { return try xml.next() }
     if let xlsx { return try xlsx.next() }
     if let xls { return try xls.next() }
+    if let ods { return try ods.next() }
     return try csv!.next()
   }
 

@@ -28,14 +28,14 @@ struct ExtractCommand: ParsableCommand {
   @Option(help: "The folder to write into (created if missing).")
   var out: String
 
-  @Option(help: "Read every file as this format (csv, xml, xlsx, xls) instead of detecting it.")
+  @Option(help: "Read every file as this format (csv, xml, xlsx, xls, ods) instead of detecting it.")
   var format: String?
 
   func run() throws {
     var options = ReadOptions()
     if let format {
-      guard let f = FileFormat(rawValue: format.lowercased()), [.csv, .xml, .xlsx, .xls].contains(f) else {
-        throw ValidationError("--format takes csv, xml, xlsx or xls")
+      guard let f = FileFormat(rawValue: format.lowercased()), [.csv, .xml, .xlsx, .xls, .ods].contains(f) else {
+        throw ValidationError("--format takes csv, xml, xlsx, xls or ods")
       }
       options.format = f
     }

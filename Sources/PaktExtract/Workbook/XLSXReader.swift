@@ -124,6 +124,12 @@ public final class XLSXReader: PaktCursor {
       try Self.unpack(part, from: archive, into: scratch, limit: limits.workbookPartBytes)
     }
     guard let workbook = try unpack("xl/workbook.xml") else {
+      if archive["content.xml"] != nil {
+        // An OpenDocument file whose MIME type is not its first entry, so not told by its bytes.
+        throw ExtractError.unreadable(
+          "the file is an OpenDocument document (content.xml), not an Excel workbook",
+          fix: "say `read: { format: ods }` in its mapping, or save it again in LibreOffice")
+      }
       throw ExtractError.unreadable("the workbook has no xl/workbook.xml", fix: "save it again as .xlsx in Excel")
     }
     // Sheets in workbook order, with their relationship ids.
