@@ -21,6 +21,10 @@ let package = Package(
       name: "FuzzXLS",
       dependencies: ["FuzzSupport", .product(name: "PaktExtract", package: "pakt")]
     ),
+    .executableTarget(
+      name: "FuzzHTML",
+      dependencies: ["FuzzSupport", .product(name: "PaktExtract", package: "pakt")]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -11,6 +11,7 @@
 #include <libxml/xmlerror.h>
 #include <libxml/SAX2.h>
 #include <libxml/parserInternals.h>
+#include <libxml/HTMLparser.h>
 
 // `xmlFree` is a global function pointer, which Swift 6 rejects as not concurrency-safe.
 static inline void pakt_xmlFree(void *p) { xmlFree(p); }

@@ -1,10 +1,15 @@
 /// The kind of a file, judged from its first bytes, not its name.
 public enum FileFormat: String, Sendable, Codable {
-  case csv, xml, xlsx, xls, ods, empty, binary
+  case csv, xml, xlsx, xls, ods, html, empty, binary
+  /// Excel 2003 XML ("XML-Tabelle 2003", SpreadsheetML).
+  case xmlss
 
-  /// A spreadsheet workbook (.xlsx, Excel 97-2003 .xls, OpenDocument .ods): sheets of rows,
-  /// each read with its header.
-  public var isWorkbook: Bool { self == .xlsx || self == .xls || self == .ods }
+  /// A spreadsheet workbook (.xlsx, Excel 97-2003 .xls, OpenDocument .ods, Excel 2003 XML):
+  /// sheets of rows, each read with its header.
+  public var isWorkbook: Bool { self == .xlsx || self == .xls || self == .ods || self == .xmlss }
+
+  /// Rows under a header, mapped by column name: CSV, workbooks and an HTML page's table.
+  public var isTable: Bool { self == .csv || isWorkbook || self == .html }
 
   /// The first bytes of a legacy Office file (a compound document): an Excel 97-2003 workbook
   /// (.xls), or a Word or Outlook file delivered by mistake (`XLSReader` tells which).
@@ -39,7 +44,10 @@ public enum FileFormat: String, Sendable, Codable {
     let body = Array(head.dropFirst(head.starts(with: encoding.bom) ? encoding.bom.count : 0).prefix(4096))
     body.withUnsafeBufferPointer { transcoder.transcode($0, into: &text) }
     guard let first = text.first(where: { $0 != 32 && $0 != 9 && $0 != 10 && $0 != 13 }) else { return .empty }
-    if first == UInt8(ascii: "<") { return .xml }
+    if first == UInt8(ascii: "<") {
+      if HTMLTableReader.isHTML(text) { return .html }
+      return SpreadsheetMLReader.isSpreadsheetML(text) ? .xmlss : .xml
+    }
     // Many control bytes other than tab and line breaks mean this is not text; a few are
     // damage inside a text file, which costs the rows that hold them, not the file (one NUL
     // in a profession field rejected a 717-row export as a whole).

@@ -42,6 +42,8 @@ public final class OpenedFile: PaktCursor {
   private var xlsx: XLSXReader?
   private var xls: XLSReader?
   private var ods: ODSReader?
+  private var html: HTMLTableReader?
+  private var xmlss: SpreadsheetMLReader?
 
   public init(path: String, options: ReadOptions = .init()) throws {
     self.path = path
@@ -99,6 +101,28 @@ public final class OpenedFile: PaktCursor {
       layout = l
     case .empty:
       throw ExtractError.unreadable("the file is empty", fix: "ask the municipality to export again")
+    case .html:
+      let reader = try HTMLTableReader(path: path, limits: options.limits)
+      if reader.header.isEmpty {
+        throw ExtractError.unreadable("the page's table is empty", fix: "check that the right file was delivered")
+      }
+      html = reader
+      csv = nil
+      xml = nil
+      var l = reader.layout
+      l.header = l.header.map(FileLayout.uniqueNames)
+      layout = l
+    case .xmlss:
+      let reader = try SpreadsheetMLReader(path: path, sheet: options.sheet)
+      if reader.header.isEmpty {
+        throw ExtractError.unreadable("the sheet '\(reader.sheetName)' is empty", fix: "check the spreadsheet")
+      }
+      xmlss = reader
+      csv = nil
+      xml = nil
+      var l = reader.layout
+      l.header = l.header.map(FileLayout.uniqueNames)
+      layout = l
     case .ods:
       let reader = try ODSReader(path: path, sheet: options.sheet, limits: options.limits)
       if reader.header.isEmpty {
@@ -135,6 +159,8 @@ public final class OpenedFile: PaktCursor {
     if let xlsx { return try xlsx.next() }
     if let xls { return try xls.next() }
     if let ods { return try ods.next() }
+    if let html { return try html.next() }
+    if let xmlss { return try xmlss.next() }
     return try csv!.next()
   }
 

@@ -153,6 +153,7 @@ public struct FileLayout: Sendable, Codable, Equatable {
       return "csv, \(encoding), \(d)"
     }
     if format.isWorkbook { return "\(format.rawValue), " + (recordElements ?? []).joined(separator: " ") }
+    if format == .html { return "html, \(encoding), table" }
     return "xml, \(encoding), " + (recordElements ?? []).map { "<\($0)>" }.joined(separator: " ")
   }
 }

@@ -28,14 +28,16 @@ struct ExtractCommand: ParsableCommand {
   @Option(help: "The folder to write into (created if missing).")
   var out: String
 
-  @Option(help: "Read every file as this format (csv, xml, xlsx, xls, ods) instead of detecting it.")
+  @Option(help: "Read every file as this format (csv, xml, xlsx, xls, ods, html, xmlss) instead of detecting it.")
   var format: String?
 
   func run() throws {
     var options = ReadOptions()
     if let format {
-      guard let f = FileFormat(rawValue: format.lowercased()), [.csv, .xml, .xlsx, .xls, .ods].contains(f) else {
-        throw ValidationError("--format takes csv, xml, xlsx, xls or ods")
+      guard let f = FileFormat(rawValue: format.lowercased()),
+        [.csv, .xml, .xlsx, .xls, .ods, .html, .xmlss].contains(f)
+      else {
+        throw ValidationError("--format takes csv, xml, xlsx, xls, ods, html or xmlss")
       }
       options.format = f
     }

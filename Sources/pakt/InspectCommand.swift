@@ -56,8 +56,8 @@ struct InspectCommand: ParsableCommand {
       if let skipped = l.skippedLines, !skipped.isEmpty {
         out.append("  skipped:   " + PipelineRunner.skippedNote(skipped, wide: l.skippedWide ?? []))
       }
-    } else if l.format.isWorkbook {
-      out.append("  sheet:     \(l.sheet ?? "")")
+    } else if l.format.isWorkbook || l.format == .html {
+      if let sheet = l.sheet { out.append("  sheet:     \(sheet)") }
       out.append("  header:    row \(l.headerLine ?? 1): \((l.header ?? []).joined(separator: " | "))")
       if let others = l.otherSheets {
         out.append("  sheets:    " + FileLayout.unreadSheetsNote(others, besides: l.sheet))

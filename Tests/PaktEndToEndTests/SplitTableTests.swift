@@ -139,6 +139,36 @@ struct SplitTableTests {
     #expect(measures == ["K-1|Integrationskurs"])
   }
 
+  @Test("an HTML page delivered as .xls is drafted and loaded as a table")
+  func htmlAsExcel() throws {
+    let dir = TestSupport.scratch("pakt-html")
+    let page = """
+      <html><head><meta charset="utf-8"></head><body><table>
+      <tr><th>Kennung</th><th>Nachname</th><th>Vorname</th><th>Geburtsdatum</th><th>Maßnahme</th></tr>
+      <tr><td rowspan="2">K-1</td><td rowspan="2">Haddad</td><td rowspan="2">Amina</td><td rowspan="2">07.03.1990</td><td>Integrationskurs</td></tr>
+      <tr><td>Kompetenzfeststellung</td></tr>
+      <tr><td>K-2</td><td>Okafor</td><td>Musa</td><td>30.11.2001</td><td>Integrationskurs</td></tr>
+      </table></body></html>
+      """
+    TestSupport.write(page, to: "inbox/export.xls", in: dir)
+    let draft = try MappingDraft.make(path: "\(dir)/inbox/export.xls", municipality: "Testheim")
+    let mappingPath = TestSupport.write(draft.yaml, to: "m.yml", in: dir)
+    let pipeline = TestSupport.onePipeline(in: dir, source: "testheim", files: "xls", mappingPath: mappingPath)
+    let summary = try PipelineRunner(config: try PipelineConfig.load(path: pipeline)).run()
+    #expect(summary.status == .committed)
+    #expect(summary.files.map(\.format) == ["html"])
+    let (persons, measures) = try DatabaseQueue(path: "\(dir)/warehouse.sqlite").read { db in
+      (
+        try String.fetchAll(
+          db, sql: "SELECT local_id || '|' || family_name || '|' || ifnull(birth_date, '') FROM identity ORDER BY 1"),
+        try String.fetchAll(
+          db, sql: "SELECT person_local_id || '|' || program_name FROM participation ORDER BY 1")
+      )
+    }
+    #expect(persons == ["K-1|Haddad|1990-03-07", "K-2|Okafor|2001-11-30"])
+    #expect(measures == ["K-1|Integrationskurs", "K-1|Kompetenzfeststellung", "K-2|Integrationskurs"])
+  }
+
   @Test("a column the mapping names that no sheet has rejects every sheet of the workbook with the reason")
   func columnOnNoSheet() throws {
     let dir = TestSupport.scratch("pakt-sheets")

@@ -52,6 +52,20 @@ struct FuzzRegressionTests {
     }
   }
 
+  @Test("every HTML input reads to its end or stops with an ExtractError")
+  func html() throws {
+    let inputs = try Self.inputs("html")
+    #expect(!inputs.isEmpty)
+    for path in inputs {
+      do {
+        let file = try OpenedFile(path: path, options: ReadOptions(format: .html))
+        while try file.next() != nil {}
+      } catch is ExtractError {
+        // A page without a table ends in an error that names it.
+      }
+    }
+  }
+
   @Test("every .xls input reads to its end or stops with an ExtractError")
   func xls() throws {
     let inputs = try Self.inputs("xls")

@@ -1,7 +1,7 @@
 internal import CLibXML2
 
-/// A minimal pull parser over libxml2's reader with pakt's safe options, for the small XML
-/// parts of an Excel workbook (workbook, relationships, styles, shared strings, sheets).
+/// A minimal pull parser over libxml2's reader with pakt's safe options, for the XML of
+/// workbooks (an .xlsx's parts, an .ods's content, an Excel 2003 XML spreadsheet).
 final class XMLEvents {
   enum Kind { case start, end, text, other }
   private let reader: xmlTextReaderPtr
@@ -9,9 +9,13 @@ final class XMLEvents {
   private(set) var name = ""
   private(set) var isEmpty = false
 
-  init(path: String) throws {
+  /// What the file is, for messages: "a part of the workbook", "the spreadsheet".
+  private let what: String
+
+  init(path: String, what: String = "a part of the workbook") throws {
+    self.what = what
     guard let r = xmlReaderForFile(path, nil, XMLReader.safeOptions) else {
-      throw ExtractError.unreadable("cannot open a part of the workbook", fix: "save the workbook again in Excel")
+      throw ExtractError.unreadable("cannot open \(what)", fix: "save the workbook again in Excel")
     }
     reader = r
     xmlTextReaderSetStructuredErrorHandler(reader, { _, _ in }, nil)
@@ -25,7 +29,7 @@ final class XMLEvents {
     if status == 0 { return false }
     if status < 0 {
       throw ExtractError.unreadable(
-        "a part of the workbook is not well-formed XML", fix: "open and save the workbook again in Excel")
+        "\(what) is not well-formed XML", fix: "open and save the workbook again in Excel")
     }
     switch xmlTextReaderNodeType(reader) {
     case 1:

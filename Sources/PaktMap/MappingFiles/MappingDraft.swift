@@ -25,7 +25,7 @@ public struct MappingDraft: Sendable {
     ]
     var recognised: [(String, String)] = []
     var unrecognised: [String] = []
-    if layout.format == .csv || layout.format.isWorkbook {
+    if layout.format.isTable {
       if layout.format == .csv && layout.encoding != "utf-8" {
         lines.append("read:\n  encoding: \(layout.encoding)  # detected")
       }

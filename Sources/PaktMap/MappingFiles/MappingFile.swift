@@ -149,8 +149,11 @@ public struct MappingFile: Sendable {
     let m = try r.mapping(
       allowed: ["format", "encoding", "delimiter", "quote", "header_line", "sheet", "sheets"], what: "'read'")
     if let f = try m.optionalString("format") {
-      guard let format = FileFormat(rawValue: f.lowercased()), [.csv, .xml, .xlsx, .xls, .ods].contains(format) else {
-        throw try m.require("format").error("unknown format '\(f)'", fix: "use csv, xml, xlsx, xls or ods")
+      guard let format = FileFormat(rawValue: f.lowercased()),
+        [.csv, .xml, .xlsx, .xls, .ods, .html, .xmlss].contains(format)
+      else {
+        throw try m.require("format").error(
+          "unknown format '\(f)'", fix: "use csv, xml, xlsx, xls, ods, html or xmlss (Excel 2003 XML)")
       }
       read.format = format
     }

@@ -121,7 +121,7 @@ public struct RecordMapper: Sendable {
     self.matcher = matcher
     self.autoApplyThreshold = autoApplyThreshold
     self.dates = DateNormalizer(order: mapping.dateOrder, serials: true)
-    if layout.format == .csv || layout.format.isWorkbook {
+    if layout.format.isTable {
       guard !mapping.isXML else {
         throw PaktError.config(
           file: mapping.file, line: 1, "the mapping describes XML records but \(fileName) is a \(layout.format) file",
