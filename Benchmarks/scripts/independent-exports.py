@@ -6,7 +6,7 @@ write.
     python3 Benchmarks/scripts/independent-exports.py DIR
 
 Reads DIR/persons.csv and DIR/truth-pairs.csv and writes:
-- DIR/exports/NN-gemeinde-NN.{csv,txt}: one export per municipality of the person file, one
+- DIR/exports/NN-gemeinde-NN.{csv,txt,xlsx,xls,xml}: one export per municipality of the person file, one
   row per record with a measure the person took part in. The exports come in the dialects
   offices write (see DIALECTS): semicolon and UTF-8 with a byte-order mark from Excel, comma
   and ISO dates from a case-management tool, tab-separated from a database dump, semicolon in
@@ -19,7 +19,9 @@ Reads DIR/persons.csv and DIR/truth-pairs.csv and writes:
   spreadsheet opened with the wrong encoding and saved ("YÄ±lmaz" for "Yılmaz"). Two more: a
   DOS-era program's (code page 850, a Ctrl-Z last line, nationality as the Destatis key), and
   an Excel workbook with the persons on a sheet "Personen" and their measures on a sheet
-  "Maßnahmen" (dates as date cells, the AZR number as a number).
+  "Maßnahmen" (dates as date cells, the AZR number as a number). And two "Excel" exports
+  that are no workbooks: a portal's HTML page named .xls (a title row over the table), and a
+  web application's Excel 2003 XML spreadsheet (dates as DateTime cells).
 - DIR/mappings/municipalities.csv, DIR/mappings/{catalogue,linkage}.yml (copied from the repository)
   and DIR/pipeline.yml, with no mapping files: `independent-night.sh` drafts them with
   `pakt mappings init`, as a data steward would.
@@ -89,6 +91,10 @@ DIALECTS = [
     dict(header=GERMAN, sep=";", encoding="cp850", end="\r\n", dates="%d.%m.%Y", sex={"M": "m", "F": "w"}, ext="csv",
          dos=True, nationality="destatis"),
     dict(header=GERMAN, dates="%d.%m.%Y", sex={"M": "1", "F": "2"}, ext="xlsx", workbook=True),
+    # A case-management portal's "Excel" export: an HTML page named .xls.
+    dict(header=GERMAN, dates="%d.%m.%Y", sex={"M": "männlich", "F": "weiblich"}, ext="xls", html=True),
+    # A web application's Excel 2003 XML ("XML-Tabelle 2003"), dates as DateTime cells.
+    dict(header=ENGLISH, dates="%Y-%m-%d", sex={"M": "male", "F": "female"}, ext="xml", xmlss=True),
 ]
 
 
@@ -131,6 +137,44 @@ def write_workbook(path, sheets):
                                                          if v != "") + "</row>" for r, row in enumerate(rows))
             z.writestr(f"xl/worksheets/sheet{i + 1}.xml",
                        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>{body}</sheetData></worksheet>')
+
+
+def escape(value):
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def write_html(path, header, rows):
+    """A portal's export: a page with a heading and one table, a title row over the header."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+                "<title>Export</title></head><body><h1>Teilnehmende</h1>\n<table border=\"1\">\n")
+        f.write(f'<tr><th colspan="{len(header)}">Export vom 01.12.2026</th></tr>\n')
+        f.write("<tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>\n")
+        for row in rows:
+            f.write("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>\n")
+        f.write("</table></body></html>\n")
+
+
+def write_xmlss(path, header, rows):
+    """Excel 2003 XML: strings, numbers, and dates as DateTime cells with a date style."""
+    def cell(value):
+        if isinstance(value, datetime.date):
+            return f'<Cell ss:StyleID="d"><Data ss:Type="DateTime">{value.isoformat()}T00:00:00.000</Data></Cell>'
+        if isinstance(value, int):
+            return f'<Cell><Data ss:Type="Number">{value}</Data></Cell>'
+        if value == "":
+            return "<Cell/>"
+        return f'<Cell><Data ss:Type="String">{escape(value)}</Data></Cell>'
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+                'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">\n'
+                '<Styles><Style ss:ID="d"><NumberFormat ss:Format="Short Date"/></Style></Styles>\n'
+                '<Worksheet ss:Name="Export"><Table>\n')
+        f.write("<Row>" + "".join(cell(h) for h in header) + "</Row>\n")
+        for row in rows:
+            f.write("<Row>" + "".join(cell(v) for v in row) + "</Row>\n")
+        f.write("</Table></Worksheet></Workbook>\n")
 
 
 def birth_parts(text):
@@ -224,7 +268,18 @@ for k, municipality in enumerate(names, start=1):
         rows.append([mojibake(v) for v in row] if d.get("mojibake") else row)
         truth_rows.append((source, r["record_id"], find(r["record_id"])))
     path = os.path.join(out, sources[-1][2])
-    if d.get("workbook"):
+    if d.get("html"):
+        write_html(path, d["header"], rows)
+    elif d.get("xmlss"):
+        def typed_cell(value, column):
+            if column in (3, 9, 10):
+                try:
+                    return datetime.datetime.strptime(value, d["dates"]).date()
+                except ValueError:
+                    return value
+            return int(value) if column == 6 and value.isdigit() else value
+        write_xmlss(path, d["header"], [[typed_cell(v, c) for c, v in enumerate(row)] for row in rows])
+    elif d.get("workbook"):
         # Persons on one sheet, their measures on another: Excel keeps full dates as date
         # cells and the AZR number as a number (its leading zeros gone).
         def cell(value, column):
