@@ -81,6 +81,8 @@ struct HTMLTableTests {
     #expect(
       FileFormat.detect(Array("<?xml version=\"1.0\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\">".utf8)) == .html)
     #expect(FileFormat.detect(Array("<?xml version=\"1.0\"?><Personen><Person/></Personen>".utf8)) == .xml)
+    #expect(FileFormat.detect(Array("<table_data name=\"klienten\"><row/></table_data>".utf8)) == .xml)
+    #expect(FileFormat.detect(Array("<tables><table name=\"a\"/></tables>".utf8)) == .xml)
     let path = TestSupport.write("<html><body><p>Kein Export</p></body></html>", to: "n.xls", in: TestSupport.scratch())
     #expect(Inspection.inspect(path: path).problem?.contains("holds no table") == true)
   }

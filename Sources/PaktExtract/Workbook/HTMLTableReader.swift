@@ -33,7 +33,9 @@ public final class HTMLTableReader: PaktCursor {
       start = start.dropFirst()
     }
     let lead = String(decoding: start.prefix(512), as: UTF8.self).lowercased()
-    if lead.hasPrefix("<!doctype html") || lead.hasPrefix("<html") || lead.hasPrefix("<table") { return true }
+    // "<table>" or "<table border=1>", not an XML root such as "<table_data>" or "<tables>".
+    let bare = lead.range(of: #"^<(html|table)[\s>]"#, options: .regularExpression) != nil
+    if lead.hasPrefix("<!doctype html") || bare { return true }
     // An XML prolog or comments first, then the page.
     if lead.hasPrefix("<?xml") || lead.hasPrefix("<!--") {
       return lead.contains("<html") || lead.contains("<!doctype html")
