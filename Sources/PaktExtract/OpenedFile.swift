@@ -39,11 +39,8 @@ public final class OpenedFile: PaktCursor {
   public let layout: FileLayout
   private var csv: CSVReader?
   private let xml: XMLReader?
-  private var xlsx: XLSXReader?
-  private var xls: XLSReader?
-  private var ods: ODSReader?
-  private var html: HTMLTableReader?
-  private var xmlss: SpreadsheetMLReader?
+  /// A workbook's sheet or an HTML page's table.
+  private var sheet: (any SheetReader)?
 
   public init(path: String, options: ReadOptions = .init()) throws {
     self.path = path
@@ -88,12 +85,21 @@ public final class OpenedFile: PaktCursor {
       l.recordElements = records.map(\.description)
       l.namespaces = shape.namespaces.isEmpty ? nil : shape.namespaces
       layout = l
-    case .xlsx:
-      let reader = try XLSXReader(path: path, sheet: options.sheet, limits: options.limits)
+    case .xlsx, .xls, .ods, .xmlss, .html:
+      let reader: any SheetReader =
+        switch format {
+        case .xls: try XLSReader(path: path, sheet: options.sheet, limits: options.limits)
+        case .ods: try ODSReader(path: path, sheet: options.sheet, limits: options.limits)
+        case .xmlss: try SpreadsheetMLReader(path: path, sheet: options.sheet)
+        case .html: try HTMLTableReader(path: path, limits: options.limits)
+        default: try XLSXReader(path: path, sheet: options.sheet, limits: options.limits)
+        }
       if reader.header.isEmpty {
-        throw ExtractError.unreadable("the sheet '\(reader.sheetName)' is empty", fix: "check the workbook")
+        throw ExtractError.unreadable(
+          reader.sheetName.isEmpty ? "the page's table is empty" : "the sheet '\(reader.sheetName)' is empty",
+          fix: "check that the right file was delivered")
       }
-      xlsx = reader
+      sheet = reader
       csv = nil
       xml = nil
       var l = reader.layout
@@ -101,50 +107,6 @@ public final class OpenedFile: PaktCursor {
       layout = l
     case .empty:
       throw ExtractError.unreadable("the file is empty", fix: "ask the municipality to export again")
-    case .html:
-      let reader = try HTMLTableReader(path: path, limits: options.limits)
-      if reader.header.isEmpty {
-        throw ExtractError.unreadable("the page's table is empty", fix: "check that the right file was delivered")
-      }
-      html = reader
-      csv = nil
-      xml = nil
-      var l = reader.layout
-      l.header = l.header.map(FileLayout.uniqueNames)
-      layout = l
-    case .xmlss:
-      let reader = try SpreadsheetMLReader(path: path, sheet: options.sheet)
-      if reader.header.isEmpty {
-        throw ExtractError.unreadable("the sheet '\(reader.sheetName)' is empty", fix: "check the spreadsheet")
-      }
-      xmlss = reader
-      csv = nil
-      xml = nil
-      var l = reader.layout
-      l.header = l.header.map(FileLayout.uniqueNames)
-      layout = l
-    case .ods:
-      let reader = try ODSReader(path: path, sheet: options.sheet, limits: options.limits)
-      if reader.header.isEmpty {
-        throw ExtractError.unreadable("the sheet '\(reader.sheetName)' is empty", fix: "check the spreadsheet")
-      }
-      ods = reader
-      csv = nil
-      xml = nil
-      var l = reader.layout
-      l.header = l.header.map(FileLayout.uniqueNames)
-      layout = l
-    case .xls:
-      let reader = try XLSReader(path: path, sheet: options.sheet, limits: options.limits)
-      if reader.header.isEmpty {
-        throw ExtractError.unreadable("the sheet '\(reader.sheetName)' is empty", fix: "check the workbook")
-      }
-      xls = reader
-      csv = nil
-      xml = nil
-      var l = reader.layout
-      l.header = l.header.map(FileLayout.uniqueNames)
-      layout = l
     case .binary:
       throw ExtractError.unreadable(
         "the file is neither CSV nor XML text (binary content)", fix: "check that the right file was delivered")
@@ -156,11 +118,7 @@ public final class OpenedFile: PaktCursor {
 
   public func next() throws -> ExtractedRecord? {
     if let xml { return try xml.next() }
-    if let xlsx { return try xlsx.next() }
-    if let xls { return try xls.next() }
-    if let ods { return try ods.next() }
-    if let html { return try html.next() }
-    if let xmlss { return try xmlss.next() }
+    if sheet != nil { return try sheet!.next() }
     return try csv!.next()
   }
 

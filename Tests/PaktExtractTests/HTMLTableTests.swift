@@ -28,18 +28,6 @@ struct HTMLTableTests {
     </table></body></html>
     """
 
-  static func rows(_ reader: HTMLTableReader) throws -> [CSVRow] {
-    var rows: [CSVRow] = []
-    while let r = try reader.next() {
-      guard case .row(let row) = r else {
-        Issue.record("not a row: \(r)")
-        continue
-      }
-      rows.append(row)
-    }
-    return rows
-  }
-
   @Test("a portal's page in its declared charset: title row skipped, rowspan repeated, white space as shown")
   func portalPage() throws {
     let bytes = Array(Self.portal.utf8).transcodedToWindows1252()
@@ -49,7 +37,7 @@ struct HTMLTableTests {
     #expect(reader.encoding == "windows-1252")
     #expect(reader.headerRow == 2)
     #expect(reader.header == ["Kennung", "Nachname", "Vorname", "Geburtsdatum"])
-    let rows = try Self.rows(reader)
+    let rows = try sheetRows(reader)
     #expect(rows.map { $0.line } == [3, 4, 5, 6])
     #expect(
       rows.map(\.fields) == [
@@ -71,7 +59,7 @@ struct HTMLTableTests {
     let reader = try HTMLTableReader(path: path)
     #expect(reader.encoding == "utf-8")
     #expect(reader.header == ["Name", "Staatsangehörigkeit"])
-    #expect(try Self.rows(reader).map(\.fields) == [["Öztürk", "türkisch"], ["Haddad", "syrisch"]])
+    #expect(try sheetRows(reader).map(\.fields) == [["Öztürk", "türkisch"], ["Haddad", "syrisch"]])
   }
 
   @Test("HTML is told from XML by its start; a page with no table is refused with the reason")

@@ -43,18 +43,6 @@ struct OpenDocumentTests {
     "<table:table-cell office:value-type=\"string\"\(attributes)><text:p>\(text)</text:p></table:table-cell>"
   }
 
-  static func rows(_ reader: ODSReader) throws -> [CSVRow] {
-    var rows: [CSVRow] = []
-    while let r = try reader.next() {
-      guard case .row(let row) = r else {
-        Issue.record("not a row: \(r)")
-        continue
-      }
-      rows.append(row)
-    }
-    return rows
-  }
-
   @Test("LibreOffice's spreadsheet: title row skipped, dates, numbers as values, formula results, other sheets named")
   func libreOffice() throws {
     let path = TestSupport.path("Tests/Fixtures/xls/small.ods")
@@ -64,14 +52,14 @@ struct OpenDocumentTests {
     #expect(reader.headerRow == 3)
     #expect(reader.header.prefix(4) == ["Kennung", "Nachname", "Vorname", "Geburtsdatum"])
     #expect(reader.otherSheets == ["Maßnahmen"])
-    let rows = try Self.rows(reader)
+    let rows = try sheetRows(reader)
     #expect(rows.map(\.line) == [4, 5, 6, 7])
     #expect(rows[0].fields.prefix(7) == ["K-1", "Haddad", "Amina", "1990-03-05", "syrisch", "012345678901", "1234.5"])
     #expect(rows[1].fields.prefix(4) == ["K-2", "Müller-Çelik", "José", "1985-12-31"])
     // Calc recalculated the formula (2 * 2).
     #expect(rows[0].fields[8] == "4")
     let other = try ODSReader(path: path, sheet: "Maßnahmen")
-    #expect(try Self.rows(other).map(\.fields) == [["K-1", "Integrationskurs"]])
+    #expect(try sheetRows(other).map(\.fields) == [["K-1", "Integrationskurs"]])
   }
 
   @Test("repeated rows and cells, merged cells, comments, spaces and paragraphs read as Calc shows them")
@@ -123,7 +111,7 @@ struct OpenDocumentTests {
     #expect(reader.headerRow == 4)
     #expect(reader.header == ["Kennung", "Name", "Geburtsdatum", "Kosten", "Anteil", "Aktiv", "Notiz"])
     #expect(reader.otherSheets.isEmpty)
-    let read = try Self.rows(reader)
+    let read = try sheetRows(reader)
     #expect(read.map { $0.line } == [5, 6, 7, 8])
     #expect(
       read[0].fields == ["K-1", "Al   Haddad", "1990-03-07", "1234.5", "0.25", "TRUE", "erste Zeile\nzweite Zeile"])

@@ -40,18 +40,6 @@ struct SpreadsheetMLTests {
     </Workbook>
     """
 
-  static func rows(_ reader: SpreadsheetMLReader) throws -> [[String]] {
-    var rows: [[String]] = []
-    while let r = try reader.next() {
-      guard case .row(let row) = r else {
-        Issue.record("not a row: \(r)")
-        continue
-      }
-      rows.append(row.fields)
-    }
-    return rows
-  }
-
   @Test("Excel 2003's XML: title row skipped, row and column gaps kept, dates, booleans, comments left out")
   func workbook() throws {
     let path = TestSupport.write(Self.workbook, to: "export.xml", in: TestSupport.scratch())
@@ -61,9 +49,11 @@ struct SpreadsheetMLTests {
     #expect(reader.header == ["Kennung", "Nachname", "Vorname", "Geburtsdatum", "Aktiv"])
     #expect(reader.otherSheets == ["Maßnahmen"])
     #expect(
-      try Self.rows(reader) == [["K-1", "Haddad", "Amina", "1990-03-05", "TRUE"], ["K-2", "", "José", "1985", ""]])
+      try sheetRows(reader).map(\.fields) == [
+        ["K-1", "Haddad", "Amina", "1990-03-05", "TRUE"], ["K-2", "", "José", "1985", ""],
+      ])
     let other = try SpreadsheetMLReader(path: path, sheet: "Maßnahmen")
-    #expect(try Self.rows(other) == [["K-1", "Integrationskurs"]])
+    #expect(try sheetRows(other).map(\.fields) == [["K-1", "Integrationskurs"]])
   }
 
   @Test("a cut spreadsheet is an error that says so")

@@ -290,18 +290,6 @@ struct XLSXTests {
 struct XLSTests {
   static func fixture(_ name: String) -> String { TestSupport.path("Tests/Fixtures/xls/\(name)") }
 
-  static func rows(_ reader: XLSReader) throws -> [CSVRow] {
-    var rows: [CSVRow] = []
-    while let r = try reader.next() {
-      guard case .row(let row) = r else {
-        Issue.record("not a row: \(r)")
-        continue
-      }
-      rows.append(row)
-    }
-    return rows
-  }
-
   @Test("xlwt's workbook: title row skipped, dates as ISO dates, booleans, text numbers keep their zeros")
   func xlwt() throws {
     let reader = try XLSReader(path: Self.fixture("small.xls"))
@@ -314,7 +302,7 @@ struct XLSTests {
       ])
     // The empty sheet "Leer" is not named; "Maßnahmen" holds rows.
     #expect(reader.otherSheets == ["Maßnahmen"])
-    let rows = try Self.rows(reader)
+    let rows = try sheetRows(reader)
     #expect(rows.map(\.line) == [4, 5, 6, 7])
     #expect(
       rows[0].fields == ["K-1", "Haddad", "Amina", "1990-03-05", "syrisch", "012345678901", "1234.5", "TRUE", ""])
@@ -324,7 +312,7 @@ struct XLSTests {
     // recalculates.
     #expect(rows[3].fields.prefix(4) == ["K-4", "Tesfay", "Selam", ""])
     let other = try XLSReader(path: Self.fixture("small.xls"), sheet: "Maßnahmen")
-    #expect(try Self.rows(other).map(\.fields) == [["K-1", "Integrationskurs"]])
+    #expect(try sheetRows(other).map(\.fields) == [["K-1", "Integrationskurs"]])
     #expect(throws: ExtractError.self) { try XLSReader(path: Self.fixture("small.xls"), sheet: "Tabelle1") }
   }
 
@@ -332,10 +320,10 @@ struct XLSTests {
   func libreOffice() throws {
     let tiny = try XLSReader(path: Self.fixture("tiny.xls"))
     #expect(tiny.header == ["Name", "Vorname"])
-    #expect(try Self.rows(tiny).map(\.fields) == [["Haddad", "Amina"]])
+    #expect(try sheetRows(tiny).map(\.fields) == [["Haddad", "Amina"]])
     let reader = try XLSReader(path: Self.fixture("sst.xls"))
     #expect(reader.header == ["Kennung", "Nachname", "Vorname", "Geburtsdatum"])
-    let rows = try Self.rows(reader)
+    let rows = try sheetRows(reader)
     #expect(rows.count == 700)
     #expect(rows.first?.fields == ["K-0", "Łukasz-Tesfay0", "Ýmir", "2010-12-26"])
     #expect(rows.last?.fields == ["K-699", "Øberg-Łukasz699", "Reza", "1992-12-14"])

@@ -16,7 +16,7 @@ import PaktCore
 /// let reader = try HTMLTableReader(path: "export.xls")
 /// print(reader.header)
 /// ```
-public final class HTMLTableReader: PaktCursor {
+public final class HTMLTableReader: SheetReader {
   public let path: String
   public let encoding: String
   public var header: [String] { rows.header }
@@ -95,13 +95,10 @@ public final class HTMLTableReader: PaktCursor {
     rows.next { self.readRow() }
   }
 
-  public var layout: FileLayout {
-    var l = FileLayout(format: .html, encoding: encoding)
-    l.header = header
-    l.headerLine = headerRow
-    l.recordElements = ["table"]
-    return l
-  }
+  public var format: FileFormat { .html }
+  /// A page has one table to read, no sheets.
+  public var sheetName: String { "" }
+  public var otherSheets: [String] { [] }
 
   // MARK: - The page's tree
 

@@ -18,7 +18,7 @@ import ZIPFoundation
 /// print(reader.header)
 /// while let record = try reader.next() { … }
 /// ```
-public final class ODSReader: PaktCursor {
+public final class ODSReader: SheetReader {
   public let path: String
   public let sheetName: String
   /// The spreadsheet's other sheets that hold two rows or more.
@@ -55,31 +55,10 @@ public final class ODSReader: PaktCursor {
           "the OpenDocument spreadsheet has no content.xml", fix: "save it again in LibreOffice")
       }
       // The sheets, and which of them hold two rows or more (a first pass over the content).
-      let survey = TableRows(events: try XMLEvents(path: content))
-      var sheets: [(name: String, rows: Int)] = []
-      while let name = try survey.nextTable() {
-        var filled = 0
-        while filled < 2, let row = try survey.nextRow() {
-          if row.cells.contains(where: { !$0.isEmpty }) { filled += 1 }
-        }
-        sheets.append((name, filled))
-      }
-      guard let first = sheets.first else {
-        throw ExtractError.unreadable("the spreadsheet has no sheet", fix: "check it")
-      }
-      var chosen = first.name
-      if let sheet {
-        guard sheets.contains(where: { $0.name == sheet }) else {
-          throw ExtractError.unreadable(
-            "the spreadsheet has no sheet '\(sheet)'",
-            fix: "its sheets are: \(sheets.map(\.name).joined(separator: ", ")); set `read: sheet:` in the mapping")
-        }
-        chosen = sheet
-      }
-      sheetName = chosen
-      otherSheets = sheets.filter { $0.name != chosen && $0.rows >= 2 }.map(\.name)
+      let sheets = try Self.survey(TableRows(events: try XMLEvents(path: content)))
+      (sheetName, otherSheets) = try Self.choose(sheets, wanted: sheet, noun: "spreadsheet")
       table = TableRows(events: try XMLEvents(path: content))
-      while let name = try table.nextTable(), name != chosen {}
+      while let name = try table.nextSheet(), name != sheetName {}
     } catch {
       try? FileManager.default.removeItem(atPath: scratch)
       throw error
@@ -93,19 +72,12 @@ public final class ODSReader: PaktCursor {
     try rows.next { try self.table.nextRow() }
   }
 
-  public var layout: FileLayout {
-    var l = FileLayout(format: .ods, encoding: "utf-8")
-    l.header = header
-    l.headerLine = headerRow
-    l.recordElements = ["sheet '\(sheetName)'"]
-    l.sheet = sheetName
-    l.otherSheets = otherSheets.isEmpty ? nil : otherSheets
-    return l
-  }
+  public var format: FileFormat { .ods }
+  public var encoding: String { "utf-8" }
 }
 
 /// The tables of an OpenDocument `content.xml` and their rows, from libxml2's reader.
-final class TableRows {
+final class TableRows: SheetStream {
   private let events: XMLEvents
   private var inTable = false
   private var rowNumber = 0
@@ -121,8 +93,8 @@ final class TableRows {
     self.events = events
   }
 
-  /// Moves to the next table; its name, or nil after the last.
-  func nextTable() throws -> String? {
+  /// Moves to the next table (sheet); its name, or nil after the last.
+  func nextSheet() throws -> String? {
     // The rest of the current table is passed over.
     while inTable, try nextRow() != nil {}
     while try events.next() {

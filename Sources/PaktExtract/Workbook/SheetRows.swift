@@ -1,9 +1,10 @@
 import Foundation
+import PaktCore
 
-/// What the workbook readers (.xlsx, .xls) share once a sheet gives rows of cell texts: the
-/// header is the first row with the most filled cells among the first 20 (title rows above it
-/// are skipped), empty rows are skipped, short rows are filled, and a row with values beyond
-/// the header's columns is a reject that says so.
+/// What the sheet readers (.xlsx, .xls, .ods, Excel 2003 XML, an HTML table) share once a
+/// sheet gives rows of cell texts: the header is the first row with the most filled cells among
+/// the first 20 (title rows above it are skipped), empty rows are skipped, short rows are
+/// filled, and a row with values beyond the header's columns is a reject that says so.
 struct SheetRows {
   typealias Row = (row: Int, cells: [String])
   private(set) var header: [String] = []
@@ -46,4 +47,72 @@ struct SheetRows {
       return .row(CSVRow(line: row.row, fields: cells))
     }
   }
+}
+
+/// A reader of one sheet of a workbook (or an HTML page's table): rows under a header, read
+/// by column name as CSV is.
+public protocol SheetReader: AnyObject, PaktCursor<ExtractedRecord> {
+  var header: [String] { get }
+  var headerRow: Int { get }
+  /// The sheet read; empty for an HTML page.
+  var sheetName: String { get }
+  /// The workbook's other sheets that hold two rows or more.
+  var otherSheets: [String] { get }
+  var format: FileFormat { get }
+  var encoding: String { get }
+}
+
+extension SheetReader {
+  public var layout: FileLayout {
+    var l = FileLayout(format: format, encoding: encoding)
+    l.header = header
+    l.headerLine = headerRow
+    l.recordElements = [sheetName.isEmpty ? "table" : "sheet '\(sheetName)'"]
+    l.sheet = sheetName.isEmpty ? nil : sheetName
+    l.otherSheets = otherSheets.isEmpty ? nil : otherSheets
+    return l
+  }
+
+  /// Each sheet of a streamed document and whether it holds rows (how many rows with a value,
+  /// counted to 2): a first pass over the document.
+  static func survey(_ sheets: some SheetStream) throws -> [(name: String, rows: Int)] {
+    var found: [(name: String, rows: Int)] = []
+    while let name = try sheets.nextSheet() {
+      var filled = 0
+      while filled < 2, let row = try sheets.nextRow() {
+        if row.cells.contains(where: { !$0.isEmpty }) { filled += 1 }
+      }
+      found.append((name, filled))
+    }
+    return found
+  }
+
+  /// The sheet a mapping asks for (`wanted`, or else the first), among `sheets` (name and how
+  /// many rows with values it holds, counted to 2), and the others that hold rows.
+  static func choose(_ sheets: [(name: String, rows: Int)], wanted: String?, noun: String) throws -> (
+    chosen: String, others: [String]
+  ) {
+    guard let first = sheets.first else {
+      throw ExtractError.unreadable("the \(noun) has no sheet", fix: "check it")
+    }
+    var chosen = first.name
+    if let wanted {
+      guard sheets.contains(where: { $0.name == wanted }) else {
+        throw ExtractError.unreadable(
+          "the \(noun) has no sheet '\(wanted)'",
+          fix: "its sheets are: \(sheets.map(\.name).joined(separator: ", ")); set `read: sheet:` in the mapping")
+      }
+      chosen = wanted
+    }
+    return (chosen, sheets.filter { $0.name != chosen && $0.rows >= 2 }.map(\.name))
+  }
+}
+
+/// The sheets of a document read as a stream (an .ods's content, an Excel 2003 XML file), one
+/// after the other, each row by row.
+protocol SheetStream: AnyObject {
+  /// Moves to the next sheet; its name, or nil after the last.
+  func nextSheet() throws -> String?
+  /// The current sheet's next row that holds a value; nil at the sheet's end.
+  func nextRow() throws -> SheetRows.Row?
 }

@@ -12,7 +12,7 @@ import PaktCore
 /// let reader = try SpreadsheetMLReader(path: "export.xml")
 /// print(reader.header)
 /// ```
-public final class SpreadsheetMLReader: PaktCursor {
+public final class SpreadsheetMLReader: SheetReader {
   public let path: String
   public let sheetName: String
   /// The workbook's other sheets that hold two rows or more.
@@ -33,31 +33,10 @@ public final class SpreadsheetMLReader: PaktCursor {
 
   public init(path: String, sheet: String? = nil) throws {
     self.path = path
-    let survey = Rows(events: try XMLEvents(path: path, what: "the spreadsheet"))
-    var sheets: [(name: String, rows: Int)] = []
-    while let name = try survey.nextSheet() {
-      var filled = 0
-      while filled < 2, let row = try survey.nextRow() {
-        if row.cells.contains(where: { !$0.isEmpty }) { filled += 1 }
-      }
-      sheets.append((name, filled))
-    }
-    guard let first = sheets.first else {
-      throw ExtractError.unreadable("the spreadsheet has no sheet", fix: "check it")
-    }
-    var chosen = first.name
-    if let sheet {
-      guard sheets.contains(where: { $0.name == sheet }) else {
-        throw ExtractError.unreadable(
-          "the spreadsheet has no sheet '\(sheet)'",
-          fix: "its sheets are: \(sheets.map(\.name).joined(separator: ", ")); set `read: sheet:` in the mapping")
-      }
-      chosen = sheet
-    }
-    sheetName = chosen
-    otherSheets = sheets.filter { $0.name != chosen && $0.rows >= 2 }.map(\.name)
+    let sheets = try Self.survey(Rows(events: try XMLEvents(path: path, what: "the spreadsheet")))
+    (sheetName, otherSheets) = try Self.choose(sheets, wanted: sheet, noun: "spreadsheet")
     table = Rows(events: try XMLEvents(path: path, what: "the spreadsheet"))
-    while let name = try table.nextSheet(), name != chosen {}
+    while let name = try table.nextSheet(), name != sheetName {}
     try rows.readHeader { try self.table.nextRow() }
   }
 
@@ -65,18 +44,11 @@ public final class SpreadsheetMLReader: PaktCursor {
     try rows.next { try self.table.nextRow() }
   }
 
-  public var layout: FileLayout {
-    var l = FileLayout(format: .xmlss, encoding: "utf-8")
-    l.header = header
-    l.headerLine = headerRow
-    l.recordElements = ["sheet '\(sheetName)'"]
-    l.sheet = sheetName
-    l.otherSheets = otherSheets.isEmpty ? nil : otherSheets
-    return l
-  }
+  public var format: FileFormat { .xmlss }
+  public var encoding: String { "utf-8" }
 
   /// The worksheets of the file and their rows.
-  final class Rows {
+  final class Rows: SheetStream {
     private let events: XMLEvents
     private var inSheet = false
     private var rowNumber = 0

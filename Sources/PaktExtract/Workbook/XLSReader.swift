@@ -14,7 +14,7 @@ import PaktCore
 /// print(reader.header)
 /// while let record = try reader.next() { … }
 /// ```
-public final class XLSReader: PaktCursor {
+public final class XLSReader: SheetReader {
   public let path: String
   public let sheetName: String
   /// The workbook's other worksheets that hold two rows or more.
@@ -65,23 +65,14 @@ public final class XLSReader: PaktCursor {
       throw ExtractError.unreadable(error.reason, fix: error.fix)
     }
     let worksheets = book.sheets.filter { $0.kind == 0 }
-    guard let first = worksheets.first else {
-      throw ExtractError.unreadable("the workbook has no sheet", fix: "check it")
-    }
-    var chosen = first
-    if let sheet {
-      guard let s = worksheets.first(where: { $0.name == sheet }) else {
-        throw ExtractError.unreadable(
-          "the workbook has no sheet '\(sheet)'",
-          fix: "its sheets are: \(worksheets.map(\.name).joined(separator: ", ")); set `read: sheet:` in the mapping")
-      }
-      chosen = s
-    }
-    sheetName = chosen.name
     do {
-      otherSheets = try worksheets.filter { $0.name != chosen.name }.filter { try book.cells(of: $0).count >= 2 }
-        .map(\.name)
-      cells = try book.cells(of: chosen).sorted { $0.key < $1.key }.map { row, byColumn in
+      // Every worksheet's cells (a .xls file is small): which hold rows, and the one read.
+      let parsed = try worksheets.map { try book.cells(of: $0) }
+      let sheets = zip(worksheets, parsed).map { (name: $0.name, rows: $1.count) }
+      let (name, others) = try Self.choose(sheets, wanted: sheet, noun: "workbook")
+      (sheetName, otherSheets) = (name, others)
+      let chosen = parsed[worksheets.firstIndex { $0.name == name }!]
+      cells = chosen.sorted { $0.key < $1.key }.map { row, byColumn in
         var texts: [String] = []
         for (column, text) in byColumn.sorted(by: { $0.key < $1.key }) { XLSXReader.put(text, at: column, in: &texts) }
         // Rows as Excel numbers them (the file counts from 0).
@@ -103,13 +94,6 @@ public final class XLSReader: PaktCursor {
     rows.next { self.readRow() }
   }
 
-  public var layout: FileLayout {
-    var l = FileLayout(format: .xls, encoding: "utf-16le")
-    l.header = header
-    l.headerLine = headerRow
-    l.recordElements = ["sheet '\(sheetName)'"]
-    l.sheet = sheetName
-    l.otherSheets = otherSheets.isEmpty ? nil : otherSheets
-    return l
-  }
+  public var format: FileFormat { .xls }
+  public var encoding: String { "utf-16le" }
 }

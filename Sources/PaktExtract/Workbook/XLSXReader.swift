@@ -15,7 +15,7 @@ import ZIPFoundation
 /// print(reader.header)
 /// while let record = try reader.next() { … }
 /// ```
-public final class XLSXReader: PaktCursor {
+public final class XLSXReader: SheetReader {
   public let path: String
   public let sheetName: String
   /// The workbook's other sheets that hold rows: read by no mapping that does not name them
@@ -199,15 +199,8 @@ public final class XLSXReader: PaktCursor {
 
   deinit { try? FileManager.default.removeItem(atPath: scratch) }
 
-  public var layout: FileLayout {
-    var l = FileLayout(format: .xlsx, encoding: "utf-8")
-    l.header = header
-    l.headerLine = headerRow
-    l.recordElements = ["sheet '\(sheetName)'"]
-    l.sheet = sheetName
-    l.otherSheets = otherSheets.isEmpty ? nil : otherSheets
-    return l
-  }
+  public var format: FileFormat { .xlsx }
+  public var encoding: String { "utf-8" }
 
   private func readHeader() throws {
     try rows.readHeader { try self.readRow() }
