@@ -119,6 +119,18 @@ struct OpenDocumentTests {
     #expect(read[2].fields == read[1].fields && read[3].fields == read[1].fields)
   }
 
+  @Test("an Excel binary workbook (.xlsb) is named as such, with what to do")
+  func binaryWorkbook() throws {
+    let path = "\(TestSupport.scratch("pakt-xlsb"))/book.xlsb"
+    let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+    let data = Data([0x83, 0x01, 0x00])
+    try archive.addEntry(with: "xl/workbook.bin", type: .file, uncompressedSize: Int64(data.count)) { position, size in
+      data.subdata(in: Int(position)..<Int(position) + size)
+    }
+    let problem = Inspection.inspect(path: path).problem
+    #expect(problem?.contains("Excel binary workbook (.xlsb)") == true, "\(problem ?? "")")
+  }
+
   @Test("an .ods whose MIME type is not its first entry is named as OpenDocument, and reads when the mapping says so")
   func mimeNotFirst() throws {
     let path = try Self.write(

@@ -124,6 +124,11 @@ public final class XLSXReader: SheetReader {
       try Self.unpack(part, from: archive, into: scratch, limit: limits.workbookPartBytes)
     }
     guard let workbook = try unpack("xl/workbook.xml") else {
+      if archive["xl/workbook.bin"] != nil {
+        throw ExtractError.unreadable(
+          "the file is an Excel binary workbook (.xlsb), which pakt does not read",
+          fix: "save it as an Excel workbook (.xlsx) or CSV, or ask the municipality to export one")
+      }
       if archive["content.xml"] != nil {
         // An OpenDocument file whose MIME type is not its first entry, so not told by its bytes.
         throw ExtractError.unreadable(
