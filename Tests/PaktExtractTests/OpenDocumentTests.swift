@@ -131,6 +131,21 @@ struct OpenDocumentTests {
     #expect(problem?.contains("Excel binary workbook (.xlsb)") == true, "\(problem ?? "")")
   }
 
+  @Test("a zip of exports is named as such, with what it holds and what to do")
+  func zipOfExports() throws {
+    let path = "\(TestSupport.scratch("pakt-zip"))/lieferung.zip"
+    let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+    for name in ["klienten.csv", "massnahmen.csv"] {
+      let data = Data("Kennung;Name\nK-1;Haddad\n".utf8)
+      try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count)) { position, size in
+        data.subdata(in: Int(position)..<Int(position) + size)
+      }
+    }
+    let problem = Inspection.inspect(path: path).problem ?? ""
+    #expect(problem.contains("zip archive") && problem.contains("klienten.csv, massnahmen.csv"), "\(problem)")
+    #expect(problem.contains("unzip"))
+  }
+
   @Test("an .ods whose MIME type is not its first entry is named as OpenDocument, and reads when the mapping says so")
   func mimeNotFirst() throws {
     let path = try Self.write(

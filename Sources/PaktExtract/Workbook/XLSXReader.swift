@@ -135,6 +135,15 @@ public final class XLSXReader: SheetReader {
           "the file is an OpenDocument document (content.xml), not an Excel workbook",
           fix: "say `read: { format: ods }` in its mapping, or save it again in LibreOffice")
       }
+      // A zip of exports ("lieferung.zip") rather than a workbook: say what it holds.
+      let files = archive.filter { $0.type == .file && !$0.path.hasPrefix("[") && !$0.path.hasPrefix("_rels") }
+        .map(\.path)
+      if !files.isEmpty && !files.contains(where: { $0.hasPrefix("xl/") }) {
+        let shown = files.prefix(5).joined(separator: ", ") + (files.count > 5 ? " and \(files.count - 5) more" : "")
+        throw ExtractError.unreadable(
+          "the file is a zip archive, not an Excel workbook: it holds \(shown)",
+          fix: "unpack it (`unzip` the file) and point the source's `files:` at the exports it holds")
+      }
       throw ExtractError.unreadable("the workbook has no xl/workbook.xml", fix: "save it again as .xlsx in Excel")
     }
     // Sheets in workbook order, with their relationship ids.
