@@ -119,6 +119,18 @@ struct OpenDocumentTests {
     #expect(read[2].fields == read[1].fields && read[3].fields == read[1].fields)
   }
 
+  @Test("repeats a crafted file asks for stop at a sheet's last column; spaces at a thousand")
+  func craftedRepeats() throws {
+    let row =
+      "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>a<text:s text:c=\"1000000000\"/>b</text:p>"
+      + "</table:table-cell><table:table-cell table:number-columns-repeated=\"1000000000\" office:value-type=\"string\">"
+      + "<text:p>x</text:p></table:table-cell></table:table-row>"
+    let path = try Self.write([("Bombe", row + row)], to: "bomb.ods")
+    let reader = try ODSReader(path: path)
+    #expect(reader.header.count == TableRows.maxColumns)
+    #expect(reader.header[0].count == 1_002)
+  }
+
   @Test("an Excel binary workbook (.xlsb) is named as such, with what to do")
   func binaryWorkbook() throws {
     let path = "\(TestSupport.scratch("pakt-xlsb"))/book.xlsb"

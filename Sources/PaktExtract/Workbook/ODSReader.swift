@@ -84,9 +84,10 @@ final class TableRows: SheetStream {
   /// A row the document repeats: its cells and how many times more it is to be given.
   private var repeating: (cells: [String], left: Int)?
 
-  /// The most rows one repeated row gives (Excel's and Calc's last row).
+  /// A sheet's last row and column (Calc's and Excel's): rows and cells beyond them, which only
+  /// a crafted file's repeats reach, are not given (a sheet of a few bytes repeating one row a
+  /// million times a hundred times over).
   static let maxRows = 1_048_576
-  /// The most columns one repeated cell fills (Calc's last column).
   static let maxColumns = 16_384
 
   init(events: XMLEvents) {
@@ -111,7 +112,7 @@ final class TableRows: SheetStream {
   /// The current table's next row that holds a value (empty rows are counted, not given); nil
   /// at the table's end.
   func nextRow() throws -> (row: Int, cells: [String])? {
-    if let r = repeating {
+    if let r = repeating, rowNumber < Self.maxRows {
       rowNumber += 1
       repeating = r.left > 1 ? (r.cells, r.left - 1) : nil
       return (rowNumber, r.cells)
@@ -129,8 +130,12 @@ final class TableRows: SheetStream {
           rowNumber += times
           continue
         }
+        guard rowNumber < Self.maxRows else {
+          rowNumber += times
+          continue
+        }
         rowNumber += 1
-        if times > 1 { repeating = (cells, times - 1) }
+        repeating = times > 1 ? (cells, times - 1) : nil
         return (rowNumber, cells)
       default: continue
       }
@@ -151,7 +156,7 @@ final class TableRows: SheetStream {
         let times = min(max(Int(events.attribute("number-columns-repeated") ?? "") ?? 1, 1), Self.maxColumns)
         let text = try cellText()
         if !text.isEmpty {
-          for c in column..<(column + times) { XLSXReader.put(text, at: c, in: &cells) }
+          for c in column..<min(column + times, Self.maxColumns) { XLSXReader.put(text, at: c, in: &cells) }
         }
         column += times
       default: continue
@@ -193,7 +198,7 @@ final class TableRows: SheetStream {
         if annotation == 0 && events.name == "p" { (inParagraph, current) = (true, "") }
       case .start where annotation == 0 && inParagraph:
         switch events.name {
-        case "s": current += String(repeating: " ", count: max(1, Int(events.attribute("c") ?? "") ?? 1))
+        case "s": current += String(repeating: " ", count: min(max(1, Int(events.attribute("c") ?? "") ?? 1), 1_000))
         case "tab": current += "\t"
         case "line-break": current += "\n"
         default: break
