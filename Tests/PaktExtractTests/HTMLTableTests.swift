@@ -62,6 +62,16 @@ struct HTMLTableTests {
     #expect(try sheetRows(reader).map(\.fields) == [["Öztürk", "türkisch"], ["Haddad", "syrisch"]])
   }
 
+  @Test("spans a crafted page asks for stop at a sheet's last column")
+  func craftedSpans() throws {
+    let wide = String(repeating: "<td colspan=\"1000\">x</td>", count: 100)
+    let page = "<table><tr>\(wide)</tr><tr>\(wide)</tr></table>"
+    let path = TestSupport.write(page, to: "w.html", in: TestSupport.scratch())
+    let reader = try HTMLTableReader(path: path)
+    #expect(reader.header.count <= TableRows.maxColumns)
+    #expect(reader.header.filter { !$0.isEmpty }.count == 17)
+  }
+
   @Test("HTML is told from XML by its start; a page with no table is refused with the reason")
   func detection() throws {
     #expect(FileFormat.detect(Array("<!DOCTYPE html>\n<html>".utf8)) == .html)

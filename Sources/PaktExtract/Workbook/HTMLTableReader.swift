@@ -157,7 +157,7 @@ public final class HTMLTableReader: SheetReader {
       var cells: [String] = []
       var column = 0
       func fillCovered() {
-        while let c = covered[column] {
+        while column < TableRows.maxColumns, let c = covered[column] {
           XLSXReader.put(c.text, at: column, in: &cells)
           covered[column] = c.rows > 1 ? (c.text, c.rows - 1) : nil
           column += 1
@@ -165,7 +165,8 @@ public final class HTMLTableReader: SheetReader {
       }
       for cell in children(tr) where cell.pointee.type == XML_ELEMENT_NODE {
         let kind = name(cell)
-        guard kind == "td" || kind == "th" else { continue }
+        // Past a sheet's last column (only a crafted page's spans reach it) nothing is kept.
+        guard kind == "td" || kind == "th", column < TableRows.maxColumns else { continue }
         fillCovered()
         let text = Self.text(of: cell)
         let across = min(max(Int(attribute(cell, "colspan") ?? "") ?? 1, 1), 1_000)
@@ -173,8 +174,10 @@ public final class HTMLTableReader: SheetReader {
         // Across, the text stands in the first column, as in a merged cell of a workbook (a
         // title over the table is one cell, not a header); down, in every row it covers (a
         // person's cell beside each of their measures).
-        XLSXReader.put(text, at: column, in: &cells)
-        for c in column..<(column + across) where down > 1 { covered[c] = (c == column ? text : "", down - 1) }
+        if column < TableRows.maxColumns { XLSXReader.put(text, at: column, in: &cells) }
+        for c in column..<min(column + across, TableRows.maxColumns) where down > 1 {
+          covered[c] = (c == column ? text : "", down - 1)
+        }
         column += across
       }
       fillCovered()
