@@ -285,7 +285,8 @@ struct XLSXTests {
 /// holds one from xlwt 1.3.0 (`small.xls`: a title row, date cells, booleans, a text number with
 /// a leading zero, a formula, three sheets) and two from LibreOffice 7.4 (`soffice --convert-to
 /// xls`): `tiny.xls`, whose workbook is small enough to sit in the compound file's mini stream,
-/// and `sst.xls`, 700 rows whose shared strings run over CONTINUE records. Synthetic names.
+/// and `sst.xls`, 700 rows whose shared strings run over CONTINUE records; `merged.*` for cells
+/// merged over rows. Synthetic names.
 @Suite("Extract: Excel 97-2003 workbooks (.xls)")
 struct XLSTests {
   static func fixture(_ name: String) -> String { TestSupport.path("Tests/Fixtures/xls/\(name)") }
@@ -331,6 +332,31 @@ struct XLSTests {
     // Every row's id is its own: no string slipped at a CONTINUE boundary.
     #expect(rows.enumerated().allSatisfy { $0.element.fields[0] == "K-\($0.offset)" })
     #expect(rows.allSatisfy { $0.fields[1].hasSuffix(String($0.fields[0].dropFirst(2))) })
+  }
+
+  @Test(
+    "cells merged over rows give every row below them their value (a person beside each measure); a title merged across stays one cell",
+    arguments: ["merged.xlsx", "merged.xls", "merged.ods"])
+  func mergedCells(_ name: String) throws {
+    // merged.xlsx was written by openpyxl 3.1 (A1:F1 a title; A3:A5 to D3:D5 one person over
+    // two measures and an empty row); LibreOffice 7.4 turned it into .xls and .ods.
+    let file = try OpenedFile(path: Self.fixture(name))
+    #expect(file.layout.headerLine == 2)
+    #expect(file.layout.header == ["Kennung", "Nachname", "Vorname", "Geburtsdatum", "Maßnahme", "Beginn"])
+    var rows: [[String]] = []
+    while let record = try file.next() {
+      guard case .row(let row) = record else {
+        Issue.record("not a row: \(record)")
+        continue
+      }
+      rows.append(row.fields)
+    }
+    #expect(
+      rows == [
+        ["K-1", "Haddad", "Amina", "1990-03-05", "Integrationskurs", "2024-01-08"],
+        ["K-1", "Haddad", "Amina", "1990-03-05", "Kompetenzfeststellung", "2024-09-02"],
+        ["K-2", "Okafor", "Musa", "2001-11-30", "Integrationskurs", "2024-02-05"],
+      ])
   }
 
   @Test("a cut or damaged .xls is an error that says so, never a crash; a compound file with no workbook is named")

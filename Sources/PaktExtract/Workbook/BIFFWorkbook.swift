@@ -98,13 +98,29 @@ struct BIFFWorkbook {
     var at = sheet.offset
     var depth = 0
     var formulaCell: (row: Int, column: Int)?
+    // Cells merged over several rows: (first row, last row, first column).
+    var merged: [(first: Int, last: Int, column: Int)] = []
+    // The top cell's value given to each row below it that holds a value of its own (a
+    // person's cells merged beside each of their measures), as `VerticalMerges` does for .xlsx.
+    func filled(_ rows: [Int: [Int: String]]) -> [Int: [Int: String]] {
+      var rows = rows
+      for m in merged where m.last > m.first {
+        guard let text = rows[m.first]?[m.column], !text.isEmpty else { continue }
+        for r in (m.first + 1)...m.last {
+          guard let row = rows[r], row.values.contains(where: { !$0.isEmpty }), row[m.column]?.isEmpty ?? true
+          else { continue }
+          rows[r]![m.column] = text
+        }
+      }
+      return rows
+    }
     while let (type, body, next) = Self.record(stream, at) {
       at = next
       switch type {
       case 0x0809: depth += 1
       case 0x000A:
         depth -= 1
-        if depth <= 0 { return rows }
+        if depth <= 0 { return filled(rows) }
       case _ where depth > 1: continue  // an embedded chart's records
       case 0x00FD:  // LABELSST
         guard body.count >= 10 else { continue }
@@ -146,6 +162,12 @@ struct BIFFWorkbook {
           let number = Double(bitPattern: UInt64(Self.u32(body, 6)) | UInt64(Self.u32(body, 10)) << 32)
           put(text(number, xf: Int(Self.u16(body, 4))), body, into: &rows)
         }
+      case 0x00E5:  // MERGEDCELLS: Ref8 each (first row, last row, first column, last column)
+        let count = min(Int(Self.u16(body, 0)), (body.count - 2) / 8)
+        for i in 0..<max(count, 0) {
+          let base = 2 + 8 * i
+          merged.append((Int(Self.u16(body, base)), Int(Self.u16(body, base + 2)), Int(Self.u16(body, base + 4))))
+        }
       case 0x0207:  // STRING: the text a formula gave
         if let cell = formulaCell {
           rows[cell.row, default: [:]][cell.column] = Self.unicodeString(body, 0).text
@@ -154,7 +176,7 @@ struct BIFFWorkbook {
       default: break
       }
     }
-    return rows
+    return filled(rows)
   }
 
   private func put(_ text: String, _ body: ArraySlice<UInt8>, into rows: inout [Int: [Int: String]]) {

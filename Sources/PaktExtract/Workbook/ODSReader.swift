@@ -83,6 +83,8 @@ final class TableRows: SheetStream {
   private var rowNumber = 0
   /// A row the document repeats: its cells and how many times more it is to be given.
   private var repeating: (cells: [String], left: Int)?
+  /// Cells merged over several rows (`number-rows-spanned`), filled into the rows below.
+  private var merges = VerticalMerges()
 
   /// A sheet's last row and column (Calc's and Excel's): rows and cells beyond them, which only
   /// a crafted file's repeats reach, are not given (a sheet of a few bytes repeating one row a
@@ -115,7 +117,9 @@ final class TableRows: SheetStream {
     if let r = repeating, rowNumber < Self.maxRows {
       rowNumber += 1
       repeating = r.left > 1 ? (r.cells, r.left - 1) : nil
-      return (rowNumber, r.cells)
+      var cells = r.cells
+      merges.fill(rowNumber, &cells)
+      return (rowNumber, cells)
     }
     guard inTable else { return nil }
     while try events.next() {
@@ -125,7 +129,7 @@ final class TableRows: SheetStream {
         return nil
       case (.start, "table-row"):
         let times = min(max(Int(events.attribute("number-rows-repeated") ?? "") ?? 1, 1), Self.maxRows)
-        let cells = events.isEmpty ? [] : try readCells()
+        var cells = events.isEmpty ? [] : try readCells()
         if cells.allSatisfy({ $0.isEmpty }) {
           rowNumber += times
           continue
@@ -136,6 +140,7 @@ final class TableRows: SheetStream {
         }
         rowNumber += 1
         repeating = times > 1 ? (cells, times - 1) : nil
+        merges.fill(rowNumber, &cells)
         return (rowNumber, cells)
       default: continue
       }
@@ -154,6 +159,9 @@ final class TableRows: SheetStream {
         return cells
       case (.start, "table-cell"), (.start, "covered-table-cell"):
         let times = min(max(Int(events.attribute("number-columns-repeated") ?? "") ?? 1, 1), Self.maxColumns)
+        let down = min(max(Int(events.attribute("number-rows-spanned") ?? "") ?? 1, 1), Self.maxRows)
+        // The row being read is the one after the last given.
+        merges.add(column: column, firstRow: rowNumber + 1, lastRow: rowNumber + down)
         let text = try cellText()
         if !text.isEmpty {
           for c in column..<min(column + times, Self.maxColumns) { XLSXReader.put(text, at: c, in: &cells) }

@@ -116,3 +116,37 @@ protocol SheetStream: AnyObject {
   /// The current sheet's next row that holds a value; nil at the sheet's end.
   func nextRow() throws -> SheetRows.Row?
 }
+
+/// Merged cells that span rows (a person's cells merged beside each of their measures, as a
+/// list kept by hand in Excel or Calc has them): the top cell's value is given to every row the
+/// merge covers, in the merge's first column, so that each measure keeps its person. A merge
+/// across columns only (a title over the table) is left as it is: one cell, as an HTML
+/// `colspan` is.
+struct VerticalMerges {
+  /// Merges by their top row: the first column and the last row each covers.
+  private var starting: [Int: [(column: Int, lastRow: Int)]] = [:]
+  /// Merges the rows read so far are inside: the top cell's text and the last row, by column.
+  private var active: [Int: (text: String, lastRow: Int)] = [:]
+
+  var isEmpty: Bool { starting.isEmpty && active.isEmpty }
+
+  /// A merge from `firstRow` to `lastRow` whose top-left cell is in `column`; one row is none.
+  mutating func add(column: Int, firstRow: Int, lastRow: Int) {
+    guard lastRow > firstRow, column >= 0, column < TableRows.maxColumns else { return }
+    starting[firstRow, default: []].append((column, lastRow))
+  }
+
+  /// Row `row`'s cells with the merges above it filled in (where the row's cell is empty).
+  mutating func fill(_ row: Int, _ cells: inout [String]) {
+    // A row that holds nothing of its own stays empty.
+    guard !isEmpty, cells.contains(where: { !$0.isEmpty }) else { return }
+    active = active.filter { $0.value.lastRow >= row }
+    for (column, merge) in active where column >= cells.count || cells[column].isEmpty {
+      XLSXReader.put(merge.text, at: column, in: &cells)
+    }
+    for merge in starting.removeValue(forKey: row) ?? [] where merge.column < cells.count {
+      let text = cells[merge.column]
+      if !text.isEmpty { active[merge.column] = (text, merge.lastRow) }
+    }
+  }
+}

@@ -24,6 +24,7 @@ public final class XLSXReader: SheetReader {
   public var header: [String] { rows.header }
   public var headerRow: Int { rows.headerRow }
   private var rows = SheetRows()
+  private var merges = VerticalMerges()
   private let events: XMLEvents
   private let sharedStrings: [String]
   private let dateStyles: Set<Int>
@@ -68,6 +69,7 @@ public final class XLSXReader: SheetReader {
       sharedStrings = parts.sharedStrings
       dateStyles = parts.dateStyles
       events = parts.events
+      for m in parts.merges { merges.add(column: m.column, firstRow: m.firstRow, lastRow: m.lastRow) }
     } catch {
       try? FileManager.default.removeItem(atPath: scratch)
       throw error
@@ -118,7 +120,8 @@ public final class XLSXReader: SheetReader {
   }
 
   static func open(archive: Archive, scratch: String, sheet: String?, limits: ReadLimits = ReadLimits()) throws -> (
-    sheetName: String, sharedStrings: [String], dateStyles: Set<Int>, events: XMLEvents, otherSheets: [String]
+    sheetName: String, sharedStrings: [String], dateStyles: Set<Int>, events: XMLEvents, otherSheets: [String],
+    merges: [(column: Int, firstRow: Int, lastRow: Int)]
   ) {
     func unpack(_ part: String) throws -> String? {
       try Self.unpack(part, from: archive, into: scratch, limit: limits.workbookPartBytes)
@@ -184,7 +187,45 @@ public final class XLSXReader: SheetReader {
     guard let sheetFile = try unpack(target) else {
       throw ExtractError.unreadable("the sheet '\(chosen.name)' is missing from the workbook", fix: "save it again")
     }
-    return (chosen.name, strings, styles, try XMLEvents(path: sheetFile), others)
+    return (chosen.name, strings, styles, try XMLEvents(path: sheetFile), others, try readMerges(sheetFile))
+  }
+
+  /// The sheet's merged cells that span rows (`<mergeCells>`, after the rows), as
+  /// (first column, first row, last row). They are found in the part's last 4 MB, where they
+  /// are; a part whose rows end before that is read whole for them.
+  static func readMerges(_ file: String) throws -> [(column: Int, firstRow: Int, lastRow: Int)] {
+    guard let handle = FileHandle(forReadingAtPath: file) else { return [] }
+    defer { try? handle.close() }
+    let size = (try? handle.seekToEnd()) ?? 0
+    let tailBytes: UInt64 = 4 << 20
+    try handle.seek(toOffset: size > tailBytes ? size - tailBytes : 0)
+    let tail = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+    var refs: [String] = []
+    if size <= tailBytes || tail.contains("</sheetData>") {
+      // The merges follow the rows: all of them are in the tail.
+      let pattern = #"<mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)""#
+      var rest = tail[...]
+      while let r = rest.range(of: pattern, options: .regularExpression) {
+        let match = rest[r]
+        if let q = match.firstIndex(of: "\"") { refs.append(String(match[match.index(after: q)...].dropLast())) }
+        rest = rest[r.upperBound...]
+      }
+    } else {
+      // More than 4 MB after the rows: the part is read for its merges.
+      let e = try XMLEvents(path: file)
+      while try e.next() {
+        if e.kind == .start && e.name == "mergeCell", let ref = e.attribute("ref") { refs.append(ref) }
+      }
+    }
+    return refs.compactMap { ref in
+      let ends = ref.split(separator: ":")
+      guard ends.count == 2 else { return nil }
+      let top = String(ends[0])
+      let bottom = String(ends[1])
+      guard let first = Int(top.drop { $0.isLetter }), let last = Int(bottom.drop { $0.isLetter }), last > first
+      else { return nil }
+      return (columnIndex(top), first, last)
+    }
   }
 
   /// Whether a sheet's part holds two rows or more (a header and a record), from its first
@@ -259,7 +300,9 @@ public final class XLSXReader: SheetReader {
         switch events.name {
         case "v", "t": inValue = false
         case "c": Self.put(cellText(value, type: type, style: style), at: column, in: &cells)
-        case "row": return (rowNumber, cells)
+        case "row":
+          merges.fill(rowNumber, &cells)
+          return (rowNumber, cells)
         default: break
         }
       default: break
