@@ -204,7 +204,7 @@ public final class XLSXReader: SheetReader {
     if size <= tailBytes || tail.contains("</sheetData>") {
       // The merges follow the rows: all of them are in the tail.
       let pattern = #"<mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)""#
-      var rest = tail[...]
+      var rest = tail.range(of: "</sheetData>").map { tail[$0.upperBound...] } ?? tail[...]
       while let r = rest.range(of: pattern, options: .regularExpression) {
         let match = rest[r]
         if let q = match.firstIndex(of: "\"") { refs.append(String(match[match.index(after: q)...].dropLast())) }
