@@ -24,7 +24,8 @@ public struct PipelineConfig: Sendable {
     public var files: [String]
     /// The mapping file (absolute path).
     public var mapping: String
-    /// A format hint ("csv", "xml"); nil means detect from the content.
+    /// A format hint ("csv", "xml", "xlsx", "xls", "ods", "html", "xmlss"); nil means detect
+    /// from the content.
     public var format: String?
     /// Line of the source entry in pipeline.yml, for messages.
     public var line: Int?
@@ -288,8 +289,9 @@ public struct PipelineConfig: Sendable {
       files.append(contentsOf: matched)
     }
     var format = try s.optionalString("format")?.lowercased()
-    if let f = format, !["csv", "xml", "xlsx", "auto"].contains(f) {
-      throw try s.require("format").error("unknown format '\(f)'", fix: "use csv, xml, xlsx or auto (detect)")
+    if let f = format, !["csv", "xml", "xlsx", "xls", "ods", "html", "xmlss", "auto"].contains(f) {
+      throw try s.require("format").error(
+        "unknown format '\(f)'", fix: "use csv, xml, xlsx, xls, ods, html, xmlss (Excel 2003 XML) or auto (detect)")
     }
     if format == "auto" { format = nil }
     var source = Source(

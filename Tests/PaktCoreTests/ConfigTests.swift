@@ -72,6 +72,19 @@ struct ConfigTests {
       "catalogue: catalogue.yml\nsorces:\n  - name: a\n", line: 2, containing: "Did you mean 'sources'?")
   }
 
+  @Test("a source's format hint takes every format pakt reads; another names the line and the formats")
+  func formatHint() throws {
+    for format in ["csv", "xml", "xlsx", "xls", "ods", "html", "xmlss", "auto"] {
+      let c = try load(
+        "catalogue: catalogue.yml\nsources:\n  - name: a\n    files: data/*.csv\n    mapping: m.yml\n    format: \(format)\n"
+      )
+      #expect(c.sources.first?.format == (format == "auto" ? nil : format))
+    }
+    expectError(
+      "catalogue: catalogue.yml\nsources:\n  - name: a\n    files: data/*.csv\n    mapping: m.yml\n    format: pdf\n",
+      line: 6, containing: "use csv, xml, xlsx, xls, ods, html")
+  }
+
   @Test("a missing file names the line")
   func missingFile() {
     expectError(
