@@ -264,6 +264,11 @@ struct XLSXTests {
     #expect(XLSXReader.isoDate(serial: 61) == "1900-03-01")
     #expect(XLSXReader.isoDate(serial: 45_000) == "2023-03-15")
     #expect(XLSXReader.isoDate(serial: 32_939.5) == "1990-03-07")
+    #expect(XLSXReader.isoDate(serial: 2_958_465) == "9999-12-31")
+    // Beyond Excel's last day, or no number at all (a crafted date cell): the number stays.
+    #expect(XLSXReader.isoDate(serial: 1e300) == "1e+300")
+    #expect(XLSXReader.isoDate(serial: -5) == "-5.0")
+    #expect(XLSXReader.isoDate(serial: .nan) == "nan")
   }
 
   @Test("column references")

@@ -341,8 +341,12 @@ public final class XLSXReader: SheetReader {
   }
 
   /// Excel's 1900 date system: serial 1 is 1900-01-01, with the fictitious 1900-02-29.
+  /// A serial beyond 9999-12-31 (2,958,465), negative or not a number is no date Excel shows:
+  /// it stays the number it is (a crafted 1e300 in a date cell trapped the conversion to Int).
   static func isoDate(serial: Double) -> String {
-    guard let c = SpreadsheetSerial.day(Int(serial.rounded(.down))) else { return String(serial) }
+    guard serial.isFinite, serial >= 0, serial < 2_958_466,
+      let c = SpreadsheetSerial.day(Int(serial.rounded(.down)))
+    else { return String(serial) }
     return "\(String(format4: c.year))-\(String(format2: c.month))-\(String(format2: c.day))"
   }
 
