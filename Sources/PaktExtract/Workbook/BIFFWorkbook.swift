@@ -104,7 +104,12 @@ struct BIFFWorkbook {
     // person's cells merged beside each of their measures), as `VerticalMerges` does for .xlsx.
     func filled(_ rows: [Int: [Int: String]]) -> [Int: [Int: String]] {
       var rows = rows
-      for m in merged where m.last > m.first {
+      // Merges do not overlap in a sound file; one that overlaps an earlier one in its column is
+      // passed over, so a crafted list of merges costs at most one fill per cell.
+      var coveredTo: [Int: Int] = [:]
+      for m in merged.sorted(by: { ($0.column, $0.first) < ($1.column, $1.first) }) where m.last > m.first {
+        if let to = coveredTo[m.column], m.first <= to { continue }
+        coveredTo[m.column] = m.last
         guard let text = rows[m.first]?[m.column], !text.isEmpty else { continue }
         for r in (m.first + 1)...m.last {
           guard let row = rows[r], row.values.contains(where: { !$0.isEmpty }), row[m.column]?.isEmpty ?? true

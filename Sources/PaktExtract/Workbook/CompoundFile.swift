@@ -36,7 +36,10 @@ struct CompoundFile {
     sectorSize = 1 << shift
     let miniShift = Int(Self.u16(bytes, 32))
     guard miniShift == 6 else { throw Damaged(what: "the mini sector size is not one the format allows") }
+    // The format fixes the mini stream's cutoff at 4,096 bytes; another is a damaged header (a
+    // cutoff of 4 GB would send every stream through the mini stream).
     miniCutoff = Int(Self.u32(bytes, 56))
+    guard miniCutoff == 4_096 else { throw Damaged(what: "the mini stream cutoff is not the format's") }
     let sectors = (bytes.count - sectorSize + sectorSize - 1) / sectorSize
     // The FAT's own sectors: 109 in the header, the rest in a chain of DIFAT sectors.
     var fatSectors: [UInt32] = (0..<109).map { Self.u32(bytes, 76 + 4 * $0) }.filter { $0 < UInt32(sectors) }
@@ -92,7 +95,7 @@ struct CompoundFile {
     guard let entry = streams.first(where: { $0.name.lowercased() == name.lowercased() }) else { return nil }
     if entry.size < miniCutoff {
       var out: [UInt8] = []
-      out.reserveCapacity(entry.size)
+      out.reserveCapacity(min(entry.size, miniStream.count))
       var sector = entry.start
       var steps = 0
       while sector != Self.endOfChain && out.count < entry.size {
