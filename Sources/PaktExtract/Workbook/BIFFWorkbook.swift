@@ -84,7 +84,7 @@ struct BIFFWorkbook {
       if type == 0x000A { break }
     }
     if let sst { strings = Self.sharedStrings(sst, continues: sstContinues) }
-    dateXF = xfFormats.map { Self.isDateFormat($0, code: formats[$0]) }
+    dateXF = xfFormats.map { XLSXReader.isDateFormat($0, code: formats[$0]) }
   }
 
   /// The cells of `sheet`, by row and column.
@@ -194,20 +194,7 @@ struct BIFFWorkbook {
     if xf < dateXF.count, dateXF[xf], number.isFinite, number >= 0 {
       return XLSXReader.isoDate(serial: date1904 ? number + 1462 : number)
     }
-    if number == number.rounded() && abs(number) < 1e15 { return String(Int64(number)) }
-    return String(number)
-  }
-
-  /// Built-in date formats (14–22, 27–36, 45–47, 50–58), or a custom format with day, month or
-  /// year codes outside quotes and brackets.
-  static func isDateFormat(_ id: Int, code: String?) -> Bool {
-    if (14...22).contains(id) || (27...36).contains(id) || (45...47).contains(id) || (50...58).contains(id) {
-      return true
-    }
-    guard let code else { return false }
-    let bare = code.replacingOccurrences(of: #""[^"]*""#, with: "", options: .regularExpression)
-      .replacingOccurrences(of: #"\[[^\]]*\]"#, with: "", options: .regularExpression).lowercased()
-    return bare.contains("d") || bare.contains("y") || (bare.contains("m") && !bare.contains("h"))
+    return XLSXReader.numberText(number)
   }
 
   /// An RK number: a 30-bit integer or the high 30 bits of a double, perhaps times 100.

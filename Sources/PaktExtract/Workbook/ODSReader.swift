@@ -41,10 +41,7 @@ public final class ODSReader: SheetReader {
       throw ExtractError.unreadable(
         "the file is not a readable OpenDocument spreadsheet (zip)", fix: "save it again in LibreOffice")
     }
-    let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent(
-      "\(XLSXReader.scratchPrefix)\(getpid())-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(
-      atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    let scratch = try XLSXReader.makeScratch()
     self.scratch = scratch
     do {
       guard
@@ -228,10 +225,9 @@ final class TableRows: SheetStream {
     return typed ?? paragraphs.joined(separator: "\n")
   }
 
-  /// A number as XLSXReader writes it: a whole number without decimals.
+  /// A number's text as XLSXReader gives it (`XLSXReader.numberText`); a text that is no number
+  /// stays as it is.
   static func number(_ raw: String) -> String {
-    guard let n = Double(raw) else { return raw }
-    if n == n.rounded() && abs(n) < 1e15 { return String(Int64(n)) }
-    return String(n)
+    Double(raw).map(XLSXReader.numberText) ?? raw
   }
 }

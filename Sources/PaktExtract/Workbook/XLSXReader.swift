@@ -55,12 +55,7 @@ public final class XLSXReader: SheetReader {
     } catch {
       throw ExtractError.unreadable("the file is not a readable Excel workbook (zip)", fix: "save it again in Excel")
     }
-    // Private to its owner (the unpacked sheet holds personal data), named after this process
-    // so that a later run can remove it if this one is killed.
-    let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent(
-      "\(Self.scratchPrefix)\(getpid())-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(
-      atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    let scratch = try Self.makeScratch()
     self.scratch = scratch
     do {
       let parts = try Self.open(archive: archive, scratch: scratch, sheet: sheet, limits: limits)
@@ -75,6 +70,17 @@ public final class XLSXReader: SheetReader {
       throw error
     }
     try readHeader()
+  }
+
+  /// A new scratch folder for a workbook's unpacked parts (.xlsx, .ods): private to its owner
+  /// (an unpacked sheet holds personal data), named after this process so that a later run can
+  /// remove it if this one is killed (`removeStaleScratch`).
+  static func makeScratch() throws -> String {
+    let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+      "\(scratchPrefix)\(getpid())-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(
+      atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    return scratch
   }
 
   /// Unpacks `part` into `scratch`; nil when the workbook lacks it.
@@ -320,9 +326,27 @@ public final class XLSXReader: SheetReader {
     default:
       guard let number = Double(raw) else { return raw }
       if dateStyles.contains(style) { return Self.isoDate(serial: number) }
-      if number == number.rounded() && abs(number) < 1e15 { return String(Int64(number)) }
-      return String(number)
+      return Self.numberText(number)
     }
+  }
+
+  /// A number as a sheet's general cell shows it: a whole number without a needless ".0". The
+  /// workbook readers and `XLSXWriter` share it.
+  static func numberText(_ number: Double) -> String {
+    number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+  }
+
+  /// Whether number format `id` (with its custom `code`, if the workbook defines one) shows a
+  /// date: built-in 14–22, 27–36, 45–47, 50–58, or a custom code with day, month or year codes
+  /// outside quotes and brackets. For .xlsx styles and .xls extended formats alike.
+  static func isDateFormat(_ id: Int, code: String?) -> Bool {
+    if (14...22).contains(id) || (27...36).contains(id) || (45...47).contains(id) || (50...58).contains(id) {
+      return true
+    }
+    guard let code else { return false }
+    let bare = code.replacingOccurrences(of: #""[^"]*""#, with: "", options: .regularExpression)
+      .replacingOccurrences(of: #"\[[^\]]*\]"#, with: "", options: .regularExpression).lowercased()
+    return bare.contains("d") || bare.contains("y") || (bare.contains("m") && !bare.contains("h"))
   }
 
   static func put(_ text: String, at column: Int, in cells: inout [String]) {
@@ -375,30 +399,24 @@ public final class XLSXReader: SheetReader {
     return strings
   }
 
-  /// Cell styles whose number format is a date (built-in 14–22, 27–36, 45–47, 50–58, or a
-  /// custom format with day, month or year codes outside quotes).
+  /// Cell styles whose number format is a date (`isDateFormat`).
   static func readDateStyles(_ file: String?) throws -> Set<Int> {
     guard let file else { return [] }
     let e = try XMLEvents(path: file)
-    var customDate: Set<Int> = []
+    var codes: [Int: String] = [:]
     var styles: Set<Int> = []
     var inCellXfs = false
     var index = 0
-    let builtIn = Set(Array(14...22) + Array(27...36) + Array(45...47) + Array(50...58))
     while try e.next() {
       if e.kind == .start && e.name == "numFmt", let id = Int(e.attribute("numFmtId") ?? ""),
         let code = e.attribute("formatCode")
       {
-        let bare = code.replacingOccurrences(of: #""[^"]*""#, with: "", options: .regularExpression)
-          .replacingOccurrences(of: #"\[[^\]]*\]"#, with: "", options: .regularExpression).lowercased()
-        if bare.contains("d") || bare.contains("y") || (bare.contains("m") && !bare.contains("h")) {
-          customDate.insert(id)
-        }
+        codes[id] = code
       }
       if e.name == "cellXfs" { inCellXfs = e.kind == .start && !e.isEmpty }
       if inCellXfs && e.kind == .start && e.name == "xf" {
         let id = Int(e.attribute("numFmtId") ?? "0") ?? 0
-        if builtIn.contains(id) || customDate.contains(id) { styles.insert(index) }
+        if isDateFormat(id, code: codes[id]) { styles.insert(index) }
         index += 1
       }
     }

@@ -112,7 +112,7 @@ public enum XLSXWriter {
         case .text(let s):
           out += "<c r=\"\(ref)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(escaped(s))</t></is></c>"
         case .number(let n):
-          out += "<c r=\"\(ref)\"><v>\(n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n))</v></c>"
+          out += "<c r=\"\(ref)\"><v>\(XLSXReader.numberText(n))</v></c>"
         case .date(let y, let m, let d):
           if let serial = SpreadsheetSerial.serial(year: y, month: m, day: d) {
             out += "<c r=\"\(ref)\" s=\"1\"><v>\(serial)</v></c>"
