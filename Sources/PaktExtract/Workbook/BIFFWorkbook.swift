@@ -87,8 +87,11 @@ struct BIFFWorkbook {
     dateXF = xfFormats.map { XLSXReader.isDateFormat($0, code: formats[$0]) }
   }
 
-  /// The cells of `sheet`, by row and column.
-  func cells(of sheet: Sheet) throws -> [Int: [Int: String]] {
+  /// The cells of `sheet`, by row and column (both from 0), and its cells merged over several
+  /// rows (first column, first and last row), which `VerticalMerges` fills in.
+  func cells(of sheet: Sheet) throws -> (
+    rows: [Int: [Int: String]], merged: [(column: Int, first: Int, last: Int)]
+  ) {
     guard sheet.offset < stream.count, let (bof, _, _) = Self.record(stream, sheet.offset), bof == 0x0809 else {
       throw Unreadable(
         reason: "the sheet '\(sheet.name)' is not where the workbook says it is (the file is damaged)",
@@ -98,34 +101,14 @@ struct BIFFWorkbook {
     var at = sheet.offset
     var depth = 0
     var formulaCell: (row: Int, column: Int)?
-    // Cells merged over several rows: (first row, last row, first column).
-    var merged: [(first: Int, last: Int, column: Int)] = []
-    // The top cell's value given to each row below it that holds a value of its own (a
-    // person's cells merged beside each of their measures), as `VerticalMerges` does for .xlsx.
-    func filled(_ rows: [Int: [Int: String]]) -> [Int: [Int: String]] {
-      var rows = rows
-      // Merges do not overlap in a sound file; one that overlaps an earlier one in its column is
-      // passed over, so a crafted list of merges costs at most one fill per cell.
-      var coveredTo: [Int: Int] = [:]
-      for m in merged.sorted(by: { ($0.column, $0.first) < ($1.column, $1.first) }) where m.last > m.first {
-        if let to = coveredTo[m.column], m.first <= to { continue }
-        coveredTo[m.column] = m.last
-        guard let text = rows[m.first]?[m.column], !text.isEmpty else { continue }
-        for r in (m.first + 1)...m.last {
-          guard let row = rows[r], row.values.contains(where: { !$0.isEmpty }), row[m.column]?.isEmpty ?? true
-          else { continue }
-          rows[r]![m.column] = text
-        }
-      }
-      return rows
-    }
+    var merged: [(column: Int, first: Int, last: Int)] = []
     while let (type, body, next) = Self.record(stream, at) {
       at = next
       switch type {
       case 0x0809: depth += 1
       case 0x000A:
         depth -= 1
-        if depth <= 0 { return filled(rows) }
+        if depth <= 0 { return (rows, merged) }
       case _ where depth > 1: continue  // an embedded chart's records
       case 0x00FD:  // LABELSST
         guard body.count >= 10 else { continue }
@@ -171,7 +154,7 @@ struct BIFFWorkbook {
         let count = min(Int(Self.u16(body, 0)), (body.count - 2) / 8)
         for i in 0..<max(count, 0) {
           let base = 2 + 8 * i
-          merged.append((Int(Self.u16(body, base)), Int(Self.u16(body, base + 2)), Int(Self.u16(body, base + 4))))
+          merged.append((Int(Self.u16(body, base + 4)), Int(Self.u16(body, base)), Int(Self.u16(body, base + 2))))
         }
       case 0x0207:  // STRING: the text a formula gave
         if let cell = formulaCell {
@@ -181,7 +164,7 @@ struct BIFFWorkbook {
       default: break
       }
     }
-    return filled(rows)
+    return (rows, merged)
   }
 
   private func put(_ text: String, _ body: ArraySlice<UInt8>, into rows: inout [Int: [Int: String]]) {

@@ -145,6 +145,9 @@ struct VerticalMerges {
       XLSXReader.put(merge.text, at: column, in: &cells)
     }
     for merge in starting.removeValue(forKey: row) ?? [] where merge.column < cells.count {
+      // Merges do not overlap in a sound file; one that starts inside another in its column is
+      // passed over, so a crafted list of merges costs at most one fill per cell.
+      if let covering = active[merge.column], covering.lastRow >= row { continue }
       let text = cells[merge.column]
       if !text.isEmpty { active[merge.column] = (text, merge.lastRow) }
     }

@@ -68,14 +68,17 @@ public final class XLSReader: SheetReader {
     do {
       // Every worksheet's cells (a .xls file is small): which hold rows, and the one read.
       let parsed = try worksheets.map { try book.cells(of: $0) }
-      let sheets = zip(worksheets, parsed).map { (name: $0.name, rows: $1.count) }
+      let sheets = zip(worksheets, parsed).map { (name: $0.name, rows: $1.rows.count) }
       let (name, others) = try Self.choose(sheets, wanted: sheet, noun: "workbook")
       (sheetName, otherSheets) = (name, others)
       let chosen = parsed[worksheets.firstIndex { $0.name == name }!]
-      cells = chosen.sorted { $0.key < $1.key }.map { row, byColumn in
+      // Rows as Excel numbers them (the file counts from 0).
+      var merges = VerticalMerges()
+      for m in chosen.merged { merges.add(column: m.column, firstRow: m.first + 1, lastRow: m.last + 1) }
+      cells = chosen.rows.sorted { $0.key < $1.key }.map { row, byColumn in
         var texts: [String] = []
         for (column, text) in byColumn.sorted(by: { $0.key < $1.key }) { XLSXReader.put(text, at: column, in: &texts) }
-        // Rows as Excel numbers them (the file counts from 0).
+        merges.fill(row + 1, &texts)
         return (row + 1, texts)
       }
     } catch let error as BIFFWorkbook.Unreadable {
