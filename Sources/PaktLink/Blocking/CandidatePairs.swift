@@ -300,6 +300,13 @@ extension ProbabilisticLinker {
     case .prefix3: return derived { Array($0.prefix(3)) }
     case .suffix3: return derived { Array($0.suffix(3)) }
     case .ends: return derived { $0.isEmpty ? [] : [$0[0], $0[$0.count - 1]] }
+    case .firstword, .lastword:
+      let first = part.transform == .firstword
+      return derived { folded in
+        let words = folded.split(separator: 0x20)
+        guard let word = first ? words.first : words.last else { return [] }
+        return Array(ColognePhonetics.code(String(decoding: word, as: UTF8.self)).utf8)
+      }
     case .year:
       if !field.dates.isEmpty { return .numbers(field.years) }
       return derived { Array($0.prefix(4)) }

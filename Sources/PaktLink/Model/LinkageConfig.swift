@@ -107,6 +107,10 @@ public struct LinkageConfig: Sendable {
       case suffix3
       /// The first and the last character (a short name with a letter wrong inside: Nona / Nbna).
       case ends
+      /// The Kölner Phonetik code of a name's first word (`lastword`: its last word): a name
+      /// with a word more or less keeps one of the two (Iryna / Iryna Olena, Reza / Hussain
+      /// Reza), and a word spelled otherwise keeps its code (Maryama / Mariama Kadiatou).
+      case firstword, lastword
       /// A name field together with its `swap_with` partner, order ignored: swapped given and
       /// family names share the key.
       case nameset
