@@ -27,6 +27,26 @@ struct LinkIndexTests {
     (0..<8).map { c in rows.map { c < $0.count ? $0[c] : nil } }
   }
 
+  @Test(
+    "a block's keys sort as a comparison sort sorts them, records ascending within a key", arguments: [100, 50_000])
+  func blockSort(count: Int) {
+    // Keys from a few hundred values (many shared), some differing only in their high bits.
+    var generator = SystemRandomNumberGenerator()
+    let values = (0..<300).map { i -> UInt64 in
+      i % 3 == 0 ? UInt64(i) << 48 : UInt64.random(in: 1...UInt64.max, using: &generator)
+    }
+    let added = (0..<count).map { (key: values.randomElement(using: &generator)!, record: UInt32($0)) }
+    let sorted = added.sorted { ($0.key, $0.record) < ($1.key, $1.record) }
+    let block = LinkIndex.Block.sortedByKey(added)
+    #expect(block.keys == sorted.map(\.key))
+    #expect(block.records == sorted.map(\.record))
+    // Merged into a block holding records before them: the same order as one sort of all.
+    let first = LinkIndex.Block.sortedByKey(Array(added.prefix(count / 2)))
+    let merged = first.merged(Array(added.dropFirst(count / 2)))
+    #expect(merged.keys == sorted.map(\.key))
+    #expect(merged.records == sorted.map(\.record))
+  }
+
   @Test("an index is read back as it was written, with the records added after it")
   func roundTrip() throws {
     let linker = ProbabilisticLinker(config: try Self.config.get())

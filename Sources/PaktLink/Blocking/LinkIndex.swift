@@ -35,18 +35,21 @@ public struct LinkIndex: Sendable, Equatable {
       return low..<end
     }
 
-    /// This block with `added` (unsorted key and record pairs) merged in.
+    /// This block with `added` (key and record pairs, records ascending) merged in.
     func merged(_ added: [(key: UInt64, record: UInt32)]) -> Block {
       if added.isEmpty { return self }
-      let sorted = added.sorted { ($0.key, $0.record) < ($1.key, $1.record) }
+      let sorted = Self.sortedByKey(added)
+      if keys.isEmpty { return sorted }
       var out = Block()
-      out.keys.reserveCapacity(keys.count + sorted.count)
-      out.records.reserveCapacity(keys.count + sorted.count)
+      out.keys.reserveCapacity(keys.count + sorted.keys.count)
+      out.records.reserveCapacity(keys.count + sorted.keys.count)
       var (i, j) = (0, 0)
-      while i < keys.count || j < sorted.count {
-        if j < sorted.count && (i == keys.count || (sorted[j].key, sorted[j].record) < (keys[i], records[i])) {
-          out.keys.append(sorted[j].key)
-          out.records.append(sorted[j].record)
+      while i < keys.count || j < sorted.keys.count {
+        if j < sorted.keys.count
+          && (i == keys.count || (sorted.keys[j], sorted.records[j]) < (keys[i], records[i]))
+        {
+          out.keys.append(sorted.keys[j])
+          out.records.append(sorted.records[j])
           j += 1
         } else {
           out.keys.append(keys[i])
@@ -55,6 +58,51 @@ public struct LinkIndex: Sendable, Equatable {
         }
       }
       return out
+    }
+
+    /// `added` (records ascending) as a block: sorted by key, records ascending within a key.
+    /// A radix sort over 16-bit digits, which keeps the records' order. Why: sorting the
+    /// pairs by comparison took 2% of a 300,000-person night's processor time (17 rules of
+    /// 500,000 records; perf), the radix sort a fifth of that.
+    static func sortedByKey(_ added: [(key: UInt64, record: UInt32)]) -> Block {
+      let n = added.count
+      guard n >= 4_096 else {
+        let sorted = added.sorted { ($0.key, $0.record) < ($1.key, $1.record) }
+        return Block(keys: sorted.map(\.key), records: sorted.map(\.record))
+      }
+      var keys = added.map(\.key)
+      var records = added.map(\.record)
+      var keysOut = [UInt64](repeating: 0, count: n)
+      var recordsOut = [UInt32](repeating: 0, count: n)
+      var counts = [Int](repeating: 0, count: 1 << 16)
+      for shift in stride(from: UInt64(0), to: 64, by: 16) {
+        for d in counts.indices { counts[d] = 0 }
+        for key in keys { counts[Int(truncatingIfNeeded: key >> shift) & 0xFFFF] += 1 }
+        // Every key with the same digit here: this pass would move nothing.
+        if counts[Int(truncatingIfNeeded: keys[0] >> shift) & 0xFFFF] == n { continue }
+        var start = 0
+        for d in counts.indices { (counts[d], start) = (start, start + counts[d]) }
+        keys.withUnsafeBufferPointer { k in
+          records.withUnsafeBufferPointer { r in
+            keysOut.withUnsafeMutableBufferPointer { ko in
+              recordsOut.withUnsafeMutableBufferPointer { ro in
+                counts.withUnsafeMutableBufferPointer { c in
+                  for i in 0..<n {
+                    let d = Int(truncatingIfNeeded: k[i] >> shift) & 0xFFFF
+                    let at = c[d]
+                    ko[at] = k[i]
+                    ro[at] = r[i]
+                    c[d] = at + 1
+                  }
+                }
+              }
+            }
+          }
+        }
+        swap(&keys, &keysOut)
+        swap(&records, &recordsOut)
+      }
+      return Block(keys: keys, records: records)
     }
   }
 
