@@ -24,6 +24,9 @@ struct LinkTests {
       (("Abd Allah", "Haddad"), ("Abdallah", "Haddad")),
       // German transliteration of Ukrainian names (ч as tsch, ш as sch, в as w) and the passport's.
       (("Taras", "Schewtschenko"), ("Taras", "Shevchenko")), (("Iwan", "Tkatschuk"), ("Ivan", "Tkachuk")),
+      // ц as German z and as English ts; tz as z; English tsh as ch.
+      (("Oleh", "Schwez"), ("Oleh", "Shvets")), (("Jurij", "Zybulskyj"), ("Yurii", "Tsybulskyi")),
+      (("Tsegay", "Kravetz"), ("Zegay", "Krawez")), (("Chinedu", "Okafor"), ("Tshinedu", "Okafor")),
       // The ʿayn and hamza written as an apostrophe, or left out.
       (("Sa'id", "Haddad"), ("Said", "Haddad")), (("Mhd Ali", "Haddad"), ("Mohammad Ali", "Haddad")),
       (("Isma\u{2018}il", "Mas`ud"), ("Ismail", "Masud")),
@@ -119,6 +122,7 @@ struct LinkTests {
     var random = SystemRandomNumberGenerator()
     let pieces = [
       "abd", "abdul", "Abdel", "al", "el", "Al-", "el ", "ul", "ash", "ed", "dsch", "dzh", "tsch", "sch", "kh", "ch",
+      "tsh", "ts", "tz",
       "mhd",
       "Md",
       "ph",

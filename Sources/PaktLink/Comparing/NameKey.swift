@@ -5,8 +5,8 @@ import PaktCore
 /// give one Arabic, Persian or Tigrinya name (Mohammed, Muhammad, Mohamad → "mhmd").
 ///
 /// Per word: folded to ASCII (an apostrophe is nothing); Mhd/Md as Mohammed; abdul-/abdel-
-/// split off as "abd"; dsch/dzh → j; kh/ch/tsch → h, ph → f, ou → u, w → v, z → s, c/q → k,
-/// j → y, g → h;
+/// split off as "abd"; dsch/dzh → j; kh/ch/tsch/tsh → h, ts/tz → s, ph → f, ou → u, w → v,
+/// z → s, c/q → k, j → y, g → h;
 /// vowels after the first letter dropped and a first vowel unified, a word-final vowel kept as
 /// "a", as is a final j and a final h after a vowel (Hassan and Hassani, Jamil and Jamili are
 /// different names; Fatima, Fatime and Fatimah, Sergej and Serhii one);
@@ -145,12 +145,18 @@ public enum NameKey {
         i += 4
         continue
       }
+      if ch == UInt8(ascii: "t"), n == s, i + 2 < chars.count, chars[i + 2] == h {
+        folded.append(h)
+        i += 3
+        continue
+      }
       if ch == s, n == c, i + 2 < chars.count, chars[i + 2] == h {
         folded += [s, h]
         i += 3
         continue
       }
       switch (ch, n) {
+      case (UInt8(ascii: "t"), s), (UInt8(ascii: "t"), z): folded.append(s)
       case (k, h), (c, h): folded.append(h)
       case (p, h): folded.append(f)
       case (o, u): folded.append(u)
@@ -211,7 +217,7 @@ public enum NameKey {
     if w.count > 2, w.last == "h", let before = w.dropLast().last, "aeiouy".contains(before) {
       w = String(w.dropLast())
     }
-    // Digraphs in one pass (sch → sh, kh/ch/tsch → h, ph → f, ou → u, dj → y, gh → g): a chain of
+    // Digraphs in one pass (sch → sh, kh/ch/tsch/tsh → h, ts/tz → s, ph → f, ou → u, dj → y, gh → g): a chain of
     // Foundation replacements per word was a tenth of a 100,000-record run.
     let chars = Array(w)
     var folded: [Character] = []
@@ -237,12 +243,21 @@ public enum NameKey {
         k += 4
         continue
       }
+      // English "tsh" too (Tshinedu, Chinedu).
+      if c == "t", n == "s", k + 2 < chars.count, chars[k + 2] == "h" {
+        folded.append("h")
+        k += 3
+        continue
+      }
       if c == "s", n == "c", k + 2 < chars.count, chars[k + 2] == "h" {
         folded += ["s", "h"]
         k += 3
         continue
       }
       switch (c, n) {
+      // German "z" writes the English "ts" (Ukrainian and Russian ц: Schwez, Shvets; Zybulskyj,
+      // Tsybulskyi; Tigrinya Tsegay, Zegay), and "tz" is "z" (Kravetz, Krawez).
+      case ("t", "s"), ("t", "z"): folded.append("s")
       case ("k", "h"), ("c", "h"): folded.append("h")
       case ("p", "h"): folded.append("f")
       case ("o", "u"): folded.append("u")

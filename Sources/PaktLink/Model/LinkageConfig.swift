@@ -79,8 +79,9 @@ public struct LinkageConfig: Sendable {
   /// one typo apart, Jaro-Winkler ≥ 0.92 or one within the other weigh by their frequency at
   /// half weight (a warehouse kept before scores them otherwise: the next night links in full);
   /// 10: placeholders ("XXX", "unbekannt") are missing in category, postcode and text fields
-  /// too.
-  static let keyVersion = 10
+  /// too; 11: German z is the English ts (Schwez / Shvets), tz is z, English tsh is ch, and the
+  /// name word transforms `firstword` and `lastword`.
+  static let keyVersion = 11
 
   public struct Field: Sendable {
     public var name: String
@@ -122,7 +123,7 @@ public struct LinkageConfig: Sendable {
       /// the higher). A pair with one name spelled otherwise, in the same order or swapped,
       /// keeps the other name's code and the changed name's first and last letters in one of
       /// the two (Berizde / Nino and Nino / Beridze, Kapanadze / Nikoloz and Nikouloz /
-      /// Kapanadtse, whose sound-alike codes differ).
+      /// Kapanadxe, whose sound-alike codes differ).
       case crosslow, crosshigh
       /// A date's day and month, without the year (a complete date only): a year with a
       /// digit wrong (15.03.1984 / 15.03.1985) keeps the key.
