@@ -171,7 +171,11 @@ enum NamePool {
 
   /// The nationalities a family name's origin suggests (empty: a name of syllables, any).
   static func origins(of family: String) -> [String] {
-    if ukrainianRoots.contains(where: { family.hasPrefix($0) }) || family.hasSuffix("enko") { return ["UKR"] }
+    if ukrainianRoots.contains(where: { family.hasPrefix($0) }) || family.hasSuffix("enko")
+      || ["Kravets", "Shvets"].contains(family)
+    {
+      return ["UKR"]
+    }
     if turkishRoots.contains(where: { family.hasPrefix($0) }) || ["Yilmaz", "Demir"].contains(family) {
       return ["TUR"]
     }
@@ -194,13 +198,13 @@ enum NamePool {
   }
 
   /// How another office spells `name`: the first of the usual transliteration shifts that
-  /// applies (kh/ch, sh/sch, j/dsch, ou/u, doubled letters, y/i, q/k, w/v, the article), else
+  /// applies (kh/ch, sh/sch, j/dsch, ou/u, doubled letters, y/i, q/k, w/v, ts/z, the article), else
   /// the name in capitals.
   static func transliterate(_ name: String, rng: inout SeededRandom) -> String {
     let shifts: [(String, String)] = [
       ("Al-", rng.pick(["Al ", "Al", "El-"])), ("kh", "ch"), ("Kh", "Ch"), ("sh", "sch"), ("Sh", "Sch"), ("j", "dsch"),
       ("J", "Dsch"), ("ou", "u"), ("u", "ou"), ("ee", "i"), ("y", "i"), ("q", "k"), ("Q", "K"), ("w", "v"),
-      ("W", "V"), ("zada", "zadeh"), ("enko", "enco"), ("ch", "tsch"),
+      ("W", "V"), ("zada", "zadeh"), ("enko", "enco"), ("ch", "tsch"), ("ts", "z"),
     ]
     let start = Int.random(in: 0..<shifts.count, using: &rng)
     for i in 0..<shifts.count {

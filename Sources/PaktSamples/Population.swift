@@ -51,7 +51,7 @@ enum Names {
     "El-Amin", "Darwish", "Sultani", "Habibi", "Mansour", "Qasim", "Abdullahi", "Tekle", "Berhane", "Haile",
     "Rezaei", "Jafari", "Nazari", "Popal", "Stanekzai", "Al-Khatib", "Hamdan", "Ibrahim", "Suleiman", "Jallow",
     "Ceesay", "Bondarenko", "Tkachenko", "Yilmaz", "Demir", "Okafor", "Abubakar", "Warsame", "Farah", "Noor",
-    "Sharifi",
+    "Sharifi", "Kravets", "Shvets",
   ]
   /// Transliteration variants: how another office spells the same name.
   static let variants: [String: String] = [
@@ -66,6 +66,8 @@ enum Names {
       "Aleksandr", "Andrii": "Andrej", "Serhii": "Sergej", "Tetiana": "Tatjana", "Ayse": "Aysche",
     "Shevchenko":
       "Schewtschenko", "Kovalenko": "Kowalenko", "Tkachenko": "Tkatschenko",
+    // Ukrainian ц: the German z for the English ts.
+    "Kravets": "Krawez", "Shvets": "Schwez",
   ]
   static let nationalities = ["SYR", "AFG", "IRQ", "ERI", "IRN", "SOM", "NGA", "TUR", "UKR", "GMB"]
   static let nationalityDE = [
