@@ -278,8 +278,12 @@ extension PipelineRunner {
       // Neither depends on the persons being linked meanwhile; the participations and
       // residences do not change after loading. A night linked in proportion to its change
       // works out the periods of the persons it changed only, once they are known.
+      var clock = PhaseClock("reads beside linking")
+      defer { clock.finish() }
       nameCounts = try load.programNameCounts()
+      clock.lap("program names")
       if !incremental { stays = try load.readStays() }
+      clock.lap("stays")
     } whileWriting: { personOf in
       // Each person's periods are worked out while the persons are written.
       guard let read = stays else { return }
