@@ -96,6 +96,9 @@ struct LinkageFailureClassTests {
     // XXX) and once with it.
     ["Hamdan", "Nour", "01.01.2000", "female", "XXX", nil, nil],
     ["Hamdan", "Nour", "01.01.2000", "female", "SYR", nil, nil],
+    // 9, 10: one name typed twice, once spelled otherwise in the second field: still one name.
+    ["Warsame", "Warsame", "2002-08-03", "male", "SOM", nil, nil],
+    ["WARSAMEH", "Warsamee", "03.08.2002", "male", "SOM", nil, nil],
   ]
 
   static let strongRows: [Row] = [
@@ -217,6 +220,11 @@ struct LinkageFailureClassTests {
     let unresolved = l.explain(7, 8).parts.first { $0.field == "nationality" }!
     #expect(unresolved.level == "missing")
     #expect(unresolved.weight == 0)
+    // The same name twice by its transliteration key is one name too: one agreement, not "one
+    // name against two".
+    let typedTwice = l.together(9, 10)
+    #expect(typedTwice)
+    #expect(l.level(9, 10, "given_name") == "missing")
   }
 
   @Test("strong disagreement: complete dates of birth that differ, or AZR numbers that differ, keep people apart")

@@ -175,7 +175,8 @@ struct PreparedRecords: Sendable {
   ///   "ungeklärt" and the Destatis keys 998/999) says nothing about the person, so it is
   ///   missing, not a value that disagrees with "SYR";
   /// - one-name persons: where a pair of swap partners (given and family name) holds the same
-  ///   name twice, or only one name, that name goes into the pair's first field and the second
+  ///   name twice (letter for letter, or by its transliteration key: Warsame / Warsamee), or
+  ///   only one name, that name goes into the pair's first field and the second
   ///   is left empty. `Comparator.nameLevel` then compares it with both names of the other
   ///   record: "Jawad Jawad", "- / Jawad" and "Jawad / (empty)" are one person with one name,
   ///   and agreeing on it is one agreement, not two.
@@ -209,9 +210,18 @@ struct PreparedRecords: Sendable {
       guard let partner = config.fields[f].swapWith, let p = config.fields.firstIndex(where: { $0.name == partner }),
         f < p, config.fields[p].kind == .name, let j = fields.firstIndex(of: p)
       else { continue }
+      // The same name twice by its transliteration key (Mohamad / Mohamedd), as well as letter
+      // for letter: one name typed twice.
+      var keys: [String: String] = [:]
+      func key(_ folded: String) -> String {
+        if let k = keys[folded] { return k }
+        let k = NameKey.make(family: folded, given: nil)
+        keys[folded] = k
+        return k
+      }
       for r in out[f].indices {
         guard out[p][r] != nil else { continue }
-        if out[f][r] != nil, folded[i][r] != folded[j][r] { continue }
+        if out[f][r] != nil, let a = folded[i][r], let b = folded[j][r], a != b, key(a) != key(b) { continue }
         out[f][r] = out[p][r]
         out[p][r] = nil
         folded[i][r] = folded[j][r]

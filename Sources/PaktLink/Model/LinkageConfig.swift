@@ -80,8 +80,9 @@ public struct LinkageConfig: Sendable {
   /// half weight (a warehouse kept before scores them otherwise: the next night links in full);
   /// 10: placeholders ("XXX", "unbekannt") are missing in category, postcode and text fields
   /// too; 11: German z is the English ts (Schwez / Shvets), tz is z, English tsh is ch, and the
-  /// name word transforms `firstword` and `lastword`.
-  static let keyVersion = 11
+  /// name word transforms `firstword` and `lastword`; 12: a name typed twice with another
+  /// spelling (Warsame / Warsamee, the same transliteration key) is one name.
+  static let keyVersion = 12
 
   public struct Field: Sendable {
     public var name: String
