@@ -156,7 +156,9 @@ extension TruePerson {
       let name = given.isEmpty ? family : given
       let form = Double.random(in: 0..<1, using: &rng)
       if form < 0.3 {
-        (q.family, q.given) = (name, name)
+        // One office in ten that enters the one name twice spells it otherwise the second
+        // time (Warsame / Warsamee).
+        (q.family, q.given) = (name, rng.chance(0.1) ? NamePool.transliterate(name, rng: &rng) : name)
       } else if form < 0.6 {
         (q.family, q.given) = (rng.pick(Self.missingFamily), name)
       } else if form < 0.85 {
