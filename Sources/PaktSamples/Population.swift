@@ -15,6 +15,10 @@ struct TruePerson: Sendable {
   /// holds it and `family` is empty. Offices write it in both fields, with "-" or nothing as
   /// family name, or in the family field only.
   var oneName = false
+  /// Eritrean and Somali persons: the grandfather's name. Their names are a given name, the
+  /// father's (`family` here) and the grandfather's; an office may take the grandfather's as
+  /// the family name and write the father's among the given names (`asWritten`).
+  var grandfather = ""
 }
 
 /// How a municipality wrote a person down: as they are, or with a variant.
@@ -116,7 +120,7 @@ extension TruePerson {
     let nationality = !origin.isEmpty && rng.chance(0.8) ? rng.pick(origin) : rng.pick(Names.nationalities)
     var given = NamePool.given(male: male, origin: nationality, rng: &rng)
     if rng.chance(0.2) { given += " " + NamePool.given(male: male, origin: nationality, rng: &rng) }
-    return TruePerson(
+    var person = TruePerson(
       id: id, given: given, family: family, male: male,
       year: Int.random(in: 1958...2008, using: &rng),
       month: placeholder ? 1 : Int.random(in: 1...12, using: &rng),
@@ -124,6 +128,10 @@ extension TruePerson {
       nationality: nationality,
       azr: rng.chance(0.5) ? Self.azr(&rng) : "",
       language: rng.pick(Names.languages), schoolYears: Int.random(in: 0...14, using: &rng))
+    if ["ERI", "SOM"].contains(nationality) {
+      person.grandfather = NamePool.given(male: true, origin: nationality, rng: &rng)
+    }
+    return person
   }
 
   /// Someone else with this person's name, sex, nationality and year of birth but another
@@ -166,6 +174,11 @@ extension TruePerson {
       } else {
         (q.family, q.given) = (name, "-")
       }
+    }
+    // The grandfather's name as family name and the father's among the given names (15% of
+    // an Eritrean or Somali person's records): Tesfay / Yonas written Gebremedhin / Yonas Tesfay.
+    if !grandfather.isEmpty && !oneName && rng.chance(0.15) {
+      (q.family, q.given) = (grandfather, given + " " + family)
     }
     // Two given names, and an office that wrote only one of them (15% of records): the
     // first, or the name the person is called by (Mohammad Reza / Reza).

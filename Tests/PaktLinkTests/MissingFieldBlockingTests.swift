@@ -105,4 +105,33 @@ struct MissingFieldBlockingTests {
     #expect(key(.firstword, 0) == key(.lastword, 0))
     #expect(key(.lastword, 2) == key(.lastword, 3))
   }
+
+  @Test("a name moved between the fields meets its person by the given name and the father's name")
+  func movedName() throws {
+    // linkage.yml's columns: family, given, date, sex, nationality, AZR, BAMF, municipality.
+    let columns: [[String?]] = [
+      ["Tesfay", "Gebremedhin", "Tesfay Gebremedhin", "Haile"],
+      ["Yonas", "Yonas Tesfay", "Yonas", "Yonas"],
+      ["01.01.1990", "1990", "00.00.1990", "1990"],
+      ["M", "M", "M", "M"],
+      ["ERI", "ERI", "ERI", "ERI"],
+      [nil, nil, nil, nil],
+      [nil, nil, nil, nil],
+      ["a", "b", "c", "d"],
+    ]
+    let config = try LinkageConfig.load(file: TestSupport.path("mappings/linkage.yml"))
+    let (made, _) = RestrictedBlockingTests.pairs(config, columns)
+    func rule(_ pair: String) -> String? {
+      made[pair].map {
+        config.blocking[$0].map { "\(config.fields[$0.field].name).\($0.transform)" }.joined(separator: " ")
+      }
+    }
+    // Placeholder dates: no day to pair them by; the given name and the father's name do.
+    #expect(rule("0-1") == "given_name.namecore birth_date.year")
+    // The father's and the grandfather's name as a family name of two words: paired (by the
+    // family name's first letters, or by the names as a set).
+    #expect(made["0-2"] != nil && made["1-2"] != nil)
+    // Another father (Haile), the same given name and year: not by this rule.
+    #expect(rule("1-3")?.contains("namecore") != true)
+  }
 }

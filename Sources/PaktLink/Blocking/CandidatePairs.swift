@@ -320,6 +320,7 @@ extension ProbabilisticLinker {
     case .phoneticset:
       if !field.phoneticSet.isEmpty { return .keys(field.phoneticSet) }
       return .keys(field.phonetic.isEmpty ? field.values : field.phonetic)
+    case .namecore: return .keys(field.core.isEmpty ? field.phonetic : field.core)
     case .crosslow, .crosshigh:
       let cross = part.transform == .crosslow ? field.cross.low : field.cross.high
       if !cross.isEmpty { return .keys(cross) }

@@ -47,6 +47,8 @@ struct PreparedField: Sendable {
   /// Name fields with a swap partner: the `crosslow` and `crosshigh` keys (see
   /// `LinkageConfig.KeyPart.Transform`).
   var cross: (low: KeyColumn, high: KeyColumn) = (KeyColumn(), KeyColumn())
+  /// Name fields with a swap partner: the `namecore` key (see `LinkageConfig.KeyPart.Transform`).
+  var core = KeyColumn()
   /// Date fields: yyyymmdd, with 0 for a month and day that are not known (placeholders and
   /// year-only dates); -1 when missing.
   var dates: [Int32] = []
@@ -111,6 +113,7 @@ struct PreparedRecords: Sendable {
       else { continue }
       // Two names that swap with each other have one set of words: the partner's, made first.
       // (The pairs come in the same record order either way, so the numbers are the same too.)
+      prepared[f].core = Self.coreKeys(prepared[f], prepared[p], count: count)
       if p < f && config.fields[p].swapWith == config.fields[f].name && !prepared[p].nameset.isEmpty {
         prepared[f].nameset = prepared[p].nameset
         prepared[f].phoneticSet = prepared[p].phoneticSet
@@ -165,6 +168,34 @@ struct PreparedRecords: Sendable {
       return one.lexicographicallyPrecedes(two) ? (one, two) : (two, one)
     }
     return (KeyColumn(items: keys, of: pairIDs) { $0?.low }, KeyColumn(items: keys, of: pairIDs) { $0?.high })
+  }
+
+  /// Each record's `namecore` key: the Kölner Phonetik codes of the name's first word and of
+  /// its second word, or, for a name of one word, of the partner's first word (Yonas Tesfay,
+  /// and Yonas with the family name Tesfay, share it).
+  static func coreKeys(_ own: PreparedField, _ other: PreparedField, count: Int) -> KeyColumn {
+    // Once per distinct pair of values (the key follows from the values).
+    var pairNumbers = Numbering<UInt64>()
+    var firstRecord: [Int] = []
+    let pairIDs = (0..<count).map { r -> Int32 in
+      let (x, y) = (own.values.ids[r], other.values.ids[r])
+      guard x >= 0 else { return -1 }
+      let (n, isNew) = pairNumbers.number(UInt64(UInt32(bitPattern: x)) << 32 | UInt64(UInt32(bitPattern: y)))
+      if isNew { firstRecord.append(r) }
+      return n
+    }
+    let keys = firstRecord.map { r -> [UInt8]? in
+      guard let name = own.values[r] else { return nil }
+      let words = name.split(separator: 0x20)
+      guard let first = words.first,
+        let second = words.count > 1 ? words[1] : other.values[r]?.split(separator: 0x20).first
+      else { return nil }
+      func code(_ word: ArraySlice<UInt8>) -> [UInt8] {
+        Array(ColognePhonetics.code(String(decoding: word, as: UTF8.self)).utf8)
+      }
+      return code(first) + [0x7C] + code(second)
+    }
+    return KeyColumn(items: keys, of: pairIDs) { $0 }
   }
 
   /// The columns with what carries no evidence taken out, so that it is compared as missing:

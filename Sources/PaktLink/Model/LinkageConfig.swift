@@ -45,6 +45,7 @@ public struct LinkageConfig: Sendable {
           "exact", "transliteration", "swapped", "swapped, spelled differently", "one typo",
           "jaro-winkler ≥ 0.92",
           "one name's words within the other's", "jaro-winkler ≥ 0.80", "else", "one name against two",
+          "family name among the other's given names",
         ]
       case .date:
         return [
@@ -81,8 +82,9 @@ public struct LinkageConfig: Sendable {
   /// 10: placeholders ("XXX", "unbekannt") are missing in category, postcode and text fields
   /// too; 11: German z is the English ts (Schwez / Shvets), tz is z, English tsh is ch, and the
   /// name word transforms `firstword` and `lastword`; 12: a name typed twice with another
-  /// spelling (Warsame / Warsamee, the same transliteration key) is one name.
-  static let keyVersion = 12
+  /// spelling (Warsame / Warsamee, the same transliteration key) is one name; 13: a family
+  /// name among the other record's given names is a level of its own.
+  static let keyVersion = 13
 
   public struct Field: Sendable {
     public var name: String
@@ -126,6 +128,12 @@ public struct LinkageConfig: Sendable {
       /// the two (Berizde / Nino and Nino / Beridze, Kapanadze / Nikoloz and Nikouloz /
       /// Kapanadxe, whose sound-alike codes differ).
       case crosslow, crosshigh
+      /// A name field with its `swap_with` partner: the Kölner Phonetik codes of the name's
+      /// first word and its second word, or, where the name is one word, the partner's first
+      /// word. A given name and the father's name keep it whether an office wrote the father's
+      /// name as the family name or among the given names, with the grandfather's as the
+      /// family name (Tesfay / Yonas and Gebremedhin / Yonas Tesfay).
+      case namecore
       /// A date's day and month, without the year (a complete date only): a year with a
       /// digit wrong (15.03.1984 / 15.03.1985) keeps the key.
       case monthday
