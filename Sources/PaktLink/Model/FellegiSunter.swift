@@ -133,6 +133,7 @@ struct Scorer: Sendable {
   /// As a bit per level (`1 << level`): asked for every scored pair.
   static let fuzzyLevels: UInt16 =
     1 << Comparator.NameLevel.typo | 1 << Comparator.NameLevel.close | 1 << Comparator.NameLevel.within
+    | 1 << Comparator.NameLevel.moved
 
   @inline(__always)
   static func isFuzzy(_ level: Int) -> Bool { level < 16 && fuzzyLevels >> UInt16(level) & 1 == 1 }
