@@ -111,9 +111,12 @@ struct PreparedRecords: Sendable {
       guard config.fields[f].kind == .name, let partner = config.fields[f].swapWith,
         let p = config.fields.firstIndex(where: { $0.name == partner })
       else { continue }
+      // Only where a rule asks for it: it is made per record.
+      if config.blocking.joined().contains(where: { $0.field == f && $0.transform == .namecore }) {
+        prepared[f].core = Self.coreKeys(prepared[f], prepared[p], count: count)
+      }
       // Two names that swap with each other have one set of words: the partner's, made first.
       // (The pairs come in the same record order either way, so the numbers are the same too.)
-      prepared[f].core = Self.coreKeys(prepared[f], prepared[p], count: count)
       if p < f && config.fields[p].swapWith == config.fields[f].name && !prepared[p].nameset.isEmpty {
         prepared[f].nameset = prepared[p].nameset
         prepared[f].phoneticSet = prepared[p].phoneticSet
