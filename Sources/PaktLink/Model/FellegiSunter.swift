@@ -128,8 +128,8 @@ struct Scorer: Sendable {
   /// The most a term frequency lowers it: a very common name or date says little.
   static let frequencyLower = 1_000.0
   /// Name levels where the names nearly agree (one typo, Jaro-Winkler ≥ 0.92, one name's
-  /// words within the other's) weigh by how common the names are too, at `fuzzyWeight`: see
-  /// `termFrequencyAdjustment`.
+  /// words within the other's, a family name among the other's given names) weigh by how
+  /// common the names are too, at `fuzzyWeight`: see `termFrequencyAdjustment`.
   /// As a bit per level (`1 << level`): asked for every scored pair.
   static let fuzzyLevels: UInt16 =
     1 << Comparator.NameLevel.typo | 1 << Comparator.NameLevel.close | 1 << Comparator.NameLevel.within
