@@ -234,16 +234,16 @@ public enum ColognePhonetics {
   private static let hardAtStart = Array("AHKLOQRUX".utf8)
   private static let hard = Array("AHKOQUX".utf8)
 
-  /// The code on `Character`s, for text in any script (umlauts as their base vowels).
+  /// The code on `Character`s, for text in any script: letters with diacritics as their base
+  /// letters (Şahin as Sahin, Çelik as Celik, Đorđević as Dordevic), as `TextFold` folds them.
   static func codeGeneral(_ text: String) -> String {
-    // Work on upper-case letters with umlauts spelled as their base vowel, ß as S.
+    // Work on upper-case Latin letters. Umlauts are spelled out (ä → ae) and ß as ss: a vowel
+    // after a vowel and a letter doubled give the code they gave as one letter. (Only the
+    // umlauts were known before: Ş, Ç, Š or Ž were dropped, so Şahin and Shahin, written by
+    // two offices, had other codes and no blocking rule on codes paired them.)
     var letters: [Character] = []
-    for ch in text.uppercased() {
+    for ch in TextFold.fold(text).uppercased() {
       switch ch {
-      case "Ä": letters.append("A")
-      case "Ö": letters.append("O")
-      case "Ü": letters.append("U")
-      case "ß": letters.append("S")
       case "A"..."Z": letters.append(ch)
       default: continue
       }

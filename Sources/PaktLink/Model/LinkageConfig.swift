@@ -84,7 +84,7 @@ public struct LinkageConfig: Sendable {
   /// name word transforms `firstword` and `lastword`; 12: a name typed twice with another
   /// spelling (Warsame / Warsamee, the same transliteration key) is one name; 13: a family
   /// name among the other record's given names is a level of its own.
-  static let keyVersion = 13
+  static let keyVersion = 14
 
   public struct Field: Sendable {
     public var name: String
