@@ -95,4 +95,25 @@ struct SwapVariantBlockingTests {
     // Another given name of the same family name and year is not paired by the names.
     #expect(made["0-2"] == nil)
   }
+
+  /// A name whose letters an export's code page lacked ("?ahino?lu" from Windows-1252) takes
+  /// the sound-alike code of the name another record holds that it can be: with Ş read as S,
+  /// its own letters no longer give Şahinoğlu's code.
+  @Test("a name with letters lost to a code page sounds like the name it can be, the most common of several")
+  func lostLetters() {
+    let distinct = ["Şahinoğlu", "?ahino?lu", "Ayşe", "Ay?e", "AY?E", "Ayğe", "K?l?çkaya", "Dra\u{FFFD}an", "Dražan"]
+    let ids: [Int32] = [0, 1, 2, 2, 3, 4, 5, 6, 7, 8]
+    let restored = PreparedRecords.restoringLost(distinct, ids: ids)
+    #expect(restored[1] == "Şahinoğlu")
+    // Ayşe is held twice, Ayğe once.
+    #expect(restored[3] == "Ayşe" && restored[4] == "Ayşe")
+    // No record explains it: kept.
+    #expect(restored[6] == "K?l?çkaya")
+    // Ž is in Windows-1252, not in Latin-1.
+    #expect(restored[7] == "Dražan")
+    #expect(restored[0] == "Şahinoğlu" && restored[2] == "Ayşe")
+    #expect(ColognePhonetics.code(restored[1]) == ColognePhonetics.code("Sahinoglu"))
+    // Nothing lost: the names as they are.
+    #expect(PreparedRecords.restoringLost(["Şahin", "Sahin"], ids: [0, 1]) == ["Şahin", "Sahin"])
+  }
 }

@@ -289,7 +289,9 @@ struct PreparedRecords: Sendable {
     }
     if spec.kind == .name {
       field.translit = KeyColumn(items: distinct, of: ids) { Array(NameKey.make(family: $0, given: nil).utf8) }
-      field.phonetic = KeyColumn(items: distinct, of: ids) { Array(ColognePhonetics.code($0).utf8) }
+      field.phonetic = KeyColumn(items: Self.restoringLost(distinct, ids: ids), of: ids) {
+        Array(ColognePhonetics.code($0).utf8)
+      }
     }
     if spec.kind == .date, let dates {
       field.dates = dates.map { $0.map(LinkDates.packed) ?? -1 }
@@ -303,6 +305,54 @@ struct PreparedRecords: Sendable {
       field.countFrequencies(records: count)
     }
     return field
+  }
+
+  /// Each of `distinct` names, or, for one with characters lost to its export's code page
+  /// ("?ahino?lu"), the name the other records hold that it can be: the one whose letters
+  /// that Windows-1252 or Latin-1 lacks stand where the marks do (Şahinoğlu), the most
+  /// common if several can. Why: the sound-alike code reads Ş as S, so "Şahinoğlu" and
+  /// "?ahino?lu" had other codes and no blocking rule on codes paired them. A name no other
+  /// record explains is kept as it is (its lost letters count for nothing).
+  static func restoringLost(_ distinct: [String], ids: [Int32]) -> [String] {
+    func lost(_ text: String) -> Bool {
+      text.utf8.contains(0x3F) || text.unicodeScalars.contains("\u{FFFD}")
+    }
+    guard distinct.contains(where: lost) else { return distinct }
+    var uses = [Int](repeating: 0, count: distinct.count)
+    for id in ids where id >= 0 { uses[Int(id)] += 1 }
+    // Each name with letters beyond ASCII under the masks of the two code pages.
+    var byMask: [String: Int] = [:]
+    for (i, text) in distinct.enumerated() where !text.utf8.allSatisfy({ $0 < 0x80 }) && !lost(text) {
+      for page in [CodePageMask.windows1252, .latin1] {
+        let mask = page.mask(text)
+        if mask != text.lowercased(), byMask[mask].map({ uses[$0] < uses[i] }) ?? true { byMask[mask] = i }
+      }
+    }
+    return distinct.map { text in
+      guard lost(text) else { return text }
+      let key = String(String.UnicodeScalarView(text.lowercased().unicodeScalars.map { $0 == "\u{FFFD}" ? "?" : $0 }))
+      return byMask[key].map { distinct[$0] } ?? text
+    }
+  }
+
+  /// The characters a code page lacks, as its exports write them ("?").
+  enum CodePageMask {
+    case windows1252, latin1
+
+    /// `text` lower-cased, with "?" for each character the code page lacks.
+    func mask(_ text: String) -> String {
+      var out = String.UnicodeScalarView()
+      for s in text.lowercased().unicodeScalars {
+        let held =
+          s.value < 0x100
+          || (self == .windows1252 && Self.windowsExtra.contains(s))
+        out.append(held ? s : "?")
+      }
+      return String(out)
+    }
+
+    /// Letters Windows-1252 holds beyond Latin-1 (lower-cased).
+    static let windowsExtra: Set<Unicode.Scalar> = ["š", "ž", "œ", "ÿ", "ƒ"]
   }
 
   /// Stands for a character an export lost to its code page: a letter to folding, which keeps
