@@ -140,6 +140,13 @@ extension TruePerson {
   func namesake(id: Int, rng: inout SeededRandom) -> TruePerson {
     var q = TruePerson.invent(id: id, rng: &rng)
     (q.given, q.family, q.male, q.nationality, q.oneName) = (given, family, male, nationality, oneName)
+    // A grandfather's name goes with the nationality taken over (Eritrean and Somali names),
+    // not with the one the namesake was first invented with: another father's father.
+    if ["ERI", "SOM"].contains(nationality) && !oneName {
+      if q.grandfather.isEmpty { q.grandfather = NamePool.given(male: true, origin: nationality, rng: &rng) }
+    } else {
+      q.grandfather = ""
+    }
     q.year = year
     if month == 1 && day == 1 {
       // A placeholder date shared by two people: nothing but the year to tell them apart.

@@ -1,11 +1,11 @@
 import Foundation
 import PaktCore
 import PaktPipeline
-import PaktSamples
 import PaktTestSupport
 import Testing
 
 @testable import PaktLoad
+@testable import PaktSamples
 
 @Suite("Samples: the corpus generator")
 struct SampleGeneratorTests {
@@ -27,6 +27,27 @@ struct SampleGeneratorTests {
       if exists && !isDirectory.boolValue { out[f] = FileManager.default.contents(atPath: "\(dir)/\(f)") }
     }
     return out
+  }
+
+  @Test("a namesake has a grandfather's name exactly where the nationality taken over has them")
+  func namesakeGrandfather() {
+    var rng = SeededRandom(seed: 41)
+    var checked = (eritrean: 0, other: 0)
+    for id in 0..<3_000 {
+      let person = TruePerson.invent(id: id, rng: &rng)
+      let namesake = person.namesake(id: id + 10_000, rng: &rng)
+      #expect(
+        (namesake.given, namesake.family, namesake.nationality) == (person.given, person.family, person.nationality))
+      if ["ERI", "SOM"].contains(person.nationality) && !person.oneName {
+        #expect(!namesake.grandfather.isEmpty)
+        checked.eritrean += 1
+      } else {
+        // A Syrian namesake of someone invented Eritrean keeps no Eritrean grandfather.
+        #expect(namesake.grandfather.isEmpty, "\(person.nationality) \(namesake.grandfather)")
+        checked.other += 1
+      }
+    }
+    #expect(checked.eritrean > 20 && checked.other > 1_000)
   }
 
   @Test("the person file has true pairs whose dates differ by one keyed digit, or whose given names by one of two")
