@@ -83,7 +83,9 @@ public struct LinkageConfig: Sendable {
   /// too; 11: German z is the English ts (Schwez / Shvets), tz is z, English tsh is ch, and the
   /// name word transforms `firstword` and `lastword`; 12: a name typed twice with another
   /// spelling (Warsame / Warsamee, the same transliteration key) is one name; 13: a family
-  /// name among the other record's given names is a level of its own.
+  /// name among the other record's given names is a level of its own; 14: Kölner Phonetik
+  /// reads letters with diacritics as their base letters (Şahin / Shahin), and a name with
+  /// letters lost to its code page takes the code of the name it can be.
   static let keyVersion = 14
 
   public struct Field: Sendable {
