@@ -205,6 +205,9 @@ enum NamePool {
       ("Al-", rng.pick(["Al ", "Al", "El-"])), ("kh", "ch"), ("Kh", "Ch"), ("sh", "sch"), ("Sh", "Sch"), ("j", "dsch"),
       ("J", "Dsch"), ("ou", "u"), ("u", "ou"), ("ee", "i"), ("y", "i"), ("q", "k"), ("Q", "K"), ("w", "v"),
       ("W", "V"), ("zada", "zadeh"), ("enko", "enco"), ("ch", "tsch"), ("ts", "z"),
+      // Turkish letters typed on a German keyboard, or spelled the English way (Şahin as
+      // Sahin or Shahin, Kılıç as Kilic).
+      ("Ş", rng.pick(["S", "Sh"])), ("ş", rng.pick(["s", "sh"])), ("ı", "i"), ("ğ", "g"), ("ç", "c"), ("Ç", "C"),
     ]
     let start = Int.random(in: 0..<shifts.count, using: &rng)
     for i in 0..<shifts.count {
