@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PaktCore
 import PaktTestSupport
 import Testing
@@ -371,5 +372,48 @@ struct StoredDateTests {
       #expect(PartialDate(iso: text, placeholder: false) == Self.reference(text, placeholder: false), "\(text)")
     }
     #expect(PartialDate(iso: nil, placeholder: true) == nil)
+  }
+}
+
+@Suite("Load: the stored persons linking reads")
+struct StoredPersonOrderTests {
+  /// `storedPersons()` reads the tables in their own order and sorts the records itself: the
+  /// order must be SQLite's `ORDER BY source, local_id` (by bytes: "é" and "e\u{301}" apart,
+  /// "ä" after "z"), and each record must have its own identity, whether the loader wrote it
+  /// beside the record (the same row id) or elsewhere.
+  @Test("stored persons come in SQLite's key order, each with its own identity, however the rows lie")
+  func keyOrder() throws {
+    let warehouse = try Warehouse(path: "\(TestSupport.scratch())/warehouse.sqlite")
+    #expect(try warehouse.read { try $0.storedPersons() }.isEmpty)
+    let keys = [
+      ("b", "2"), ("a", "10"), ("a", "9"), ("b", "e\u{301}"), ("b", "é"), ("a", "1"), ("ä", "1"), ("z", "1"),
+      ("e\u{301}", "1"), ("é", "1"), ("a", ""), ("b", "10"),
+    ]
+    try warehouse.transaction { load in
+      for (line, key) in keys.enumerated() {
+        try load.db.execute(
+          sql: "INSERT INTO source_person(source, local_id, sex, file, line) VALUES (?, ?, 'F', 'f.csv', ?)",
+          arguments: [key.0, key.1, line + 2])
+      }
+      // The first half's identities beside their records, the rest in reverse; one has none.
+      let identities = Array(keys.prefix(6)) + keys.dropFirst(6).dropLast().reversed()
+      for key in identities {
+        try load.db.execute(
+          sql: "INSERT INTO identity(source, local_id, family_name) VALUES (?, ?, ?)",
+          arguments: [key.0, key.1, "\(key.0)|\(key.1)"])
+      }
+      let stored = try load.storedPersons()
+      let expected = try String.fetchAll(
+        load.db, sql: "SELECT source || '/' || local_id FROM source_person ORDER BY source, local_id")
+      #expect(stored.map { Array($0.key.utf8) } == expected.map { Array($0.utf8) })
+      for record in stored {
+        let own = Array("\(record.source)|\(record.localID)".utf8)
+        if Array(record.source.utf8) == Array("b".utf8) && Array(record.localID.utf8) == Array("10".utf8) {
+          #expect(record.familyName == nil)
+        } else {
+          #expect(record.familyName.map { Array($0.utf8) } == own)
+        }
+      }
+    }
   }
 }
