@@ -38,13 +38,12 @@ extension LoadSession {
   /// Reads every source record's stays. It needs no person ids, so the run reads them while
   /// the records are being linked on other threads.
   ///
-  /// Two scans read side by side, both in (source, local id) order through their indexes,
-  /// through SQLite's C API: source records with their first measure, and residences. One
-  /// query joining residences, persons and participations took 7.4 s at 300,000 persons;
-  /// the two scans with dictionaries keyed by "source/id" Strings took 4–5 s, half of it
-  /// making and hashing those Strings (perf). The first measure is one step into the
-  /// participations' index per record (it holds the start dates, schema 8): 0.6–0.8 s in the
-  /// sqlite3 shell, against 1.2 s for a join that groups every participation.
+  /// Two scans through SQLite's C API, each in its table's own order, merged by key in
+  /// memory: source records with their first measure, and residences. One query joining
+  /// residences, persons and participations took 7.4 s at 300,000 persons; the two scans with
+  /// dictionaries keyed by "source/id" Strings took 4–5 s, half of it making and hashing those
+  /// Strings (perf). The first measure is one step into the participations' index per record
+  /// (it holds the start dates, schema 8).
   public func readStays() throws -> Stays {
     try readStays(
       records: """
@@ -53,11 +52,9 @@ extension LoadSession {
            WHERE p.source = sp.source AND p.person_local_id = sp.local_id AND p.start_date IS NOT NULL
            ORDER BY p.start_date LIMIT 1)
         FROM source_person sp
-        ORDER BY sp.source, sp.local_id
         """,
       residences: """
         SELECT source, person_local_id, id, municipality, ags, from_date, to_date FROM residence
-        ORDER BY source, person_local_id
         """)
   }
 
@@ -97,25 +94,50 @@ extension LoadSession {
 
   /// The stays of the records `records` reads (row id, source, local id, municipality, first
   /// measure's start), with the residences `residences` reads (source, local id, id,
-  /// municipality, AGS, from, to); both in (source, local id) order.
+  /// municipality, AGS, from, to), in any order: both are put in (source, local id) order here
+  /// and merged. Why: read in key order through their indexes, every row was a jump to another
+  /// page (the records' query took 1.0 s in the sqlite3 shell at 425,780 records, 0.44 s in the
+  /// table's order).
   func readStays(records recordsSQL: String, residences residencesSQL: String) throws -> Stays {
-    let records = RawRows(try db.makeStatement(sql: recordsSQL))
-    let residences = RawRows(try db.makeStatement(sql: residencesSQL))
+    var records: [(record: Int64, source: String, local: String, municipality: String?, first: String?)] = []
+    let recordRows = RawRows(try db.makeStatement(sql: recordsSQL))
+    while try recordRows.next(db) {
+      guard let record = recordRows.int64(0) else { continue }
+      records.append(
+        (record, recordRows.text(1) ?? "", recordRows.text(2) ?? "", recordRows.text(3), recordRows.text(4)))
+    }
+    var residences:
+      [(source: String, local: String, id: Int64, municipality: String?, ags: String?, from: String?, to: String?)] =
+        []
+    let residenceRows = RawRows(try db.makeStatement(sql: residencesSQL))
+    while try residenceRows.next(db) {
+      residences.append(
+        (
+          residenceRows.text(0) ?? "", residenceRows.text(1) ?? "", residenceRows.int64(2) ?? 0,
+          residenceRows.text(3), residenceRows.text(4), residenceRows.text(5), residenceRows.text(6)
+        ))
+    }
+    // One ranking of both sides' keys: equal keys, equal ranks.
+    let ranks = KeyOrder.ranks(
+      count: records.count + residences.count,
+      source: { $0 < records.count ? records[$0].source : residences[$0 - records.count].source },
+      local: { $0 < records.count ? records[$0].local : residences[$0 - records.count].local })
+    let recordOrder = KeyOrder.sorted(Array(ranks[..<records.count]))
+    let residenceOrder = KeyOrder.sorted(Array(ranks[records.count...]))
+    func residenceRank(_ j: Int) -> Int32 { ranks[records.count + residenceOrder[j]] }
     var stays = Stays()
-    var residenceLeft = try residences.next(db)
+    var next = 0
     // The residences of the current record, in delivery (id) order.
     var own: [(id: Int64, municipality: String, ags: String?, from: String?, to: String?)] = []
-    while try records.next(db) {
-      guard let record = records.int64(0) else { continue }
+    for i in recordOrder {
+      let record = records[i]
       // Residences of records before this one have no linked record: passed over.
-      while residenceLeft && Self.compareKeys(residences, records) < 0 { residenceLeft = try residences.next(db) }
+      while next < residenceOrder.count && residenceRank(next) < ranks[i] { next += 1 }
       own.removeAll(keepingCapacity: true)
-      while residenceLeft && Self.compareKeys(residences, records) == 0 {
-        if let municipality = residences.text(3) {
-          own.append(
-            (residences.int64(2) ?? 0, municipality, residences.text(4), residences.text(5), residences.text(6)))
-        }
-        residenceLeft = try residences.next(db)
+      while next < residenceOrder.count && residenceRank(next) == ranks[i] {
+        let r = residences[residenceOrder[next]]
+        if let municipality = r.municipality { own.append((r.id, municipality, r.ags, r.from, r.to)) }
+        next += 1
       }
       own.sort { $0.id < $1.id }
       // Dated residences are stays as delivered; an undated one (the last delivered) names the
@@ -124,14 +146,15 @@ extension LoadSession {
       if !dated.isEmpty {
         for r in dated {
           stays.stays.append(
-            (record, Stay(from: r.from!, to: r.to, municipality: r.municipality, ags: r.ags, basis: "delivered")))
+            (record.record, Stay(from: r.from!, to: r.to, municipality: r.municipality, ags: r.ags, basis: "delivered"))
+          )
         }
-      } else if let first = records.text(4) {
+      } else if let first = record.first {
         let place = own.last
-        guard let municipality = place?.municipality ?? records.text(3) else { continue }
+        guard let municipality = place?.municipality ?? record.municipality else { continue }
         stays.stays.append(
           (
-            record,
+            record.record,
             Stay(from: first, to: nil, municipality: municipality, ags: place?.ags, basis: "inferred from measures")
           ))
       }
@@ -212,23 +235,6 @@ extension LoadSession {
   /// stays in time.
   public struct ResidencePeriods: Sendable {
     var rows: [(person: Int64, stay: Stay)] = []
-  }
-
-  /// Compares the (source, local id) of the residence row with that of the record row (the
-  /// first two text columns of each) as SQLite's BINARY collation orders them: bytes, then
-  /// length.
-  static func compareKeys(_ residence: RawRows, _ record: RawRows) -> Int {
-    let source = compareBytes(residence.bytes(0), record.bytes(1))
-    return source != 0 ? source : compareBytes(residence.bytes(1), record.bytes(2))
-  }
-
-  static func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
-    let common = min(a.count, b.count)
-    if common > 0, let x = a.baseAddress, let y = b.baseAddress {
-      let order = memcmp(x, y, common)
-      if order != 0 { return Int(order) }
-    }
-    return a.count - b.count
   }
 
   /// Orders one person's stays by start, merges a stay that only continues the same

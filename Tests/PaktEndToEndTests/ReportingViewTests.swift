@@ -76,8 +76,8 @@ struct ReportingViewTests {
 
   /// Keys that sort differently as Swift Strings and as SQLite's bytes (a prefix, a combining
   /// mark, case, a space), records without a person row or without a residence, persons with
-  /// several records: the side-by-side scans give what the keyed join gives.
-  @Test("residence periods from two scans side by side equal those from a join by key")
+  /// several records: the two scans, merged by key in memory, give what the keyed join gives.
+  @Test("residence periods from two scans merged by key equal those from a join by key")
   func periodsSideBySide() throws {
     let w = try Warehouse(path: "\(TestSupport.scratch())/w.sqlite")
     try w.transaction { load in

@@ -23,54 +23,8 @@ extension LoadSession {
       LEFT JOIN identity i1 ON i1.rowid = sp.rowid AND i1.source = sp.source AND i1.local_id = sp.local_id
       LEFT JOIN identity i2 ON i1.rowid IS NULL AND i2.source = sp.source AND i2.local_id = sp.local_id
       """)
-    return Self.inKeyOrder(records)
-  }
-
-  /// `records` ordered by (source, local id) as SQLite orders text: by its bytes.
-  static func inKeyOrder(_ records: [StoredPerson]) -> [StoredPerson] {
-    // Each source's rank, and the local ids' bytes one after the other: compared by ranks and
-    // `memcmp`. (Swift's string comparison orders by Unicode, where SQLite holds "é" and
-    // "e\u{301}" apart, and walking two strings' views per comparison was slow.)
-    var sources: [[UInt8]] = []
-    var number: [[UInt8]: Int32] = [:]
-    var sourceOf: [Int32] = []
-    sourceOf.reserveCapacity(records.count)
-    var previous: (source: [UInt8], number: Int32)? = nil
-    for record in records {
-      // Records of one source come one after the other: a lookup only where the source changes.
-      if let previous, record.source.utf8.elementsEqual(previous.source) {
-        sourceOf.append(previous.number)
-        continue
-      }
-      let source = Array(record.source.utf8)
-      if number[source] == nil {
-        number[source] = Int32(sources.count)
-        sources.append(source)
-      }
-      previous = (source, number[source]!)
-      sourceOf.append(previous!.number)
-    }
-    var rank = [Int32](repeating: 0, count: sources.count)
-    let byBytes = sources.indices.sorted { sources[$0].lexicographicallyPrecedes(sources[$1]) }
-    for (place, n) in byBytes.enumerated() { rank[n] = Int32(place) }
-    var bytes: [UInt8] = []
-    var keys: [(rank: Int32, start: Int32, count: Int32)] = []
-    keys.reserveCapacity(records.count)
-    for (i, record) in records.enumerated() {
-      keys.append((rank[Int(sourceOf[i])], Int32(bytes.count), Int32(record.localID.utf8.count)))
-      bytes.append(contentsOf: record.localID.utf8)
-    }
-    bytes.append(0)  // never empty: its base address is used
-    let order = bytes.withUnsafeBufferPointer { all in
-      let base = all.baseAddress!
-      return records.indices.sorted { a, b in
-        let (x, y) = (keys[a], keys[b])
-        if x.rank != y.rank { return x.rank < y.rank }
-        let c = memcmp(base + Int(x.start), base + Int(y.start), Int(min(x.count, y.count)))
-        return c != 0 ? c < 0 : x.count < y.count
-      }
-    }
-    return order.map { records[$0] }
+    let ranks = KeyOrder.ranks(count: records.count, source: { records[$0].source }, local: { records[$0].localID })
+    return KeyOrder.sorted(ranks).map { records[$0] }
   }
 
   /// The stored person records named by (source, local id), those of the given persons (all
