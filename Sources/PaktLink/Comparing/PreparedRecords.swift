@@ -91,7 +91,10 @@ struct PreparedRecords: Sendable {
     columns raw: [[String?]], config: LinkageConfig, kept: LinkIndex.Frequencies? = nil,
     dates: [Int: [PartialDate?]] = [:]
   ) {
+    var clock = PhaseClock("prepare")
+    defer { clock.finish() }
     let columns = Self.cleaned(raw, config: config)
+    clock.lap("clean")
     let count = columns.first?.count ?? 0
     self.count = count
     var fields = [PreparedField?](repeating: nil, count: config.fields.count)
@@ -105,28 +108,55 @@ struct PreparedRecords: Sendable {
       }
     }
     var prepared = fields.map { $0! }
+    clock.lap("fields")
     // Both names as one set of words, from the names' own keys: the same words NameKey gives
     // the two names together, sorted, without folding every record's names a second time.
+    // Each key below is a pass over every record; they are made side by side, on all cores.
+    enum Job {
+      case core(Int, Int), nameset(Int, Int), phoneticSet(Int, Int), cross(Int, Int)
+    }
+    var jobs: [Job] = []
+    var shared: [(field: Int, from: Int)] = []
     for f in config.fields.indices {
       guard config.fields[f].kind == .name, let partner = config.fields[f].swapWith,
         let p = config.fields.firstIndex(where: { $0.name == partner })
       else { continue }
       // Only where a rule asks for it: it is made per record.
       if config.blocking.joined().contains(where: { $0.field == f && $0.transform == .namecore }) {
-        prepared[f].core = Self.coreKeys(prepared[f], prepared[p], count: count)
+        jobs.append(.core(f, p))
       }
       // Two names that swap with each other have one set of words: the partner's, made first.
       // (The pairs come in the same record order either way, so the numbers are the same too.)
-      if p < f && config.fields[p].swapWith == config.fields[f].name && !prepared[p].nameset.isEmpty {
-        prepared[f].nameset = prepared[p].nameset
-        prepared[f].phoneticSet = prepared[p].phoneticSet
-        prepared[f].cross = prepared[p].cross
+      if p < f && config.fields[p].kind == .name && config.fields[p].swapWith == config.fields[f].name {
+        shared.append((f, p))
         continue
       }
-      prepared[f].nameset = Self.pairSet(prepared[f].translit, prepared[p].translit, count: count)
-      prepared[f].phoneticSet = Self.pairSet(prepared[f].phonetic, prepared[p].phonetic, count: count)
-      prepared[f].cross = Self.crossKeys(prepared[f], prepared[p], count: count)
+      jobs += [.nameset(f, p), .phoneticSet(f, p), .cross(f, p)]
     }
+    let made = prepared
+    let keys = jobs.concurrentMap(chunk: 1) { job -> (KeyColumn, KeyColumn?) in
+      switch job {
+      case .core(let f, let p): (Self.coreKeys(made[f], made[p], count: count), nil)
+      case .nameset(let f, let p): (Self.pairSet(made[f].translit, made[p].translit, count: count), nil)
+      case .phoneticSet(let f, let p): (Self.pairSet(made[f].phonetic, made[p].phonetic, count: count), nil)
+      case .cross(let f, let p):
+        Self.crossKeys(made[f], made[p], count: count)
+      }
+    }
+    for (job, key) in zip(jobs, keys) {
+      switch job {
+      case .core(let f, _): prepared[f].core = key.0
+      case .nameset(let f, _): prepared[f].nameset = key.0
+      case .phoneticSet(let f, _): prepared[f].phoneticSet = key.0
+      case .cross(let f, _): prepared[f].cross = (key.0, key.1!)
+      }
+    }
+    for (f, p) in shared {
+      prepared[f].nameset = prepared[p].nameset
+      prepared[f].phoneticSet = prepared[p].phoneticSet
+      prepared[f].cross = prepared[p].cross
+    }
+    clock.lap("sets")
     self.fields = prepared
   }
 
