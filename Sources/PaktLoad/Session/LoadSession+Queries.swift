@@ -40,10 +40,17 @@ extension LoadSession {
   /// let unmapped = try load.programNameCounts().filter { $0.method == "unmapped" }
   /// ```
   public func programNameCounts() throws -> [ProgramNameCount] {
-    if try count("SELECT count(*) FROM program_name_stale") > 0 {
+    let stale = try count("SELECT count(*) FROM program_name_stale")
+    if stale > 0 {
+      // Where most sources are counted again (a first night, a full reload), the table in its
+      // own order: through the index on the source, every row was a jump to another page
+      // (0.47 s against 0.26 s in the sqlite3 shell at 425,780 participations).
+      let known = try count(
+        "SELECT count(*) FROM (SELECT source FROM program_name_tally UNION SELECT source FROM program_name_stale)")
       let counts = try countProgramNames(
-        "SELECT source, program_name, catalogue_code, mapping_method FROM participation "
-          + "WHERE source IN (SELECT source FROM program_name_stale)")
+        "SELECT source, program_name, catalogue_code, mapping_method FROM participation"
+          + (stale * 4 >= known ? " NOT INDEXED" : "")
+          + " WHERE source IN (SELECT source FROM program_name_stale)")
       try db.execute(
         sql: "DELETE FROM program_name_tally WHERE source IN (SELECT source FROM program_name_stale)")
       let insert = try db.makeStatement(
