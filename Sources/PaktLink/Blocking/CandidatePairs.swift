@@ -305,7 +305,7 @@ extension ProbabilisticLinker {
       return derived { folded in
         let words = folded.split(separator: 0x20)
         guard let word = first ? words.first : words.last else { return [] }
-        return Array(ColognePhonetics.code(String(decoding: word, as: UTF8.self)).utf8)
+        return PreparedRecords.wordCode(word)
       }
     case .year:
       if !field.dates.isEmpty { return .numbers(field.years) }

@@ -136,11 +136,11 @@ struct PreparedRecords: Sendable {
     let made = prepared
     let keys = jobs.concurrentMap(chunk: 1) { job -> (KeyColumn, KeyColumn?) in
       switch job {
-      case .core(let f, let p): (Self.coreKeys(made[f], made[p], count: count), nil)
-      case .nameset(let f, let p): (Self.pairSet(made[f].translit, made[p].translit, count: count), nil)
-      case .phoneticSet(let f, let p): (Self.pairSet(made[f].phonetic, made[p].phonetic, count: count), nil)
+      case .core(let f, let p): (Self.coreKeys(made[f], made[p]), nil)
+      case .nameset(let f, let p): (Self.pairSet(made[f].translit, made[p].translit), nil)
+      case .phoneticSet(let f, let p): (Self.pairSet(made[f].phonetic, made[p].phonetic), nil)
       case .cross(let f, let p):
-        Self.crossKeys(made[f], made[p], count: count)
+        Self.crossKeys(made[f], made[p])
       }
     }
     for (job, key) in zip(jobs, keys) {
@@ -160,38 +160,44 @@ struct PreparedRecords: Sendable {
     self.fields = prepared
   }
 
-  /// Both keys of each record as one set of words, order ignored.
-  static func pairSet(_ own: KeyColumn, _ other: KeyColumn, count: Int) -> KeyColumn {
+  /// Each record's pair of key numbers (`own`, `other`) numbered, once per distinct pair, with
+  /// the first record of each pair: what a key made from both fields needs to make once per
+  /// pair. Records for which `keep` is false (a value missing that the key needs) have -1.
+  static func numberPairs(
+    _ own: [Int32], _ other: [Int32], keep: (Int32, Int32) -> Bool = { _, _ in true }
+  ) -> (ids: [Int32], first: [Int]) {
     var pairNumbers = Numbering<UInt64>()
-    var pairs: [(Int32, Int32)] = []
-    let pairIDs = (0..<count).map { r -> Int32 in
-      let key = UInt64(UInt32(bitPattern: own.ids[r])) << 32 | UInt64(UInt32(bitPattern: other.ids[r]))
-      let (n, isNew) = pairNumbers.number(key)
-      if isNew { pairs.append((own.ids[r], other.ids[r])) }
+    var first: [Int] = []
+    let ids = own.indices.map { r -> Int32 in
+      let (x, y) = (own[r], other[r])
+      guard keep(x, y) else { return -1 }
+      let (n, isNew) = pairNumbers.number(UInt64(UInt32(bitPattern: x)) << 32 | UInt64(UInt32(bitPattern: y)))
+      if isNew { first.append(r) }
       return n
     }
+    return (ids, first)
+  }
+
+  /// The Kölner Phonetik code of one word of a folded name.
+  static func wordCode(_ word: ArraySlice<UInt8>) -> [UInt8] {
+    Array(ColognePhonetics.code(String(decoding: word, as: UTF8.self)).utf8)
+  }
+
+  /// Both keys of each record as one set of words, order ignored.
+  static func pairSet(_ own: KeyColumn, _ other: KeyColumn) -> KeyColumn {
+    let pairs = numberPairs(own.ids, other.ids)
     // Each distinct pair's words on all cores (splitting, sorting and joining bytes).
-    let sets = pairs.concurrentMap { x, y in
-      Self.wordSet(x < 0 ? nil : own.texts[Int(x)], y < 0 ? nil : other.texts[Int(y)])
-    }
-    return KeyColumn(items: sets, of: pairIDs) { $0 }
+    let sets = pairs.first.concurrentMap { r in Self.wordSet(own[r], other[r]) }
+    return KeyColumn(items: sets, of: pairs.ids) { $0 }
   }
 
   /// Each record's `crosslow` and `crosshigh` keys: of one name's sound-alike code with the
   /// other's first and last letters, both ways round, the lower and the higher. None where a
   /// name is missing (a one-name person has its name in `own` only).
-  static func crossKeys(_ own: PreparedField, _ other: PreparedField, count: Int) -> (low: KeyColumn, high: KeyColumn) {
+  static func crossKeys(_ own: PreparedField, _ other: PreparedField) -> (low: KeyColumn, high: KeyColumn) {
     // Once per distinct pair of values (the codes follow from the values).
-    var pairNumbers = Numbering<UInt64>()
-    var firstRecord: [Int] = []
-    let pairIDs = (0..<count).map { r -> Int32 in
-      let (x, y) = (own.values.ids[r], other.values.ids[r])
-      guard x >= 0, y >= 0 else { return -1 }
-      let (n, isNew) = pairNumbers.number(UInt64(UInt32(bitPattern: x)) << 32 | UInt64(UInt32(bitPattern: y)))
-      if isNew { firstRecord.append(r) }
-      return n
-    }
-    let keys = firstRecord.map { r -> (low: [UInt8], high: [UInt8])? in
+    let pairs = numberPairs(own.values.ids, other.values.ids) { $0 >= 0 && $1 >= 0 }
+    let keys = pairs.first.map { r -> (low: [UInt8], high: [UInt8])? in
       guard let codeOwn = own.phonetic[r], let codeOther = other.phonetic[r], let nameOwn = own.values[r],
         let nameOther = other.values[r], let a = nameOwn.first, let z = nameOwn.last, let b = nameOther.first,
         let y = nameOther.last
@@ -200,35 +206,24 @@ struct PreparedRecords: Sendable {
       let two = codeOther + [0x7C, a, z]
       return one.lexicographicallyPrecedes(two) ? (one, two) : (two, one)
     }
-    return (KeyColumn(items: keys, of: pairIDs) { $0?.low }, KeyColumn(items: keys, of: pairIDs) { $0?.high })
+    return (KeyColumn(items: keys, of: pairs.ids) { $0?.low }, KeyColumn(items: keys, of: pairs.ids) { $0?.high })
   }
 
   /// Each record's `namecore` key: the Kölner Phonetik codes of the name's first word and of
   /// its second word, or, for a name of one word, of the partner's first word (Yonas Tesfay,
   /// and Yonas with the family name Tesfay, share it).
-  static func coreKeys(_ own: PreparedField, _ other: PreparedField, count: Int) -> KeyColumn {
+  static func coreKeys(_ own: PreparedField, _ other: PreparedField) -> KeyColumn {
     // Once per distinct pair of values (the key follows from the values).
-    var pairNumbers = Numbering<UInt64>()
-    var firstRecord: [Int] = []
-    let pairIDs = (0..<count).map { r -> Int32 in
-      let (x, y) = (own.values.ids[r], other.values.ids[r])
-      guard x >= 0 else { return -1 }
-      let (n, isNew) = pairNumbers.number(UInt64(UInt32(bitPattern: x)) << 32 | UInt64(UInt32(bitPattern: y)))
-      if isNew { firstRecord.append(r) }
-      return n
-    }
-    let keys = firstRecord.map { r -> [UInt8]? in
+    let pairs = numberPairs(own.values.ids, other.values.ids) { x, _ in x >= 0 }
+    let keys = pairs.first.map { r -> [UInt8]? in
       guard let name = own.values[r] else { return nil }
       let words = name.split(separator: 0x20)
       guard let first = words.first,
         let second = words.count > 1 ? words[1] : other.values[r]?.split(separator: 0x20).first
       else { return nil }
-      func code(_ word: ArraySlice<UInt8>) -> [UInt8] {
-        Array(ColognePhonetics.code(String(decoding: word, as: UTF8.self)).utf8)
-      }
-      return code(first) + [0x7C] + code(second)
+      return wordCode(first) + [0x7C] + wordCode(second)
     }
-    return KeyColumn(items: keys, of: pairIDs) { $0 }
+    return KeyColumn(items: keys, of: pairs.ids) { $0 }
   }
 
   /// The columns with what carries no evidence taken out, so that it is compared as missing:
