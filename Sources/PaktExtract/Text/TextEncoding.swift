@@ -3,12 +3,8 @@ import PaktCore
 
 /// The text encodings pakt reads, detected from the bytes or set per source.
 public enum TextEncoding: String, Sendable, Codable, CaseIterable {
-  /// Windows-1252 0x80–0x9F to Unicode; 0 marks the five undefined bytes.
-  public static let windows1252High: [UInt32] = [
-    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
-    0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E,
-    0x0178,
-  ]
+  /// Windows-1252 0x80–0x9F to Unicode; 0 marks the five undefined bytes (`CodePage`).
+  public static let windows1252High = CodePage.windows1252High
 
   /// DOS Latin-1 (code page 850) 0x80–0xFF to Unicode: "ä" is 0x84, "ß" 0xE1.
   public static let cp850High: [UInt32] = [

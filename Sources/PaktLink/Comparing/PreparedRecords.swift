@@ -339,22 +339,19 @@ struct PreparedRecords: Sendable {
   /// "?ahino?lu" had other codes and no blocking rule on codes paired them. A name no other
   /// record explains is kept as it is (its lost letters count for nothing).
   static func restoringLost(_ distinct: [String], ids: [Int32]) -> [String] {
-    func lost(_ text: String) -> Bool {
-      text.utf8.contains(0x3F) || text.unicodeScalars.contains("\u{FFFD}")
-    }
-    guard distinct.contains(where: lost) else { return distinct }
+    guard distinct.contains(where: hasLost) else { return distinct }
     var uses = [Int](repeating: 0, count: distinct.count)
     for id in ids where id >= 0 { uses[Int(id)] += 1 }
     // Each name with letters beyond ASCII under the masks of the two code pages.
     var byMask: [String: Int] = [:]
-    for (i, text) in distinct.enumerated() where !text.utf8.allSatisfy({ $0 < 0x80 }) && !lost(text) {
+    for (i, text) in distinct.enumerated() where !text.utf8.allSatisfy({ $0 < 0x80 }) && !hasLost(text) {
       for page in [CodePageMask.windows1252, .latin1] {
         let mask = page.mask(text)
         if mask != text.lowercased(), byMask[mask].map({ uses[$0] < uses[i] }) ?? true { byMask[mask] = i }
       }
     }
     return distinct.map { text in
-      guard lost(text) else { return text }
+      guard hasLost(text) else { return text }
       let key = String(String.UnicodeScalarView(text.lowercased().unicodeScalars.map { $0 == "\u{FFFD}" ? "?" : $0 }))
       return byMask[key].map { distinct[$0] } ?? text
     }
@@ -368,16 +365,20 @@ struct PreparedRecords: Sendable {
     func mask(_ text: String) -> String {
       var out = String.UnicodeScalarView()
       for s in text.lowercased().unicodeScalars {
-        let held =
-          s.value < 0x100
-          || (self == .windows1252 && Self.windowsExtra.contains(s))
+        let held = s.value < 0x100 || (self == .windows1252 && Self.windowsExtra.contains(s.value))
         out.append(held ? s : "?")
       }
       return String(out)
     }
 
-    /// Letters Windows-1252 holds beyond Latin-1 (lower-cased).
-    static let windowsExtra: Set<Unicode.Scalar> = ["š", "ž", "œ", "ÿ", "ƒ"]
+    /// What Windows-1252 holds beyond Latin-1 (Š, š, Ž, ž, Œ, œ, Ÿ, ƒ, €, quotes, dashes).
+    static let windowsExtra = Set(CodePage.windows1252High.filter { $0 != 0 })
+  }
+
+  /// Whether `text` has a character an export lost to its code page ("?", or a decoder's
+  /// U+FFFD).
+  static func hasLost(_ text: String) -> Bool {
+    text.utf8.contains(0x3F) || text.unicodeScalars.contains("\u{FFFD}")
   }
 
   /// Stands for a character an export lost to its code page: a letter to folding, which keeps
@@ -389,7 +390,7 @@ struct PreparedRecords: Sendable {
   /// each, so that the comparator can let it stand for any one letter
   /// (`Comparator.agreesButForLost`). Folding would drop a "?" as punctuation.
   static func markingLost(_ text: String) -> String {
-    guard text.utf8.contains(0x3F) || text.unicodeScalars.contains("\u{FFFD}") else { return text }
+    guard hasLost(text) else { return text }
     var out = String.UnicodeScalarView()
     for s in text.unicodeScalars { out.append(s == "?" || s == "\u{FFFD}" ? lostMark : s) }
     return String(out)
