@@ -74,6 +74,8 @@ enum Names {
     "Kravets": "Krawez", "Shvets": "Schwez",
   ]
   static let nationalities = ["SYR", "AFG", "IRQ", "ERI", "IRN", "SOM", "NGA", "TUR", "UKR", "GMB"]
+  /// Nationalities whose names carry the grandfather's (see `TruePerson.grandfather`).
+  static let withGrandfather: Set<String> = ["ERI", "SOM"]
   static let nationalityDE = [
     "SYR": "syrisch", "AFG": "afghanisch", "IRQ": "irakisch", "ERI": "eritreisch", "IRN": "iranisch",
     "SOM": "somalisch", "NGA": "nigerianisch", "TUR": "türkisch", "UKR": "ukrainisch", "GMB": "gambisch",
@@ -128,7 +130,7 @@ extension TruePerson {
       nationality: nationality,
       azr: rng.chance(0.5) ? Self.azr(&rng) : "",
       language: rng.pick(Names.languages), schoolYears: Int.random(in: 0...14, using: &rng))
-    if ["ERI", "SOM"].contains(nationality) {
+    if Names.withGrandfather.contains(nationality) {
       person.grandfather = NamePool.given(male: true, origin: nationality, rng: &rng)
     }
     return person
@@ -142,7 +144,7 @@ extension TruePerson {
     (q.given, q.family, q.male, q.nationality, q.oneName) = (given, family, male, nationality, oneName)
     // A grandfather's name goes with the nationality taken over (Eritrean and Somali names),
     // not with the one the namesake was first invented with: another father's father.
-    if ["ERI", "SOM"].contains(nationality) && !oneName {
+    if Names.withGrandfather.contains(nationality) && !oneName {
       if q.grandfather.isEmpty { q.grandfather = NamePool.given(male: true, origin: nationality, rng: &rng) }
     } else {
       q.grandfather = ""
