@@ -71,13 +71,11 @@ extension LoadSession {
            WHERE p.source = sp.source AND p.person_local_id = sp.local_id AND p.start_date IS NOT NULL
            ORDER BY p.start_date LIMIT 1)
         FROM temp.picked_person pp CROSS JOIN source_person sp ON sp.person_id = pp.person_id
-        ORDER BY sp.source, sp.local_id
         """,
       residences: """
         SELECT r.source, r.person_local_id, r.id, r.municipality, r.ags, r.from_date, r.to_date
         FROM temp.picked_person pp CROSS JOIN source_person sp ON sp.person_id = pp.person_id
         CROSS JOIN residence r ON r.source = sp.source AND r.person_local_id = sp.local_id
-        ORDER BY r.source, r.person_local_id
         """)
     var personOf: [Int64: Int64] = [:]
     for row in try Row.fetchAll(
