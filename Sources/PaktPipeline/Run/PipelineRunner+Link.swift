@@ -48,10 +48,12 @@ extension PipelineRunner {
     clock.lap("wait for linking")
     // The model and index first, and the index's bytes let go: tens of megabytes that would
     // otherwise stay through the writes below, the link stage's peak of memory.
+    // A full link's index is built beside the linking thread's last steps and waited for here.
     try Self.keepLinkState(
-      load, settings: settings, model: linked.result.model, incremental: incremental, index: linked.index,
+      load, settings: settings, model: linked.result.model, incremental: incremental,
+      index: linked.index ?? (incremental == nil ? linked.result.index.map(KeptIndex.full) : nil),
       records: stored.count, fingerprint: fingerprint)
-    linked.index = nil
+    (linked.index, linked.result.index) = (nil, nil)
     clock.lap("keep model and index")
     let (result, ids) = (linked.result, linked.ids)
     let personIDs = ids.clusterIDs
@@ -139,12 +141,11 @@ extension PipelineRunner {
       if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
     }
     clock.lap("changes")
-    // The index for later nights: a full link's is encoded as the warehouse writes it, never
-    // held as bytes beside itself (100 MB at 500,000 records, the night's peak); a night
-    // linked in proportion to its change keeps its few records apart (`LinkIndex.Additions`).
-    let index: KeptIndex? =
-      incremental == nil ? result.index.map(KeptIndex.full) : incremental.map { .added($0.additions.encoded()) }
-    result.index = nil
+    // The index for later nights: a full link's stays in `result` (still being built, then
+    // encoded as the warehouse writes it, never held as bytes beside itself: 100 MB at
+    // 500,000 records, the night's peak); a night linked in proportion to its change keeps its
+    // few records apart (`LinkIndex.Additions`).
+    let index: KeptIndex? = incremental.map { .added($0.additions.encoded()) }
     clock.lap("encode index")
     return Linked(result: result, ids: ids, changes: changes, personOf: personOf, index: index)
   }
@@ -402,31 +403,4 @@ struct Linked: Sendable {
 enum KeptIndex: Sendable {
   case full(LinkIndex)
   case added([UInt8])
-}
-
-/// Work started on a thread of its own, whose result is waited for when it is needed.
-///
-/// ```swift
-/// let linking = InBackground { linker.link(columns: columns) }
-/// let counts = try load.programNameCounts()   // meanwhile, on this thread
-/// let output = linking.value
-/// ```
-final class InBackground<Value: Sendable>: @unchecked Sendable {
-  // Written once by the work's thread before `done` is signalled, read after waiting for it.
-  private var result: Value?
-  private let done = DispatchSemaphore(value: 0)
-
-  init(_ work: @escaping @Sendable () -> Value) {
-    DispatchQueue.global().async {
-      self.result = work()
-      self.done.signal()
-    }
-  }
-
-  /// The work's result, waiting for it if need be (once).
-  var value: Value {
-    done.wait()
-    done.signal()
-    return result!
-  }
 }
