@@ -300,8 +300,7 @@ public struct ProbabilisticLinker: Sendable {
       var index: [UInt16] = []
       var overflow = !isCandidate
       let cache = Comparator.Cache()
-      candidates.forEachPair(in: unit) { a, b, keys in
-        if sampling > 1 && !Self.sampled(a, b, sampling) { return }
+      candidates.forEachPair(in: unit, every: sampling) { a, b, keys in
         let pattern = comparator.compare(a, b, cache)
         var i = local.find(pattern)
         if i < 0 {
