@@ -36,9 +36,9 @@ struct RuleBlocks: Sendable {
         raw[r] = idOf[k]
       }
     } else {
-      var dense = Numbering<Int32>()
+      var dense = WordNumbering(capacity: count / 4)
       for r in 0..<count where keys[r] >= 0 {
-        let (id, isNew) = dense.number(keys[r])
+        let (id, isNew) = dense.number(UInt64(UInt32(bitPattern: keys[r])))
         raw[r] = id
         if isNew { sizes.append(1) } else { sizes[Int(id)] += 1 }
       }
@@ -238,7 +238,7 @@ extension ProbabilisticLinker {
     var keys = Self.keyPart(rule[0], records)
     for part in rule.dropFirst() {
       let next = Self.keyPart(part, records)
-      var numbers = Numbering<UInt64>()
+      var numbers = WordNumbering(capacity: records.count / 4)
       for r in 0..<records.count {
         guard keys[r] >= 0, next[r] >= 0 else {
           keys[r] = -1

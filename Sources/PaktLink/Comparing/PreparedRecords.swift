@@ -166,7 +166,7 @@ struct PreparedRecords: Sendable {
   static func numberPairs(
     _ own: [Int32], _ other: [Int32], keep: (Int32, Int32) -> Bool = { _, _ in true }
   ) -> (ids: [Int32], first: [Int]) {
-    var pairNumbers = Numbering<UInt64>()
+    var pairNumbers = WordNumbering(capacity: own.count / 4)
     var first: [Int] = []
     let ids = own.indices.map { r -> Int32 in
       let (x, y) = (own[r], other[r])
