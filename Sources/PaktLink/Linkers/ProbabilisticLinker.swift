@@ -50,9 +50,9 @@ public struct LinkOutput: Sendable {
   var built: LinkIndex? = nil
   /// `index` without waiting for it: to hand on to whoever keeps it.
   public var indexInBackground: InBackground<LinkIndex?> { building ?? InBackground(ready: built) }
-  /// The index, built on a thread of its own while the linker clusters and the caller reads
-  /// the clusters. Why: clustering, and what a caller does with the clusters, run on one
-  /// core; building the index there took 0.64 s of a 425,780-record night's link stage.
+  /// The index, built on a thread of its own while the caller reads the clusters. Why: what a
+  /// caller does with the clusters runs on one core; building the index before handing them
+  /// over took 0.6-1.0 s of a 425,780-record night's link stage.
   var building: InBackground<LinkIndex?>? = nil
   /// The prepared records and their comparator, kept for `explain`. Why: rebuilding them to
   /// explain a few hundred review pairs was a fifth of the pipeline's link stage (perf).
@@ -105,38 +105,34 @@ public struct ProbabilisticLinker: Sendable {
     let model = estimate(records: records, comparator: comparator, compared: compared, randomPairs: randomPairs)
     clock.lap("train")
     let scorer = Scorer(model: model, config: config, records: records)
-    var building: InBackground<LinkIndex?>? = nil
     var out = scoreAndCluster(
       records, comparator, candidates, compared, scorer, model: model, skipped: skipped, mustLink: mustLink,
-      cannotLink: cannotLink, clock: &clock
-    ) {
-      // Once scored: scoring runs on every core, clustering on one.
-      building = recordKeys.map { keys in
-        InBackground { [self] in
-          LinkIndex(
-            records: keys, keys: stableKeys(records),
-            frequencies: LinkIndex.Frequencies(
-              total: records.count, values: records.fields.map(\.counted.values),
-              coarse: records.fields.map(\.counted.coarse), average: scorer.averageFrequency,
-              conditional: scorer.keptConditional(records))) as LinkIndex?
-        }
+      cannotLink: cannotLink, clock: &clock)
+    // Once clustered, not beside clustering: there the two held 100 MB more at once (a night
+    // of 500,833 records peaked at 1,061-1,090 MB against 927-976 MB).
+    out.building = recordKeys.map { keys in
+      InBackground { [self] in
+        LinkIndex(
+          records: keys, keys: stableKeys(records),
+          frequencies: LinkIndex.Frequencies(
+            total: records.count, values: records.fields.map(\.counted.values),
+            coarse: records.fields.map(\.counted.coarse), average: scorer.averageFrequency,
+            conditional: scorer.keptConditional(records))) as LinkIndex?
       }
     }
-    out.building = building
     clock.finish()
     return out
   }
 
   /// The second half of a link, with a model trained or kept: the candidates' match
-  /// probabilities, the clusters, and the output. `scored` runs between scoring and clustering.
+  /// probabilities, the clusters, and the output.
   func scoreAndCluster(
     _ records: PreparedRecords, _ comparator: Comparator, _ candidates: CandidatePairs, _ compared: [ComparedUnit],
     _ scorer: Scorer, model: LinkModel, skipped: Int, mustLink: [(Int, Int)], cannotLink: [(Int, Int)],
-    clock: inout PhaseClock, scored: () -> Void = {}
+    clock: inout PhaseClock
   ) -> LinkOutput {
     let pairs = score(candidates, compared, comparator, scorer)
     clock.lap("score")
-    scored()
     let clustering = cluster(
       count: records.count, pairs: pairs, mustLink: mustLink, cannotLink: cannotLink,
       judge: PairJudge(comparator: comparator, scorer: scorer))
