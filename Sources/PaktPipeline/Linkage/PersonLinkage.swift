@@ -131,7 +131,24 @@ public enum PersonLinkage {
   /// The records' columns as the settings' fields read them (`data[field][record]`).
   static func data(_ stored: [StoredPerson], _ settings: LinkageConfig) -> [[String?]] {
     // A column per core: each copies hundreds of thousands of strings.
-    settings.fields.concurrentMap(chunk: 1) { field in stored.map(columns[field.column]!) }
+    settings.fields.concurrentMap(chunk: 1) { field in column(field.column, of: stored) }
+  }
+
+  /// One column of `stored`, read field by field. Why not through `columns`: called through a
+  /// stored closure, each record was copied whole (a dozen strings retained and released) to
+  /// read one of them: 0.45 s of a 425,780-record night's link stage for eight columns.
+  static func column(_ name: String, of stored: [StoredPerson]) -> [String?] {
+    switch name {
+    case "family_name": stored.map(\.familyName)
+    case "given_name": stored.map(\.givenName)
+    case "nationality": stored.map(\.nationality)
+    case "azr_number": stored.map(\.azrNumber)
+    case "bamf_number": stored.map(\.bamfNumber)
+    case "municipality": stored.map(\.municipality)
+    case "sex": stored.map { $0.sex == .unknown ? nil : $0.sex.rawValue }
+    case "birth_date": stored.map { $0.birthDate.map(text) }
+    default: stored.map(columns[name]!)
+    }
   }
 
   /// A linked record's reason, "probabilistic, p = 0.973": its cluster's probability with

@@ -134,11 +134,13 @@ extension PipelineRunner {
     var changes: [(rowID: Int64, id: Int64?, rule: String?)] = []
     var personOf: [Int64: Int64] = [:]
     personOf.reserveCapacity(stored.count)
-    for (i, record) in stored.enumerated() {
+    // By index, not `for record in stored`: each record copied whole was a dozen strings
+    // retained and released, to read three fields.
+    for i in stored.indices {
       let id = clusterOf[i] < 0 ? nil : ids.clusterIDs[Int(clusterOf[i])]
-      personOf[record.rowID] = id
+      personOf[stored[i].rowID] = id
       let rule = result.reasons[i]
-      if id != record.personID || rule != record.linkRule { changes.append((record.rowID, id, rule)) }
+      if id != stored[i].personID || rule != stored[i].linkRule { changes.append((stored[i].rowID, id, rule)) }
     }
     clock.lap("changes")
     // The index for later nights: a full link's stays in `result` (still being built, then
@@ -159,12 +161,12 @@ extension PipelineRunner {
     var persons: [LoadSession.PersonRow] = []
     persons.reserveCapacity(clusters.count)
     for (k, cluster) in clusters.enumerated() {
-      let members = cluster.map { stored[$0] }
-      let knownSexes: [Sex] = members.map(\.sex).filter { $0 != .unknown }
+      // The fields read by index, not the records copied whole (a dozen strings each).
+      let knownSexes: [Sex] = cluster.map { stored[$0].sex }.filter { $0 != .unknown }
       let sex: Sex = mostCommon(knownSexes.map(\.rawValue)).flatMap { Sex(rawValue: $0) } ?? .unknown
-      let years: [Int] = members.compactMap { $0.birthDate?.year }
-      let nationalities: [String] = members.compactMap(\.nationality)
-      persons.append((ids[k], keys[k], sex, mostCommon(years), mostCommon(nationalities), members.count))
+      let years: [Int] = cluster.compactMap { stored[$0].birthDate?.year }
+      let nationalities: [String] = cluster.compactMap { stored[$0].nationality }
+      persons.append((ids[k], keys[k], sex, mostCommon(years), mostCommon(nationalities), cluster.count))
     }
     return persons
   }
