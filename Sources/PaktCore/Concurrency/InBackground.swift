@@ -25,7 +25,7 @@ public final class InBackground<Value: Sendable>: @unchecked Sendable {
     done.signal()
   }
 
-  /// The work's result, waiting for it if need be (once).
+  /// The work's result, waiting for it if need be (the first read waits; later reads do not).
   public var value: Value {
     done.wait()
     done.signal()
