@@ -19,12 +19,6 @@ public final class InBackground<Value: Sendable>: @unchecked Sendable {
     }
   }
 
-  /// A result at hand already: `value` does not wait.
-  public init(ready value: Value) {
-    result = value
-    done.signal()
-  }
-
   /// The work's result, waiting for it if need be (the first read waits; later reads do not).
   public var value: Value {
     done.wait()

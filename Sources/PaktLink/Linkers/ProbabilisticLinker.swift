@@ -41,19 +41,13 @@ public struct LinkOutput: Sendable {
   /// Merges of two clusters refused because the records between them did not support it
   /// (average below the threshold, conflicting identifiers, or too large to check).
   public var refusedMerges = 0
-  /// What a later night needs to link only its change (`link(columns:keeping:)`), waited for
-  /// if it is still being built.
-  public var index: LinkIndex? {
-    get { building?.value ?? built }
-    set { (built, building) = (newValue, nil) }
-  }
-  var built: LinkIndex? = nil
-  /// `index` without waiting for it: to hand on to whoever keeps it.
-  public var indexInBackground: InBackground<LinkIndex?> { building ?? InBackground(ready: built) }
-  /// The index, built on a thread of its own while the caller reads the clusters. Why: what a
+  /// What a later night needs to link only its change (`link(columns:keeping:)`), built on a
+  /// thread of its own while the caller reads the clusters; nil without `keeping`. Why: what a
   /// caller does with the clusters runs on one core; building the index before handing them
   /// over took 0.6-1.0 s of a 425,780-record night's link stage.
-  var building: InBackground<LinkIndex?>? = nil
+  public var indexInBackground: InBackground<LinkIndex>? = nil
+  /// The index (`indexInBackground`), waited for if it is still being built.
+  public var index: LinkIndex? { indexInBackground?.value }
   /// The prepared records and their comparator, kept for `explain`. Why: rebuilding them to
   /// explain a few hundred review pairs was a fifth of the pipeline's link stage (perf).
   var scoring: Scoring? = nil
@@ -110,14 +104,14 @@ public struct ProbabilisticLinker: Sendable {
       cannotLink: cannotLink, clock: &clock)
     // Once clustered, not beside clustering: there the two held 100 MB more at once (a night
     // of 500,833 records peaked at 1,061-1,090 MB against 927-976 MB).
-    out.building = recordKeys.map { keys in
+    out.indexInBackground = recordKeys.map { keys in
       InBackground { [self] in
         LinkIndex(
           records: keys, keys: stableKeys(records),
           frequencies: LinkIndex.Frequencies(
             total: records.count, values: records.fields.map(\.counted.values),
             coarse: records.fields.map(\.counted.coarse), average: scorer.averageFrequency,
-            conditional: scorer.keptConditional(records))) as LinkIndex?
+            conditional: scorer.keptConditional(records)))
       }
     }
     clock.finish()

@@ -97,12 +97,9 @@ public enum PersonLinkage {
     var modelWarnings: [String] = []
     /// The model the records were scored with (trained now, or kept from the last full link).
     var model: LinkModel? = nil
-    /// What a full link keeps for the nights after it, waited for if it is still being built.
-    var index: LinkIndex? {
-      get { indexInBackground?.value }
-      set { indexInBackground = newValue.map { InBackground(ready: $0) } }
-    }
-    var indexInBackground: InBackground<LinkIndex?>? = nil
+    /// What a full link keeps for the nights after it, still being built (see
+    /// `LinkOutput.indexInBackground`).
+    var index: InBackground<LinkIndex>? = nil
   }
 
   /// What a night linked in proportion to its change starts from: the last full link's model
@@ -229,6 +226,6 @@ public enum PersonLinkage {
     return Result(
       clusters: out.clusters, reasons: reasons, candidatePairs: out.candidatePairs, unknownDecisions: unknown,
       review: review, refusedMerges: out.refusedMerges, modelWarnings: out.model.warnings, model: out.model,
-      indexInBackground: out.indexInBackground)
+      index: out.indexInBackground)
   }
 }

@@ -51,7 +51,7 @@ extension PipelineRunner {
     // A full link's index is built beside the linking thread's last steps and waited for here.
     try Self.keepLinkState(
       load, settings: settings, model: linked.result.model, incremental: incremental,
-      index: linked.index ?? (incremental == nil ? linked.result.index.map(KeptIndex.full) : nil),
+      index: linked.index ?? linked.result.index.map { KeptIndex.full($0.value) },
       records: stored.count, fingerprint: fingerprint)
     (linked.index, linked.result.index) = (nil, nil)
     clock.lap("keep model and index")
