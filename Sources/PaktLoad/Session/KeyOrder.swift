@@ -28,12 +28,13 @@ enum KeyOrder {
         continue
       }
       let bytes = Array(text.utf8)
-      if number[bytes] == nil {
-        number[bytes] = Int32(sources.count)
+      let n = number[bytes] ?? Int32(sources.count)
+      if n == sources.count {
+        number[bytes] = n
         sources.append(bytes)
       }
-      previous = (bytes, number[bytes]!)
-      sourceOf.append(previous!.number)
+      previous = (bytes, n)
+      sourceOf.append(n)
     }
     var sourceRank = [Int32](repeating: 0, count: sources.count)
     let bySource = sources.indices.sorted { sources[$0].lexicographicallyPrecedes(sources[$1]) }
